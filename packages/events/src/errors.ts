@@ -1,0 +1,59 @@
+import { KittyError, type KittyErrorOptions } from '@kitty/errors';
+
+/** Every error code `@kitty/events` throws. */
+export type EventsErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'UNKNOWN_LANE'
+  | 'UNKNOWN_SYNC_LANE_MODEL'
+  | 'ILLEGAL_TRANSITION'
+  | 'TRANSITION_GUARD_FAILED'
+  | 'FORCE_NEEDS_ACTOR_AND_REASON'
+  | 'INVALID_EVENT_ID'
+  | 'INVALID_ENVELOPE'
+  | 'INVALID_PAYLOAD'
+  | 'UNKNOWN_EVENT_TYPE'
+  | 'INVALID_STATUS_EVENT'
+  | 'CYCLIC_CAUSATION'
+  | 'INVALID_CLOCK_VALUE'
+  | 'CLOCK_STORAGE_FAILED';
+
+/** The base class of every `@kitty/events` error. */
+export class EventsError extends KittyError<EventsErrorCode> {}
+
+/** A proposed lane change broke the transition matrix or one of its guards. */
+export class TransitionError extends EventsError {
+  /** Each rule that failed, in words. */
+  readonly violations: readonly string[];
+
+  constructor(code: EventsErrorCode, message: string, violations: readonly string[], options: KittyErrorOptions = {}) {
+    super(code, message, options);
+    this.violations = Object.freeze([...violations]);
+  }
+}
+
+/** One problem found while validating an event: where, what rule, what was received. */
+export interface ValidationIssue {
+  /** Dotted path of the field, e.g. `payload.to_lane`; empty for the whole document. */
+  readonly path: string;
+  /** The rule, e.g. `one of planned, claimed, …` or `string of at least 1 character`. */
+  readonly expected: string;
+  /** The received value, rendered short and safe. */
+  readonly received: string;
+  /** A full sentence for humans. */
+  readonly message: string;
+}
+
+/** An envelope, payload or status-log line did not match its schema; `issues` lists every problem. */
+export class EventValidationError extends EventsError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(code: EventsErrorCode, message: string, issues: readonly ValidationIssue[], options: KittyErrorOptions = {}) {
+    super(code, message, { ...options, details: { ...options.details, issues } });
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+/** True when `value` is an error thrown by `@kitty/events`. */
+export function isEventsError(value: unknown): value is EventsError {
+  return value instanceof EventsError;
+}

@@ -1,0 +1,83 @@
+import { Command, Errors } from '@oclif/core';
+import { isKittyError } from '@kitty/errors';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+
+/** The `error` member of a `--json` failure document. */
+export interface JsonErrorBody {
+  readonly code: string;
+  readonly message: string;
+  /** The first suggestion, for agents that read one hint. */
+  readonly hint: string | null;
+  readonly suggestions: readonly string[];
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** Normalises anything thrown into the `--json` error body and an exit code. */
+export function describeError(err: unknown): { body: JsonErrorBody; exit: number } {
+  if (isKittyError(err)) {
+    return {
+      body: {
+        code: err.code,
+        message: err.message,
+        hint: err.suggestions[0] ?? null,
+        suggestions: err.suggestions,
+        ...(err.details === undefined ? {} : { details: err.details }),
+      },
+      exit: exitCodeFor(err.code),
+    };
+  }
+  if (err instanceof Errors.CLIError) {
+    // oclif's own errors: parse failures (exit 2) and this.error() calls.
+    const exit = err.oclif.exit ?? ExitCode.FAILURE;
+    const suggestions = (err as { suggestions?: string[] }).suggestions ?? [];
+    return {
+      body: {
+        code: typeof err.code === 'string' ? err.code : exit === ExitCode.USAGE ? 'USAGE' : 'FAILED',
+        message: err.message,
+        hint: suggestions[0] ?? null,
+        suggestions,
+      },
+      exit,
+    };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    body: {
+      code: 'UNEXPECTED',
+      message: `unexpected error: ${message}`,
+      hint: 'Run again with DEBUG=* for details and report it if it persists.',
+      suggestions: ['Run again with DEBUG=* for details and report it if it persists.'],
+    },
+    exit: ExitCode.FAILURE,
+  };
+}
+
+/**
+ * Base class of every spec-kitty command. It turns on `--json`, prints exactly one JSON document on stdout
+ * (the result, or `{"error": {...}}`), and maps typed library errors to exit codes in one place.
+ */
+export abstract class KittyCommand extends Command {
+  static override enableJsonFlag = true;
+
+  /** Writes a human note to stderr (kept out of stdout so `--json` output stays one document). */
+  protected note(message: string): void {
+    process.stderr.write(`${message}\n`);
+  }
+
+  protected override toErrorJson(err: unknown): { error: JsonErrorBody } {
+    return { error: describeError(err).body };
+  }
+
+  override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    const { body, exit } = describeError(err);
+    if (this.jsonEnabled()) {
+      process.exitCode = exit;
+      this.logJson(this.toErrorJson(err));
+      return undefined;
+    }
+    if (err instanceof Errors.ExitError) throw err;
+    const cliError = new Errors.CLIError(body.message, { exit, suggestions: [...body.suggestions] });
+    (cliError as { code?: string }).code = body.code;
+    throw cliError;
+  }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (build, type-check/lint, every package's tests incl. e2e) and prints "N passed, N failed".
+# Installs from the lockfile first when node_modules is missing, so it works on a fresh clone.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+if [ ! -d node_modules ]; then pnpm_ install --frozen-lockfile || exit 1; fi
+find packages plugins apps tooling -maxdepth 2 -name .jest-results.json -delete 2>/dev/null
+pnpm_ exec turbo run build lint test --continue --output-logs=errors-only
+turbo_status=$?
+node scripts/check-rules.mjs
+rules_status=$?
+node scripts/test-summary.mjs .
+summary_status=$?
+if [ $turbo_status -ne 0 ] || [ $rules_status -ne 0 ] || [ $summary_status -ne 0 ]; then exit 1; fi
