@@ -9,7 +9,7 @@ import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(path.join(root, 'package.json'));
-const jestBin = require.resolve('jest/bin/jest.js');
+const jestBin = path.join(path.dirname(require.resolve('jest/package.json')), 'bin', 'jest.js');
 rmSync('.jest-results.json', { force: true });
 const result = spawnSync(
   process.execPath,

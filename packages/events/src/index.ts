@@ -23,3 +23,54 @@ export { normalizeEventId, isEventId, isUlid, isUuid, createIdGenerator } from '
 export type { IdGenerator } from './ids.js';
 export { MAX_LAMPORT, lamportTick, lamportReceive, LamportClock, memoryClockStore, deriveNodeId } from './clock.js';
 export type { ClockStore } from './clock.js';
+export {
+  EVENT_ID_PATTERN,
+  NonEmptyString,
+  EventIdString,
+  UuidString,
+  IsoDateTime,
+  LaneInput,
+  LaneExact,
+  SyncLane4Schema,
+  WpId,
+  FeatureSlug,
+} from './schemas/primitives.js';
+export {
+  AGGREGATE_TYPES,
+  KITTY_SCHEMA_VERSION,
+  KITTY_DATA_TIER,
+  LibraryEventSchema,
+  KittyEnvelopeSchema,
+  LegacyCliEnvelopeSchema,
+} from './schemas/envelope.js';
+export type { AggregateType, LibraryEvent, EventEnvelope, EventDraft, LegacyCliEnvelope } from './schemas/envelope.js';
+export {
+  RepoEvidenceSchema,
+  ReviewVerdictSchema,
+  DoneEvidenceSchema,
+  StatusTransitionPayloadSchema,
+  WPStatusChangedPayloadSchema,
+  LaneModelSchema,
+  StatusEventSchema,
+} from './schemas/status.js';
+export type {
+  RepoEvidence,
+  ReviewVerdict,
+  DoneEvidence,
+  StatusTransitionPayload,
+  WPStatusChangedPayload,
+  StatusEvent,
+} from './schemas/status.js';
+export * from './schemas/kitty-payloads.js';
+export * from './schemas/library-payloads.js';
+export { EVENT_TYPES, EMITTED_EVENT_TYPES, isEventType } from './schemas/registry.js';
+export type { EventType, EventTypeInfo } from './schemas/registry.js';
+export { checkEnvelope, checkPayload, checkEvent, parseEvent, parseStatusEvent, checkStatusEvent } from './validate.js';
+export type { CheckResult, EnvelopeFlavor } from './validate.js';
+export { createEventFactory } from './builders.js';
+export type { EventContext, EventFactory, EventFactoryOptions, DraftOptions, WPStatusChangedInput } from './builders.js';
+export { isConcurrent, compareEvents, findConcurrentGroups, topologicalSort } from './ordering.js';
+export type { OrderedEvent } from './ordering.js';
+export { orderStatusEvents, reduceStatusEvents, currentLane } from './reducer.js';
+export type { StatusSnapshot, WorkPackageState } from './reducer.js';
+export { buildJsonSchemas } from './json-schema.js';
