@@ -52,6 +52,7 @@ export {
   WPStatusChangedPayloadSchema,
   LaneModelSchema,
   StatusEventSchema,
+  LegacyWPStatusChangedPayloadSchema,
 } from './schemas/status.js';
 export type {
   RepoEvidence,
@@ -60,13 +61,14 @@ export type {
   StatusTransitionPayload,
   WPStatusChangedPayload,
   StatusEvent,
+  LegacyWPStatusChangedPayload,
 } from './schemas/status.js';
 export * from './schemas/kitty-payloads.js';
 export * from './schemas/library-payloads.js';
 export { EVENT_TYPES, EMITTED_EVENT_TYPES, isEventType } from './schemas/registry.js';
 export type { EventType, EventTypeInfo } from './schemas/registry.js';
 export { checkEnvelope, checkPayload, checkEvent, parseEvent, parseStatusEvent, checkStatusEvent } from './validate.js';
-export type { CheckResult, EnvelopeFlavor } from './validate.js';
+export type { CheckResult, EnvelopeFlavor, PayloadContract } from './validate.js';
 export { createEventFactory } from './builders.js';
 export type { EventContext, EventFactory, EventFactoryOptions, DraftOptions, WPStatusChangedInput } from './builders.js';
 export { isConcurrent, compareEvents, findConcurrentGroups, topologicalSort } from './ordering.js';
@@ -74,3 +76,5 @@ export type { OrderedEvent } from './ordering.js';
 export { orderStatusEvents, reduceStatusEvents, currentLane } from './reducer.js';
 export type { StatusSnapshot, WorkPackageState } from './reducer.js';
 export { buildJsonSchemas } from './json-schema.js';
+export { checkEventText } from './text.js';
+export type { RecordVerdict, TextVerdict } from './text.js';

@@ -4,7 +4,13 @@ import { EventValidationError, type EventsErrorCode, type ValidationIssue } from
 import { normalizeEventId } from './ids.js';
 import { KittyEnvelopeSchema, LegacyCliEnvelopeSchema, LibraryEventSchema, type EventEnvelope, type LibraryEvent } from './schemas/envelope.js';
 import { EVENT_TYPES, isEventType } from './schemas/registry.js';
-import { StatusEventSchema, StatusTransitionPayloadSchema, type StatusEvent, type StatusTransitionPayload } from './schemas/status.js';
+import {
+  LegacyWPStatusChangedPayloadSchema,
+  StatusEventSchema,
+  StatusTransitionPayloadSchema,
+  type StatusEvent,
+  type StatusTransitionPayload,
+} from './schemas/status.js';
 
 /** The outcome of a check: the normalised value, or every issue found. */
 export type CheckResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
@@ -63,12 +69,15 @@ export function checkEnvelope(value: unknown, flavor: EnvelopeFlavor = 'kitty'):
   return r.ok ? { ok: true, value: normalizeIds(r.value) as EventEnvelope } : r;
 }
 
+/** Which payload contract `WPStatusChanged` is checked against (other types have one schema). */
+export type PayloadContract = 'kitty' | 'library' | 'legacy-cli';
+
 /**
  * Checks a payload against the schema of `eventType`. For `WPStatusChanged`, `contract: 'library'` checks the
- * events library's `StatusTransitionPayload` (alias `doing` normalised to `in_progress`) instead of kitty's
- * lane-model-aware payload.
+ * events library's `StatusTransitionPayload` (alias `doing` normalised to `in_progress`) and `'legacy-cli'` the
+ * spec-kitty 2.0 CLI's payload, instead of kitty's lane-model-aware payload.
  */
-export function checkPayload(eventType: string, payload: unknown, contract: 'kitty' | 'library' = 'kitty'): CheckResult<Record<string, unknown>> {
+export function checkPayload(eventType: string, payload: unknown, contract: PayloadContract = 'kitty'): CheckResult<Record<string, unknown>> {
   if (!isEventType(eventType)) {
     return {
       ok: false,
@@ -89,6 +98,7 @@ export function checkPayload(eventType: string, payload: unknown, contract: 'kit
     for (const k of ['from_lane', 'to_lane']) if (p[k] === 'doing') p[k] = 'in_progress';
     return { ok: true, value: p };
   }
+  if (eventType === 'WPStatusChanged' && contract === 'legacy-cli') return run(LegacyWPStatusChangedPayloadSchema, payload, 'payload');
   return run(EVENT_TYPES[eventType].payload, payload, 'payload');
 }
 
@@ -101,7 +111,7 @@ export function checkEvent(value: unknown, flavor: EnvelopeFlavor = 'kitty'): Ch
   const type = (value as { event_type?: unknown } | null)?.event_type;
   const payload = (value as { payload?: unknown } | null)?.payload ?? {};
   const needPayload = flavor === 'kitty' || isEventType(type);
-  const pay = needPayload && typeof type === 'string' && type !== '' ? checkPayload(type, payload, flavor === 'kitty' ? 'kitty' : 'library') : null;
+  const pay = needPayload && typeof type === 'string' && type !== '' ? checkPayload(type, payload, flavor) : null;
   const issues = [...(env.ok ? [] : env.issues), ...(pay && !pay.ok ? pay.issues : [])];
   if (issues.length > 0 || !env.ok) return { ok: false, issues };
   return { ok: true, value: pay?.ok ? { ...env.value, payload: pay.value } : env.value };

@@ -196,3 +196,22 @@ describe('validation', () => {
     expect(r2).toMatchObject({ ok: false, issues: [{ path: 'payload.from_lane' }] });
   });
 });
+
+describe('checkEventText', () => {
+  const { stamp, historyAdded } = factory();
+  const good = stamp(historyAdded({ wpId: 'WP01', content: 'x' }), 1);
+
+  it('reads an object, an array, a batch body, a fixture and JSON Lines', async () => {
+    const { checkEventText } = await import('../src/index.js');
+    expect(checkEventText(JSON.stringify(good))).toMatchObject({ format: 'object', total: 1, valid: 1 });
+    expect(checkEventText(JSON.stringify([good, { ...good, node_id: '' }]))).toMatchObject({ format: 'array', total: 2, valid: 1, invalid: 1 });
+    expect(checkEventText(JSON.stringify({ events: [good] }))).toMatchObject({ format: 'batch', valid: 1 });
+    expect(checkEventText(JSON.stringify({ request: { events: [good] } }))).toMatchObject({ format: 'batch', valid: 1 });
+    const jsonl = `${JSON.stringify(good)}\n\n{not json\n${JSON.stringify({ ...good, lamport_clock: -2 })}\n`;
+    const v = checkEventText(jsonl);
+    expect(v).toMatchObject({ format: 'jsonl', total: 3, valid: 1, invalid: 2 });
+    expect(v.records[1]).toMatchObject({ index: 3, valid: false, issues: [{ message: expect.stringContaining('line 3: not JSON') }] });
+    expect(v.records[2]).toMatchObject({ index: 4, event_id: good.event_id, issues: [{ path: 'lamport_clock' }] });
+    expect(checkEventText('')).toMatchObject({ total: 0 });
+  });
+});

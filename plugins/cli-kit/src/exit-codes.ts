@@ -22,6 +22,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 /** Error codes (from any library) that are not plain local failures. Everything else exits 1. */
 const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCodeValue>> = {
   USAGE: ExitCode.USAGE,
+  INPUT_NOT_READABLE: ExitCode.USAGE,
 };
 
 /** Error-code prefixes that always mean "the input was wrong". */

@@ -2,3 +2,4 @@ export { KittyCommand, describeError } from './base-command.js';
 export type { JsonErrorBody } from './base-command.js';
 export { ExitCode, exitCodeFor, registerExitCodes } from './exit-codes.js';
 export type { ExitCodeValue } from './exit-codes.js';
+export { InputError, readTextInput } from './input.js';

@@ -135,6 +135,16 @@ function laneIn(model: '4-lane' | '7-lane', lane: Lane): string {
   return model === '4-lane' ? LANE_COLLAPSE_7_TO_4[lane] : lane;
 }
 
+/** The spec-kitty 2.0 CLI's own `WPStatusChanged` payload (wire compatibility; 7 lanes, no execution mode). */
+export const LegacyWPStatusChangedPayloadSchema = v.object({
+  wp_id: WpId,
+  from_lane: LaneExact,
+  to_lane: LaneExact,
+  actor: v.optional(v.string(), 'user'),
+  feature_slug: opt(v.string()),
+  policy_metadata: opt(JsonObject),
+});
+
 /**
  * One line of `kitty-specs/<feature>/status.events.jsonl`, the local status log (same format as the
  * spec-kitty 2.0 CLI: keys sorted, `at` as ISO UTC).
@@ -180,3 +190,4 @@ export type DoneEvidence = v.InferOutput<typeof DoneEvidenceSchema>;
 export type StatusTransitionPayload = v.InferOutput<typeof StatusTransitionPayloadSchema>;
 export type WPStatusChangedPayload = v.InferOutput<typeof WPStatusChangedPayloadSchema>;
 export type StatusEvent = v.InferOutput<typeof StatusEventSchema>;
+export type LegacyWPStatusChangedPayload = v.InferOutput<typeof LegacyWPStatusChangedPayloadSchema>;
