@@ -13,7 +13,7 @@ const jestBin = path.join(path.dirname(require.resolve('jest/package.json')), 'b
 rmSync('.jest-results.json', { force: true });
 const result = spawnSync(
   process.execPath,
-  ['--experimental-vm-modules', '--no-warnings', jestBin, '--json', '--outputFile=.jest-results.json', ...process.argv.slice(2)],
+  ['--experimental-vm-modules', '--no-warnings', jestBin, '--passWithNoTests', '--json', '--outputFile=.jest-results.json', ...process.argv.slice(2)],
   { stdio: ['ignore', 'ignore', 'inherit'] },
 );
 process.exit(result.status ?? 1);
