@@ -67,7 +67,7 @@ export * from './schemas/kitty-payloads.js';
 export * from './schemas/library-payloads.js';
 export { EVENT_TYPES, EMITTED_EVENT_TYPES, isEventType } from './schemas/registry.js';
 export type { EventType, EventTypeInfo } from './schemas/registry.js';
-export { checkEnvelope, checkPayload, checkEvent, parseEvent, parseStatusEvent, checkStatusEvent } from './validate.js';
+export { FLAVORS, checkEnvelope, checkPayload, checkEvent, parseEvent, parseStatusEvent, checkStatusEvent } from './validate.js';
 export type { CheckResult, EnvelopeFlavor, PayloadContract } from './validate.js';
 export { createEventFactory } from './builders.js';
 export type { EventContext, EventFactory, EventFactoryOptions, DraftOptions, WPStatusChangedInput } from './builders.js';

@@ -1,5 +1,6 @@
 import { describeValue } from '@kitty/errors';
 import { EventsError } from './errors.js';
+import { assertArray, assertObject } from './_assert.js';
 
 /** The fields ordering and conflict detection look at. */
 export interface OrderedEvent {
@@ -12,11 +13,15 @@ export interface OrderedEvent {
 
 /** Two events are concurrent when they share a Lamport value and an aggregate but are different events. */
 export function isConcurrent(a: OrderedEvent, b: OrderedEvent): boolean {
+  assertObject(a, 'isConcurrent', 'two events');
+  assertObject(b, 'isConcurrent', 'two events');
   return a.lamport_clock === b.lamport_clock && a.aggregate_id === b.aggregate_id && a.event_id !== b.event_id;
 }
 
 /** Total order: Lamport clock, then node id, then event id (so equal clocks never tie). */
 export function compareEvents(a: OrderedEvent, b: OrderedEvent): number {
+  assertObject(a, 'compareEvents', 'two events');
+  assertObject(b, 'compareEvents', 'two events');
   if (a.lamport_clock !== b.lamport_clock) return a.lamport_clock - b.lamport_clock;
   if (a.node_id !== b.node_id) return a.node_id < b.node_id ? -1 : 1;
   return a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0;
@@ -24,6 +29,7 @@ export function compareEvents(a: OrderedEvent, b: OrderedEvent): number {
 
 /** Groups of mutually concurrent events (same Lamport value and aggregate), each with two or more events. */
 export function findConcurrentGroups<T extends OrderedEvent>(events: readonly T[]): T[][] {
+  assertArray(events, 'findConcurrentGroups', 'events');
   const groups = new Map<string, Map<string, T>>();
   for (const e of events) {
     const key = `${e.aggregate_id}\u0000${e.lamport_clock}`;

@@ -1,5 +1,6 @@
 import { describeValue } from '@kitty/errors';
 import { EventsError } from './errors.js';
+import { assertArray } from './_assert.js';
 import { LANES, type Lane } from './lanes.js';
 import type { StatusEvent } from './schemas/status.js';
 
@@ -31,6 +32,7 @@ const isRollback = (e: StatusEvent): boolean =>
  * event_id) are dropped, the first occurrence wins.
  */
 export function orderStatusEvents(events: readonly StatusEvent[]): StatusEvent[] {
+  assertArray(events, 'orderStatusEvents', 'status events');
   const seen = new Set<string>();
   const unique = events.filter((e) => (seen.has(e.event_id) ? false : (seen.add(e.event_id), true)));
   return unique
@@ -78,6 +80,7 @@ export function reduceStatusEvents(
 
 /** The current lane of one work package according to a status log, or null when it has no events. */
 export function currentLane(events: readonly StatusEvent[], wpId: string): Lane | null {
+  assertArray(events, 'currentLane', 'status events');
   const mine = orderStatusEvents(events.filter((e) => e.wp_id === wpId));
   return mine.at(-1)?.to_lane ?? null;
 }

@@ -1,5 +1,8 @@
-import { checkEvent, type EnvelopeFlavor } from './validate.js';
+import { FLAVORS, checkEvent, type EnvelopeFlavor } from './validate.js';
 import type { ValidationIssue } from './errors.js';
+import { assertOneOf } from './_assert.js';
+import { EventsError } from './errors.js';
+import { typeName } from '@kitty/errors';
 
 /** The verdict on one record of a text checked by {@link checkEventText}. */
 export interface RecordVerdict {
@@ -37,6 +40,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
  * A line that is not JSON is an invalid record with its line number; nothing throws.
  */
 export function checkEventText(text: string, flavor: EnvelopeFlavor = 'kitty'): TextVerdict {
+  if (typeof text !== 'string') throw new EventsError('INVALID_ARGUMENT', `checkEventText needs text; got ${typeName(text)}.`);
+  assertOneOf(flavor, FLAVORS, 'checkEventText', 'the contract');
   let records: { index: number; value: unknown; parseError?: string }[];
   let format: TextVerdict['format'];
   const trimmed = text.trim();

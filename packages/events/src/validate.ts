@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { describeValue } from '@kitty/errors';
 import { EventValidationError, type EventsErrorCode, type ValidationIssue } from './errors.js';
 import { normalizeEventId } from './ids.js';
+import { assertOneOf } from './_assert.js';
 import { KittyEnvelopeSchema, LegacyCliEnvelopeSchema, LibraryEventSchema, type EventEnvelope, type LibraryEvent } from './schemas/envelope.js';
 import { EVENT_TYPES, isEventType } from './schemas/registry.js';
 import {
@@ -17,6 +18,9 @@ export type CheckResult<T> = { readonly ok: true; readonly value: T } | { readon
 
 /** Which envelope contract to check against. */
 export type EnvelopeFlavor = 'kitty' | 'library' | 'legacy-cli';
+
+/** Every envelope flavor. */
+export const FLAVORS: readonly EnvelopeFlavor[] = ['kitty', 'library', 'legacy-cli'];
 
 function flatten(issues: readonly v.BaseIssue<unknown>[], prefix: string): ValidationIssue[] {
   const out: ValidationIssue[] = [];
@@ -64,6 +68,7 @@ function normalizeIds<T extends Record<string, unknown>>(envelope: T): T {
  * On success ids are normalised (ULIDs upper-case, UUIDs lower-case hyphenated).
  */
 export function checkEnvelope(value: unknown, flavor: EnvelopeFlavor = 'kitty'): CheckResult<EventEnvelope | LibraryEvent> {
+  assertOneOf(flavor, FLAVORS, 'checkEnvelope', 'the contract');
   const schema = flavor === 'kitty' ? KittyEnvelopeSchema : flavor === 'library' ? LibraryEventSchema : LegacyCliEnvelopeSchema;
   const r = run<Record<string, unknown>>(schema, value);
   return r.ok ? { ok: true, value: normalizeIds(r.value) as EventEnvelope } : r;
@@ -78,6 +83,7 @@ export type PayloadContract = 'kitty' | 'library' | 'legacy-cli';
  * spec-kitty 2.0 CLI's payload, instead of kitty's lane-model-aware payload.
  */
 export function checkPayload(eventType: string, payload: unknown, contract: PayloadContract = 'kitty'): CheckResult<Record<string, unknown>> {
+  assertOneOf(contract, FLAVORS, 'checkPayload', 'the contract');
   if (!isEventType(eventType)) {
     return {
       ok: false,

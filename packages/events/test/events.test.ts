@@ -215,3 +215,13 @@ describe('checkEventText', () => {
     expect(checkEventText('')).toMatchObject({ total: 0 });
   });
 });
+
+describe('bad input to validation entry points', () => {
+  it('rejects unknown contracts and non-text input with INVALID_ARGUMENT', async () => {
+    const { checkEventText } = await import('../src/index.js');
+    expect(() => checkEnvelope({}, 'v9' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => checkPayload('WPCreated', {}, 'v9' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => checkEventText(42 as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => checkEventText('{}', 'nope' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

@@ -91,3 +91,14 @@ describe('status reducer', () => {
     expect(() => reduceStatusEvents('x' as never, { materializedAt: 't' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
+
+describe('bad input to ordering and reducer helpers', () => {
+  it.each([
+    ['isConcurrent', () => isConcurrent(null as never, ev('A', 1))],
+    ['compareEvents', () => compareEvents(ev('A', 1), 'x' as never)],
+    ['findConcurrentGroups', () => findConcurrentGroups({} as never)],
+    ['currentLane', () => currentLane(undefined as never, 'WP01')],
+  ])('%s throws INVALID_ARGUMENT', (_name, fn) => {
+    expect(fn).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

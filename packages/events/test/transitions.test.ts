@@ -113,6 +113,7 @@ describe('paths and targets', () => {
     expect(transitionPath('for_review', 'planned')).toEqual(['planned']);
     expect(transitionPath('blocked', 'in_progress')).toEqual(['in_progress']);
     expect(transitionPath('done', 'done')).toEqual([]);
+    expect(() => transitionPath('planned', 'nowhere')).toThrow(expect.objectContaining({ code: 'UNKNOWN_LANE' }));
   });
 
   it('lists the lanes reachable in one move', () => {
