@@ -1,1 +1,26 @@
-export {};
+export { openQueue, defaultBackoff, QUEUE_DEFAULTS } from './queue.js';
+export type { Queue } from './queue.js';
+export { listScopes } from './scopes.js';
+export { queuePath, scopeKey, normalizeServerUrl, normalizeScope } from './paths.js';
+export { QueueError, isQueueError } from './errors.js';
+export type { QueueErrorCode } from './errors.js';
+export type {
+  EventDraft,
+  QueuedEnvelope,
+  QueueScope,
+  CapacityPolicy,
+  QueueWarning,
+  QueueWarningCode,
+  OpenQueueOptions,
+  ClaimedEvent,
+  ClaimOptions,
+  ClaimedBatch,
+  EventOutcome,
+  ApplySummary,
+  ReleaseOptions,
+  QueueStats,
+  DeadEvent,
+  RequeueSummary,
+  RecoveryReport,
+  ScopeInfo,
+} from './types.js';

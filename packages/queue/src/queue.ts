@@ -1,0 +1,1044 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { describeValue, isKittyError, typeName } from '@kitty/errors';
+import { normalizeEventId, type ClockStore } from '@kitty/events';
+import { QueueError } from './errors.js';
+import { asClock } from './clock-sources.js';
+import { prepareDatabase, type PrepareResult } from './database.js';
+import { inspectFile, type FileInspection } from './inspect.js';
+import { normalizeScope, queuePath } from './paths.js';
+import { fileBytes, recoverCorruptFile, type Damage, type RecoveryContext } from './recovery.js';
+import { KITTY_APPLICATION_ID, META, type QueueDb } from './schema.js';
+import { openSqlite, sqliteErrorCode, type SqliteHandle } from './sqlite-adapter.js';
+import type {
+  ApplySummary,
+  CapacityPolicy,
+  ClaimOptions,
+  ClaimedBatch,
+  ClaimedEvent,
+  DeadEvent,
+  EventDraft,
+  EventOutcome,
+  OpenQueueOptions,
+  QueueScope,
+  QueueStats,
+  QueueWarning,
+  QueuedEnvelope,
+  RecoveryReport,
+  ReleaseOptions,
+  RequeueSummary,
+} from './types.js';
+
+/** Default settings of {@link openQueue}. */
+export const QUEUE_DEFAULTS = Object.freeze({
+  busyTimeoutMs: 5000,
+  capacity: 100_000,
+  capacityPolicy: 'dead-letter-oldest' as CapacityPolicy,
+  retryCap: 10,
+  claimLimit: 1000,
+  maxClaimLimit: 10_000,
+  leaseMs: 120_000,
+  /** Share of `capacity` at which the nearly-full warning starts. */
+  warnAt: 0.8,
+});
+
+/** Default delay before retrying an event rejected `retryCount` times: 1 min, doubling, at most 6 h. */
+export function defaultBackoff(retryCount: number): number {
+  return Math.min(60_000 * 2 ** Math.max(0, retryCount - 1), 6 * 60 * 60 * 1000);
+}
+
+/** The durable outbox of sync events. Every method is safe to call from several processes at once. */
+export interface Queue {
+  /** The database file. */
+  readonly path: string;
+  /** The scope this file belongs to (normalised), or null for the logged-out queue. */
+  readonly scope: QueueScope | null;
+  /** The last corrupt-file recovery this instance performed (at open or later), or null. */
+  readonly recovery: RecoveryReport | null;
+  /** The Lamport clock kept in this database (use with `new LamportClock(queue.clock)`, e.g. for `receive`). */
+  readonly clock: ClockStore;
+  /** Stores one event, ticking the clock in the same transaction; returns the stored envelope. */
+  enqueue<D extends EventDraft>(draft: D): Promise<QueuedEnvelope<D>>;
+  /** Stores several events atomically (all or none), with consecutive clock values in input order. */
+  enqueueMany<D extends EventDraft>(drafts: readonly D[]): Promise<Array<QueuedEnvelope<D>>>;
+  /** Leases the oldest due pending events (FIFO) so no other process hands them out until the lease ends. */
+  claimBatch(options?: ClaimOptions): Promise<ClaimedBatch>;
+  /** Applies the server's per-event outcomes of a claimed batch in one transaction and ends the claim. */
+  applyResults(claimId: string, outcomes: readonly EventOutcome[]): Promise<ApplySummary>;
+  /** Ends a claim after a transient failure: no retry counts change; optionally nobody sends before `notBefore`. */
+  releaseClaim(claimId: string, options?: ReleaseOptions): Promise<{ readonly released: number }>;
+  /** Queue health in one call. */
+  stats(): Promise<QueueStats>;
+  /** Dead-lettered events, oldest first. */
+  listDead(options?: { readonly limit?: number; readonly offset?: number }): Promise<DeadEvent[]>;
+  /** Moves dead events (by id, or all) back to pending with a fresh retry count. */
+  requeueDead(ids: readonly string[] | 'all'): Promise<RequeueSummary>;
+  /** Folds the write-ahead log into the database file and truncates it (run after a sync). */
+  checkpoint(): Promise<{ readonly busy: boolean; readonly walBytes: number }>;
+  /** Runs SQLite's quick_check; a damaged file is quarantined and rebuilt like at open. */
+  check(): Promise<{ readonly ok: boolean; readonly recovery: RecoveryReport | null }>;
+  /** Closes the database. */
+  close(): Promise<void>;
+}
+
+interface Config {
+  readonly path: string;
+  readonly homeDir: string;
+  readonly scope: QueueScope | null;
+  readonly now: () => Date;
+  readonly busyTimeoutMs: number;
+  readonly capacity: number;
+  readonly capacityPolicy: CapacityPolicy;
+  readonly retryCap: number;
+  readonly backoff: (retryCount: number) => number;
+  readonly onWarning: (w: QueueWarning) => void;
+  readonly maxDatabaseBytes: number | undefined;
+}
+
+interface Opened {
+  readonly handle: SqliteHandle;
+  readonly ino: number;
+  readonly dev: number;
+  readonly prepared: PrepareResult;
+  readonly recovery: RecoveryReport | null;
+}
+
+const MAX_ERROR_CHARS = 2000;
+const MAX_CATEGORY_CHARS = 64;
+const CLAIM_GC_MS = 24 * 60 * 60 * 1000;
+const INSERT_CHUNK = 100;
+const ID_CHUNK = 500;
+const REOPEN = Symbol('reopen');
+
+function invalid(message: string, details: Record<string, unknown> = {}, suggestions: string[] = []): QueueError {
+  return new QueueError('QUEUE_INVALID_ARGUMENT', message, { details, suggestions });
+}
+
+function positiveInt(value: unknown, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalid(`${name} must be an integer from ${min} to ${max}; got ${describeValue(value)} (${typeName(value)}).`, { [name]: value ?? null });
+  }
+  return value;
+}
+
+function isCorruption(e: unknown): boolean {
+  const code = sqliteErrorCode(e);
+  return code !== undefined && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Turns any failure into a typed QueueError that names the file and the next step. */
+function toQueueError(e: unknown, config: Pick<Config, 'path' | 'busyTimeoutMs'>): Error {
+  if (isKittyError(e)) return e;
+  const code = sqliteErrorCode(e);
+  const text = e instanceof Error ? e.message : String(e);
+  const details = { path: config.path, ...(code === undefined ? {} : { sqliteCode: code }) };
+  if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
+    return new QueueError(
+      'QUEUE_LOCKED',
+      `The queue database ${config.path} is locked by another process (waited ${config.busyTimeoutMs} ms); nothing was written.`,
+      {
+        cause: e,
+        details: { ...details, busyTimeoutMs: config.busyTimeoutMs },
+        suggestions: [
+          'Wait for the other spec-kitty command (for example a running `spec-kitty sync now`) to finish, then retry.',
+          `If no spec-kitty process is running, close any program that has ${path.basename(config.path)} open (an sqlite3 shell, a backup tool) and retry.`,
+        ],
+      },
+    );
+  }
+  if (code === 'SQLITE_FULL') {
+    return new QueueError('QUEUE_DISK_FULL', `No space left to write to the queue database ${config.path}; nothing was recorded.`, {
+      cause: e,
+      details,
+      suggestions: ['Free disk space (or raise the configured queue size limit), then retry.', 'Run `spec-kitty sync now` to send and remove queued events.'],
+    });
+  }
+  if (isCorruption(e)) {
+    return new QueueError('QUEUE_CORRUPT', `The queue database ${config.path} is damaged and could not be repaired: ${text}.`, {
+      cause: e,
+      details,
+      suggestions: [`Move ${config.path} and its -wal/-shm files to another folder; spec-kitty then starts a fresh queue.`],
+    });
+  }
+  return new QueueError('QUEUE_IO', `The queue database ${config.path} could not be used: ${text}.`, {
+    cause: e,
+    details,
+    suggestions: [`Check that ${path.dirname(config.path)} exists, is writable and the disk is healthy.`],
+  });
+}
+
+/** Checks what SQLite would not report on open: a foreign `-wal`, a truncated file. Null when the file looks sound. */
+async function detectDamage(file: string, info: FileInspection, busyTimeoutMs: number): Promise<Damage | null> {
+  const at = { ino: info.ino, dev: info.dev };
+  if (info.kind === 'not-sqlite') return { reason: 'the file does not start with a valid SQLite header', foreignWal: false, ...at };
+  const suspectWal = info.kind === 'sqlite' && info.walBytes > 0 && info.applicationId === KITTY_APPLICATION_ID;
+  if (info.kind !== 'truncated' && !suspectWal) return null;
+  let handle: SqliteHandle | undefined;
+  try {
+    // Read-only, so closing cannot checkpoint a foreign log into the file.
+    handle = openSqlite(file, { busyTimeoutMs, readonly: true, fileMustExist: true });
+    if (suspectWal) {
+      const appId = Number(handle.pragma('application_id', true));
+      const userVersion = Number(handle.pragma('user_version', true));
+      if (appId !== info.applicationId || userVersion !== info.userVersion) {
+        return { reason: 'its -wal file belongs to another database', foreignWal: true, ...at };
+      }
+    }
+    if (info.kind === 'truncated') {
+      const result = handle.pragma('quick_check(1)', true);
+      if (result !== 'ok') return { reason: `the file is truncated (${info.size} bytes) and fails quick_check: ${String(result)}`, foreignWal: false, ...at };
+    }
+    return null;
+  } catch (e) {
+    if (isCorruption(e)) return { reason: `SQLite reports ${sqliteErrorCode(e)} (${info.kind === 'truncated' ? `truncated file, ${info.size} bytes` : 'damaged file'})`, foreignWal: false, ...at };
+    return null; // Busy or unreadable for another reason: the normal open reports it.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Opens (creating, migrating, repairing as needed) the queue file described by `config`. */
+async function openVerified(config: Config): Promise<Opened> {
+  const ctx: RecoveryContext = { homeDir: config.homeDir, scope: config.scope, now: config.now, busyTimeoutMs: config.busyTimeoutMs };
+  let recovery: RecoveryReport | null = null;
+  try {
+    mkdirSync(path.dirname(config.path), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw toQueueError(e, config);
+  }
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const info = inspectFile(config.path);
+    const damage = await detectDamage(config.path, info, config.busyTimeoutMs);
+    if (damage !== null) {
+      recovery = (await recoverCorruptFile(config.path, damage, ctx)) ?? recovery;
+      continue;
+    }
+    let handle: SqliteHandle | undefined;
+    try {
+      // Events may name projects and people: the file (and SQLite's -wal/-shm, which copy its mode) is 0600.
+      if (info.kind === 'missing') closeSync(openSync(config.path, 'a', 0o600));
+      handle = openSqlite(config.path, {
+        busyTimeoutMs: config.busyTimeoutMs,
+        ...(config.maxDatabaseBytes === undefined ? {} : { maxDatabaseBytes: config.maxDatabaseBytes }),
+      });
+      const st = statSync(config.path);
+      const prepared = await prepareDatabase(handle, {
+        homeDir: config.homeDir,
+        scope: config.scope,
+        nowMs: config.now().getTime(),
+        busyTimeoutMs: config.busyTimeoutMs,
+        exceptPaths: [config.path],
+      });
+      return { handle, ino: Number(st.ino), dev: Number(st.dev), prepared, recovery };
+    } catch (e) {
+      await handle?.close().catch(() => undefined);
+      if (isCorruption(e) && attempt < 2) {
+        const reason = `SQLite reports ${sqliteErrorCode(e)}: ${e instanceof Error ? e.message : String(e)}`;
+        recovery = (await recoverCorruptFile(config.path, { reason, foreignWal: false, ino: info.ino, dev: info.dev }, ctx)) ?? recovery;
+        continue;
+      }
+      throw toQueueError(e, config);
+    }
+  }
+  throw new QueueError('QUEUE_CORRUPT', `The queue database ${config.path} is still damaged after a repair.`, {
+    details: { path: config.path },
+    suggestions: [`Move ${config.path} and its -wal/-shm files to another folder; spec-kitty then starts a fresh queue.`],
+  });
+}
+
+interface PreparedDraft {
+  readonly eventId: string;
+  readonly eventType: string;
+  /** The envelope as JSON without its closing brace, ready for `"lamport_clock":N}`. */
+  readonly jsonHead: string;
+}
+
+function prepareDraft(draft: unknown, index: number | null): PreparedDraft {
+  const where = index === null ? 'The event' : `Event #${index}`;
+  const fail = (message: string, extra: Record<string, unknown> = {}, cause?: unknown) =>
+    new QueueError('QUEUE_INVALID_EVENT', `${where} was not queued: ${message}`, {
+      ...(cause === undefined ? {} : { cause }),
+      details: { index, ...extra },
+      suggestions: ['Build events with the @kitty/events envelope builders; the queue assigns lamport_clock itself.'],
+    });
+  if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) {
+    throw fail(`expected an envelope object; got ${describeValue(draft)} (${typeName(draft)}).`);
+  }
+  const d = draft as Record<string, unknown>;
+  if (d['lamport_clock'] !== undefined) {
+    throw fail(`lamport_clock is assigned by the queue in the enqueue transaction; got ${describeValue(d['lamport_clock'])}.`, {
+      field: 'lamport_clock',
+    });
+  }
+  let eventId: string;
+  try {
+    eventId = normalizeEventId(d['event_id']);
+  } catch (e) {
+    throw fail(e instanceof Error ? e.message : String(e), { field: 'event_id', received: d['event_id'] ?? null }, e);
+  }
+  const eventType = d['event_type'];
+  if (typeof eventType !== 'string' || eventType.trim().length === 0 || eventType.length > 200) {
+    throw fail(`event_type must be a non-empty string of at most 200 characters; got ${describeValue(eventType)}.`, { field: 'event_type' });
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify({ ...d, event_id: eventId, lamport_clock: undefined });
+  } catch (e) {
+    throw fail(`the envelope is not JSON-serialisable (${e instanceof Error ? e.message : String(e)}).`, {}, e);
+  }
+  if (json === undefined || !json.startsWith('{') || !json.endsWith('}')) {
+    throw fail('the envelope does not serialise to a JSON object.');
+  }
+  const head = json.slice(0, -1);
+  return { eventId, eventType, jsonHead: head === '{' ? head : `${head},` };
+}
+
+class SqliteQueue implements Queue {
+  readonly path: string;
+  readonly scope: QueueScope | null;
+  readonly clock: ClockStore;
+  readonly #config: Config;
+  #handle: SqliteHandle;
+  #ino: number;
+  #dev: number;
+  #recovery: RecoveryReport | null;
+  #closed = false;
+  #nearlyFullWarned = false;
+
+  constructor(config: Config, opened: Opened) {
+    this.#config = config;
+    this.path = config.path;
+    this.scope = config.scope;
+    this.#handle = opened.handle;
+    this.#ino = opened.ino;
+    this.#dev = opened.dev;
+    this.#recovery = opened.recovery;
+    this.clock = {
+      read: () => this.#op(() => this.#handle.read((db) => this.#clockInTx(db, false))),
+      update: (fn) =>
+        this.#op(() =>
+          this.#write(async (db) => {
+            const current = await this.#clockInTx(db, true);
+            const next = fn(current);
+            if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < current) {
+              throw invalid(`The Lamport clock may only move forward: ${current} → ${describeValue(next)} was refused.`, { current, next: next ?? null });
+            }
+            await this.#setClock(db, next);
+            return next;
+          }),
+        ),
+    };
+  }
+
+  get recovery(): RecoveryReport | null {
+    return this.#recovery;
+  }
+
+  /** Reports what opening the file repaired (called once, right after construction). */
+  announce(opened: Opened): void {
+    if (opened.recovery !== null) this.#adoptRecovery(opened.recovery);
+    if (opened.prepared.clockRepair !== null) this.#clockRepaired(opened.prepared.clockRepair);
+  }
+
+  #warn(code: QueueWarning['code'], message: string, details: Record<string, unknown>): void {
+    try {
+      this.#config.onWarning({ code, message, details: { path: this.path, ...details } });
+    } catch {
+      // A failing warning sink must not fail the queue operation.
+    }
+  }
+
+  #nowMs(): number {
+    const at = this.#config.now();
+    const ms = at instanceof Date ? at.getTime() : Number.NaN;
+    if (!Number.isFinite(ms)) throw invalid(`The queue clock (now) must return a valid Date; got ${describeValue(at)}.`);
+    return ms;
+  }
+
+  async #op<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      throw new QueueError('QUEUE_CLOSED', `The queue ${this.path} is closed.`, { suggestions: ['Open it again with openQueue().'], details: { path: this.path } });
+    }
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isCorruption(e)) throw toQueueError(e, this.#config);
+      await this.#recover(`SQLite reports ${sqliteErrorCode(e)}: ${e instanceof Error ? e.message : String(e)}`);
+      try {
+        return await fn();
+      } catch (e2) {
+        throw toQueueError(e2, this.#config);
+      }
+    }
+  }
+
+  async #reopen(): Promise<void> {
+    await this.#handle.close().catch(() => undefined);
+    const opened = await openVerified(this.#config);
+    this.#handle = opened.handle;
+    this.#ino = opened.ino;
+    this.#dev = opened.dev;
+    if (opened.recovery !== null) this.#adoptRecovery(opened.recovery);
+    if (opened.prepared.clockRepair !== null) this.#clockRepaired(opened.prepared.clockRepair);
+  }
+
+  #adoptRecovery(report: RecoveryReport): void {
+    this.#recovery = report;
+    this.#warn('QUEUE_CORRUPT_QUARANTINED', report.message, { quarantined: report.quarantined, salvaged: report.salvaged, reason: report.reason });
+  }
+
+  #clockRepaired(repair: NonNullable<PrepareResult['clockRepair']>): void {
+    this.#warn(
+      'QUEUE_CLOCK_RECOVERED',
+      `The Lamport clock in ${this.path} was missing or damaged (found ${repair.found ?? 'nothing readable'}); it continues from ${repair.recovered}, the highest value on record.`,
+      { ...repair },
+    );
+  }
+
+  async #recover(reason: string): Promise<void> {
+    await this.#handle.close().catch(() => undefined);
+    const ctx: RecoveryContext = { homeDir: this.#config.homeDir, scope: this.scope, now: this.#config.now, busyTimeoutMs: this.#config.busyTimeoutMs };
+    const report = await recoverCorruptFile(this.path, { reason, foreignWal: false, ino: this.#ino, dev: this.#dev }, ctx);
+    if (report !== null) this.#adoptRecovery(report);
+    await this.#reopen();
+  }
+
+  #sameFile(): boolean {
+    try {
+      const st = statSync(this.path);
+      return Number(st.ino) === this.#ino && Number(st.dev) === this.#dev;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A write transaction (BEGIN IMMEDIATE) on the file that is at `path` now (reopens once if it was replaced). */
+  async #write<T>(fn: (db: Kysely<QueueDb>) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.#handle.immediate(async (db) => {
+          if (!this.#sameFile()) throw REOPEN;
+          return fn(db);
+        });
+      } catch (e) {
+        if (e === REOPEN && attempt === 0) {
+          await this.#reopen();
+          continue;
+        }
+        if (e === REOPEN) throw new QueueError('QUEUE_IO', `The queue database ${this.path} keeps being replaced while in use.`, { details: { path: this.path } });
+        throw e;
+      }
+    }
+  }
+
+  /** The clock value inside a transaction; a damaged row is rebuilt from the high-water mark and the events. */
+  async #clockInTx(db: Kysely<QueueDb>, writing: boolean): Promise<number> {
+    const row = await db.selectFrom('lamport_clock').select(sql<unknown>`value`.as('value')).where('id', '=', 1).executeTakeFirst();
+    const hw = await db.selectFrom('outbox_meta').select('value').where('key', '=', META.lamportHighWater).executeTakeFirst();
+    const value = asClock(row?.value);
+    const high = asClock(hw?.value);
+    if (value !== null && high !== null && value >= high) return value;
+    const max = await db.selectFrom('outbox').select(sql<unknown>`max(lamport_clock)`.as('m')).executeTakeFirst();
+    const recovered = Math.max(value ?? 0, high ?? 0, asClock(max?.m) ?? 0);
+    if (writing) {
+      this.#clockRepaired({ found: value, recovered });
+      await this.#setClock(db, recovered);
+    }
+    return recovered;
+  }
+
+  async #setClock(db: Kysely<QueueDb>, value: number): Promise<void> {
+    await db
+      .insertInto('lamport_clock')
+      .values({ id: 1, value })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ value }))
+      .execute();
+    await db
+      .insertInto('outbox_meta')
+      .values({ key: META.lamportHighWater, value: String(value) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(value) }))
+      .execute();
+  }
+
+  async #setMeta(db: Kysely<QueueDb>, key: string, value: string | null): Promise<void> {
+    if (value === null) {
+      await db.deleteFrom('outbox_meta').where('key', '=', key).execute();
+      return;
+    }
+    await db
+      .insertInto('outbox_meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async #pendingCount(db: Kysely<QueueDb>): Promise<number> {
+    const r = await db.selectFrom('outbox_counts').select('n').where('status', '=', 'pending').executeTakeFirst();
+    return r?.n ?? 0;
+  }
+
+  enqueue<D extends EventDraft>(draft: D): Promise<QueuedEnvelope<D>> {
+    return this.#enqueue([draft], true).then((stored) => stored[0] as QueuedEnvelope<D>);
+  }
+
+  enqueueMany<D extends EventDraft>(drafts: readonly D[]): Promise<Array<QueuedEnvelope<D>>> {
+    if (!Array.isArray(drafts)) {
+      return Promise.reject(invalid(`enqueueMany needs an array of envelopes; got ${describeValue(drafts)} (${typeName(drafts)}).`));
+    }
+    return this.#enqueue(drafts, false);
+  }
+
+  async #enqueue<D extends EventDraft>(drafts: readonly D[], single: boolean): Promise<Array<QueuedEnvelope<D>>> {
+    const prepared = drafts.map((d, i) => prepareDraft(d, single ? null : i));
+    if (prepared.length === 0) return [];
+    const seen = new Set<string>();
+    const repeated = prepared.filter((p) => (seen.has(p.eventId) ? true : (seen.add(p.eventId), false))).map((p) => p.eventId);
+    if (repeated.length > 0) {
+      throw new QueueError('QUEUE_DUPLICATE_EVENT_ID', `The batch repeats event_id ${repeated.join(', ')}; nothing was queued.`, {
+        details: { eventIds: repeated },
+        suggestions: ['Give every event its own id (createIdGenerator from @kitty/events).'],
+      });
+    }
+    const { capacity, capacityPolicy } = this.#config;
+    if (prepared.length > capacity) {
+      throw new QueueError('QUEUE_FULL', `${prepared.length} events cannot fit in a queue with a capacity of ${capacity}; nothing was queued.`, {
+        details: { path: this.path, capacity, requested: prepared.length },
+        suggestions: ['Enqueue fewer events at once, or raise the queue capacity.'],
+      });
+    }
+    return this.#op(async () => {
+      const nowMs = this.#nowMs();
+      let outcome: { stored: string[]; pendingAfter: number; deadLettered: number };
+      try {
+        outcome = await this.#write(async (db) => {
+          const pending = await this.#pendingCount(db);
+          let deadLettered = 0;
+          if (pending + prepared.length > capacity) {
+            if (capacityPolicy === 'reject') {
+              throw new QueueError(
+                'QUEUE_FULL',
+                `The offline queue ${this.path} is full (${pending} of ${capacity} pending events); ${prepared.length} new event(s) were not queued.`,
+                {
+                  details: { path: this.path, capacity, pending, requested: prepared.length },
+                  suggestions: ['Run `spec-kitty sync now` to send queued events.', 'Inspect the queue with `spec-kitty sync status`.'],
+                },
+              );
+            }
+            deadLettered = pending + prepared.length - capacity;
+            const reason = `moved to dead letters: the queue reached its capacity of ${capacity} pending events`;
+            await db
+              .updateTable('outbox')
+              .set({ status: 'dead', dead_at: nowMs, last_error: reason, last_category: 'capacity', claim_id: null, lease_until: null })
+              .where('id', 'in', (qb) =>
+                qb.selectFrom('outbox').select('id').where('status', '=', 'pending').orderBy('created_at').orderBy('id').limit(deadLettered),
+              )
+              .execute();
+          }
+          const base = await this.#clockInTx(db, true);
+          const stored = prepared.map((p, i) => `${p.jsonHead}"lamport_clock":${base + i + 1}}`);
+          const rows = prepared.map((p, i) => ({
+            event_id: p.eventId,
+            event_type: p.eventType,
+            data: stored[i] as string,
+            lamport_clock: base + i + 1,
+            created_at: nowMs,
+            status: 'pending' as const,
+            retry_count: 0,
+            next_attempt_at: nowMs,
+            last_error: null,
+            last_category: null,
+            last_attempt_at: null,
+            claim_id: null,
+            lease_until: null,
+            dead_at: null,
+          }));
+          for (const chunk of chunks(rows, INSERT_CHUNK)) await db.insertInto('outbox').values(chunk).execute();
+          await this.#setClock(db, base + prepared.length);
+          return { stored, pendingAfter: pending + prepared.length - deadLettered, deadLettered };
+        });
+      } catch (e) {
+        if (sqliteErrorCode(e) === 'SQLITE_CONSTRAINT_UNIQUE') throw await this.#duplicateError(prepared.map((p) => p.eventId), e);
+        throw e;
+      }
+      if (outcome.deadLettered > 0) {
+        this.#warn(
+          'QUEUE_CAPACITY_DEAD_LETTERED',
+          `The offline queue ${this.path} is at its capacity of ${capacity} pending events: the ${outcome.deadLettered} oldest event(s) were moved to the dead-letter list (nothing was deleted). Run \`spec-kitty sync now\`, then re-queue them.`,
+          { capacity, deadLettered: outcome.deadLettered },
+        );
+      }
+      this.#capacityWarning(outcome.pendingAfter);
+      return outcome.stored.map((json) => JSON.parse(json) as QueuedEnvelope<D>);
+    });
+  }
+
+  #capacityWarning(pending: number): void {
+    const { capacity } = this.#config;
+    if (pending < capacity * QUEUE_DEFAULTS.warnAt) {
+      this.#nearlyFullWarned = false;
+      return;
+    }
+    if (this.#nearlyFullWarned) return;
+    this.#nearlyFullWarned = true;
+    const pct = Math.floor((pending / capacity) * 100);
+    this.#warn(
+      'QUEUE_NEARLY_FULL',
+      `The offline queue ${this.path} is ${pct}% full (${pending} of ${capacity} pending events). Run \`spec-kitty sync now\`; at capacity the oldest events move to the dead-letter list.`,
+      { pending, capacity },
+    );
+  }
+
+  async #duplicateError(ids: readonly string[], cause: unknown): Promise<QueueError> {
+    const existing: Array<{ event_id: string; status: string }> = [];
+    for (const chunk of chunks(ids, ID_CHUNK)) {
+      existing.push(...(await this.#handle.db.selectFrom('outbox').select(['event_id', 'status']).where('event_id', 'in', chunk).execute()));
+    }
+    const list = existing.map((r) => `${r.event_id} (${r.status})`).join(', ');
+    return new QueueError('QUEUE_DUPLICATE_EVENT_ID', `Already queued: ${list || ids.join(', ')}; nothing was queued.`, {
+      cause,
+      details: { path: this.path, eventIds: existing.map((r) => r.event_id) },
+      suggestions: ['Each event needs a new event_id; an event that is already queued will be sent once.'],
+    });
+  }
+
+  async claimBatch(options: ClaimOptions = {}): Promise<ClaimedBatch> {
+    const limit = positiveInt(options.limit, 'limit', QUEUE_DEFAULTS.claimLimit, 1, QUEUE_DEFAULTS.maxClaimLimit);
+    const leaseMs = positiveInt(options.leaseMs, 'leaseMs', QUEUE_DEFAULTS.leaseMs);
+    const owner = options.owner ?? 'unknown';
+    if (typeof owner !== 'string' || owner.length === 0 || owner.length > 200) {
+      throw invalid(`owner must be a non-empty string of at most 200 characters; got ${describeValue(owner)}.`);
+    }
+    return this.#op(async () => {
+      const nowMs = this.#nowMs();
+      const unreadable: string[] = [];
+      const batch = await this.#write(async (db): Promise<ClaimedBatch> => {
+        const nb = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value);
+        if (nb !== null && nb > nowMs) return { claimId: null, owner, leaseUntil: null, events: [], notBefore: new Date(nb) };
+        await db.deleteFrom('outbox_claims').where('lease_until', '<', nowMs - CLAIM_GC_MS).execute();
+        const rows = await db
+          .selectFrom('outbox')
+          .select(['id', 'event_id', 'event_type', 'data', 'lamport_clock', 'created_at', 'retry_count', 'last_error', 'last_category'])
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', nowMs)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', nowMs)]))
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        const events: ClaimedEvent[] = [];
+        const ids: number[] = [];
+        for (const r of rows) {
+          let envelope: unknown;
+          try {
+            envelope = JSON.parse(r.data);
+          } catch {
+            envelope = undefined;
+          }
+          if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) {
+            unreadable.push(r.event_id);
+            await db
+              .updateTable('outbox')
+              .set({ status: 'dead', dead_at: nowMs, last_error: 'the stored envelope is not readable JSON', last_category: 'corrupt_row' })
+              .where('id', '=', r.id)
+              .execute();
+            continue;
+          }
+          ids.push(r.id);
+          events.push({
+            eventId: r.event_id,
+            eventType: r.event_type,
+            lamportClock: r.lamport_clock,
+            createdAt: new Date(r.created_at),
+            retryCount: r.retry_count,
+            lastError: r.last_error,
+            lastCategory: r.last_category,
+            envelope: envelope as QueuedEnvelope,
+          });
+        }
+        if (events.length === 0) return { claimId: null, owner, leaseUntil: null, events, notBefore: null };
+        const claimId = randomUUID();
+        const leaseUntil = nowMs + leaseMs;
+        for (const chunk of chunks(ids, ID_CHUNK)) {
+          await db.updateTable('outbox').set({ claim_id: claimId, lease_until: leaseUntil }).where('id', 'in', chunk).execute();
+        }
+        await db.insertInto('outbox_claims').values({ claim_id: claimId, owner, claimed_at: nowMs, lease_until: leaseUntil, event_count: events.length }).execute();
+        return { claimId, owner, leaseUntil: new Date(leaseUntil), events, notBefore: null };
+      });
+      if (unreadable.length > 0) {
+        this.#warn(
+          'QUEUE_ROW_UNREADABLE',
+          `${unreadable.length} queued event(s) in ${this.path} hold unreadable JSON and were moved to the dead-letter list: ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? ', …' : ''}.`,
+          { eventIds: unreadable },
+        );
+      }
+      return batch;
+    });
+  }
+
+  async #claimRow(db: Kysely<QueueDb>, claimId: string) {
+    const claim = await db.selectFrom('outbox_claims').selectAll().where('claim_id', '=', claimId).executeTakeFirst();
+    if (claim === undefined) {
+      throw new QueueError('QUEUE_CLAIM_UNKNOWN', `No open claim ${describeValue(claimId)} in ${this.path}: it was never handed out, or it was already applied or released.`, {
+        details: { path: this.path, claimId },
+        suggestions: ['Claim a new batch; events of an unfinished claim are handed out again once its lease ends.'],
+      });
+    }
+    return claim;
+  }
+
+  async applyResults(claimId: string, outcomes: readonly EventOutcome[]): Promise<ApplySummary> {
+    if (typeof claimId !== 'string' || claimId.length === 0) throw invalid(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
+    if (!Array.isArray(outcomes)) throw invalid(`outcomes must be an array; got ${describeValue(outcomes)} (${typeName(outcomes)}).`);
+    const checked = outcomes.map((o, i) => {
+      if (o === null || typeof o !== 'object' || !['success', 'duplicate', 'rejected'].includes((o as EventOutcome).status)) {
+        throw invalid(`outcomes[${i}] must be { eventId, status: success | duplicate | rejected }; got ${describeValue(o)}.`);
+      }
+      return o;
+    });
+    return this.#op(async () => {
+      const nowMs = this.#nowMs();
+      const { retryCap, backoff } = this.#config;
+      return this.#write(async (db): Promise<ApplySummary> => {
+        const claim = await this.#claimRow(db, claimId);
+        const ignored: Array<ApplySummary['ignored'][number]> = [];
+        let synced = 0;
+        let duplicates = 0;
+        let rejected = 0;
+        let deadLettered = 0;
+        const delivered = new Map<string, 'success' | 'duplicate'>();
+        const refused = new Map<string, EventOutcome>();
+        for (const o of checked) {
+          let id: string;
+          try {
+            id = normalizeEventId(o.eventId);
+          } catch {
+            ignored.push({ eventId: String(o.eventId), reason: 'invalid-id' });
+            continue;
+          }
+          if (o.status === 'rejected') refused.set(id, o);
+          else delivered.set(id, o.status);
+        }
+        // Delivered is delivered: remove the event even if the lease ran out and another process holds it now.
+        for (const chunk of chunks([...delivered.keys()], ID_CHUNK)) {
+          const gone = await db.deleteFrom('outbox').where('event_id', 'in', chunk).returning('event_id').execute();
+          const removed = new Set(gone.map((g) => g.event_id));
+          for (const id of chunk) {
+            if (!removed.has(id)) ignored.push({ eventId: id, reason: 'unknown' });
+            else if (delivered.get(id) === 'success') synced += 1;
+            else duplicates += 1;
+          }
+        }
+        for (const chunk of chunks([...refused.keys()], ID_CHUNK)) {
+          const rows = await db.selectFrom('outbox').select(['id', 'event_id', 'retry_count', 'claim_id', 'status']).where('event_id', 'in', chunk).execute();
+          const byId = new Map(rows.map((r) => [r.event_id, r]));
+          for (const id of chunk) {
+            const row = byId.get(id);
+            const o = refused.get(id) as EventOutcome;
+            if (row === undefined) {
+              ignored.push({ eventId: id, reason: 'unknown' });
+              continue;
+            }
+            if (row.claim_id !== claimId || row.status !== 'pending') {
+              ignored.push({ eventId: id, reason: 'not-held' });
+              continue;
+            }
+            const retries = row.retry_count + 1;
+            const dead = o.permanent === true || retries >= retryCap;
+            let delay = backoff(retries);
+            if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) delay = defaultBackoff(retries);
+            const category = typeof o.category === 'string' && o.category.trim().length > 0 ? o.category.trim().slice(0, MAX_CATEGORY_CHARS) : 'unknown';
+            const error = typeof o.error === 'string' && o.error.length > 0 ? o.error.slice(0, MAX_ERROR_CHARS) : 'rejected by the server (no reason given)';
+            await db
+              .updateTable('outbox')
+              .set({
+                retry_count: retries,
+                last_error: error,
+                last_category: category,
+                last_attempt_at: nowMs,
+                next_attempt_at: nowMs + Math.round(delay),
+                claim_id: null,
+                lease_until: null,
+                ...(dead ? { status: 'dead' as const, dead_at: nowMs } : {}),
+              })
+              .where('id', '=', row.id)
+              .execute();
+            if (dead) deadLettered += 1;
+            else rejected += 1;
+          }
+        }
+        const released = await db.updateTable('outbox').set({ claim_id: null, lease_until: null }).where('claim_id', '=', claimId).executeTakeFirst();
+        await db.deleteFrom('outbox_claims').where('claim_id', '=', claimId).execute();
+        if (synced + duplicates > 0) {
+          await this.#setMeta(db, META.lastSuccessAt, String(nowMs));
+          await this.#setMeta(db, META.transientFailures, null);
+          await this.#setMeta(db, META.lastTransientError, null);
+        }
+        return {
+          synced,
+          duplicates,
+          rejected,
+          deadLettered,
+          released: Number(released.numUpdatedRows),
+          ignored,
+          leaseExpired: claim.lease_until < nowMs,
+        };
+      });
+    });
+  }
+
+  async releaseClaim(claimId: string, options: ReleaseOptions = {}): Promise<{ readonly released: number }> {
+    if (typeof claimId !== 'string' || claimId.length === 0) throw invalid(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
+    const notBefore = options.notBefore;
+    if (notBefore !== undefined && (!(notBefore instanceof Date) || !Number.isFinite(notBefore.getTime()))) {
+      throw invalid(`notBefore must be a valid Date; got ${describeValue(notBefore)}.`);
+    }
+    return this.#op(async () =>
+      this.#write(async (db) => {
+        await this.#claimRow(db, claimId);
+        const released = await db.updateTable('outbox').set({ claim_id: null, lease_until: null }).where('claim_id', '=', claimId).executeTakeFirst();
+        await db.deleteFrom('outbox_claims').where('claim_id', '=', claimId).execute();
+        const failures = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.transientFailures).executeTakeFirst())?.value) ?? 0;
+        await this.#setMeta(db, META.transientFailures, String(failures + 1));
+        if (options.error !== undefined) await this.#setMeta(db, META.lastTransientError, String(options.error).slice(0, MAX_ERROR_CHARS));
+        if (notBefore !== undefined) {
+          const current = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value) ?? 0;
+          await this.#setMeta(db, META.notBefore, String(Math.max(current, notBefore.getTime())));
+        }
+        return { released: Number(released.numUpdatedRows) };
+      }),
+    );
+  }
+
+  stats(): Promise<QueueStats> {
+    return this.#op(async () => {
+      const nowMs = this.#nowMs();
+      const s = await this.#handle.read(async (db) => {
+        const counts = new Map((await db.selectFrom('outbox_counts').select(['status', 'n']).execute()).map((r) => [r.status, r.n]));
+        const hist = await db
+          .selectFrom('outbox')
+          .select([
+            sql<number>`coalesce(sum(retry_count = 0), 0)`.as('r0'),
+            sql<number>`coalesce(sum(retry_count between 1 and 3), 0)`.as('r13'),
+            sql<number>`coalesce(sum(retry_count >= 4), 0)`.as('r4'),
+            sql<number>`coalesce(sum(next_attempt_at > ${nowMs}), 0)`.as('backingOff'),
+          ])
+          .where('status', '=', 'pending')
+          .executeTakeFirstOrThrow();
+        const inFlight = await db
+          .selectFrom('outbox')
+          .select(sql<number>`count(*)`.as('n'))
+          .where('claim_id', 'is not', null)
+          .where('lease_until', '>', nowMs)
+          .where('status', '=', 'pending')
+          .executeTakeFirstOrThrow();
+        const oldest = await db.selectFrom('outbox').select(sql<number | null>`min(created_at)`.as('t')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+        const types = await db
+          .selectFrom('outbox')
+          .select(['event_type', sql<number>`count(*)`.as('n')])
+          .where('status', '=', 'pending')
+          .groupBy('event_type')
+          .orderBy('n', 'desc')
+          .orderBy('event_type')
+          .limit(5)
+          .execute();
+        const categories = await db
+          .selectFrom('outbox')
+          .select(['last_category', sql<number>`count(*)`.as('n')])
+          .where('last_category', 'is not', null)
+          .groupBy('last_category')
+          .orderBy('n', 'desc')
+          .orderBy('last_category')
+          .limit(5)
+          .execute();
+        const meta = new Map((await db.selectFrom('outbox_meta').select(['key', 'value']).execute()).map((r) => [r.key, r.value]));
+        const clock = await this.#clockInTx(db, false);
+        return { counts, hist, inFlight: inFlight.n, oldest: oldest.t, types, categories, meta, clock };
+      });
+      const pageCount = Number(this.#handle.pragma('page_count', true));
+      const pageSize = Number(this.#handle.pragma('page_size', true));
+      const depth = s.counts.get('pending') ?? 0;
+      const capacity = this.#config.capacity;
+      const metaScope = s.meta.get(META.scopeServer);
+      const metaUser = s.meta.get(META.scopeUser);
+      const notBefore = asClock(s.meta.get(META.notBefore));
+      const lastSuccess = asClock(s.meta.get(META.lastSuccessAt));
+      return {
+        path: this.path,
+        scope: this.scope ?? (metaScope !== undefined && metaUser !== undefined ? { serverUrl: metaScope, username: metaUser } : null),
+        depth,
+        dead: s.counts.get('dead') ?? 0,
+        inFlight: s.inFlight,
+        backingOff: s.hist.backingOff,
+        oldestCreatedAt: s.oldest === null ? null : new Date(s.oldest),
+        oldestAgeMs: s.oldest === null ? null : Math.max(0, nowMs - s.oldest),
+        retryHistogram: { '0': s.hist.r0, '1-3': s.hist.r13, '4+': s.hist.r4 },
+        topEventTypes: s.types.map((t) => ({ eventType: t.event_type, count: t.n })),
+        topFailureCategories: s.categories.map((c) => ({ category: c.last_category ?? 'unknown', count: c.n })),
+        capacity,
+        capacityUsed: depth / capacity,
+        databaseBytes: pageCount * pageSize + fileBytes(`${this.path}-wal`),
+        lamportClock: s.clock,
+        lastSuccessAt: lastSuccess === null ? null : new Date(lastSuccess),
+        notBefore: notBefore !== null && notBefore > nowMs ? new Date(notBefore) : null,
+        consecutiveTransientFailures: asClock(s.meta.get(META.transientFailures)) ?? 0,
+        lastTransientError: s.meta.get(META.lastTransientError) ?? null,
+      };
+    });
+  }
+
+  async listDead(options: { readonly limit?: number; readonly offset?: number } = {}): Promise<DeadEvent[]> {
+    const limit = positiveInt(options.limit, 'limit', 100, 1, QUEUE_DEFAULTS.maxClaimLimit);
+    const offset = positiveInt(options.offset, 'offset', 0, 0);
+    return this.#op(async () => {
+      const rows = await this.#handle.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('status', '=', 'dead')
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      return rows.map((r) => {
+        let envelope: QueuedEnvelope | null = null;
+        try {
+          envelope = JSON.parse(r.data) as QueuedEnvelope;
+        } catch {
+          envelope = null;
+        }
+        return {
+          eventId: r.event_id,
+          eventType: r.event_type,
+          createdAt: new Date(r.created_at),
+          deadAt: r.dead_at === null ? null : new Date(r.dead_at),
+          retryCount: r.retry_count,
+          lastError: r.last_error,
+          lastCategory: r.last_category,
+          envelope,
+        };
+      });
+    });
+  }
+
+  async requeueDead(ids: readonly string[] | 'all'): Promise<RequeueSummary> {
+    if (ids !== 'all' && !Array.isArray(ids)) throw invalid(`requeueDead needs an array of event ids or 'all'; got ${describeValue(ids)}.`);
+    return this.#op(async () => {
+      const nowMs = this.#nowMs();
+      const notFound: string[] = [];
+      const wanted: string[] = [];
+      if (ids !== 'all') {
+        for (const raw of ids) {
+          try {
+            wanted.push(normalizeEventId(raw));
+          } catch {
+            notFound.push(String(raw));
+          }
+        }
+      }
+      return this.#write(async (db) => {
+        let targets: string[] | 'all' = 'all';
+        let count: number;
+        if (ids === 'all') {
+          count = (await db.selectFrom('outbox_counts').select('n').where('status', '=', 'dead').executeTakeFirst())?.n ?? 0;
+        } else {
+          const found = new Set<string>();
+          for (const chunk of chunks(wanted, ID_CHUNK)) {
+            const rows = await db.selectFrom('outbox').select('event_id').where('status', '=', 'dead').where('event_id', 'in', chunk).execute();
+            for (const r of rows) found.add(r.event_id);
+          }
+          for (const id of wanted) if (!found.has(id)) notFound.push(id);
+          targets = [...found];
+          count = targets.length;
+        }
+        const pending = await this.#pendingCount(db);
+        if (pending + count > this.#config.capacity) {
+          throw new QueueError(
+            'QUEUE_FULL',
+            `Re-queueing ${count} dead event(s) would take ${this.path} past its capacity (${pending} of ${this.#config.capacity} pending); nothing was changed.`,
+            { details: { path: this.path, pending, capacity: this.#config.capacity, requested: count }, suggestions: ['Run `spec-kitty sync now` first, or re-queue fewer events.'] },
+          );
+        }
+        const reset = { status: 'pending' as const, retry_count: 0, next_attempt_at: nowMs, dead_at: null, claim_id: null, lease_until: null };
+        if (targets === 'all') {
+          await db.updateTable('outbox').set(reset).where('status', '=', 'dead').execute();
+        } else {
+          for (const chunk of chunks(targets, ID_CHUNK)) await db.updateTable('outbox').set(reset).where('status', '=', 'dead').where('event_id', 'in', chunk).execute();
+        }
+        return { requeued: count, notFound };
+      });
+    });
+  }
+
+  checkpoint(): Promise<{ readonly busy: boolean; readonly walBytes: number }> {
+    return this.#op(async () => {
+      const rows = this.#handle.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      return { busy: (rows[0]?.busy ?? 0) !== 0, walBytes: fileBytes(`${this.path}-wal`) };
+    });
+  }
+
+  check(): Promise<{ readonly ok: boolean; readonly recovery: RecoveryReport | null }> {
+    return this.#op(async () => {
+      let result: unknown;
+      try {
+        result = this.#handle.pragma('quick_check(1)', true);
+      } catch (e) {
+        if (!isCorruption(e)) throw e;
+        result = sqliteErrorCode(e);
+      }
+      if (result === 'ok') return { ok: true, recovery: null };
+      await this.#recover(`quick_check reports: ${String(result)}`);
+      return { ok: false, recovery: this.#recovery };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#handle.close();
+  }
+}
+
+/**
+ * Opens the queue of a home directory (and scope), creating, migrating or repairing the file as needed.
+ *
+ * @example
+ * const queue = await openQueue({ homeDir: os.homedir(), now: () => new Date(), onWarning: (w) => process.stderr.write(`${w.message}\n`) });
+ * const stored = await queue.enqueue({ event_id: newId(), event_type: 'WPStatusChanged', payload: {…} });
+ */
+export async function openQueue(options: OpenQueueOptions): Promise<Queue> {
+  if (options === null || typeof options !== 'object') throw invalid(`openQueue needs an options object; got ${describeValue(options)}.`);
+  if (typeof options.now !== 'function') throw invalid(`openQueue needs a clock: now: () => Date; got ${typeName(options.now)}.`);
+  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw invalid(`onWarning must be a function; got ${typeName(options.onWarning)}.`);
+  if (options.backoff !== undefined && typeof options.backoff !== 'function') throw invalid(`backoff must be a function; got ${typeName(options.backoff)}.`);
+  const policy = options.capacityPolicy ?? QUEUE_DEFAULTS.capacityPolicy;
+  if (policy !== 'dead-letter-oldest' && policy !== 'reject') {
+    throw invalid(`capacityPolicy must be 'dead-letter-oldest' or 'reject'; got ${describeValue(policy)}.`);
+  }
+  const scope = options.scope === undefined || options.scope === null ? null : normalizeScope(options.scope);
+  const config: Config = Object.freeze({
+    path: queuePath(options.homeDir, scope),
+    homeDir: options.homeDir,
+    scope,
+    now: options.now,
+    busyTimeoutMs: positiveInt(options.busyTimeoutMs, 'busyTimeoutMs', QUEUE_DEFAULTS.busyTimeoutMs, 0, 10 * 60 * 1000),
+    capacity: positiveInt(options.capacity, 'capacity', QUEUE_DEFAULTS.capacity),
+    capacityPolicy: policy,
+    retryCap: positiveInt(options.retryCap, 'retryCap', QUEUE_DEFAULTS.retryCap, 1, 1000),
+    backoff: options.backoff ?? defaultBackoff,
+    onWarning: options.onWarning ?? (() => undefined),
+    maxDatabaseBytes: options.maxDatabaseBytes === undefined ? undefined : positiveInt(options.maxDatabaseBytes, 'maxDatabaseBytes', 0, 4096),
+  });
+  const opened = await openVerified(config);
+  const queue = new SqliteQueue(config, opened);
+  queue.announce(opened);
+  return queue;
+}

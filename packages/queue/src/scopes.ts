@@ -1,0 +1,45 @@
+import { sql } from 'kysely';
+import { queueFilesInHome } from './clock-sources.js';
+import { fileBytes } from './recovery.js';
+import { META } from './schema.js';
+import { openSqlite, type SqliteHandle } from './sqlite-adapter.js';
+import type { ScopeInfo } from './types.js';
+
+/**
+ * Every queue file in a home directory (the logged-out `queue.db` first, then one per server/account),
+ * with its scope and counts. Read-only: a damaged file is reported with `error`, not repaired.
+ *
+ * @example (await listScopes(os.homedir())).map((s) => `${s.scope?.username ?? 'logged out'}: ${s.pending}`)
+ */
+export async function listScopes(homeDir: string, options: { readonly busyTimeoutMs?: number } = {}): Promise<ScopeInfo[]> {
+  const out: ScopeInfo[] = [];
+  for (const file of queueFilesInHome(homeDir)) {
+    const bytes = fileBytes(file) + fileBytes(`${file}-wal`);
+    let handle: SqliteHandle | undefined;
+    try {
+      handle = openSqlite(file, { busyTimeoutMs: options.busyTimeoutMs ?? 5000, readonly: true, fileMustExist: true });
+      const meta = new Map(
+        (await handle.db.selectFrom('outbox_meta').select(['key', 'value']).where('key', 'in', [META.scopeServer, META.scopeUser]).execute()).map((r) => [
+          r.key,
+          r.value,
+        ]),
+      );
+      const counts = new Map((await sql<{ status: string; n: number }>`select status, n from outbox_counts`.execute(handle.db)).rows.map((r) => [r.status, r.n]));
+      const serverUrl = meta.get(META.scopeServer);
+      const username = meta.get(META.scopeUser);
+      out.push({
+        path: file,
+        scope: serverUrl !== undefined && username !== undefined ? { serverUrl, username } : null,
+        pending: counts.get('pending') ?? 0,
+        dead: counts.get('dead') ?? 0,
+        bytes,
+        error: null,
+      });
+    } catch (e) {
+      out.push({ path: file, scope: null, pending: null, dead: null, bytes, error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+  return out;
+}
