@@ -1,7 +1,7 @@
 // Opening a queue file: schema migrations (in code, under BEGIN IMMEDIATE so racing processes take turns),
 // the clock seed for a new file, the scope record, and the clock integrity check.
 import { Migrator, sql } from 'kysely';
-import { QueueError } from './errors.js';
+import { QueueError, errorMessage } from './errors.js';
 import { asClock, highestClockInHome, legacyClockValue, readClock } from './clock-sources.js';
 import { MIGRATIONS, migrationProvider } from './migrations.js';
 import { META } from './schema.js';
@@ -37,7 +37,7 @@ async function executedMigrations(handle: SqliteHandle): Promise<string[] | null
     const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(handle.db);
     return rows.rows.map((r) => r.name);
   } catch (e) {
-    if (e instanceof Error && /no such table/.test(e.message)) return null;
+    if (/no such table/.test(errorMessage(e))) return null;
     throw e;
   }
 }
@@ -63,7 +63,7 @@ export async function prepareDatabase(handle: SqliteHandle, ctx: PrepareContext)
     created = await handle.immediate(async (db) => {
       const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
       if (error !== undefined) {
-        const text = error instanceof Error ? error.message : String(error);
+        const text = errorMessage(error);
         const missing = /previously executed migration (\S+) is missing/.exec(text);
         if (missing?.[1] !== undefined) throw tooNew(handle, [missing[1]]);
         throw error;

@@ -21,5 +21,12 @@ export class QueueError extends KittyError<QueueErrorCode> {}
 /** True when `value` is an error thrown by `@kitty/queue` (also across duplicated module copies). */
 export function isQueueError(value: unknown): value is QueueError {
   if (value instanceof QueueError) return true;
-  return value instanceof Error && value.name === 'QueueError' && typeof (value as { code?: unknown }).code === 'string';
+  const v = value as { name?: unknown; code?: unknown } | null;
+  return typeof v === 'object' && v !== null && v.name === 'QueueError' && typeof v.code === 'string';
+}
+
+/** The message of anything thrown (errors from native code or another realm are not always `instanceof Error`). */
+export function errorMessage(e: unknown): string {
+  const m = (e as { message?: unknown } | null)?.message;
+  return typeof m === 'string' ? m : String(e);
 }

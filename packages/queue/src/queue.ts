@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { describeValue, isKittyError, typeName } from '@kitty/errors';
 import { normalizeEventId, type ClockStore } from '@kitty/events';
-import { QueueError } from './errors.js';
+import { QueueError, errorMessage } from './errors.js';
 import { asClock } from './clock-sources.js';
 import { prepareDatabase, type PrepareResult } from './database.js';
 import { inspectFile, type FileInspection } from './inspect.js';
@@ -139,7 +139,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 function toQueueError(e: unknown, config: Pick<Config, 'path' | 'busyTimeoutMs'>): Error {
   if (isKittyError(e)) return e;
   const code = sqliteErrorCode(e);
-  const text = e instanceof Error ? e.message : String(e);
+  const text = errorMessage(e);
   const details = { path: config.path, ...(code === undefined ? {} : { sqliteCode: code }) };
   if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
     return new QueueError(
@@ -242,7 +242,7 @@ async function openVerified(config: Config): Promise<Opened> {
     } catch (e) {
       await handle?.close().catch(() => undefined);
       if (isCorruption(e) && attempt < 2) {
-        const reason = `SQLite reports ${sqliteErrorCode(e)}: ${e instanceof Error ? e.message : String(e)}`;
+        const reason = `SQLite reports ${sqliteErrorCode(e)}: ${errorMessage(e)}`;
         recovery = (await recoverCorruptFile(config.path, { reason, foreignWal: false, ino: info.ino, dev: info.dev }, ctx)) ?? recovery;
         continue;
       }
@@ -283,7 +283,7 @@ function prepareDraft(draft: unknown, index: number | null): PreparedDraft {
   try {
     eventId = normalizeEventId(d['event_id']);
   } catch (e) {
-    throw fail(e instanceof Error ? e.message : String(e), { field: 'event_id', received: d['event_id'] ?? null }, e);
+    throw fail(errorMessage(e), { field: 'event_id', received: d['event_id'] ?? null }, e);
   }
   const eventType = d['event_type'];
   if (typeof eventType !== 'string' || eventType.trim().length === 0 || eventType.length > 200) {
@@ -293,7 +293,7 @@ function prepareDraft(draft: unknown, index: number | null): PreparedDraft {
   try {
     json = JSON.stringify({ ...d, event_id: eventId, lamport_clock: undefined });
   } catch (e) {
-    throw fail(`the envelope is not JSON-serialisable (${e instanceof Error ? e.message : String(e)}).`, {}, e);
+    throw fail(`the envelope is not JSON-serialisable (${errorMessage(e)}).`, {}, e);
   }
   if (json === undefined || !json.startsWith('{') || !json.endsWith('}')) {
     throw fail('the envelope does not serialise to a JSON object.');
@@ -372,7 +372,7 @@ class SqliteQueue implements Queue {
       return await fn();
     } catch (e) {
       if (!isCorruption(e)) throw toQueueError(e, this.#config);
-      await this.#recover(`SQLite reports ${sqliteErrorCode(e)}: ${e instanceof Error ? e.message : String(e)}`);
+      await this.#recover(`SQLite reports ${sqliteErrorCode(e)}: ${errorMessage(e)}`);
       try {
         return await fn();
       } catch (e2) {
@@ -838,7 +838,6 @@ class SqliteQueue implements Queue {
           .select(sql<number>`count(*)`.as('n'))
           .where('claim_id', 'is not', null)
           .where('lease_until', '>', nowMs)
-          .where('status', '=', 'pending')
           .executeTakeFirstOrThrow();
         const oldest = await db.selectFrom('outbox').select(sql<number | null>`min(created_at)`.as('t')).where('status', '=', 'pending').executeTakeFirstOrThrow();
         const types = await db

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, linkSync, openSync, renameSync, rmSync, statS
 import path from 'node:path';
 import { sql } from 'kysely';
 import lockfile from 'proper-lockfile';
-import { QueueError } from './errors.js';
+import { QueueError, errorMessage } from './errors.js';
 import { asClock, readClock, scanLamportInFiles } from './clock-sources.js';
 import { prepareDatabase } from './database.js';
 import { SQLITE_MAGIC, headerLooksRepairable, inspectFile } from './inspect.js';
@@ -254,7 +254,7 @@ export async function recoverCorruptFile(dbPath: string, damage: Damage, ctx: Re
     return { reason: damage.reason, quarantined, salvaged: found.rows.length, lamportClock, message };
   } catch (e) {
     if (e instanceof QueueError) throw e;
-    throw new QueueError('QUEUE_CORRUPT', `The queue database ${dbPath} is damaged (${damage.reason}) and could not be repaired: ${e instanceof Error ? e.message : String(e)}.`, {
+    throw new QueueError('QUEUE_CORRUPT', `The queue database ${dbPath} is damaged (${damage.reason}) and could not be repaired: ${errorMessage(e)}.`, {
       cause: e,
       suggestions: [
         `Move ${dbPath} and its -wal/-shm files to another folder yourself; spec-kitty then starts a fresh queue.`,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { queueFilesInHome } from './clock-sources.js';
+import { errorMessage } from './errors.js';
 import { fileBytes } from './recovery.js';
 import { META } from './schema.js';
 import { openSqlite, type SqliteHandle } from './sqlite-adapter.js';
@@ -36,7 +37,7 @@ export async function listScopes(homeDir: string, options: { readonly busyTimeou
         error: null,
       });
     } catch (e) {
-      out.push({ path: file, scope: null, pending: null, dead: null, bytes, error: e instanceof Error ? e.message : String(e) });
+      out.push({ path: file, scope: null, pending: null, dead: null, bytes, error: errorMessage(e) });
     } finally {
       await handle?.close().catch(() => undefined);
     }

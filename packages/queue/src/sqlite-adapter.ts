@@ -37,8 +37,10 @@ export interface SqliteHandle {
 
 /** The SQLite result code of an error thrown by better-sqlite3 (`SQLITE_BUSY`, `SQLITE_CORRUPT`…), if it is one. */
 export function sqliteErrorCode(error: unknown): string | undefined {
-  if (error instanceof Database.SqliteError) return error.code;
-  return undefined;
+  // Checked by shape, not with instanceof: the native addon keeps the SqliteError class of the first module
+  // copy that loaded it, so a second copy (another bundle, jest's per-file registries) sees a foreign class.
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
 /**
