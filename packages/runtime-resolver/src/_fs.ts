@@ -3,11 +3,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+function stat(p: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // ENOTDIR (a file where a folder was expected), EACCES: treat as absent
+  }
+}
+
 /** True when `p` is a regular file (symlinks followed). */
-export const isFile = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isFile() === true;
+export const isFile = (p: string): boolean => stat(p)?.isFile() === true;
 
 /** True when `p` is a directory (symlinks followed). */
-export const isDir = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+export const isDir = (p: string): boolean => stat(p)?.isDirectory() === true;
 
 /** The file's bytes, or null when it does not exist or is not a file. */
 export function readBytes(p: string): Buffer | null {

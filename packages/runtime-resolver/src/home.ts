@@ -1,7 +1,8 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { describeValue } from '@kitty/errors';
 import { RuntimeError } from './errors.js';
+import { isDir, isFile } from './_fs.js';
 
 /** The environment variables the runtime reads (a plain object; pass `process.env` from the CLI). */
 export type RuntimeEnv = Readonly<Record<string, string | undefined>>;
@@ -65,8 +66,6 @@ export function resolveHome(options: HomeOptions): HomeLocation {
   );
 }
 
-const isDir = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
-const isFile = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isFile() === true;
 
 function samePath(a: string, b: string): boolean {
   const real = (p: string): string => {

@@ -38,7 +38,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * and column, missing or mistyped fields) with the file path.
  */
 export function parseMission(key: string, text: string, file: string): Mission {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const fail = (issues: MissionIssue[]): never => {
     const list = issues.map((i) => `${i.path || '(document)'}: expected ${i.expected}, got ${i.received}`);
     throw new RuntimeError('INVALID_MISSION', `Mission "${key}" in ${file} is invalid: ${list.join('; ')}.`, {
@@ -54,7 +54,7 @@ export function parseMission(key: string, text: string, file: string): Mission {
       doc.errors.map((e) => ({
         path: '',
         expected: 'valid YAML',
-        received: `${e.message.split('\n')[0] ?? 'a syntax error'}${e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : ''}`,
+        received: (e.message.split('\n')[0] ?? 'a syntax error').replace(/:$/, ''), // yaml puts "at line L, column C" here
       })),
     );
   }
