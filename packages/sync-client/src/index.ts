@@ -26,3 +26,13 @@ export {
   createTokenProvider,
 } from './auth.js';
 export type { AuthOptions, AuthStatus, LoginResult, TokenProvider } from './auth.js';
+export { FAILURE_CATEGORIES, CATEGORY_ACTIONS, categorizeFailure } from './categorize.js';
+export type { FailureCategory } from './categorize.js';
+export { RETRY_AFTER_CAP_MS, parseRetryAfter } from './retry-after.js';
+export { classifyBatchAnswer, sendBatch } from './batch.js';
+export type { BatchAnswer, PerEventResult } from './batch.js';
+export { activeScope, openScopedQueue } from './context.js';
+export { lastSyncPath, readLastSync, writeLastSync } from './last-sync.js';
+export type { LastSyncRecord } from './last-sync.js';
+export { syncNow, formatSummary, writeSyncReport } from './sync.js';
+export type { SyncRunStatus, SyncFailure, SyncProgress, SyncRunResult, SyncNowOptions } from './sync.js';
