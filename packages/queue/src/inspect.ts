@@ -1,6 +1,6 @@
 // Looks at a queue file's bytes before SQLite does, to catch what SQLite would not report on open: a garbage
 // header, a truncated file, or a `-wal` left by another database (SQLite would silently replay its pages).
-import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 
 const MAGIC = 'SQLite format 3\0';
 
@@ -55,22 +55,40 @@ export function inspectFile(file: string): FileInspection {
   return { kind: 'sqlite', size, ...info };
 }
 
-/** True when the header has a valid page size, so restoring the 16-byte magic string may make it readable. */
-export function headerLooksRepairable(file: string): boolean {
-  const header = Buffer.alloc(100);
+/**
+ * Patches a private copy of a damaged file so SQLite will read what is left: restores the 16-byte magic
+ * string when the page size is still valid, and lowers the in-header page count to the pages really present
+ * (SQLite refuses a file shorter than its header says). Returns what it changed.
+ */
+export function patchHeaderForSalvage(copy: string): { magic: boolean; pageCount: boolean } {
+  const changed = { magic: false, pageCount: false };
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
-    if (readSync(fd, header, 0, 100, 0) < 100) return false;
+    fd = openSync(copy, 'r+');
+    const header = Buffer.alloc(100);
+    if (readSync(fd, header, 0, 100, 0) < 100) return changed;
+    const raw = header.readUInt16BE(16);
+    const pageSize = raw === 1 ? 65536 : raw;
+    if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return changed;
+    if (header.toString('latin1', 0, 16) !== MAGIC) {
+      writeSync(fd, SQLITE_MAGIC, 0, SQLITE_MAGIC.length, 0);
+      changed.magic = true;
+    }
+    const pagesPresent = Math.floor(fstatSync(fd).size / pageSize);
+    if (header.readUInt32BE(28) > pagesPresent) {
+      const count = Buffer.alloc(4);
+      count.writeUInt32BE(pagesPresent);
+      writeSync(fd, count, 0, 4, 28);
+      ftruncateSync(fd, pagesPresent * pageSize);
+      changed.pageCount = true;
+    }
   } catch {
-    return false;
+    // A copy we cannot patch is salvaged as it is.
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  const raw = header.readUInt16BE(16);
-  const pageSize = raw === 1 ? 65536 : raw;
-  return pageSize >= 512 && pageSize <= 65536 && (pageSize & (pageSize - 1)) === 0;
+  return changed;
 }
 
 /** The 16-byte magic string every SQLite file starts with. */
-export const SQLITE_MAGIC = Buffer.from(MAGIC, 'latin1');
+const SQLITE_MAGIC = Buffer.from(MAGIC, 'latin1');

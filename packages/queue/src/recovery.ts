@@ -1,14 +1,14 @@
 // Corrupt-file recovery (reliability plan row 28): under a cross-process lock, copy what can still be read out
 // of the damaged file, build a fresh queue beside it, keep the damaged `queue.db`, `-wal` and `-shm` together
 // under `queue.corrupt-<timestamp>.db*`, and put the fresh file in place. Nothing is deleted.
-import { copyFileSync, existsSync, linkSync, openSync, renameSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import lockfile from 'proper-lockfile';
 import { QueueError, errorMessage } from './errors.js';
 import { asClock, readClock, scanLamportInFiles } from './clock-sources.js';
 import { prepareDatabase } from './database.js';
-import { SQLITE_MAGIC, headerLooksRepairable, inspectFile } from './inspect.js';
+import { inspectFile, patchHeaderForSalvage } from './inspect.js';
 import { fileTimestamp } from './paths.js';
 import { META, type OutboxTable, type RowStatus } from './schema.js';
 import { openSqlite, type SqliteHandle } from './sqlite-adapter.js';
@@ -41,7 +41,7 @@ export interface Damage {
   readonly dev: number;
 }
 
-const SALVAGE_CHUNK = 500;
+const SALVAGE_CHUNK = 200;
 const MAX_PROBES = 200_000;
 
 function str(v: unknown): string | null {
@@ -111,22 +111,32 @@ async function salvage(file: string, busyTimeoutMs: number): Promise<Salvage> {
       if (row === null) unreadable += 1;
       else rows.push(row);
     };
-    const byCursor = (after: number) =>
-      sql<Record<string, unknown>>`select * from outbox where id > ${after} order by id limit ${SALVAGE_CHUNK}`.execute(db);
+    // The highest id ever used bounds the probing below (AUTOINCREMENT keeps it in sqlite_sequence).
+    let maxId: number | null = null;
+    for (const q of [sql<{ m: unknown }>`select seq as m from sqlite_sequence where name = 'outbox'`, sql<{ m: unknown }>`select max(id) as m from outbox`]) {
+      try {
+        const m = asClock((await q.execute(db)).rows[0]?.m);
+        if (m !== null) maxId = Math.max(maxId ?? 0, m);
+      } catch {
+        // Try the other source.
+      }
+    }
+    if (maxId === null) return { rows, clock, scope, unreadable };
     let last = 0;
     let probes = 0;
-    for (;;) {
+    while (last < maxId) {
       try {
-        const chunk = (await byCursor(last)).rows;
-        if (chunk.length === 0) break;
-        for (const r of chunk) take(r);
-        last = Number(chunk[chunk.length - 1]?.['id'] ?? last + SALVAGE_CHUNK);
-        continue;
+        // Streamed, so the rows read before a damaged page are kept.
+        for await (const r of db.selectFrom('outbox').selectAll().where('id', '>', last).orderBy('id').stream(SALVAGE_CHUNK)) {
+          take(r as unknown as Record<string, unknown>);
+          last = r.id;
+        }
+        break;
       } catch {
-        // A damaged page: probe the ids one by one until the cursor can move again.
+        // A damaged page: probe the ids after it one by one until one reads again.
       }
       let resumed = false;
-      while (probes < MAX_PROBES && !resumed) {
+      while (!resumed && last < maxId && probes < MAX_PROBES) {
         last += 1;
         probes += 1;
         try {
@@ -189,16 +199,9 @@ export async function recoverCorruptFile(dbPath: string, damage: Damage, ctx: Re
     // 1. Salvage from a private copy, so the quarantined files stay exactly as found.
     copyFileSync(dbPath, salvageCopy);
     if (!damage.foreignWal && existsSync(`${dbPath}-wal`)) copyFileSync(`${dbPath}-wal`, `${salvageCopy}-wal`);
-    if (now.kind === 'not-sqlite' && headerLooksRepairable(salvageCopy)) {
-      const fd = openSync(salvageCopy, 'r+');
-      try {
-        writeSync(fd, SQLITE_MAGIC, 0, SQLITE_MAGIC.length, 0);
-      } finally {
-        closeSync(fd);
-      }
-    }
+    patchHeaderForSalvage(salvageCopy);
     const found = await salvage(salvageCopy, ctx.busyTimeoutMs);
-    const scanned = scanLamportInFiles([dbPath, ...(existsSync(`${dbPath}-wal`) ? [`${dbPath}-wal`] : [])]);
+    const scanned = scanLamportInFiles([dbPath, ...(!damage.foreignWal && existsSync(`${dbPath}-wal`) ? [`${dbPath}-wal`] : [])]);
     const floor = Math.max(found.clock, scanned, ...found.rows.map((r) => r.lamport_clock));
 
     // 2. Build the fresh queue beside it, with the salvaged rows and a clock that does not go back.
