@@ -59,8 +59,11 @@ export function formatMigrateReport(report: MigrateReport, options: { readonly v
   return lines.join('\n');
 }
 
-/** Human text for `spec-kitty config --show-origin`: one block per mission, one line per asset. */
-export function formatOriginReport(report: OriginReport): string {
+/**
+ * Human text for `spec-kitty config`: the runtime and project, then (with `assets`, for `--show-origin`) one
+ * block per mission with one line per asset.
+ */
+export function formatOriginReport(report: Omit<OriginReport, 'assets'> & { readonly assets?: OriginReport['assets'] }): string {
   const rt = report.runtime;
   const state =
     rt.state === 'current' ? `version ${rt.package_version}` : rt.state === 'stale' ? `version ${rt.installed_version ?? '?'}, older than ${rt.package_version}: run \`spec-kitty migrate\`` : 'not installed: run `spec-kitty migrate`';
@@ -70,9 +73,14 @@ export function formatOriginReport(report: OriginReport): string {
     if (p.startsWith(report.home + path.sep)) return `<home>${path.sep}${path.relative(report.home, p)}`;
     return p;
   };
+  if (report.assets === undefined) {
+    lines.push(`Missions: ${report.missions.join(', ')}`, 'Run `spec-kitty config --show-origin` to see where each template comes from.');
+    return lines.join('\n');
+  }
+  const assets = report.assets;
   for (const mission of report.missions) {
     lines.push('', `${mission}:`);
-    const rows = report.assets.filter((a) => a.mission === mission);
+    const rows = assets.filter((a) => a.mission === mission);
     const label = (a: (typeof rows)[number]): string => (a.kind === 'mission' ? 'mission.yaml' : `${a.kind === 'template' ? 'templates' : 'command-templates'}/${a.name}`);
     const width = Math.max(...rows.map((a) => label(a).length));
     for (const a of rows) {

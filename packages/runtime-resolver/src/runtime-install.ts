@@ -57,7 +57,10 @@ const missionsDir = (home: string): string => path.join(home, 'missions');
 /** Compares the global runtime with the package defaults and lists what migrate would change. */
 function planRuntime(home: string, defaults: PackageDefaults, version: string): RuntimePlan {
   const stamp = readVersionStamp(home);
-  const manifest = readManifest(home);
+  // A manifest only vouches for the files when the stamp is ours too: another tool (the Python spec-kitty)
+  // rewrites the mission folders and the stamp but not the manifest.
+  const recorded = readManifest(home);
+  const manifest = recorded !== null && recorded.version === stamp ? recorded : null;
   const changes: RuntimeFileChange[] = [];
   const kept: RuntimeFileKept[] = [];
   const desired: Record<string, string> = {};
@@ -85,10 +88,10 @@ function planRuntime(home: string, defaults: PackageDefaults, version: string): 
     }
   }
   const manifestCurrent =
-    manifest !== null &&
-    manifest.version === version &&
-    Object.keys(manifest.files).length === Object.keys(desired).length &&
-    Object.entries(desired).every(([k, v]) => manifest.files[k] === v);
+    recorded !== null &&
+    recorded.version === version &&
+    Object.keys(recorded.files).length === Object.keys(desired).length &&
+    Object.entries(desired).every(([k, v]) => recorded.files[k] === v);
   const state = stamp === null ? 'not_installed' : stamp !== version ? 'stale' : changes.length > 0 || !manifestCurrent ? 'incomplete' : 'current';
   return {
     state,

@@ -211,6 +211,19 @@ describe('refreshing the global runtime', () => {
     expect(readFileSync(path.join(home, 'missions', 'plan', 'mission.yaml'), 'utf8')).toBe('name: Planning Kitty\n');
   });
 
+  it('does not trust its manifest once another tool restamped the runtime (the Python CLI rewrote the copies)', async () => {
+    const { home, ctx } = sandbox();
+    await migrate({ ...ctx, now: clock.now });
+    writeFileSync(path.join(home, 'cache', 'version.lock'), '2.0.11');
+    const copy = path.join(home, 'missions', 'research', 'templates', 'spec-template.md');
+    writeFileSync(copy, '# python research spec\n');
+    const report = await migrate({ ...ctx, now: clock.now });
+    expect(report.runtime.state).toBe('stale');
+    expect(report.runtime.changes).toEqual([expect.objectContaining({ action: 'replace', path: 'missions/research/templates/spec-template.md' })]);
+    expect(readFileSync(copy, 'utf8')).toBe(defaultText('missions/research/templates/spec-template.md'));
+    expect(readFileSync(path.join(home, ...report.runtime.changes[0]!.backup!.split('/')), 'utf8')).toBe('# python research spec\n');
+  });
+
   it('repairs a corrupt manifest and restores deleted managed files', async () => {
     const { home, ctx } = sandbox();
     await migrate({ ...ctx, now: clock.now });
