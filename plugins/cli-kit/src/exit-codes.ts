@@ -23,6 +23,20 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCodeValue>> = {
   USAGE: ExitCode.USAGE,
   INPUT_NOT_READABLE: ExitCode.USAGE,
+  // @kitty/sync-client: authentication needed or refused
+  NOT_AUTHENTICATED: ExitCode.AUTH,
+  SESSION_EXPIRED: ExitCode.AUTH,
+  INVALID_CREDENTIALS: ExitCode.AUTH,
+  CREDENTIALS_CORRUPT: ExitCode.AUTH,
+  TOKEN_SERVER_MISMATCH: ExitCode.AUTH,
+  AUTH_FORBIDDEN: ExitCode.AUTH,
+  // @kitty/sync-client: the server could not be reached or is unavailable
+  SERVER_UNREACHABLE: ExitCode.OFFLINE,
+  SERVER_UNAVAILABLE: ExitCode.OFFLINE,
+  // @kitty/events transition rules are input errors
+  ILLEGAL_TRANSITION: ExitCode.USAGE,
+  TRANSITION_GUARD_FAILED: ExitCode.USAGE,
+  FORCE_NEEDS_ACTOR_AND_REASON: ExitCode.USAGE,
 };
 
 /** Error-code prefixes that always mean "the input was wrong". */

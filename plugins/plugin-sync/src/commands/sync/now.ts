@@ -1,0 +1,49 @@
+import { Flags } from '@oclif/core';
+import { ExitCode, KittyCommand, commandContext } from '@kitty/cli-kit';
+
+const EXIT: Record<string, number> = { disabled: ExitCode.OK, empty: ExitCode.OK, ok: ExitCode.OK, partial: ExitCode.PARTIAL, auth: ExitCode.AUTH, offline: ExitCode.OFFLINE, error: ExitCode.FAILURE };
+
+/** Sends queued events to the sync server now and reports what happened to each. */
+export default class SyncNow extends KittyCommand {
+  static override summary = 'Send queued events to the sync server now';
+  static override description = `Sends every due queued event in batches of up to 1000 (gzip) and prints
+"Synced: N, Duplicates: N, Failed: N (category: count, …)" followed by one next step per failure category.
+Rejected events stay queued with backoff (dead after the retry cap; see \`spec-kitty sync dead\`); when the
+server is offline or busy nothing is lost and the events are kept for later.
+
+Exit codes: 0 all sent (or nothing to do, or sync disabled), 5 some events rejected, 3 log in needed or
+access refused, 4 offline / server unavailable, 1 unexpected server answer or local error.`;
+  static override examples = ['<%= config.bin %> sync now', '<%= config.bin %> sync now --report failures.json', '<%= config.bin %> sync now --json'];
+  static override flags = {
+    report: Flags.string({ description: 'write per-event failures (event id, type, category, error) as JSON to this file' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(SyncNow);
+    const { syncNow, writeSyncReport } = await import('@kitty/sync-client');
+    const ctx = commandContext();
+    const human = !this.jsonEnabled();
+    const r = await syncNow({
+      homeDir: ctx.homeDir,
+      env: ctx.env,
+      now: ctx.now,
+      onProgress: (p) => {
+        if (human && p.pendingAtStart > 1000) this.note(`  … ${p.sent} / ${p.pendingAtStart} sent`);
+      },
+    });
+    for (const w of r.warnings) this.note(w);
+    const report = flags.report !== undefined ? await writeSyncReport(flags.report, r, ctx.now) : null;
+    process.exitCode = EXIT[r.status] ?? ExitCode.FAILURE;
+    if (human) {
+      if (r.status === 'disabled' || r.status === 'empty') this.log(r.message);
+      else {
+        this.log(r.summary);
+        for (const a of r.actions) this.log(`  ${a}`);
+        if (r.message) this.log(r.message);
+        if (r.remaining > 0 && r.status === 'ok') this.log(`${r.remaining} event(s) remain queued (waiting for their retry time).`);
+      }
+      if (report) this.note(`Failure report written to ${report.path} (${report.failures} failure(s)).`);
+    }
+    return { ...r, report: report?.path ?? null };
+  }
+}
