@@ -26,7 +26,6 @@ const PENDING_COMMANDS: readonly string[] = [
   'agent workflow review',
   'implement',
   'merge',
-  'sync status',
 ];
 
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -90,13 +89,17 @@ describe('commands named in the package templates', () => {
     expect(audit(mentions, cliCommands, PENDING_COMMANDS)).toEqual([]);
   });
 
-  it('the audit fails on an unknown command and on a pending command that now exists', () => {
-    const fake = [...mentions, { command: 'agent feature frobnicate', where: 'x.md:1' }];
-    expect(audit(fake, cliCommands, PENDING_COMMANDS)).toEqual(['unknown command "spec-kitty agent feature frobnicate" at x.md:1']);
-    const grown = new Set([...cliCommands, 'merge']);
-    expect(audit(mentions, grown, PENDING_COMMANDS)).toEqual(['"spec-kitty merge" exists now: remove it from PENDING_COMMANDS']);
-    expect(audit(mentions, cliCommands, [...PENDING_COMMANDS, 'dashboard'])).toEqual([
-      'no template mentions "spec-kitty dashboard" any more: remove it from PENDING_COMMANDS',
+  it('the audit fails on an unknown command, on a pending command that now exists, and on an unused pending entry', () => {
+    const cli = new Set(['migrate', 'config']);
+    const used = [
+      { command: 'migrate', where: 'a.md:1' },
+      { command: 'merge', where: 'a.md:2' },
+    ];
+    expect(audit(used, cli, ['merge'])).toEqual([]);
+    expect(audit([...used, { command: 'agent feature frobnicate', where: 'x.md:1' }], cli, ['merge'])).toEqual([
+      'unknown command "spec-kitty agent feature frobnicate" at x.md:1',
     ]);
+    expect(audit(used, new Set([...cli, 'merge']), ['merge'])).toEqual(['"spec-kitty merge" exists now: remove it from PENDING_COMMANDS']);
+    expect(audit(used, cli, ['merge', 'dashboard'])).toEqual(['no template mentions "spec-kitty dashboard" any more: remove it from PENDING_COMMANDS']);
   });
 });
