@@ -94,7 +94,7 @@ export function authStatus(options: AuthOptions): AuthStatus {
 function unreachable(server: string, what: string, r: { code: string; message: string; kind: string }): SyncError {
   return new SyncError(
     r.kind === 'timeout' ? 'SERVER_UNAVAILABLE' : 'SERVER_UNREACHABLE',
-    `Cannot reach ${server} for ${what}: ${r.kind === 'timeout' ? 'the server did not answer in time' : `${r.code} ${r.message}`}.`,
+    `Cannot reach ${server} for ${what}: ${r.kind === 'timeout' ? 'the server did not answer in time' : r.kind === 'tls' ? r.message : `${r.code} ${r.message}`}.`,
     { suggestions: ['Check your connection and the server URL (`spec-kitty sync server`), then try again.'] },
   );
 }

@@ -23,6 +23,7 @@ export type BatchAnswer =
   | { readonly kind: 'rate_limited'; readonly status: number; readonly retryAfterMs: number | null; readonly message: string }
   | { readonly kind: 'transient'; readonly message: string }
   | { readonly kind: 'redirect'; readonly message: string }
+  | { readonly kind: 'tls'; readonly message: string }
   | { readonly kind: 'malformed'; readonly message: string }
   | { readonly kind: 'http_error'; readonly status: number; readonly message: string };
 
@@ -47,6 +48,7 @@ function parseDetails(raw: unknown): { list: Array<Record<string, unknown>> | nu
 
 /** Classifies an HTTP result of `POST /api/v1/events/batch/` for the events sent (`sentIds`). */
 export function classifyBatchAnswer(r: HttpResult, sentIds: ReadonlySet<string>, server: string, nowMs: number): BatchAnswer {
+  if (r.kind === 'tls') return { kind: 'tls', message: `cannot connect securely to ${server}: ${r.message}` };
   if (r.kind !== 'reply') {
     return { kind: 'transient', message: r.kind === 'timeout' ? `${server} did not answer in time` : `cannot reach ${server} (${r.code}: ${r.message})` };
   }

@@ -24,7 +24,7 @@ export interface HttpReply {
 
 /** A request that got no usable HTTP answer. */
 export interface HttpFailure {
-  readonly kind: 'timeout' | 'network';
+  readonly kind: 'timeout' | 'network' | 'tls';
   /** e.g. ECONNREFUSED, ECONNRESET, ENOTFOUND, or the error name. */
   readonly code: string;
   readonly message: string;
@@ -66,6 +66,16 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
   return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function failureOf(e: unknown): HttpFailure {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
   if (err?.name === 'TimeoutError' || err?.cause?.name === 'TimeoutError' || err?.name === 'AbortError') {
@@ -73,6 +83,13 @@ function failureOf(e: unknown): HttpFailure {
   }
   const code = err?.cause?.code ?? err?.name ?? 'ERROR';
   const message = err?.cause?.message ?? err?.message ?? String(e);
+  if (TLS_CODES.has(code) || /certificate|self[- ]signed/i.test(message)) {
+    return {
+      kind: 'tls',
+      code,
+      message: `the server's TLS certificate is not trusted (${code}: ${message}); if it comes from a private CA, set NODE_EXTRA_CA_CERTS=/path/to/ca.pem`,
+    };
+  }
   return { kind: 'network', code, message };
 }
 

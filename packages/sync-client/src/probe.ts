@@ -52,7 +52,7 @@ export async function checkConnection(options: {
         ...base,
         refreshed,
         state: 'unreachable',
-        message: r.kind === 'timeout' ? `${server} did not answer within ${Math.round((options.timeoutMs ?? 5_000) / 1000)} s; events stay queued for later.` : `Cannot reach ${server} (${r.code}); events stay queued for later.`,
+        message: r.kind === 'tls' ? `Cannot connect securely to ${server}: ${r.message}.` : r.kind === 'timeout' ? `${server} did not answer within ${Math.round((options.timeoutMs ?? 5_000) / 1000)} s; events stay queued for later.` : `Cannot reach ${server} (${r.code}); events stay queued for later.`,
       };
     }
     const s = r.status;

@@ -117,6 +117,9 @@ export function loadSyncSettings(input: SettingsInput): SyncSettings {
   }
   if (parseFlag(input.env['SPEC_KITTY_AUTO_DELIVER']) === false) autoDeliver = false;
 
+  if (input.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') {
+    warnings.push('NODE_TLS_REJECT_UNAUTHORIZED=0 is set: TLS certificates are not verified, so your tokens could be sent to an impostor. Unset it and use NODE_EXTRA_CA_CERTS for a private CA.');
+  }
   const flag = parseFlag(input.env[SYNC_FLAG_ENV]);
   let enabled: boolean;
   let reason: string;

@@ -301,6 +301,7 @@ async function runWithQueue(
           await sleep(Math.round(Math.random() * Math.min(500 * 2 ** attempt, 8_000)));
           continue;
         case 'redirect':
+        case 'tls':
         case 'malformed':
           throw new StopRun('error', `${answer.message}.`);
         case 'http_error':
