@@ -18,7 +18,12 @@ export interface HeldLock {
 }
 
 /** Takes the lock directory `lockDir` (its parent is created), waiting for other holders. */
-export async function acquireLock(lockDir: string, what: string, settings: LockSettings = {}): Promise<HeldLock> {
+export async function acquireLock(
+  lockDir: string,
+  what: string,
+  settings: LockSettings = {},
+  failCode: 'RUNTIME_WRITE_FAILED' | 'PROJECT_WRITE_FAILED' = 'RUNTIME_WRITE_FAILED',
+): Promise<HeldLock> {
   const { default: lockfile } = await import('proper-lockfile');
   const target = lockDir.replace(/\.lock$/, '');
   let compromised: Error | undefined;
@@ -47,7 +52,7 @@ export async function acquireLock(lockDir: string, what: string, settings: LockS
         cause: err,
       });
     }
-    throw new RuntimeError('RUNTIME_WRITE_FAILED', `Could not create the lock ${lockDir}: ${(err as Error).message}.`, {
+    throw new RuntimeError(failCode, `Could not create the lock ${lockDir}: ${(err as Error).message}.`, {
       suggestions: [`Check that you can write to ${what}.`],
       details: { lock: lockDir },
       cause: err,

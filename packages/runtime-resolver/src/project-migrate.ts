@@ -165,7 +165,7 @@ export async function migrateProject(
   const first = planProject(options);
   if (dryRun || (first.removeAbs.length === 0 && first.moveAbs.length === 0)) return strip(first);
   const kittify = path.join(options.projectRoot, '.kittify');
-  const held = await acquireLock(path.join(kittify, 'migrate.lock'), `the project at ${options.projectRoot}`, lock);
+  const held = await acquireLock(path.join(kittify, 'migrate.lock'), `the project at ${options.projectRoot}`, lock, 'PROJECT_WRITE_FAILED');
   let plan: ProjectPlan;
   try {
     plan = planProject(options); // again under the lock: another migrate may have done part of it

@@ -298,6 +298,23 @@ describe('concurrency and faults', () => {
     expect(snapshot(project)).toEqual(before);
   });
 
+  it('fails with PROJECT_WRITE_FAILED when a project file cannot be moved, and a rerun after the fix finishes the job', async () => {
+    const { project, ctx } = sandbox({
+      '.kittify/templates/command-templates/review.md': '# our review\n',
+      '.kittify/templates/spec-template.md': defaultText('missions/software-dev/templates/spec-template.md'),
+      '.kittify/command-templates': 'a file where the folder should be',
+    });
+    await expect(migrate({ ...ctx, now: clock.now })).rejects.toMatchObject({
+      code: 'PROJECT_WRITE_FAILED',
+      message: expect.stringContaining(path.join(project, '.kittify')),
+    });
+    expect(existsSync(path.join(project, '.kittify', 'migrate.lock'))).toBe(false);
+    rmSync(path.join(project, '.kittify', 'command-templates'));
+    const rerun = await migrate({ ...ctx, now: clock.now });
+    expect(rerun.project?.moved).toEqual([{ from: '.kittify/templates/command-templates/review.md', to: '.kittify/command-templates/review.md' }]);
+    expect(sweep(ctx)).toEqual([]);
+  });
+
   it('installGlobalRuntime installs only the runtime', async () => {
     const { home, project, ctx } = sandbox(legacyProjectTree());
     const before = snapshot(project);
