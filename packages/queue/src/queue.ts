@@ -75,7 +75,7 @@ export interface Queue {
   listDead(options?: { readonly limit?: number; readonly offset?: number }): Promise<DeadEvent[]>;
   /** Moves dead events (by id, or all) back to pending with a fresh retry count. */
   requeueDead(ids: readonly string[] | 'all'): Promise<RequeueSummary>;
-  /** Folds the write-ahead log into the database file and truncates it (run after a sync). */
+  /** Folds the write-ahead log into the database file and truncates it (run after a sync); never waits for readers. */
   checkpoint(): Promise<{ readonly busy: boolean; readonly walBytes: number }>;
   /** Runs SQLite's quick_check; a damaged file is quarantined and rebuilt like at open. */
   check(): Promise<{ readonly ok: boolean; readonly recovery: RecoveryReport | null }>;
@@ -979,7 +979,14 @@ class SqliteQueue implements Queue {
 
   checkpoint(): Promise<{ readonly busy: boolean; readonly walBytes: number }> {
     return this.#op(async () => {
-      const rows = this.#handle.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      // Housekeeping must not stall a command: do what can be done now instead of waiting for readers.
+      this.#handle.pragma('busy_timeout = 0');
+      let rows: Array<{ busy: number }>;
+      try {
+        rows = this.#handle.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      } finally {
+        this.#handle.pragma(`busy_timeout = ${this.#config.busyTimeoutMs}`);
+      }
       return { busy: (rows[0]?.busy ?? 0) !== 0, walBytes: fileBytes(`${this.path}-wal`) };
     });
   }
@@ -1016,6 +1023,8 @@ class SqliteQueue implements Queue {
 export async function openQueue(options: OpenQueueOptions): Promise<Queue> {
   if (options === null || typeof options !== 'object') throw invalid(`openQueue needs an options object; got ${describeValue(options)}.`);
   if (typeof options.now !== 'function') throw invalid(`openQueue needs a clock: now: () => Date; got ${typeName(options.now)}.`);
+  const probe: unknown = options.now();
+  if (!(probe instanceof Date) || !Number.isFinite(probe.getTime())) throw invalid(`openQueue's clock must return a valid Date; got ${describeValue(probe)}.`);
   if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw invalid(`onWarning must be a function; got ${typeName(options.onWarning)}.`);
   if (options.backoff !== undefined && typeof options.backoff !== 'function') throw invalid(`backoff must be a function; got ${typeName(options.backoff)}.`);
   const policy = options.capacityPolicy ?? QUEUE_DEFAULTS.capacityPolicy;

@@ -76,7 +76,7 @@ afterAll(() => cleanupTempDirs());
 describe('processes sharing one queue file', () => {
   it('8 processes enqueueing 1,000 events each at once: all 8,000 committed, Lamport values unique and increasing per process (row 21)', async () => {
     const home = tempDir({}, 'kitty-queue-proc-');
-    // Create the file first so all workers race on enqueue, not only on creation (creation races are covered below).
+    // The file does not exist yet: the workers also race to create and migrate it.
     const workers = Array.from({ length: 8 }, (_, w) => run('enqueue-worker.mjs', [home, String(w), '1000']));
     await Promise.all(workers.map((p) => p.waitFor(/^ready$/)));
     for (const p of workers) p.child.stdin.write('go\n');

@@ -58,6 +58,24 @@ describe('SQLite set-up', () => {
     await t.queue.close();
   });
 
+  it("opens the Python CLI's queue.db in place: its own table is left untouched beside ours", async () => {
+    const home = tempDir({}, 'kitty-queue-');
+    const file = queuePath(home);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const legacy = rawDb(file);
+    legacy.exec(`create table queue (id integer primary key autoincrement, event_id text unique not null, event_type text not null,
+      data text not null, timestamp integer not null, retry_count integer default 0)`);
+    legacy.prepare('insert into queue (event_id, event_type, data, timestamp) values (?, ?, ?, ?)').run('01J00000000000000000000099', 'Legacy', '{}', 1);
+    legacy.close();
+    const t = await openTest({ homeDir: home });
+    expect((await t.queue.enqueue(draft(1))).lamport_clock).toBe(1);
+    await t.queue.close();
+    const db = rawDb(file, { readonly: true });
+    expect(db.prepare('select event_id, event_type, retry_count from queue').all()).toEqual([{ event_id: '01J00000000000000000000099', event_type: 'Legacy', retry_count: 0 }]);
+    db.close();
+  });
+
   it('refuses a file migrated by a newer version (QUEUE_SCHEMA_TOO_NEW) and leaves it alone', async () => {
     const t = await openTest();
     await t.queue.enqueue(draft(1));
@@ -184,21 +202,21 @@ describe('locks and full disks (reliability rows 25, 26)', () => {
 
 describe('WAL checkpoint (reliability row 29)', () => {
   it('the log grows while a reader holds a snapshot and is truncated by checkpoint() once it lets go', async () => {
-    const t = await openTest();
+    const t = await openTest({ busyTimeoutMs: 5000 });
     const reader = rawDb(t.queue.path, { readonly: true });
     reader.exec('begin');
     reader.prepare('select count(*) from outbox').get();
-    for (let b = 0; b < 20; b += 1) {
+    for (let b = 0; b < 10; b += 1) {
       await t.queue.enqueueMany(Array.from({ length: 100 }, (_, i) => draft(b * 100 + i + 1, 'Load', { pad: 'y'.repeat(500) })));
     }
     const walWhileHeld = statSync(`${t.queue.path}-wal`).size;
-    expect(walWhileHeld).toBeGreaterThan(1_000_000);
+    expect(walWhileHeld).toBeGreaterThan(500_000);
     expect((await t.queue.checkpoint()).busy).toBe(true);
     reader.exec('commit');
     reader.close();
     const after = await t.queue.checkpoint();
     expect(after).toEqual({ busy: false, walBytes: 0 });
-    expect((await t.queue.stats()).depth).toBe(2000);
+    expect((await t.queue.stats()).depth).toBe(1000);
     await t.queue.close();
   });
 });
