@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { formatProblem } from './errors.js';
+import { displayPath, isDir, isFile, readTextFile } from './files.js';
+import { resolveFeature } from './features.js';
+import type { WorkflowEnv } from './ports.js';
+import { openProject } from './project.js';
+import { parseTasksMd } from './tasks-md.js';
+import { readWorkPackages } from './work-packages.js';
+
+/** Options of {@link checkPrerequisites}. */
+export interface CheckPrerequisitesOptions extends WorkflowEnv {
+  readonly feature?: string | undefined;
+  /** Also require tasks.md and check it and the work-package files. */
+  readonly includeTasks?: boolean;
+}
+
+/** Paths of the feature's artifacts that exist (absolute). */
+export interface PrerequisitePaths {
+  readonly feature_dir: string;
+  readonly spec_file?: string;
+  readonly plan_file?: string;
+  readonly checklists_dir?: string;
+  readonly research_dir?: string;
+  readonly tasks_dir?: string;
+  readonly tasks_file?: string;
+}
+
+/** What `agent feature check-prerequisites --json` prints. `valid` false still exits 0 (as the Python CLI). */
+export interface CheckPrerequisitesResult {
+  readonly valid: boolean;
+  readonly errors: readonly string[];
+  readonly warnings: readonly string[];
+  readonly paths: PrerequisitePaths;
+  readonly feature_slug: string;
+  readonly feature_dir: string;
+}
+
+/**
+ * `spec-kitty agent feature check-prerequisites`: reports which planning artifacts a feature has. Errors:
+ * a missing spec.md (and tasks.md with `includeTasks`); with `includeTasks`, malformed tasks.md or
+ * work-package frontmatter too, as `path:line:col: message`. Warnings: missing recommended directories.
+ * Read-only: it never writes or commits, and works from any directory or worktree of the project.
+ */
+export async function checkPrerequisites(options: CheckPrerequisitesOptions): Promise<CheckPrerequisitesResult> {
+  const project = await openProject(options);
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'agent feature check-prerequisites' });
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const paths: Record<string, string> = { feature_dir: feature.dir };
+  const file = (key: string, name: string, required: boolean): void => {
+    const p = path.join(feature.dir, name);
+    if (isFile(p)) paths[key] = p;
+    else if (required) errors.push(`Missing required file: ${name}`);
+  };
+  const dir = (key: string, name: string): void => {
+    const p = path.join(feature.dir, name);
+    if (isDir(p)) paths[key] = p;
+    else warnings.push(`Missing recommended directory: ${name}/`);
+  };
+  file('spec_file', 'spec.md', true);
+  file('plan_file', 'plan.md', false);
+  dir('checklists_dir', 'checklists');
+  dir('research_dir', 'research');
+  dir('tasks_dir', 'tasks');
+  file('tasks_file', 'tasks.md', options.includeTasks === true);
+  if (options.includeTasks === true) {
+    if (paths['tasks_file'] !== undefined) {
+      const shown = displayPath(project.root, paths['tasks_file']);
+      const read = readTextFile(paths['tasks_file'], shown);
+      if (read.file === null) errors.push(...read.problems.map(formatProblem));
+      else {
+        const parsed = parseTasksMd(read.file.text, shown);
+        errors.push(...parsed.problems.map(formatProblem));
+        warnings.push(...parsed.warnings.map(formatProblem));
+        if (parsed.sections.length === 0 && parsed.problems.length === 0) warnings.push(`${shown}: no work package sections found (expected headings like "## Work Package WP01: Title")`);
+      }
+    }
+    const wps = readWorkPackages(project.root, feature);
+    errors.push(...wps.problems.map(formatProblem));
+    warnings.push(...wps.warnings.map(formatProblem));
+  }
+  return { valid: errors.length === 0, errors, warnings, paths: paths as unknown as PrerequisitePaths, feature_slug: feature.slug, feature_dir: feature.dir };
+}

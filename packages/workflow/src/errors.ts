@@ -1,0 +1,77 @@
+import { KittyError, type KittyErrorOptions } from '@kitty/errors';
+
+/** Every error code `@kitty/workflow` throws. Codes starting with INVALID_/UNKNOWN_ mean "bad input" (CLI exit 2). */
+export type WorkflowErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_FEATURE_SLUG'
+  | 'INVALID_AGENTS'
+  | 'MISSING_AGENTS'
+  | 'UNKNOWN_MISSION'
+  | 'UNKNOWN_FEATURE'
+  | 'INVALID_PATH'
+  | 'INVALID_CONFIG'
+  | 'INVALID_META'
+  | 'INVALID_FRONTMATTER'
+  | 'INVALID_TASKS_FILE'
+  | 'INVALID_DEPENDENCIES'
+  | 'INVALID_TEMPLATE'
+  | 'NOT_A_PROJECT'
+  | 'NOT_A_GIT_REPO'
+  | 'GIT_NOT_AVAILABLE'
+  | 'DETACHED_HEAD'
+  | 'INSIDE_WORKTREE'
+  | 'DIRECTORY_NOT_EMPTY'
+  | 'FEATURE_CONTEXT_UNRESOLVED'
+  | 'PLAN_CONTEXT_UNRESOLVED'
+  | 'FEATURE_NUMBER_EXHAUSTED'
+  | 'SPEC_FILE_MISSING'
+  | 'TASKS_DIR_MISSING'
+  | 'TEMPLATE_NOT_FOUND'
+  | 'LOCK_TIMEOUT'
+  | 'FILE_CHANGED_ON_DISK'
+  | 'FILE_WRITE_FAILED'
+  | 'FILE_READ_FAILED'
+  | 'YAML_EDIT_FAILED'
+  | 'GIT_INDEX_LOCKED'
+  | 'GIT_COMMIT_FAILED'
+  | 'GIT_FAILED';
+
+/** One problem found in a planning file, with its position (1-based line and column). */
+export interface FileProblem {
+  /** Path as shown to the user (relative to the project root when inside it). */
+  readonly path: string;
+  readonly line: number;
+  readonly col: number;
+  /** A stable machine code, e.g. `DUPLICATE_KEY`, `UNKNOWN_DEPENDENCY`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** `path:line:col: message`, the form editors and CI annotate. */
+export function formatProblem(p: FileProblem): string {
+  return `${p.path}:${p.line}:${p.col}: ${p.message}`;
+}
+
+/** The base class of every `@kitty/workflow` error. */
+export class WorkflowError extends KittyError<WorkflowErrorCode> {}
+
+/** Planning files are malformed; `problems` lists each one with its position. Nothing was written. */
+export class PlanningFileError extends WorkflowError {
+  readonly problems: readonly FileProblem[];
+
+  constructor(code: WorkflowErrorCode, problems: readonly FileProblem[], options: KittyErrorOptions = {}) {
+    const shown = problems.slice(0, 20).map(formatProblem);
+    const more = problems.length > shown.length ? `\n… and ${problems.length - shown.length} more` : '';
+    const head = problems.length === 1 ? 'One problem' : `${problems.length} problems`;
+    super(code, `${head} in the planning files (nothing was changed):\n${shown.join('\n')}${more}`, {
+      ...options,
+      details: { ...options.details, problems: problems.map((p) => ({ ...p, text: formatProblem(p) })) },
+    });
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+/** True when `value` is an error thrown by `@kitty/workflow`. */
+export function isWorkflowError(value: unknown): value is WorkflowError {
+  return value instanceof WorkflowError;
+}

@@ -1,0 +1,209 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { PlanningFileError, WorkflowError, formatProblem, type FileProblem } from './errors.js';
+import { commitFiles, repoTopOf } from './commit.js';
+import { displayPath, isDir, isFile, readTextFile, writeFileAtomic } from './files.js';
+import { resolveFeature } from './features.js';
+import { updateFrontmatter } from './frontmatter.js';
+import { validateDependencyGraph, type DependencyEdge } from './graph.js';
+import { emitEvents } from './identity.js';
+import { featureLockPath, withLock } from './lock.js';
+import { readMeta } from './meta.js';
+import type { WorkflowEnv } from './ports.js';
+import { openProject, requireGit } from './project.js';
+import { branchNote, planningBranch } from './setup-plan.js';
+import { parseTasksMd, type TasksMd } from './tasks-md.js';
+import { readWorkPackages, type WorkPackageFile } from './work-packages.js';
+
+/** Options of {@link finalizeTasks}. */
+export interface FinalizeTasksOptions extends WorkflowEnv {
+  readonly feature?: string | undefined;
+}
+
+/** One work package as finalize-tasks left it. */
+export interface FinalizedWorkPackage {
+  readonly id: string;
+  readonly title: string;
+  readonly dependencies: readonly string[];
+  readonly subtasks: readonly string[];
+  /** The prompt file relative to the project root, or null when tasks.md declares it but it has no file. */
+  readonly file: string | null;
+  /** Whether its frontmatter was changed. */
+  readonly updated: boolean;
+}
+
+/** What `agent feature finalize-tasks --json` prints (the Python CLI's keys plus a few more). */
+export interface FinalizeTasksResult {
+  readonly result: 'success';
+  readonly feature_slug: string;
+  readonly updated_wp_count: number;
+  readonly tasks_dir: string;
+  readonly commit_created: boolean;
+  readonly commit_hash: string | null;
+  readonly files_committed: readonly string[];
+  readonly work_packages: readonly FinalizedWorkPackage[];
+  /** Non-blocking findings as `path:line:col: message`. */
+  readonly warnings: readonly string[];
+  readonly events_queued: number;
+  readonly notes: readonly string[];
+}
+
+const IDS_IN_TEXT = /\bWP\d{2}\b/g;
+
+/**
+ * `spec-kitty agent feature finalize-tasks`: reads tasks.md (work-package sections, subtasks, dependency
+ * phrases) and the `tasks/WPxx-*.md` prompt files, rejects unknown, self and circular dependencies (and any
+ * malformed file) with `path:line:col` messages before writing anything, then writes each work package's
+ * `dependencies` as a real YAML list into its frontmatter with a minimal diff (comments, quoting and key
+ * order kept; unchanged files untouched), commits tasks.md and tasks/ in one commit `Add tasks for feature
+ * <slug>`, and queues one `WPCreated` per committed work package, sharing one causation id.
+ *
+ * tasks.md is authoritative for the work packages it has a section for; a work package without a section keeps
+ * the dependencies already in its frontmatter (they are validated too).
+ */
+export async function finalizeTasks(options: FinalizeTasksOptions): Promise<FinalizeTasksResult> {
+  const project = await openProject(options);
+  requireGit(project, 'finalize-tasks');
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'agent feature finalize-tasks' });
+  const root = project.root;
+  const tasksDir = path.join(feature.dir, 'tasks');
+  if (!isDir(tasksDir)) {
+    throw new WorkflowError('TASKS_DIR_MISSING', `Tasks directory not found: ${tasksDir}`, {
+      suggestions: ['Write tasks.md and the work package prompt files (tasks/WP01-<name>.md) first (/spec-kitty.tasks), then run finalize-tasks again.'],
+      details: { feature_slug: feature.slug, tasks_dir: tasksDir },
+    });
+  }
+  const branch = await planningBranch(project, options);
+  const repoTop = await repoTopOf(project, options.git);
+  const meta = readMeta(root, feature)?.data ?? null;
+  const notes = branchNote(branch, meta);
+  if (meta === null) notes.push(`Note: ${feature.relDir}/meta.json is missing; continuing without it.`);
+  const tasksMdPath = path.join(feature.dir, 'tasks.md');
+
+  const done = await withLock(
+    featureLockPath(root, feature.slug),
+    async () => {
+      const problems: FileProblem[] = [];
+      const warnings: FileProblem[] = [];
+      let tasksMd: TasksMd | null = null;
+      if (isFile(tasksMdPath)) {
+        const shown = displayPath(root, tasksMdPath);
+        const read = readTextFile(tasksMdPath, shown);
+        if (read.file === null) problems.push(...read.problems);
+        else {
+          tasksMd = parseTasksMd(read.file.text, shown);
+          problems.push(...tasksMd.problems);
+          warnings.push(...tasksMd.warnings);
+        }
+      } else {
+        notes.push(`Note: ${feature.relDir}/tasks.md does not exist; dependencies come from the work package files alone.`);
+      }
+      const wps = readWorkPackages(root, feature);
+      problems.push(...wps.problems);
+      warnings.push(...wps.warnings);
+      if (problems.length > 0) {
+        const shownTasks = displayPath(root, tasksMdPath);
+        const tasksProblem = problems.some((p) => p.path === shownTasks);
+        throw new PlanningFileError(tasksProblem ? 'INVALID_TASKS_FILE' : 'INVALID_FRONTMATTER', problems, {
+          suggestions: ['Fix each file at the line and column shown, then run finalize-tasks again.'],
+        });
+      }
+
+      const sections = new Map((tasksMd?.sections ?? []).map((s) => [s.id, s]));
+      const files = new Map(wps.workPackages.map((w) => [w.id, w]));
+      const edges: DependencyEdge[] = [];
+      const wanted = new Map<string, string[]>();
+      for (const s of sections.values()) {
+        for (const d of s.dependencies) edges.push({ from: s.id, to: d.id, path: tasksMd?.path ?? 'tasks.md', line: d.line, col: d.col });
+        wanted.set(s.id, [...new Set(s.dependencies.map((d) => d.id))].sort());
+      }
+      for (const w of wps.workPackages) {
+        if (sections.has(w.id)) continue;
+        const kept = w.dependencies ?? (w.dependenciesProblem !== null ? recoverIds(w) : []);
+        const line = w.dependenciesProblem?.line ?? w.frontmatter.firstLine;
+        for (const d of kept) edges.push({ from: w.id, to: d, path: w.shownAs, line, col: 1 });
+        wanted.set(w.id, [...new Set(kept)].sort());
+        if (tasksMd !== null) warnings.push({ path: w.shownAs, line: 1, col: 1, code: 'NOT_IN_TASKS_MD', message: `${w.id} has no section in tasks.md; its frontmatter dependencies were kept` });
+      }
+      for (const s of sections.values()) {
+        if (!files.has(s.id)) warnings.push({ path: tasksMd?.path ?? 'tasks.md', line: s.line, col: s.col, code: 'MISSING_WP_FILE', message: `${s.id} has a section in tasks.md but no prompt file tasks/${s.id}-<name>.md` });
+      }
+      const graphProblems = validateDependencyGraph(new Set([...sections.keys(), ...files.keys()]), edges);
+      if (graphProblems.length > 0) {
+        throw new PlanningFileError('INVALID_DEPENDENCIES', graphProblems, {
+          suggestions: ['Fix the dependency lines shown (a work package may only depend on other, existing work packages, without loops), then run finalize-tasks again.'],
+        });
+      }
+
+      // Compute every new file first; write only when all of them are good.
+      const updates: Array<{ wp: WorkPackageFile; text: string }> = [];
+      for (const w of wps.workPackages) {
+        const deps = wanted.get(w.id) ?? [];
+        const text = updateFrontmatter(w.file.text, [{ path: ['dependencies'], value: deps, after: ['lane', 'title', 'work_package_id'] }], w.shownAs);
+        if (text !== w.file.text) updates.push({ wp: w, text });
+      }
+      const written: Array<(typeof updates)[number]> = [];
+      try {
+        for (const u of updates) {
+          writeFileAtomic(root, u.wp.path, u.text, { expectedSha256: u.wp.file.sha256, bom: u.wp.file.bom, shownAs: u.wp.shownAs });
+          written.push(u);
+        }
+      } catch (err) {
+        // All or nothing: put back the files already rewritten before reporting the failure.
+        for (const u of written) writeFileAtomic(root, u.wp.path, u.wp.file.text, { bom: u.wp.file.bom, shownAs: u.wp.shownAs });
+        throw err;
+      }
+
+      const toCommit = [
+        ...(isFile(tasksMdPath) ? [tasksMdPath] : []),
+        ...readdirSync(tasksDir, { withFileTypes: true })
+          .filter((e) => e.isFile() && !/^\..*\.tmp$/.test(e.name))
+          .map((e) => path.join(tasksDir, e.name)),
+      ];
+      const commit = await commitFiles(options.git, repoTop, root, toCommit, `Add tasks for feature ${feature.slug}`, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      const updated = new Set(updates.map((u) => u.wp.id));
+      const ids = [...new Set([...sections.keys(), ...files.keys()])].sort();
+      const workPackages: FinalizedWorkPackage[] = ids.map((id) => {
+        const w = files.get(id);
+        const s = sections.get(id);
+        return {
+          id,
+          title: w?.title ?? (s?.title !== undefined && s.title !== '' ? s.title : id),
+          dependencies: wanted.get(id) ?? [],
+          subtasks: (s?.subtasks ?? []).map((t) => t.id),
+          file: w?.shownAs ?? null,
+          updated: updated.has(id),
+        };
+      });
+      return { commit, workPackages, updatedCount: updates.length, warnings };
+    },
+    { what: `feature ${feature.slug}` },
+  );
+
+  const committed = new Set(done.commit.files_committed);
+  const fresh = done.workPackages.filter((w) => w.file !== null && committed.has(w.file));
+  const emitted = await emitEvents(options.events, root, options.git, 'WPCreated', (f) => {
+    const causationId = f.newId();
+    return fresh.map((w) => f.wpCreated({ wpId: w.id, title: w.title, featureSlug: feature.slug, dependencies: w.dependencies }, { causationId }));
+  });
+  notes.push(...emitted.notes);
+  return {
+    result: 'success',
+    feature_slug: feature.slug,
+    updated_wp_count: done.updatedCount,
+    tasks_dir: tasksDir,
+    commit_created: done.commit.commit_created,
+    commit_hash: done.commit.commit_hash,
+    files_committed: done.commit.files_committed,
+    work_packages: done.workPackages,
+    warnings: done.warnings.map(formatProblem),
+    events_queued: emitted.queued,
+    notes,
+  };
+}
+
+/** Ids from a malformed `dependencies` value, such as the string "['WP01']" an old CLI wrote. */
+function recoverIds(w: WorkPackageFile): string[] {
+  const raw = w.data['dependencies'];
+  return typeof raw === 'string' ? [...raw.matchAll(IDS_IN_TEXT)].map((m) => m[0]) : [];
+}
