@@ -4,6 +4,7 @@ import { readCredentials } from './credentials.js';
 import { activeScope, openScopedQueue } from './context.js';
 import { loadSyncSettings, type SyncSettings } from './settings.js';
 import { sameServer } from './url.js';
+import { scheduleDelivery, type DeliveryCommand, type DeliveryDecision } from './delivery.js';
 
 /** Where a command's sync events go: the queue of the active scope, when sync is enabled. */
 export interface SyncEmitter {
@@ -15,7 +16,13 @@ export interface SyncEmitter {
   /** One factory per command run (one correlation id), for the project's context. */
   createFactory(ctx: Omit<EventContext, 'teamSlug'>): EventFactory;
   /** Queues drafts atomically; never throws: problems come back as notes for stderr. */
-  enqueue(drafts: readonly EventDraft[]): Promise<{ readonly queued: number; readonly notes: readonly string[]; readonly queuePath: string | null }>;
+  enqueue(drafts: readonly EventDraft[]): Promise<{
+    readonly queued: number;
+    readonly notes: readonly string[];
+    readonly queuePath: string | null;
+    /** Whether background delivery was started for the queued events (null when not attempted). */
+    readonly delivery: DeliveryDecision | null;
+  }>;
 }
 
 /** Options of {@link createSyncEmitter}. */
@@ -27,6 +34,8 @@ export interface SyncEmitterOptions {
   readonly hostname: string;
   readonly username: string;
   readonly settings?: SyncSettings;
+  /** Start background delivery after queueing (the CLI passes itself + `sync deliver`); omitted: never. */
+  readonly delivery?: { readonly command: DeliveryCommand; readonly selfPid: number };
 }
 
 /**
@@ -53,7 +62,7 @@ export async function createSyncEmitter(options: SyncEmitterOptions): Promise<Sy
       return ev.createEventFactory({ nodeId, now: options.now, newId, correlationId, laneModel: settings.laneModel, context: { ...ctx, teamSlug } });
     },
     async enqueue(drafts) {
-      if (!settings.enabled || drafts.length === 0) return { queued: 0, notes: [], queuePath: null };
+      if (!settings.enabled || drafts.length === 0) return { queued: 0, notes: [], queuePath: null, delivery: null };
       const notes: string[] = [];
       try {
         const queue = await openScopedQueue({
@@ -63,15 +72,19 @@ export async function createSyncEmitter(options: SyncEmitterOptions): Promise<Sy
           now: options.now,
           onWarning: (w: QueueWarning) => notes.push(`sync: ${w.message}`),
         });
+        let queued: number;
         try {
-          const stored = await queue.enqueueMany(drafts);
-          return { queued: stored.length, notes, queuePath: queue.path };
+          queued = (await queue.enqueueMany(drafts)).length;
         } finally {
           await queue.close();
         }
+        const delivery = options.delivery
+          ? scheduleDelivery({ homeDir: options.homeDir, env: options.env, settings, queueFile: queue.path, command: options.delivery.command, selfPid: options.delivery.selfPid })
+          : null;
+        return { queued, notes, queuePath: queue.path, delivery };
       } catch (e) {
         notes.push(`sync: ${drafts.length} event(s) could not be queued: ${(e as Error).message} Your command itself succeeded.`);
-        return { queued: 0, notes, queuePath: null };
+        return { queued: 0, notes, queuePath: null, delivery: null };
       }
     },
   };

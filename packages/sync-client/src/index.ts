@@ -44,3 +44,13 @@ export { createSyncEmitter } from './emitter.js';
 export type { SyncEmitter, SyncEmitterOptions } from './emitter.js';
 export { loginFlow, listDeadEvents, requeueDeadEvents } from './accounts.js';
 export type { LoginFlowResult } from './accounts.js';
+export {
+  deliveryPidPath,
+  deliveryLogPath,
+  claimDeliveryMarker,
+  releaseDeliveryMarker,
+  scheduleDelivery,
+  appendDeliveryLog,
+  runBackgroundDelivery,
+} from './delivery.js';
+export type { DeliveryCommand, DeliveryDecision } from './delivery.js';

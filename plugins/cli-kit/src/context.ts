@@ -27,3 +27,8 @@ export function commandContext(): CommandContext {
     username,
   };
 }
+
+/** The command line that runs this same CLI with other arguments (for background work it spawns). */
+export function selfCommand(args: readonly string[]): { readonly execPath: string; readonly args: readonly string[] } {
+  return { execPath: process.execPath, args: [...process.execArgv, process.argv[1] ?? '', ...args] };
+}
