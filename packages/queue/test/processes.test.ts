@@ -147,6 +147,8 @@ describe('processes sharing one queue file', () => {
     let server: HttpTestServer;
     const seen: Array<{ owner: string; ids: string[] }> = [];
     const known = new Set<string>();
+    /** Called with the request count after each request is recorded, before it is answered. */
+    let hook: ((count: number) => void) | null = null;
 
     beforeAll(async () => {
       server = await createHttpTestServer();
@@ -154,6 +156,7 @@ describe('processes sharing one queue file', () => {
         const body = req.json as { owner: string; events: Array<{ event_id: string }> };
         const ids = body.events.map((e) => e.event_id);
         seen.push({ owner: body.owner, ids });
+        hook?.(seen.length);
         const results = ids.map((id) => {
           if (known.has(id)) return { event_id: id, status: 'duplicate' };
           known.add(id);
@@ -198,19 +201,14 @@ describe('processes sharing one queue file', () => {
       const t = await openTest({ now: () => new Date() });
       await t.queue.enqueueMany(Array.from({ length: 400 }, (_, k) => draft(10_000 + k * 10 + 1)));
       await t.queue.close();
-      const victim = run('drain-worker.mjs', [t.home, server.url, 'victim', '50']);
       // Kill it while the server holds its 4th request: the server has the events, the queue never hears back.
-      const killed = new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (seen.length >= 4) {
-            clearInterval(timer);
-            victim.child.kill('SIGKILL');
-            resolve();
-          }
-        }, 1);
-      });
-      await killed;
+      hook = (count) => {
+        if (count === 4) victim.child.kill('SIGKILL');
+      };
+      const victim = run('drain-worker.mjs', [t.home, server.url, 'victim', '50']);
       expect((await victim.exit).signal).toBe('SIGKILL');
+      hook = null;
+      expect(seen.length).toBe(4);
       const beforeResume = seen.length;
       const inFlight = new Set(seen[beforeResume - 1]?.ids);
       // Within the lease nobody else may take the claimed batch; after it, a new sync resumes.
@@ -223,7 +221,11 @@ describe('processes sharing one queue file', () => {
       const result = lastJson<{ duplicates: number }>(resume);
       const allIds = seen.flatMap((s) => s.ids);
       const resent = allIds.length - new Set(allIds).size;
-      expect(resent).toBeLessThanOrEqual(50);
+      // Exactly the batch that was in flight when the process died, and nothing else.
+      expect(inFlight.size).toBe(50);
+      expect(resent).toBe(inFlight.size);
+      expect(seen.slice(-1)[0]?.owner).toBe('resume');
+      expect(new Set(seen.filter((x) => x.owner === 'resume').flatMap((x) => x.ids))).toEqual(inFlight);
       expect(result.duplicates).toBe(resent);
       expect(new Set(allIds).size).toBe(400);
       const after = await openTest({ homeDir: t.home, now: () => new Date() });

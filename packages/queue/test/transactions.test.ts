@@ -48,7 +48,7 @@ describe('SQLite set-up', () => {
     await sql`insert into outbox_meta (key, value) values ('lamport_high_water', '7')`.execute(kdb);
     await sql`insert into outbox (event_id, event_type, data, lamport_clock, created_at, next_attempt_at)
       values ('01J00000000000000000000007', 'Old', '{"event_id":"01J00000000000000000000007","event_type":"Old","lamport_clock":7}', 7, 1, 1)`.execute(kdb);
-    await expect(sql`select * from outbox_claims`.execute(kdb)).rejects.toThrow(/no such table/);
+    await expect(sql`select * from outbox_claims`.execute(kdb)).rejects.toMatchObject({ message: expect.stringMatching(/no such table/) });
     await kdb.destroy();
 
     const t = await openTest({ homeDir: home });
