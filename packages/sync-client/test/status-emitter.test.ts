@@ -34,7 +34,7 @@ describe('sync emitter', () => {
     const em = await createSyncEmitter({ homeDir: home, env: {}, now, hostname: 'h', username: 'u' });
     expect(em.enabled).toBe(false);
     const f = em.createFactory(ctx);
-    expect(await em.enqueue([f.historyAdded({ wpId: 'WP01', content: 'x' })])).toEqual({ queued: 0, notes: [], queuePath: null });
+    expect(await em.enqueue([f.historyAdded({ wpId: 'WP01', content: 'x' })])).toEqual({ queued: 0, notes: [], queuePath: null, delivery: null });
     expect(existsSync(path.join(home, '.spec-kitty'))).toBe(false);
   });
 
