@@ -43,7 +43,7 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
       }
       if (q && q.topFailureCategories.length > 0) rows.push(['Failure categories', q.topFailureCategories.map((c) => `${c.category} ${c.count}`).join(', ')]);
       if (q) rows.push(['Database', `${s.queue.path} (${(q.databaseBytes / 1024).toFixed(0)} KiB)`]);
-      rows.push(['Last sync', s.lastSync ? `${s.lastSync.at} ${s.lastSync.status}: ${s.lastSync.message}` : 'never']);
+      rows.push(['Last sync', s.lastSync ? `${s.lastSync.at} (${s.lastSync.trigger}) ${s.lastSync.status}: ${s.lastSync.message}` : 'never']);
       rows.push(['Lane model', s.laneModel]);
       if (s.connection) rows.push(['Connection', `${s.connection.state}: ${s.connection.message}`]);
       this.log(keyValues(rows, ''));
