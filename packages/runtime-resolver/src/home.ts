@@ -49,7 +49,9 @@ export function resolveHome(options: HomeOptions): HomeLocation {
         },
       );
     }
-    return { home: p.normalize(explicit), source: 'SPEC_KITTY_HOME' };
+    const normal = p.normalize(explicit);
+    const trimmed = normal.length > p.parse(normal).root.length ? normal.replace(/[\\/]+$/, '') : normal;
+    return { home: trimmed, source: 'SPEC_KITTY_HOME' };
   }
   const homeDir = options.homeDir?.trim() ? options.homeDir : undefined;
   if (options.platform === 'win32') {

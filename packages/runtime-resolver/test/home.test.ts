@@ -14,7 +14,7 @@ describe('resolveHome', () => {
 
   it('uses SPEC_KITTY_HOME verbatim (normalised) when set', () => {
     expect(resolveHome({ env: { SPEC_KITTY_HOME: '/opt/kitty//rt/' }, homeDir: '/home/ana', platform: 'linux' })).toEqual({
-      home: '/opt/kitty/rt/',
+      home: '/opt/kitty/rt',
       source: 'SPEC_KITTY_HOME',
     });
     expect(resolveHome({ env: { SPEC_KITTY_HOME: '   ' }, homeDir: '/home/ana', platform: 'linux' }).source).toBe('default');
@@ -24,7 +24,8 @@ describe('resolveHome', () => {
     const env = { LOCALAPPDATA: 'C:\\Users\\ana\\AppData\\Local' };
     expect(resolveHome({ env, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe('C:\\Users\\ana\\AppData\\Local\\kittify\\kittify');
     expect(resolveHome({ env: {}, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe('C:\\Users\\ana\\AppData\\Local\\kittify\\kittify');
-    expect(resolveHome({ env: { SPEC_KITTY_HOME: 'D:\\kitty' }, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe('D:\\kitty');
+    expect(resolveHome({ env: { SPEC_KITTY_HOME: 'D:\\kitty\\' }, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe('D:\\kitty');
+    expect(resolveHome({ env: { SPEC_KITTY_HOME: '/' }, homeDir: '/home/ana', platform: 'linux' }).home).toBe('/');
   });
 
   it('rejects a relative SPEC_KITTY_HOME with INVALID_SPEC_KITTY_HOME (per platform rules)', () => {
