@@ -64,9 +64,9 @@ export function readTextFile(file: string, shownAs: string): { file: TextFile; p
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    const good = new TextDecoder('utf-8').decode(bytes);
+    const good = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     const at = good.indexOf('\uFFFD');
     const pos = positionOf(good, Math.max(at, 0));
     return { file: null, problems: [{ path: shownAs, ...pos, code: 'NOT_UTF8', message: 'file is not valid UTF-8 text; save it as UTF-8' }] };

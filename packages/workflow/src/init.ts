@@ -159,17 +159,18 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
 
   // Git: use the repository around the target, or create one.
   mkdirSync(target, { recursive: true });
-  let location: GitLocation | null = await options.git.locate(target);
+  let location: GitLocation | null = null;
   let gitInitialized = false;
-  if (location === null) {
-    try {
+  try {
+    location = await options.git.locate(target);
+    if (location === null) {
       await options.git.init(target);
       gitInitialized = true;
       location = await options.git.locate(target);
-    } catch (err) {
-      if (!(err instanceof WorkflowError) || err.code !== 'GIT_NOT_AVAILABLE') throw err;
-      notes.push('Note: git was not found, so no repository was created and nothing was committed. Feature commands need git.');
     }
+  } catch (err) {
+    if (!(err instanceof WorkflowError) || err.code !== 'GIT_NOT_AVAILABLE') throw err;
+    notes.push('Note: git was not found, so no repository was created and nothing was committed. Feature commands need git.');
   }
   const freshRepo = location !== null && (await options.git.headCommit(location.topLevel)) === null;
 

@@ -14,6 +14,34 @@ export interface SimpleGitPortOptions {
 // Variables that would point git at another repository than the one we ask about.
 const REPO_OVERRIDES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_OBJECT_DIRECTORY', 'GIT_PREFIX'];
 
+// Every category simple-git guards; see the comment where it is used.
+const TRUSTED = {
+  allowUnsafeAlias: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeCommandBinaries: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeCredentialHelper: true,
+  allowUnsafeDiffExternal: true,
+  allowUnsafeDiffTextConv: true,
+  allowUnsafeEditor: true,
+  allowUnsafeExec: true,
+  allowUnsafeFilter: true,
+  allowUnsafeFsMonitor: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafeGpgProgram: true,
+  allowUnsafeHooksPath: true,
+  allowUnsafeInclude: true,
+  allowUnsafeMergeDriver: true,
+  allowUnsafePack: true,
+  allowUnsafePager: true,
+  allowUnsafeProtocolOverride: true,
+  allowUnsafeSshCommand: true,
+  allowUnsafeSubmodule: true,
+  allowUnsafeTemplateDir: true,
+  allowUnsafeUrlRewrite: true,
+} as const;
+
 const cut = (text: string, max = 400): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 function gitEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -65,7 +93,17 @@ function classify(err: unknown, args: readonly string[], dir: string, commit = f
  */
 export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort {
   const env = gitEnv(options.env ?? {});
-  const open = (dir: string): SimpleGit => simpleGit({ baseDir: dir, binary: options.binary ?? 'git', maxConcurrentProcesses: 4, trimmed: false }).env(env);
+  const open = (dir: string): SimpleGit =>
+    simpleGit({
+      baseDir: dir,
+      binary: options.binary ?? 'git',
+      maxConcurrentProcesses: 4,
+      trimmed: false,
+      // The environment is the user's own (as in their shell), and every argument is built here from
+      // validated values, so simple-git's guards against untrusted input are lifted for it.
+      allowEnvironment: Object.keys(env),
+      unsafe: { ...TRUSTED, allowUnsafeCustomBinary: options.binary !== undefined },
+    }).env(env);
   const raw = async (dir: string, args: readonly string[], commit = false): Promise<string> => {
     try {
       return await open(dir).raw([...args]);

@@ -23,6 +23,13 @@ export const GIT_ENV: Record<string, string | undefined> = {
 };
 
 export const git: GitPort = createSimpleGitPort({ env: GIT_ENV });
+
+/** simple-git for test assertions and setup, with the same fixed environment. */
+export function sgit(dir: string): SimpleGit {
+  return simpleGit({ baseDir: dir, allowEnvironment: Object.keys(GIT_ENV), unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true } }).env(
+    Object.fromEntries(Object.entries(GIT_ENV).filter((e): e is [string, string] => e[1] !== undefined)),
+  );
+}
 export const clock = fixedClock('2026-03-01T12:00:00.000Z');
 export const machine = { hostname: 'test-host', username: 'tester' };
 export const runtime = { cliVersion: '0.1.0', nodeVersion: 'v20.0.0', platform: 'linux', platformVersion: '6.0' };
@@ -84,10 +91,11 @@ export function wenv(cwd: string, extra: { env?: Record<string, string | undefin
 }
 
 /** A fresh project: a temp dir set up by `initProject` (git init included). */
-export async function newProject(agents = 'claude'): Promise<{ dir: string; sg: SimpleGit; init: InitResult }> {
-  const dir = tempDir({}, 'kitty-wf-');
+export async function newProject(agents = 'claude', parent?: string): Promise<{ dir: string; sg: SimpleGit; init: InitResult }> {
+  const dir = parent === undefined ? tempDir({}, 'kitty-wf-') : path.join(parent, 'project');
+  mkdirSync(dir, { recursive: true });
   const init = await initProject({ ...wenv(dir), here: true, ai: agents, nonInteractive: true, templates: memoryTemplates(), machine, runtime, newUuid: () => '11111111-2222-4333-8444-555555555555' });
-  return { dir, sg: simpleGit(dir).env(GIT_ENV), init };
+  return { dir, sg: sgit(dir), init };
 }
 
 /** A repository with a commit, set up by the test-utils helper (not by init). */
@@ -95,9 +103,9 @@ export async function plainRepo(tree: Record<string, string> = { 'README.md': '#
   return gitRepo(tree);
 }
 
-/** `git status --porcelain` output (empty string means clean). */
-export async function porcelain(sg: SimpleGit): Promise<string> {
-  return (await sg.raw(['status', '--porcelain', '--untracked-files=all'])).trim();
+/** `git status --porcelain` lines, sorted (empty means clean). */
+export async function porcelain(sg: SimpleGit): Promise<string[]> {
+  return (await sg.raw(['status', '--porcelain', '--untracked-files=all'])).split('\n').filter((l) => l !== '').sort();
 }
 
 /** Subjects of the last `n` commits, newest first. */

@@ -1,0 +1,127 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
+import { commitFiles, createFeature, featureLockPath, readTextFile, withLock, writeFileAtomic, finalizeTasks, MAX_PLANNING_FILE_BYTES } from '../src/index.js';
+import { git, memoryTemplates, newProject, porcelain, read, wenv, write, wpFile } from './helpers.js';
+
+afterAll(cleanupTempDirs);
+
+describe('git index.lock (reliability row 41)', () => {
+  it('retries while another git holds index.lock and succeeds once it is released', async () => {
+    const { dir, sg } = await newProject();
+    const lock = path.join(dir, '.git/index.lock');
+    writeFileSync(lock, '');
+    const release = setTimeout(() => unlinkSync(lock), 400);
+    try {
+      const r = await createFeature({ ...wenv(dir), slug: 'after-lock', templates: memoryTemplates() });
+      expect(r.commits).toHaveLength(2);
+    } finally {
+      clearTimeout(release);
+    }
+    expect(await porcelain(sg)).toEqual([]);
+  });
+
+  it('gives up with GIT_INDEX_LOCKED naming the lock, and never deletes it', async () => {
+    const { dir } = await newProject();
+    write(dir, { 'notes.md': 'x\n' });
+    const lock = path.join(dir, '.git/index.lock');
+    writeFileSync(lock, '');
+    const pauses: number[] = [];
+    const err = await commitFiles(git, dir, dir, [path.join(dir, 'notes.md')], 'add notes', {
+      lockWaitMs: 1000,
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'GIT_INDEX_LOCKED', details: { lockPath: lock } });
+    expect((err as Error).message).toContain('index.lock');
+    expect(existsSync(lock)).toBe(true);
+    expect(pauses.length).toBeGreaterThan(2);
+    expect(pauses.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1000);
+  });
+
+  it('commits nothing when the files are unchanged', async () => {
+    const { dir } = await newProject();
+    expect(await commitFiles(git, dir, dir, [path.join(dir, '.kittify/config.yaml')], 'noop')).toEqual({ commit_created: false, commit_hash: null, files_committed: [] });
+  });
+});
+
+describe('per-feature lock (DESIGN 3.8)', () => {
+  it('serialises holders and times out with LOCK_TIMEOUT while held', async () => {
+    const root = tempDir();
+    const lock = featureLockPath(root, '001-x');
+    const order: string[] = [];
+    let releaseFirst: () => void = () => undefined;
+    const first = withLock(lock, async () => {
+      order.push('first:start');
+      await new Promise<void>((r) => {
+        releaseFirst = r;
+      });
+      order.push('first:end');
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(withLock(lock, async () => order.push('never'), { waitMs: 300, what: 'feature 001-x' })).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
+    const second = withLock(lock, async () => order.push('second'), { waitMs: 5000 });
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first:start', 'first:end', 'second']);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('two finalize-tasks runs on one feature do not interleave', async () => {
+    const { dir, sg } = await newProject();
+    const f = await createFeature({ ...wenv(dir), slug: 'busy', templates: memoryTemplates() });
+    write(f.feature_dir, { 'tasks.md': '## WP01\n## WP02\nDepends on WP01\n', 'tasks/WP01-a.md': wpFile('WP01', 'A'), 'tasks/WP02-b.md': wpFile('WP02', 'B') });
+    const [a, b] = await Promise.all([finalizeTasks({ ...wenv(dir) }), finalizeTasks({ ...wenv(dir) })]);
+    expect([a.commit_created, b.commit_created].sort()).toEqual([false, true]);
+    expect(await porcelain(sg)).toEqual([]);
+  });
+});
+
+describe('atomic, guarded file writes (rows 24, 35, 38)', () => {
+  it('refuses to overwrite a file that changed since it was read', () => {
+    const root = tempDir({ 'a.md': 'one\n' });
+    const file = path.join(root, 'a.md');
+    const sha = createHash('sha256').update('one\n').digest('hex');
+    writeFileSync(file, 'two\n');
+    expect(() => writeFileAtomic(root, file, 'three\n', { expectedSha256: sha })).toThrow(expect.objectContaining({ code: 'FILE_CHANGED_ON_DISK' }));
+    expect(readFileSync(file, 'utf8')).toBe('two\n');
+  });
+
+  it('keeps the file mode and a byte-order mark, and leaves no temp file', () => {
+    const root = tempDir({ 'run.sh': 'echo\n' });
+    const file = path.join(root, 'run.sh');
+    chmodSync(file, 0o750);
+    writeFileAtomic(root, file, 'echo hi\n', { bom: true });
+    expect(statSync(file).mode & 0o777).toBe(0o750);
+    expect(readFileSync(file).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const read1 = readTextFile(file, 'run.sh');
+    expect(read1.file?.bom).toBe(true);
+    expect(read1.file?.text).toBe('echo hi\n');
+    expect(readdirSync(root)).toEqual(['run.sh']);
+  });
+
+  it('never writes through a symlink that leads out of the project', () => {
+    const root = tempDir();
+    const outside = tempDir({ 'target.md': 'outside\n' });
+    symlinkSync(path.join(outside, 'target.md'), path.join(root, 'link.md'));
+    expect(() => writeFileAtomic(root, path.join(root, 'link.md'), 'x')).toThrow(expect.objectContaining({ code: 'INVALID_PATH' }));
+    expect(() => writeFileAtomic(root, path.join(root, '../escape.md'), 'x')).toThrow(expect.objectContaining({ code: 'INVALID_PATH' }));
+    expect(read(outside, 'target.md')).toBe('outside\n');
+  });
+
+  it('reports files that are too large, not UTF-8 or binary, with a position, without reading them as text', () => {
+    const root = tempDir();
+    const big = path.join(root, 'big.md');
+    writeFileSync(big, Buffer.alloc(MAX_PLANNING_FILE_BYTES + 1, 0x61));
+    expect(readTextFile(big, 'big.md').problems).toMatchObject([{ code: 'FILE_TOO_LARGE', line: 1, col: 1 }]);
+    const latin1 = path.join(root, 'l.md');
+    writeFileSync(latin1, Buffer.from([0x61, 0x0a, 0x62, 0xe9, 0x0a]));
+    expect(readTextFile(latin1, 'l.md').problems).toMatchObject([{ code: 'NOT_UTF8', line: 2, col: 2 }]);
+    const bin = path.join(root, 'b.md');
+    writeFileSync(bin, 'ab\0c');
+    expect(readTextFile(bin, 'b.md').problems).toMatchObject([{ code: 'NUL_BYTE', line: 1, col: 3 }]);
+  });
+});
