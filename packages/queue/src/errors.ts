@@ -1,4 +1,6 @@
-import { KittyError } from '@kitty/errors';
+import path from 'node:path';
+import { KittyError, describeValue, isKittyError, typeName } from '@kitty/errors';
+import { sqliteErrorCode } from './sqlite-adapter.js';
 
 /** Every error code `@kitty/queue` throws. */
 export type QueueErrorCode =
@@ -30,3 +32,65 @@ export function errorMessage(e: unknown): string {
   const m = (e as { message?: unknown } | null)?.message;
   return typeof m === 'string' ? m : String(e);
 }
+
+/** A QUEUE_INVALID_ARGUMENT error. */
+export function invalidArgument(message: string, details: Record<string, unknown> = {}, suggestions: string[] = []): QueueError {
+  return new QueueError('QUEUE_INVALID_ARGUMENT', message, { details, suggestions });
+}
+
+/** Checks an optional integer option; `fallback` when undefined. */
+export function positiveInt(value: unknown, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalidArgument(`${name} must be an integer from ${min} to ${max}; got ${describeValue(value)} (${typeName(value)}).`, { [name]: value ?? null });
+  }
+  return value;
+}
+
+/** True for SQLite errors that mean the file is damaged. */
+export function isCorruption(e: unknown): boolean {
+  const code = sqliteErrorCode(e);
+  return code !== undefined && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/** Turns any failure into a typed QueueError that names the file and the next step. */
+export function toQueueError(e: unknown, config: { readonly path: string; readonly busyTimeoutMs: number }): Error {
+  if (isKittyError(e)) return e;
+  const code = sqliteErrorCode(e);
+  const text = errorMessage(e);
+  const details = { path: config.path, ...(code === undefined ? {} : { sqliteCode: code }) };
+  if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
+    return new QueueError(
+      'QUEUE_LOCKED',
+      `The queue database ${config.path} is locked by another process (waited ${config.busyTimeoutMs} ms); nothing was written.`,
+      {
+        cause: e,
+        details: { ...details, busyTimeoutMs: config.busyTimeoutMs },
+        suggestions: [
+          'Wait for the other spec-kitty command (for example a running `spec-kitty sync now`) to finish, then retry.',
+          `If no spec-kitty process is running, close any program that has ${path.basename(config.path)} open (an sqlite3 shell, a backup tool) and retry.`,
+        ],
+      },
+    );
+  }
+  if (code === 'SQLITE_FULL') {
+    return new QueueError('QUEUE_DISK_FULL', `No space left to write to the queue database ${config.path}; nothing was recorded.`, {
+      cause: e,
+      details,
+      suggestions: ['Free disk space (or raise the configured queue size limit), then retry.', 'Run `spec-kitty sync now` to send and remove queued events.'],
+    });
+  }
+  if (isCorruption(e)) {
+    return new QueueError('QUEUE_CORRUPT', `The queue database ${config.path} is damaged and could not be repaired: ${text}.`, {
+      cause: e,
+      details,
+      suggestions: [`Move ${config.path} and its -wal/-shm files to another folder; spec-kitty then starts a fresh queue.`],
+    });
+  }
+  return new QueueError('QUEUE_IO', `The queue database ${config.path} could not be used: ${text}.`, {
+    cause: e,
+    details,
+    suggestions: [`Check that ${path.dirname(config.path)} exists, is writable and the disk is healthy.`],
+  });
+}
+

@@ -25,6 +25,11 @@ function statOrNull(file: string): Stats | null {
   }
 }
 
+/** Size of a file in bytes, or 0 when it does not exist. */
+export function fileBytes(file: string): number {
+  return Number(statOrNull(file)?.size ?? 0);
+}
+
 /** Reads the 100-byte header of `file` (and the size of its `-wal`) without opening it with SQLite. */
 export function inspectFile(file: string): FileInspection {
   const st = statOrNull(file);

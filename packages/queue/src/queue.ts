@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { statSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
-import { describeValue, isKittyError, typeName } from '@kitty/errors';
+import { describeValue, typeName } from '@kitty/errors';
 import { normalizeEventId, type ClockStore } from '@kitty/events';
-import { QueueError, errorMessage } from './errors.js';
+import { QueueError, errorMessage, invalidArgument, isCorruption, positiveInt, toQueueError } from './errors.js';
 import { asClock } from './clock-sources.js';
-import { prepareDatabase, type PrepareResult } from './database.js';
-import { inspectFile, type FileInspection } from './inspect.js';
+import type { PrepareResult } from './database.js';
+import { prepareDraft } from './drafts.js';
+import { fileBytes } from './inspect.js';
+import { openVerified, type Config, type Opened } from './open.js';
 import { normalizeScope, queuePath } from './paths.js';
-import { fileBytes, recoverCorruptFile, type Damage, type RecoveryContext } from './recovery.js';
-import { KITTY_APPLICATION_ID, META, type QueueDb } from './schema.js';
-import { openSqlite, sqliteErrorCode, type SqliteHandle } from './sqlite-adapter.js';
+import { recoverCorruptFile, type RecoveryContext } from './recovery.js';
+import { META, type QueueDb } from './schema.js';
+import { sqliteErrorCode, type SqliteHandle } from './sqlite-adapter.js';
 import type {
   ApplySummary,
   CapacityPolicy,
@@ -83,28 +84,6 @@ export interface Queue {
   close(): Promise<void>;
 }
 
-interface Config {
-  readonly path: string;
-  readonly homeDir: string;
-  readonly scope: QueueScope | null;
-  readonly now: () => Date;
-  readonly busyTimeoutMs: number;
-  readonly capacity: number;
-  readonly capacityPolicy: CapacityPolicy;
-  readonly retryCap: number;
-  readonly backoff: (retryCount: number) => number;
-  readonly onWarning: (w: QueueWarning) => void;
-  readonly maxDatabaseBytes: number | undefined;
-}
-
-interface Opened {
-  readonly handle: SqliteHandle;
-  readonly ino: number;
-  readonly dev: number;
-  readonly prepared: PrepareResult;
-  readonly recovery: RecoveryReport | null;
-}
-
 const MAX_ERROR_CHARS = 2000;
 const MAX_CATEGORY_CHARS = 64;
 const CLAIM_GC_MS = 24 * 60 * 60 * 1000;
@@ -112,194 +91,10 @@ const INSERT_CHUNK = 100;
 const ID_CHUNK = 500;
 const REOPEN = Symbol('reopen');
 
-function invalid(message: string, details: Record<string, unknown> = {}, suggestions: string[] = []): QueueError {
-  return new QueueError('QUEUE_INVALID_ARGUMENT', message, { details, suggestions });
-}
-
-function positiveInt(value: unknown, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(`${name} must be an integer from ${min} to ${max}; got ${describeValue(value)} (${typeName(value)}).`, { [name]: value ?? null });
-  }
-  return value;
-}
-
-function isCorruption(e: unknown): boolean {
-  const code = sqliteErrorCode(e);
-  return code !== undefined && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
-}
-
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** Turns any failure into a typed QueueError that names the file and the next step. */
-function toQueueError(e: unknown, config: Pick<Config, 'path' | 'busyTimeoutMs'>): Error {
-  if (isKittyError(e)) return e;
-  const code = sqliteErrorCode(e);
-  const text = errorMessage(e);
-  const details = { path: config.path, ...(code === undefined ? {} : { sqliteCode: code }) };
-  if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
-    return new QueueError(
-      'QUEUE_LOCKED',
-      `The queue database ${config.path} is locked by another process (waited ${config.busyTimeoutMs} ms); nothing was written.`,
-      {
-        cause: e,
-        details: { ...details, busyTimeoutMs: config.busyTimeoutMs },
-        suggestions: [
-          'Wait for the other spec-kitty command (for example a running `spec-kitty sync now`) to finish, then retry.',
-          `If no spec-kitty process is running, close any program that has ${path.basename(config.path)} open (an sqlite3 shell, a backup tool) and retry.`,
-        ],
-      },
-    );
-  }
-  if (code === 'SQLITE_FULL') {
-    return new QueueError('QUEUE_DISK_FULL', `No space left to write to the queue database ${config.path}; nothing was recorded.`, {
-      cause: e,
-      details,
-      suggestions: ['Free disk space (or raise the configured queue size limit), then retry.', 'Run `spec-kitty sync now` to send and remove queued events.'],
-    });
-  }
-  if (isCorruption(e)) {
-    return new QueueError('QUEUE_CORRUPT', `The queue database ${config.path} is damaged and could not be repaired: ${text}.`, {
-      cause: e,
-      details,
-      suggestions: [`Move ${config.path} and its -wal/-shm files to another folder; spec-kitty then starts a fresh queue.`],
-    });
-  }
-  return new QueueError('QUEUE_IO', `The queue database ${config.path} could not be used: ${text}.`, {
-    cause: e,
-    details,
-    suggestions: [`Check that ${path.dirname(config.path)} exists, is writable and the disk is healthy.`],
-  });
-}
-
-/** Checks what SQLite would not report on open: a foreign `-wal`, a truncated file. Null when the file looks sound. */
-async function detectDamage(file: string, info: FileInspection, busyTimeoutMs: number): Promise<Damage | null> {
-  const at = { ino: info.ino, dev: info.dev };
-  if (info.kind === 'not-sqlite') return { reason: 'the file does not start with a valid SQLite header', foreignWal: false, ...at };
-  const suspectWal = info.kind === 'sqlite' && info.walBytes > 0 && info.applicationId === KITTY_APPLICATION_ID;
-  if (info.kind !== 'truncated' && !suspectWal) return null;
-  let handle: SqliteHandle | undefined;
-  try {
-    // Read-only, so closing cannot checkpoint a foreign log into the file.
-    handle = openSqlite(file, { busyTimeoutMs, readonly: true, fileMustExist: true });
-    if (suspectWal) {
-      const appId = Number(handle.pragma('application_id', true));
-      const userVersion = Number(handle.pragma('user_version', true));
-      if (appId !== info.applicationId || userVersion !== info.userVersion) {
-        return { reason: 'its -wal file belongs to another database', foreignWal: true, ...at };
-      }
-    }
-    if (info.kind === 'truncated') {
-      const result = handle.pragma('quick_check(1)', true);
-      if (result !== 'ok') return { reason: `the file is truncated (${info.size} bytes) and fails quick_check: ${String(result)}`, foreignWal: false, ...at };
-    }
-    return null;
-  } catch (e) {
-    if (isCorruption(e)) return { reason: `SQLite reports ${sqliteErrorCode(e)} (${info.kind === 'truncated' ? `truncated file, ${info.size} bytes` : 'damaged file'})`, foreignWal: false, ...at };
-    return null; // Busy or unreadable for another reason: the normal open reports it.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
-/** Opens (creating, migrating, repairing as needed) the queue file described by `config`. */
-async function openVerified(config: Config): Promise<Opened> {
-  const ctx: RecoveryContext = { homeDir: config.homeDir, scope: config.scope, now: config.now, busyTimeoutMs: config.busyTimeoutMs };
-  let recovery: RecoveryReport | null = null;
-  try {
-    mkdirSync(path.dirname(config.path), { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw toQueueError(e, config);
-  }
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const info = inspectFile(config.path);
-    const damage = await detectDamage(config.path, info, config.busyTimeoutMs);
-    if (damage !== null) {
-      recovery = (await recoverCorruptFile(config.path, damage, ctx)) ?? recovery;
-      continue;
-    }
-    let handle: SqliteHandle | undefined;
-    try {
-      // Events may name projects and people: the file (and SQLite's -wal/-shm, which copy its mode) is 0600.
-      if (info.kind === 'missing') closeSync(openSync(config.path, 'a', 0o600));
-      handle = openSqlite(config.path, {
-        busyTimeoutMs: config.busyTimeoutMs,
-        ...(config.maxDatabaseBytes === undefined ? {} : { maxDatabaseBytes: config.maxDatabaseBytes }),
-      });
-      const st = statSync(config.path);
-      const prepared = await prepareDatabase(handle, {
-        homeDir: config.homeDir,
-        scope: config.scope,
-        nowMs: config.now().getTime(),
-        busyTimeoutMs: config.busyTimeoutMs,
-        exceptPaths: [config.path],
-      });
-      return { handle, ino: Number(st.ino), dev: Number(st.dev), prepared, recovery };
-    } catch (e) {
-      await handle?.close().catch(() => undefined);
-      if (isCorruption(e) && attempt < 2) {
-        const reason = `SQLite reports ${sqliteErrorCode(e)}: ${errorMessage(e)}`;
-        recovery = (await recoverCorruptFile(config.path, { reason, foreignWal: false, ino: info.ino, dev: info.dev }, ctx)) ?? recovery;
-        continue;
-      }
-      throw toQueueError(e, config);
-    }
-  }
-  throw new QueueError('QUEUE_CORRUPT', `The queue database ${config.path} is still damaged after a repair.`, {
-    details: { path: config.path },
-    suggestions: [`Move ${config.path} and its -wal/-shm files to another folder; spec-kitty then starts a fresh queue.`],
-  });
-}
-
-interface PreparedDraft {
-  readonly eventId: string;
-  readonly eventType: string;
-  /** The envelope as JSON without its closing brace, ready for `"lamport_clock":N}`. */
-  readonly jsonHead: string;
-}
-
-function prepareDraft(draft: unknown, index: number | null): PreparedDraft {
-  const where = index === null ? 'The event' : `Event #${index}`;
-  const fail = (message: string, extra: Record<string, unknown> = {}, cause?: unknown) =>
-    new QueueError('QUEUE_INVALID_EVENT', `${where} was not queued: ${message}`, {
-      ...(cause === undefined ? {} : { cause }),
-      details: { index, ...extra },
-      suggestions: ['Build events with the @kitty/events envelope builders; the queue assigns lamport_clock itself.'],
-    });
-  if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) {
-    throw fail(`expected an envelope object; got ${describeValue(draft)} (${typeName(draft)}).`);
-  }
-  const d = draft as Record<string, unknown>;
-  if (d['lamport_clock'] !== undefined) {
-    throw fail(`lamport_clock is assigned by the queue in the enqueue transaction; got ${describeValue(d['lamport_clock'])}.`, {
-      field: 'lamport_clock',
-    });
-  }
-  let eventId: string;
-  try {
-    eventId = normalizeEventId(d['event_id']);
-  } catch (e) {
-    throw fail(errorMessage(e), { field: 'event_id', received: d['event_id'] ?? null }, e);
-  }
-  const eventType = d['event_type'];
-  if (typeof eventType !== 'string' || eventType.trim().length === 0 || eventType.length > 200) {
-    throw fail(`event_type must be a non-empty string of at most 200 characters; got ${describeValue(eventType)}.`, { field: 'event_type' });
-  }
-  let json: string | undefined;
-  try {
-    json = JSON.stringify({ ...d, event_id: eventId, lamport_clock: undefined });
-  } catch (e) {
-    throw fail(`the envelope is not JSON-serialisable (${errorMessage(e)}).`, {}, e);
-  }
-  if (json === undefined || !json.startsWith('{') || !json.endsWith('}')) {
-    throw fail('the envelope does not serialise to a JSON object.');
-  }
-  const head = json.slice(0, -1);
-  return { eventId, eventType, jsonHead: head === '{' ? head : `${head},` };
 }
 
 class SqliteQueue implements Queue {
@@ -330,7 +125,7 @@ class SqliteQueue implements Queue {
             const current = await this.#clockInTx(db, true);
             const next = fn(current);
             if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < current) {
-              throw invalid(`The Lamport clock may only move forward: ${current} → ${describeValue(next)} was refused.`, { current, next: next ?? null });
+              throw invalidArgument(`The Lamport clock may only move forward: ${current} → ${describeValue(next)} was refused.`, { current, next: next ?? null });
             }
             await this.#setClock(db, next);
             return next;
@@ -360,7 +155,7 @@ class SqliteQueue implements Queue {
   #nowMs(): number {
     const at = this.#config.now();
     const ms = at instanceof Date ? at.getTime() : Number.NaN;
-    if (!Number.isFinite(ms)) throw invalid(`The queue clock (now) must return a valid Date; got ${describeValue(at)}.`);
+    if (!Number.isFinite(ms)) throw invalidArgument(`The queue clock (now) must return a valid Date; got ${describeValue(at)}.`);
     return ms;
   }
 
@@ -492,7 +287,7 @@ class SqliteQueue implements Queue {
 
   enqueueMany<D extends EventDraft>(drafts: readonly D[]): Promise<Array<QueuedEnvelope<D>>> {
     if (!Array.isArray(drafts)) {
-      return Promise.reject(invalid(`enqueueMany needs an array of envelopes; got ${describeValue(drafts)} (${typeName(drafts)}).`));
+      return Promise.reject(invalidArgument(`enqueueMany needs an array of envelopes; got ${describeValue(drafts)} (${typeName(drafts)}).`));
     }
     return this.#enqueue(drafts, false);
   }
@@ -615,7 +410,7 @@ class SqliteQueue implements Queue {
     const leaseMs = positiveInt(options.leaseMs, 'leaseMs', QUEUE_DEFAULTS.leaseMs);
     const owner = options.owner ?? 'unknown';
     if (typeof owner !== 'string' || owner.length === 0 || owner.length > 200) {
-      throw invalid(`owner must be a non-empty string of at most 200 characters; got ${describeValue(owner)}.`);
+      throw invalidArgument(`owner must be a non-empty string of at most 200 characters; got ${describeValue(owner)}.`);
     }
     return this.#op(async () => {
       const nowMs = this.#nowMs();
@@ -696,11 +491,11 @@ class SqliteQueue implements Queue {
   }
 
   async applyResults(claimId: string, outcomes: readonly EventOutcome[]): Promise<ApplySummary> {
-    if (typeof claimId !== 'string' || claimId.length === 0) throw invalid(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
-    if (!Array.isArray(outcomes)) throw invalid(`outcomes must be an array; got ${describeValue(outcomes)} (${typeName(outcomes)}).`);
+    if (typeof claimId !== 'string' || claimId.length === 0) throw invalidArgument(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
+    if (!Array.isArray(outcomes)) throw invalidArgument(`outcomes must be an array; got ${describeValue(outcomes)} (${typeName(outcomes)}).`);
     const checked = outcomes.map((o, i) => {
       if (o === null || typeof o !== 'object' || !['success', 'duplicate', 'rejected'].includes((o as EventOutcome).status)) {
-        throw invalid(`outcomes[${i}] must be { eventId, status: success | duplicate | rejected }; got ${describeValue(o)}.`);
+        throw invalidArgument(`outcomes[${i}] must be { eventId, status: success | duplicate | rejected }; got ${describeValue(o)}.`);
       }
       return o;
     });
@@ -796,10 +591,10 @@ class SqliteQueue implements Queue {
   }
 
   async releaseClaim(claimId: string, options: ReleaseOptions = {}): Promise<{ readonly released: number }> {
-    if (typeof claimId !== 'string' || claimId.length === 0) throw invalid(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
+    if (typeof claimId !== 'string' || claimId.length === 0) throw invalidArgument(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
     const notBefore = options.notBefore;
     if (notBefore !== undefined && (!(notBefore instanceof Date) || !Number.isFinite(notBefore.getTime()))) {
-      throw invalid(`notBefore must be a valid Date; got ${describeValue(notBefore)}.`);
+      throw invalidArgument(`notBefore must be a valid Date; got ${describeValue(notBefore)}.`);
     }
     return this.#op(async () =>
       this.#write(async (db) => {
@@ -929,7 +724,7 @@ class SqliteQueue implements Queue {
   }
 
   async requeueDead(ids: readonly string[] | 'all'): Promise<RequeueSummary> {
-    if (ids !== 'all' && !Array.isArray(ids)) throw invalid(`requeueDead needs an array of event ids or 'all'; got ${describeValue(ids)}.`);
+    if (ids !== 'all' && !Array.isArray(ids)) throw invalidArgument(`requeueDead needs an array of event ids or 'all'; got ${describeValue(ids)}.`);
     return this.#op(async () => {
       const nowMs = this.#nowMs();
       const notFound: string[] = [];
@@ -1021,15 +816,15 @@ class SqliteQueue implements Queue {
  * const stored = await queue.enqueue({ event_id: newId(), event_type: 'WPStatusChanged', payload: {…} });
  */
 export async function openQueue(options: OpenQueueOptions): Promise<Queue> {
-  if (options === null || typeof options !== 'object') throw invalid(`openQueue needs an options object; got ${describeValue(options)}.`);
-  if (typeof options.now !== 'function') throw invalid(`openQueue needs a clock: now: () => Date; got ${typeName(options.now)}.`);
+  if (options === null || typeof options !== 'object') throw invalidArgument(`openQueue needs an options object; got ${describeValue(options)}.`);
+  if (typeof options.now !== 'function') throw invalidArgument(`openQueue needs a clock: now: () => Date; got ${typeName(options.now)}.`);
   const probe: unknown = options.now();
-  if (!(probe instanceof Date) || !Number.isFinite(probe.getTime())) throw invalid(`openQueue's clock must return a valid Date; got ${describeValue(probe)}.`);
-  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw invalid(`onWarning must be a function; got ${typeName(options.onWarning)}.`);
-  if (options.backoff !== undefined && typeof options.backoff !== 'function') throw invalid(`backoff must be a function; got ${typeName(options.backoff)}.`);
+  if (!(probe instanceof Date) || !Number.isFinite(probe.getTime())) throw invalidArgument(`openQueue's clock must return a valid Date; got ${describeValue(probe)}.`);
+  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw invalidArgument(`onWarning must be a function; got ${typeName(options.onWarning)}.`);
+  if (options.backoff !== undefined && typeof options.backoff !== 'function') throw invalidArgument(`backoff must be a function; got ${typeName(options.backoff)}.`);
   const policy = options.capacityPolicy ?? QUEUE_DEFAULTS.capacityPolicy;
   if (policy !== 'dead-letter-oldest' && policy !== 'reject') {
-    throw invalid(`capacityPolicy must be 'dead-letter-oldest' or 'reject'; got ${describeValue(policy)}.`);
+    throw invalidArgument(`capacityPolicy must be 'dead-letter-oldest' or 'reject'; got ${describeValue(policy)}.`);
   }
   const scope = options.scope === undefined || options.scope === null ? null : normalizeScope(options.scope);
   const config: Config = Object.freeze({

@@ -1,7 +1,7 @@
 // Corrupt-file recovery (reliability plan row 28): under a cross-process lock, copy what can still be read out
 // of the damaged file, build a fresh queue beside it, keep the damaged `queue.db`, `-wal` and `-shm` together
 // under `queue.corrupt-<timestamp>.db*`, and put the fresh file in place. Nothing is deleted.
-import { copyFileSync, existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import lockfile from 'proper-lockfile';
@@ -269,14 +269,5 @@ export async function recoverCorruptFile(dbPath: string, damage: Damage, ctx: Re
     removeDb(salvageCopy);
     removeDb(fresh);
     await release().catch(() => undefined);
-  }
-}
-
-/** Size of a file, or 0. */
-export function fileBytes(file: string): number {
-  try {
-    return Number(statSync(file).size);
-  } catch {
-    return 0;
   }
 }

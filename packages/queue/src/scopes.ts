@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { queueFilesInHome } from './clock-sources.js';
 import { errorMessage } from './errors.js';
-import { fileBytes } from './recovery.js';
+import { fileBytes } from './inspect.js';
 import { META } from './schema.js';
 import { openSqlite, type SqliteHandle } from './sqlite-adapter.js';
 import type { ScopeInfo } from './types.js';

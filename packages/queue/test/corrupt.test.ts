@@ -57,6 +57,29 @@ describe('corrupt queue files are quarantined, salvaged and replaced (reliabilit
     db.close();
   });
 
+  it('crash leftovers plus a garbage header: queue.db, -wal and -shm move together; events only in the -wal are salvaged', async () => {
+    const live = await openTest();
+    await live.queue.enqueueMany(Array.from({ length: 25 }, (_, i) => draft(i + 1)));
+    // Copy the three files while the queue is open, as a crash would leave them (the events are only in the -wal).
+    const home = tempDir({}, 'kitty-queue-');
+    const dir = path.join(home, '.spec-kitty');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    for (const suffix of ['', '-wal', '-shm']) copyFileSync(`${live.queue.path}${suffix}`, path.join(dir, `queue.db${suffix}`));
+    await live.queue.close();
+    expect(statSync(path.join(dir, 'queue.db-wal')).size).toBeGreaterThan(0);
+    overwrite(path.join(dir, 'queue.db'), 0, Buffer.from('not a database!!'));
+    const wal = readFileSync(path.join(dir, 'queue.db-wal'));
+
+    const again = await openTest({ homeDir: home, clock: live.clock });
+    const base = path.join(dir, `queue.corrupt-${STAMP}.db`);
+    expect(again.queue.recovery?.quarantined).toEqual([base, `${base}-wal`, `${base}-shm`]);
+    expect(readFileSync(`${base}-wal`)).toEqual(wal);
+    expect(again.queue.recovery?.salvaged).toBe(25);
+    expect(await again.queue.stats()).toMatchObject({ depth: 25, lamportClock: 25 });
+    await again.queue.close();
+  });
+
   it('a file that is not SQLite at all: quarantined, nothing salvaged, the clock continues from the raw bytes of the envelopes', async () => {
     const t = await seeded(10);
     // Wreck the header beyond repair (page size too), keeping the rest of the bytes.

@@ -101,7 +101,7 @@ describe('processes sharing one queue file', () => {
     const home = tempDir({}, 'kitty-queue-kill-');
     let acknowledged = 0;
     let next = 1;
-    for (let round = 0; round < 20; round += 1) {
+    for (let round = 0; round < 12; round += 1) {
       const p = run('enqueue-until-killed.mjs', [home, String(next)]);
       await p.waitFor(/^ready$/);
       await new Promise((r) => setTimeout(r, 5 + ((round * 7) % 40)));

@@ -1,0 +1,53 @@
+import { describeValue, typeName } from '@kitty/errors';
+import { normalizeEventId } from '@kitty/events';
+import { QueueError, errorMessage } from './errors.js';
+
+/** A validated draft, ready to store. */
+export interface PreparedDraft {
+  readonly eventId: string;
+  readonly eventType: string;
+  /** The envelope as JSON without its closing brace, ready for `"lamport_clock":N}`. */
+  readonly jsonHead: string;
+}
+
+/** Checks a draft (object, event_id, event_type, no lamport_clock, JSON) and normalises its id. */
+export function prepareDraft(draft: unknown, index: number | null): PreparedDraft {
+  const where = index === null ? 'The event' : `Event #${index}`;
+  const fail = (message: string, extra: Record<string, unknown> = {}, cause?: unknown) =>
+    new QueueError('QUEUE_INVALID_EVENT', `${where} was not queued: ${message}`, {
+      ...(cause === undefined ? {} : { cause }),
+      details: { index, ...extra },
+      suggestions: ['Build events with the @kitty/events envelope builders; the queue assigns lamport_clock itself.'],
+    });
+  if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) {
+    throw fail(`expected an envelope object; got ${describeValue(draft)} (${typeName(draft)}).`);
+  }
+  const d = draft as Record<string, unknown>;
+  if (d['lamport_clock'] !== undefined) {
+    throw fail(`lamport_clock is assigned by the queue in the enqueue transaction; got ${describeValue(d['lamport_clock'])}.`, {
+      field: 'lamport_clock',
+    });
+  }
+  let eventId: string;
+  try {
+    eventId = normalizeEventId(d['event_id']);
+  } catch (e) {
+    throw fail(errorMessage(e), { field: 'event_id', received: d['event_id'] ?? null }, e);
+  }
+  const eventType = d['event_type'];
+  if (typeof eventType !== 'string' || eventType.trim().length === 0 || eventType.length > 200) {
+    throw fail(`event_type must be a non-empty string of at most 200 characters; got ${describeValue(eventType)}.`, { field: 'event_type' });
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify({ ...d, event_id: eventId, lamport_clock: undefined });
+  } catch (e) {
+    throw fail(`the envelope is not JSON-serialisable (${errorMessage(e)}).`, {}, e);
+  }
+  if (json === undefined || !json.startsWith('{') || !json.endsWith('}')) {
+    throw fail('the envelope does not serialise to a JSON object.');
+  }
+  const head = json.slice(0, -1);
+  return { eventId, eventType, jsonHead: head === '{' ? head : `${head},` };
+}
+
