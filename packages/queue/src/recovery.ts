@@ -178,7 +178,14 @@ function removeDb(file: string): void {
 export async function recoverCorruptFile(dbPath: string, damage: Damage, ctx: RecoveryContext): Promise<RecoveryReport | null> {
   let release: (() => Promise<void>) | undefined;
   try {
-    release = await lockfile.lock(dbPath, { realpath: false, stale: 30_000, retries: { retries: 100, minTimeout: 50, maxTimeout: 250 } });
+    release = await lockfile.lock(dbPath, {
+      realpath: false,
+      stale: 30_000,
+      retries: { retries: 100, minTimeout: 50, maxTimeout: 250 },
+      // The default throws from a timer (crashing the process) if the lock is lost; the repair is safe anyway:
+      // it re-checks the file identity and only renames files it built or found damaged.
+      onCompromised: () => undefined,
+    });
   } catch (e) {
     throw new QueueError('QUEUE_LOCKED', `Another process is repairing the queue database ${dbPath} and did not finish in time.`, {
       cause: e,
