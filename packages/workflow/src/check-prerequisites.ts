@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { formatProblem } from './errors.js';
-import { displayPath, isDir, isFile, readTextFile } from './files.js';
+import { isDir, isFile } from './files.js';
 import { resolveFeature } from './features.js';
 import type { WorkflowEnv } from './ports.js';
 import { openProject } from './project.js';
-import { parseTasksMd } from './tasks-md.js';
-import { readWorkPackages } from './work-packages.js';
+import { analyzeTaskPlan } from './task-plan.js';
 
 /** Options of {@link checkPrerequisites}. */
 export interface CheckPrerequisitesOptions extends WorkflowEnv {
@@ -38,7 +37,7 @@ export interface CheckPrerequisitesResult {
 /**
  * `spec-kitty agent feature check-prerequisites`: reports which planning artifacts a feature has. Errors:
  * a missing spec.md (and tasks.md with `includeTasks`); with `includeTasks`, malformed tasks.md or
- * work-package frontmatter too, as `path:line:col: message`. Warnings: missing recommended directories.
+ * work-package frontmatter and unknown, self or circular dependencies too, as `path:line:col: message`. Warnings: missing recommended directories.
  * Read-only: it never writes or commits, and works from any directory or worktree of the project.
  */
 export async function checkPrerequisites(options: CheckPrerequisitesOptions): Promise<CheckPrerequisitesResult> {
@@ -64,20 +63,12 @@ export async function checkPrerequisites(options: CheckPrerequisitesOptions): Pr
   dir('tasks_dir', 'tasks');
   file('tasks_file', 'tasks.md', options.includeTasks === true);
   if (options.includeTasks === true) {
-    if (paths['tasks_file'] !== undefined) {
-      const shown = displayPath(project.root, paths['tasks_file']);
-      const read = readTextFile(paths['tasks_file'], shown);
-      if (read.file === null) errors.push(...read.problems.map(formatProblem));
-      else {
-        const parsed = parseTasksMd(read.file.text, shown);
-        errors.push(...parsed.problems.map(formatProblem));
-        warnings.push(...parsed.warnings.map(formatProblem));
-        if (parsed.sections.length === 0 && parsed.problems.length === 0) warnings.push(`${shown}: no work package sections found (expected headings like "## Work Package WP01: Title")`);
-      }
+    const plan = analyzeTaskPlan(project.root, feature);
+    errors.push(...plan.fileProblems.map(formatProblem), ...plan.graphProblems.map(formatProblem));
+    warnings.push(...plan.warnings.map(formatProblem));
+    if (plan.tasksMd !== null && plan.tasksMd.sections.length === 0 && plan.fileProblems.length === 0) {
+      warnings.push(`${plan.tasksMd.path}: no work package sections found (expected headings like "## Work Package WP01: Title")`);
     }
-    const wps = readWorkPackages(project.root, feature);
-    errors.push(...wps.problems.map(formatProblem));
-    warnings.push(...wps.warnings.map(formatProblem));
   }
   return { valid: errors.length === 0, errors, warnings, paths: paths as unknown as PrerequisitePaths, feature_slug: feature.slug, feature_dir: feature.dir };
 }

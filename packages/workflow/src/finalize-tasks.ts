@@ -1,19 +1,18 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { PlanningFileError, WorkflowError, formatProblem, type FileProblem } from './errors.js';
+import { PlanningFileError, WorkflowError, formatProblem } from './errors.js';
 import { commitFiles, repoTopOf } from './commit.js';
-import { displayPath, isDir, isFile, readTextFile, writeFileAtomic } from './files.js';
+import { displayPath, isDir, isFile, writeFileAtomic } from './files.js';
 import { resolveFeature } from './features.js';
 import { updateFrontmatter } from './frontmatter.js';
-import { validateDependencyGraph, type DependencyEdge } from './graph.js';
 import { emitEvents } from './identity.js';
 import { featureLockPath, withLock } from './lock.js';
 import { readMeta } from './meta.js';
 import type { WorkflowEnv } from './ports.js';
 import { openProject, requireGit } from './project.js';
 import { branchNote, planningBranch } from './setup-plan.js';
-import { parseTasksMd, type TasksMd } from './tasks-md.js';
-import { readWorkPackages, type WorkPackageFile } from './work-packages.js';
+import { analyzeTaskPlan } from './task-plan.js';
+import type { WorkPackageFile } from './work-packages.js';
 
 /** Options of {@link finalizeTasks}. */
 export interface FinalizeTasksOptions extends WorkflowEnv {
@@ -48,7 +47,6 @@ export interface FinalizeTasksResult {
   readonly notes: readonly string[];
 }
 
-const IDS_IN_TEXT = /\bWP\d{2}\b/g;
 
 /**
  * `spec-kitty agent feature finalize-tasks`: reads tasks.md (work-package sections, subtasks, dependency
@@ -78,66 +76,35 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
   const meta = readMeta(root, feature)?.data ?? null;
   const notes = branchNote(branch, meta);
   if (meta === null) notes.push(`Note: ${feature.relDir}/meta.json is missing; continuing without it.`);
-  const tasksMdPath = path.join(feature.dir, 'tasks.md');
 
   const done = await withLock(
     featureLockPath(root, feature.slug),
     async () => {
-      const problems: FileProblem[] = [];
-      const warnings: FileProblem[] = [];
-      let tasksMd: TasksMd | null = null;
-      if (isFile(tasksMdPath)) {
-        const shown = displayPath(root, tasksMdPath);
-        const read = readTextFile(tasksMdPath, shown);
-        if (read.file === null) problems.push(...read.problems);
-        else {
-          tasksMd = parseTasksMd(read.file.text, shown);
-          problems.push(...tasksMd.problems);
-          warnings.push(...tasksMd.warnings);
-        }
-      } else {
-        notes.push(`Note: ${feature.relDir}/tasks.md does not exist; dependencies come from the work package files alone.`);
+      const plan = analyzeTaskPlan(root, feature);
+      if (!isFile(plan.tasksMdPath)) notes.push(`Note: ${feature.relDir}/tasks.md does not exist; dependencies come from the work package files alone.`);
+      if (plan.ids.length === 0 && plan.fileProblems.length === 0) {
+        notes.push(`Note: no work packages found: tasks.md has no "## Work Package WPxx" sections and ${feature.relDir}/tasks/ has no WPxx-*.md files.`);
       }
-      const wps = readWorkPackages(root, feature);
-      problems.push(...wps.problems);
-      warnings.push(...wps.warnings);
-      if (problems.length > 0) {
-        const shownTasks = displayPath(root, tasksMdPath);
-        const tasksProblem = problems.some((p) => p.path === shownTasks);
-        throw new PlanningFileError(tasksProblem ? 'INVALID_TASKS_FILE' : 'INVALID_FRONTMATTER', problems, {
+      if (plan.fileProblems.length > 0) {
+        const shownTasks = displayPath(root, plan.tasksMdPath);
+        const tasksProblem = plan.fileProblems.some((p) => p.path === shownTasks);
+        throw new PlanningFileError(tasksProblem ? 'INVALID_TASKS_FILE' : 'INVALID_FRONTMATTER', plan.fileProblems, {
           suggestions: ['Fix each file at the line and column shown, then run finalize-tasks again.'],
         });
       }
-
-      const sections = new Map((tasksMd?.sections ?? []).map((s) => [s.id, s]));
-      const files = new Map(wps.workPackages.map((w) => [w.id, w]));
-      const edges: DependencyEdge[] = [];
-      const wanted = new Map<string, string[]>();
-      for (const s of sections.values()) {
-        for (const d of s.dependencies) edges.push({ from: s.id, to: d.id, path: tasksMd?.path ?? 'tasks.md', line: d.line, col: d.col });
-        wanted.set(s.id, [...new Set(s.dependencies.map((d) => d.id))].sort());
-      }
-      for (const w of wps.workPackages) {
-        if (sections.has(w.id)) continue;
-        const kept = w.dependencies ?? (w.dependenciesProblem !== null ? recoverIds(w) : []);
-        const line = w.dependenciesProblem?.line ?? w.frontmatter.firstLine;
-        for (const d of kept) edges.push({ from: w.id, to: d, path: w.shownAs, line, col: 1 });
-        wanted.set(w.id, [...new Set(kept)].sort());
-        if (tasksMd !== null) warnings.push({ path: w.shownAs, line: 1, col: 1, code: 'NOT_IN_TASKS_MD', message: `${w.id} has no section in tasks.md; its frontmatter dependencies were kept` });
-      }
-      for (const s of sections.values()) {
-        if (!files.has(s.id)) warnings.push({ path: tasksMd?.path ?? 'tasks.md', line: s.line, col: s.col, code: 'MISSING_WP_FILE', message: `${s.id} has a section in tasks.md but no prompt file tasks/${s.id}-<name>.md` });
-      }
-      const graphProblems = validateDependencyGraph(new Set([...sections.keys(), ...files.keys()]), edges);
-      if (graphProblems.length > 0) {
-        throw new PlanningFileError('INVALID_DEPENDENCIES', graphProblems, {
+      if (plan.graphProblems.length > 0) {
+        throw new PlanningFileError('INVALID_DEPENDENCIES', plan.graphProblems, {
           suggestions: ['Fix the dependency lines shown (a work package may only depend on other, existing work packages, without loops), then run finalize-tasks again.'],
         });
       }
+      const wanted = plan.dependencies;
+      const sections = plan.sections;
+      const files = new Map(plan.workPackages.map((w) => [w.id, w]));
+      const warnings = plan.warnings;
 
       // Compute every new file first; write only when all of them are good.
       const updates: Array<{ wp: WorkPackageFile; text: string }> = [];
-      for (const w of wps.workPackages) {
+      for (const w of plan.workPackages) {
         const deps = wanted.get(w.id) ?? [];
         const text = updateFrontmatter(w.file.text, [{ path: ['dependencies'], value: deps, after: ['lane', 'title', 'work_package_id'] }], w.shownAs);
         if (text !== w.file.text) updates.push({ wp: w, text });
@@ -155,21 +122,20 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
       }
 
       const toCommit = [
-        ...(isFile(tasksMdPath) ? [tasksMdPath] : []),
+        ...(isFile(plan.tasksMdPath) ? [plan.tasksMdPath] : []),
         ...readdirSync(tasksDir, { withFileTypes: true })
           .filter((e) => e.isFile() && !/^\..*\.tmp$/.test(e.name))
           .map((e) => path.join(tasksDir, e.name)),
       ];
       const commit = await commitFiles(options.git, repoTop, root, toCommit, `Add tasks for feature ${feature.slug}`, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) });
       const updated = new Set(updates.map((u) => u.wp.id));
-      const ids = [...new Set([...sections.keys(), ...files.keys()])].sort();
-      const workPackages: FinalizedWorkPackage[] = ids.map((id) => {
+      const workPackages: FinalizedWorkPackage[] = plan.ids.map((id) => {
         const w = files.get(id);
         const s = sections.get(id);
         return {
           id,
           title: w?.title ?? (s?.title !== undefined && s.title !== '' ? s.title : id),
-          dependencies: wanted.get(id) ?? [],
+          dependencies: [...(wanted.get(id) ?? [])],
           subtasks: (s?.subtasks ?? []).map((t) => t.id),
           file: w?.shownAs ?? null,
           updated: updated.has(id),
@@ -200,10 +166,4 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
     events_queued: emitted.queued,
     notes,
   };
-}
-
-/** Ids from a malformed `dependencies` value, such as the string "['WP01']" an old CLI wrote. */
-function recoverIds(w: WorkPackageFile): string[] {
-  const raw = w.data['dependencies'];
-  return typeof raw === 'string' ? [...raw.matchAll(IDS_IN_TEXT)].map((m) => m[0]) : [];
 }

@@ -34,6 +34,8 @@ export type { TasksMd, TasksMdSection, SubtaskEntry, WpMention } from './tasks-m
 export { readWorkPackages, WP_FRONTMATTER_ORDER } from './work-packages.js';
 export type { WorkPackageFile, WorkPackageSet } from './work-packages.js';
 export { validateDependencyGraph, topologicalOrder } from './graph.js';
+export { analyzeTaskPlan } from './task-plan.js';
+export type { TaskPlan } from './task-plan.js';
 export type { DependencyEdge } from './graph.js';
 export { initProject } from './init.js';
 export type { InitOptions, InitResult, InitPrompts, RuntimeInfo } from './init.js';
