@@ -27,7 +27,9 @@ function flatten(issues: readonly v.BaseIssue<unknown>[], prefix: string): Valid
   for (const issue of issues) {
     // A union reports one issue per branch; the branch issues say more than "invalid type".
     if (issue.type === 'union' && issue.issues && issue.issues.length > 0) {
-      out.push(...flatten(issue.issues, prefix));
+      // Branch issues carry paths relative to the union's own position.
+      const here = [prefix, v.getDotPath(issue)].filter((p) => p !== null && p !== '').join('.');
+      out.push(...flatten(issue.issues, here));
       continue;
     }
     const dot = v.getDotPath(issue);

@@ -225,3 +225,14 @@ describe('bad input to validation entry points', () => {
     expect(() => checkEventText('{}', 'nope' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
+
+describe('issue paths inside unions', () => {
+  it('names the field of a union member, not its parent', () => {
+    const r = checkPayload('WPStatusChanged', { wp_id: 'WP01', to_lane: 'in_review', evidence: { repos: [] } });
+    expect(r.ok).toBe(false);
+    const paths = r.ok ? [] : r.issues.map((i) => i.path);
+    expect(paths).toContain('payload.to_lane');
+    expect(paths).toContain('payload.evidence.repos');
+    expect(paths).not.toContain('payload');
+  });
+});

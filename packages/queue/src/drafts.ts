@@ -11,6 +11,9 @@ export interface PreparedDraft {
 }
 
 /** Checks a draft (object, event_id, event_type, no lamport_clock, JSON) and normalises its id. */
+/** The largest envelope the queue accepts (reliability row 44): 64 KiB of JSON. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
 export function prepareDraft(draft: unknown, index: number | null): PreparedDraft {
   const where = index === null ? 'The event' : `Event #${index}`;
   const fail = (message: string, extra: Record<string, unknown> = {}, cause?: unknown) =>
@@ -46,6 +49,13 @@ export function prepareDraft(draft: unknown, index: number | null): PreparedDraf
   }
   if (json === undefined || !json.startsWith('{') || !json.endsWith('}')) {
     throw fail('the envelope does not serialise to a JSON object.');
+  }
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > MAX_EVENT_BYTES) {
+    throw new QueueError('QUEUE_EVENT_TOO_LARGE', `${where} was not queued: it is ${bytes} bytes of JSON; the limit is ${MAX_EVENT_BYTES} (64 KiB) so that sync batches stay small.`, {
+      details: { index, eventId, bytes, limit: MAX_EVENT_BYTES },
+      suggestions: ['Keep large content (logs, diffs) out of event payloads; reference it by path or commit instead.'],
+    });
   }
   const head = json.slice(0, -1);
   return { eventId, eventType, jsonHead: head === '{' ? head : `${head},` };

@@ -1,4 +1,5 @@
 export { openQueue, defaultBackoff, QUEUE_DEFAULTS } from './queue.js';
+export { MAX_EVENT_BYTES } from './drafts.js';
 export type { Queue } from './queue.js';
 export { listScopes } from './scopes.js';
 export { queuePath, scopeKey, normalizeServerUrl, normalizeScope } from './paths.js';
@@ -20,6 +21,7 @@ export type {
   ReleaseOptions,
   QueueStats,
   DeadEvent,
+  PendingEvent,
   RequeueSummary,
   RecoveryReport,
   ScopeInfo,

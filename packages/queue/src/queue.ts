@@ -20,6 +20,7 @@ import type {
   ClaimedBatch,
   ClaimedEvent,
   DeadEvent,
+  PendingEvent,
   EventDraft,
   EventOutcome,
   OpenQueueOptions,
@@ -74,6 +75,8 @@ export interface Queue {
   stats(): Promise<QueueStats>;
   /** Dead-lettered events, oldest first. */
   listDead(options?: { readonly limit?: number; readonly offset?: number }): Promise<DeadEvent[]>;
+  /** Pending events in replay (FIFO) order, without claiming them (for diagnostics). */
+  listPending(options?: { readonly limit?: number; readonly offset?: number }): Promise<PendingEvent[]>;
   /** Moves dead events (by id, or all) back to pending with a fresh retry count. */
   requeueDead(ids: readonly string[] | 'all'): Promise<RequeueSummary>;
   /** Folds the write-ahead log into the database file and truncates it (run after a sync); never waits for readers. */
@@ -601,8 +604,10 @@ class SqliteQueue implements Queue {
         await this.#claimRow(db, claimId);
         const released = await db.updateTable('outbox').set({ claim_id: null, lease_until: null }).where('claim_id', '=', claimId).executeTakeFirst();
         await db.deleteFrom('outbox_claims').where('claim_id', '=', claimId).execute();
-        const failures = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.transientFailures).executeTakeFirst())?.value) ?? 0;
-        await this.#setMeta(db, META.transientFailures, String(failures + 1));
+        if (options.transient !== false) {
+          const failures = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.transientFailures).executeTakeFirst())?.value) ?? 0;
+          await this.#setMeta(db, META.transientFailures, String(failures + 1));
+        }
         if (options.error !== undefined) await this.#setMeta(db, META.lastTransientError, String(options.error).slice(0, MAX_ERROR_CHARS));
         if (notBefore !== undefined) {
           const current = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value) ?? 0;
@@ -715,6 +720,40 @@ class SqliteQueue implements Queue {
           createdAt: new Date(r.created_at),
           deadAt: r.dead_at === null ? null : new Date(r.dead_at),
           retryCount: r.retry_count,
+          lastError: r.last_error,
+          lastCategory: r.last_category,
+          envelope,
+        };
+      });
+    });
+  }
+
+  async listPending(options: { readonly limit?: number; readonly offset?: number } = {}): Promise<PendingEvent[]> {
+    const limit = positiveInt(options.limit, 'limit', 100, 1, QUEUE_DEFAULTS.maxClaimLimit);
+    const offset = positiveInt(options.offset, 'offset', 0, 0);
+    return this.#op(async () => {
+      const rows = await this.#handle.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      return rows.map((r) => {
+        let envelope: QueuedEnvelope | null = null;
+        try {
+          envelope = JSON.parse(r.data) as QueuedEnvelope;
+        } catch {
+          envelope = null;
+        }
+        return {
+          eventId: r.event_id,
+          eventType: r.event_type,
+          createdAt: new Date(r.created_at),
+          retryCount: r.retry_count,
+          nextAttemptAt: new Date(r.next_attempt_at),
           lastError: r.last_error,
           lastCategory: r.last_category,
           envelope,

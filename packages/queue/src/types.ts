@@ -133,6 +133,8 @@ export interface ApplySummary {
 
 /** Options of {@link Queue.releaseClaim} (transient failure: offline, 5xx, 429, timeout). */
 export interface ReleaseOptions {
+  /** Count the release as a transient delivery failure in the stats (default true); false for a plain hand-back. */
+  readonly transient?: boolean;
   /** What went wrong, for `sync status`. */
   readonly error?: string;
   /** Retry-After: no process hands out events before this time (kept in the database). */
@@ -179,6 +181,20 @@ export interface DeadEvent {
   readonly retryCount: number;
   readonly lastError: string | null;
   readonly lastCategory: string | null;
+  readonly envelope: QueuedEnvelope | null;
+}
+
+/** One pending event as {@link Queue.listPending} reports it (read-only: nothing is claimed). */
+export interface PendingEvent {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly createdAt: Date;
+  readonly retryCount: number;
+  /** When the event is due (its backoff ends). */
+  readonly nextAttemptAt: Date;
+  readonly lastError: string | null;
+  readonly lastCategory: string | null;
+  /** The stored envelope, or null when the stored JSON cannot be read. */
   readonly envelope: QueuedEnvelope | null;
 }
 

@@ -225,3 +225,45 @@ describe('releaseClaim (transient failures)', () => {
     await t.queue.close();
   });
 });
+
+describe('listPending and non-transient release', () => {
+  it('lists pending events in FIFO order without claiming them', async () => {
+    const { openQueue } = await import('../src/index.js');
+    const { tempDir } = await import('@kitty/test-utils');
+    const home = tempDir();
+    const q = await openQueue({ homeDir: home, now: () => new Date('2026-01-01T00:00:00Z') });
+    try {
+      const ids = ['01J0000000000000000000000A', '01J0000000000000000000000B', '01J0000000000000000000000C'];
+      await q.enqueueMany(ids.map((event_id) => ({ event_id, event_type: 'HistoryAdded', payload: {} })));
+      const listed = await q.listPending({ limit: 2, offset: 1 });
+      expect(listed.map((e) => e.eventId)).toEqual(ids.slice(1));
+      expect(listed[0]?.envelope).toMatchObject({ event_id: ids[1], lamport_clock: 2 });
+      const claim = await q.claimBatch();
+      expect(claim.events).toHaveLength(3); // listing claimed nothing
+      await q.releaseClaim(claim.claimId as string, { transient: false });
+      expect((await q.stats()).consecutiveTransientFailures).toBe(0);
+      const again = await q.claimBatch();
+      await q.releaseClaim(again.claimId as string, { error: 'offline' });
+      expect((await q.stats()).consecutiveTransientFailures).toBe(1);
+      await expect(q.listPending({ limit: 0 })).rejects.toMatchObject({ code: 'QUEUE_INVALID_ARGUMENT' });
+    } finally {
+      await q.close();
+    }
+  });
+
+  it('refuses an event larger than 64 KiB with QUEUE_EVENT_TOO_LARGE and queues nothing', async () => {
+    const { openQueue, MAX_EVENT_BYTES } = await import('../src/index.js');
+    const { tempDir } = await import('@kitty/test-utils');
+    const q = await openQueue({ homeDir: tempDir(), now: () => new Date() });
+    try {
+      const big = { event_id: '01J0000000000000000000000D', event_type: 'HistoryAdded', payload: { text: 'x'.repeat(MAX_EVENT_BYTES) } };
+      await expect(q.enqueueMany([{ event_id: '01J0000000000000000000000E', event_type: 'HistoryAdded' }, big])).rejects.toMatchObject({
+        code: 'QUEUE_EVENT_TOO_LARGE',
+        message: expect.stringContaining('64 KiB'),
+      });
+      expect((await q.stats()).depth).toBe(0);
+    } finally {
+      await q.close();
+    }
+  });
+});

@@ -94,7 +94,16 @@ async function adoptLoggedOutEvents(homeDir: string, settings: SyncSettings, now
         const { lamport_clock: _old, ...draft } = e.envelope as Record<string, unknown> & { event_id: string; event_type: string };
         return draft as { event_id: string; event_type: string };
       });
-      await to.enqueueMany(drafts);
+      // A crash between these two steps left copies behind: skip what the target already holds.
+      try {
+        await to.enqueueMany(drafts);
+      } catch (e) {
+        const { isQueueError } = await import('@kitty/queue');
+        const held = isQueueError(e) && e.code === 'QUEUE_DUPLICATE_EVENT_ID' ? ((e.details?.['eventIds'] as string[] | undefined) ?? []) : null;
+        if (held === null || held.length === 0) throw e;
+        const rest = drafts.filter((d) => !held.includes(d.event_id));
+        if (rest.length > 0) await to.enqueueMany(rest);
+      }
       await from.applyResults(claim.claimId, claim.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })));
       moved += claim.events.length;
     }

@@ -54,3 +54,5 @@ export {
   runBackgroundDelivery,
 } from './delivery.js';
 export type { DeliveryCommand, DeliveryDecision } from './delivery.js';
+export { diagnoseQueue } from './diagnose.js';
+export type { DiagnoseIssue, DiagnoseResult, DiagnoseReport } from './diagnose.js';

@@ -325,7 +325,7 @@ async function runWithQueue(
     // Events the server left unanswered are released and come back at once; send each at most once per run.
     const fresh = claim.events.filter((e) => !attempted.has(e.eventId));
     if (fresh.length === 0) {
-      await queue.releaseClaim(claim.claimId);
+      await queue.releaseClaim(claim.claimId, { transient: false });
       unanswered = claim.events.length;
       break;
     }
@@ -370,6 +370,7 @@ async function runWithQueue(
       }
     } else {
       await queue.releaseClaim(claim.claimId, {
+        transient: runStop?.status === 'offline',
         ...(runStop ? { error: runStop.message } : {}),
         ...(runStop?.retryAt ? { notBefore: runStop.retryAt } : {}),
       });
