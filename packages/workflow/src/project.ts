@@ -36,7 +36,13 @@ const hasKittify = (dir: string): boolean => isDir(path.join(dir, '.kittify'));
  */
 export async function openProject(options: OpenProjectOptions): Promise<ProjectContext> {
   const cwd = path.resolve(options.cwd);
-  const location = await options.git.locate(cwd);
+  let location: GitLocation | null = null;
+  try {
+    location = await options.git.locate(cwd);
+  } catch (err) {
+    // Without git the read-only commands still work from the .kittify/ marker; writers call requireGit.
+    if (!(err instanceof WorkflowError) || err.code !== 'GIT_NOT_AVAILABLE') throw err;
+  }
   const inWorktree = location?.linkedWorktree ?? cwd.split(path.sep).includes('.worktrees');
   const override = options.env?.['SPECIFY_REPO_ROOT']?.trim();
   if (override !== undefined && override !== '' && hasKittify(path.resolve(cwd, override))) {

@@ -125,3 +125,38 @@ describe('atomic, guarded file writes (rows 24, 35, 38)', () => {
     expect(readTextFile(bin, 'b.md').problems).toMatchObject([{ code: 'NUL_BYTE', line: 1, col: 3 }]);
   });
 });
+
+describe('projects inside a larger repository, symlinks, and no git', () => {
+  it('a project in a sub-directory of a monorepo commits its own paths and reports them relative to the project', async () => {
+    const { gitRepo } = await import('@kitty/test-utils');
+    const { initProject, checkPrerequisites } = await import('../src/index.js');
+    const { machine, runtime, sgit } = await import('./helpers.js');
+    const repo = await gitRepo({ 'README.md': '# mono\n', 'services/api/main.ts': 'export {}\n' });
+    const sub = path.join(repo.dir, 'services/api');
+    const init = await initProject({ ...wenv(sub), here: true, ai: 'claude', force: true, nonInteractive: true, templates: memoryTemplates(), machine, runtime });
+    expect(init.files_committed).toEqual(['.gitignore', '.kittify/config.yaml', '.kittify/metadata.yaml']);
+    const f = await createFeature({ ...wenv(sub), slug: 'mono', templates: memoryTemplates() });
+    expect(f.feature_dir).toBe(path.join(sub, 'kitty-specs/001-mono'));
+    const sg = sgit(repo.dir);
+    expect((await sg.raw(['show', '--name-only', '--format=', 'HEAD'])).trim()).toBe('services/api/kitty-specs/001-mono/meta.json');
+    expect(await porcelain(sg)).toEqual([]);
+    expect((await checkPrerequisites({ ...wenv(repo.dir), env: { SPECIFY_REPO_ROOT: sub } })).feature_slug).toBe('001-mono');
+  });
+
+  it('skips feature directories that are symlinks leading out of kitty-specs/', async () => {
+    const { listFeatures } = await import('../src/index.js');
+    const root = tempDir({ 'kitty-specs/001-real/spec.md': '# x\n' });
+    const outside = tempDir({ 'spec.md': 'secret\n' });
+    symlinkSync(outside, path.join(root, 'kitty-specs/002-evil'));
+    expect(listFeatures(root).map((f) => f.slug)).toEqual(['001-real']);
+  });
+
+  it('read-only commands work without git on PATH', async () => {
+    const { checkPrerequisites, createSimpleGitPort } = await import('../src/index.js');
+    const root = tempDir({ '.kittify/config.yaml': 'agents:\n  available: [claude]\n', 'kitty-specs/001-solo/spec.md': '# spec\n' });
+    const noGit = createSimpleGitPort({ binary: path.join(root, 'no-such-git') });
+    const r = await checkPrerequisites({ ...wenv(path.join(root, 'kitty-specs')), git: noGit });
+    expect(r).toMatchObject({ valid: true, feature_slug: '001-solo' });
+    await expect(createFeature({ ...wenv(root), git: noGit, slug: 'x', templates: memoryTemplates() })).rejects.toMatchObject({ code: 'NOT_A_GIT_REPO' });
+  });
+});
