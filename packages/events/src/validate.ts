@@ -44,7 +44,8 @@ function flatten(issues: readonly v.BaseIssue<unknown>[], prefix: string): Valid
     // Cross-field checks report the whole object as input; show the field's own value instead.
     const value = issue.type === 'partial_check' && last !== undefined ? last.value : issue.input;
     const received = describeValue(value);
-    const expected = issue.type === 'partial_check' ? issue.message : (issue.expected ?? issue.message);
+    // The message states the rule in words; a pattern is added so machines can check it too.
+    const expected = issue.type === 'regex' && issue.expected ? `${issue.message} (${issue.expected})` : issue.message;
     out.push({ path, expected, received, message: `${where}: ${issue.message} (received ${received})` });
   }
   // Unions can yield the same issue from several branches.

@@ -36,7 +36,7 @@ describe('sync diagnose', () => {
     expect(bad).toMatchObject({ event_id: '01J0000000000000000000000X', status: 'dead', error_category: 'schema_mismatch', last_error: expect.stringContaining('413') });
     const fields = bad?.issues.map((i) => i.field) ?? [];
     expect(fields).toEqual(expect.arrayContaining(['node_id', 'correlation_id', 'payload.wp_id', 'payload.to_lane']));
-    expect(bad?.issues.find((i) => i.field === 'payload.wp_id')).toMatchObject({ expected: 'must look like WP01 (WP and two digits)', actual: '"WP1"' });
+    expect(bad?.issues.find((i) => i.field === 'payload.wp_id')).toMatchObject({ expected: 'must look like WP01 (WP and two digits) (/^WP\\d{2}$/)', actual: '"WP1"' });
     expect(r.results.filter((x) => x.status === 'pending')).toHaveLength(1);
   });
 });
