@@ -198,6 +198,22 @@ describe('spec-kitty sync status and dead', () => {
   });
 });
 
+describe('spec-kitty sync diagnose', () => {
+  it('passes valid queues and lists field, rule and value for invalid events (exit 2)', async () => {
+    await setUp(2);
+    const ok = await cli(['sync', 'diagnose', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ total: 2, valid: 2, invalid: 0 });
+    const q = await openQueue({ homeDir: home, scope: { serverUrl: server.url, username: 'ada' }, now: () => new Date() });
+    await q.enqueue({ event_id: '01J0000000000000000000000Z', event_type: 'HistoryAdded', payload: { wp_id: 'WP01', entry_type: 'gossip' } });
+    await q.close();
+    const bad = await cli(['sync', 'diagnose']);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('Validated 3 event(s): 2 valid, 1 invalid');
+    expect(bad.stdout).toMatch(/payload\.entry_type: expected must be note, review, error or comment; actual "gossip"/);
+  });
+});
+
 describe('secrets', () => {
   it('never prints a token in any output of these tests', () => {
     const all = outputs.join('\n');
