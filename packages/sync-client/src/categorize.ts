@@ -33,11 +33,13 @@ const CODE_MAP: Readonly<Record<string, FailureCategory>> = {
   unknown: 'unknown',
 };
 
-// Fallback keyword rules, on whole words so that "1500 events" or "Content-Type" do not match by accident.
+// Fallback keyword rules, on whole words (hyphenated words count as one) so that "1500 events" or
+// "Content-Type" do not match by accident.
+const word = (alternatives: string): RegExp => new RegExp(`(?<![\\w-])(${alternatives})(?![\\w-])`, 'i');
 const KEYWORDS: ReadonlyArray<[FailureCategory, RegExp]> = [
-  ['auth_expired', /\b(token|expired|unauthori[sz]ed|401|authentication|credentials?)\b/i],
-  ['schema_mismatch', /\b(invalid|schema|field|fields|missing|required|type|validation|malformed|unknown event type)\b/i],
-  ['server_error', /\b(internal|500|502|503|504|timeout|timed out|unavailable|server error)\b/i],
+  ['auth_expired', word('token|expired|unauthori[sz]ed|401|authentication|credentials?')],
+  ['schema_mismatch', word('invalid|schema|field|fields|missing|required|type|validation|malformed|unknown event type')],
+  ['server_error', word('internal|500|502|503|504|timeout|timed out|unavailable|server error')],
 ];
 
 /**
