@@ -14,10 +14,6 @@ import { PackageDefaults, defaultPackageRoot, extractSpecKittyCommands } from '.
  */
 const PENDING_COMMANDS: readonly string[] = [
   'accept',
-  'agent feature check-prerequisites',
-  'agent feature create-feature',
-  'agent feature finalize-tasks',
-  'agent feature setup-plan',
   'agent tasks add-history',
   'agent tasks list-tasks',
   'agent tasks mark-status',
