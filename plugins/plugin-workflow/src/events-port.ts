@@ -1,11 +1,29 @@
 import type { EventsPort } from '@kitty/workflow';
+import { commandContext, selfCommand } from '@kitty/cli-kit';
 
 /**
- * The one place where workflow commands get their sync events port. The workflow library builds events and
- * hands them over after its own write and commit; where they go (the offline queue and the SaaS) is the sync
- * plugin's business. The sync plugin's emitter is wired in here: until it is available this returns
- * `undefined`, and the commands then emit nothing (they never fail because of sync).
+ * The one place where workflow commands get their sync events port: the sync client's emitter, which queues
+ * events for the logged-in account (or the logged-out queue) and then starts background delivery. With sync
+ * disabled it returns `undefined` and nothing is queued (DESIGN 3.6). Sync never fails a command: the workflow
+ * library turns any error here into a note.
  */
 export async function eventsPort(): Promise<EventsPort | undefined> {
-  return undefined;
+  const { createSyncEmitter } = await import('@kitty/sync-client');
+  const ctx = commandContext();
+  const emitter = await createSyncEmitter({
+    homeDir: ctx.homeDir,
+    env: ctx.env,
+    now: ctx.now,
+    hostname: ctx.hostname,
+    username: ctx.username,
+    delivery: { command: selfCommand(['sync', 'deliver']), selfPid: process.pid },
+  });
+  if (!emitter.enabled) return undefined;
+  return {
+    createFactory: (projectContext) => emitter.createFactory(projectContext),
+    enqueue: async (drafts) => {
+      const r = await emitter.enqueue(drafts);
+      return { queued: r.queued, notes: r.notes };
+    },
+  };
 }
