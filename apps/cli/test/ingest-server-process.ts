@@ -64,8 +64,11 @@ export function startIngestProcess(args: readonly string[], credentials = 'ada:s
   });
 }
 
-/** An isolated user for the CLI: temp HOME and runtime, fixed git identity, sync flag unset. */
-export function cliSandbox() {
+/**
+ * An isolated user for the CLI: temp HOME and runtime, fixed git identity, sync flag unset. Background delivery
+ * after commands is off unless `autoDeliver` is set, so a test decides when `sync now` sends.
+ */
+export function cliSandbox(options: { readonly autoDeliver?: boolean } = {}) {
   const root = tempDir({}, 'kitty-ingest-e2e-');
   const home = path.join(root, 'home');
   const project = path.join(root, 'project');
@@ -77,6 +80,7 @@ export function cliSandbox() {
     SPEC_KITTY_HOME: path.join(home, '.kittify'),
     SPEC_KITTY_NON_INTERACTIVE: '1',
     SPEC_KITTY_ENABLE_SAAS_SYNC: '',
+    SPEC_KITTY_AUTO_DELIVER: options.autoDeliver ? '1' : '0',
     SPECIFY_FEATURE: '',
     SPECIFY_REPO_ROOT: '',
     GIT_CONFIG_NOSYSTEM: '1',
