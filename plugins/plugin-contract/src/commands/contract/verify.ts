@@ -6,7 +6,7 @@ export default class ContractVerify extends KittyCommand {
   static override summary = 'Check a sync server against the batch-ingest contract, case by case';
   static override description = `Logs in to SERVER-URL, then sends the fixture batches of docs/contracts/batch-ingest.md (with fresh event ids, so the server's dedupe does not interfere with a second run) and a few deliberately invalid requests: no token, bad token, unknown event type, bad lane, lane-model mismatch, duplicate re-send, empty batch, malformed JSON, missing "events" list, more than 1000 events, no gzip, an unsupported encoding and a gzip bomb. Each answer is compared with what the contract requires, the way the kitty CLI reads it.
 
-It writes test events into the server: point it at a staging server. MUST-level problems fail a case, SHOULD-level ones only warn. Exit codes: 0 every case passed (warnings allowed), 5 some case failed, 4 the server cannot be reached, 2 bad input.`;
+It writes test events into the server: point it at a staging server, with a real account (a server that accepts any password fails the wrong-password case). MUST-level problems fail a case, SHOULD-level ones only warn. Exit codes: 0 every case passed (warnings allowed), 5 some case failed, 4 the server cannot be reached, 2 bad input.`;
   static override examples = [
     '<%= config.bin %> contract verify http://127.0.0.1:8787 -u ada -p secret',
     'printf %s "$PASSWORD" | <%= config.bin %> contract verify https://staging.example.com -u ci-bot --password-stdin --json',
