@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 if [ ! -d node_modules ]; then pnpm_ install --frozen-lockfile || exit 1; fi
 find packages plugins apps tooling -maxdepth 2 -name .jest-results.json -delete 2>/dev/null
-pnpm_ exec turbo run build lint test --continue --output-logs=errors-only
+pnpm_ exec turbo run build lint test --continue --concurrency=3 --output-logs=errors-only
 turbo_status=$?
 node scripts/check-rules.mjs
 rules_status=$?

@@ -21,7 +21,7 @@ const ids = (r: RecordedRequest) => ((r.json as { events?: Array<{ event_id: str
 const batches = () => server.requests.filter((r) => r.url === '/api/v1/events/batch/');
 const answerAll = (req: RecordedRequest) => ({ body: { results: ids(req).map((e) => ({ event_id: e.event_id, status: 'success' })) } });
 
-async function waitFor(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+async function waitFor(check: () => boolean | Promise<boolean>, ms = 45_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (await check()) return;
@@ -98,7 +98,7 @@ describe('automatic delivery through the CLI', () => {
     await waitFor(s.markerGone);
     expect(await s.pending()).toBe(0);
     expect(s.log()).toMatch(/status=ok synced=1/);
-  });
+  }, 120_000);
 
   it('starts one delivery process for two commands in a row', async () => {
     server.on('POST /api/v1/events/batch/', async (req) => {
@@ -114,7 +114,7 @@ describe('automatic delivery through the CLI', () => {
     const sent = batches().flatMap((b) => ids(b).map((e) => e.event_id));
     expect(new Set(sent).size).toBe(sent.length);
     expect(sent.length + (await s.pending())).toBe(2);
-  });
+  }, 120_000);
 
   it('loses nothing while the server is down; the next command delivers everything', async () => {
     server.on('POST /api/v1/events/batch/', { destroy: true });
@@ -130,7 +130,7 @@ describe('automatic delivery through the CLI', () => {
     expect(delivered.filter((t) => t === 'FeatureCreated').length).toBeGreaterThanOrEqual(2);
     const st = await s.kitty(['sync', 'status', '--json']);
     expect(JSON.parse(st.stdout)).toMatchObject({ lastSync: { trigger: 'background', status: 'ok' } });
-  });
+  }, 120_000);
 
   it('does nothing in the background when turned off; the events wait for sync now', async () => {
     server.on('POST /api/v1/events/batch/', answerAll);
@@ -141,5 +141,5 @@ describe('automatic delivery through the CLI', () => {
     expect(await s.pending()).toBe(1);
     const now = await s.kitty(['sync', 'now', '--json']);
     expect(JSON.parse(now.stdout)).toMatchObject({ status: 'ok', synced: 1 });
-  });
+  }, 120_000);
 });
