@@ -100,6 +100,25 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** The fields every listing shows of a stored row (the envelope is null when its JSON cannot be read). */
+function rowView(r: { event_id: string; event_type: string; created_at: number; retry_count: number; last_error: string | null; last_category: string | null; data: string }) {
+  let envelope: QueuedEnvelope | null = null;
+  try {
+    envelope = JSON.parse(r.data) as QueuedEnvelope;
+  } catch {
+    envelope = null;
+  }
+  return {
+    eventId: r.event_id,
+    eventType: r.event_type,
+    createdAt: new Date(r.created_at),
+    retryCount: r.retry_count,
+    lastError: r.last_error,
+    lastCategory: r.last_category,
+    envelope,
+  };
+}
+
 class SqliteQueue implements Queue {
   readonly path: string;
   readonly scope: QueueScope | null;
@@ -695,71 +714,21 @@ class SqliteQueue implements Queue {
   }
 
   async listDead(options: { readonly limit?: number; readonly offset?: number } = {}): Promise<DeadEvent[]> {
-    const limit = positiveInt(options.limit, 'limit', 100, 1, QUEUE_DEFAULTS.maxClaimLimit);
-    const offset = positiveInt(options.offset, 'offset', 0, 0);
-    return this.#op(async () => {
-      const rows = await this.#handle.db
-        .selectFrom('outbox')
-        .selectAll()
-        .where('status', '=', 'dead')
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(limit)
-        .offset(offset)
-        .execute();
-      return rows.map((r) => {
-        let envelope: QueuedEnvelope | null = null;
-        try {
-          envelope = JSON.parse(r.data) as QueuedEnvelope;
-        } catch {
-          envelope = null;
-        }
-        return {
-          eventId: r.event_id,
-          eventType: r.event_type,
-          createdAt: new Date(r.created_at),
-          deadAt: r.dead_at === null ? null : new Date(r.dead_at),
-          retryCount: r.retry_count,
-          lastError: r.last_error,
-          lastCategory: r.last_category,
-          envelope,
-        };
-      });
-    });
+    const rows = await this.#listRows('dead', options);
+    return rows.map((r) => ({ ...rowView(r), deadAt: r.dead_at === null ? null : new Date(r.dead_at) }));
   }
 
   async listPending(options: { readonly limit?: number; readonly offset?: number } = {}): Promise<PendingEvent[]> {
+    const rows = await this.#listRows('pending', options);
+    return rows.map((r) => ({ ...rowView(r), nextAttemptAt: new Date(r.next_attempt_at) }));
+  }
+
+  async #listRows(status: 'pending' | 'dead', options: { readonly limit?: number; readonly offset?: number }) {
     const limit = positiveInt(options.limit, 'limit', 100, 1, QUEUE_DEFAULTS.maxClaimLimit);
     const offset = positiveInt(options.offset, 'offset', 0, 0);
-    return this.#op(async () => {
-      const rows = await this.#handle.db
-        .selectFrom('outbox')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(limit)
-        .offset(offset)
-        .execute();
-      return rows.map((r) => {
-        let envelope: QueuedEnvelope | null = null;
-        try {
-          envelope = JSON.parse(r.data) as QueuedEnvelope;
-        } catch {
-          envelope = null;
-        }
-        return {
-          eventId: r.event_id,
-          eventType: r.event_type,
-          createdAt: new Date(r.created_at),
-          retryCount: r.retry_count,
-          nextAttemptAt: new Date(r.next_attempt_at),
-          lastError: r.last_error,
-          lastCategory: r.last_category,
-          envelope,
-        };
-      });
-    });
+    return this.#op(async () =>
+      this.#handle.db.selectFrom('outbox').selectAll().where('status', '=', status).orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute(),
+    );
   }
 
   async requeueDead(ids: readonly string[] | 'all'): Promise<RequeueSummary> {

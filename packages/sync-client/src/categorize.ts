@@ -18,6 +18,7 @@ const CODE_MAP: Readonly<Record<string, FailureCategory>> = {
   schema_error: 'schema_mismatch',
   invalid_payload: 'schema_mismatch',
   invalid_event: 'schema_mismatch',
+  invalid_event_id: 'schema_mismatch',
   validation_error: 'schema_mismatch',
   invalid_lane: 'schema_mismatch',
   unknown_event_type: 'schema_mismatch',
