@@ -1,0 +1,62 @@
+// Bench projects: a spec-kitty project set up by the real CLI (init), and a feature with N work packages
+// planned through the real commands (create-feature → setup-plan → finalize-tasks), in the incumbent's formats.
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** tasks.md for `n` work packages, each with two subtasks; every third one depends on the one before. */
+export function tasksMd(n) {
+  let s = '# Work Packages: Bench feature\n';
+  for (let i = 1; i <= n; i += 1) {
+    const id = `WP${String(i).padStart(2, '0')}`;
+    s += `\n## Work Package ${id}: Part ${i} (Priority: P${i % 3})\n\n### Included Subtasks\n- [ ] T${String(i * 2 - 1).padStart(3, '0')} Build part ${i}\n- [ ] T${String(i * 2).padStart(3, '0')} Test part ${i}\n`;
+    if (i % 3 === 0) s += `\n### Dependencies\n- Depends on WP${String(i - 1).padStart(2, '0')}.\n`;
+  }
+  return s;
+}
+
+/** A work-package prompt file with the incumbent's frontmatter. */
+export function wpFile(i) {
+  const id = `WP${String(i).padStart(2, '0')}`;
+  return `---
+work_package_id: "${id}"
+title: "Part ${i}"
+lane: "planned"
+subtasks: ["T${String(i * 2 - 1).padStart(3, '0')}", "T${String(i * 2).padStart(3, '0')}"]
+phase: "Phase ${1 + (i % 3)}"
+assignee: ""
+agent: ""
+history:
+  - timestamp: "2026-01-01T00:00:00Z"
+    lane: "planned"
+    agent: "system"
+    action: "Prompt generated via /spec-kitty.tasks"
+---
+# Work Package Prompt: ${id} – Part ${i}
+
+## Objectives & Success Criteria
+
+Part ${i} of the bench feature works and is tested.
+
+## Subtasks & Detailed Guidance
+
+- Build part ${i}.
+- Test part ${i}.
+
+## Activity Log
+
+- 2026-01-01T00:00:00Z – system – lane=planned – Prompt generated via /spec-kitty.tasks
+`;
+}
+
+/** Writes tasks.md and tasks/WPxx-part-N.md for `n` work packages into a feature directory. */
+export function writeTasks(featureDir, n) {
+  mkdirSync(path.join(featureDir, 'tasks'), { recursive: true });
+  writeFileSync(path.join(featureDir, 'tasks.md'), tasksMd(n));
+  for (let i = 1; i <= n; i += 1) writeFileSync(path.join(featureDir, 'tasks', `WP${String(i).padStart(2, '0')}-part-${i}.md`), wpFile(i));
+}
+
+/** Copies a project directory (with its .git) to `to`. */
+export function copyProject(from, to) {
+  cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+  return to;
+}
