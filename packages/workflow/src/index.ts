@@ -47,3 +47,56 @@ export { checkPrerequisites } from './check-prerequisites.js';
 export type { CheckPrerequisitesOptions, CheckPrerequisitesResult, PrerequisitePaths } from './check-prerequisites.js';
 export { finalizeTasks } from './finalize-tasks.js';
 export type { FinalizeTasksOptions, FinalizeTasksResult, FinalizedWorkPackage } from './finalize-tasks.js';
+export type { WorktreeEntry, MergeOutcome, CommitInfo } from './git-port.js';
+export {
+  STATUS_LOG_FILE,
+  STATUS_SNAPSHOT_FILE,
+  MAX_STATUS_LOG_BYTES,
+  statusLogPath,
+  statusSnapshotPath,
+  readStatusLog,
+  repairTornTail,
+  appendStatusEvents,
+  serializeStatusEvent,
+  sortKeysDeep,
+  formatEventTime,
+  materialize,
+  renderSnapshot,
+  snapshotsDiffer,
+} from './status-log.js';
+export type { StatusLog, TornTail } from './status-log.js';
+export {
+  STATUS_BLOCK_START,
+  STATUS_BLOCK_END,
+  formatActivityEntry,
+  appendActivity,
+  activityEntries,
+  hasActivityLog,
+  setReviewFeedback,
+  renderStatusBlock,
+  upsertStatusBlock,
+  setCheckboxes,
+} from './views.js';
+export type { ActivityEntry, ParsedActivity } from './views.js';
+export { normalizeWpId, wpBranch, wpWorkspace, findWorkPackage } from './wp-ref.js';
+export { changeFeatureStatus, readFeatureState, laneArg } from './status-change.js';
+export type { LaneRequest, WpEdit, StatusChangePlan, FeatureState, StatusChangeOutcome, StatusChangeContext, ReviewEvidenceInput, RepoEvidenceInput } from './status-change.js';
+export { openFeature, reportingFailures, statusDrafts } from './feature-context.js';
+export type { FeatureContext } from './feature-context.js';
+export { workspaceFacts, checkReadiness, uncheckedSubtasks, baseOf, repoName } from './workspace-facts.js';
+export type { WorkspaceFacts, Readiness, ReadinessProblem } from './workspace-facts.js';
+export { scratchDir, readFeedbackFile, storeFeedback, feedbackPath, writePrompt, MAX_FEEDBACK_BYTES } from './scratch.js';
+export { moveTask, checkOwnership } from './move-task.js';
+export type { MoveTaskOptions, MoveTaskResult, AppendedEvent } from './move-task.js';
+export { implementWorkPackage, chooseBase, WORKSPACE_SPARSE_PATTERNS } from './implement.js';
+export type { ImplementOptions, ImplementResult } from './implement.js';
+export { reviewWorkPackage } from './review.js';
+export type { ReviewOptions, ReviewResult, ReviewCommit } from './review.js';
+export { listTasks, validateWorkflow, addHistory, markStatus, tasksStatus } from './task-commands.js';
+export type { TaskRow, ListTasksResult, ValidateWorkflowResult, AddHistoryResult, MarkStatusResult, BoardWorkPackage, TasksStatusResult } from './task-commands.js';
+export { emitStatus, materializeStatus, validateStatus } from './status-commands.js';
+export type { EmitStatusOptions, EmitStatusResult, MaterializeResult, ValidateStatusResult } from './status-commands.js';
+export { acceptFeature } from './accept.js';
+export type { AcceptOptions, AcceptResult, AcceptanceSummary, AcceptanceWorkPackage, AcceptanceMode, TestRunner } from './accept.js';
+export { mergeFeature } from './merge.js';
+export type { MergeOptions, MergeResult, MergeItem } from './merge.js';

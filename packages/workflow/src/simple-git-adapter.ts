@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { WorkflowError } from './errors.js';
-import type { GitLocation, GitPort, StatusEntry } from './git-port.js';
+import type { CommitInfo, GitLocation, GitPort, MergeOutcome, StatusEntry, WorktreeEntry } from './git-port.js';
 
 /** Options of {@link createSimpleGitPort}. */
 export interface SimpleGitPortOptions {
@@ -103,6 +103,8 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
       // validated values, so simple-git's guards against untrusted input are lifted for it.
       allowEnvironment: Object.keys(env),
       unsafe: { ...TRUSTED, allowUnsafeCustomBinary: options.binary !== undefined },
+      // Any non-zero exit is a failure (simple-git alone ignores one without stderr, e.g. merge-base --is-ancestor).
+      errors: (error, result) => (error !== undefined ? error : result.exitCode !== 0 ? Buffer.concat([...result.stdErr, ...result.stdOut]) : undefined),
     }).env(env);
   const raw = async (dir: string, args: readonly string[], commit = false): Promise<string> => {
     try {
@@ -186,6 +188,128 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
       await raw(dir, ['commit', '--quiet', '--no-status', '-m', message, '--only', '--', ...paths], true);
       const sha = (await raw(dir, ['rev-parse', 'HEAD'])).trim();
       return sha;
+    },
+    async commitStaged(dir, message) {
+      await raw(dir, ['commit', '--quiet', '--no-status', '--no-edit', '-m', message], true);
+      return (await raw(dir, ['rev-parse', 'HEAD'])).trim();
+    },
+    async unstage(dir, paths) {
+      if (paths.length === 0) return;
+      await raw(dir, ['reset', '--quiet', '--', ...paths]);
+    },
+    async configGet(dir, key) {
+      const out = await rawOrNull(dir, ['config', '--get', key]);
+      const v = out?.trim() ?? '';
+      return v === '' ? null : v;
+    },
+    async branchHeads(dir, branches) {
+      const out = new Map<string, string | null>(branches.map((b) => [b, null]));
+      if (branches.length === 0) return out;
+      const list = await raw(dir, ['for-each-ref', '--format=%(refname)%00%(objectname)', ...branches.map((b) => `refs/heads/${b}`)]);
+      for (const line of list.split('\n')) {
+        const [ref, sha] = line.split('\0');
+        const name = ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+        if (name !== undefined && out.has(name) && sha) out.set(name, sha.trim());
+      }
+      return out;
+    },
+    async resolveCommit(dir, ref) {
+      const out = await rawOrNull(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+      const sha = out?.trim() ?? '';
+      return sha === '' ? null : sha;
+    },
+    async isAncestor(dir, ancestor, descendant) {
+      // Commits of `ancestor` that `descendant` lacks: none means it is an ancestor.
+      const out = await raw(dir, ['rev-list', '--count', `${descendant}..${ancestor}`]);
+      return Number(out.trim()) === 0;
+    },
+    async mergeBase(dir, a, b) {
+      const out = await rawOrNull(dir, ['merge-base', a, b]);
+      const sha = out?.trim() ?? '';
+      return sha === '' ? null : sha;
+    },
+    async countCommits(dir, range) {
+      return Number((await raw(dir, ['rev-list', '--count', range])).trim());
+    },
+    async changedFiles(dir, range, paths = []) {
+      const out = await raw(dir, ['diff', '--name-only', '-z', '--no-renames', range, '--', ...paths]);
+      return out.split('\0').filter((p) => p !== '');
+    },
+    async log(dir, range, max) {
+      const out = await raw(dir, ['log', `--max-count=${Math.max(1, Math.floor(max))}`, '--format=%H%x00%ct%x00%s%x1e', range, '--']);
+      const commits: CommitInfo[] = [];
+      for (const rec of out.split('\x1e')) {
+        const [sha, ct, subject] = rec.replace(/^\n/, '').split('\0');
+        if (sha === undefined || sha === '' || ct === undefined) continue;
+        commits.push({ sha, subject: subject ?? '', time: new Date(Number(ct) * 1000) });
+      }
+      return commits;
+    },
+    async diff(dir, from, to, mode) {
+      return raw(dir, ['diff', '--no-color', '--no-ext-diff', ...(mode === 'stat' ? ['--stat=200'] : []), from, to, '--']);
+    },
+    async worktrees(dir) {
+      const out = await raw(dir, ['worktree', 'list', '--porcelain']);
+      const entries: WorktreeEntry[] = [];
+      for (const block of out.split(/\n\n+/)) {
+        const lines = block.split('\n').filter((l) => l !== '');
+        const wt = lines.find((l) => l.startsWith('worktree '));
+        if (wt === undefined) continue;
+        const head = lines.find((l) => l.startsWith('HEAD '))?.slice(5) ?? null;
+        const branchRef = lines.find((l) => l.startsWith('branch '))?.slice(7) ?? null;
+        entries.push({
+          path: wt.slice('worktree '.length),
+          head,
+          branch: branchRef === null ? null : branchRef.replace(/^refs\/heads\//, ''),
+          locked: lines.some((l) => l === 'locked' || l.startsWith('locked ')),
+          prunable: lines.some((l) => l === 'prunable' || l.startsWith('prunable ')),
+        });
+      }
+      return entries;
+    },
+    async worktreeAdd(dir, worktreePath, opts) {
+      const args = ['worktree', 'add', '--quiet', ...(opts.noCheckout === true ? ['--no-checkout'] : [])];
+      if (opts.newBranch) args.push('-b', opts.branch, '--', worktreePath, opts.base ?? 'HEAD');
+      else args.push('--', worktreePath, opts.branch);
+      await raw(dir, args);
+    },
+    async worktreeRemove(dir, worktreePath, opts = {}) {
+      await raw(dir, ['worktree', 'remove', ...(opts.force === true ? ['--force'] : []), '--', worktreePath]);
+    },
+    async worktreePrune(dir) {
+      await raw(dir, ['worktree', 'prune']);
+    },
+    async sparseCheckout(dir, patterns) {
+      await raw(dir, ['sparse-checkout', 'set', '--no-cone', '--', ...patterns]);
+      await raw(dir, ['read-tree', '-mu', 'HEAD']);
+    },
+    async checkoutHead(dir) {
+      await raw(dir, ['read-tree', '-mu', 'HEAD']);
+    },
+    async merge(dir, ref, opts): Promise<MergeOutcome> {
+      const args = opts.squash === true ? ['merge', '--squash', '--', ref] : ['merge', '--no-edit', ...(opts.noFf === true ? ['--no-ff'] : []), '-m', opts.message, '--', ref];
+      try {
+        const out = await open(dir).raw(args);
+        return { ok: true, conflicts: [], message: out.trim() };
+      } catch (err) {
+        const unmerged = await rawOrNull(dir, ['diff', '--name-only', '-z', '--diff-filter=U']);
+        const conflicts = (unmerged ?? '').split('\0').filter((p) => p !== '');
+        if (conflicts.length > 0) return { ok: false, conflicts, message: String((err as Error).message ?? err).trim() };
+        throw classify(err, args, dir);
+      }
+    },
+    async mergeAbort(dir) {
+      await raw(dir, ['merge', '--abort']);
+    },
+    async deleteBranch(dir, branch, opts = {}) {
+      await raw(dir, ['branch', opts.force === true ? '-D' : '-d', '--', branch]);
+    },
+    async push(dir, remote, branch) {
+      await raw(dir, ['push', '--quiet', remote, branch]);
+    },
+    async remotes(dir) {
+      const out = await rawOrNull(dir, ['remote']);
+      return (out ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
     },
   };
 }
