@@ -12,17 +12,7 @@ import { PackageDefaults, defaultPackageRoot, extractSpecKittyCommands } from '.
  * neither here nor in the CLI, when an entry here now exists in the CLI (delete it), and when no template
  * mentions an entry any more.
  */
-const PENDING_COMMANDS: readonly string[] = [
-  'accept',
-  'agent tasks add-history',
-  'agent tasks list-tasks',
-  'agent tasks mark-status',
-  'agent tasks move-task',
-  'agent tasks status',
-  'agent workflow review',
-  'implement',
-  'merge',
-];
+const PENDING_COMMANDS: readonly string[] = [];
 
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -191,14 +191,14 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
   const notes = [...fc.notes];
   const mode: Exclude<AcceptanceMode, 'auto'> = requested === 'auto' ? ((await options.git.remotes(root)).length > 0 ? 'pr' : 'local') : (requested as Exclude<AcceptanceMode, 'auto'>);
   const parent = await options.git.resolveCommit(root, 'HEAD');
-  const base = { feature: fc.feature.slug, mode, parent_commit: parent, instructions: [] as string[], cleanup_instructions: [] as string[], events_queued: 0 };
+  const base = { feature: fc.feature.slug, mode, parent_commit: parent };
   const preview = readFeatureState(root, fc.feature, options.now());
   const summary = await summarize(options, fc, preview, options);
   if (!summary.ok || mode === 'checklist' || options.noCommit === true) {
     if (!summary.ok) notes.push('Not accepted: fix the issues in the summary, then run spec-kitty accept again.');
-    return { ...base, result: summary.ok ? 'success' : 'not_ready', ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, summary, notes };
+    return { result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, events_queued: 0, notes };
   }
-  const actor = options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || 'user';
+  const actor = options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
   const acceptedAt = options.now().toISOString();
   const metaPath = path.join(fc.feature.dir, 'meta.json');
   const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, () => {
@@ -218,8 +218,8 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
       ? [`Push the branch: git push origin ${fc.branch ?? target}`, `Open a pull request into ${target}, or merge the work packages with /spec-kitty.merge (spec-kitty merge --feature ${fc.feature.slug}).`]
       : [`Merge the work packages into ${target}: spec-kitty merge --feature ${fc.feature.slug} --dry-run, then without --dry-run.`];
   return {
-    ...base,
     result: 'success',
+    ...base,
     ok: true,
     accepted_at: acceptedAt,
     accepted_by: actor,
