@@ -97,6 +97,11 @@ export interface GitPort {
   countCommits(dir: string, range: string): Promise<number>;
   /** Files changed in a diff range (`diff --name-only <range>`, e.g. `base...branch`), optionally limited to `paths`. */
   changedFiles(dir: string, range: string, paths?: readonly string[]): Promise<string[]>;
+  /**
+   * Non-merge commits reachable from `tip` but from none of `exclude` (missing refs are skipped by the caller),
+   * optionally only those touching `paths`; newest first, at most `max`.
+   */
+  ownCommits(dir: string, tip: string, exclude: readonly string[], paths?: readonly string[], max?: number): Promise<CommitInfo[]>;
   /** Commits in `range`, newest first, at most `max`. */
   log(dir: string, range: string, max: number): Promise<CommitInfo[]>;
   /** `git diff` between two commits: the stat summary or the full patch. */

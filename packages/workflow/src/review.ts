@@ -4,7 +4,7 @@ import { emitAfter, openFeature, reportingFailures, specNumber, type FeatureCont
 import type { WorkflowEnv } from './ports.js';
 import { scratchDir, writePrompt } from './scratch.js';
 import { changeFeatureStatus, type StatusChangePlan } from './status-change.js';
-import { baseOf, workspaceFacts, type WorkspaceFacts } from './workspace-facts.js';
+import { diffBase, workspaceFacts, type WorkspaceFacts } from './workspace-facts.js';
 import { WORKSPACE_SPARSE_PATTERNS } from './implement.js';
 import { normalizeWpId } from './wp-ref.js';
 
@@ -115,14 +115,15 @@ async function review(options: ReviewOptions, fc: FeatureContext, explicit: stri
     }
     const ws = await workspaceFacts(options.git, root, fc.feature, wp);
     const hasWorkspace = await ensureReviewWorkspace(options, fc, ws, notes);
-    const base = await baseOf(options.git, root, ws, fc.target);
+    const db = await diffBase(options.git, root, ws, fc.target);
+    const base = db.from;
     let commits: ReviewCommit[] = [];
     let diffstat = '';
     let truncated = false;
     let diff = '';
     if (ws.branchSha !== null && base !== null) {
       const [log, stat, patch] = await Promise.all([
-        options.git.log(root, `${base}..${ws.branch}`, 200),
+        options.git.ownCommits(root, ws.branch, db.exclude, [], 200),
         options.git.diff(root, base, ws.branch, 'stat'),
         options.git.diff(root, base, ws.branch, 'patch'),
       ]);
@@ -142,7 +143,7 @@ async function review(options: ReviewOptions, fc: FeatureContext, explicit: stri
       workspace: hasWorkspace ? ws.relPath : null,
       workspace_path: hasWorkspace ? ws.path : null,
       branch: ws.branch,
-      base_branch: ws.baseBranch,
+      base_branch: db.baseRef,
       base_commit: base,
       commits,
       diffstat,

@@ -83,6 +83,16 @@ function classify(err: unknown, args: readonly string[], dir: string, commit = f
   });
 }
 
+function parseLog(out: string): CommitInfo[] {
+  const commits: CommitInfo[] = [];
+  for (const rec of out.split('\x1e')) {
+    const [sha, ct, subject] = rec.replace(/^\n/, '').split('\0');
+    if (sha === undefined || sha === '' || ct === undefined) continue;
+    commits.push({ sha, subject: subject ?? '', time: new Date(Number(ct) * 1000) });
+  }
+  return commits;
+}
+
 /**
  * The simple-git implementation of {@link GitPort}: the one place in `@kitty/workflow` that runs git. Every call
  * runs with `GIT_TERMINAL_PROMPT=0` and without repository overrides from the caller's environment.
@@ -235,15 +245,13 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
       const out = await raw(dir, ['diff', '--name-only', '-z', '--no-renames', range, '--', ...paths]);
       return out.split('\0').filter((p) => p !== '');
     },
+    async ownCommits(dir, tip, exclude, paths = [], max = 1000) {
+      const out = await raw(dir, ['log', '--no-merges', `--max-count=${Math.max(1, Math.floor(max))}`, '--format=%H%x00%ct%x00%s%x1e', tip, ...exclude.map((x) => `^${x}`), '--', ...paths]);
+      return parseLog(out);
+    },
     async log(dir, range, max) {
       const out = await raw(dir, ['log', `--max-count=${Math.max(1, Math.floor(max))}`, '--format=%H%x00%ct%x00%s%x1e', range, '--']);
-      const commits: CommitInfo[] = [];
-      for (const rec of out.split('\x1e')) {
-        const [sha, ct, subject] = rec.replace(/^\n/, '').split('\0');
-        if (sha === undefined || sha === '' || ct === undefined) continue;
-        commits.push({ sha, subject: subject ?? '', time: new Date(Number(ct) * 1000) });
-      }
-      return commits;
+      return parseLog(out);
     },
     async diff(dir, from, to, mode) {
       return raw(dir, ['diff', '--no-color', '--no-ext-diff', ...(mode === 'stat' ? ['--stat=200'] : []), from, to, '--']);

@@ -85,6 +85,19 @@ export async function baseOf(git: GitPort, root: string, ws: WorkspaceFacts, tar
   return null;
 }
 
+/**
+ * What a work package's work is measured against: the base branch (recorded by implement, else the target) and
+ * the commit to diff from — the fork point with that branch, so that merging the base in later (or the status
+ * commits it carries) does not show up as the work package's own change.
+ */
+export async function diffBase(git: GitPort, root: string, ws: WorkspaceFacts, target: string | null): Promise<{ readonly from: string | null; readonly baseRef: string | null; readonly exclude: readonly string[] }> {
+  if (ws.branchSha === null) return { from: null, baseRef: null, exclude: [] };
+  const base = await baseOf(git, root, ws, target);
+  const baseRef = ws.baseBranch !== null && (await git.resolveCommit(root, ws.baseBranch)) !== null ? ws.baseBranch : target;
+  const fork = baseRef === null ? null : await git.mergeBase(root, baseRef, ws.branch);
+  return { from: fork ?? base, baseRef, exclude: [...new Set([base, baseRef, target].filter((x): x is string => x !== null))] };
+}
+
 const PLANNING = [`${SPECS_DIR}/`, '.kittify/'];
 const planningOnly = (f: string): boolean => PLANNING.some((p) => f.startsWith(p));
 
@@ -131,7 +144,12 @@ export async function checkReadiness(git: GitPort, root: string, ws: WorkspaceFa
     return { subtasksComplete: unchecked.length === 0, implementationEvidencePresent: false, commits: 0, base: null, problems };
   }
   const base = await baseOf(git, root, ws, target);
-  const commits = base === null ? await git.countCommits(root, ws.branch) : await git.countCommits(root, `${base}..${ws.branch}`);
+  // The branch's own work: non-merge commits not reachable from its base, the base branch or the target (so
+  // merging the base in, which brings the target's status commits, counts as neither work nor planning edits).
+  const baseRef = ws.baseBranch !== null && (await git.resolveCommit(root, ws.baseBranch)) !== null ? ws.baseBranch : target;
+  const exclude = [...new Set([base, baseRef, target].filter((x): x is string => x !== null))];
+  const own = await git.ownCommits(root, ws.branch, exclude);
+  const commits = own.length;
   if (commits === 0) problems.push({ code: 'NO_COMMITS', message: `No implementation commits on WP branch ${ws.branch} beyond its base.`, fix: `commit your work in ${ws.relPath} (git add … && git commit), then move it again` });
   if (ws.exists) {
     const op = operationInProgress(ws);
@@ -148,7 +166,6 @@ export async function checkReadiness(git: GitPort, root: string, ws: WorkspaceFa
       problems.push({ code: 'DIRTY_WORKTREE', message: `${kind} in worktree ${ws.relPath}: ${shown}${dirty.length > 8 ? ` (+${dirty.length - 8} more)` : ''}`, fix: `commit (or remove) them in ${ws.relPath}, then move it again` });
     }
   }
-  const baseRef = ws.baseBranch !== null && (await git.resolveCommit(root, ws.baseBranch)) !== null ? ws.baseBranch : target;
   if (baseRef !== null) {
     const ahead = (await git.changedFiles(root, `${ws.branch}...${baseRef}`)).filter((f) => !planningOnly(f));
     if (ahead.length > 0) {
@@ -159,13 +176,17 @@ export async function checkReadiness(git: GitPort, root: string, ws: WorkspaceFa
       });
     }
   }
-  if (base !== null) {
-    const planning = await git.changedFiles(root, `${base}...${ws.branch}`, [SPECS_DIR]);
-    if (planning.length > 0) {
+  const from = baseRef ?? base;
+  if (commits > 0 && from !== null) {
+    // Planning edits made on the branch and still there (an edit reverted later, or files that only came in by
+    // merging the base, do not count).
+    const touched = await git.ownCommits(root, ws.branch, exclude, [SPECS_DIR]);
+    const files = touched.length === 0 ? [] : await git.changedFiles(root, `${from}...${ws.branch}`, [SPECS_DIR]);
+    if (files.length > 0) {
       problems.push({
         code: 'PLANNING_EDITS',
-        message: `WP branch ${ws.branch} contains forbidden planning changes under ${SPECS_DIR}/: ${planning.slice(0, 5).join(', ')}`,
-        fix: `revert those files on ${ws.branch}; planning files are changed in the main checkout only`,
+        message: `WP branch ${ws.branch} contains forbidden planning changes under ${SPECS_DIR}/: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}`,
+        fix: `revert those changes on ${ws.branch}; planning files are changed in the main checkout only`,
       });
     }
   }
