@@ -98,7 +98,8 @@ export async function approvalEvidence(
     commit = await env.git.resolveCommit(fc.project.root, 'HEAD');
     branch = fc.branch ?? 'HEAD';
   }
-  const reference = [o.approvalRef, o.reviewRef].find(filled) ?? (ws.branchSha !== null ? `${ws.branch}@${ws.branchSha.slice(0, 12)}` : null);
+  // Default reference: the commit that was reviewed (the work package branch, else the checked-out branch).
+  const reference = [o.approvalRef, o.reviewRef].find(filled) ?? (commit !== null ? `${branch}@${commit.slice(0, 12)}` : null);
   return {
     review: { reviewer, verdict: 'approved', reference },
     repos: commit === null ? [] : [{ repo: repoName(fc.project.root), branch, commit }],

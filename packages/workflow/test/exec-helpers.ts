@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { EventDraft } from '@kitty/events';
 import { createFeature, finalizeTasks, readStatusLog, type EventsPort, type WorkflowError } from '../src/index.js';
 import { memoryEvents, memoryTemplates, newProject, sgit, wenv, wpFile, write } from './helpers.js';
 
@@ -34,7 +35,7 @@ export const TASKS_MD = `# Work Packages: Checkout
 `;
 
 /** A project with a finalized four-package feature, and an in-memory events port. */
-export async function withTasks(options: { events?: EventsPort & { drafts: unknown[] }; tasks?: string } = {}) {
+export async function withTasks(options: { events?: EventsPort & { drafts: EventDraft[] }; tasks?: string } = {}) {
   const events = options.events ?? memoryEvents();
   const p = await newProject();
   const f = await createFeature({ ...wenv(p.dir, { events }), slug: 'checkout', templates: memoryTemplates() });
