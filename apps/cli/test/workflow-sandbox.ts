@@ -33,8 +33,8 @@ export function workflowSandbox(prefix = 'kitty-wf-cli-') {
     GIT_COMMITTER_EMAIL: 'e2e@example.invalid',
   };
   writeFileSync(path.join(home, 'gitconfig'), '[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n');
-  const kitty = (args: string[], options: { cwd?: string; input?: string } = {}): Promise<CliResult> =>
-    runCliAsync(args, { cwd: options.cwd ?? project, env, timeoutMs: 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
+  const kitty = (args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> =>
+    runCliAsync(args, { cwd: options.cwd ?? project, env: { ...env, ...options.env }, timeoutMs: 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
   const git = (args: string[], cwd = project): string => execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
   return { root, home, project, env, kitty, git };
 }

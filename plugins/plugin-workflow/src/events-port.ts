@@ -8,6 +8,24 @@ import { commandContext, selfCommand } from '@kitty/cli-kit';
  * library turns any error here into a note.
  */
 export async function eventsPort(): Promise<EventsPort | undefined> {
+  try {
+    return await syncPort();
+  } catch (err) {
+    return brokenPort(err);
+  }
+}
+
+/** A port for when the sync client cannot even start: events are built (and validated) but only noted. */
+async function brokenPort(err: unknown): Promise<EventsPort> {
+  const { createEventFactory } = await import('@kitty/events');
+  const ctx = commandContext();
+  return {
+    createFactory: (projectContext) => createEventFactory({ nodeId: '000000000000', now: ctx.now, context: { ...projectContext, teamSlug: 'local' } }),
+    enqueue: async (drafts) => ({ queued: 0, notes: [`sync: ${drafts.length} event(s) were not queued: the sync client could not start (${(err as Error)?.message ?? String(err)}). Your command itself succeeded.`] }),
+  };
+}
+
+async function syncPort(): Promise<EventsPort | undefined> {
   const { createSyncEmitter } = await import('@kitty/sync-client');
   const ctx = commandContext();
   const emitter = await createSyncEmitter({
