@@ -18,6 +18,8 @@ export interface CommitOptions {
   /** How long to keep retrying while another git process holds `index.lock`, in ms (default 5000). */
   readonly lockWaitMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The caller knows every listed file differs from HEAD (saves the `git status` call). */
+  readonly knownChanged?: boolean;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,8 +65,8 @@ export async function commitFiles(git: GitPort, repoTop: string, projectRoot: st
   const rel = (abs: string): string => path.relative(repoTop, abs).split(path.sep).join('/');
   const wanted = [...new Set(files.map(rel))];
   if (wanted.length === 0) return { commit_created: false, commit_hash: null, files_committed: [] };
-  const status = await git.status(repoTop, wanted);
-  const changed = [...new Set(status.map((s) => s.path))].filter((p) => wanted.some((w) => p === w || p.startsWith(`${w}/`))).sort();
+  const status = options.knownChanged === true ? null : await git.status(repoTop, wanted);
+  const changed = status === null ? [...wanted].sort() : [...new Set(status.map((s) => s.path))].filter((p) => wanted.some((w) => p === w || p.startsWith(`${w}/`))).sort();
   if (changed.length === 0) return { commit_created: false, commit_hash: null, files_committed: [] };
   const wait = options.lockWaitMs ?? 5000;
   await withIndexRetry(() => git.add(repoTop, changed, { force: options.force === true }), wait, options.sleep);

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import type lockfileModule from 'proper-lockfile';
 import { WorkflowError } from './errors.js';
 
 /** Options of {@link withLock}. */
@@ -42,6 +42,8 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T>, option
   mkdirSync(path.dirname(lockPath), { recursive: true });
   let compromised: Error | null = null;
   let release: () => Promise<void>;
+  // Loaded on first use: read-only commands never take a lock.
+  const lockfile = (await import('proper-lockfile')).default as typeof lockfileModule;
   try {
     release = await lockfile.lock(lockPath, {
       realpath: false,

@@ -91,7 +91,7 @@ export interface FeatureState {
   readonly log: StatusLog;
   readonly snapshot: StatusSnapshot;
   readonly workPackages: WorkPackageSet;
-  /** tasks.md: its path, text (null when absent) and parse. */
+  /** tasks.md: its path, text (null when absent) and parse (parsed on first access). */
   readonly tasksMd: { readonly path: string; readonly file: TextFile | null; readonly parsed: TasksMd | null };
   /** The lane of a work package: from the log, else from its frontmatter (a project the Python CLI wrote), else planned. */
   laneOf(wpId: string): Lane;
@@ -140,7 +140,15 @@ function readTasks(root: string, feature: FeatureRef): FeatureState['tasksMd'] {
   const shown = displayPath(root, p);
   const read = readTextFile(p, shown);
   if (read.file === null) throw new PlanningFileError('INVALID_TASKS_FILE', read.problems);
-  return { path: p, file: read.file, parsed: parseTasksMd(read.file.text, shown) };
+  const file = read.file;
+  let parsed: TasksMd | undefined;
+  return {
+    path: p,
+    file,
+    get parsed() {
+      return (parsed ??= parseTasksMd(file.text, shown));
+    },
+  };
 }
 
 /**
@@ -308,7 +316,8 @@ export async function changeFeatureStatus<R>(ctx: StatusChangeContext, plan: (st
           writeFileAtomic(root, w.path, w.text, { ...(w.before === null ? {} : { bom: w.before.bom, ...(w.before.sha256 !== undefined ? { expectedSha256: w.before.sha256 } : {}) }) });
           done.push(w);
         }
-        const commit = await commitFiles(env.git, ctx.repoTop, root, toCommit, p.commitMessage, { force: true, ...(env.sleep ? { sleep: env.sleep } : {}) });
+        // With new events every listed file changed (the log grew; the others were rewritten because they differ).
+        const commit = await commitFiles(env.git, ctx.repoTop, root, toCommit, p.commitMessage, { force: true, knownChanged: events.length > 0, ...(env.sleep ? { sleep: env.sleep } : {}) });
         return { result: p.result, events, snapshot, commit, notes };
       } catch (err) {
         undo(root, state.log, logSize, events.length > 0, done);

@@ -1,4 +1,5 @@
-import MarkdownIt from 'markdown-it';
+import { createRequire } from 'node:module';
+import type MarkdownIt from 'markdown-it';
 import type { FileProblem } from './errors.js';
 import { locateFrontmatter } from './frontmatter.js';
 import { WP_ID } from './slugs.js';
@@ -50,7 +51,8 @@ export interface TasksMd {
 }
 
 let md: MarkdownIt | undefined;
-const parser = (): MarkdownIt => (md ??= new MarkdownIt('commonmark'));
+// Loaded on first use (its CommonJS build, synchronously): commands that never parse tasks.md skip its start-up cost.
+const parser = (): MarkdownIt => (md ??= new (createRequire(import.meta.url)('markdown-it') as typeof MarkdownIt)('commonmark'));
 
 const HEADING = /^(?:work\s+package\s+)?(WP\d+)(?![\w])\s*(?:[:.\u2013\u2014-]\s*)?(.*)$/i;
 const ID_RUN = String.raw`WP\d+(?:\s*(?:,|&|\/|\band\b|\bor\b)\s*WP\d+)*`;
