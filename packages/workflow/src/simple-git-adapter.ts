@@ -103,7 +103,16 @@ function parseLog(out: string): CommitInfo[] {
  */
 export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort {
   const env = gitEnv(options.env ?? {});
-  const open = (dir: string): SimpleGit =>
+  const instances = new Map<string, SimpleGit>();
+  const open = (dir: string): SimpleGit => {
+    let g = instances.get(dir);
+    if (g === undefined) {
+      g = make(dir);
+      instances.set(dir, g);
+    }
+    return g;
+  };
+  const make = (dir: string): SimpleGit =>
     simpleGit({
       baseDir: dir,
       binary: options.binary ?? 'git',

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import type MarkdownIt from 'markdown-it';
+import MarkdownIt from 'markdown-it';
 import type { FileProblem } from './errors.js';
 import { locateFrontmatter } from './frontmatter.js';
 import { WP_ID } from './slugs.js';
@@ -51,8 +50,7 @@ export interface TasksMd {
 }
 
 let md: MarkdownIt | undefined;
-// Loaded on first use (its CommonJS build, synchronously): commands that never parse tasks.md skip its start-up cost.
-const parser = (): MarkdownIt => (md ??= new (createRequire(import.meta.url)('markdown-it') as typeof MarkdownIt)('commonmark'));
+const parser = (): MarkdownIt => (md ??= new MarkdownIt('commonmark'));
 
 const HEADING = /^(?:work\s+package\s+)?(WP\d+)(?![\w])\s*(?:[:.\u2013\u2014-]\s*)?(.*)$/i;
 const ID_RUN = String.raw`WP\d+(?:\s*(?:,|&|\/|\band\b|\bor\b)\s*WP\d+)*`;
