@@ -18,7 +18,8 @@ import { Plugin } from '@oclif/core';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(appDir, 'dist/bundle');
-const tmpDir = path.join(appDir, 'dist/bundle.tmp');
+// Per-process names: two builds of the same checkout may run at once (turbo in two terminals).
+const tmpDir = path.join(appDir, `dist/bundle.tmp-${process.pid}`);
 const appPjson = JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8'));
 const requireFromApp = createRequire(path.join(appDir, 'package.json'));
 
@@ -154,7 +155,7 @@ const kittyExternal = {
 };
 rmSync(tmpDir, { recursive: true, force: true });
 mkdirSync(tmpDir, { recursive: true });
-const entryFile = path.join(appDir, 'dist/.bundle-entry.js');
+const entryFile = path.join(appDir, `dist/.bundle-entry-${process.pid}.js`);
 writeFileSync(entryFile, entry);
 const result = await build({
   entryPoints: { index: entryFile },
@@ -220,6 +221,18 @@ if (JSON.stringify(got) !== JSON.stringify(want)) fail(`the bundle has commands 
 writeFileSync(path.join(tmpDir, 'oclif.manifest.json'), JSON.stringify(root.manifest));
 
 if (process.env.KITTY_BUNDLE_METAFILE) writeFileSync(process.env.KITTY_BUNDLE_METAFILE, JSON.stringify(result.metafile));
-rmSync(outDir, { recursive: true, force: true });
-renameSync(tmpDir, outDir);
+// Swap in the new bundle; if another build installed one in between, theirs is equivalent and stays.
+const oldDir = `${outDir}.old-${process.pid}`;
+try {
+  renameSync(outDir, oldDir);
+} catch (e) {
+  if (e.code !== 'ENOENT') throw e;
+}
+try {
+  renameSync(tmpDir, outDir);
+} catch (e) {
+  if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+  rmSync(tmpDir, { recursive: true, force: true });
+}
+rmSync(oldDir, { recursive: true, force: true });
 process.stderr.write(`bundle: dist/bundle/index.js with ${commands.length} commands from ${plugins.length} plugins; outside: ${[...externals.keys()].join(', ')}\n`);
