@@ -69,8 +69,19 @@ export async function commitFiles(git: GitPort, repoTop: string, projectRoot: st
   const changed = status === null ? [...wanted].sort() : [...new Set(status.map((s) => s.path))].filter((p) => wanted.some((w) => p === w || p.startsWith(`${w}/`))).sort();
   if (changed.length === 0) return { commit_created: false, commit_hash: null, files_committed: [] };
   const wait = options.lockWaitMs ?? 5000;
-  await withIndexRetry(() => git.add(repoTop, changed, { force: options.force === true }), wait, options.sleep);
-  const sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
+  let sha: string | null = null;
+  if (options.knownChanged === true) {
+    // Files git already tracks need no `git add` before `git commit --only`; a new one makes git refuse, then add.
+    try {
+      sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
+    } catch (err) {
+      if (!(err instanceof WorkflowError) || !/did not match any file/.test(err.message)) throw err;
+    }
+  }
+  if (sha === null) {
+    await withIndexRetry(() => git.add(repoTop, changed, { force: options.force === true }), wait, options.sleep);
+    sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
+  }
   const fromRoot = (p: string): string => path.relative(projectRoot, path.join(repoTop, p)).split(path.sep).join('/');
   return { commit_created: true, commit_hash: sha, files_committed: changed.map(fromRoot) };
 }

@@ -2,7 +2,7 @@ import { isKittyError } from '@kitty/errors';
 import type { EventDraft, EventFactory, StatusEvent } from '@kitty/events';
 import { repoTopOf } from './commit.js';
 import { resolveFeature, type ResolvedFeature } from './features.js';
-import { emitEvents } from './identity.js';
+import { emitEvents, type GitStateHint } from './identity.js';
 import { readMeta } from './meta.js';
 import type { WorkflowEnv } from './ports.js';
 import { openProject, refuseInsideWorktree, requireGit, type ProjectContext } from './project.js';
@@ -98,9 +98,13 @@ export function statusDrafts(f: EventFactory, events: readonly StatusEvent[], no
   return out;
 }
 
-/** Queues the sync events of a command after its local write and commit; returns how many were queued. */
-export async function emitAfter(env: WorkflowEnv, root: string, what: string, notes: string[], build: (f: EventFactory, notes: string[]) => EventDraft[]): Promise<number> {
-  const r = await emitEvents(env.events, root, env.git, what, (f) => build(f, notes));
+/**
+ * Queues the sync events of a command after its local write and commit; returns how many were queued. `known`
+ * passes the branch and the commit just made, so the event context needs no extra git calls for them.
+ */
+export async function emitAfter(env: WorkflowEnv, root: string, what: string, notes: string[], build: (f: EventFactory, notes: string[]) => EventDraft[], known: GitStateHint = {}): Promise<number> {
+  if (env.events === undefined) return 0;
+  const r = await emitEvents(env.events, root, env.git, what, (f) => build(f, notes), known);
   notes.push(...r.notes);
   return r.queued;
 }
@@ -108,4 +112,9 @@ export async function emitAfter(env: WorkflowEnv, root: string, what: string, no
 /** The feature number `NNN` of a slug, for commit messages (`on spec NNN`). */
 export function specNumber(slug: string): string {
   return slug.slice(0, 3);
+}
+
+/** The git state after a command's commit (branch of the main checkout, the new commit), when it made one. */
+export function hint(fc: FeatureContext, commit: string | null): GitStateHint {
+  return commit === null ? {} : { branch: fc.branch, head: commit };
 }

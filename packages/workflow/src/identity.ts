@@ -61,12 +61,12 @@ export async function ensureProjectIdentity(options: EnsureIdentityOptions): Pro
  * main checkout, and the repository slug (`project.repo_slug` override, else parsed from `origin`). Null when
  * the project has no uuid yet.
  */
-export async function projectEventContext(root: string, git: GitPort): Promise<ProjectEventContext | null> {
+export async function projectEventContext(root: string, git: GitPort, known: GitStateHint = {}): Promise<ProjectEventContext | null> {
   const id = identityOf(readProjectConfig(root));
   if (id.uuid === undefined) return null;
   const [branch, head, origin] = await Promise.all([
-    git.currentBranch(root).catch(() => null),
-    git.headCommit(root).catch(() => null),
+    known.branch !== undefined ? known.branch : git.currentBranch(root).catch(() => null),
+    known.head !== undefined ? known.head : git.headCommit(root).catch(() => null),
     git.remoteUrl(root, 'origin').catch(() => null),
   ]);
   return {
@@ -76,6 +76,12 @@ export async function projectEventContext(root: string, git: GitPort): Promise<P
     headCommitSha: head,
     repoSlug: validRepoSlugOverride(id.repo_slug) ?? parseRepoSlug(origin),
   };
+}
+
+/** Git facts a command already knows (the branch it committed on, the commit it made), to spare git calls. */
+export interface GitStateHint {
+  readonly branch?: string | null;
+  readonly head?: string | null;
 }
 
 /** What an emission did: the drafts handed to the port, how many were queued, and notes for stderr. */
@@ -96,10 +102,11 @@ export async function emitEvents(
   git: GitPort,
   what: string,
   build: (factory: EventFactory) => readonly EventDraft[],
+  known: GitStateHint = {},
 ): Promise<EmitOutcome> {
   if (events === undefined) return { drafts: [], queued: 0, notes: [] };
   try {
-    const ctx = await projectEventContext(root, git);
+    const ctx = await projectEventContext(root, git, known);
     if (ctx === null) {
       return {
         drafts: [],

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Lane } from '@kitty/events';
 import { commitFiles } from './commit.js';
 import { WorkflowError } from './errors.js';
-import { emitAfter, openFeature, reportingFailures, statusDrafts, type FeatureContext } from './feature-context.js';
+import { emitAfter, hint, openFeature, reportingFailures, statusDrafts, type FeatureContext } from './feature-context.js';
 import { isDir, writeFileAtomic } from './files.js';
 import type { GitPort } from './git-port.js';
 import { addIgnoreEntries, EXCLUDE_ENTRIES, EXCLUDE_MARKER } from './gitignore.js';
@@ -345,7 +345,7 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
     };
   });
   notes.push(...outcome.notes);
-  const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n));
+  const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n), hint(fc, outcome.commit.commit_hash));
   const { wpText, ...r } = outcome.result;
   const lane = outcome.snapshot.work_packages[r.wp_id]?.lane ?? 'planned';
   const promptFile = mode === 'workflow' ? writePrompt(fc.project, `${fc.feature.slug}-${r.wp_id}-implement.md`, implementPrompt(fc, r, wpText)) : null;

@@ -21,7 +21,7 @@ export { addIgnoreEntries, GITIGNORE_ENTRIES, GITIGNORE_MARKER, EXCLUDE_ENTRIES,
 export { CONFIG_REL, METADATA_REL, readProjectConfig, identityOf, configuredAgents, deriveProjectSlug, parseRepoSlug } from './config.js';
 export type { ProjectConfig, ProjectIdentity } from './config.js';
 export { ensureProjectIdentity, projectEventContext, emitEvents } from './identity.js';
-export type { MachineIdentity, EnsureIdentityOptions, EnsuredIdentity, EmitOutcome } from './identity.js';
+export type { MachineIdentity, EnsureIdentityOptions, EnsuredIdentity, EmitOutcome, GitStateHint } from './identity.js';
 export { openProject, requireGit, refuseInsideWorktree } from './project.js';
 export type { ProjectContext, OpenProjectOptions } from './project.js';
 export { SPECS_DIR, WORKTREES_DIR, listFeatures, nextFeatureNumber, featureSlugFor, resolveFeature, candidateOf } from './features.js';
@@ -81,7 +81,7 @@ export type { ActivityEntry, ParsedActivity } from './views.js';
 export { normalizeWpId, wpBranch, wpWorkspace, findWorkPackage } from './wp-ref.js';
 export { changeFeatureStatus, readFeatureState, laneArg } from './status-change.js';
 export type { LaneRequest, WpEdit, StatusChangePlan, FeatureState, StatusChangeOutcome, StatusChangeContext, ReviewEvidenceInput, RepoEvidenceInput } from './status-change.js';
-export { openFeature, reportingFailures, statusDrafts } from './feature-context.js';
+export { openFeature, reportingFailures, statusDrafts, emitAfter, hint } from './feature-context.js';
 export type { FeatureContext } from './feature-context.js';
 export { workspaceFacts, checkReadiness, uncheckedSubtasks, baseOf, repoName } from './workspace-facts.js';
 export type { WorkspaceFacts, Readiness, ReadinessProblem } from './workspace-facts.js';

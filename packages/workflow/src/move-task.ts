@@ -1,7 +1,7 @@
 import type { Lane } from '@kitty/events';
 import { transitionPath } from '@kitty/events';
 import { WorkflowError } from './errors.js';
-import { emitAfter, openFeature, reportingFailures, specNumber, statusDrafts, type FeatureContext } from './feature-context.js';
+import { emitAfter, hint, openFeature, reportingFailures, specNumber, statusDrafts, type FeatureContext } from './feature-context.js';
 import type { WorkflowEnv } from './ports.js';
 import { readFeedbackFile, storeFeedback } from './scratch.js';
 import { changeFeatureStatus, laneArg, type FeatureState, type LaneRequest, type StatusChangePlan, type WpEdit } from './status-change.js';
@@ -147,7 +147,7 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
       });
     }
     const hops = force ? [to] : transitionPath(from, to);
-    const ws = await workspaceFacts(options.git, root, fc.feature, wp);
+    const ws = await workspaceFacts(options.git, root, fc.feature, wp, { registry: false });
     const req: { -readonly [K in keyof LaneRequest]: LaneRequest[K] } = {
       wpId,
       to,
@@ -212,7 +212,7 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
     };
   });
   notes.push(...outcome.notes);
-  const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n));
+  const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n), hint(fc, outcome.commit.commit_hash));
   const last = outcome.events.at(-1);
   const { from, wpPath } = outcome.result;
   return {

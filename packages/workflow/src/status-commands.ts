@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { orderStatusEvents, resolveLane, validateTransition, type Lane, type StatusSnapshot } from '@kitty/events';
 import { WorkflowError, formatProblem } from './errors.js';
-import { emitAfter, openFeature, reportingFailures, specNumber, statusDrafts } from './feature-context.js';
+import { emitAfter, hint, openFeature, reportingFailures, specNumber, statusDrafts } from './feature-context.js';
 import { resolveFeature } from './features.js';
 import type { WorkflowEnv } from './ports.js';
 import { openProject } from './project.js';
@@ -89,7 +89,7 @@ export async function emitStatus(options: EmitStatusOptions): Promise<EmitStatus
     const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, async (state) => {
       const wp = state.wp(wpId);
       from = state.laneOf(wpId);
-      const ws = await workspaceFacts(options.git, root, fc.feature, wp);
+      const ws = await workspaceFacts(options.git, root, fc.feature, wp, { registry: false });
       const req: { -readonly [K in keyof LaneRequest]: LaneRequest[K] } = {
         wpId,
         to,
@@ -123,7 +123,7 @@ export async function emitStatus(options: EmitStatusOptions): Promise<EmitStatus
       };
     });
     notes.push(...outcome.notes);
-    const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n));
+    const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n), hint(fc, outcome.commit.commit_hash));
     const last = outcome.events.at(-1);
     return { event_id: last?.event_id ?? null, wp_id: wpId, from_lane: from, to_lane: last?.to_lane ?? from, actor: options.actor, feature_slug: fc.feature.slug, commit_hash: outcome.commit.commit_hash, events_queued: queued, notes };
   });

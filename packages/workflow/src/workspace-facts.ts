@@ -26,13 +26,37 @@ export interface WorkspaceFacts {
   readonly baseCommit: string | null;
 }
 
+/**
+ * A healthy worktree read from the file system (its `.git` file, its git dir, its HEAD), sparing a `git worktree
+ * list`; null when anything is unusual (missing, locked, detached, another ref storage), and git is asked instead.
+ */
+function localWorktree(wsPath: string): WorktreeEntry | null {
+  try {
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(path.join(wsPath, '.git'), 'utf8'));
+    if (m === null) return null;
+    const gitDir = path.resolve(wsPath, m[1] as string);
+    if (existsSync(path.join(gitDir, 'locked'))) return null;
+    const head = /^ref: refs\/heads\/(.+?)\s*$/.exec(readFileSync(path.join(gitDir, 'HEAD'), 'utf8'));
+    if (head === null || head[1] === '.invalid') return null;
+    return { path: wsPath, head: null, branch: head[1] as string, locked: false, prunable: false };
+  } catch {
+    return null;
+  }
+}
+
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
-/** Reads the facts of a work package's workspace (two git calls). */
-export async function workspaceFacts(git: GitPort, root: string, feature: FeatureRef, wp: WorkPackageFile): Promise<WorkspaceFacts> {
+/**
+ * Reads the facts of a work package's workspace: its branch head (one git call) and its worktree, read from the
+ * file system when healthy, else from `git worktree list`. `registry: false` skips asking git about a workspace
+ * whose directory does not exist (callers that do not repair stale worktree records).
+ */
+export async function workspaceFacts(git: GitPort, root: string, feature: FeatureRef, wp: WorkPackageFile, options: { readonly registry?: boolean } = {}): Promise<WorkspaceFacts> {
   const branch = wpBranch(feature, wp.id);
   const wsPath = wpWorkspace(root, feature, wp.id);
-  const [list, heads] = await Promise.all([git.worktrees(root), git.branchHeads(root, [branch])]);
+  const local = localWorktree(wsPath);
+  const skip = local !== null || (options.registry === false && !existsSync(wsPath));
+  const [list, heads] = await Promise.all([skip ? Promise.resolve(local === null ? [] : [local]) : git.worktrees(root), git.branchHeads(root, [branch])]);
   const entry = list.find((w) => path.resolve(w.path) === path.resolve(wsPath)) ?? null;
   return {
     branch,
