@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkEvent } from '@kitty/events';
+import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { repoRoot } from './helpers.js';
 import { json, workflowSandbox, writeTasks } from './workflow-sandbox.js';
@@ -142,6 +144,25 @@ describe('workflow commands through the CLI: errors, sync trouble, incumbent log
     expect(r.stderr).toMatch(/sync: 1 event\(s\) could not be queued: .*Your command itself succeeded/);
     expect(readFileSync(path.join(fdir, 'tasks/WP02-part-2.md'), 'utf8')).toContain('lane: "blocked"');
     expect(git(['status', '--porcelain', '--untracked-files=all']).trim()).toBe('');
+  }, 120_000);
+
+  it('the sync payload follows the configured lane model: 7-lane keeps the canonical lanes, 4-lane (default) collapses', async () => {
+    const { home, kitty } = await project(2);
+    mkdirSync(path.join(home, '.spec-kitty'), { recursive: true });
+    writeFileSync(path.join(home, '.spec-kitty', 'config.toml'), '[sync]\nlane_model = "7-lane"\n');
+    const sync = { SPEC_KITTY_ENABLE_SAAS_SYNC: '1' };
+    expect(json(await kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'claimed', '--agent', 'claude', '--json'], { env: sync }))).toMatchObject({ events_queued: 1 });
+    writeFileSync(path.join(home, '.spec-kitty', 'config.toml'), '[sync]\n');
+    expect(json(await kitty(['agent', 'tasks', 'move-task', 'WP02', '--to', 'blocked', '--agent', 'claude', '--json'], { env: sync }))).toMatchObject({ events_queued: 1 });
+    const q = await openQueue({ homeDir: home, scope: null, now: () => new Date() });
+    const pending = await q.listPending({ limit: 100 });
+    await q.close();
+    const payloads = pending.filter((p) => p.eventType === 'WPStatusChanged').map((p) => p.envelope?.payload as Record<string, unknown>);
+    expect(payloads.map((p) => [p['wp_id'], p['lane_model'], p['from_lane'], p['to_lane'], p['canonical_to_lane']])).toEqual([
+      ['WP01', '7-lane', 'planned', 'claimed', 'claimed'],
+      ['WP02', '4-lane', 'planned', 'doing', 'blocked'],
+    ]);
+    for (const p of pending) expect(checkEvent(p.envelope)).toMatchObject({ ok: true });
   }, 120_000);
 
   it("agent status materialize on the incumbent's log writes the incumbent's snapshot; validate accepts it", async () => {

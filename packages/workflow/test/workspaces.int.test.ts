@@ -114,6 +114,17 @@ describe('implement: worktree edge cases (reliability row 42)', () => {
     expect(logEvents(dir, feature).filter((x) => x.wp_id === 'WP04')).toHaveLength(0);
   });
 
+  it('works in a project whose path has spaces and non-ASCII letters', async () => {
+    const parent = path.join(tempDir({}, 'kitty-ws-'), 'Mes projets été');
+    mkdirSync(parent, { recursive: true });
+    const { sg, env } = await withTasks({ parent });
+    const r = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'a' });
+    expect(r.workspace_path.startsWith(parent)).toBe(true);
+    await commitIn(r.workspace_path);
+    await moveTask({ ...env(r.workspace_path), wpId: 'WP04', to: 'for_review', agent: 'a', force: true, reason: 'no subtasks to tick here' });
+    expect(await porcelain(sg)).toEqual([]);
+  });
+
   it('two implements at once (different work packages) both succeed, serialised by the locks', async () => {
     const { dir, sg, feature, env } = await withTasks();
     const [a, b] = await Promise.all([implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'a' }), implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'b' })]);
