@@ -214,7 +214,8 @@ async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFa
 /** Commits planning files of the feature that are still uncommitted, so the workspace starts from them. */
 async function commitPlanningArtifacts(env: WorkflowEnv, fc: FeatureContext, wpId: string): Promise<string | null> {
   const rel = path.relative(fc.repoTop, fc.feature.dir).split(path.sep).join('/');
-  const dirty = await env.git.status(fc.repoTop, [rel]);
+  // Temp files of writers that were killed (`.<name>.<pid>.<rand>.tmp`) are never planning files.
+  const dirty = (await env.git.status(fc.repoTop, [rel])).filter((d) => !/(^|\/)\.[^/]+\.tmp$/.test(d.path));
   if (dirty.length === 0) return null;
   const files = dirty.map((d) => path.join(fc.repoTop, d.path));
   const c = await commitFiles(env.git, fc.repoTop, fc.project.root, files, `chore: Planning artifacts for ${fc.feature.slug}\n\nAuto-committed by spec-kitty before creating workspace for ${wpId}`, {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { implementWorkPackage, moveTask } from '../src/index.js';
-import { porcelain, read, sgit } from './helpers.js';
+import { filesOf, porcelain, read, sgit, subjects } from './helpers.js';
 import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -11,9 +11,16 @@ afterAll(cleanupTempDirs);
 describe('implement: the base comes from the dependencies, checked with git ancestry', () => {
   it('no deps → target; one unmerged dep (done or not) → its branch; merged → target; several → merged together', async () => {
     const { dir, sg, feature, fdir, env } = await withTasks();
+    // Uncommitted planning files are committed first (never a killed writer's temp file).
+    writeFileSync(path.join(fdir, 'spec.md'), '# Spec written by the agent\n');
+    const stray = path.join(fdir, 'tasks', '.WP01-schema.md.4242.abcd1234.tmp');
+    writeFileSync(stray, 'half');
     const wp4 = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'a' });
     expect(wp4).toMatchObject({ base: 'main', base_branch: 'main', dependencies: [] });
+    expect(await subjects(sg, 2)).toEqual(['chore: WP04 claimed for implementation', `chore: Planning artifacts for ${feature}`]);
+    expect(await filesOf(sg, 'HEAD~1')).toEqual([`kitty-specs/${feature}/spec.md`]);
     expect(wp4.base_commit).toBe((await sg.revparse(['HEAD~1'])).trim());
+    rmSync(stray);
 
     // WP02 depends on WP01, which has no branch yet.
     const notStarted = await caught(implementWorkPackage({ ...env(), wpId: 'WP02', agent: 'b' }));
