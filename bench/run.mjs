@@ -1,10 +1,11 @@
 // The benchmark runner behind `pnpm bench` (scripts/bench.mjs): runs every case after a warm-up, interleaving a
 // bare `node -e 0` before each timed run, and prints medians as ratios to the median `node -e 0` of this run,
 // plus absolute medians. Writes the full result (samples, machine, load) to bench-results/.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { allCases, createContext } from './cases.mjs';
 import { machineInfo, repoState } from './lib/machine.mjs';
 import { describeFailure, median, range, since, timedSpawn } from './lib/measure.mjs';
@@ -135,6 +136,17 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
   for (let i = 0; i < options.warmup + options.runs; i += 1) await bench.baselineOnce(i >= options.warmup);
   log(`baseline node -e 0: median ${fmtMs(median(baseline))} so far`);
 
+  // Which entry bin/run.js takes: the bundle while it is fresh, else the plugins (slower). In a shared checkout a
+  // concurrent build can make it stale mid-run; every case records what it ran against.
+  const launch = path.join(root, 'apps/cli/dist/launch.js');
+  const bundleState = async () => {
+    if (!existsSync(launch)) return 'no launcher';
+    const { freshBundleUrl } = await import(pathToFileURL(launch).href);
+    return freshBundleUrl(path.join(root, 'apps/cli/dist/bundle'), {}) ? 'fresh' : 'stale or missing (plugin path)';
+  };
+  const initialBundle = await bundleState();
+  log(`CLI entry: bundle ${initialBundle}`);
+
   const ctx = createContext(bench);
   const results = [];
   try {
@@ -147,7 +159,9 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
       } catch (err) {
         out = { error: err instanceof Error ? err.message : String(err) };
       }
-      results.push({ c, out, elapsedMs: since(t0) });
+      const bundleAfter = await bundleState();
+      if (bundleAfter !== initialBundle) log(`  note: the bundle is now ${bundleAfter} (something rebuilt a package during this case)`);
+      results.push({ c, out, elapsedMs: since(t0), bundle: bundleAfter });
       const line = out.unavailable
         ? `not available yet (${out.unavailable})`
         : out.error
@@ -165,8 +179,8 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
   }
 
   const base = median(baseline);
-  const rows = results.map(({ c, out, elapsedMs }) => {
-    const row = { id: c.id, title: c.title, elapsedMs: Math.round(elapsedMs) };
+  const rows = results.map(({ c, out, elapsedMs, bundle }) => {
+    const row = { id: c.id, title: c.title, elapsedMs: Math.round(elapsedMs), bundleAfter: bundle };
     if (out.unavailable) return { ...row, status: 'unavailable', reason: out.unavailable };
     if (out.error) return { ...row, status: 'failed', reason: out.error };
     if (out.throughput) {
@@ -203,6 +217,7 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
     repo: repoState(root),
     machine: { ...machineBefore, loadAverageBefore: machineBefore.loadAverage, loadAverageAfter: machineAfter.loadAverage, loadAverage: undefined },
     options: { runs: options.runs, warmup: options.warmup },
+    cliEntry: { bundleAtStart: initialBundle },
     baseline: { command: 'node -e 0', medianMs: Math.round(base * 10) / 10, runs: baseline.length, samplesMs: baseline.map((x) => Math.round(x * 10) / 10) },
     cases: rows,
   };
@@ -237,6 +252,11 @@ export function formatTable(doc) {
   for (const [n, row] of table.entries()) {
     lines.push(row.map((cell, i) => (i === row.length - 1 ? cell : (cell ?? '').padEnd(widths[i]))).join('  ').trimEnd());
     if (n === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  const stale = doc.cases.filter((r) => r.bundleAfter !== undefined && r.bundleAfter !== 'fresh' && !r.id.endsWith('-unbundled'));
+  if (doc.cliEntry?.bundleAtStart !== 'fresh' || stale.length > 0) {
+    lines.push('');
+    lines.push(`note: the CLI bundle was not fresh (bin/run.js then runs the slower plugin path) at the start: ${doc.cliEntry?.bundleAtStart}; after: ${stale.map((r) => r.id).join(', ') || 'none'}. Rebuild (pnpm bench builds first) and rerun without concurrent builds.`);
   }
   return lines.join('\n');
 }

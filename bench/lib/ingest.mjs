@@ -34,6 +34,7 @@ export function startIngest(root, { user = 'ada', password = 'secret', team = 'b
         const url = m[1].replace(/\/+$/, '');
         resolve({
           url,
+          pid: child.pid,
           user,
           password,
           stop: () =>
