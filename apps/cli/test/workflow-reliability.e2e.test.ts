@@ -117,7 +117,7 @@ describe('concurrent agents on one feature', () => {
 
 describe('workflow commands through the CLI: errors, sync trouble, incumbent logs', () => {
   it('guard failures and bad ids are one JSON error document with exit 2; traversal creates nothing', async () => {
-    const { root, kitty, git } = await project(2);
+    const { root, kitty, git, fdir } = await project(2);
     const guard = await kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--json']);
     expect(guard.code).toBe(2);
     const err = json(guard)['error'] as Record<string, any>;
@@ -133,6 +133,14 @@ describe('workflow commands through the CLI: errors, sync trouble, incumbent log
     expect((await kitty(['agent', 'tasks', 'validate-workflow', 'WP07', '--json'])).code).toBe(2);
     expect(readdirSync(root).sort()).toEqual(['home', 'project']);
     expect(git(['status', '--porcelain', '--untracked-files=all']).trim()).toBe('');
+    // Invalid data: the result document, exit 2.
+    const wp2 = path.join(fdir, 'tasks', 'WP02-part-2.md');
+    writeFileSync(wp2, readFileSync(wp2, 'utf8').replace('lane: "planned"', 'lane: "paused"'));
+    const invalid = await kitty(['agent', 'tasks', 'validate-workflow', 'WP02', '--json']);
+    expect(invalid.code).toBe(2);
+    expect(json(invalid)).toMatchObject({ valid: false, task_id: 'WP02', errors: [expect.stringMatching(/Invalid lane 'paused'/)] });
+    expect(json(await kitty(['agent', 'tasks', 'validate-workflow', 'WP01', '--json']))).toMatchObject({ valid: true });
+    expect((await kitty(['agent', 'status', 'validate', '--json'])).code).toBe(0);
   }, 120_000);
 
   it('reliability row 34: with sync on and the queue unusable, a lane change still succeeds and says so on stderr', async () => {
