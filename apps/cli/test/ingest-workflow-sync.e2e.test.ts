@@ -71,6 +71,9 @@ describe('e2e: reference ingest server ← spec-kitty workflow commands and sync
     writeFileSync(path.join(fdir, 'tasks/WP02-endpoint.md'), wpFile('WP02', 'Endpoint'));
     const fin = await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json']);
     expect(fin.code).toBe(0);
+    // A lane change: implement claims WP01 (WPStatusChanged events, 4-lane payloads, which the server checks).
+    const impl = await sb.kitty(['implement', 'WP01', '--agent', 'claude', '--json']);
+    expect(impl.code).toBe(0);
 
     // What they queued, read from the queue itself.
     const q = await openQueue({ homeDir: sb.home, scope: { serverUrl: url, username: 'ada' }, now: () => new Date() });
@@ -78,18 +81,21 @@ describe('e2e: reference ingest server ← spec-kitty workflow commands and sync
     await q.close();
     const queued = pending.map((p) => p.eventId);
     const types = pending.map((p) => p.eventType);
-    expect(types).toEqual(['FeatureCreated', 'WPCreated', 'WPCreated']);
-    expect(pending.map((p) => (p.envelope as Record<string, unknown> | null)?.['team_slug'])).toEqual(['acme', 'acme', 'acme']);
+    expect(types.slice(0, 3)).toEqual(['FeatureCreated', 'WPCreated', 'WPCreated']);
+    expect(types.length).toBeGreaterThan(3);
+    expect(types.slice(3).every((t) => t === 'WPStatusChanged')).toBe(true);
+    expect(pending.every((p) => (p.envelope as Record<string, unknown> | null)?.['team_slug'] === 'acme')).toBe(true);
 
     const restore = snapshotQueues(sb.home);
     const sync = await sb.kitty(['sync', 'now', '--json']);
     const result = json(sync.stdout);
     expect(sync.code).toBe(0);
-    expect(result).toMatchObject({ status: 'ok', synced: 3, failed: 0, remaining: 0 });
+    expect(result).toMatchObject({ status: 'ok', synced: queued.length, failed: 0, remaining: 0 });
     const held = await server.events();
     expect(held.map((e) => e.event['event_id'])).toEqual(queued);
     expect(held[0]?.event).toMatchObject({ event_type: 'FeatureCreated', aggregate_id: '001-demo', payload: { feature_slug: '001-demo', feature_number: '001' } });
-    expect(new Set(held.slice(1).map((e) => e.event['causation_id'])).size).toBe(1);
+    expect(new Set(held.slice(1, 3).map((e) => e.event['causation_id'])).size).toBe(1);
+    expect(held.find((e) => e.event['event_type'] === 'WPStatusChanged')?.event).toMatchObject({ payload: { wp_id: 'WP01', lane_model: '4-lane' } });
     expect(held.every((e) => e.username === 'ada')).toBe(true);
     const status = await sb.kitty(['sync', 'status', '--check', '--json']);
     expect(status.code).toBe(0);
