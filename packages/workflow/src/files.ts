@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowError, type FileProblem } from './errors.js';
 
@@ -129,6 +129,40 @@ export interface AtomicWriteOptions {
 }
 
 /**
+ * Removes temp files a killed writer left beside `base` (`.<base>.<pid>.<hex>.tmp` whose process is gone), so they
+ * do not linger as untracked files. Best effort: a directory that cannot be listed is left alone.
+ */
+function removeStaleTemps(dir: string, base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${base}.`;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^\.(?:.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+    const pid = m ? Number(m[1]) : NaN;
+    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
+    try {
+      unlinkSync(path.join(dir, name));
+    } catch {
+      // another writer removed it first
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * Writes `content` to `file` atomically: a temp file in the same directory, fsync, rename, directory fsync.
  * Keeps the mode of an existing file, refuses paths outside `root`, and with `expectedSha256` refuses to
  * overwrite a file someone else changed since it was read.
@@ -152,6 +186,7 @@ export function writeFileAtomic(root: string, file: string, content: string, opt
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailed(shown, file, err);
   }
   const data = Buffer.from((options.bom === true ? '\uFEFF' : '') + content, 'utf8');
+  removeStaleTemps(dir, path.basename(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     mkdirSync(dir, { recursive: true });
