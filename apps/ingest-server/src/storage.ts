@@ -1,6 +1,6 @@
 // The only file that touches better-sqlite3: the schema, the write transaction and every query.
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type Generated, type Selectable } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Generated, type Insertable, type Selectable } from 'kysely';
 import { IngestServerError } from './errors.js';
 
 interface EventsTable {
@@ -212,43 +212,44 @@ export async function openStore(path: string): Promise<Store> {
     path,
     ingest(entries, username, receivedAt) {
       return immediate(async (trx) => {
+        // One lookup per chunk of ids and multi-row inserts: a 1000-event batch is a handful of statements.
+        const stored = new Set<string>();
+        const keys = [...new Set(entries.map((e) => e.key))];
+        for (let i = 0; i < keys.length; i += 500) {
+          const rows = await trx.selectFrom('events').select('event_key').where('event_key', 'in', keys.slice(i, i + 500)).execute();
+          for (const r of rows) stored.add(r.event_key);
+        }
         const outcomes: EntryOutcome[] = [];
-        const seen = new Set<string>();
-        let rejected = 0;
+        const events: Array<Insertable<EventsTable>> = [];
+        const rejections: Array<Insertable<RejectionsTable>> = [];
         for (const entry of entries) {
-          const known =
-            seen.has(entry.key) || (await trx.selectFrom('events').select('seq').where('event_key', '=', entry.key).executeTakeFirst()) !== undefined;
-          if (known) {
+          if (stored.has(entry.key)) {
             outcomes.push('duplicate');
             continue;
           }
           if (!entry.ok) {
-            rejected += 1;
-            await trx
-              .insertInto('rejections')
-              .values({ event_id: entry.eventId, event_type: entry.eventType, code: entry.code, error: entry.error, username, received_at: receivedAt })
-              .execute();
+            rejections.push({ event_id: entry.eventId, event_type: entry.eventType, code: entry.code, error: entry.error, username, received_at: receivedAt });
             outcomes.push('rejected');
             continue;
           }
-          seen.add(entry.key);
-          await trx
-            .insertInto('events')
-            .values({
-              event_key: entry.key,
-              event_id: entry.eventId,
-              event_type: entry.eventType,
-              aggregate_id: entry.aggregateId,
-              lamport_clock: entry.lamportClock,
-              team_slug: entry.teamSlug,
-              username,
-              received_at: receivedAt,
-              body: JSON.stringify(entry.event),
-            })
-            .execute();
+          stored.add(entry.key); // a later copy in the same batch is a duplicate
+          events.push({
+            event_key: entry.key,
+            event_id: entry.eventId,
+            event_type: entry.eventType,
+            aggregate_id: entry.aggregateId,
+            lamport_clock: entry.lamportClock,
+            team_slug: entry.teamSlug,
+            username,
+            received_at: receivedAt,
+            body: JSON.stringify(entry.event),
+          });
           outcomes.push('success');
         }
-        if (rejected > 0) {
+        // SQLite allows 32,766 bound variables: 9 columns × 200 rows stays far below.
+        for (let i = 0; i < events.length; i += 200) await trx.insertInto('events').values(events.slice(i, i + 200)).execute();
+        for (let i = 0; i < rejections.length; i += 200) await trx.insertInto('rejections').values(rejections.slice(i, i + 200)).execute();
+        if (rejections.length > 0) {
           const keep = await trx.selectFrom('rejections').select('seq').orderBy('seq', 'desc').offset(MAX_REJECTIONS_KEPT - 1).limit(1).executeTakeFirst();
           if (keep) await trx.deleteFrom('rejections').where('seq', '<', keep.seq).execute();
         }
