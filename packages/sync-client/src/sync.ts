@@ -312,12 +312,26 @@ async function runWithQueue(
 
   const attempted = new Set<string>();
   let unanswered = 0;
+  const claimNext = () =>
+    queue.claimBatch({ limit: batchSize, leaseMs: Math.max(120_000, timeoutMs * (attempts + 2)), owner: options.owner ?? `sync:${process.pid}` });
+  let prefetched: ReturnType<typeof claimNext> | null = null;
+  /** Hands a prefetched claim back untouched when the run stops. */
+  const releasePrefetched = async (): Promise<void> => {
+    if (prefetched === null) return;
+    const p = prefetched;
+    prefetched = null;
+    const c = await p.catch(() => null);
+    if (c?.claimId) await queue.releaseClaim(c.claimId, { transient: false }).catch(() => undefined);
+  };
   for (;;) {
     if (options.deadlineMs !== undefined && options.now().getTime() - started > options.deadlineMs) {
+      await releasePrefetched();
       stop = new StopRun('offline', `Stopped after ${Math.round(options.deadlineMs / 1000)} s; the rest stays queued.`);
       break;
     }
-    const claim = await queue.claimBatch({ limit: batchSize, leaseMs: Math.max(120_000, timeoutMs * (attempts + 2)), owner: options.owner ?? `sync:${process.pid}` });
+    // The next batch is claimed while the current one is at the server (the two processes work in parallel).
+    const claim = await (prefetched ?? claimNext());
+    prefetched = null;
     if (claim.claimId === null) {
       if (claim.notBefore !== null) stop = new StopRun('offline', `The server asked to wait; sending resumes after ${claim.notBefore.toISOString()}.`, claim.notBefore);
       break;
@@ -333,11 +347,15 @@ async function runWithQueue(
     counts.batches += 1;
     const outcomes = new Map<string, PerEventResult>();
     let runStop: StopRun | null = null;
+    const delivery = deliver(fresh, outcomes);
+    // A full batch means there is probably more: claim the next one now, while this one is at the server.
+    if (claim.events.length >= batchSize) prefetched = claimNext();
     try {
-      await deliver(fresh, outcomes);
+      await delivery;
     } catch (e) {
       if (!(e instanceof StopRun)) {
         await queue.releaseClaim(claim.claimId, { error: (e as Error).message }).catch(() => undefined);
+        await releasePrefetched();
         throw e;
       }
       runStop = e;
@@ -377,6 +395,7 @@ async function runWithQueue(
     }
     options.onProgress?.({ batches: counts.batches, sent: counts.synced + counts.duplicates + counts.failed, synced: counts.synced, duplicates: counts.duplicates, failed: counts.failed, pendingAtStart });
     if (runStop) {
+      await releasePrefetched();
       stop = runStop;
       break;
     }

@@ -43,6 +43,19 @@ describe('sync now', () => {
     expect(progress).toEqual([1000, 2000, 2500]);
   });
 
+  it('hands back the batch it claimed ahead when the run stops', async () => {
+    const { home, queue } = await loggedInHome(server, 2500);
+    let calls = 0;
+    server.on('POST /api/v1/events/batch/', (req) => (++calls === 2 ? { status: 403, body: { error: 'no' } } : answerAll()(req)));
+    const r = await run(home);
+    expect(r).toMatchObject({ status: 'auth', synced: 1000, remaining: 1500 });
+    const q = await queue();
+    const stats = await q.stats();
+    expect(stats).toMatchObject({ inFlight: 0, retryHistogram: { '0': 1500, '1-3': 0, '4+': 0 } });
+    expect((await q.claimBatch({ limit: 2000 })).events).toHaveLength(1500); // nothing is still leased
+    await q.close();
+  });
+
   it('applies mixed per-event results: success, duplicate, rejected, missing and unknown ids', async () => {
     const { home, ids, queue } = await loggedInHome(server, 4);
     server.on('POST /api/v1/events/batch/', () => ({
