@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { WorkflowError } from './errors.js';
+import { branchHeadsFromFiles, currentBranchFromFiles, executableOnPath, headCommitFromFiles, locateFromFiles, type GitFilesOptions } from './git-files.js';
 import type { CommitInfo, GitLocation, GitPort, MergeOutcome, StatusEntry, WorktreeEntry } from './git-port.js';
 
 /** Options of {@link createSimpleGitPort}. */
@@ -9,6 +10,13 @@ export interface SimpleGitPortOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The git executable; default `git`. */
   readonly binary?: string;
+  /**
+   * Answer the simple questions (where the repository is, the current branch, HEAD, branch heads) from git's
+   * own files when the repository has the plain layout, and ask git otherwise (default true; never on Windows).
+   */
+  readonly readFiles?: boolean;
+  /** The effective user id for git's ownership rule (default: this process's); files are only read in repositories it owns. */
+  readonly uid?: number;
 }
 
 // Variables that would point git at another repository than the one we ask about.
@@ -103,16 +111,27 @@ function parseLog(out: string): CommitInfo[] {
  */
 export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort {
   const env = gitEnv(options.env ?? {});
-  const instances = new Map<string, SimpleGit>();
-  const open = (dir: string): SimpleGit => {
+  const uid = options.uid ?? process.getuid?.();
+  // Reading git's files is only done where the answer is known to be git's own (see git-files.ts), and only
+  // when git is on PATH, so that a missing git is reported exactly as before.
+  let files: GitFilesOptions | null | undefined =
+    options.readFiles !== false && process.platform !== 'win32' && uid !== undefined && options.binary === undefined ? undefined : null;
+  const fromFiles = <T>(read: (o: GitFilesOptions) => T | undefined): T | undefined => {
+    files ??= uid !== undefined && executableOnPath('git', env) ? { env, uid } : null;
+    return files === null ? undefined : read(files);
+  };
+  const instances = new Map<string, Promise<SimpleGit>>();
+  // simple-git (and node:child_process) load on the first git call: commands answered from files never need them.
+  let lib: Promise<typeof import('simple-git')> | undefined;
+  const open = (dir: string): Promise<SimpleGit> => {
     let g = instances.get(dir);
     if (g === undefined) {
-      g = make(dir);
+      g = (lib ??= import('simple-git')).then((m) => make(m.simpleGit, dir));
       instances.set(dir, g);
     }
     return g;
   };
-  const make = (dir: string): SimpleGit =>
+  const make = (simpleGit: typeof import('simple-git').simpleGit, dir: string): SimpleGit =>
     simpleGit({
       baseDir: dir,
       binary: options.binary ?? 'git',
@@ -127,14 +146,14 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
     }).env(env);
   const raw = async (dir: string, args: readonly string[], commit = false): Promise<string> => {
     try {
-      return await open(dir).raw([...args]);
+      return await (await open(dir)).raw([...args]);
     } catch (err) {
       throw classify(err, args, dir, commit);
     }
   };
   const rawOrNull = async (dir: string, args: readonly string[]): Promise<string | null> => {
     try {
-      return await open(dir).raw([...args]);
+      return await (await open(dir)).raw([...args]);
     } catch (err) {
       const c = classify(err, args, dir);
       if (c.code === 'GIT_NOT_AVAILABLE') throw c;
@@ -142,8 +161,13 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
     }
   };
 
+  // The commit a work tree's HEAD points at right after a commit: from its files, else `git rev-parse HEAD`.
+  const newHead = async (dir: string): Promise<string> => fromFiles((o) => headCommitFromFiles(dir, o)) ?? (await raw(dir, ['rev-parse', 'HEAD'])).trim();
+
   return {
     async locate(cwd) {
+      const known = fromFiles((o) => locateFromFiles(cwd, o));
+      if (known !== undefined) return known;
       const out = await rawOrNull(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir']);
       if (out === null) return null;
       const [topLevel, gitDir, commonDir] = out.split('\n').map((l) => l.trim());
@@ -164,11 +188,15 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
       await raw(dir, ['init', '--quiet']);
     },
     async currentBranch(dir) {
+      const known = fromFiles((o) => currentBranchFromFiles(dir, o));
+      if (known !== undefined) return known;
       const out = await rawOrNull(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
       const name = out?.trim() ?? '';
       return name === '' ? null : name;
     },
     async headCommit(dir) {
+      const known = fromFiles((o) => headCommitFromFiles(dir, o));
+      if (known !== undefined) return known;
       const out = await rawOrNull(dir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
       const sha = out?.trim() ?? '';
       return sha === '' ? null : sha;
@@ -205,12 +233,11 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
     },
     async commit(dir, message, paths) {
       await raw(dir, ['commit', '--quiet', '--no-status', '-m', message, '--only', '--', ...paths], true);
-      const sha = (await raw(dir, ['rev-parse', 'HEAD'])).trim();
-      return sha;
+      return newHead(dir);
     },
     async commitStaged(dir, message) {
       await raw(dir, ['commit', '--quiet', '--no-status', '--no-edit', '-m', message], true);
-      return (await raw(dir, ['rev-parse', 'HEAD'])).trim();
+      return newHead(dir);
     },
     async unstage(dir, paths) {
       if (paths.length === 0) return;
@@ -224,6 +251,8 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
     async branchHeads(dir, branches) {
       const out = new Map<string, string | null>(branches.map((b) => [b, null]));
       if (branches.length === 0) return out;
+      const known = fromFiles((o) => branchHeadsFromFiles(dir, branches, o));
+      if (known !== undefined) return known;
       const list = await raw(dir, ['for-each-ref', '--format=%(refname)%00%(objectname)', ...branches.map((b) => `refs/heads/${b}`)]);
       for (const line of list.split('\n')) {
         const [ref, sha] = line.split('\0');
@@ -306,7 +335,7 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
     async merge(dir, ref, opts): Promise<MergeOutcome> {
       const args = opts.squash === true ? ['merge', '--squash', '--', ref] : ['merge', '--no-edit', ...(opts.noFf === true ? ['--no-ff'] : []), '-m', opts.message, '--', ref];
       try {
-        const out = await open(dir).raw(args);
+        const out = await (await open(dir)).raw(args);
         return { ok: true, conflicts: [], message: out.trim() };
       } catch (err) {
         const unmerged = await rawOrNull(dir, ['diff', '--name-only', '-z', '--diff-filter=U']);
