@@ -114,9 +114,10 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
     else if (lane === 'done' && latest !== null && norm(latest) !== 'done') activity.push(`${w.id}: done, but its last Activity Log entry is lane=${latest}`);
   }
   metadata.push(...state.workPackages.problems.map(formatProblem));
+  const parsedTasks = await state.tasksMd.parse();
   const unchecked = [
-    ...(state.tasksMd.parsed?.sections ?? []).flatMap((s) => s.subtasks.filter((t) => !t.done).map((t) => `${t.id} (${s.id}, tasks.md:${t.line})`)),
-    ...(state.tasksMd.parsed?.looseSubtasks ?? []).filter((t) => !t.done).map((t) => `${t.id} (tasks.md:${t.line})`),
+    ...(parsedTasks?.sections ?? []).flatMap((s) => s.subtasks.filter((t) => !t.done).map((t) => `${t.id} (${s.id}, tasks.md:${t.line})`)),
+    ...(parsedTasks?.looseSubtasks ?? []).filter((t) => !t.done).map((t) => `${t.id} (tasks.md:${t.line})`),
   ];
   const clarify: string[] = [];
   for (const f of CLARIFY_FILES) {

@@ -63,7 +63,7 @@ export async function checkPrerequisites(options: CheckPrerequisitesOptions): Pr
   dir('tasks_dir', 'tasks');
   file('tasks_file', 'tasks.md', options.includeTasks === true);
   if (options.includeTasks === true) {
-    const plan = analyzeTaskPlan(project.root, feature);
+    const plan = await analyzeTaskPlan(project.root, feature);
     errors.push(...plan.fileProblems.map(formatProblem), ...plan.graphProblems.map(formatProblem));
     warnings.push(...plan.warnings.map(formatProblem));
     if (plan.tasksMd !== null && plan.tasksMd.sections.length === 0 && plan.fileProblems.length === 0) {

@@ -80,7 +80,7 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
   const done = await withLock(
     featureLockPath(root, feature.slug),
     async () => {
-      const plan = analyzeTaskPlan(root, feature);
+      const plan = await analyzeTaskPlan(root, feature);
       if (!isFile(plan.tasksMdPath)) notes.push(`Note: ${feature.relDir}/tasks.md does not exist; dependencies come from the work package files alone.`);
       if (plan.ids.length === 0 && plan.fileProblems.length === 0) {
         notes.push(`Note: no work packages found: tasks.md has no "## Work Package WPxx" sections and ${feature.relDir}/tasks/ has no WPxx-*.md files.`);

@@ -160,7 +160,7 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
       workspaceContext: ws.exists ? `worktree:${ws.relPath}` : `direct_repo:${root}`,
     };
     if (hops.includes('for_review') && !force) {
-      const ready = await checkReadiness(options.git, root, ws, wpId, state.tasksMd.parsed, fc.target);
+      const ready = await checkReadiness(options.git, root, ws, wpId, await state.tasksMd.parse(), fc.target);
       if (ready.problems.length > 0) throw guardFailed(wpId, 'for_review', ready.problems);
       req.subtasksComplete = ready.subtasksComplete;
       req.implementationEvidencePresent = ready.implementationEvidencePresent;

@@ -91,8 +91,8 @@ export interface FeatureState {
   readonly log: StatusLog;
   readonly snapshot: StatusSnapshot;
   readonly workPackages: WorkPackageSet;
-  /** tasks.md: its path, text (null when absent) and parse (parsed on first access). */
-  readonly tasksMd: { readonly path: string; readonly file: TextFile | null; readonly parsed: TasksMd | null };
+  /** tasks.md: its path, text (null when absent), and its parse (made on the first call; null when absent). */
+  readonly tasksMd: { readonly path: string; readonly file: TextFile | null; parse(): Promise<TasksMd | null> };
   /** The lane of a work package: from the log, else from its frontmatter (a project the Python CLI wrote), else planned. */
   laneOf(wpId: string): Lane;
   /** Whether the log has events for the work package. */
@@ -136,19 +136,13 @@ function fmLaneOf(wp: WorkPackageFile): Lane {
 
 function readTasks(root: string, feature: FeatureRef): FeatureState['tasksMd'] {
   const p = path.join(feature.dir, 'tasks.md');
-  if (!isFile(p)) return { path: p, file: null, parsed: null };
+  if (!isFile(p)) return { path: p, file: null, parse: async () => null };
   const shown = displayPath(root, p);
   const read = readTextFile(p, shown);
   if (read.file === null) throw new PlanningFileError('INVALID_TASKS_FILE', read.problems);
   const file = read.file;
-  let parsed: TasksMd | undefined;
-  return {
-    path: p,
-    file,
-    get parsed() {
-      return (parsed ??= parseTasksMd(file.text, shown));
-    },
-  };
+  let parsed: Promise<TasksMd> | undefined;
+  return { path: p, file, parse: () => (parsed ??= parseTasksMd(file.text, shown)) };
 }
 
 /**

@@ -104,7 +104,7 @@ export async function emitStatus(options: EmitStatusOptions): Promise<EmitStatus
         ...evidence,
       };
       if (from === 'in_progress' && to === 'for_review' && (options.subtasksComplete === undefined || options.implementationEvidencePresent === undefined)) {
-        const ready = await checkReadiness(options.git, root, ws, wpId, state.tasksMd.parsed, fc.target);
+        const ready = await checkReadiness(options.git, root, ws, wpId, await state.tasksMd.parse(), fc.target);
         req.subtasksComplete = options.subtasksComplete ?? ready.subtasksComplete;
         req.implementationEvidencePresent = options.implementationEvidencePresent ?? ready.implementationEvidencePresent;
       } else {

@@ -175,8 +175,8 @@ export async function markStatus(options: WorkflowEnv & { readonly taskIds: read
     const byWp: Record<string, string> = {};
     let updated: string[] = [];
     let notFound: string[] = [];
-    const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, (state: FeatureState) => {
-      const parsed = state.tasksMd.parsed;
+    const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, async (state: FeatureState) => {
+      const parsed = await state.tasksMd.parse();
       if (parsed === null || state.tasksMd.file === null) {
         throw new WorkflowError('UNKNOWN_SUBTASK', `tasks.md not found: ${state.tasksMd.path}`, { suggestions: ['Write tasks.md first (/spec-kitty.tasks).'] });
       }

@@ -36,7 +36,7 @@ function recoverIds(w: WorkPackageFile): string[] {
  * finalize-tasks would write, and every problem with its `path:line:col`. tasks.md is authoritative for the
  * work packages it has a section for; the others keep the dependencies in their frontmatter (validated too).
  */
-export function analyzeTaskPlan(root: string, feature: FeatureRef): TaskPlan {
+export async function analyzeTaskPlan(root: string, feature: FeatureRef): Promise<TaskPlan> {
   const tasksMdPath = path.join(feature.dir, 'tasks.md');
   const fileProblems: FileProblem[] = [];
   const warnings: FileProblem[] = [];
@@ -46,7 +46,7 @@ export function analyzeTaskPlan(root: string, feature: FeatureRef): TaskPlan {
     const read = readTextFile(tasksMdPath, shown);
     if (read.file === null) fileProblems.push(...read.problems);
     else {
-      tasksMd = parseTasksMd(read.file.text, shown);
+      tasksMd = await parseTasksMd(read.file.text, shown);
       fileProblems.push(...tasksMd.problems);
       warnings.push(...tasksMd.warnings);
     }

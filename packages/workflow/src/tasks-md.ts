@@ -1,4 +1,4 @@
-import MarkdownIt from 'markdown-it';
+import type MarkdownIt from 'markdown-it';
 import type { FileProblem } from './errors.js';
 import { locateFrontmatter } from './frontmatter.js';
 import { WP_ID } from './slugs.js';
@@ -49,8 +49,9 @@ export interface TasksMd {
   readonly warnings: readonly FileProblem[];
 }
 
-let md: MarkdownIt | undefined;
-const parser = (): MarkdownIt => (md ??= new MarkdownIt('commonmark'));
+// markdown-it loads on first use: commands that never look inside tasks.md do not pay for it.
+let md: Promise<MarkdownIt> | undefined;
+const parser = (): Promise<MarkdownIt> => (md ??= import('markdown-it').then((m) => new m.default('commonmark')));
 
 const HEADING = /^(?:work\s+package\s+)?(WP\d+)(?![\w])\s*(?:[:.\u2013\u2014-]\s*)?(.*)$/i;
 const ID_RUN = String.raw`WP\d+(?:\s*(?:,|&|\/|\band\b|\bor\b)\s*WP\d+)*`;
@@ -94,9 +95,10 @@ function locate(token: Token, lines: readonly string[], lineOffset: number): Loc
  * report `tasks.md:12:14: …`. A leading YAML frontmatter block is skipped.
  *
  * @example
- * parseTasksMd('## Work Package WP02: API\nDepends on WP01.\n', 'tasks.md').sections[0]?.dependencies // => [{ id: 'WP01', line: 2, col: 12 }]
+ * (await parseTasksMd('## Work Package WP02: API\nDepends on WP01.\n', 'tasks.md')).sections[0]?.dependencies // => [{ id: 'WP01', line: 2, col: 12 }]
  */
-export function parseTasksMd(text: string, shownAs: string): TasksMd {
+export async function parseTasksMd(text: string, shownAs: string): Promise<TasksMd> {
+  const markdown = await parser();
   const problems: FileProblem[] = [];
   const warnings: FileProblem[] = [];
   let body = text;
@@ -108,7 +110,7 @@ export function parseTasksMd(text: string, shownAs: string): TasksMd {
     lineOffset = text.slice(0, fm.bodyStart).split('\n').length - 1;
   }
   const lines = body.split('\n').map((l) => l.replace(/\r$/, ''));
-  const tokens = parser().parse(body, {});
+  const tokens = markdown.parse(body, {});
 
   const sections: Array<{ id: string; title: string; line: number; col: number; level: number; deps: WpMention[]; subtasks: SubtaskEntry[] }> = [];
   const looseSubtasks: SubtaskEntry[] = [];

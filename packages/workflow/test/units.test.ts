@@ -122,8 +122,8 @@ Depends on WP08
 <!-- status-model:end -->
 `;
 
-  it('reads the Python CLI layout: sections, subtasks, dependency phrases, with positions', () => {
-    const t = parseTasksMd(INCUMBENT, 'kitty-specs/001-user-auth/tasks.md');
+  it('reads the Python CLI layout: sections, subtasks, dependency phrases, with positions', async () => {
+    const t = await parseTasksMd(INCUMBENT, 'kitty-specs/001-user-auth/tasks.md');
     expect(t.problems).toEqual([]);
     expect(t.sections.map((s) => [s.id, s.title])).toEqual([
       ['WP01', 'Setup & Schema'],
@@ -141,14 +141,14 @@ Depends on WP08
     expect(wp1).toMatchObject({ line: 5, col: 17 });
   });
 
-  it('accepts `## WPxx: Title` and `### WPxx` headings and "Depends on" anywhere in the section', () => {
-    const t = parseTasksMd('## WP01: One\n\n### WP02 – Two\nThis depends on WP01 and WP03.\n\n## WP03\n', 't.md');
+  it('accepts `## WPxx: Title` and `### WPxx` headings and "Depends on" anywhere in the section', async () => {
+    const t = await parseTasksMd('## WP01: One\n\n### WP02 – Two\nThis depends on WP01 and WP03.\n\n## WP03\n', 't.md');
     expect(t.sections.map((s) => s.id)).toEqual(['WP01', 'WP02', 'WP03']);
     expect(t.sections[1]?.dependencies.map((d) => d.id)).toEqual(['WP01', 'WP03']);
   });
 
-  it('reports invalid and duplicate work-package ids with file:line:col', () => {
-    const t = parseTasksMd('## Work Package WP1: bad\n\n## WP02\nDepends on WP2\n\n## WP02: again\n', 'tasks.md');
+  it('reports invalid and duplicate work-package ids with file:line:col', async () => {
+    const t = await parseTasksMd('## Work Package WP1: bad\n\n## WP02\nDepends on WP2\n\n## WP02: again\n', 'tasks.md');
     expect(t.problems.map((p) => `${p.path}:${p.line}:${p.col} ${p.code}`)).toEqual([
       'tasks.md:1:17 INVALID_WP_ID',
       'tasks.md:4:12 INVALID_WP_ID',
@@ -156,13 +156,13 @@ Depends on WP08
     ]);
   });
 
-  it('skips a leading frontmatter block and keeps line numbers right', () => {
-    const t = parseTasksMd('---\nfeature: x\n---\n## WP01\nDepends on WP02\n## WP02\n', 'tasks.md');
+  it('skips a leading frontmatter block and keeps line numbers right', async () => {
+    const t = await parseTasksMd('---\nfeature: x\n---\n## WP01\nDepends on WP02\n## WP02\n', 'tasks.md');
     expect(t.sections[0]?.dependencies).toEqual([{ id: 'WP02', line: 5, col: 12 }]);
   });
 
-  it('warns about odd and duplicate subtask ids without failing', () => {
-    const t = parseTasksMd('## WP01\n- [ ] T1 short id\n- [ ] T002 a\n- [X] T002 again\n', 'tasks.md');
+  it('warns about odd and duplicate subtask ids without failing', async () => {
+    const t = await parseTasksMd('## WP01\n- [ ] T1 short id\n- [ ] T002 a\n- [X] T002 again\n', 'tasks.md');
     expect(t.problems).toEqual([]);
     expect(t.warnings.map((w) => w.code)).toEqual(['ODD_SUBTASK_ID', 'DUPLICATE_SUBTASK']);
     expect(t.sections[0]?.subtasks.map((s) => s.done)).toEqual([false, false, true]);
