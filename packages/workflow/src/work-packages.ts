@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { FileProblem } from './errors.js';
 import type { FeatureRef } from './features.js';
 import { displayPath, isDir, readTextFile, type TextFile } from './files.js';
-import { parseFrontmatter, type ParsedFrontmatter } from './frontmatter.js';
+import { locateFrontmatter, parseFrontmatter, type FrontmatterResult, type ParsedFrontmatter } from './frontmatter.js';
+import { openFrontmatterCache, type FrontmatterCache } from './frontmatter-cache.js';
 import { WP_ID } from './slugs.js';
 
 /** The lanes the pre-2.x layout used as sub-directories of `tasks/`. */
@@ -66,10 +67,22 @@ function keyLine(fm: ParsedFrontmatter, key: string): number {
   return fm.firstLine + (i < 0 ? 0 : i);
 }
 
+/** `parseFrontmatter`, answered from the cache when this YAML text was parsed before (see frontmatter-cache.ts). */
+function parseWithCache(text: string, shownAs: string, cache: FrontmatterCache | null): FrontmatterResult {
+  const block = cache === null ? null : locateFrontmatter(text, shownAs);
+  if (block === null || 'code' in block) return parseFrontmatter(text, shownAs);
+  const hit = cache?.lookup(block.yaml);
+  if (hit !== undefined) return { ok: true, value: { ...block, data: hit, body: text.slice(block.bodyStart) } };
+  const parsed = parseFrontmatter(text, shownAs);
+  if (parsed.ok) cache?.remember(block.yaml, parsed.value.data);
+  return parsed;
+}
+
 /**
  * Reads every work-package prompt file directly in `tasks/` (`WPxx-*.md`), sorted by id. Files with a bad
  * name, malformed frontmatter, a duplicate id or a `work_package_id` that disagrees with the file name are
- * reported as problems with `path:line:col`; the others are still read. Nothing is ever written.
+ * reported as problems with `path:line:col`; the others are still read. Nothing in the project is written (parsed
+ * frontmatter is kept in a cache in the git dir, see frontmatter-cache.ts).
  */
 export function readWorkPackages(root: string, feature: FeatureRef): WorkPackageSet {
   const tasksDir = path.join(feature.dir, 'tasks');
@@ -91,6 +104,7 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
     }
   }
   const byId = new Map<string, string>();
+  const cache = openFrontmatterCache(root, feature);
   for (const entry of entries.filter((e) => e.isFile() && /^WP.*\.md$/i.test(e.name)).sort((a, b) => a.name.localeCompare(b.name))) {
     const abs = path.join(tasksDir, entry.name);
     const shownAs = displayPath(root, abs);
@@ -105,7 +119,7 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
       problems.push(...read.problems);
       continue;
     }
-    const parsed = parseFrontmatter(read.file.text, shownAs);
+    const parsed = parseWithCache(read.file.text, shownAs, cache);
     if (!parsed.ok) {
       problems.push(...parsed.problems);
       continue;
@@ -152,5 +166,6 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
       dependenciesProblem,
     });
   }
+  cache?.save();
   return { tasksDir, workPackages: out.sort((a, b) => a.id.localeCompare(b.id)), problems, warnings };
 }
