@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Lane } from '@kitty/events';
 import { WorkflowError, formatProblem } from './errors.js';
-import { emitAfter, openFeature, reportingFailures, type FeatureContext } from './feature-context.js';
+import { emitAfter, hint, openFeature, reportingFailures, type FeatureContext } from './feature-context.js';
 import { isDir, isFile } from './files.js';
 import { WORKTREES_DIR } from './features.js';
 import { renderMeta } from './meta.js';
@@ -212,7 +212,7 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
   });
   notes.push(...outcome.notes);
   const total = summary.work_packages.length;
-  const queued = await emitAfter(options, root, 'FeatureCompleted', notes, (f) => [f.draft('FeatureCompleted', fc.feature.slug, { feature_slug: fc.feature.slug, total_wps: total, completed_at: acceptedAt })]);
+  const queued = await emitAfter(options, root, 'FeatureCompleted', notes, (f) => [f.draft('FeatureCompleted', fc.feature.slug, { feature_slug: fc.feature.slug, total_wps: total, completed_at: acceptedAt })], hint(fc, null));
   const target = fc.target ?? 'main';
   const instructions =
     mode === 'pr'

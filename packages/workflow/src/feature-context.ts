@@ -21,6 +21,11 @@ export interface FeatureContext {
   readonly target: string | null;
   /** Notes for stderr (e.g. you are not on the target branch). */
   readonly notes: string[];
+  /**
+   * The URL of `origin` for the sync event context, looked up while the command works (only when events are
+   * wired); never rejects.
+   */
+  readonly origin?: Promise<string | null>;
 }
 
 /**
@@ -36,7 +41,9 @@ export async function openFeature(env: WorkflowEnv, options: { readonly feature?
   const meta = readMeta(project.root, feature)?.data ?? null;
   const target = typeof meta?.['target_branch'] === 'string' && meta['target_branch'] !== '' ? (meta['target_branch'] as string) : branch;
   const notes = branch === null ? [] : branchNote(branch, meta).map((n) => n.replace('Planning commits go to', 'Status commits go to'));
-  return { project, feature, repoTop, meta, branch, target, notes };
+  // The event context needs origin's URL (a git process) after the commit; start it now so it runs alongside.
+  const origin = env.events === undefined ? undefined : env.git.remoteUrl(project.root, 'origin').catch(() => null);
+  return { project, feature, repoTop, meta, branch, target, notes, ...(origin === undefined ? {} : { origin }) };
 }
 
 const VALIDATION = /^(INVALID_|UNKNOWN_)|^(ILLEGAL_TRANSITION|TRANSITION_GUARD_FAILED|FORCE_NEEDS_ACTOR_AND_REASON|AGENT_MISMATCH|WP_NOT_FOR_REVIEW|REVIEW_ALREADY_CLAIMED)$/;
@@ -61,7 +68,7 @@ export async function reportingFailures<T>(env: WorkflowEnv, fc: FeatureContext,
         ...(!validation && err instanceof Error && err.stack !== undefined ? { stackTrace: err.stack.slice(0, 8000) } : {}),
         ...(what.agent === undefined || what.agent === '' ? {} : { agentId: what.agent }),
       }),
-    ]);
+    ], hint(fc, null));
     throw err;
   }
 }
@@ -114,7 +121,10 @@ export function specNumber(slug: string): string {
   return slug.slice(0, 3);
 }
 
-/** The git state after a command's commit (branch of the main checkout, the new commit), when it made one. */
+/**
+ * The git state a command knows for its events: the branch of the main checkout and the new commit when it made
+ * one, and origin's URL when it is being looked up.
+ */
 export function hint(fc: FeatureContext, commit: string | null): GitStateHint {
-  return commit === null ? {} : { branch: fc.branch, head: commit };
+  return { ...(fc.origin === undefined ? {} : { origin: fc.origin }), ...(commit === null ? {} : { branch: fc.branch, head: commit }) };
 }

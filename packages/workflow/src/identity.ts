@@ -67,7 +67,7 @@ export async function projectEventContext(root: string, git: GitPort, known: Git
   const [branch, head, origin] = await Promise.all([
     known.branch !== undefined ? known.branch : git.currentBranch(root).catch(() => null),
     known.head !== undefined ? known.head : git.headCommit(root).catch(() => null),
-    git.remoteUrl(root, 'origin').catch(() => null),
+    known.origin !== undefined ? known.origin : git.remoteUrl(root, 'origin').catch(() => null),
   ]);
   return {
     projectUuid: id.uuid,
@@ -82,6 +82,8 @@ export async function projectEventContext(root: string, git: GitPort, known: Git
 export interface GitStateHint {
   readonly branch?: string | null;
   readonly head?: string | null;
+  /** The URL of `origin` (null when there is none), or the lookup already under way. */
+  readonly origin?: string | null | Promise<string | null>;
 }
 
 /** What an emission did: the drafts handed to the port, how many were queued, and notes for stderr. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { WorkflowError } from './errors.js';
-import { emitAfter, openFeature, reportingFailures, specNumber, type FeatureContext } from './feature-context.js';
+import { emitAfter, hint, openFeature, reportingFailures, specNumber, type FeatureContext } from './feature-context.js';
 import type { WorkflowEnv } from './ports.js';
 import { scratchDir, writePrompt } from './scratch.js';
 import { changeFeatureStatus, type StatusChangePlan } from './status-change.js';
@@ -169,7 +169,7 @@ async function review(options: ReviewOptions, fc: FeatureContext, explicit: stri
   });
   notes.push(...outcome.notes);
   const { ctx: c, wpText, diff } = outcome.result;
-  const queued = await emitAfter(options, root, 'HistoryAdded', notes, (f) => [f.historyAdded({ wpId: c.wp_id, entryType: 'review', content: `Review started by ${agent} (spec ${specNumber(fc.feature.slug)})`, author: agent })]);
+  const queued = await emitAfter(options, root, 'HistoryAdded', notes, (f) => [f.historyAdded({ wpId: c.wp_id, entryType: 'review', content: `Review started by ${agent} (spec ${specNumber(fc.feature.slug)})`, author: agent })], hint(fc, null));
   const feedbackFile = path.join(scratchDir(fc.project), 'prompts', `${fc.feature.slug}-${c.wp_id}-review-feedback.md`);
   const promptFile = writePrompt(fc.project, `${fc.feature.slug}-${c.wp_id}-review.md`, reviewPrompt(fc, c, wpText, diff, feedbackFile));
   return { result: 'success', ...c, prompt_file: promptFile, feedback_file: feedbackFile, commit_hash: outcome.commit.commit_hash, events_queued: queued, notes };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { LANES, resolveLane, type Lane } from '@kitty/events';
 import { PlanningFileError, WorkflowError, formatProblem } from './errors.js';
-import { emitAfter, openFeature, reportingFailures, specNumber } from './feature-context.js';
+import { emitAfter, hint, openFeature, reportingFailures, specNumber } from './feature-context.js';
 import { resolveFeature } from './features.js';
 import type { WorkflowEnv } from './ports.js';
 import { openProject } from './project.js';
@@ -136,7 +136,7 @@ export async function addHistory(options: WorkflowEnv & { readonly wpId: string;
       };
     });
     notes.push(...outcome.notes);
-    const queued = await emitAfter(options, fc.project.root, 'HistoryAdded', notes, (f) => [f.historyAdded({ wpId, entryType: 'note', content: options.note.trim().slice(0, 4000), author })]);
+    const queued = await emitAfter(options, fc.project.root, 'HistoryAdded', notes, (f) => [f.historyAdded({ wpId, entryType: 'note', content: options.note.trim().slice(0, 4000), author })], hint(fc, null));
     return { result: 'success', task_id: wpId, note: options.note, lane, commit_hash: outcome.commit.commit_hash, events_queued: queued, notes };
   });
 }
@@ -215,6 +215,7 @@ export async function markStatus(options: WorkflowEnv & { readonly taskIds: read
     }
     const queued = await emitAfter(options, fc.project.root, 'HistoryAdded', notes, (f) =>
       [...groups].map(([wpId, list]) => f.historyAdded({ wpId, entryType: 'note', content: `Subtask${list.length === 1 ? '' : 's'} ${list.join(', ')} marked as ${status}`, author: filled(options.agent) ? options.agent.trim() : 'user' })),
+      hint(fc, null),
     );
     return { result: 'success', updated, not_found: notFound, status, count: updated.length, work_packages: byWp, commit_hash: outcome.commit.commit_hash, events_queued: queued, notes };
   });

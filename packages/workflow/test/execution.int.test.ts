@@ -57,6 +57,18 @@ describe('implement → move-task for_review → review → done (library, real 
     for (const d of events.drafts) expect(checkEvent({ ...d, lamport_clock: 1 })).toMatchObject({ ok: true });
   });
 
+  it("events carry origin's repository (looked up while the command works), the branch and the commit just made; ErrorLogged too", async () => {
+    const { sg, env, events } = await withTasks();
+    await sg.addRemote('origin', 'https://github.com/acme/demo.git');
+    const moved = await moveTask({ ...env(), wpId: 'WP04', to: 'claimed', agent: 'claude' });
+    expect(events.drafts.at(-1)).toMatchObject({ event_type: 'WPStatusChanged', git_branch: 'main', head_commit_sha: moved.commit_hash, repo_slug: 'acme/demo' });
+    expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'in_progress', agent: 'codex' }))).code).toBe('AGENT_MISMATCH');
+    expect(events.drafts.at(-1)).toMatchObject({ event_type: 'ErrorLogged', git_branch: 'main', head_commit_sha: moved.commit_hash, repo_slug: 'acme/demo' });
+    await sg.removeRemote('origin');
+    await moveTask({ ...env(), wpId: 'WP04', to: 'in_progress', agent: 'claude' });
+    expect(events.drafts.at(-1)).toMatchObject({ event_type: 'WPStatusChanged', repo_slug: null });
+  });
+
   it('review rejection stores the feedback where every worktree reads it and marks the WP has_feedback', async () => {
     const { dir, sg, feature, fdir, env } = await withTasks();
     const impl = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'claude' });
