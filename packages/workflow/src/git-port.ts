@@ -54,7 +54,7 @@ export interface CommitInfo {
 
 /**
  * The git operations `@kitty/workflow` needs, and nothing more. The library depends on this port; the only
- * implementation that runs git is `createSimpleGitPort` (simple-git), and tests use it on real repositories.
+ * implementation that runs git is `createGitPort`, and tests use it on real repositories.
  * Paths are relative to `dir` unless stated otherwise.
  */
 export interface GitPort {

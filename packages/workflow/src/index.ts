@@ -1,8 +1,8 @@
 export { WorkflowError, PlanningFileError, isWorkflowError, formatProblem } from './errors.js';
 export type { WorkflowErrorCode, FileProblem } from './errors.js';
 export type { GitPort, GitLocation, StatusEntry } from './git-port.js';
-export { createSimpleGitPort } from './simple-git-adapter.js';
-export type { SimpleGitPortOptions } from './simple-git-adapter.js';
+export { createGitPort } from './git-adapter.js';
+export type { GitPortOptions } from './git-adapter.js';
 export type { TemplateSource, TemplateAsset, EventsPort, ProjectEventContext, WorkflowEnv, Clock } from './ports.js';
 export { MAX_PLANNING_FILE_BYTES, readTextFile, writeFileAtomic, assertInside, ensureDir, displayPath, positionOf, isDir, isFile, eolOf } from './files.js';
 export type { TextFile, AtomicWriteOptions } from './files.js';

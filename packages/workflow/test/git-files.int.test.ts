@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { appendFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, gitRepo, tempDir } from '@kitty/test-utils';
 import { branchHeadsFromFiles, currentBranchFromFiles, executableOnPath, headCommitFromFiles, locateFromFiles } from '../src/git-files.js';
-import { createSimpleGitPort, type GitPort } from '../src/index.js';
+import { createGitPort, type GitPort } from '../src/index.js';
 import { GIT_ENV, sgit } from './helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -11,9 +11,9 @@ afterAll(cleanupTempDirs);
 const uid = process.getuid?.() ?? 0;
 const opts = { env: GIT_ENV, uid };
 /** The adapter answering from files where it can (the default). */
-const fast: GitPort = createSimpleGitPort({ env: GIT_ENV });
+const fast: GitPort = createGitPort({ env: GIT_ENV });
 /** The adapter asking git for everything: the reference answer. */
-const slow: GitPort = createSimpleGitPort({ env: GIT_ENV, readFiles: false });
+const slow: GitPort = createGitPort({ env: GIT_ENV, readFiles: false });
 
 /** Asserts that both adapters agree on every fact of `dir` (and on the given branches). */
 async function sameAsGit(dir: string, branches: readonly string[] = ['main']): Promise<void> {
@@ -186,8 +186,39 @@ describe('git facts from the file system: anything unusual is left to git', () =
     const { dir } = await repo();
     expect(executableOnPath('git', GIT_ENV)).toBe(true);
     expect(executableOnPath('git', { PATH: tempDir() })).toBe(false);
-    const noGit = createSimpleGitPort({ env: { ...GIT_ENV, PATH: tempDir() } });
+    const noGit = createGitPort({ env: { ...GIT_ENV, PATH: tempDir() } });
     await expect(noGit.locate(dir)).rejects.toMatchObject({ code: 'GIT_NOT_AVAILABLE' });
     await expect(noGit.currentBranch(dir)).rejects.toMatchObject({ code: 'GIT_NOT_AVAILABLE' });
+  });
+});
+
+describe('git adapter: processes', () => {
+  it('a missing working directory is a git failure (not "git not found"), and git\'s own message is kept', async () => {
+    const { dir } = await repo();
+    const missing = path.join(dir, 'no-such-dir');
+    expect(await slow.locate(missing)).toBeNull();
+    await expect(slow.status(missing, ['.'])).rejects.toMatchObject({ code: 'GIT_FAILED', message: expect.stringContaining('does not exist') });
+    await expect(fast.deleteBranch(dir, 'no-such-branch')).rejects.toMatchObject({ code: 'GIT_FAILED', message: expect.stringContaining("branch 'no-such-branch' not found") });
+    expect(await fast.resolveCommit(dir, 'no-such-ref')).toBeNull();
+  });
+
+  it('runs at most four git processes at once and answers every call', async () => {
+    const { dir, sha } = await repo();
+    const log = path.join(tempDir(), 'log');
+    const wrapper = path.join(tempDir(), 'git-wrapper.sh');
+    writeFileSync(wrapper, `#!/bin/sh\necho start >> "${log}"\nsleep 0.3\necho end >> "${log}"\nexec git "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const counted = createGitPort({ env: GIT_ENV, binary: wrapper });
+    const heads = await Promise.all(Array.from({ length: 10 }, () => counted.headCommit(dir)));
+    expect(heads).toEqual(Array.from({ length: 10 }, () => sha));
+    let now = 0;
+    let most = 0;
+    for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
+      now += line === 'start' ? 1 : -1;
+      most = Math.max(most, now);
+    }
+    // Never more than four at once, and more than one (the calls are not serialised).
+    expect(most).toBeLessThanOrEqual(4);
+    expect(most).toBeGreaterThan(1);
   });
 });

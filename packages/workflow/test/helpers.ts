@@ -3,7 +3,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { createEventFactory, type EventDraft } from '@kitty/events';
 import { fixedClock, gitRepo, tempDir } from '@kitty/test-utils';
-import { createSimpleGitPort, initProject, type EventsPort, type GitPort, type TemplateAsset, type TemplateSource, type InitResult } from '../src/index.js';
+import { createGitPort, initProject, type EventsPort, type GitPort, type TemplateAsset, type TemplateSource, type InitResult } from '../src/index.js';
 
 /** A git environment that does not depend on the machine: fixed identity, no signing, branch main. */
 export const GIT_ENV: Record<string, string | undefined> = {
@@ -22,7 +22,7 @@ export const GIT_ENV: Record<string, string | undefined> = {
   GIT_CONFIG_VALUE_2: '/dev/null',
 };
 
-export const git: GitPort = createSimpleGitPort({ env: GIT_ENV });
+export const git: GitPort = createGitPort({ env: GIT_ENV });
 
 /** simple-git for test assertions and setup, with the same fixed environment. */
 export function sgit(dir: string): SimpleGit {

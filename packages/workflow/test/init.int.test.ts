@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { cleanupTempDirs, gitRepo, tempDir } from '@kitty/test-utils';
 import { deriveNodeId } from '@kitty/events';
-import { initProject, createSimpleGitPort, WorkflowError } from '../src/index.js';
+import { initProject, createGitPort, WorkflowError } from '../src/index.js';
 import { GIT_ENV, sgit, filesOf, machine, memoryTemplates, porcelain, read, runtime, subjects, wenv } from './helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -145,7 +145,7 @@ describe('spec-kitty init', () => {
 
   it('works without git on PATH: files written, a note, no commit', async () => {
     const dir = tempDir({}, 'kitty-init-');
-    const noGit = createSimpleGitPort({ env: GIT_ENV, binary: path.join(dir, 'no-such-git') });
+    const noGit = createGitPort({ env: GIT_ENV, binary: path.join(dir, 'no-such-git') });
     mkdirSync(path.join(dir, 'sub'));
     const r = await initProject({ ...base(path.join(dir, 'sub')), git: noGit, here: true, ai: 'claude' });
     expect(r.commit_created).toBe(false);

@@ -169,9 +169,9 @@ describe('projects inside a larger repository, symlinks, and no git', () => {
   });
 
   it('read-only commands work without git on PATH', async () => {
-    const { checkPrerequisites, createSimpleGitPort } = await import('../src/index.js');
+    const { checkPrerequisites, createGitPort } = await import('../src/index.js');
     const root = tempDir({ '.kittify/config.yaml': 'agents:\n  available: [claude]\n', 'kitty-specs/001-solo/spec.md': '# spec\n' });
-    const noGit = createSimpleGitPort({ binary: path.join(root, 'no-such-git') });
+    const noGit = createGitPort({ binary: path.join(root, 'no-such-git') });
     const r = await checkPrerequisites({ ...wenv(path.join(root, 'kitty-specs')), git: noGit });
     expect(r).toMatchObject({ valid: true, feature_slug: '001-solo' });
     await expect(createFeature({ ...wenv(root), git: noGit, slug: 'x', templates: memoryTemplates() })).rejects.toMatchObject({ code: 'NOT_A_GIT_REPO' });

@@ -7,13 +7,13 @@ import { eventsPort } from './events-port.js';
  * Read-only commands pass `{ events: false }` and skip loading the sync client.
  */
 export async function workflowEnv(options: { readonly events?: boolean } = {}): Promise<WorkflowEnv> {
-  const { createSimpleGitPort } = await import('@kitty/workflow');
+  const { createGitPort } = await import('@kitty/workflow');
   const events = options.events === false ? undefined : await eventsPort();
   return {
     cwd: process.cwd(),
     env: process.env,
     now: () => new Date(),
-    git: createSimpleGitPort({ env: process.env }),
+    git: createGitPort({ env: process.env }),
     ...(events === undefined ? {} : { events }),
   };
 }

@@ -1,11 +1,11 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { SimpleGit } from 'simple-git';
 import { WorkflowError } from './errors.js';
 import { branchHeadsFromFiles, currentBranchFromFiles, executableOnPath, headCommitFromFiles, locateFromFiles, type GitFilesOptions } from './git-files.js';
 import type { CommitInfo, GitLocation, GitPort, MergeOutcome, StatusEntry, WorktreeEntry } from './git-port.js';
 
-/** Options of {@link createSimpleGitPort}. */
-export interface SimpleGitPortOptions {
+/** Options of {@link createGitPort}. */
+export interface GitPortOptions {
   /** The environment git runs with (the CLI passes its own); git prompts are always turned off. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The git executable; default `git`. */
@@ -21,34 +21,6 @@ export interface SimpleGitPortOptions {
 
 // Variables that would point git at another repository than the one we ask about.
 const REPO_OVERRIDES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_OBJECT_DIRECTORY', 'GIT_PREFIX'];
-
-// Every category simple-git guards; see the comment where it is used.
-const TRUSTED = {
-  allowUnsafeAlias: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeCommandBinaries: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeCredentialHelper: true,
-  allowUnsafeDiffExternal: true,
-  allowUnsafeDiffTextConv: true,
-  allowUnsafeEditor: true,
-  allowUnsafeExec: true,
-  allowUnsafeFilter: true,
-  allowUnsafeFsMonitor: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafeGpgProgram: true,
-  allowUnsafeHooksPath: true,
-  allowUnsafeInclude: true,
-  allowUnsafeMergeDriver: true,
-  allowUnsafePack: true,
-  allowUnsafePager: true,
-  allowUnsafeProtocolOverride: true,
-  allowUnsafeSshCommand: true,
-  allowUnsafeSubmodule: true,
-  allowUnsafeTemplateDir: true,
-  allowUnsafeUrlRewrite: true,
-} as const;
 
 const cut = (text: string, max = 400): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -101,59 +73,72 @@ function parseLog(out: string): CommitInfo[] {
   return commits;
 }
 
+/** At most this many git processes run at once for one port. */
+const MAX_PROCESSES = 4;
+
 /**
- * The simple-git implementation of {@link GitPort}: the one place in `@kitty/workflow` that runs git. Every call
- * runs with `GIT_TERMINAL_PROMPT=0` and without repository overrides from the caller's environment.
+ * The implementation of {@link GitPort}: the one place in `@kitty/workflow` that runs git (as child processes,
+ * no shell; node:child_process loads on the first one). Every call runs with `GIT_TERMINAL_PROMPT=0`, no
+ * standard input, and without repository overrides from the caller's environment; any non-zero exit is a
+ * failure carrying git's own message. Simple questions are answered from git's files where that is safe.
  *
  * @example
- * const git = createSimpleGitPort({ env: process.env });
+ * const git = createGitPort({ env: process.env });
  * await git.currentBranch('/work/app'); // => 'main'
  */
-export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort {
+export function createGitPort(options: GitPortOptions = {}): GitPort {
   const env = gitEnv(options.env ?? {});
   const uid = options.uid ?? process.getuid?.();
   // Reading git's files is only done where the answer is known to be git's own (see git-files.ts), and only
   // when git is on PATH, so that a missing git is reported exactly as before.
-  let files: GitFilesOptions | null | undefined =
-    options.readFiles !== false && process.platform !== 'win32' && uid !== undefined && options.binary === undefined ? undefined : null;
+  const mayRead = options.readFiles !== false && process.platform !== 'win32' && options.binary === undefined;
+  let files: GitFilesOptions | null | undefined;
   const fromFiles = <T>(read: (o: GitFilesOptions) => T | undefined): T | undefined => {
-    files ??= uid !== undefined && executableOnPath('git', env) ? { env, uid } : null;
+    if (files === undefined) files = mayRead && uid !== undefined && executableOnPath('git', env) ? { env, uid } : null;
     return files === null ? undefined : read(files);
   };
-  const instances = new Map<string, Promise<SimpleGit>>();
-  // simple-git (and node:child_process) load on the first git call: commands answered from files never need them.
-  let lib: Promise<typeof import('simple-git')> | undefined;
-  const open = (dir: string): Promise<SimpleGit> => {
-    let g = instances.get(dir);
-    if (g === undefined) {
-      g = (lib ??= import('simple-git')).then((m) => make(m.simpleGit, dir));
-      instances.set(dir, g);
+  const binary = options.binary ?? 'git';
+  // node:child_process loads on the first git call: commands answered from files never need it.
+  let childProcess: Promise<typeof import('node:child_process')> | undefined;
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const run = async (dir: string, args: readonly string[]): Promise<string> => {
+    if (running >= MAX_PROCESSES) await new Promise<void>((resume) => waiting.push(resume));
+    running++;
+    try {
+      // spawn reports a missing working directory as ENOENT, like a missing git; say what it is instead.
+      if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) throw new Error(`the directory ${dir} does not exist`);
+      const { spawn } = await (childProcess ??= import('node:child_process'));
+      return await new Promise<string>((resolve, reject) => {
+        const child = spawn(binary, [...args], { cwd: dir, env, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (d: Buffer) => out.push(d));
+        child.stderr.on('data', (d: Buffer) => err.push(d));
+        child.on('error', reject);
+        child.on('close', (code, signal) => {
+          if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+          else {
+            const text = Buffer.concat([...err, ...out]).toString('utf8');
+            reject(new Error(text.trim() !== '' ? text : `exited with ${code === null ? `signal ${signal ?? 'unknown'}` : `code ${code}`}`));
+          }
+        });
+      });
+    } finally {
+      running--;
+      waiting.shift()?.();
     }
-    return g;
   };
-  const make = (simpleGit: typeof import('simple-git').simpleGit, dir: string): SimpleGit =>
-    simpleGit({
-      baseDir: dir,
-      binary: options.binary ?? 'git',
-      maxConcurrentProcesses: 4,
-      trimmed: false,
-      // The environment is the user's own (as in their shell), and every argument is built here from
-      // validated values, so simple-git's guards against untrusted input are lifted for it.
-      allowEnvironment: Object.keys(env),
-      unsafe: { ...TRUSTED, allowUnsafeCustomBinary: options.binary !== undefined },
-      // Any non-zero exit is a failure (simple-git alone ignores one without stderr, e.g. merge-base --is-ancestor).
-      errors: (error, result) => (error !== undefined ? error : result.exitCode !== 0 ? Buffer.concat([...result.stdErr, ...result.stdOut]) : undefined),
-    }).env(env);
   const raw = async (dir: string, args: readonly string[], commit = false): Promise<string> => {
     try {
-      return await (await open(dir)).raw([...args]);
+      return await run(dir, args);
     } catch (err) {
       throw classify(err, args, dir, commit);
     }
   };
   const rawOrNull = async (dir: string, args: readonly string[]): Promise<string | null> => {
     try {
-      return await (await open(dir)).raw([...args]);
+      return await run(dir, args);
     } catch (err) {
       const c = classify(err, args, dir);
       if (c.code === 'GIT_NOT_AVAILABLE') throw c;
@@ -335,7 +320,7 @@ export function createSimpleGitPort(options: SimpleGitPortOptions = {}): GitPort
     async merge(dir, ref, opts): Promise<MergeOutcome> {
       const args = opts.squash === true ? ['merge', '--squash', '--', ref] : ['merge', '--no-edit', ...(opts.noFf === true ? ['--no-ff'] : []), '-m', opts.message, '--', ref];
       try {
-        const out = await (await open(dir)).raw(args);
+        const out = await run(dir, args);
         return { ok: true, conflicts: [], message: out.trim() };
       } catch (err) {
         const unmerged = await rawOrNull(dir, ['diff', '--name-only', '-z', '--diff-filter=U']);
