@@ -6,79 +6,91 @@ import type { FeatureRef } from './features.js';
 import { YAML_PARSE_OPTIONS } from './yaml-edit.js';
 
 /**
- * @internal A cache of parsed work-package frontmatter, keyed by the SHA-256 of the YAML text itself, so an
- * entry can never be stale: changed text is a different key and is parsed again. It lets the commands that read
- * every work package (list-tasks, status, a lane change's view check) skip the YAML parser for the files that did
- * not change since the last command. Kept per feature in the repository's git dir
- * (`.git/spec-kitty/cache/frontmatter-<feature>.json`, never shown by git), holding only the entries the last
- * reader used. Only successful parses whose data survive JSON unchanged are stored. Best effort: a missing,
- * unreadable or corrupt cache is ignored (and rewritten), and a cache that cannot be written is simply not used.
+ * @internal Caches of parse results (work-package frontmatter, tasks.md), keyed by the SHA-256 of the parsed text
+ * itself, so an entry can never be stale: changed text is a different key and is parsed again. They let the
+ * commands that read every work package (list-tasks, status, a lane change's view check) or tasks.md
+ * (check-prerequisites) skip the YAML and Markdown parsers for files that did not change since the last command
+ * (and not load markdown-it at all). Kept per feature and kind in the repository's git dir
+ * (`.git/spec-kitty/cache/<kind>-<feature>.json`, never shown by git), holding only the entries the last reader
+ * used. Only results that survive JSON unchanged are stored. Best effort: a missing, unreadable or corrupt cache
+ * is ignored (and rewritten), and a cache that cannot be written is simply not used.
  */
 
 /**
- * What the entries were made with; a cache of another format is ignored. Bump the number when the parse rules in
- * frontmatter.ts change; the yaml version must match the dependency (a test checks it).
+ * What frontmatter entries were made with; a cache of another format is ignored. Bump the number when the parse
+ * rules in frontmatter.ts change; the yaml version must match the dependency (a test checks it).
  */
 export const FRONTMATTER_CACHE_FORMAT = `frontmatter-1 yaml@2.9.1 ${JSON.stringify(YAML_PARSE_OPTIONS)}`;
+/** The same for tasks.md: bump the number when tasks-md.ts changes; markdown-it's version must match the dependency. */
+export const TASKS_MD_CACHE_FORMAT = 'tasks-md-1 markdown-it@14.1.0 commonmark';
+
 const MAX_CACHE_BYTES = 4 * 1024 * 1024;
 
-/** Parsed frontmatter by the hash of its YAML text, for one feature. */
-export interface FrontmatterCache {
-  /** The data of a YAML text parsed before, or undefined. */
-  lookup(yaml: string): Readonly<Record<string, unknown>> | undefined;
-  /** Records the data a YAML text parsed to (ignored when it would not read back identically from JSON). */
-  remember(yaml: string, data: Readonly<Record<string, unknown>>): void;
+/** What a cache holds. */
+export type CacheKind = 'frontmatter' | 'tasks-md';
+const FORMATS: Readonly<Record<CacheKind, string>> = { frontmatter: FRONTMATTER_CACHE_FORMAT, 'tasks-md': TASKS_MD_CACHE_FORMAT };
+
+/** Parse results by the hash of their input text, for one feature and kind. */
+export interface ParseCache<T> {
+  /** The result for an input parsed before, or undefined. */
+  lookup(input: string): T | undefined;
+  /** Records the result of parsing an input (ignored when it would not read back identically from JSON). */
+  remember(input: string, result: T): void;
   /** Writes the entries used since opening, when they differ from what was read. Never throws. */
   save(): void;
 }
 
-const hash = (yaml: string): string => createHash('sha256').update(yaml).digest('hex');
+const hash = (input: string): string => createHash('sha256').update(input).digest('hex');
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** The cache file of a feature, or null when the project root has no `.git` directory of its own. */
-export function frontmatterCachePath(root: string, feature: FeatureRef): string | null {
+/** The cache file of a feature and kind, or null when the project root has no `.git` directory of its own. */
+export function parseCachePath(root: string, feature: FeatureRef, kind: CacheKind): string | null {
   try {
     if (!lstatSync(path.join(root, '.git')).isDirectory()) return null;
   } catch {
     return null;
   }
-  return path.join(root, '.git', 'spec-kitty', 'cache', `frontmatter-${feature.slug}.json`);
+  return path.join(root, '.git', 'spec-kitty', 'cache', `${kind}-${feature.slug}.json`);
 }
 
-/** Opens the frontmatter cache of a feature; null when there is no place for one (no `.git` directory). */
-export function openFrontmatterCache(root: string, feature: FeatureRef): FrontmatterCache | null {
-  const file = frontmatterCachePath(root, feature);
+/**
+ * Opens a parse cache of a feature; null when there is no place for one (no `.git` directory). Stored entries
+ * that are not objects, or that `accept` rejects, are ignored.
+ */
+export function openParseCache<T extends object>(root: string, feature: FeatureRef, kind: CacheKind, accept: (v: Record<string, unknown>) => boolean = () => true): ParseCache<T> | null {
+  const file = parseCachePath(root, feature, kind);
   if (file === null) return null;
-  const stored = new Map<string, Readonly<Record<string, unknown>>>();
+  const format = FORMATS[kind];
+  const stored = new Map<string, T>();
   try {
     const text = readFileSync(file, 'utf8');
     if (text.length <= MAX_CACHE_BYTES) {
       const doc: unknown = JSON.parse(text);
-      if (isRecord(doc) && doc['format'] === FRONTMATTER_CACHE_FORMAT && isRecord(doc['entries'])) {
-        for (const [k, v] of Object.entries(doc['entries'])) if (/^[0-9a-f]{64}$/.test(k) && isRecord(v)) stored.set(k, v);
+      if (isRecord(doc) && doc['format'] === format && isRecord(doc['entries'])) {
+        for (const [k, v] of Object.entries(doc['entries'])) if (/^[0-9a-f]{64}$/.test(k) && isRecord(v) && accept(v)) stored.set(k, v as T);
       }
     }
   } catch {
     // no cache yet, or an unusable one: start empty
   }
-  const used = new Map<string, Readonly<Record<string, unknown>>>();
+  const used = new Map<string, T>();
   let added = false;
   return {
-    lookup(yaml) {
-      const key = hash(yaml);
+    lookup(input) {
+      const key = hash(input);
       const hit = stored.get(key);
       if (hit !== undefined) used.set(key, hit);
       return hit;
     },
-    remember(yaml, data) {
+    remember(input, result) {
       let copy: unknown;
       try {
-        copy = JSON.parse(JSON.stringify(data));
+        copy = JSON.parse(JSON.stringify(result));
       } catch {
         return;
       }
-      if (!isRecord(copy) || !isDeepStrictEqual(copy, data)) return;
-      used.set(hash(yaml), copy);
+      if (!isRecord(copy) || !isDeepStrictEqual(copy, result)) return;
+      used.set(hash(input), copy as T);
       added = true;
     },
     save() {
@@ -86,7 +98,7 @@ export function openFrontmatterCache(root: string, feature: FeatureRef): Frontma
       const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
       try {
         mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(tmp, JSON.stringify({ format: FRONTMATTER_CACHE_FORMAT, entries: Object.fromEntries(used) }));
+        writeFileSync(tmp, JSON.stringify({ format, entries: Object.fromEntries(used) }));
         renameSync(tmp, file);
       } catch {
         try {

@@ -20,7 +20,7 @@ import {
   statusSnapshotPath,
   type StatusLog,
 } from './status-log.js';
-import { parseTasksMd, type TasksMd } from './tasks-md.js';
+import { parseFeatureTasksMd, type TasksMd } from './tasks-md.js';
 import { appendActivity, upsertStatusBlock, type ActivityEntry } from './views.js';
 import { readWorkPackages, type WorkPackageFile, type WorkPackageSet } from './work-packages.js';
 import { findWorkPackage } from './wp-ref.js';
@@ -142,7 +142,7 @@ function readTasks(root: string, feature: FeatureRef): FeatureState['tasksMd'] {
   if (read.file === null) throw new PlanningFileError('INVALID_TASKS_FILE', read.problems);
   const file = read.file;
   let parsed: Promise<TasksMd> | undefined;
-  return { path: p, file, parse: () => (parsed ??= parseTasksMd(file.text, shown)) };
+  return { path: p, file, parse: () => (parsed ??= parseFeatureTasksMd(root, feature, file.text, shown)) };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { FileProblem } from './errors.js';
 import type { FeatureRef } from './features.js';
 import { displayPath, isFile, readTextFile } from './files.js';
 import { validateDependencyGraph, type DependencyEdge } from './graph.js';
-import { parseTasksMd, type TasksMd, type TasksMdSection } from './tasks-md.js';
+import { parseFeatureTasksMd, type TasksMd, type TasksMdSection } from './tasks-md.js';
 import { readWorkPackages, type WorkPackageFile } from './work-packages.js';
 
 /** A feature's work-package plan as tasks.md and the prompt files describe it, checked. */
@@ -46,7 +46,7 @@ export async function analyzeTaskPlan(root: string, feature: FeatureRef): Promis
     const read = readTextFile(tasksMdPath, shown);
     if (read.file === null) fileProblems.push(...read.problems);
     else {
-      tasksMd = await parseTasksMd(read.file.text, shown);
+      tasksMd = await parseFeatureTasksMd(root, feature, read.file.text, shown);
       fileProblems.push(...tasksMd.problems);
       warnings.push(...tasksMd.warnings);
     }

@@ -1,5 +1,7 @@
 import type MarkdownIt from 'markdown-it';
 import type { FileProblem } from './errors.js';
+import type { FeatureRef } from './features.js';
+import { openParseCache } from './parse-cache.js';
 import { locateFrontmatter } from './frontmatter.js';
 import { WP_ID } from './slugs.js';
 
@@ -209,4 +211,25 @@ export async function parseTasksMd(text: string, shownAs: string): Promise<Tasks
     problems,
     warnings,
   };
+}
+
+const looksParsed = (v: Record<string, unknown>): boolean =>
+  typeof v['path'] === 'string' && ['sections', 'looseSubtasks', 'problems', 'warnings'].every((k) => Array.isArray(v[k]));
+
+/**
+ * `parseTasksMd` of a feature's tasks.md, answered from the parse cache in the git dir when the same text was
+ * parsed before (markdown-it is then not even loaded; see parse-cache.ts).
+ */
+export async function parseFeatureTasksMd(root: string, feature: FeatureRef, text: string, shownAs: string): Promise<TasksMd> {
+  const cache = openParseCache<TasksMd>(root, feature, 'tasks-md', looksParsed);
+  const key = `${shownAs}\0${text}`;
+  const hit = cache?.lookup(key);
+  if (hit !== undefined) {
+    cache?.save();
+    return hit;
+  }
+  const parsed = await parseTasksMd(text, shownAs);
+  cache?.remember(key, parsed);
+  cache?.save();
+  return parsed;
 }

@@ -4,7 +4,7 @@ import type { FileProblem } from './errors.js';
 import type { FeatureRef } from './features.js';
 import { displayPath, isDir, readTextFile, type TextFile } from './files.js';
 import { locateFrontmatter, parseFrontmatter, type FrontmatterResult, type ParsedFrontmatter } from './frontmatter.js';
-import { openFrontmatterCache, type FrontmatterCache } from './frontmatter-cache.js';
+import { openParseCache, type ParseCache } from './parse-cache.js';
 import { WP_ID } from './slugs.js';
 
 /** The lanes the pre-2.x layout used as sub-directories of `tasks/`. */
@@ -67,8 +67,8 @@ function keyLine(fm: ParsedFrontmatter, key: string): number {
   return fm.firstLine + (i < 0 ? 0 : i);
 }
 
-/** `parseFrontmatter`, answered from the cache when this YAML text was parsed before (see frontmatter-cache.ts). */
-function parseWithCache(text: string, shownAs: string, cache: FrontmatterCache | null): FrontmatterResult {
+/** `parseFrontmatter`, answered from the cache when this YAML text was parsed before (see parse-cache.ts). */
+function parseWithCache(text: string, shownAs: string, cache: ParseCache<Readonly<Record<string, unknown>>> | null): FrontmatterResult {
   const block = cache === null ? null : locateFrontmatter(text, shownAs);
   if (block === null || 'code' in block) return parseFrontmatter(text, shownAs);
   const hit = cache?.lookup(block.yaml);
@@ -82,7 +82,7 @@ function parseWithCache(text: string, shownAs: string, cache: FrontmatterCache |
  * Reads every work-package prompt file directly in `tasks/` (`WPxx-*.md`), sorted by id. Files with a bad
  * name, malformed frontmatter, a duplicate id or a `work_package_id` that disagrees with the file name are
  * reported as problems with `path:line:col`; the others are still read. Nothing in the project is written (parsed
- * frontmatter is kept in a cache in the git dir, see frontmatter-cache.ts).
+ * frontmatter is kept in a cache in the git dir, see parse-cache.ts).
  */
 export function readWorkPackages(root: string, feature: FeatureRef): WorkPackageSet {
   const tasksDir = path.join(feature.dir, 'tasks');
@@ -104,7 +104,7 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
     }
   }
   const byId = new Map<string, string>();
-  const cache = openFrontmatterCache(root, feature);
+  const cache = openParseCache<Readonly<Record<string, unknown>>>(root, feature, 'frontmatter');
   for (const entry of entries.filter((e) => e.isFile() && /^WP.*\.md$/i.test(e.name)).sort((a, b) => a.name.localeCompare(b.name))) {
     const abs = path.join(tasksDir, entry.name);
     const shownAs = displayPath(root, abs);

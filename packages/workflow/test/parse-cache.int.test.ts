@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanupTempDirs, gitRepo, tempDir } from '@kitty/test-utils';
-import { FRONTMATTER_CACHE_FORMAT, frontmatterCachePath } from '../src/frontmatter-cache.js';
-import { listFeatures, listTasks, moveTask, readWorkPackages, type FeatureRef } from '../src/index.js';
+import { FRONTMATTER_CACHE_FORMAT, TASKS_MD_CACHE_FORMAT, parseCachePath } from '../src/parse-cache.js';
+import { analyzeTaskPlan, checkPrerequisites, listFeatures, listTasks, moveTask, readWorkPackages, type FeatureRef } from '../src/index.js';
 import { newProject, wenv, wpFile, write } from './helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -18,7 +18,7 @@ async function project(files: Record<string, string>): Promise<{ root: string; f
   const r = await gitRepo({ 'README.md': '# x\n' });
   write(r.dir, Object.fromEntries(Object.entries(files).map(([k, v]) => [`${FEATURE}/tasks/${k}`, v])));
   const feature = listFeatures(r.dir)[0] as FeatureRef;
-  return { root: r.dir, feature, cache: frontmatterCachePath(r.dir, feature) as string };
+  return { root: r.dir, feature, cache: parseCachePath(r.dir, feature, 'frontmatter') as string };
 }
 
 const entries = (cache: string): Record<string, unknown> => (JSON.parse(readFileSync(cache, 'utf8')) as { entries: Record<string, unknown> }).entries;
@@ -28,6 +28,7 @@ describe('frontmatter cache (git dir, keyed by the YAML text)', () => {
   it('names the yaml version the package depends on (entries of another parser version are not reused)', () => {
     const pkg = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(FRONTMATTER_CACHE_FORMAT).toContain(`yaml@${pkg.dependencies['yaml']} `);
+    expect(TASKS_MD_CACHE_FORMAT).toContain(`markdown-it@${pkg.dependencies['markdown-it']} `);
   });
 
   it('the first read fills it, the next reads give identical results from it and leave the file alone', async () => {
@@ -103,7 +104,7 @@ describe('frontmatter cache (git dir, keyed by the YAML text)', () => {
   it('is not used without a .git directory, and a cache that cannot be written changes nothing', async () => {
     const noGit = tempDir({ [`${FEATURE}/tasks/WP01-a.md`]: wpFile('WP01', 'A') });
     const feature = listFeatures(noGit)[0] as FeatureRef;
-    expect(frontmatterCachePath(noGit, feature)).toBeNull();
+    expect(parseCachePath(noGit, feature, 'frontmatter')).toBeNull();
     expect(readWorkPackages(noGit, feature).workPackages[0]?.title).toBe('A');
     expect(existsSync(path.join(noGit, '.git'))).toBe(false);
 
@@ -115,5 +116,45 @@ describe('frontmatter cache (git dir, keyed by the YAML text)', () => {
     rmSync(path.dirname(cache));
     readWorkPackages(root, f2);
     expect(existsSync(cache)).toBe(true);
+  });
+});
+
+describe('tasks.md cache (git dir, keyed by the path shown and the text)', () => {
+  const TASKS = '# Tasks\n\n## Work Package WP01: One\n- [ ] T001 a\n\n## Work Package WP02: Two\nDepends on WP01.\n- [x] T002 b\n';
+
+  async function withTasksMd(): Promise<{ root: string; feature: FeatureRef; cache: string }> {
+    const p = await project({ 'WP01-one.md': wpFile('WP01', 'One'), 'WP02-two.md': wpFile('WP02', 'Two') });
+    write(p.root, { [`${FEATURE}/tasks.md`]: TASKS, [`${FEATURE}/spec.md`]: '# spec\n', '.kittify/config.yaml': 'agents:\n  available: [claude]\n' });
+    return { ...p, cache: parseCachePath(p.root, p.feature, 'tasks-md') as string };
+  }
+
+  it('check-prerequisites gives the same answer from the cache, which is consulted and follows edits', async () => {
+    const { root, feature, cache } = await withTasksMd();
+    const env = { ...wenv(root), includeTasks: true };
+    const first = await checkPrerequisites(env);
+    expect(existsSync(cache)).toBe(true);
+    const written = statSync(cache).mtimeMs;
+    expect(await checkPrerequisites(env)).toEqual(first);
+    expect(statSync(cache).mtimeMs).toBe(written);
+    expect((await analyzeTaskPlan(root, feature)).dependencies.get('WP02')).toEqual(['WP01']);
+
+    const doc = JSON.parse(readFileSync(cache, 'utf8')) as { entries: Record<string, { sections: Array<{ title: string }> }> };
+    const [key] = Object.keys(doc.entries);
+    (doc.entries[key as string]?.sections[0] as { title: string }).title = 'From the cache';
+    writeFileSync(cache, JSON.stringify(doc));
+    expect((await analyzeTaskPlan(root, feature)).tasksMd?.sections[0]?.title).toBe('From the cache');
+
+    write(root, { [`${FEATURE}/tasks.md`]: TASKS.replace('Depends on WP01.', '') });
+    expect((await analyzeTaskPlan(root, feature)).dependencies.get('WP02')).toEqual([]);
+    expect(Object.keys(entries(cache))).toHaveLength(1);
+  });
+
+  it('an entry that does not look like a parse is ignored', async () => {
+    const { root, feature, cache } = await withTasksMd();
+    const expected = await analyzeTaskPlan(root, feature);
+    const doc = JSON.parse(readFileSync(cache, 'utf8')) as { entries: Record<string, Record<string, unknown>> };
+    for (const k of Object.keys(doc.entries)) (doc.entries[k] as Record<string, unknown>)['sections'] = 'broken';
+    writeFileSync(cache, JSON.stringify(doc));
+    expect(await analyzeTaskPlan(root, feature)).toEqual(expected);
   });
 });
