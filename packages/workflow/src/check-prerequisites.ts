@@ -38,7 +38,8 @@ export interface CheckPrerequisitesResult {
  * `spec-kitty agent feature check-prerequisites`: reports which planning artifacts a feature has. Errors:
  * a missing spec.md (and tasks.md with `includeTasks`); with `includeTasks`, malformed tasks.md or
  * work-package frontmatter and unknown, self or circular dependencies too, as `path:line:col: message`. Warnings: missing recommended directories.
- * Read-only: it never writes or commits, and works from any directory or worktree of the project.
+ * Read-only: it never writes the project or commits (parse results may be cached in the git dir, see
+ * parse-cache.ts), and works from any directory or worktree of the project.
  */
 export async function checkPrerequisites(options: CheckPrerequisitesOptions): Promise<CheckPrerequisitesResult> {
   const project = await openProject(options);

@@ -14,7 +14,10 @@ import { normalizeWpId } from './wp-ref.js';
 const filled = (s: string | null | undefined): s is string => s !== undefined && s !== null && s.trim() !== '';
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
 
-/** Read-only commands resolve the project and feature without requiring git. */
+/**
+ * Read-only commands resolve the project and feature without requiring git. "Read-only" means nothing in the
+ * project changes and nothing is committed; parse results may be cached in the git dir (parse-cache.ts).
+ */
 async function readContext(options: WorkflowEnv & { readonly feature?: string | undefined }, command: string) {
   const project = await openProject(options);
   const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command });
