@@ -299,7 +299,8 @@ export async function tasksStatus(options: WorkflowEnv & { readonly feature?: st
 
 async function staleness(env: WorkflowEnv, root: string, feature: FeatureState['feature'], w: WorkPackageFile, now: number, threshold: number): Promise<Pick<BoardWorkPackage, 'worktree_exists' | 'minutes_since_commit' | 'is_stale'>> {
   try {
-    const ws = await workspaceFacts(env.git, root, feature, w);
+    // Only whether the workspace exists matters here: a missing directory needs no `git worktree list`.
+    const ws = await workspaceFacts(env.git, root, feature, w, { registry: false });
     if (!ws.exists) return { worktree_exists: false, minutes_since_commit: null, is_stale: false };
     const last = (await env.git.log(ws.path, 'HEAD', 1))[0];
     const minutes = last === undefined ? null : Math.max(0, Math.floor((now - last.time.getTime()) / 60_000));

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { appendFileSync, existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkEvent, checkPayload, type EventDraft } from '@kitty/events';
 import { cleanupTempDirs } from '@kitty/test-utils';
@@ -124,6 +124,16 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
     const later = await tasksStatus({ ...env(), now: () => new Date(Date.now() + 60 * 60_000) });
     expect(later.stale_wps).toEqual(['WP01']);
     expect(await porcelain(sg)).toEqual([]);
+
+    // Claimed without a workspace (a direct move), and a workspace whose directory is gone: no worktree, not stale.
+    await moveTask({ ...env(), wpId: 'WP02', to: 'claimed', agent: 'b' });
+    rmSync(impl.workspace_path, { recursive: true, force: true });
+    const gone = await tasksStatus({ ...env(), now: () => new Date(Date.now() + 60 * 60_000) });
+    expect(gone.work_packages.slice(0, 2)).toMatchObject([
+      { id: 'WP01', lane: 'in_progress', worktree_exists: false, minutes_since_commit: null, is_stale: false },
+      { id: 'WP02', lane: 'claimed', worktree_exists: false, minutes_since_commit: null, is_stale: false },
+    ]);
+    expect(gone.stale_wps).toEqual([]);
   });
 
   it('validate-workflow reports missing fields, bad lanes and drift from the log; malformed frontmatter is reported, never rewritten', async () => {
