@@ -4,7 +4,7 @@ import { describeValue } from '@kitty/errors';
 import { RuntimeError } from './errors.js';
 import { isDir, isFile } from './_fs.js';
 
-/** The environment variables the runtime reads (a plain object; pass `process.env` from the CLI). */
+/** The environment variables the runtime reads (a plain object; the CLI passes the process environment). */
 export type RuntimeEnv = Readonly<Record<string, string | undefined>>;
 
 /** Where the global runtime lives and why. */

@@ -5,7 +5,7 @@ import { migrateProject, type ProjectMigration } from './project-migrate.js';
 import { RuntimeResolver, type OriginReport } from './resolver.js';
 import { installRuntime, previewRuntime, type RuntimeMigration } from './runtime-install.js';
 
-/** What the runtime needs from the process; the CLI passes `process.env`, `os.homedir()`, `process.platform`, `process.cwd()`. */
+/** What the runtime needs from the process; the CLI passes the process environment, home directory, platform and working directory. */
 export interface RuntimeContext {
   readonly env: RuntimeEnv;
   readonly homeDir: string | undefined;
@@ -27,7 +27,7 @@ function locate(ctx: RuntimeContext): { location: HomeLocation; projectRoot: str
  * the one-time "run spec-kitty migrate" note from `takeNotes()` at most once.
  *
  * @example
- * const runtime = openRuntime({ env: process.env, homeDir: os.homedir(), platform: process.platform, cwd: process.cwd() });
+ * const runtime = openRuntime({ env, homeDir, platform, cwd }); // all from the CLI layer
  * const spec = runtime.resolveTemplate('software-dev', 'spec-template.md');
  */
 export function openRuntime(ctx: RuntimeContext): RuntimeResolver {

@@ -83,7 +83,7 @@ const MAX_PROCESSES = 4;
  * failure carrying git's own message. Simple questions are answered from git's files where that is safe.
  *
  * @example
- * const git = createGitPort({ env: process.env });
+ * const git = createGitPort({ env }); // the environment, passed in by the CLI
  * await git.currentBranch('/work/app'); // => 'main'
  */
 export function createGitPort(options: GitPortOptions = {}): GitPort {
