@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
 import { SyncError } from './errors.js';
 import { ensurePrivateDir, kittyStateDir, writeFileAtomic } from './_fs.js';
+import { rememberSecret } from './redact.js';
 
 /** Tokens and identity as kept in `~/.spec-kitty/credentials` (TOML, same layout as the spec-kitty 2.0 CLI). */
 export interface Credentials {
@@ -101,6 +102,9 @@ export function readCredentials(homeDir: string): CredentialsState {
   if (access === null || refresh === null) {
     return { status: 'corrupt', path: file, problem: 'has no [tokens] access and refresh values' };
   }
+  // From now on these values are masked in anything this process prints or stores.
+  rememberSecret(access);
+  rememberSecret(refresh);
   return {
     status: 'present',
     path: file,
@@ -121,6 +125,8 @@ export function readCredentials(homeDir: string): CredentialsState {
 export function writeCredentials(homeDir: string, c: Credentials): void {
   const file = credentialsPath(homeDir);
   assertNotEscapingLink(file);
+  rememberSecret(c.access);
+  rememberSecret(c.refresh);
   const doc: Record<string, Record<string, string>> = {
     tokens: {
       access: c.access,

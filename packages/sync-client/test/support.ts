@@ -54,4 +54,3 @@ export const answerAll =
     body: { results: idsOf(req).map((id, i) => ({ event_id: id, status: status(id, i), ...(status(id, i) === 'rejected' ? { error: 'Invalid payload: missing field', code: 'schema_mismatch' } : {}) })) },
   });
 
-export const noSleep = async (): Promise<void> => undefined;
