@@ -11,7 +11,7 @@ interface Row {
   readonly answer: BatchAnswer;
   readonly sent?: readonly string[];
   readonly state?: PlanState;
-  readonly step: Partial<Step> & Record<string, unknown>;
+  readonly step: Record<string, unknown>;
   readonly refusals?: number;
 }
 
