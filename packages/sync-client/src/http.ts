@@ -169,13 +169,15 @@ function failureOf(e: unknown, timeoutMs: number): HttpFailure {
 
 const formatSeconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
 
+/** The Retry-After of an answer in ms: delta seconds, or an HTTP date measured against the answer's own `Date`. */
 function retryAfterMs(res: Response): number | null {
   const h = res.headers.get('retry-after');
   if (h === null || h.trim() === '') return null;
   const n = Number(h);
   if (Number.isFinite(n)) return Math.max(0, n * 1000);
   const at = Date.parse(h);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+  const serverNow = Date.parse(res.headers.get('date') ?? '');
+  return Number.isNaN(at) || Number.isNaN(serverNow) ? null : Math.max(0, at - serverNow);
 }
 
 async function replyOf(res: Response): Promise<HttpReply> {

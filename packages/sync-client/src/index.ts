@@ -63,3 +63,4 @@ export {
 export type { DeliveryCommand, DeliveryDecision } from './delivery.js';
 export { diagnoseQueue } from './diagnose.js';
 export type { DiagnoseIssue, DiagnoseResult, DiagnoseReport } from './diagnose.js';
+export { snakeCase, snakeCaseKeys } from './json-keys.js';

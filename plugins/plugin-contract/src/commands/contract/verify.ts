@@ -26,7 +26,7 @@ It writes test events into the server: point it at a staging server, with a real
     const need = (what: string) => this.error(`A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`, { exit: ExitCode.USAGE, code: 'USAGE' });
     const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
     const password = flags.password ?? (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
-    const { verifyContract } = await import('@kitty/contract');
+    const { verifyContract, snakeCaseKeys } = await import('@kitty/contract');
     const { renderCase, renderSummary } = await import('../../render.js');
     const human = !this.jsonEnabled();
     const report = await verifyContract({
@@ -40,6 +40,6 @@ It writes test events into the server: point it at a staging server, with a real
     });
     if (human) this.log(renderSummary(report));
     process.exitCode = report.ok ? ExitCode.OK : ExitCode.PARTIAL;
-    return report;
+    return snakeCaseKeys(report);
   }
 }

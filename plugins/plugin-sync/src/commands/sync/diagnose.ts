@@ -10,7 +10,7 @@ value. Exits 0 when every event is valid, 2 when some are not.`;
 
   async run(): Promise<unknown> {
     await this.parse(SyncDiagnose);
-    const { diagnoseQueue } = await import('@kitty/sync-client');
+    const { diagnoseQueue, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const r = await diagnoseQueue({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now });
     if (r.invalid > 0) process.exitCode = ExitCode.USAGE;
@@ -22,6 +22,6 @@ value. Exits 0 when every event is valid, 2 when some are not.`;
         for (const i of e.issues) this.log(`    - ${i.field}: expected ${i.expected}; actual ${i.actual}`);
       }
     }
-    return r;
+    return snakeCaseKeys(r);
   }
 }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ExitCode, KittyCommand, commandContext } from '@kitty/cli-kit';
 
-const EXIT: Record<string, number> = { disabled: ExitCode.OK, empty: ExitCode.OK, ok: ExitCode.OK, partial: ExitCode.PARTIAL, auth: ExitCode.AUTH, offline: ExitCode.OFFLINE, error: ExitCode.FAILURE };
+const EXIT: Record<string, number> = { disabled: ExitCode.OK, empty: ExitCode.OK, ok: ExitCode.OK, partial: ExitCode.PARTIAL, incomplete: ExitCode.PARTIAL, auth: ExitCode.AUTH, offline: ExitCode.OFFLINE, error: ExitCode.FAILURE };
 
 /** Sends queued events to the sync server now and reports what happened to each. */
 export default class SyncNow extends KittyCommand {
@@ -11,8 +11,13 @@ export default class SyncNow extends KittyCommand {
 Rejected events stay queued with backoff (dead after the retry cap; see \`spec-kitty sync dead\`); when the
 server is offline or busy nothing is lost and the events are kept for later.
 
-Exit codes: 0 all sent (or nothing to do, or sync disabled), 5 some events rejected, 3 log in needed or
-access refused, 4 offline / server unavailable, 1 unexpected server answer or local error.`;
+Every request is bounded by [sync] request_timeout_seconds (10 s) and the whole run by
+[sync] run_deadline_seconds (30 s) in ~/.spec-kitty/config.toml; whatever is not acknowledged stays queued.
+
+Exit codes: 0 all sent (or nothing to do, or sync disabled), 5 some events rejected or left unanswered by the
+server (status "partial" / "incomplete", the missing event ids are listed), 3 log in needed or access refused,
+4 offline / server unavailable / run deadline reached, 1 unexpected server answer, a server that refuses every
+request (circuit breaker), or a local error.`;
   static override examples = ['<%= config.bin %> sync now', '<%= config.bin %> sync now --report failures.json', '<%= config.bin %> sync now --json'];
   static override flags = {
     report: Flags.string({ description: 'write per-event failures (event id, type, category, error) as JSON to this file' }),
@@ -20,7 +25,7 @@ access refused, 4 offline / server unavailable, 1 unexpected server answer or lo
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncNow);
-    const { syncNow, writeSyncReport } = await import('@kitty/sync-client');
+    const { syncNow, writeSyncReport, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const human = !this.jsonEnabled();
     const r = await syncNow({
@@ -44,6 +49,6 @@ access refused, 4 offline / server unavailable, 1 unexpected server answer or lo
       }
       if (report) this.note(`Failure report written to ${report.path} (${report.failures} failure(s)).`);
     }
-    return { ...r, report: report?.path ?? null };
+    return snakeCaseKeys({ ...r, report: report?.path ?? null });
   }
 }
