@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decide, initialPlan, type BatchAnswer, type PlanState, type Step } from '../src/index.js';
+import { decide, initialPlan, syncRunExitClass, type BatchAnswer, type PlanState, type Step } from '../src/index.js';
 
 // The status matrix of reliability-test-plan §1.9 (with the decisions of ADR 0006 and 0012), one row each.
 const S = 'https://sync.example.com';
@@ -191,5 +191,20 @@ describe('the sync decision table (reliability-test-plan §1.9)', () => {
       group = [...(step.groups[0] as readonly string[])];
     }
     expect(splits).toBe(10);
+  });
+});
+
+describe('the exit class of a run', () => {
+  it.each([
+    ['disabled', null],
+    ['empty', null],
+    ['ok', null],
+    ['partial', 'partial'],
+    ['incomplete', 'partial'],
+    ['auth', 'auth'],
+    ['offline', 'offline'],
+    ['error', 'failure'],
+  ] as const)('%s → %s', (status, cls) => {
+    expect(syncRunExitClass(status)).toBe(cls);
   });
 });

@@ -1,7 +1,5 @@
 import { Flags } from '@oclif/core';
-import { ExitCode, KittyCommand, commandContext } from '@kitty/cli-kit';
-
-const EXIT: Record<string, number> = { disabled: ExitCode.OK, empty: ExitCode.OK, ok: ExitCode.OK, partial: ExitCode.PARTIAL, incomplete: ExitCode.PARTIAL, auth: ExitCode.AUTH, offline: ExitCode.OFFLINE, error: ExitCode.FAILURE };
+import { KittyCommand, commandContext, withExitClass } from '@kitty/cli-kit';
 
 /** Sends queued events to the sync server now and reports what happened to each. */
 export default class SyncNow extends KittyCommand {
@@ -25,7 +23,7 @@ request (circuit breaker), or a local error.`;
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncNow);
-    const { syncNow, writeSyncReport, snakeCaseKeys } = await import('@kitty/sync-client');
+    const { syncNow, syncRunExitClass, writeSyncReport, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const human = !this.jsonEnabled();
     const r = await syncNow({
@@ -38,7 +36,6 @@ request (circuit breaker), or a local error.`;
     });
     for (const w of r.warnings) this.note(w);
     const report = flags.report !== undefined ? await writeSyncReport(flags.report, r, ctx.now) : null;
-    process.exitCode = EXIT[r.status] ?? ExitCode.FAILURE;
     if (human) {
       if (r.status === 'disabled' || r.status === 'empty') this.log(r.message);
       else {
@@ -49,6 +46,6 @@ request (circuit breaker), or a local error.`;
       }
       if (report) this.note(`Failure report written to ${report.path} (${report.failures} failure(s)).`);
     }
-    return snakeCaseKeys({ ...r, report: report?.path ?? null });
+    return withExitClass(snakeCaseKeys({ ...r, report: report?.path ?? null }), syncRunExitClass(r.status));
   }
 }
