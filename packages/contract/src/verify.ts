@@ -281,7 +281,7 @@ function summarizeExpected(f: ContractFixture): string {
   if (Array.isArray(body['results'])) {
     const results = body['results'] as Array<Record<string, unknown>>;
     if (results.length === 0) return 'results: []';
-    return `results: ${results.map((r) => (r['code'] ? `${String(r['status'])} (${String(r['code'])})` : String(r['status']))).join(', ')}`;
+    return `results: ${results.map((r) => (r['code'] ? `${String(r['status'])} (${typeof r['code'] === 'string' ? r['code'] : JSON.stringify(r['code'])})` : String(r['status']))).join(', ')}`;
   }
   const details = Array.isArray(body['details']) ? (body['details'] as Array<Record<string, unknown>>) : [];
   return `error + details naming ${details.map((d) => String(d['event_id'])).join(', ') || '(text)'}`;

@@ -208,7 +208,7 @@ export async function login(options: AuthOptions & { readonly username: string; 
     teamSlug: t.team,
     serverUrl: server,
   };
-  await underCredentialsLock(options.homeDir, async () => writeCredentials(options.homeDir, creds));
+  await underCredentialsLock(options.homeDir, () => Promise.resolve(writeCredentials(options.homeDir, creds)));
   return {
     username: creds.username,
     teamSlug: creds.teamSlug,

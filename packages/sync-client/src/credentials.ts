@@ -37,7 +37,7 @@ const str = (t: Record<string, unknown> | undefined, k: string): string | null =
 /** Parses an expiry written by either CLI (aware ISO, naive ISO = UTC, or a TOML date-time) to ISO UTC. */
 export function parseExpiry(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  const text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? String(value) : typeof value === 'string' ? value : null;
+  const text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? (value as { toString(): string }).toString() : typeof value === 'string' ? value : null;
   if (text === null || text.trim() === '') return null;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim());
   const ms = Date.parse(hasZone ? text.trim() : `${text.trim()}Z`);
@@ -88,7 +88,7 @@ export function readCredentials(homeDir: string): CredentialsState {
   }
   let data: Record<string, unknown>;
   try {
-    data = parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+    data = parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     const where = e instanceof TomlError ? ` at line ${e.line}, column ${e.column}` : '';
     return { status: 'corrupt', path: file, problem: `is not valid TOML${where}` };

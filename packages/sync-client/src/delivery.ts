@@ -128,7 +128,7 @@ export function scheduleDelivery(options: {
     const child = spawn(options.command.execPath, [...options.command.args], {
       detached: true,
       stdio: 'ignore',
-      env: { ...options.env, SPEC_KITTY_DELIVERY_OWNER: String(options.selfPid) } as NodeJS.ProcessEnv,
+      env: { ...options.env, SPEC_KITTY_DELIVERY_OWNER: String(options.selfPid) },
     });
     child.unref();
     if (child.pid === undefined) throw new Error('no pid');

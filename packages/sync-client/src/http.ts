@@ -97,7 +97,7 @@ const getKy = (): Promise<KyInstance> => (kyPromise ??= import('ky').then((m) =>
 
 async function readCapped(res: Response, max: number): Promise<{ bytes: Buffer; truncated: boolean }> {
   if (res.body === null) return { bytes: Buffer.alloc(0), truncated: false };
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

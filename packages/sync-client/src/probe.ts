@@ -49,7 +49,7 @@ export async function checkConnection(options: {
   const client = createHttpClient({
     timeoutMs,
     bearer: {
-      token: async () => token,
+      token: () => Promise.resolve(token),
       refresh: async (rejected) => (token = await tokens.accessToken({ rejected })),
     },
   });

@@ -56,7 +56,7 @@ export function redact(text: string): string {
 /** Redacts every string inside a JSON-like value (for documents written to disk, e.g. `--report`). */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v: unknown) => redactDeep(v)) as T;
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactDeep(v)])) as T;
   }

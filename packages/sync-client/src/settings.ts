@@ -76,7 +76,7 @@ function readConfigFile(file: string): { data: Table; error: string | null } {
     return { data: {}, error: `${file}: cannot be read (${(e as Error).message})` };
   }
   try {
-    return { data: parse(text.replace(/^\uFEFF/, '')) as Table, error: null };
+    return { data: parse(text.replace(/^\uFEFF/, '')), error: null };
   } catch (e) {
     const where = e instanceof TomlError ? `:${e.line}:${e.column}` : '';
     const msg = (e as Error).message.split('\n')[0] ?? 'invalid TOML';

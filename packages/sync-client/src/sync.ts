@@ -258,7 +258,7 @@ async function runWithQueue(
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     signal: deadline,
     bearer: {
-      token: async () => token,
+      token: () => Promise.resolve(token),
       refresh: async (rejected) => (token = await tokens.accessToken({ rejected })),
     },
   });
