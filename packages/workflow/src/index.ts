@@ -100,3 +100,4 @@ export { acceptFeature } from './accept.js';
 export type { AcceptOptions, AcceptResult, AcceptanceSummary, AcceptanceWorkPackage, AcceptanceMode, TestRunner } from './accept.js';
 export { mergeFeature } from './merge.js';
 export type { MergeOptions, MergeResult, MergeItem } from './merge.js';
+export { reconcileStatusLogs, readLogDelta, fitEnvelope, statusEnvelope, CURSOR_TAIL_BYTES, type StatusLogCursor, type StatusSyncStore, type StatusSyncProjectState, type ReconcileOptions, type ReconcileResult } from './status-sync.js';
