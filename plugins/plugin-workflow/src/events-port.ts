@@ -1,4 +1,4 @@
-import type { EventDraft } from '@kitty/events';
+import type { EventDraft, EventFactory } from '@kitty/events';
 import type { EventsPort, ProjectEventContext, ReconcileResult } from '@kitty/workflow';
 import { commandContext, selfCommand } from '@kitty/cli-kit';
 
@@ -73,7 +73,12 @@ async function syncPort(): Promise<EventsPort | undefined> {
         notes.push(...r.notes);
         delivered = r.delivery !== null;
       }
-      const rec = await reconcileStatusForSync({ startAt, ...(projectContext === undefined ? {} : { context: projectContext }), scheduleDelivery: !delivered });
+      const rec = await reconcileStatusForSync({
+        startAt,
+        factory: (pc) => emitter.createFactory(pc), // this command's correlation id
+        ...(projectContext === undefined ? {} : { context: projectContext }),
+        scheduleDelivery: !delivered,
+      });
       if (rec.error !== null) {
         if (lane > 0) notes.push(`sync: ${lane} lane change(s) were not queued now: ${rec.error} They are committed in the status log: the next command or \`spec-kitty sync now\` queues them. Your command itself succeeded.`);
         else notes.push(`sync: reconciliation with the status log failed: ${rec.error}`);
@@ -103,7 +108,13 @@ export interface StatusSyncOutcome {
  * `SPEC_KITTY_SYNC_BACKFILL=1` when the project is first reconciled.
  */
 export async function reconcileStatusForSync(
-  options: { readonly startAt?: Date; readonly context?: ProjectEventContext; readonly scheduleDelivery?: boolean; readonly cwd?: string } = {},
+  options: {
+    readonly startAt?: Date;
+    readonly context?: ProjectEventContext;
+    readonly factory?: (ctx: ProjectEventContext) => EventFactory;
+    readonly scheduleDelivery?: boolean;
+    readonly cwd?: string;
+  } = {},
 ): Promise<StatusSyncOutcome> {
   const ctx = commandContext();
   try {
@@ -118,7 +129,8 @@ export async function reconcileStatusForSync(
     } catch {
       return { result: null, error: null, queuePath: null };
     }
-    const emitter = await sc.createSyncEmitter({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, hostname: ctx.hostname, username: ctx.username, settings });
+    const factory =
+      options.factory ?? (await sc.createSyncEmitter({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, hostname: ctx.hostname, username: ctx.username, settings })).createFactory;
     const warnings: string[] = [];
     const queue = await sc.openScopedQueue({ homeDir: ctx.homeDir, settings, scope: sc.activeScope(ctx.homeDir, settings), now: ctx.now, onWarning: (w) => warnings.push(`sync: ${w.message}`) });
     let result: ReconcileResult;
@@ -128,7 +140,7 @@ export async function reconcileStatusForSync(
         git,
         startAt: options.startAt ?? ctx.now(),
         backfill: sc.parseFlag(ctx.env['SPEC_KITTY_SYNC_BACKFILL']) === true,
-        factory: (pc) => emitter.createFactory(pc),
+        factory,
         ...(options.context === undefined ? {} : { context: options.context }),
         store: {
           state: (r) => queue.statusSyncState(r),
