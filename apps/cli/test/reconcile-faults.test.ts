@@ -1,9 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs } from '@kitty/test-utils';
+import { repoRoot } from './helpers.js';
 import { cliSandbox, startIngestProcess, type IngestProcess } from './ingest-server-process.js';
 import { writeTasks } from './workflow-sandbox.js';
 
@@ -93,7 +94,34 @@ async function setup(options: { readonly tmpfsQueues?: boolean } = {}) {
     expect(names).toHaveLength(1);
     return path.join(queues, names[0] as string);
   };
-  return { sb, queues, tmpfs, ok, run, move, committedIds, serverCounts, expectAllDeliveredOnce, queueFile, logFile };
+  return { sb, url: server.url, queues, tmpfs, ok, run, move, committedIds, serverCounts, expectAllDeliveredOnce, queueFile, logFile };
+}
+
+/** Another process holding an exclusive lock on a SQLite file until released (killed). */
+function holdLock(file: string): Promise<{ release: () => Promise<void> }> {
+  const script = `const D = require('better-sqlite3'); const db = new D(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); console.log('locked'); setInterval(() => {}, 1000);`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, file], { cwd: path.join(repoRoot, 'apps/cli'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the lock holder did not start: ${out}`));
+    }, 30_000);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('locked')) {
+        clearTimeout(timer);
+        resolve({
+          release: () =>
+            new Promise((done) => {
+              child.once('exit', () => done());
+              child.kill('SIGKILL');
+            }),
+        });
+      }
+    });
+  });
 }
 
 describe('reconciliation from the committed status log: no lane change is lost when queueing fails', () => {
@@ -106,9 +134,10 @@ describe('reconciliation from the committed status log: no lane change is lost w
     const ids = t.committedIds();
     const killedId = ids[ids.length - 1] as string;
     expect(readFileSync(t.logFile, 'utf8')).toContain(killedId);
-    const db = new Database(t.queueFile(), { readonly: true });
-    expect(db.prepare('select count(*) as n from outbox where event_id = ?').get(killedId)).toEqual({ n: 0 });
-    db.close();
+    const q = await openQueue({ homeDir: t.sb.home, scope: { serverUrl: t.url, username: 'ada' }, now: () => new Date() });
+    expect(q.path).toBe(t.queueFile());
+    expect((await q.seenEventIds([killedId])).size).toBe(0);
+    await q.close();
 
     const next = json((await t.move('WP03', 'claimed')).stdout);
     expect(next['events_queued']).toBe(2); // its own lane change and the killed command's
@@ -123,14 +152,12 @@ describe('reconciliation from the committed status log: no lane change is lost w
   it('the queue locked by another process beyond the busy timeout during a move', async () => {
     const t = await setup();
     await t.move('WP01', 'claimed');
-    const lock = new Database(t.queueFile());
-    lock.exec('BEGIN EXCLUSIVE');
+    const lock = await holdLock(t.queueFile());
     let locked;
     try {
       locked = await t.move('WP02', 'claimed');
     } finally {
-      lock.exec('ROLLBACK');
-      lock.close();
+      await lock.release();
     }
     expect(locked.code).toBe(0);
     expect(json(locked.stdout)['events_queued']).toBe(0);
