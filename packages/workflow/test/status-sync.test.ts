@@ -3,7 +3,8 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_ENVELOPE_BYTES, createEventFactory, type EventDraft, type StatusEvent } from '@kitty/events';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
-import { createGitPort, fitEnvelope, reconcileStatusLogs, serializeStatusEvent, type StatusLogCursor, type StatusSyncStore } from '../src/index.js';
+import { createGitPort, fitEnvelope, reconcileStatusLogs, type StatusLogCursor, type StatusSyncStore } from '../src/index.js';
+import { serializeStatusEvent } from '../src/status/status-log.js';
 
 afterAll(cleanupTempDirs);
 
