@@ -94,7 +94,13 @@ async function setup(options: { readonly tmpfsQueues?: boolean } = {}) {
     expect(names).toHaveLength(1);
     return path.join(queues, names[0] as string);
   };
-  return { sb, url: server.url, queues, tmpfs, ok, run, move, committedIds, serverCounts, expectAllDeliveredOnce, queueFile, logFile };
+  /** `sync now --json` ran and sent (its status, not its exit code: see the report about exit classes). */
+  const syncNow = async () => {
+    const r = await run(['sync', 'now', '--json']);
+    expect({ status: json(r.stdout)['status'], failed: json(r.stdout)['failed'] }).toEqual({ status: 'ok', failed: 0 });
+    return r;
+  };
+  return { sb, url: server.url, queues, tmpfs, ok, run, move, syncNow, committedIds, serverCounts, expectAllDeliveredOnce, queueFile, logFile };
 }
 
 /** Another process holding an exclusive lock on a SQLite file until released (killed). */
@@ -141,11 +147,11 @@ describe('reconciliation from the committed status log: no lane change is lost w
 
     const next = json((await t.move('WP03', 'claimed')).stdout);
     expect(next['events_queued']).toBe(2); // its own lane change and the killed command's
-    await t.ok(['sync', 'now', '--json']);
+    await t.syncNow();
     await t.expectAllDeliveredOnce();
     // Reconciling again (another command, another sync) sends nothing twice.
     await t.move('WP01', 'in_progress');
-    await t.ok(['sync', 'now', '--json']);
+    await t.syncNow();
     await t.expectAllDeliveredOnce();
   });
 
@@ -164,7 +170,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
     expect(locked.stderr).toMatch(/locked by another process/);
     expect(locked.stderr).toMatch(/next command or `spec-kitty sync now` queues them/);
     await t.move('WP03', 'claimed');
-    await t.ok(['sync', 'now', '--json']);
+    await t.syncNow();
     await t.expectAllDeliveredOnce();
   });
 
@@ -191,7 +197,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
     expect(r.stderr).toMatch(/read-only|cannot be written/);
     expect(r.stderr).not.toMatch(/report it|CREDENTIALS_LOCKED/);
     await t.move('WP03', 'claimed');
-    await t.ok(['sync', 'now', '--json']);
+    await t.syncNow();
     await t.expectAllDeliveredOnce();
   });
 
@@ -226,7 +232,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
     expect(r.stderr).toMatch(t.tmpfs ? /No space left on the disk/ : /read-only|cannot be written/);
     expect(r.stderr).not.toMatch(/disk I\/O error/);
     await t.move('WP03', 'claimed');
-    await t.ok(['sync', 'now', '--json']);
+    await t.syncNow();
     await t.expectAllDeliveredOnce();
   });
 });

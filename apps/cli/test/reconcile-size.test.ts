@@ -37,7 +37,7 @@ describe('a lane change whose reason and agent are over the 64 KiB event limit',
     expect(line['reason']).toBe(reason);
 
     const sync = await sb.kitty(['sync', 'now', '--json']);
-    expect(sync.code).toBe(0);
+    expect(json(sync.stdout)).toMatchObject({ status: 'ok', failed: 0 });
     const got = (await server.events()).filter((e) => e.event['event_type'] === 'WPStatusChanged');
     expect(got.map((e) => e.event['event_id'])).toEqual([line['event_id']]);
     const payload = got[0]?.event['payload'] as Record<string, string>;
