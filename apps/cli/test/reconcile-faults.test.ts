@@ -130,6 +130,7 @@ function holdLock(file: string): Promise<{ release: () => Promise<void> }> {
   });
 }
 
+// Each scenario spawns the CLI a dozen times; on a loaded machine that takes minutes (bounded at 5).
 describe('reconciliation from the committed status log: no lane change is lost when queueing fails', () => {
   it('SIGKILL between the commit and the enqueue: the next command queues it, sync now delivers every lane change once', async () => {
     const t = await setup();
@@ -153,7 +154,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
     await t.move('WP01', 'in_progress');
     await t.syncNow();
     await t.expectAllDeliveredOnce();
-  });
+  }, 300_000);
 
   it('the queue locked by another process beyond the busy timeout during a move', async () => {
     const t = await setup();
@@ -172,7 +173,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
     await t.move('WP03', 'claimed');
     await t.syncNow();
     await t.expectAllDeliveredOnce();
-  });
+  }, 300_000);
 
   it('a read-only home (a read-only bind mount as root, else chmod): the move succeeds, nothing is lost', async () => {
     const t = await setup();
@@ -199,7 +200,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
     await t.move('WP03', 'claimed');
     await t.syncNow();
     await t.expectAllDeliveredOnce();
-  });
+  }, 300_000);
 
   it('a full disk under the queue (a small tmpfs as root, else an unwritable queue file): delivered once the space is back', async () => {
     const t = await setup({ tmpfsQueues: true });
@@ -234,5 +235,5 @@ describe('reconciliation from the committed status log: no lane change is lost w
     await t.move('WP03', 'claimed');
     await t.syncNow();
     await t.expectAllDeliveredOnce();
-  });
+  }, 300_000);
 });

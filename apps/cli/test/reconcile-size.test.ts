@@ -43,5 +43,5 @@ describe('a lane change whose reason and agent are over the 64 KiB event limit',
     const payload = got[0]?.event['payload'] as Record<string, string>;
     expect(payload['reason']).toMatch(/^(why ){10}.*… \[truncated by spec-kitty: kept \d+ of 100000 characters; the full text is in status\.events\.jsonl\]$/s);
     expect(Buffer.byteLength(JSON.stringify(got[0]?.event))).toBeLessThanOrEqual(64 * 1024);
-  });
+  }, 300_000);
 });

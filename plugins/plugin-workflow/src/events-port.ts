@@ -122,35 +122,24 @@ export async function reconcileStatusForSync(
     const settings = sc.loadSyncSettings({ homeDir: ctx.homeDir, env: ctx.env });
     if (!settings.enabled) return { result: null, error: null, queuePath: null };
     const wf = await import('@kitty/workflow');
-    const git = wf.createGitPort({ env: ctx.env });
-    let root: string;
-    try {
-      root = (await wf.openProject({ cwd: options.cwd ?? process.cwd(), git, env: ctx.env })).root;
-    } catch {
-      return { result: null, error: null, queuePath: null };
-    }
     const factory =
       options.factory ?? (await sc.createSyncEmitter({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, hostname: ctx.hostname, username: ctx.username, settings })).createFactory;
     const warnings: string[] = [];
     const queue = await sc.openScopedQueue({ homeDir: ctx.homeDir, settings, scope: sc.activeScope(ctx.homeDir, settings), now: ctx.now, onWarning: (w) => warnings.push(`sync: ${w.message}`) });
-    let result: ReconcileResult;
+    let result: ReconcileResult | null;
     try {
-      result = await wf.reconcileStatusLogs({
-        root,
-        git,
+      result = await wf.reconcileStatusInto(queue, {
+        cwd: options.cwd ?? process.cwd(),
+        env: ctx.env,
+        factory,
         startAt: options.startAt ?? ctx.now(),
         backfill: sc.parseFlag(ctx.env['SPEC_KITTY_SYNC_BACKFILL']) === true,
-        factory,
         ...(options.context === undefined ? {} : { context: options.context }),
-        store: {
-          state: (r) => queue.statusSyncState(r),
-          seen: (ids) => queue.seenEventIds(ids),
-          commit: (input) => queue.enqueueStatusEvents(input),
-        },
       });
     } finally {
       await queue.close();
     }
+    if (result === null) return { result: null, error: null, queuePath: null };
     if (result.queued > 0 && options.scheduleDelivery === true) {
       sc.scheduleDelivery({ homeDir: ctx.homeDir, env: ctx.env, settings, queueFile: queue.path, command: selfCommand(['sync', 'deliver']), selfPid: process.pid });
     }

@@ -286,3 +286,58 @@ export async function reconcileStatusLogs(options: ReconcileOptions): Promise<Re
   const r = await store.commit({ project: { root, projectUuid, startAt, backfill }, drafts, settled, cursors: changed });
   return { queued: r.queued, alreadySeen: candidates.length - fresh.length + r.alreadySeen, truncated, notes, ...base };
 }
+
+/** The part of the sync queue (`@kitty/queue`'s `Queue`) that reconciliation uses. */
+export interface StatusSyncQueue {
+  statusSyncState(root: string): Promise<{ readonly project: StatusSyncProjectState | null; readonly cursors: readonly StatusLogCursor[] }>;
+  seenEventIds(ids: readonly string[]): Promise<ReadonlySet<string>>;
+  enqueueStatusEvents(input: Parameters<StatusSyncStore['commit']>[0]): Promise<{ readonly queued: number; readonly alreadySeen: number }>;
+}
+
+/** Options of {@link reconcileStatusInto}. */
+export interface ReconcileIntoOptions {
+  /** The directory the command runs in (any directory of the project, a worktree included). */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The sync side's event factory (team, lane model, node id, the command's correlation id). */
+  readonly factory: (ctx: ProjectEventContext) => EventFactory;
+  /** Where a project the queue has never seen starts (default: now, i.e. the caller's start). */
+  readonly startAt: Date;
+  /** Queue the whole history of a project the queue has never seen. */
+  readonly backfill: boolean;
+  readonly git?: GitPort;
+  readonly context?: ProjectEventContext;
+}
+
+/**
+ * The one call for `sync now`, background delivery and the CLI's events port: finds the project around `cwd`
+ * (none: null) and reconciles its status logs into an open sync queue. Errors of the queue propagate.
+ *
+ * @example
+ * const queue = await openScopedQueue({ … });
+ * const r = await reconcileStatusInto(queue, { cwd, env, factory: emitter.createFactory, startAt: now(), backfill: false });
+ */
+export async function reconcileStatusInto(queue: StatusSyncQueue, options: ReconcileIntoOptions): Promise<ReconcileResult | null> {
+  const { createGitPort } = await import('../git/git-adapter.js');
+  const { openProject } = await import('../project/project.js');
+  const git = options.git ?? createGitPort({ env: options.env });
+  let root: string;
+  try {
+    root = (await openProject({ cwd: options.cwd, git, env: options.env })).root;
+  } catch {
+    return null; // not in a project: nothing to reconcile
+  }
+  return reconcileStatusLogs({
+    root,
+    git,
+    startAt: options.startAt,
+    backfill: options.backfill,
+    factory: options.factory,
+    ...(options.context === undefined ? {} : { context: options.context }),
+    store: {
+      state: (r) => queue.statusSyncState(r),
+      seen: (ids) => queue.seenEventIds(ids),
+      commit: (input) => queue.enqueueStatusEvents(input),
+    },
+  });
+}
