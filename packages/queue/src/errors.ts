@@ -1,4 +1,4 @@
-import { statSync, statfsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { KittyError, type ExitClassTable, describeValue, isKittyError, typeName } from '@kitty/errors';
 import { sqliteErrorCode } from './sqlite-adapter.js';
@@ -96,6 +96,21 @@ function diskFull(p: string): boolean {
   }
 }
 
+/** Whether this process may not write `p` (a file that exists, else its directory). */
+function notWritable(p: string): boolean {
+  for (const target of [p, path.dirname(p)]) {
+    try {
+      accessSync(target, fsConstants.W_OK);
+      return false;
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 'ENOENT') continue;
+      return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+    }
+  }
+  return false;
+}
+
 /** Whether `dir` (or the nearest existing parent) refuses new files for this process. */
 function readOnlyError(code: string | undefined, errno: string | undefined): boolean {
   return errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS' || (code?.startsWith('SQLITE_READONLY') ?? false);
@@ -131,7 +146,7 @@ export function toQueueError(e: unknown, config: { readonly path: string; readon
       suggestions: [`Free disk space on the file system of ${dir} (check with \`df -h "${dir}"\`), then retry.`, 'Run `spec-kitty sync now` to send and remove queued events.'],
     });
   }
-  if (readOnlyError(code, errno) || (code?.startsWith('SQLITE_CANTOPEN') ?? false)) {
+  if (readOnlyError(code, errno) || ((code?.startsWith('SQLITE_CANTOPEN') ?? false) && notWritable(config.path))) {
     return new QueueError('QUEUE_READ_ONLY', `The queue database ${config.path} cannot be written: ${dir} or the file is read-only for this user (${errno ?? code}); nothing was written.`, {
       cause: e,
       details,
