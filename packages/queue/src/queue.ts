@@ -758,7 +758,8 @@ class SqliteQueue implements Queue {
         const meta = new Map((await db.selectFrom('outbox_meta').select(['key', 'value']).execute()).map((r) => [r.key, r.value]));
         const clock = await this.#clockInTx(db, false);
         const gone = this.#config.host === null ? 0 : await countGoneOwnerEvents(db, this.#config.host, nowMs, this.#config.isProcessAlive);
-        return { counts, hist, inFlight: inFlight.n, gone, oldest: oldest.t, types, categories, meta, clock };
+        const projects = (await readStatusSyncProjects(db)).slice(0, 20).map((p) => ({ root: p.root, startAt: p.startAt, backfill: p.backfill }));
+        return { counts, hist, inFlight: inFlight.n, gone, projects, oldest: oldest.t, types, categories, meta, clock };
       });
       const pageCount = Number(this.#handle.pragma('page_count', true));
       const pageSize = Number(this.#handle.pragma('page_size', true));
@@ -775,6 +776,7 @@ class SqliteQueue implements Queue {
         dead: s.counts.get('dead') ?? 0,
         inFlight: s.inFlight,
         leasedByGoneProcess: s.gone,
+        reconciledProjects: s.projects,
         backingOff: s.hist.backingOff,
         oldestCreatedAt: s.oldest === null ? null : new Date(s.oldest),
         oldestAgeMs: s.oldest === null ? null : Math.max(0, nowMs - s.oldest),

@@ -164,6 +164,11 @@ export interface QueueStats {
   readonly dead: number;
   /** Pending events currently held by an unexpired claim. */
   readonly inFlight: number;
+  /**
+   * Projects whose status logs are reconciled into this queue (at most 20, oldest first): where each starts and
+   * whether its earlier history was backfilled (ADR 0012).
+   */
+  readonly reconciledProjects: ReadonlyArray<{ readonly root: string; readonly startAt: string | null; readonly backfill: boolean }>;
   /** Of `inFlight`: events held by a claim whose process is gone (same host); the next claim releases them. */
   readonly leasedByGoneProcess: number;
   /** Pending events waiting for their backoff to end (not leased). */

@@ -34,6 +34,8 @@ describe('status-log reconciliation bookkeeping', () => {
     await queue.enqueueStatusEvents({ project: { ...project, startAt: '2030-01-01T00:00:00.000Z' }, drafts: [], cursors: [cursor(200)] });
     expect((await queue.statusSyncState(project.root)).project?.startAt).toBe(project.startAt);
     expect((await queue.statusSyncProjects()).map((p) => p.root)).toEqual([project.root]);
+    // `sync status --json` shows it through the queue's stats: where the project starts, backfill or not.
+    expect((await queue.stats()).reconciledProjects).toEqual([{ root: project.root, startAt: project.startAt, backfill: false }]);
     await queue.close();
   });
 
