@@ -168,6 +168,8 @@ export async function runBackgroundDelivery(options: {
   /** The pid of the process that spawned this one and handed it the marker. */
   readonly spawnedBy?: number;
   readonly deadlineMs?: number;
+  /** This machine's host name (recorded on the queue claims with `pid`). */
+  readonly host?: string;
 }): Promise<SyncRunResult | null> {
   const settings = loadSyncSettings({ homeDir: options.homeDir, env: options.env });
   const { queuePath } = await import('@kitty/queue');
@@ -193,6 +195,8 @@ export async function runBackgroundDelivery(options: {
       trigger: 'background',
       deadlineMs,
       owner: `deliver:${options.pid}`,
+      pid: options.pid,
+      ...(options.host ? { host: options.host } : {}),
     });
     run.catch(() => undefined); // observed below; never an unhandled rejection after an overdue return
     const r = await Promise.race([run, overdue]);

@@ -16,9 +16,7 @@ const RUN_EXIT_CLASS: Readonly<Record<SyncRunStatus, ExitClass | null>> = {
 
 /** The exit class of a sync run's status (null: success). */
 export function syncRunExitClass(status: SyncRunStatus): ExitClass | null {
-  // `null` is success: `??` would turn it into a failure.
-  const cls = RUN_EXIT_CLASS[status];
-  return cls === undefined ? 'failure' : cls;
+  return Object.hasOwn(RUN_EXIT_CLASS, status) ? RUN_EXIT_CLASS[status] : 'failure';
 }
 
 /** The exit class of a `sync status` report: login problems, then connection problems, then anything else. */

@@ -5,7 +5,7 @@ import { categorizeFailure } from './categorize.js';
  * The sync run's decisions, as a pure function: given what the run knows (`PlanState`) and how the server
  * answered one request for some events, say what to do next. No I/O, no clock: the loop in `sync.ts` performs
  * the steps (sends, applies outcomes to the queue, stops). Every row of the status matrix
- * (reliability-test-plan §1.9, as decided in ADR 0006/0012) is one branch here and one row of its table test.
+ * (reliability-test-plan §1.9, as decided in ADR 0006/0013) is one branch here and one row of its table test.
  */
 
 /** Default for {@link PlanState.maxRefusals}. */

@@ -102,6 +102,9 @@ export interface SyncNowOptions {
   readonly onProgress?: (p: SyncProgress) => void;
   readonly trigger?: 'sync now' | 'background';
   readonly owner?: string;
+  /** This process's pid and host, recorded on claims: once it is gone, the next run releases its events at once. */
+  readonly pid?: number;
+  readonly host?: string;
 }
 
 /** The seed's summary line. */
@@ -152,6 +155,7 @@ export async function syncNow(options: SyncNowOptions): Promise<SyncRunResult> {
     scope,
     now: options.now,
     onWarning: (w: QueueWarning) => warnings.push(w.message),
+    ...(options.host ? { host: options.host } : {}),
   });
   try {
     return await runWithQueue(queue, server, scope?.username ?? null, settings, options, base, warnings);
@@ -276,7 +280,8 @@ async function runWithQueue(
   const attempted = new Set<string>();
   let unanswered = 0;
   const owner = options.owner ?? `sync:${process.pid}`;
-  const claimNext = () => queue.claimBatch({ limit: batchSize, leaseMs: Math.max(120_000, deadlineMs + 60_000), owner });
+  const claimNext = () =>
+    queue.claimBatch({ limit: batchSize, leaseMs: Math.max(120_000, deadlineMs + 60_000), owner, ...(options.pid === undefined ? {} : { pid: options.pid }) });
   let prefetched: ReturnType<typeof claimNext> | null = null;
   /** Hands a prefetched claim back untouched when the run stops. */
   const releasePrefetched = async (): Promise<void> => {
@@ -295,6 +300,7 @@ async function runWithQueue(
     // The next batch is claimed while the current one is at the server (the two processes work in parallel).
     const claim = await (prefetched ?? claimNext());
     prefetched = null;
+    if (claim.releasedStale > 0) warnings.push(`Released ${claim.releasedStale} event(s) claimed by a sync run that was killed; they are sent now.`);
     if (claim.claimId === null) {
       if (claim.notBefore !== null) {
         stop = { kind: 'stop', status: 'offline', reason: 'rate_limited', message: `The server asked to wait; sending resumes after ${claim.notBefore.toISOString()}.`, transient: false, retryAfterMs: claim.notBefore.getTime() - options.now().getTime() };
@@ -369,7 +375,8 @@ async function runWithQueue(
     const s = await queue.stats();
     const why = [
       s.backingOff > 0 ? `${s.backingOff} wait for their retry time after a rejection` : '',
-      s.inFlight > 0 ? `${s.inFlight} are being sent by another sync run (their lease has not expired)` : '',
+      s.inFlight - s.leasedByGoneProcess > 0 ? `${s.inFlight - s.leasedByGoneProcess} are being sent by another sync run (their lease has not expired)` : '',
+      s.leasedByGoneProcess > 0 ? `${s.leasedByGoneProcess} are held by a sync run that was killed (released by the next claim)` : '',
     ].filter((x) => x !== '');
     return finish('ok', `Nothing was due${why.length > 0 ? `: ${why.join('; ')}` : ''}.`, null);
   }

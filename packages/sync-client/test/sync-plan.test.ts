@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, initialPlan, syncRunExitClass, type BatchAnswer, type PlanState, type Step } from '../src/index.js';
 
-// The status matrix of reliability-test-plan §1.9 (with the decisions of ADR 0006 and 0012), one row each.
+// The status matrix of reliability-test-plan §1.9 (with the decisions of ADR 0006 and 0013), one row each.
 const S = 'https://sync.example.com';
 const sent = ['e1', 'e2', 'e3', 'e4'];
 const fresh = initialPlan(16);

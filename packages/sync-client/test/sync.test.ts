@@ -56,6 +56,19 @@ describe('sync now', () => {
     await q.close();
   });
 
+  it('releases at once the events a killed run had claimed on this host, and says so', async () => {
+    const { home, ids } = await loggedInHome(server, 3);
+    const { openQueue } = await import('@kitty/queue');
+    const q = await openQueue({ homeDir: home, scope: { serverUrl: server.url, username: 'ada' }, now: () => new Date(), host: 'this-host' });
+    expect((await q.claimBatch({ limit: 10, pid: 999_999_999, owner: 'sync:killed' })).events).toHaveLength(3);
+    await q.close();
+    server.on('POST /api/v1/events/batch/', answerAll());
+    const r = await run(home, { host: 'this-host', pid: process.pid });
+    expect(r).toMatchObject({ status: 'ok', synced: 3, remaining: 0 });
+    expect(r.warnings.join(' ')).toContain('Released 3 event(s) claimed by a sync run that was killed');
+    expect(idsOf(server.batchRequests()[0])).toEqual(ids);
+  });
+
   it('applies mixed per-event results: success, duplicate, rejected, missing and unknown ids', async () => {
     const { home, ids, queue } = await loggedInHome(server, 4);
     server.on('POST /api/v1/events/batch/', () => ({

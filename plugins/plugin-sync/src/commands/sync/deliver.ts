@@ -20,6 +20,7 @@ is on ([sync] auto_deliver = true, SPEC_KITTY_AUTO_DELIVER not 0). At most one r
       env: ctx.env,
       now: ctx.now,
       pid: process.pid,
+      host: ctx.hostname,
       deadlineMs: flags['deadline-seconds'] * 1000,
       ...(Number.isInteger(owner) && owner > 0 ? { spawnedBy: owner } : {}),
     });

@@ -30,6 +30,8 @@ request (circuit breaker), or a local error.`;
       homeDir: ctx.homeDir,
       env: ctx.env,
       now: ctx.now,
+      pid: process.pid,
+      host: ctx.hostname,
       onProgress: (p) => {
         if (human && p.pendingAtStart > 1000) this.note(`  … ${p.sent} / ${p.pendingAtStart} sent`);
       },
