@@ -77,6 +77,9 @@ describe('spec-kitty auth', () => {
   });
 
   it('explains how to enable sync before logging in, and needs a password without a terminal', async () => {
+    const withPassword = await cli(['sync', 'server', 'http://ada:hunter2@sync.example.com']);
+    expect(withPassword.code).toBe(2);
+    expect(withPassword.stderr).toContain('ada:***@sync.example.com'); // the password in a URL is never echoed
     const r = await cli(['auth', 'login', '-u', 'ada', '--password-stdin'], 'x\n');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('spec-kitty sync server');
