@@ -15,6 +15,8 @@ export const ExitCode = {
   OFFLINE: 4,
   /** Part of the work succeeded and part failed (for example some events were rejected). */
   PARTIAL: 5,
+  /** The command was interrupted (SIGINT/SIGTERM); what it had written was put back. */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -37,6 +39,9 @@ const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCodeValue>> = {
   ILLEGAL_TRANSITION: ExitCode.USAGE,
   TRANSITION_GUARD_FAILED: ExitCode.USAGE,
   FORCE_NEEDS_ACTOR_AND_REASON: ExitCode.USAGE,
+  // interrupted (SIGINT/SIGTERM): rolled back
+  INTERRUPTED: ExitCode.INTERRUPTED,
+  IO_LOCK_ABORTED: ExitCode.INTERRUPTED,
 };
 
 /** Error-code prefixes that always mean "the input was wrong". */
