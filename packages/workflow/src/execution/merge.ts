@@ -11,6 +11,7 @@ import { featureLockPath, withLock } from '../files/lock.js';
 import type { WorkflowEnv } from '../ports.js';
 import { scratchDir } from '../project/scratch.js';
 import { projectTransaction, runTransaction, type Transaction } from '../git/transaction.js';
+import { explainCommitFailure } from '../git/commit.js';
 import { readFeatureState } from '../status/status-change.js';
 import { wpBranch, wpWorkspace } from '../tasks/wp-ref.js';
 
@@ -283,7 +284,12 @@ async function run(git: GitPort, fc: FeatureContext, s: MergeState, options: Mer
     tx.checkpoint();
     s.current_wp = item.wp_id;
     const message = `Merge ${item.wp_id} from ${fc.feature.slug}`;
-    const r = await git.merge(s.merge_dir, item.branch, { message, noFf: true, squash: s.strategy === 'squash' });
+    let r;
+    try {
+      r = await git.merge(s.merge_dir, item.branch, { message, noFf: true, squash: s.strategy === 'squash' });
+    } catch (err) {
+      throw await explainCommitFailure(git, s.merge_dir, err);
+    }
     if (!r.ok) {
       s.has_pending_conflicts = true;
       saveState(fc, s, options.now());
@@ -293,7 +299,7 @@ async function run(git: GitPort, fc: FeatureContext, s: MergeState, options: Mer
     let commit: string | null;
     if (s.strategy === 'squash') {
       const staged = await git.status(s.merge_dir, ['.']);
-      commit = staged.some((x) => x.index !== ' ' && x.index !== '?') ? await git.commitStaged(s.merge_dir, message) : null;
+      commit = staged.some((x) => x.index !== ' ' && x.index !== '?') ? await git.commitStaged(s.merge_dir, message).catch(async (err: unknown) => Promise.reject(await explainCommitFailure(git, s.merge_dir, err))) : null;
     } else commit = await git.resolveCommit(s.merge_dir, 'HEAD');
     s.items = s.items.map((i) => (i.wp_id === item.wp_id ? { ...i, status: commit === null ? 'already_merged' : 'merged', commit } : i));
     s.completed_wps.push(item.wp_id);

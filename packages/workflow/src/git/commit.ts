@@ -92,7 +92,7 @@ export async function commitFiles(git: GitPort, repoTop: string, projectRoot: st
 }
 
 const IDENTITY = /Please tell me who you are|Author identity unknown|Committer identity unknown|empty ident name|unable to auto-detect email address|no email was given/i;
-const COMMIT_HOOKS = ['pre-commit', 'prepare-commit-msg', 'commit-msg'];
+const COMMIT_HOOKS = ['pre-commit', 'pre-merge-commit', 'prepare-commit-msg', 'commit-msg'];
 
 /**
  * Turns a failed `git commit` into an error that names the cause and the fix: a missing git identity
@@ -101,7 +101,7 @@ const COMMIT_HOOKS = ['pre-commit', 'prepare-commit-msg', 'commit-msg'];
  * that the command's changes were put back (the caller's transaction does that before the error reaches the user).
  */
 export async function explainCommitFailure(git: GitPort, repoTop: string, err: unknown): Promise<unknown> {
-  if (!(err instanceof WorkflowError) || err.code !== 'GIT_COMMIT_FAILED') return err;
+  if (!(err instanceof WorkflowError) || (err.code !== 'GIT_COMMIT_FAILED' && err.code !== 'GIT_FAILED')) return err;
   const text = err.message;
   const undone = 'Nothing was committed and the files and the index were put back as they were.';
   if (IDENTITY.test(text)) {
@@ -123,12 +123,13 @@ export async function explainCommitFailure(git: GitPort, repoTop: string, err: u
     }
   });
   if (hook !== undefined && hooksDir !== null) {
-    const output = text.replace(/^git commit .*? failed in [^:]*: /s, '');
+    const output = text.replace(/^git (?:commit|merge) .*? failed in [^:]*: /s, '');
     return new WorkflowError('GIT_HOOK_REJECTED', `The git ${hook} hook (${path.join(hooksDir, hook)}) refused the commit: ${output.trim() || 'it exited non-zero without a message'}. ${undone}`, {
       suggestions: [`Fix what the ${hook} hook reports (run it yourself: ${path.join(hooksDir, hook)}), then run the command again.`],
       details: { repo: repoTop, hook: path.join(hooksDir, hook), git_message: text },
       cause: err,
     });
   }
+  if (err.code !== 'GIT_COMMIT_FAILED') return err;
   return new WorkflowError('GIT_COMMIT_FAILED', `${text} ${undone}`, { suggestions: [...err.suggestions], details: { ...err.details }, cause: err });
 }

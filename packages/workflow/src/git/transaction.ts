@@ -204,6 +204,7 @@ export class Transaction {
   worktree(worktreePath: string, branch: string, newBranch: boolean): void {
     this.checkpoint();
     this.journal.worktrees.push({ path: path.resolve(worktreePath), branch, new_branch: newBranch });
+    this.noteCreatedDir(path.dirname(path.resolve(worktreePath)));
     this.save();
   }
 
@@ -349,11 +350,6 @@ async function undoJournal(git: GitPort, j: Journal): Promise<string[]> {
       removeAtomicTemps(f.path);
     });
   }
-  if (j.git_dir_created !== null) {
-    const g = j.git_dir_created;
-    await attempt(`remove ${g}`, () => rmSync(g, { recursive: true, force: true }));
-  }
-  for (const d of [...j.dirs].reverse()) await attempt(`remove ${d}`, () => removeEmptyTree(d));
   for (const w of [...j.worktrees].reverse()) {
     await attempt(`remove the worktree ${w.path}`, async () => {
       if (existsSync(w.path)) await git.worktreeRemove(top, w.path, { force: true }).catch(() => rmSync(w.path, { recursive: true, force: true }));
@@ -361,6 +357,11 @@ async function undoJournal(git: GitPort, j: Journal): Promise<string[]> {
     });
     if (w.new_branch) await attempt(`delete the branch ${w.branch}`, () => git.deleteBranch(top, w.branch, { force: true }).catch(() => undefined));
   }
+  if (j.git_dir_created !== null) {
+    const g = j.git_dir_created;
+    await attempt(`remove ${g}`, () => rmSync(g, { recursive: true, force: true }));
+  }
+  for (const d of [...j.dirs].reverse()) await attempt(`remove ${d}`, () => removeEmptyTree(d));
   return problems;
 }
 
