@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import type writeFileAtomicModule from 'write-file-atomic';
 import { IoError } from './errors.js';
 
-// write-file-atomic is CommonJS; loaded once, on the first write (read-only commands never pay for it).
+// write-file-atomic is CommonJS and names its temp files after its own `__filename`: it is required from this
+// package's own location (so the CLI bundle keeps @kitty/io outside, as a real package), once, on the first write.
 let wfa: typeof writeFileAtomicModule | undefined;
 const load = (): typeof writeFileAtomicModule => (wfa ??= createRequire(import.meta.url)('write-file-atomic') as typeof writeFileAtomicModule);
 

@@ -1,19 +1,20 @@
-import { mkdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, utimesSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import type lockfileModule from 'proper-lockfile';
-import { writeFileAtomic } from './atomic.js';
 import { IoError } from './errors.js';
 import { isProcessAlive } from './pid.js';
 
-/** Who holds a lock: written beside the lock directory as `<lock>.owner` (JSON). */
+/**
+ * Who holds a lock. Recorded inside the lock directory as an empty directory named
+ * `owner.<pid>.<host in hex>.<since in ms or 0>`: git never shows an empty directory, so a lock left by a killed
+ * command does not appear as an untracked file in the project.
+ */
 export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   /** When it took the lock (ISO time), when the caller gave a clock. */
   readonly since: string | null;
-  /** What the lock protects, as the holder described it. */
-  readonly what: string | null;
 }
 
 /** Options of {@link acquireLock} and {@link withFileLock}. */
@@ -54,19 +55,59 @@ export interface HeldFileLock {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The owner record of a lock directory. */
-export function lockOwnerPath(lockPath: string): string {
-  return `${lockPath}.owner`;
+const OWNER = /^owner\.(\d+)\.([0-9a-f]*)\.(\d+)$/;
+
+/** The name of the owner record of `owner` inside the lock directory. */
+export function lockOwnerName(owner: LockOwner): string {
+  return `owner.${owner.pid}.${Buffer.from(owner.host, 'utf8').toString('hex')}.${owner.since === null ? 0 : Date.parse(owner.since)}`;
 }
 
-/** Reads the owner record of a lock, or null when there is none (or it is unreadable). */
+/** Reads the owner record of a lock, or null when there is none (the lock is free, or its holder just took it). */
 export function readLockOwner(lockPath: string): LockOwner | null {
+  let names: string[];
   try {
-    const raw = JSON.parse(readFileSync(lockOwnerPath(lockPath), 'utf8')) as Partial<LockOwner>;
-    if (typeof raw.pid !== 'number' || typeof raw.host !== 'string') return null;
-    return { pid: raw.pid, host: raw.host, since: typeof raw.since === 'string' ? raw.since : null, what: typeof raw.what === 'string' ? raw.what : null };
+    names = readdirSync(lockPath);
   } catch {
     return null;
+  }
+  for (const n of names) {
+    const m = OWNER.exec(n);
+    if (m === null) continue;
+    const since = Number(m[3]);
+    return { pid: Number(m[1]), host: Buffer.from(m[2] as string, 'hex').toString('utf8'), since: since > 0 ? new Date(since).toISOString() : null };
+  }
+  return null;
+}
+
+/** Removes every owner record inside a lock directory (before it is removed or taken over). */
+function clearOwners(lockPath: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(lockPath);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!OWNER.test(n)) continue;
+    try {
+      rmdirSync(path.join(lockPath, n));
+    } catch {
+      // removed by someone else
+    }
+  }
+}
+
+// Locks this process holds, so an exit (process.exit after an interrupt) removes them with their owner record.
+const held = new Map<string, string>();
+let exitHook = false;
+function onExit(): void {
+  for (const [lockPath, name] of held) {
+    try {
+      rmdirSync(path.join(lockPath, name));
+      rmdirSync(lockPath);
+    } catch {
+      // taken over or already gone
+    }
   }
 }
 
@@ -122,12 +163,24 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
       });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw failed(lockPath, err);
+      const code = (err as NodeJS.ErrnoException).code;
+      // proper-lockfile found the lock stale and could not remove it: the (dead) owner's record is inside.
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+        clearOwners(lockPath);
+        try {
+          utimesSync(lockPath, 0, 0); // removing the record touched the directory; it is still the stale lock
+        } catch {
+          // gone meanwhile
+        }
+        continue;
+      }
+      if (code !== 'ELOCKED') throw failed(lockPath, err);
     }
     const owner = readLockOwner(lockPath);
     if (owner !== null && owner.pid !== pid && isOwnerGone(owner, host)) {
       // Its process is gone: make the lock look abandoned, so proper-lockfile's own stale path removes and takes it.
       try {
+        clearOwners(lockPath);
         utimesSync(lockPath, 0, 0);
       } catch {
         // released meanwhile: the next attempt simply takes it
@@ -155,9 +208,14 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
     waited += pause;
     delay = Math.min(delay * 1.5, 250);
   }
-  const record: LockOwner = { pid, host, since: options.now?.().toISOString() ?? null, what: options.what ?? null };
+  const record = lockOwnerName({ pid, host, since: options.now?.().toISOString() ?? null });
   try {
-    writeFileAtomic(lockOwnerPath(lockPath), `${JSON.stringify(record)}\n`, { syncDir: false });
+    mkdirSync(path.join(lockPath, record));
+    held.set(lockPath, record);
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', onExit);
+    }
   } catch {
     // Without the record a dead holder is taken over only once stale; the lock itself is held.
   }
@@ -170,7 +228,14 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
     async release() {
       if (released) return;
       released = true;
-      if (compromised === null) rmSync(lockOwnerPath(lockPath), { force: true });
+      held.delete(lockPath);
+      if (compromised === null) {
+        try {
+          rmdirSync(path.join(lockPath, record));
+        } catch {
+          // already gone
+        }
+      }
       await release().catch(() => undefined);
     },
   };

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
-import { acquireLock, isAtomicTempName, isProcessAlive, lockOwnerPath, parseToml, readLockOwner, removeAtomicTemps, tomlMultilineBody, tomlString, withFileLock, writeFileAtomic } from '../src/index.js';
+import { acquireLock, isAtomicTempName, isProcessAlive, lockOwnerName, parseToml, readLockOwner, removeAtomicTemps, tomlMultilineBody, tomlString, withFileLock, writeFileAtomic } from '../src/index.js';
 
 afterAll(cleanupTempDirs);
 
@@ -67,11 +67,12 @@ describe('locks', () => {
   it('records the owner while held and removes the record on release', async () => {
     const lockPath = path.join(tempDir(), 'locks', 'x.lock');
     const lock = await acquireLock(lockPath, { what: 'x', host: 'h1', now: () => new Date('2026-01-01T00:00:00Z') });
-    expect(readLockOwner(lockPath)).toEqual({ pid: process.pid, host: 'h1', since: '2026-01-01T00:00:00.000Z', what: 'x' });
+    expect(readLockOwner(lockPath)).toEqual({ pid: process.pid, host: 'h1', since: '2026-01-01T00:00:00.000Z' });
+    // The record is an empty directory (git never lists one), not a file.
+    expect(readdirSync(lockPath)).toEqual([lockOwnerName({ pid: process.pid, host: 'h1', since: '2026-01-01T00:00:00.000Z' })]);
     expect(lock.notes).toEqual([]);
     await lock.release();
     expect(existsSync(lockPath)).toBe(false);
-    expect(existsSync(lockOwnerPath(lockPath))).toBe(false);
   });
 
   it('takes over at once the lock of a process killed with SIGKILL, with a note naming it', async () => {
@@ -102,8 +103,10 @@ describe('locks', () => {
     const lockPath = path.join(tempDir(), 'm.lock');
     const h = await holder(lockPath);
     await h.kill('SIGKILL');
-    const owner = JSON.parse(readFileSync(lockOwnerPath(lockPath), 'utf8')) as Record<string, unknown>;
-    writeFileSync(lockOwnerPath(lockPath), JSON.stringify({ ...owner, host: 'elsewhere' }));
+    const owner = readLockOwner(lockPath);
+    expect(owner?.pid).toBe(h.pid);
+    if (owner === null) return;
+    renameSync(path.join(lockPath, lockOwnerName(owner)), path.join(lockPath, lockOwnerName({ ...owner, host: 'elsewhere' })));
     await expect(acquireLock(lockPath, { waitMs: 100 })).rejects.toMatchObject({ code: 'IO_LOCK_BUSY' });
   });
 
@@ -114,6 +117,20 @@ describe('locks', () => {
     const waiting = acquireLock(lockPath, { pid: process.pid + 1, waitMs: 60_000, signal: ac.signal, sleep: async () => ac.abort() });
     await expect(waiting).rejects.toMatchObject({ code: 'IO_LOCK_ABORTED' });
     await first.release();
+  });
+
+  it('takes over a stale lock of another host once it is older than staleMs', async () => {
+    const lockPath = path.join(tempDir(), 'p.lock');
+    const h = await holder(lockPath);
+    await h.kill('SIGKILL');
+    const owner = readLockOwner(lockPath);
+    if (owner === null) throw new Error('no owner record');
+    renameSync(path.join(lockPath, lockOwnerName(owner)), path.join(lockPath, lockOwnerName({ ...owner, host: 'elsewhere' })));
+    const { utimesSync } = await import('node:fs');
+    utimesSync(lockPath, 1, 1); // last refreshed long ago
+    const lock = await acquireLock(lockPath, { waitMs: 0, staleMs: 5_000 });
+    expect(readLockOwner(lockPath)?.pid).toBe(process.pid);
+    await lock.release();
   });
 
   it('withFileLock releases after an exception and passes the notes on', async () => {
