@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { isProcessAlive, removeAtomicTemps, writeFileAtomic } from '@kitty/io';
@@ -47,6 +47,8 @@ interface FileEntry {
   /** The copy of the prior content in the journal directory. */
   readonly backup: string | null;
   readonly mode: number | null;
+  /** For a file only appended to (the status log): its size before; a rollback truncates it back. */
+  readonly size?: number;
 }
 
 interface CommitEntry {
@@ -126,7 +128,38 @@ export class Transaction {
     };
   }
 
+  private indexCopied = false;
+
+  /**
+   * Records where the index is and what the branch points at (runTransaction calls it first). The index itself is
+   * copied with the first journal write, before anything is staged.
+   */
+  async begin(): Promise<void> {
+    const { git, repoTop } = this.ctx;
+    if (!existsSync(repoTop)) return;
+    const loc = await git.locate(repoTop);
+    const indexPath = path.join(loc?.gitDir ?? path.join(repoTop, '.git'), 'index');
+    const branch = await git.currentBranch(repoTop);
+    this.journal.index = { path: indexPath, existed: existsSync(indexPath), backup: null };
+    this.journal.head = { ref: branch === null ? null : `refs/heads/${branch}`, sha: await git.headCommit(repoTop) };
+  }
+
+  private snapshotIndex(): void {
+    if (this.indexCopied || this.journal.index === null) return;
+    this.indexCopied = true;
+    const idx = this.journal.index;
+    if (!existsSync(idx.path)) {
+      this.journal.index = { ...idx, existed: false, backup: null };
+      return;
+    }
+    mkdirSync(this.dir, { recursive: true });
+    const backup = path.join(this.dir, 'index');
+    copyFileSync(idx.path, backup);
+    this.journal.index = { ...idx, existed: true, backup };
+  }
+
   private save(): void {
+    this.snapshotIndex();
     mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(this.file, `${JSON.stringify(this.journal, null, 1)}\n`, { syncDir: false });
   }
@@ -163,6 +196,28 @@ export class Transaction {
       changed = true;
     }
     if (changed) this.save();
+  }
+
+  /**
+   * Records the size of a file the caller only appends to (the status log), which is cheaper than a copy; a
+   * rollback cuts it back to that size (or removes it when it did not exist).
+   */
+  trackAppend(file: string): void {
+    this.checkpoint();
+    const f = path.resolve(file);
+    if (this.journal.files.some((e) => e.path === f)) return;
+    let size: number | null = null;
+    try {
+      const st = lstatSync(f);
+      if (st.isFile()) size = st.size;
+    } catch {
+      size = null;
+    }
+    if (size === null) {
+      this.journal.files.push({ path: f, existed: false, backup: null, mode: null });
+      this.noteCreatedDir(path.dirname(f));
+    } else this.journal.files.push({ path: f, existed: true, backup: null, mode: null, size });
+    this.save();
   }
 
   /** Creates `dir` (and parents), recording the top-most directory it created. */
@@ -242,20 +297,8 @@ export class Transaction {
    */
   async commit(message: string, run: () => Promise<CommitResult>, options: { readonly final?: boolean } = {}): Promise<CommitResult> {
     this.checkpoint();
-    const { git, repoTop } = this.ctx;
-    if (this.journal.index === null) {
-      const loc = await git.locate(repoTop);
-      const indexPath = path.join(loc?.gitDir ?? path.join(repoTop, '.git'), 'index');
-      let backup: string | null = null;
-      if (existsSync(indexPath)) {
-        mkdirSync(this.dir, { recursive: true });
-        backup = path.join(this.dir, 'index');
-        copyFileSync(indexPath, backup);
-      }
-      const branch = await git.currentBranch(repoTop);
-      this.journal.index = { path: indexPath, existed: backup !== null, backup };
-      this.journal.head = { ref: branch === null ? null : `refs/heads/${branch}`, sha: await git.headCommit(repoTop) };
-    }
+    if (this.journal.index === null) await this.begin();
+    this.snapshotIndex();
     const last = this.journal.commits[this.journal.commits.length - 1];
     const entry: CommitEntry = { message, parent: last?.sha ?? this.journal.head?.sha ?? null, sha: null, final: options.final !== false };
     this.journal.commits.push(entry);
@@ -344,7 +387,9 @@ async function undoJournal(git: GitPort, j: Journal): Promise<string[]> {
   }
   for (const f of [...j.files].reverse()) {
     await attempt(`restore ${f.path}`, () => {
-      if (f.existed && f.backup !== null) {
+      if (f.existed && f.size !== undefined) {
+        if (existsSync(f.path)) truncateSync(f.path, f.size);
+      } else if (f.existed && f.backup !== null) {
         writeFileAtomic(f.path, readFileSync(f.backup), { ...(f.mode === null ? {} : { mode: f.mode }), syncDir: false });
       } else if (existsSync(f.path) && lstatSync(f.path).isFile()) unlinkSync(f.path);
       removeAtomicTemps(f.path);
@@ -469,6 +514,7 @@ export async function runTransaction<T>(ctx: TransactionContext, fn: (tx: Transa
   ctx.signal?.addEventListener('abort', listener);
   try {
     tx.checkpoint();
+    await tx.begin();
     const result = await fn(tx);
     tx.finish();
     return result;

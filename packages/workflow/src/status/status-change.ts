@@ -202,7 +202,11 @@ export async function changeFeatureStatus<R>(
       const tolerant = { tolerant: ctx.tolerant === true };
       let state = readFeatureState(root, feature, now, tolerant);
       notes.push(...state.log.warnings, ...state.log.problems.map((x) => `Skipped ${x.path}:${x.line}: ${x.message}`));
-      if (state.log.problems.length === 0) tx.track([state.log.path]);
+      // The log is only appended to (its size is enough to undo that), unless a torn tail is repaired (a copy).
+      if (state.log.problems.length === 0) {
+        if (state.log.tail !== null) tx.track([state.log.path]);
+        else tx.trackAppend(state.log.path);
+      }
       const repaired = state.log.problems.length > 0 ? null : repairTornTail(root, state.log);
       if (repaired !== null) {
         notes.push(repaired);
@@ -313,7 +317,8 @@ export async function changeFeatureStatus<R>(
       // 3. Write (log first: it is the truth; the views are derived) and commit; the transaction undoes
       //    everything (files, index, commits) on any failure or interrupt.
       const toCommit = [...(events.length > 0 || repaired !== null ? [state.log.path] : []), ...writes.map((w) => w.path)];
-      tx.track(toCommit);
+      tx.trackAppend(state.log.path);
+      tx.track(writes.map((w) => w.path));
       appendStatusEvents(root, state.log.path, events);
       for (const w of writes) {
         tx.checkpoint();
