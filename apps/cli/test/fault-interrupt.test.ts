@@ -72,8 +72,22 @@ describe('writing commands killed at random points', () => {
     const sb = workflowSandbox('kitty-fault-');
     const { project, env, git } = sb;
     const fdir = path.join(project, 'kitty-specs', '001-shop');
-    const porcelain = (): string => (existsSync(path.join(project, '.git')) ? git(['status', '--porcelain', '--untracked-files=all']) : '<no repo>');
-    const subjects = (): string[] => (existsSync(path.join(project, '.git')) ? git(['log', '--format=%s']).split('\n').filter((l) => l !== '') : []);
+    const hasCommits = (): boolean => {
+      try {
+        git(['rev-parse', '--verify', '--quiet', 'HEAD']);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // An init stopped before it wrote anything may leave an empty repository (`git init` done): init resumes from
+    // it, so it counts as "no project yet", like no repository at all.
+    const porcelain = (): string => {
+      if (!existsSync(path.join(project, '.git'))) return '<no repo>';
+      const st = git(['status', '--porcelain', '--untracked-files=all']);
+      return st === '' && !hasCommits() ? '<no repo>' : st;
+    };
+    const subjects = (): string[] => (existsSync(path.join(project, '.git')) && hasCommits() ? git(['log', '--format=%s']).split('\n').filter((l) => l !== '') : []);
     const journals = (): string[] => {
       const d = path.join(project, '.git', 'spec-kitty', 'tx');
       return existsSync(d) ? readdirSync(d).filter((n) => n.includes('.json')) : [];

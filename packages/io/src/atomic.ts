@@ -15,6 +15,11 @@ export interface AtomicWriteOptions {
   readonly mode?: number;
   /** Also fsync the directory after the rename, so the new name survives a power cut (default true). */
   readonly syncDir?: boolean;
+  /**
+   * fsync the data before the rename (default true). Off for caches, where losing the file is harmless: readers
+   * still never see half a file.
+   */
+  readonly durable?: boolean;
 }
 
 /**
@@ -29,7 +34,7 @@ export function writeFileAtomic(file: string, data: string | Buffer, options: At
   const dir = path.dirname(file);
   try {
     mkdirSync(dir, { recursive: true });
-    load().sync(file, data, { fsync: true, ...(options.mode === undefined ? {} : { mode: options.mode }) });
+    load().sync(file, data, { fsync: options.durable !== false, ...(options.mode === undefined ? {} : { mode: options.mode }) });
   } catch (err) {
     throw new IoError('IO_WRITE_FAILED', `Cannot write ${file}: ${(err as Error).message}`, {
       suggestions: ['Check free disk space and the permissions of the directory, then run the command again.'],
@@ -37,7 +42,7 @@ export function writeFileAtomic(file: string, data: string | Buffer, options: At
       cause: err,
     });
   }
-  if (options.syncDir === false) return;
+  if (options.syncDir === false || options.durable === false) return;
   try {
     const fd = openSync(dir, 'r');
     try {

@@ -66,6 +66,8 @@ interface Journal {
   readonly command: string;
   readonly started_at: string;
   readonly repo_top: string;
+  /** The git common dir (worktree records live in its `worktrees/`). */
+  readonly common_dir: string;
   files: FileEntry[];
   /** Directories this transaction created (top-most first); removed on rollback when empty. */
   dirs: string[];
@@ -117,6 +119,7 @@ export class Transaction {
       command: ctx.command,
       started_at: ctx.now().toISOString(),
       repo_top: ctx.repoTop,
+      common_dir: path.dirname(path.resolve(ctx.scratch)),
       files: [],
       dirs: [],
       git_dir_created: null,
@@ -397,7 +400,18 @@ async function undoJournal(git: GitPort, j: Journal): Promise<string[]> {
   }
   for (const w of [...j.worktrees].reverse()) {
     await attempt(`remove the worktree ${w.path}`, async () => {
-      if (existsSync(w.path)) await git.worktreeRemove(top, w.path, { force: true }).catch(() => rmSync(w.path, { recursive: true, force: true }));
+      if (existsSync(w.path)) await git.worktreeRemove(top, w.path, { force: true }).catch(() => undefined);
+      rmSync(w.path, { recursive: true, force: true });
+      // git's record of it: a `git worktree add` killed half-way leaves it locked ("initializing"), which prune keeps.
+      const records = path.join(j.common_dir ?? path.join(top, '.git'), 'worktrees');
+      for (const name of existsSync(records) ? readdirSync(records) : []) {
+        try {
+          const gitdir = readFileSync(path.join(records, name, 'gitdir'), 'utf8').trim();
+          if (path.resolve(path.dirname(gitdir)) === w.path) rmSync(path.join(records, name), { recursive: true, force: true });
+        } catch {
+          // not a worktree record
+        }
+      }
       await git.worktreePrune(top).catch(() => undefined);
     });
     if (w.new_branch) await attempt(`delete the branch ${w.branch}`, () => git.deleteBranch(top, w.branch, { force: true }).catch(() => undefined));
