@@ -1,4 +1,4 @@
-import { KittyError } from '@kitty/errors';
+import { KittyError, type ExitClassTable } from '@kitty/errors';
 
 /**
  * Every error code `@kitty/io` throws. The packages that use it usually translate these into their own codes
@@ -17,7 +17,15 @@ export type IoErrorCode =
   | 'IO_TOML_INVALID';
 
 /** The base class of every `@kitty/io` error. */
-export class IoError extends KittyError<IoErrorCode> {}
+export class IoError extends KittyError<IoErrorCode> {
+  static override readonly exitClasses: ExitClassTable<IoErrorCode> = {
+    IO_LOCK_BUSY: 'conflict',
+    IO_LOCK_FAILED: 'failure',
+    IO_LOCK_ABORTED: 'interrupted',
+    IO_WRITE_FAILED: 'failure',
+    IO_TOML_INVALID: 'usage',
+  };
+}
 
 /** True when `value` is an error thrown by `@kitty/io`. */
 export function isIoError(value: unknown): value is IoError {
