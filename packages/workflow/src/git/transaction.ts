@@ -381,6 +381,8 @@ async function undoJournal(git: GitPort, j: Journal): Promise<string[]> {
     const idx = j.index;
     await attempt('restore the git index', () => {
       if (idx.backup !== null && existsSync(idx.backup)) {
+        // Unchanged (nothing was staged, e.g. another git process held index.lock): leave it alone.
+        if (existsSync(idx.path) && readFileSync(idx.path).equals(readFileSync(idx.backup))) return;
         // git's own protocol: write index.lock, rename it over the index.
         const lock = `${idx.path}.lock`;
         copyFileSync(idx.backup, lock, 1 /* COPYFILE_EXCL */);
