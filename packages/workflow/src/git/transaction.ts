@@ -453,6 +453,18 @@ export interface RecoverOptions {
  * of other machines, are left alone. Two commands recovering at once: the one that renames the journal first
  * does it.
  */
+/**
+ * A git commit the dead command was running (its journal names a commit without a result) was killed with it and
+ * left `index.lock` behind: git's own lock of a process that is gone. Removed, so the index can be repaired.
+ */
+function removeDeadCommitLock(j: Journal, notes: string[]): void {
+  if (j.index === null || !j.commits.some((c) => c.sha === null)) return;
+  const lock = `${j.index.path}.lock`;
+  if (!existsSync(lock)) return;
+  rmSync(lock, { force: true });
+  notes.push(`Removed ${lock}, left by the git commit of the stopped ${j.command}.`);
+}
+
 export async function recoverTransactions(options: RecoverOptions): Promise<string[]> {
   const dir = journalDir(options.scratch);
   let names: string[];
@@ -483,6 +495,7 @@ export async function recoverTransactions(options: RecoverOptions): Promise<stri
       continue; // another command is recovering it
     }
     const backups = path.join(dir, j.id);
+    removeDeadCommitLock(j, notes);
     const last = j.commits[j.commits.length - 1];
     let kept = false;
     if (last !== undefined && last.final && j.head?.ref !== null && j.head?.ref !== undefined && existsSync(j.repo_top)) {
@@ -496,6 +509,10 @@ export async function recoverTransactions(options: RecoverOptions): Promise<stri
     }
     if (kept) {
       for (const f of j.files) removeAtomicTemps(f.path);
+      // git may have been killed after moving the branch but before writing the index: make the index entries of
+      // the committed files match the commit again (the files themselves already do).
+      const inRepo = j.files.map((f) => path.relative(j.repo_top, f.path)).filter((r) => r !== '' && !r.startsWith('..') && !path.isAbsolute(r) && r.split(path.sep)[0] !== '.git');
+      await options.git.unstage(j.repo_top, inRepo.map((r) => r.split(path.sep).join('/'))).catch(() => undefined);
       notes.push(`A previous ${j.command} (process ${j.pid}, started ${j.started_at}) was stopped right after its commit; its commit is kept.`);
     } else {
       const problems = await undoJournal(options.git, j);
