@@ -3,6 +3,7 @@ import { EXIT_CODE_BY_CLASS, ExitCode, InputError, exitCodeForError } from '@kit
 import { ContractError } from '@kitty/contract';
 import { COMMON_EXIT_CLASSES, EXIT_CLASSES, KittyError } from '@kitty/errors';
 import { EventsError } from '@kitty/events';
+import { IoError } from '@kitty/io';
 import { QueueError } from '@kitty/queue';
 import { RuntimeError } from '@kitty/runtime-resolver';
 import { SyncError } from '@kitty/sync-client';
@@ -14,6 +15,7 @@ const CLASSES: ReadonlyArray<readonly [string, typeof KittyError]> = [
   ['@kitty/cli-kit', InputError as unknown as typeof KittyError],
   ['@kitty/contract', ContractError as unknown as typeof KittyError],
   ['@kitty/events', EventsError as unknown as typeof KittyError],
+  ['@kitty/io', IoError as unknown as typeof KittyError],
   ['@kitty/queue', QueueError as unknown as typeof KittyError],
   ['@kitty/runtime-resolver', RuntimeError as unknown as typeof KittyError],
   ['@kitty/sync-client', SyncError as unknown as typeof KittyError],

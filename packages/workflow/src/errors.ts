@@ -34,6 +34,10 @@ export type WorkflowErrorCode =
   | 'YAML_EDIT_FAILED'
   | 'GIT_INDEX_LOCKED'
   | 'GIT_COMMIT_FAILED'
+  | 'GIT_IDENTITY_MISSING'
+  | 'GIT_HOOK_REJECTED'
+  | 'INTERRUPTED'
+  | 'ROLLBACK_INCOMPLETE'
   | 'GIT_FAILED'
   | 'INVALID_WP_ID'
   | 'INVALID_LANE'
@@ -110,6 +114,10 @@ export class WorkflowError extends KittyError<WorkflowErrorCode> {
     YAML_EDIT_FAILED: 'failure',
     GIT_INDEX_LOCKED: 'conflict',
     GIT_COMMIT_FAILED: 'failure',
+    GIT_IDENTITY_MISSING: 'failure',
+    GIT_HOOK_REJECTED: 'failure',
+    INTERRUPTED: 'interrupted',
+    ROLLBACK_INCOMPLETE: 'failure',
     GIT_FAILED: 'failure',
     INVALID_WP_ID: 'usage',
     INVALID_LANE: 'usage',

@@ -11,6 +11,7 @@ import { locksDir, withLock } from '../files/lock.js';
 import { checkOwnership } from './move-task.js';
 import type { WorkflowEnv } from '../ports.js';
 import { writePrompt } from '../project/scratch.js';
+import type { Transaction } from '../git/transaction.js';
 import { changeFeatureStatus, type FeatureState, type LaneRequest, type StatusChangePlan, type WpEdit } from '../status/status-change.js';
 import { workspaceFacts, type WorkspaceFacts } from './workspace-facts.js';
 import { normalizeWpId, wpBranch } from '../tasks/wp-ref.js';
@@ -157,7 +158,7 @@ function ensureExcluded(fc: FeatureContext): void {
  * `kitty-specs/` (sparse checkout in the worktree's own config), and merges further base branches in (several
  * unmerged dependencies); a conflict removes the half-made workspace again.
  */
-async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFacts, base: BasePlan, wpId: string): Promise<{ notes: string[]; newBranch: boolean }> {
+async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFacts, base: BasePlan, wpId: string, tx: Transaction): Promise<{ notes: string[]; newBranch: boolean }> {
   const root = fc.project.root;
   const notes: string[] = [];
   return withLock(
@@ -176,6 +177,8 @@ async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFa
       }
       const newBranch = ws.branchSha === null;
       if (!newBranch) notes.push(`Branch ${ws.branch} already exists; the workspace checks it out as it is.`);
+      // Journaled first: a failure or an interrupt later in the command (or a SIGKILL) removes it again.
+      tx.worktree(ws.path, ws.branch, newBranch);
       try {
         await git.worktreeAdd(root, ws.path, { branch: ws.branch, newBranch, base: base.from, noCheckout: true });
       } catch (err) {
@@ -212,16 +215,14 @@ async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFa
 }
 
 /** Commits planning files of the feature that are still uncommitted, so the workspace starts from them. */
-async function commitPlanningArtifacts(env: WorkflowEnv, fc: FeatureContext, wpId: string): Promise<string | null> {
+async function commitPlanningArtifacts(env: WorkflowEnv, fc: FeatureContext, wpId: string, tx: Transaction): Promise<string | null> {
   const rel = path.relative(fc.repoTop, fc.feature.dir).split(path.sep).join('/');
   // Temp files of writers that were killed (`.<name>.<pid>.<rand>.tmp`) are never planning files.
   const dirty = (await env.git.status(fc.repoTop, [rel])).filter((d) => !/(^|\/)\.[^/]+\.tmp$/.test(d.path));
   if (dirty.length === 0) return null;
   const files = dirty.map((d) => path.join(fc.repoTop, d.path));
-  const c = await commitFiles(env.git, fc.repoTop, fc.project.root, files, `chore: Planning artifacts for ${fc.feature.slug}\n\nAuto-committed by spec-kitty before creating workspace for ${wpId}`, {
-    force: true,
-    ...(env.sleep ? { sleep: env.sleep } : {}),
-  });
+  const message = `chore: Planning artifacts for ${fc.feature.slug}\n\nAuto-committed by spec-kitty before creating workspace for ${wpId}`;
+  const c = await tx.commit(message, () => commitFiles(env.git, fc.repoTop, fc.project.root, files, message, { force: true, ...(env.sleep ? { sleep: env.sleep } : {}) }), { final: false });
   return c.commit_hash;
 }
 
@@ -275,7 +276,7 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
   const force = options.force === true;
   type Core = Omit<ImplementResult, 'events_queued' | 'notes' | 'commit_hash' | 'lane' | 'claimed' | 'prompt_file'> & { readonly wpText: string };
 
-  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, async (state): Promise<StatusChangePlan<Core>> => {
+  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop, command: mode === 'workflow' ? 'agent workflow implement' : 'implement' }, async (state, tx): Promise<StatusChangePlan<Core>> => {
     const wpId = explicit ?? pickPlanned(state);
     const wp = state.wp(wpId);
     const lane = state.laneOf(wpId);
@@ -295,11 +296,11 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
       if (ws.entry?.branch !== ws.branch) notes.push(`Note: ${ws.relPath} has ${ws.entry?.branch ?? 'a detached HEAD'} checked out, not ${ws.branch}.`);
       notes.push(`Reusing the existing workspace ${ws.relPath}.`);
     } else {
-      const planning = await commitPlanningArtifacts(options, fc, wpId);
+      const planning = await commitPlanningArtifacts(options, fc, wpId, tx);
       if (planning !== null) notes.push(`Committed the feature's uncommitted planning files first (${planning.slice(0, 7)}).`);
       const base = await chooseBase(options.git, root, fc, state, wpId, baseWp !== undefined ? [baseWp] : deps, target);
       notes.push(...base.notes);
-      const made = await createWorkspace(options.git, fc, ws, base, wpId);
+      const made = await createWorkspace(options.git, fc, ws, base, wpId, tx);
       notes.push(...made.notes);
       status = 'created';
       if (made.newBranch) {

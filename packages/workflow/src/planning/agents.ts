@@ -1,3 +1,4 @@
+import { tomlMultilineBody, tomlString } from '@kitty/io';
 import { stringify } from 'yaml';
 import { WorkflowError } from '../errors.js';
 import { parseFrontmatter } from '../files/frontmatter.js';
@@ -86,35 +87,6 @@ export function agentCommandFileName(agent: AgentSpec, templateName: string): st
   return `spec-kitty.${agent.underscoreNames ? stem.replace(/-/g, '_') : stem}${agent.extension}`;
 }
 
-/** Escapes text for a TOML multi-line basic string (`"""…"""`). */
-function tomlMultiline(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '\n' || ch === '\t') out += ch;
-    else if (cp < 0x20 || cp === 0x7f) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  // Break any run of three quotes; a trailing quote would merge with the closing delimiter.
-  return out.replace(/"""/g, '""\\"').replace(/"$/, '\\"');
-}
-
-/** Escapes text for a TOML basic string (`"…"`). */
-function tomlBasic(text: string): string {
-  return `"${[...text]
-    .map((ch) => {
-      const cp = ch.codePointAt(0) ?? 0;
-      if (ch === '"') return '\\"';
-      if (ch === '\\') return '\\\\';
-      if (ch === '\n') return '\\n';
-      if (ch === '\t') return '\\t';
-      if (cp < 0x20 || cp === 0x7f) return `\\u${cp.toString(16).padStart(4, '0')}`;
-      return ch;
-    })
-    .join('')}"`;
-}
-
 /** A rendered agent command file. */
 export interface AgentCommandFile {
   readonly agent: string;
@@ -148,7 +120,7 @@ export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset): A
   if (agent.format === 'toml') {
     const description = typeof meta['description'] === 'string' ? meta['description'] : '';
     const prompt = body.endsWith('\n') ? body : `${body}\n`;
-    return { agent: agent.key, relPath, content: `description = ${tomlBasic(description)}\n\nprompt = """\n${tomlMultiline(prompt)}"""\n` };
+    return { agent: agent.key, relPath, content: `description = ${tomlString(description)}\n\nprompt = """\n${tomlMultilineBody(prompt)}"""\n` };
   }
   const head = Object.keys(meta).length > 0 ? `---\n${stringify(meta, { lineWidth: 0 })}---\n\n` : '';
   const content = `${head}${body}`;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync 
 import path from 'node:path';
 import { AGENTS, agentSpec, parseAgentList, renderAgentCommand, type AgentCommandFile, type AgentSpec } from './agents.js';
 import { commitFiles } from '../git/commit.js';
+import { recoverTransactions, runTransaction, type Transaction } from '../git/transaction.js';
 import { CONFIG_REL, METADATA_REL, configuredAgents, readProjectConfig, type ProjectIdentity } from '../project/config.js';
 import { WorkflowError } from '../errors.js';
 import { displayPath, isDir, writeFileAtomic } from '../files/files.js';
@@ -118,6 +119,11 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const target = path.resolve(options.cwd, here ? '.' : (options.path as string));
   const notes: string[] = [];
   const interactive = options.nonInteractive !== true && options.prompts !== undefined;
+  // An init killed half-way (SIGKILL) is rolled back first, so it never leaves a directory init then refuses.
+  if (isDir(target)) {
+    const around = await options.git.locate(target).catch(() => null);
+    if (around !== null) notes.push(...(await recoverTransactions({ git: options.git, scratch: path.join(around.commonDir, 'spec-kitty') })));
+  }
 
   if (existsSync(target) && !statSync(target).isDirectory()) throw usage(`${target} exists and is not a directory.`, 'Choose another project path.');
   const alreadyProject = isDir(path.join(target, '.kittify'));
@@ -158,6 +164,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   for (const key of agents) for (const t of commandTemplates) rendered.push(renderAgentCommand(agentSpec(key) as AgentSpec, t));
 
   // Git: use the repository around the target, or create one.
+  const targetCreated = !existsSync(target);
   mkdirSync(target, { recursive: true });
   let location: GitLocation | null = null;
   let gitInitialized = false;
@@ -174,72 +181,92 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   }
   const freshRepo = location !== null && (await options.git.headCommit(location.topLevel)) === null;
 
-  const written: string[] = [];
-  const removed: string[] = [];
-  const write = (file: string, content: string): void => {
-    if (readOrNull(file) === content) return;
-    writeFileAtomic(target, file, content);
-    written.push(file);
-  };
+  const work = async (tx: Transaction | null) => {
+    const written: string[] = [];
+    const removed: string[] = [];
+    const write = (file: string, content: string): void => {
+      if (readOrNull(file) === content) return;
+      tx?.track([file]);
+      writeFileAtomic(target, file, content);
+      written.push(file);
+    };
 
-  // Agent command files: ours are `spec-kitty.*`; stale ones of ours are removed, anything else is left alone.
-  for (const key of agents) {
-    const spec = agentSpec(key) as AgentSpec;
-    const dir = path.join(target, spec.dir);
-    const mine = new Set(rendered.filter((r) => r.agent === key).map((r) => path.join(target, r.relPath)));
-    if (isDir(dir)) {
-      for (const name of readdirSync(dir)) {
-        const file = path.join(dir, name);
-        if (name.startsWith('spec-kitty.') && name.endsWith(spec.extension) && !mine.has(file)) {
-          unlinkSync(file);
-          removed.push(file);
+    // Agent command files: ours are `spec-kitty.*`; stale ones of ours are removed, anything else is left alone.
+    for (const key of agents) {
+      const spec = agentSpec(key) as AgentSpec;
+      const dir = path.join(target, spec.dir);
+      const mine = new Set(rendered.filter((r) => r.agent === key).map((r) => path.join(target, r.relPath)));
+      if (isDir(dir)) {
+        for (const name of readdirSync(dir)) {
+          const file = path.join(dir, name);
+          if (name.startsWith('spec-kitty.') && name.endsWith(spec.extension) && !mine.has(file)) {
+            tx?.track([file]);
+            unlinkSync(file);
+            removed.push(file);
+          }
         }
       }
     }
-  }
-  for (const r of rendered) write(path.join(target, r.relPath), r.content);
+    for (const r of rendered) write(path.join(target, r.relPath), r.content);
 
-  // .kittify/config.yaml: agents, vcs and role preferences (kept when already set), then the identity.
-  const config = readProjectConfig(target);
-  const selection = (config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {};
-  const keep = (v: unknown): string | null => (typeof v === 'string' && agents.includes(v) ? v : null);
-  const implementer = keep(selection['preferred_implementer']) ?? (agents[0] as string);
-  const reviewer = keep(selection['preferred_reviewer']) ?? agents.find((a) => a !== implementer) ?? implementer;
-  if (reviewer === implementer && agents.length > 1) notes.push('Note: the same agent implements and reviews; cross-review is off.');
-  const sets: YamlSet[] = [
-    ...(location !== null ? [{ path: ['vcs', 'type'], value: 'git' }] : []),
-    { path: ['agents', 'available'], value: agents },
-    { path: ['agents', 'selection', 'preferred_implementer'], value: implementer },
-    { path: ['agents', 'selection', 'preferred_reviewer'], value: reviewer },
-  ];
-  const configText = editYaml(config.file?.text ?? '', sets, CONFIG_REL);
-  if (configText !== (config.file?.text ?? null)) {
-    writeFileAtomic(target, config.path, configText, { ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }), shownAs: CONFIG_REL });
-    written.push(config.path);
-  }
-  const ensured = await ensureProjectIdentity({ root: target, git: location === null ? null : options.git, machine: options.machine, ...(options.newUuid ? { newUuid: options.newUuid } : {}) });
-  if (ensured.written && !written.includes(ensured.configPath)) written.push(ensured.configPath);
+    // .kittify/config.yaml: agents, vcs and role preferences (kept when already set), then the identity.
+    const config = readProjectConfig(target);
+    const selection = (config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {};
+    const keep = (v: unknown): string | null => (typeof v === 'string' && agents.includes(v) ? v : null);
+    const implementer = keep(selection['preferred_implementer']) ?? (agents[0] as string);
+    const reviewer = keep(selection['preferred_reviewer']) ?? agents.find((a) => a !== implementer) ?? implementer;
+    if (reviewer === implementer && agents.length > 1) notes.push('Note: the same agent implements and reviews; cross-review is off.');
+    const sets: YamlSet[] = [
+      ...(location !== null ? [{ path: ['vcs', 'type'], value: 'git' }] : []),
+      { path: ['agents', 'available'], value: agents },
+      { path: ['agents', 'selection', 'preferred_implementer'], value: implementer },
+      { path: ['agents', 'selection', 'preferred_reviewer'], value: reviewer },
+    ];
+    const configText = editYaml(config.file?.text ?? '', sets, CONFIG_REL);
+    tx?.track([config.path]);
+    if (configText !== (config.file?.text ?? null)) {
+      writeFileAtomic(target, config.path, configText, { ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }), shownAs: CONFIG_REL });
+      written.push(config.path);
+    }
+    const ensured = await ensureProjectIdentity({ root: target, git: location === null ? null : options.git, machine: options.machine, ...(options.newUuid ? { newUuid: options.newUuid } : {}) });
+    if (ensured.written && !written.includes(ensured.configPath)) written.push(ensured.configPath);
 
-  const metadata = path.join(target, METADATA_REL);
-  if (!existsSync(metadata)) write(metadata, metadataText(options.runtime, options.now()));
+    const metadata = path.join(target, METADATA_REL);
+    if (!existsSync(metadata)) write(metadata, metadataText(options.runtime, options.now()));
 
-  const gitignore = path.join(target, '.gitignore');
-  const ignore = addIgnoreEntries(readOrNull(gitignore), GITIGNORE_ENTRIES, GITIGNORE_MARKER);
-  if (ignore.added.length > 0) write(gitignore, ignore.text);
+    const gitignore = path.join(target, '.gitignore');
+    const ignore = addIgnoreEntries(readOrNull(gitignore), GITIGNORE_ENTRIES, GITIGNORE_MARKER);
+    if (ignore.added.length > 0) write(gitignore, ignore.text);
 
-  let commit = { commit_created: false, commit_hash: null as string | null, files_committed: [] as readonly string[] };
-  if (location !== null) {
-    const exclude = path.join(location.commonDir, 'info', 'exclude');
-    const ex = addIgnoreEntries(readOrNull(exclude), EXCLUDE_ENTRIES, EXCLUDE_MARKER);
-    if (ex.added.length > 0) writeFileAtomic(location.commonDir, exclude, ex.text);
-    const candidates = [...written, ...removed];
-    const rel = (abs: string): string => path.relative(location.topLevel, abs).split(path.sep).join('/');
-    const ignored = new Set(await options.git.ignored(location.topLevel, candidates.map(rel)));
-    const toCommit = candidates.filter((f) => !ignored.has(rel(f)));
-    const agentList = agents.join(', ');
-    const message = freshRepo ? 'Initial commit from Specify template' : `chore: Set up spec-kitty (${agentList})`;
-    commit = await commitFiles(options.git, location.topLevel, target, toCommit, message, { ...(options.sleep ? { sleep: options.sleep } : {}) });
-  }
+    let commit: { commit_created: boolean; commit_hash: string | null; files_committed: readonly string[] } = { commit_created: false, commit_hash: null, files_committed: [] };
+    if (location !== null) {
+      const exclude = path.join(location.commonDir, 'info', 'exclude');
+      const ex = addIgnoreEntries(readOrNull(exclude), EXCLUDE_ENTRIES, EXCLUDE_MARKER);
+      if (ex.added.length > 0) {
+        tx?.track([exclude]);
+        writeFileAtomic(location.commonDir, exclude, ex.text);
+      }
+      const candidates = [...written, ...removed];
+      const rel = (abs: string): string => path.relative(location.topLevel, abs).split(path.sep).join('/');
+      const ignored = new Set(await options.git.ignored(location.topLevel, candidates.map(rel)));
+      const toCommit = candidates.filter((f) => !ignored.has(rel(f)));
+      const agentList = agents.join(', ');
+      const message = freshRepo ? 'Initial commit from Specify template' : `chore: Set up spec-kitty (${agentList})`;
+      const run = (): ReturnType<typeof commitFiles> => commitFiles(options.git, location.topLevel, target, toCommit, message, { ...(options.sleep ? { sleep: options.sleep } : {}) });
+      commit = tx === null ? await run() : await tx.commit(message, run);
+    }
+    return { written, removed, ignore, ensured, commit };
+  };
+  const loc = location;
+  const done =
+    loc === null
+      ? await work(null)
+      : await runTransaction({ git: options.git, repoTop: loc.topLevel, scratch: path.join(loc.commonDir, 'spec-kitty'), command: 'init', now: options.now, signal: options.signal, onNote: (n) => notes.push(n) }, async (tx) => {
+          if (targetCreated) tx.createdDir(target);
+          if (gitInitialized) tx.createdGitDir(loc.gitDir);
+          return work(tx);
+        });
+  const { written, removed, ignore, ensured, commit } = done;
   const previously = existingConfig === null ? [] : configuredAgents(existingConfig).filter((a) => !agents.includes(a));
   if (previously.length > 0) notes.push(`Note: ${previously.join(', ')} ${previously.length === 1 ? 'is' : 'are'} no longer configured; their command files were left in place.`);
   notes.push(...(options.templates.takeNotes?.() ?? []));
