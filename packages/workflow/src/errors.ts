@@ -58,6 +58,14 @@ export type WorkflowErrorCode =
   | 'MERGE_CONFLICT'
   | 'MERGE_NOT_IN_PROGRESS'
   | 'STATUS_LOG_MISSING'
+  | 'ACTOR_UNKNOWN'
+  | 'REVIEW_REQUIRED'
+  | 'REVIEW_NOT_CLAIMED'
+  | 'REVIEW_HELD_BY_OTHER'
+  | 'SELF_REVIEW_NOT_ALLOWED'
+  | 'DEPENDENCIES_NOT_DONE'
+  | 'WORKSPACE_MISSING'
+  | 'FORCE_NEEDS_REASON'
   | 'ACCEPTANCE_FAILED';
 
 /** One problem found in a planning file, with its position (1-based line and column). */
