@@ -169,7 +169,8 @@ describe('who is acting: --agent, else SPEC_KITTY_AGENT, else the git user; neve
     let e: WorkflowError = await caught(moveTask({ ...env(), wpId: 'WP04', to: 'blocked', agent: 'codex' }));
     expect(e.code).toBe('AGENT_MISMATCH');
     e = await caught(moveTask({ ...env(), wpId: 'WP04', to: 'blocked', agent: 'codex', force: true }));
-    expect(e.code).toBe('FORCE_NEEDS_ACTOR_AND_REASON');
+    expect(e.code).toBe('AGENT_MISMATCH');
+    expect(e.message).toMatch(/--force needs --reason to take it over/);
     const impl = await caught(implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'codex' }));
     expect(impl.code).toBe('AGENT_MISMATCH');
     expect(impl.suggestions[0]).toBe('spec-kitty implement WP04 --feature 001-checkout --agent codex --force --reason "<why>"');

@@ -57,6 +57,8 @@ describe('every guard of the lane model refuses without its input and passes wit
 
   it('dependencies (planned → claimed): unfinished dependencies are refused unless the workspace is built on them, naming the base branch', async () => {
     const t = await withTasks();
+    // A dependency without any branch: implement refuses (nothing to build on).
+    expect((await refused(t, implementWorkPackage({ ...t.env(), wpId: 'WP02', agent: 'gemini' }))).code).toBe('DEPENDENCY_NOT_STARTED');
     const wp1 = await implementWorkPackage({ ...t.env(), wpId: 'WP01', agent: 'claude' });
     await commitIn(wp1.workspace_path, 'schema.sql', 'create table t;\n', 'feat(WP01): schema');
     const e = await refused(t, moveTask({ ...t.env(), wpId: 'WP02', to: 'claimed', agent: 'codex' }));
@@ -71,8 +73,6 @@ describe('every guard of the lane model refuses without its input and passes wit
     await moveTask({ ...t.env(), wpId: 'WP01', to: 'canceled', agent: 'claude' });
     await moveTask({ ...t.env(), wpId: 'WP02', to: 'planned', agent: 'codex', reason: 'restart' });
     expect((await moveTask({ ...t.env(), wpId: 'WP02', to: 'claimed', agent: 'codex' })).new_lane).toBe('claimed');
-    // A dependency without any branch: implement refuses (nothing to build on).
-    expect((await refused(t, implementWorkPackage({ ...t.env(), wpId: 'WP03', agent: 'gemini' }))).code).toBe('DEPENDENCY_NOT_STARTED');
   });
 
   it('subtasks_and_implementation (in_progress → for_review): unchecked subtasks and no commits are refused; done work passes', async () => {

@@ -258,6 +258,8 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
         });
       }
       Object.assign(req, await approvalEvidence(options, fc, ws, wp, { ...options, agent: actor.name }));
+      // Forced: the evidence says so, by whom, and why (the reason) unless an approval reference is given.
+      if (force) req.review = { reviewer: actor.name, verdict: 'forced', reference: filled(options.approvalRef) ? options.approvalRef : null };
       reviewer = req.review?.reviewer ?? null;
       if (filled(reviewer)) sets.push({ path: ['reviewed_by'], value: reviewer, after: after('review_status', 'shell_pid', 'agent') });
       sets.push({ path: ['review_status'], value: force ? 'forced' : 'approved', after: after('shell_pid', 'agent') });
