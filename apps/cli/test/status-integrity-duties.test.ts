@@ -121,6 +121,10 @@ describe('every guard refuses and passes through the built CLI; forced moves nev
   it('dependencies and workspace guards name what they checked, and their suggestions work as written', async () => {
     const p = await project(3);
     expect((await p.kitty(['implement', 'WP01', '--agent', 'claude', '--json'])).code).toBe(0);
+    const ws1 = path.join(p.project, '.worktrees', '001-shop-WP01');
+    writeFileSync(path.join(ws1, 'wp01.txt'), 'started\n');
+    p.git(['add', '.'], ws1);
+    p.git(['commit', '-m', 'feat(WP01): start'], ws1);
     // WP02 depends on WP01 (in progress): a direct claim is refused; implement --base builds on WP01's branch.
     let e = failure(await p.kitty(['agent', 'tasks', 'move-task', 'WP02', '--to', 'claimed', '--agent', 'gemini', '--json']));
     expect(e.code).toBe('DEPENDENCIES_NOT_DONE');
@@ -165,6 +169,7 @@ describe('every guard refuses and passes through the built CLI; forced moves nev
   it('accept --test runs in a merge worktree that has the work package code; a canceled work package does not block', async () => {
     const p = await project(2);
     writeFileSync(path.join(p.fdir, 'plan.md'), '# Plan\n');
+    writeFileSync(path.join(p.fdir, 'spec.md'), '# Spec\n\nExport the shop as CSV.\n');
     p.git(['add', '.']);
     p.git(['commit', '-m', 'plan']);
     expect((await p.kitty(['implement', 'WP01', '--agent', 'claude', '--json'])).code).toBe(0);

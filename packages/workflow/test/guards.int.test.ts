@@ -78,8 +78,7 @@ describe('guards of in_progress → for_review (real worktrees)', () => {
   it('walks planned → for_review hop by hop, checking each hop; force skips the walk and the guards', async () => {
     const { dir, feature, env } = await withTasks();
     const e = await caught(moveTask({ ...env(), wpId: 'WP04', to: 'for_review', agent: 'claude' }));
-    // The walk stops at the first hop whose guard fails: in_progress needs the work package's workspace.
-    expect(e.code).toBe('WORKSPACE_MISSING');
+    expect(guardCodes(e)).toEqual(['UNCHECKED_SUBTASKS', 'NO_BRANCH']);
     expect(logEvents(dir, feature)).toHaveLength(0);
     const forced = await moveTask({ ...env(), wpId: 'WP04', to: 'for_review', agent: 'claude', force: true, reason: 'docs were written elsewhere' });
     expect(forced.events.map((x) => [x.from_lane, x.to_lane, x.force])).toEqual([['planned', 'for_review', true]]);

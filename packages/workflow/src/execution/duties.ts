@@ -110,10 +110,11 @@ export function ownerOf(state: FeatureState, wp: WorkPackageFile): string | null
   return claims.at(-1)?.actor ?? null;
 }
 
-const IMPLEMENTATION_LANES: readonly Lane[] = ['claimed', 'in_progress'];
+// A blocked work package that someone had claimed is still theirs.
+const IMPLEMENTATION_LANES: readonly Lane[] = ['claimed', 'in_progress', 'blocked'];
 
 /**
- * Refuses another actor's move while a work package is claimed or in progress (AGENT_MISMATCH), unless forced
+ * Refuses another actor's move while a work package is claimed, in progress or blocked after a claim (AGENT_MISMATCH), unless forced
  * with a reason. `retry` is the command as run (with its --agent); the suggestion adds --force --reason to it,
  * so pass it only for commands that have both flags.
  */
@@ -122,7 +123,7 @@ export function checkTakeover(state: FeatureState, wp: WorkPackageFile, lane: La
   if (owner === null || sameActor(owner, actor.name) || !IMPLEMENTATION_LANES.includes(lane)) return;
   if (o.force && str(o.reason) !== null) return;
   const who = actor.source === 'agent_flag' ? `'${actor.name}'` : `'${actor.name}' (from ${actor.source === 'env' ? AGENT_ENV : 'the git user'}, as no --agent was given)`;
-  throw new WorkflowError('AGENT_MISMATCH', `Agent mismatch: ${wp.id} is ${lane === 'claimed' ? 'claimed' : 'being implemented'} by '${owner}', not ${who}${o.force ? '; --force needs --reason to take it over' : ''}.`, {
+  throw new WorkflowError('AGENT_MISMATCH', `Agent mismatch: ${wp.id} is ${lane === 'claimed' ? 'claimed' : lane === 'blocked' ? 'blocked while held' : 'being implemented'} by '${owner}', not ${who}${o.force ? '; --force needs --reason to take it over' : ''}.`, {
     suggestions: [`${o.retry} --force --reason "<why>"`, `See who works on what: ${o.board}`],
     details: { wp_id: wp.id, owner, agent: actor.name, actor_source: actor.source, lane },
   });

@@ -220,6 +220,9 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
       }
       if (unfinished.length > 0) notes.push(`${wpId} starts before ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} done, on top of ${depBase} (its workspace base).`);
     }
+    // A walk on to for_review reports every readiness problem at once (no branch, no commits, …) first.
+    const ready = hops.includes('for_review') && !force ? await checkReadiness(options.git, root, ws, wpId, await state.tasksMd.parse(), fc.target) : null;
+    if (ready !== null && ready.problems.length > 0) throw guardFailed(wpId, 'for_review', ready.problems, retry);
     const startsWork = !force && hops.includes('in_progress') && (from === 'planned' || from === 'claimed');
     if (startsWork && !ws.exists) {
       throw new WorkflowError('WORKSPACE_MISSING', `${wpId} cannot move to in_progress: it has no workspace. Checked: a git worktree at ${ws.relPath} (${ws.entry !== null ? 'git still lists it but the directory is gone' : 'none registered'})${ws.branchSha === null ? `; branch ${ws.branch} does not exist either` : `; branch ${ws.branch} exists`}. Implementation happens in the work package's workspace.`, {
@@ -241,9 +244,7 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
       duties,
       dependencies: { unfinished, base: depBase },
     };
-    if (hops.includes('for_review') && !force) {
-      const ready = await checkReadiness(options.git, root, ws, wpId, await state.tasksMd.parse(), fc.target);
-      if (ready.problems.length > 0) throw guardFailed(wpId, 'for_review', ready.problems, retry);
+    if (ready !== null) {
       req.subtasksComplete = ready.subtasksComplete;
       req.implementationEvidencePresent = ready.implementationEvidencePresent;
     }
