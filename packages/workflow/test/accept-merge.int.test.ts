@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
@@ -7,6 +7,8 @@ import { porcelain, read, sgit, subjects, write } from './helpers.js';
 import { caught, commitIn, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
+// Each test drives real git repositories through many commands; a loaded CI machine needs the room.
+jest.setTimeout(120_000);
 
 const TWO = `# Work Packages: Checkout
 

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,8 @@ import { GIT_ENV, porcelain, write } from './helpers.js';
 import { caught, commitIn, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
+// Many real git commands (or CLI spawns) per test; a loaded machine needs the room.
+jest.setTimeout(180_000);
 
 const TWO = `# Work Packages: Export
 

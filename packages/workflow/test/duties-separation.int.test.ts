@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
@@ -7,6 +7,8 @@ import { GIT_ENV, porcelain, read, write } from './helpers.js';
 import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
+// Many real git commands (or CLI spawns) per test; a loaded machine needs the room.
+jest.setTimeout(180_000);
 
 /** A feature whose WP04 (no dependencies) claude implemented and handed over for review. */
 async function handedOver(options: { agents?: string } = {}) {

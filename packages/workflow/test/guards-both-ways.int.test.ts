@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeLaneModel } from '@kitty/events';
@@ -8,6 +8,8 @@ import { porcelain } from './helpers.js';
 import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
+// Many real git commands (or CLI spawns) per test; a loaded machine needs the room.
+jest.setTimeout(180_000);
 
 /** Runs a failing call and checks that it changed nothing (same log length, clean repository). */
 async function refused(t: Awaited<ReturnType<typeof withTasks>>, p: Promise<unknown>): Promise<WorkflowError> {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LANES, type Lane } from '@kitty/events';
@@ -8,6 +8,8 @@ import { porcelain, read } from './helpers.js';
 import { caught, logEvents, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
+// Many real git commands (or CLI spawns) per test; a loaded machine needs the room.
+jest.setTimeout(180_000);
 
 /** A walk from `start` that takes every ordered pair of lanes (self-moves included) exactly once (Hierholzer). */
 function everyPair(start: Lane): Lane[] {
