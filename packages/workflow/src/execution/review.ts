@@ -106,7 +106,7 @@ async function review(options: ReviewOptions, fc: FeatureContext, explicit: stri
     const lane = state.laneOf(wpId);
     if (lane !== 'for_review') {
       throw new WorkflowError('WP_NOT_FOR_REVIEW', `${wpId} is in ${lane}, not for_review; only work handed over for review can be reviewed.`, {
-        suggestions: [`The implementer hands it over with: ${commandLine('spec-kitty', 'agent', 'tasks', 'move-task', wpId, '--to', 'for_review', '--feature', fc.feature.slug, '--agent', ownerOf(state, wp) ?? '<implementer>')}`],
+        suggestions: [`${commandLine('spec-kitty', 'agent', 'tasks', 'move-task', wpId, '--to', 'for_review', '--feature', fc.feature.slug, '--agent', ownerOf(state, wp) ?? '<implementer>')}`],
         details: { wp_id: wpId, lane },
       });
     }

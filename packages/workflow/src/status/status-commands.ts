@@ -138,9 +138,12 @@ export interface MaterializeResult extends StatusSnapshot {
   readonly commit_created: boolean;
   readonly commit_hash: string | null;
   readonly files_committed: readonly string[];
-  /** Log lines rewritten by `--repair` (1-based line numbers) and lines removed by `--repair --force`. */
-  readonly repaired_lines: readonly number[];
-  readonly removed_lines: readonly number[];
+  /**
+   * With `--repair` only (the plain snapshot keeps the incumbent's keys): log lines rewritten (1-based line
+   * numbers) and lines removed by `--repair --force`.
+   */
+  readonly repaired_lines?: readonly number[];
+  readonly removed_lines?: readonly number[];
   readonly notes: readonly string[];
 }
 
@@ -191,8 +194,7 @@ export async function materializeStatus(options: WorkflowEnv & { readonly featur
       commit_created: outcome.commit.commit_created,
       commit_hash: outcome.commit.commit_hash,
       files_committed: outcome.commit.files_committed,
-      repaired_lines: repairedLines,
-      removed_lines: removedLines,
+      ...(options.repair === true ? { repaired_lines: repairedLines, removed_lines: removedLines } : {}),
       notes: [...fc.notes, ...outcome.notes.filter((n) => !(repairedLines.length > 0 && n.includes('read an older line tolerantly'))), ...extraNotes],
     };
   });
