@@ -45,7 +45,7 @@ export async function openFeature(env: WorkflowEnv, options: { readonly feature?
   return { project, feature, repoTop, meta, branch, target, notes, ...(origin === undefined ? {} : { origin }) };
 }
 
-const VALIDATION = /^(INVALID_|UNKNOWN_)|^(ILLEGAL_TRANSITION|TRANSITION_GUARD_FAILED|FORCE_NEEDS_ACTOR_AND_REASON|AGENT_MISMATCH|WP_NOT_FOR_REVIEW|REVIEW_ALREADY_CLAIMED)$/;
+const VALIDATION = /^(INVALID_|UNKNOWN_)|^(ILLEGAL_TRANSITION|TRANSITION_GUARD_FAILED|FORCE_NEEDS_ACTOR_AND_REASON|AGENT_MISMATCH|WP_NOT_FOR_REVIEW|REVIEW_ALREADY_CLAIMED|ACTOR_UNKNOWN|REVIEW_REQUIRED|REVIEW_NOT_CLAIMED|REVIEW_HELD_BY_OTHER|SELF_REVIEW_NOT_ALLOWED|DEPENDENCIES_NOT_DONE|WORKSPACE_MISSING|FORCE_NEEDS_REASON)$/;
 
 /**
  * Runs a feature command and, when it fails, queues an `ErrorLogged` event (validation or runtime, with the

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createIdGenerator, resolveLane, transitionPath, validateTransition, type Lane, type StatusEvent, type StatusSnapshot } from '@kitty/events';
+import { createIdGenerator, resolveLane, transitionPath, validateTransition, type DependencyState, type Lane, type ReviewDuties, type StatusEvent, type StatusSnapshot } from '@kitty/events';
 import { commitFiles, type CommitResult } from '../git/commit.js';
 import { projectTransaction, runTransaction, type Transaction } from '../git/transaction.js';
 import { PlanningFileError, WorkflowError } from '../errors.js';
@@ -60,6 +60,10 @@ export interface LaneRequest {
   readonly review?: ReviewEvidenceInput | null;
   /** Repositories for the evidence of a hop to done. */
   readonly repos?: readonly RepoEvidenceInput[];
+  /** Review claim and implementers: separation of duties on moves out of for_review (events `RULES`). */
+  readonly duties?: ReviewDuties | null;
+  /** Unfinished dependencies and the base built from them: checked when the work package is claimed. */
+  readonly dependencies?: DependencyState | null;
   readonly executionMode: 'worktree' | 'direct_repo';
 }
 
@@ -215,7 +219,7 @@ export async function changeFeatureStatus<R>(
       const p = await plan(state, tx);
       if (state.log.problems.length > 0 && p.requests.length > 0) {
         throw new WorkflowError('INVALID_STATUS_LOG', `${state.log.shownAs} has bad lines; no event is appended to it until they are fixed.`, {
-          suggestions: ['spec-kitty agent status validate --json lists them.'],
+          suggestions: [`spec-kitty agent status validate --feature ${feature.slug} --json`, `spec-kitty agent status materialize --feature ${feature.slug} --force --repair`],
         });
       }
 
@@ -262,6 +266,8 @@ export async function changeFeatureStatus<R>(
             ...(req.subtasksComplete === undefined ? {} : { subtasksComplete: req.subtasksComplete }),
             ...(req.implementationEvidencePresent === undefined ? {} : { implementationEvidencePresent: req.implementationEvidencePresent }),
             evidence: evidence === null || evidence === undefined ? null : { review: { reviewer: evidence.review.reviewer, verdict: evidence.review.verdict, reference: evidence.review.reference ?? null } },
+            duties: req.duties ?? null,
+            dependencies: req.dependencies ?? null,
           });
           events.push(
             eventOf(feature, req, from, to, { force: req.force === true, reason: last || req.force === true ? (req.reason ?? null) : null, reviewRef: last ? (req.reviewRef ?? null) : null, evidence }, stamp),
@@ -344,8 +350,9 @@ interface Before {
 function doneEvidence(req: LaneRequest): StatusEvent['evidence'] {
   const forced = req.force === true;
   const review = req.review ?? null;
-  const reviewer = !blank(review?.reviewer) ? (review?.reviewer as string) : forced ? req.actor : null;
-  const verdict = !blank(review?.verdict) ? (review?.verdict as string) : forced ? 'forced' : null;
+  // A forced done says so: verdict "forced", by the actor who forced it (never a reviewer who did not review).
+  const reviewer = forced ? req.actor : !blank(review?.reviewer) ? (review?.reviewer as string) : null;
+  const verdict = forced ? 'forced' : !blank(review?.verdict) ? (review?.verdict as string) : null;
   const reference = !blank(review?.reference) ? (review?.reference as string) : forced ? `force: ${req.reason ?? ''}`.trim() : null;
   const repos = (req.repos ?? []).map((r) => ({ repo: r.repo, branch: r.branch, commit: r.commit }));
   return { review: { reviewer: reviewer ?? '', verdict: verdict ?? '', reference }, ...(repos.length > 0 ? { repos } : {}) } as StatusEvent['evidence'];
