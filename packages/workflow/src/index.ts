@@ -55,3 +55,6 @@ export { acceptFeature } from './execution/accept.js';
 export type { AcceptOptions, AcceptResult, AcceptanceSummary, AcceptanceWorkPackage, AcceptanceMode, TestRunner } from './execution/accept.js';
 export { mergeFeature } from './execution/merge.js';
 export type { MergeOptions, MergeResult, MergeItem } from './execution/merge.js';
+export { nextStep } from './execution/next.js';
+export { listDependents } from './execution/next.js';
+export type { NextOptions, NextResult, NextKind, NextProgress, ReadyWorkPackage, StepResult, ListDependentsResult } from './execution/next.js';
