@@ -89,7 +89,8 @@ describe('next --json drives a feature to merged', () => {
     };
     for (let round = 0; round < 30 && finished.size < agents.length; round++) {
       // Planning is one agent's job; once work packages exist both agents take turns at the same time.
-      const parallel = featureDir !== '' && readdirSync(path.join(featureDir, 'tasks')).some((n) => /^WP\d\d.*\.md$/.test(n)) && seen.some((s) => s.includes(':implement:'));
+      // Accepting and merging are feature-wide, one agent's job again.
+      const parallel = featureDir !== '' && readdirSync(path.join(featureDir, 'tasks')).some((n) => /^WP\d\d.*\.md$/.test(n)) && seen.some((s) => s.includes(':implement:')) && !seen.some((s) => /:(accept|merge|done):/.test(s));
       if (parallel) await Promise.all(agents.filter((x) => !finished.has(x)).map((x) => turn(x)));
       else await turn(agents[round % 2] as string);
     }

@@ -47,7 +47,7 @@ export function agentSandbox(prefix: string) {
 
 /** Explains a failed command for an assertion message. */
 export function explain(r: ShellResult): string {
-  return `$ ${r.command}\n  (in ${r.cwd}) exit ${r.code}\n  stdout: ${r.stdout.slice(0, 1500)}\n  stderr: ${r.stderr.slice(0, 1500)}`;
+  return `$ ${r.command}\n  (in ${r.cwd}) exit ${r.code}\n  stdout: ${r.stdout.slice(0, 6000)}\n  stderr: ${r.stderr.slice(0, 1500)}`;
 }
 
 /** Whether stdout is exactly one JSON document (what `--json` promises). */

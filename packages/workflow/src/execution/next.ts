@@ -6,7 +6,7 @@ import { isFile } from '../files/files.js';
 import { openProject } from '../project/project.js';
 import { listFeatures, resolveFeature, WORKTREES_DIR, type ResolvedFeature } from '../project/features.js';
 import { missionOf, readMeta } from '../project/meta.js';
-import type { WorkflowEnv } from '../ports.js';
+import type { TemplateSource, WorkflowEnv } from '../ports.js';
 import { readFeatureState, type FeatureState } from '../status/status-change.js';
 import { uncheckedSubtasks } from './workspace-facts.js';
 
@@ -22,6 +22,8 @@ export interface NextOptions extends WorkflowEnv {
   readonly agent: string;
   readonly feature?: string | undefined;
   readonly result?: string | undefined;
+  /** The mission templates: a spec.md still equal to the spec template counts as not written. */
+  readonly templates?: TemplateSource | undefined;
 }
 
 /** A work package that can be started now (dependencies done, nobody on it). */
@@ -82,9 +84,10 @@ const RESULTS: readonly StepResult[] = ['success', 'failed', 'blocked'];
 const FINISHED: ReadonlySet<Lane> = new Set<Lane>(['done', 'canceled']);
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
-function blankSpec(file: string): boolean {
+function blankSpec(file: string, template: string | null): boolean {
   if (!isFile(file)) return true;
-  return readFileSync(file, 'utf8').trim() === '';
+  const text = readFileSync(file, 'utf8').replace(/\r\n/g, '\n').trim();
+  return text === '' || (template !== null && text === template.replace(/\r\n/g, '\n').trim());
 }
 
 interface Base {
@@ -142,12 +145,22 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
     return answer(base, null, { kind: 'blocked', state: 'blocked', action: 'wait', commands: [], instructions: ['Tell the user what blocks you; ask again with --result success once it is resolved.'], reason: 'The agent reported the last step as blocked.' });
   }
   const spec = path.join(feature.dir, 'spec.md');
-  if (blankSpec(spec)) {
+  const specTemplate = options.templates === undefined ? null : ((await options.templates.template(base.mission, 'spec-template.md').catch(() => null))?.text ?? null);
+  if (blankSpec(spec, specTemplate)) {
     return answer(base, null, {
       kind: 'step', state: 'specify', action: 'specify', prompt: spec,
       instructions: [`Write ${rel(spec)} from the spec template (run /spec-kitty.specify), then commit it.`],
       commands: [commitDocs(rel(feature.dir))],
-      reason: 'spec.md is empty.',
+      reason: 'spec.md is not written yet (empty or still the template).',
+    });
+  }
+  const specText = readFileSync(spec, 'utf8');
+  if (specText.includes('[NEEDS CLARIFICATION')) {
+    return answer(base, null, {
+      kind: 'step', state: 'clarify', action: 'clarify', prompt: spec,
+      instructions: [`Resolve every [NEEDS CLARIFICATION: …] marker in ${rel(spec)} with the user (run /spec-kitty.clarify), then commit.`],
+      commands: [commitDocs(rel(feature.dir))],
+      reason: `spec.md has ${specText.split('[NEEDS CLARIFICATION').length - 1} open clarification marker(s).`,
     });
   }
   const plan = path.join(feature.dir, 'plan.md');

@@ -21,7 +21,8 @@ export default class Next extends WorkflowCommand {
     const { flags } = await this.parse(Next);
     const { nextStep } = await import('@kitty/workflow');
     const { workflowEnv } = await import('../context.js');
-    const result = await nextStep({ ...(await workflowEnv({ events: false })), agent: flags.agent, result: flags.result, feature: flags.feature });
+    const { resolverTemplates } = await import('../templates.js');
+    const result = await nextStep({ ...(await workflowEnv({ events: false })), agent: flags.agent, result: flags.result, feature: flags.feature, templates: await resolverTemplates() });
     if (result.kind === 'blocked') process.exitCode = ExitCode.FAILURE;
     return this.finish(result, (r) => [`${r.feature_slug ?? '(no feature)'}: ${r.kind} — ${r.reason}`, ...r.instructions.map((i) => `  ${i}`), ...r.commands.map((c) => `  $ ${c}`), `Next: ${r.summary}`].join('\n'));
   }
