@@ -46,7 +46,7 @@ describe('next --json drives a feature to merged', () => {
         finished.add(agent);
         return;
       }
-      if (a['kind'] === 'blocked') return;
+      if (a['kind'] === 'blocked' || a['action'] === 'wait') return;
       if (a['feature_dir']) featureDir = a['feature_dir'];
       switch (a['mission_state']) {
         case 'specify':

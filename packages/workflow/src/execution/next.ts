@@ -271,8 +271,13 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
       if (lane === 'for_review') return `${w.id} in for_review${reviewerOf(w.id) !== '' ? ` (reviewed by ${reviewerOf(w.id)})` : ` (needs a reviewer other than ${ownerOf(w.id) || 'its implementer'})`}`;
       return `${w.id} ${lane}${ownerOf(w.id) !== '' ? ` (${ownerOf(w.id)})` : ''}`;
     });
+    // Others are on it (in progress, or a review only another agent may do): wait and ask again. Nobody can
+    // move (only blocked or unreachable packages left): blocked, for a human to look at.
+    const moving = open.some((w) => ['claimed', 'in_progress', 'for_review'].includes(laneOf(w.id)));
     return answer(base, state, {
-      kind: 'blocked', state: 'implement', action: 'wait', commands: [], instructions: ['Wait for the other agents, then ask again.'],
+      kind: moving ? 'step' : 'blocked', state: 'implement', action: 'wait',
+      commands: moving ? [`spec-kitty next --agent ${agent} ${f} --json`] : [],
+      instructions: [moving ? 'Other agents are working on what is left: ask again later (the command).' : 'Nothing can move without help: show the user the reason.'],
       reason: `Nothing ${agent} can do now: ${why.join('; ')}.`,
       guards: why,
     });
@@ -343,7 +348,7 @@ function answer(base: Omit<Base, 'feature' | 'mission'> & Partial<Pick<Base, 'fe
   const first = step.commands[0];
   const summary = step.kind === 'terminal'
     ? `nothing left: ${step.reason}`
-    : step.kind === 'blocked'
+    : step.kind === 'blocked' || step.action === 'wait'
       ? `wait (${step.reason})`
       : `${step.action}${step.wp === undefined ? '' : ` ${step.wp}`}${first === undefined ? ` — ${step.instructions[0] ?? step.reason}` : ` — run: ${first}`}`;
   const decisionId = step.decision === undefined ? null : `${base.feature?.slug ?? ''}:${step.wp ?? ''}:review`;
