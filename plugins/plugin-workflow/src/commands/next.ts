@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { ExitCode } from '@kitty/cli-kit';
+import { withExitClass } from '@kitty/cli-kit';
 import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty next --agent NAME`: what should this agent do now? */
@@ -23,7 +23,6 @@ export default class Next extends WorkflowCommand {
     const { workflowEnv } = await import('../context.js');
     const { resolverTemplates } = await import('../templates.js');
     const result = await nextStep({ ...(await workflowEnv({ events: false })), agent: flags.agent, result: flags.result, feature: flags.feature, templates: await resolverTemplates() });
-    if (result.kind === 'blocked') process.exitCode = ExitCode.FAILURE;
-    return this.finish(result, (r) => [`${r.feature_slug ?? '(no feature)'}: ${r.kind} — ${r.reason}`, ...r.instructions.map((i) => `  ${i}`), ...r.commands.map((c) => `  $ ${c}`), `Next: ${r.summary}`].join('\n'));
+    return withExitClass(this.finish(result, (r) => [`${r.feature_slug ?? '(no feature)'}: ${r.kind} — ${r.reason}`, ...r.instructions.map((i) => `  ${i}`), ...r.commands.map((c) => `  $ ${c}`), `Next: ${r.summary}`].join('\n')), result.kind === 'blocked' ? 'failure' : null);
   }
 }
