@@ -26,6 +26,8 @@ export interface ImplementOptions extends WorkflowEnv {
   readonly agent?: string | undefined;
   /** Take over a work package another agent is implementing. */
   readonly force?: boolean | undefined;
+  /** Why (with `force`): recorded in the Activity Log of a takeover. */
+  readonly reason?: string | undefined;
   readonly shellPid?: string | undefined;
   /** `implement` (top-level) or `workflow` (`agent workflow implement`: needs an agent, writes a prompt file). */
   readonly mode?: 'implement' | 'workflow';
@@ -323,7 +325,7 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
       : [];
     const edit: WpEdit = {
       frontmatter: sets,
-      ...(claim ? { activity: { agent: actor, shellPid: options.shellPid ?? null, note: `Started implementation in ${ws.relPath} (base ${baseBranch ?? target})` } } : {}),
+      ...(claim ? { activity: { agent: actor, shellPid: options.shellPid ?? null, note: `Started implementation in ${ws.relPath} (base ${baseBranch ?? target})${force && filled(options.reason) ? `; forced: ${options.reason.trim()}` : ''}` } } : {}),
     };
     const out: Core = {
       wpText: wp.file.text,

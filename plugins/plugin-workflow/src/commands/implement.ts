@@ -16,13 +16,14 @@ export default class Implement extends WorkflowCommand {
     feature: Flags.string({ description: 'feature slug (e.g. 001-user-auth) or number' }),
     agent: Flags.string({ description: 'the agent that implements it (recorded as owner and actor)' }),
     force: Flags.boolean({ description: 'take over a work package another agent is implementing' }),
+    reason: Flags.string({ description: 'why (with --force): recorded in the Activity Log' }),
   };
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Implement);
     const { implementWorkPackage } = await import('@kitty/workflow');
     const { workflowEnv, shellPid } = await import('../context.js');
-    const result = await implementWorkPackage({ ...(await workflowEnv()), wpId: args.wp, base: flags.base, feature: flags.feature, agent: flags.agent, force: flags.force, shellPid: shellPid(undefined) });
+    const result = await implementWorkPackage({ ...(await workflowEnv()), wpId: args.wp, base: flags.base, feature: flags.feature, agent: flags.agent, force: flags.force, reason: flags.reason, shellPid: shellPid(undefined) });
     const { renderImplement } = await import('../render-exec.js');
     return this.finish(result, renderImplement);
   }
