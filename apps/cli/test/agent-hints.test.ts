@@ -91,5 +91,10 @@ describe('hints that name a command run as written', () => {
       }
     }
     expect(tried.length).toBeGreaterThanOrEqual(paths.length - 1);
+    // Human output of a workflow step ends with what is next: the same answer next gives.
+    const human = await sb.sh('spec-kitty agent tasks add-history WP03 --note "looked at it" --agent codex --feature 002');
+    if (human.code !== 0) throw new Error(explain(human));
+    const next = oneJson((await sb.sh('spec-kitty next --agent codex --feature 002 --json')).stdout);
+    expect(human.stdout.trim().split('\n').at(-1)).toBe(`Next: ${next?.['summary']}`);
   }, 480_000);
 });

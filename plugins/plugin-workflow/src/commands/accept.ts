@@ -4,6 +4,7 @@ import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty accept`: check that a feature is complete and record its acceptance. */
 export default class Accept extends WorkflowCommand {
+  static override showNext = true;
   static override aliases = ['agent:feature:accept'];
   static override summary = 'Check that a feature is complete and record its acceptance (meta.json, FeatureCompleted)';
   static override description = [

@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty implement WPxx`: create (or reuse) a work package's worktree and claim it. */
 export default class Implement extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Create or reuse the worktree of a work package and claim it (planned → in_progress)';
   static override description = [
     'Creates .worktrees/<feature>-WPxx on branch <feature>-WPxx from the base its dependencies decide, checked with git ancestry: no dependencies → the feature target branch; one unmerged dependency → its branch; several → a branch with all of them merged in. kitty-specs/ is left out of the worktree (sparse checkout).',

@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty merge`: merge a feature's work packages into its target branch. */
 export default class Merge extends WorkflowCommand {
+  static override showNext = true;
   static override aliases = ['agent:feature:merge'];
   static override summary = 'Merge a feature\'s work-package branches into its target branch, in dependency order, and clean up';
   static override description = [

@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty specify <description>`: shim for `agent feature create-feature` taking free text. */
 export default class Specify extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Create a feature from a short description (shim for agent feature create-feature)';
   static override description = 'The description becomes a kebab-case name (anything other than letters and digits turns into -), then it works like agent feature create-feature. JSON keys: those of create-feature.';
   static override examples = ['<%= config.bin %> specify "User auth" --json'];

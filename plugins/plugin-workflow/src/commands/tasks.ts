@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty tasks`: shim for `agent feature finalize-tasks`. */
 export default class Tasks extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Record work-package dependencies and commit tasks.md and tasks/ (shim for agent feature finalize-tasks)';
   static override description = 'Same as agent feature finalize-tasks. JSON keys: those of finalize-tasks.';
   static override examples = ['<%= config.bin %> tasks --feature 001-user-auth --json'];

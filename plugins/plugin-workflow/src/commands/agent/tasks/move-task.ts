@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent tasks move-task WPxx --to LANE`. */
 export default class MoveTask extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Move a work package to another lane (hop by hop, with guards), committed in one commit';
   static override description = [
     'Lanes: planned, claimed, in_progress (alias doing), for_review, done, blocked, canceled. Forward moves walk the lanes one hop at a time and every hop is checked: for_review needs every subtask checked in tasks.md, implementation commits on the work package branch, a clean worktree, no merge or rebase in progress, the branch not behind its base and no kitty-specs/ edits on it; done needs review evidence (reviewer from --reviewer or --agent, verdict approved, reference from --approval-ref or the reviewed commit).',
