@@ -58,3 +58,5 @@ export type { MergeOptions, MergeResult, MergeItem } from './execution/merge.js'
 export { nextStep } from './execution/next.js';
 export { listDependents } from './execution/next.js';
 export type { NextOptions, NextResult, NextKind, NextProgress, ReadyWorkPackage, StepResult, ListDependentsResult } from './execution/next.js';
+export { agentConfig } from './planning/agent-config.js';
+export type { AgentConfigOptions, AgentConfigResult, AgentConfigEntry } from './planning/agent-config.js';
