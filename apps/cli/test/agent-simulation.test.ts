@@ -66,7 +66,7 @@ describe('agent simulation: the installed command files work as written', () => 
       }
     }
     for (const stem of STEMS) {
-      const lines = (agent: string): string[] => commandLines((files[agent] as Record<string, string>)[stem] as string).map((l) => l.replace(new RegExp(`--agent ${agent}\\b`, 'g'), '--agent <me>'));
+      const lines = (agent: string): string[] => commandLines((files[agent] as Record<string, string>)[stem] as string).map((l) => l.replace(new RegExp(`(--agent(?:-type)?) ${agent}\\b`, 'g'), '$1 <me>'));
       expect(lines('codex')).toEqual(lines('claude'));
       expect(lines('gemini')).toEqual(lines('claude'));
     }
@@ -102,7 +102,7 @@ describe('agent simulation: the installed command files work as written', () => 
         const doc = oneJson(r.stdout);
         if (/\s--json(\s|$)/.test(line) && doc === null) throw new Error(`not one JSON document:\n${explain(r)}`);
         docs.push(doc);
-        ran.add(`${stem}: ${template.replace(new RegExp(`--agent ${agent}\\b`, 'g'), '--agent <me>')}`);
+        ran.add(`${stem}: ${template.replace(new RegExp(`(--agent(?:-type)?) ${agent}\\b`, 'g'), '$1 <me>')}`);
       }
       return docs;
     };
@@ -179,7 +179,7 @@ describe('agent simulation: the installed command files work as written', () => 
     expect(merged[2]?.['kind']).toBe('terminal');
 
     // Every command line of every template ran at least once (constitution has none).
-    const all = new Set(STEMS.flatMap((stem) => commandLines((files['claude'] as Record<string, string>)[stem] as string).map((l) => `${stem}: ${l.replace(/--agent claude\b/g, '--agent <me>')}`)));
+    const all = new Set(STEMS.flatMap((stem) => commandLines((files['claude'] as Record<string, string>)[stem] as string).map((l) => `${stem}: ${l.replace(/(--agent(?:-type)?) claude\b/g, '$1 <me>')}`)));
     expect([...all].filter((l) => !ran.has(l))).toEqual([]);
     expect(sb.git(['log', '--format=%s', 'main'])).toContain('Merge WP01');
     expect(sb.git(['status', '--porcelain'])).toBe('');

@@ -60,3 +60,5 @@ export { listDependents } from './execution/next.js';
 export type { NextOptions, NextResult, NextKind, NextProgress, ReadyWorkPackage, StepResult, ListDependentsResult } from './execution/next.js';
 export { agentConfig } from './planning/agent-config.js';
 export type { AgentConfigOptions, AgentConfigResult, AgentConfigEntry } from './planning/agent-config.js';
+export { updateAgentContext } from './planning/agent-context.js';
+export type { UpdateContextResult } from './planning/agent-context.js';
