@@ -62,3 +62,4 @@ export { agentConfig } from './planning/agent-config.js';
 export type { AgentConfigOptions, AgentConfigResult, AgentConfigEntry } from './planning/agent-config.js';
 export { updateAgentContext } from './planning/agent-context.js';
 export type { UpdateContextResult } from './planning/agent-context.js';
+export { reconcileStatusInto, reconcileStatusLogs, readLogDelta, fitEnvelope, statusEnvelope, CURSOR_TAIL_BYTES, type StatusLogCursor, type StatusSyncStore, type StatusSyncProjectState, type ReconcileOptions, type ReconcileResult, type StatusSyncQueue, type ReconcileIntoOptions } from './status/status-sync.js';
