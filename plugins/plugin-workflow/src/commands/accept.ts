@@ -5,7 +5,6 @@ import { WorkflowCommand } from '../base.js';
 /** `spec-kitty accept`: check that a feature is complete and record its acceptance. */
 export default class Accept extends WorkflowCommand {
   static override showNext = true;
-  static override aliases = ['agent:feature:accept'];
   static override summary = 'Check that a feature is complete and record its acceptance (meta.json, FeatureCompleted)';
   static override description = [
     'Checks: every work package done (or canceled) according to the status log, spec.md/plan.md/tasks.md present, no unchecked subtask, no [NEEDS CLARIFICATION marker, a clean repository, frontmatter lanes and Activity Logs consistent (skipped with --lenient), and each --test command passing.',
