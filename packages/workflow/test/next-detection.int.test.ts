@@ -34,7 +34,7 @@ describe('feature detection agents can rely on', () => {
     const e = await caught(listTasks({ ...wenv(dir), feature: 'alp', argv: ['agent', 'tasks', 'list-tasks', '--feature', 'alp', '--json'] }));
     expect(e.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
     expect((e.details as Record<string, unknown>)['candidate_features']).toHaveLength(2);
-    expect((e.details as Record<string, unknown>)['suggested_commands']).toEqual(['spec-kitty agent tasks list-tasks --json --feature 001-alpha', 'spec-kitty agent tasks list-tasks --json --feature 003-alpine']);
+    expect((e.details as Record<string, unknown>)['suggested_commands']).toEqual(['spec-kitty agent tasks list-tasks --feature 001-alpha --json', 'spec-kitty agent tasks list-tasks --feature 003-alpine --json']);
     const unknown = await caught(listTasks({ ...wenv(dir), feature: 'zeta' }));
     expect(unknown.code).toBe('UNKNOWN_FEATURE');
   });
@@ -48,7 +48,7 @@ describe('feature detection agents can rely on', () => {
     expect(check.feature_slug).toBe('002-beta');
     const e = await caught(setupPlan({ ...wenv(dir), templates: memoryTemplates(), argv: ['agent', 'feature', 'setup-plan', '--json'] }));
     expect(e.code).toBe('PLAN_CONTEXT_UNRESOLVED');
-    expect(e.suggestions).toEqual(['spec-kitty agent feature setup-plan --json --feature 002-beta']);
+    expect(e.suggestions).toEqual(['spec-kitty agent feature setup-plan --feature 002-beta --json']);
     // An accepted feature is complete: the guess moves to the other one.
     write(path.join(dir, 'kitty-specs/002-beta'), { 'meta.json': '{"feature_slug":"002-beta","accepted_at":"2026-03-01T12:00:00Z"}' });
     expect((await listTasks(wenv(dir))).feature_slug).toBe('001-alpha');

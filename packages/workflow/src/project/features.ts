@@ -161,7 +161,9 @@ export function retryCommand(options: Pick<ResolveFeatureOptions, 'argv' | 'comm
     if (a.startsWith('--feature=')) continue;
     kept.push(a);
   }
-  return ['spec-kitty', ...kept.map(shellQuote), '--feature', slug].join(' ');
+  // The incumbent's order: `--feature <slug>` before a trailing `--json`.
+  const json = kept[kept.length - 1] === '--json' ? kept.pop() : undefined;
+  return ['spec-kitty', ...kept.map(shellQuote), '--feature', slug, ...(json === undefined ? [] : [json])].join(' ');
 }
 
 function unknownFeature(ref: string, source: string, features: readonly FeatureRef[], options: ResolveFeatureOptions): WorkflowError {
