@@ -283,7 +283,7 @@ describe('agent feature finalize-tasks', () => {
 
   it('needs a tasks/ directory', async () => {
     const { dir, sg, fdir } = await withFeature();
-    await sg.rm([path.join(fdir, 'tasks/.gitkeep')]);
+    await sg.rm([path.join(fdir, 'tasks/.gitkeep'), path.join(fdir, 'tasks/README.md')]);
     await sg.commit('no tasks');
     expect(await caught(finalizeTasks({ ...wenv(dir) }))).toMatchObject({ code: 'TASKS_DIR_MISSING' });
   });

@@ -12,6 +12,19 @@ import type { TemplateSource, WorkflowEnv } from '../ports.js';
 import { openProject, refuseInsideWorktree, requireGit } from '../project/project.js';
 import { validateFeatureSlug } from '../project/slugs.js';
 
+/** `tasks/README.md` of a new feature: how the work package files work (as the incumbent writes it, in our words). */
+const TASKS_README = [
+  '# Work packages',
+  '',
+  'One prompt file per work package, flat in this folder: `WP01-short-name.md`, `WP02-…`. The frontmatter holds',
+  '`work_package_id`, `title`, `lane`, `dependencies`, `subtasks` and who works on it; the body is the prompt.',
+  '',
+  'Lanes change only through the CLI (`spec-kitty agent tasks move-task`, `spec-kitty implement`, reviews), which',
+  'records each change in `../status.events.jsonl`. Do not edit `lane` by hand. Ask `spec-kitty next --agent <you>`',
+  'what to do next.',
+  '',
+].join('\n');
+
 /** Options of {@link createFeature}. */
 export interface CreateFeatureOptions extends WorkflowEnv {
   /** The kebab-case name; the number is assigned. */
@@ -97,8 +110,10 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
       if (!existsSync(spec)) writeFileAtomic(root, spec, specTemplate.text);
       const keep = path.join(dir, 'tasks', '.gitkeep');
       if (!existsSync(keep)) writeFileAtomic(root, keep, '');
+      const readme = path.join(dir, 'tasks', 'README.md');
+      if (!existsSync(readme)) writeFileAtomic(root, readme, TASKS_README);
       const commits: string[] = [];
-      const c1 = await commitFiles(options.git, repoTop, root, [spec, keep], `Add spec for feature ${featureSlug}`, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      const c1 = await commitFiles(options.git, repoTop, root, [spec, keep, readme], `Add spec for feature ${featureSlug}`, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) });
       if (c1.commit_hash !== null) commits.push(c1.commit_hash);
 
       const metaPath = path.join(dir, 'meta.json');
