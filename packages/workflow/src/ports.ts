@@ -59,4 +59,6 @@ export interface WorkflowEnv {
   readonly signal?: AbortSignal | undefined;
   /** Pause used between retries of a locked git index (default: a real timer). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The command line's arguments after `spec-kitty`, for errors that show the exact command to retry. */
+  readonly argv?: readonly string[] | undefined;
 }

@@ -16,6 +16,7 @@ export async function workflowEnv(options: { readonly events?: boolean } = {}): 
     env: process.env,
     now: () => new Date(),
     git: createGitPort({ env: process.env }),
+    argv: process.argv.slice(2),
     ...(events === undefined ? {} : { events }),
   };
 }

@@ -87,6 +87,12 @@ export function agentCommandFileName(agent: AgentSpec, templateName: string): st
   return `spec-kitty.${agent.underscoreNames ? stem.replace(/-/g, '_') : stem}${agent.extension}`;
 }
 
+/** The template names a command template's `inline_templates` frontmatter asks to append (a list or one name). */
+export function inlineTemplateNames(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+  return list.filter((v): v is string => typeof v === 'string' && /^[A-Za-z0-9._-]+$/.test(v));
+}
+
 /** A rendered agent command file. */
 export interface AgentCommandFile {
   readonly agent: string;
@@ -101,7 +107,7 @@ export interface AgentCommandFile {
  * its key; TOML agents (Gemini, Qwen) get `description = "…"` and `prompt = """…"""`. Throws
  * INVALID_TEMPLATE when the template's frontmatter is malformed.
  */
-export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset): AgentCommandFile {
+export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset, inlined: ReadonlyMap<string, string> = new Map()): AgentCommandFile {
   const text = template.text.replace(/\r\n/g, '\n');
   const parsed = parseFrontmatter(text, template.origin, { optional: true });
   if (!parsed.ok) {
@@ -111,8 +117,20 @@ export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset): A
       details: { template: template.name, origin: template.origin },
     });
   }
-  const { scripts: _s, agent_scripts: _a, ...meta } = parsed.value.data as Record<string, unknown>;
-  const body = parsed.value.body
+  const { scripts: _s, agent_scripts: _a, inline_templates: inline, ...meta } = parsed.value.data as Record<string, unknown>;
+  const appendix = inlineTemplateNames(inline)
+    .map((name) => {
+      const text = inlined.get(name);
+      if (text === undefined) {
+        throw new WorkflowError('TEMPLATE_NOT_FOUND', `The command template ${template.name} shows ${name}, which the mission does not have.`, {
+          suggestions: ['Reinstall spec-kitty, or add the template to the project (.kittify/templates/) and run spec-kitty init again.'],
+          details: { template: template.name, missing: name },
+        });
+      }
+      return `\n\n---\n\n## ${name} (the template this prompt refers to)\n\n\`\`\`\`markdown\n${text.replace(/\r\n/g, '\n').trimEnd()}\n\`\`\`\`\n`;
+    })
+    .join('');
+  const body = (appendix === '' ? parsed.value.body : parsed.value.body.trimEnd() + appendix)
     .replace(/\$ARGUMENTS|\{ARGS\}/g, agent.argPlaceholder)
     .replace(/__AGENT__/g, agent.key)
     .replace(/^\n+/, '');

@@ -13,6 +13,19 @@ import type { TemplateSource, WorkflowEnv } from '../ports.js';
 import { openProject, refuseInsideWorktree, requireGit } from '../project/project.js';
 import { validateFeatureSlug } from '../project/slugs.js';
 
+/** `tasks/README.md` of a new feature: how the work package files work (as the incumbent writes it, in our words). */
+const TASKS_README = [
+  '# Work packages',
+  '',
+  'One prompt file per work package, flat in this folder: `WP01-short-name.md`, `WP02-…`. The frontmatter holds',
+  '`work_package_id`, `title`, `lane`, `dependencies`, `subtasks` and who works on it; the body is the prompt.',
+  '',
+  'Lanes change only through the CLI (`spec-kitty agent tasks move-task`, `spec-kitty implement`, reviews), which',
+  'records each change in `../status.events.jsonl`. Do not edit `lane` by hand. Ask `spec-kitty next --agent <you>`',
+  'what to do next.',
+  '',
+].join('\n');
+
 /** Options of {@link createFeature}. */
 export interface CreateFeatureOptions extends WorkflowEnv {
   /** The kebab-case name; the number is assigned. */
@@ -99,16 +112,18 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
       const spec = path.join(dir, 'spec.md');
       const keep = path.join(dir, 'tasks', '.gitkeep');
       const metaPath = path.join(dir, 'meta.json');
-      tx.track([spec, keep, metaPath]);
+      const readme = path.join(dir, 'tasks', 'README.md');
+      tx.track([spec, keep, readme, metaPath]);
       for (const sub of ['checklists', 'research', 'tasks']) {
         assertInside(root, path.join(dir, sub));
         tx.mkdir(path.join(dir, sub));
       }
       if (!existsSync(spec)) writeFileAtomic(root, spec, specTemplate.text);
       if (!existsSync(keep)) writeFileAtomic(root, keep, '');
+      if (!existsSync(readme)) writeFileAtomic(root, readme, TASKS_README);
       const commits: string[] = [];
       const m1 = `Add spec for feature ${featureSlug}`;
-      const c1 = await tx.commit(m1, () => commitFiles(options.git, repoTop, root, [spec, keep], m1, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }), { final: false });
+      const c1 = await tx.commit(m1, () => commitFiles(options.git, repoTop, root, [spec, keep, readme], m1, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }), { final: false });
       if (c1.commit_hash !== null) commits.push(c1.commit_hash);
 
       const feature = { slug: featureSlug, number: featureSlug.slice(0, 3), dir, relDir: `${SPECS_DIR}/${featureSlug}` };

@@ -65,7 +65,7 @@ export interface FinalizeTasksResult {
 export async function finalizeTasks(options: FinalizeTasksOptions): Promise<FinalizeTasksResult> {
   const project = await openProject(options);
   requireGit(project, 'finalize-tasks');
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'agent feature finalize-tasks' });
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent feature finalize-tasks' });
   const root = project.root;
   const tasksDir = path.join(feature.dir, 'tasks');
   if (!isDir(tasksDir)) {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { AGENTS, agentSpec, parseAgentList, renderAgentCommand, type AgentCommandFile, type AgentSpec } from './agents.js';
+import { AGENTS, agentSpec, inlineTemplateNames, parseAgentList, renderAgentCommand, type AgentCommandFile, type AgentSpec } from './agents.js';
 import { commitFiles } from '../git/commit.js';
 import { recoverTransactions, runTransaction, type Transaction } from '../git/transaction.js';
 import { CONFIG_REL, METADATA_REL, configuredAgents, readProjectConfig, type ProjectIdentity } from '../project/config.js';
@@ -44,6 +44,13 @@ export interface InitOptions extends WorkflowEnv {
   readonly nonInteractive?: boolean;
   /** Proceed in a non-empty directory without asking. */
   readonly force?: boolean;
+  /** `--no-git`: neither create a repository nor commit. */
+  readonly noGit?: boolean;
+  /** `--preferred-implementer` / `--preferred-reviewer`: agent keys among the chosen agents. */
+  readonly preferredImplementer?: string | undefined;
+  readonly preferredReviewer?: string | undefined;
+  /** The agents' command-line tools that are not installed (the CLI checks PATH; absent = not checked). */
+  readonly missingAgentTools?: readonly string[] | undefined;
   readonly templates: TemplateSource;
   readonly machine: MachineIdentity;
   readonly runtime: RuntimeInfo;
@@ -70,6 +77,12 @@ export interface InitResult {
   readonly config_file: string;
   readonly notes: readonly string[];
 }
+
+/** `.claudeignore`: what Claude Code need not read (worktrees are read through their own paths). */
+const CLAUDEIGNORE = ['# Written by spec-kitty init: paths Claude Code does not need to index.', '.worktrees/', '.kittify/.dashboard', '.kittify/runtime/', '.kittify/workspaces/', 'node_modules/', ''].join('\n');
+
+/** Copilot reads the slash-command prompts from .github/prompts when prompt files are enabled. */
+const COPILOT_SETTINGS = `${JSON.stringify({ 'chat.promptFiles': true, 'chat.promptFilesLocations': { '.github/prompts': true } }, null, 2)}\n`;
 
 function usage(message: string, suggestion: string): WorkflowError {
   return new WorkflowError('INVALID_ARGUMENT', message, { suggestions: [suggestion] });
@@ -160,24 +173,44 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
       details: { mission },
     });
   }
+  const inlineNames = new Set(commandTemplates.flatMap((t) => inlineTemplateNames(/^---\r?\n[\s\S]*?^inline_templates:\s*(\[[^\]\n]*\])/m.exec(t.text)?.[1]?.slice(1, -1).split(',').map((n) => n.trim()) ?? [])));
+  const inlined = new Map<string, string>();
+  for (const name of inlineNames) {
+    const found = await options.templates.template(mission, name);
+    if (found !== null) inlined.set(name, found.text);
+  }
   const rendered: AgentCommandFile[] = [];
-  for (const key of agents) for (const t of commandTemplates) rendered.push(renderAgentCommand(agentSpec(key) as AgentSpec, t));
+  for (const key of agents) for (const t of commandTemplates) rendered.push(renderAgentCommand(agentSpec(key) as AgentSpec, t, inlined));
+  const roleOf = (flag: string, value: string | undefined): string | null => {
+    if (value === undefined || value.trim() === '') return null;
+    const spec = agentSpec(value);
+    if (spec === undefined || !agents.includes(spec.key)) throw usage(`${flag} ${JSON.stringify(value.slice(0, 40))} is not one of the chosen agents (${agents.join(', ')}).`, `spec-kitty init --here --ai ${agents.join(',')} ${flag} ${agents[0] as string}`);
+    return spec.key;
+  };
+  const wantImplementer = roleOf('--preferred-implementer', options.preferredImplementer);
+  const wantReviewer = roleOf('--preferred-reviewer', options.preferredReviewer);
+  const missingTools = (options.missingAgentTools ?? []).filter((k) => agents.includes(k));
+  if (missingTools.length > 0) notes.push(`Note: optional agent tool(s) not found on PATH: ${missingTools.join(', ')} (pass --ignore-agent-tools to skip this check).`);
 
   // Git: use the repository around the target, or create one.
   const targetCreated = !existsSync(target);
   mkdirSync(target, { recursive: true });
   let location: GitLocation | null = null;
   let gitInitialized = false;
-  try {
-    location = await options.git.locate(target);
-    if (location === null) {
-      await options.git.init(target);
-      gitInitialized = true;
+  if (options.noGit === true) {
+    notes.push('Note: --no-git: no repository was created and nothing was committed. Feature commands need git.');
+  } else {
+    try {
       location = await options.git.locate(target);
+      if (location === null) {
+        await options.git.init(target);
+        gitInitialized = true;
+        location = await options.git.locate(target);
+      }
+    } catch (err) {
+      if (!(err instanceof WorkflowError) || err.code !== 'GIT_NOT_AVAILABLE') throw err;
+      notes.push('Note: git was not found, so no repository was created and nothing was committed. Feature commands need git.');
     }
-  } catch (err) {
-    if (!(err instanceof WorkflowError) || err.code !== 'GIT_NOT_AVAILABLE') throw err;
-    notes.push('Note: git was not found, so no repository was created and nothing was committed. Feature commands need git.');
   }
   const freshRepo = location !== null && (await options.git.headCommit(location.topLevel)) === null;
 
@@ -208,13 +241,16 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
       }
     }
     for (const r of rendered) write(path.join(target, r.relPath), r.content);
+    // Per-agent extras: Claude's ignore file (only when absent: it is the user's to edit), Copilot's settings.
+    if (agents.includes('claude') && !existsSync(path.join(target, '.claudeignore'))) write(path.join(target, '.claudeignore'), CLAUDEIGNORE);
+    if (agents.includes('copilot')) write(path.join(target, '.vscode', 'settings.json'), COPILOT_SETTINGS);
 
     // .kittify/config.yaml: agents, vcs and role preferences (kept when already set), then the identity.
     const config = readProjectConfig(target);
     const selection = (config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {};
     const keep = (v: unknown): string | null => (typeof v === 'string' && agents.includes(v) ? v : null);
-    const implementer = keep(selection['preferred_implementer']) ?? (agents[0] as string);
-    const reviewer = keep(selection['preferred_reviewer']) ?? agents.find((a) => a !== implementer) ?? implementer;
+    const implementer = wantImplementer ?? keep(selection['preferred_implementer']) ?? (agents[0] as string);
+    const reviewer = wantReviewer ?? keep(selection['preferred_reviewer']) ?? agents.find((a) => a !== implementer) ?? implementer;
     if (reviewer === implementer && agents.length > 1) notes.push('Note: the same agent implements and reviews; cross-review is off.');
     const sets: YamlSet[] = [
       ...(location !== null ? [{ path: ['vcs', 'type'], value: 'git' }] : []),

@@ -66,7 +66,7 @@ export function requireSpec(feature: ResolvedFeature): string {
 export async function setupPlan(options: SetupPlanOptions): Promise<SetupPlanResult> {
   const project = await openProject(options);
   requireGit(project, 'setup-plan');
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'agent feature setup-plan', unresolvedCode: 'PLAN_CONTEXT_UNRESOLVED' });
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent feature setup-plan', unresolvedCode: 'PLAN_CONTEXT_UNRESOLVED' });
   const spec = requireSpec(feature);
   const branch = await planningBranch(project, options);
   const repoTop = await repoTopOf(project, options.git);

@@ -222,7 +222,7 @@ export interface ValidateStatusResult {
  */
 export async function validateStatus(options: WorkflowEnv & { readonly feature?: string | undefined }): Promise<ValidateStatusResult> {
   const project = await openProject(options);
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'agent status validate' });
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent status validate' });
   const state = readFeatureState(project.root, feature, options.now(), { tolerant: true });
   const errors: string[] = state.log.problems.map(formatProblem);
   const warnings: string[] = [...state.log.warnings];

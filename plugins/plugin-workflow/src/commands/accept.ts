@@ -4,6 +4,7 @@ import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty accept`: check that a feature is complete and record its acceptance. */
 export default class Accept extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Check that a feature is complete and record its acceptance (meta.json, FeatureCompleted)';
   static override description = [
     'Checks: every work package done (or canceled) according to the status log, spec.md/plan.md/tasks.md present, no unchecked subtask (those of canceled work packages do not count), no [NEEDS CLARIFICATION marker, a clean repository, frontmatter lanes and Activity Logs consistent (skipped with --lenient), and each --test command passing — run in a temporary merge worktree (the target branch with every work package branch merged in) unless --test-in checkout; where they ran is printed and in JSON tests_ran_in {kind, path, base, merged, removed}.',

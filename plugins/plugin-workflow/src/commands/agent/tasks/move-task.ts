@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent tasks move-task WPxx --to LANE`. */
 export default class MoveTask extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Move a work package to another lane (hop by hop, with guards), committed in one commit';
   static override description = [
     'Lanes: planned, claimed, in_progress (alias doing), for_review, done, blocked, canceled. Forward moves walk the lanes one hop at a time and every hop is checked: for_review needs every subtask checked in tasks.md, implementation commits on the work package branch, a clean worktree, no merge or rebase in progress, the branch not behind its base and no kitty-specs/ edits on it; done is reached only from for_review, after a review claimed with agent workflow review by an agent other than the implementer (unless .kittify/config.yaml review.allow_self_review is true), and only the reviewer holding the review approves or rejects it; the approval evidence names that reviewer, verdict approved, and --approval-ref or the reviewed commit. in_progress needs the work package\'s worktree (spec-kitty implement creates it); claiming a work package whose dependencies are not done needs a workspace built on them (spec-kitty implement --base WPxx). Another agent\'s claimed or in-progress work package is refused without --force --reason.',

@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent workflow implement [WPxx] --agent NAME`: the agent-facing twin of `implement`. */
 export default class WorkflowImplement extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Start implementing a work package: workspace, claim, and the prompt for the agent';
   static override description = [
     'Like spec-kitty implement, for agents: without an id it takes the first planned work package whose dependencies are done. It creates or reuses the workspace, claims the work package for --agent (commit "chore: Start WPxx implementation [agent]"), and writes the implementation prompt (the work package plus what to do when done) to a file under the repository\'s git directory.',

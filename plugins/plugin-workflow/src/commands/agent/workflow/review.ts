@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent workflow review [WPxx] --agent NAME`. */
 export default class WorkflowReview extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Take a work package waiting in for_review into review, with the diff against its base';
   static override description = [
     'Without an id it takes the first work package in for_review. The lane stays for_review; the reviewer is recorded (review_status: in_review, reviewed_by, an Activity Log line, commit "chore: Start WPxx review [agent]") a second reviewer is refused without --force --reason, and so is the implementer (separation of duties; .kittify/config.yaml review.allow_self_review: true allows self-review). Only the reviewer holding the review approves (move-task --to done) or rejects it. The workspace is created from the branch when it is missing.',
