@@ -100,3 +100,5 @@ export { acceptFeature } from './accept.js';
 export type { AcceptOptions, AcceptResult, AcceptanceSummary, AcceptanceWorkPackage, AcceptanceMode, TestRunner } from './accept.js';
 export { mergeFeature } from './merge.js';
 export type { MergeOptions, MergeResult, MergeItem } from './merge.js';
+export { FEATURE_ARTIFACTS, featureOverview, projectOverview, workPackageDetail, findFeature, readFeatureArtifact, reviewFeedbackOf } from './overview.js';
+export type { ArtifactKey, ArtifactInfo, BoardEvent, WorkPackageFacts, WorkflowProgress, FeatureOverview, ProjectOverview, WorkPackageDetail } from './overview.js';
