@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import path from 'node:path';
 import type { GitPort } from '@kitty/workflow';
 import { DashboardError } from './errors.js';
-import { DASHBOARD_LOG_FILE, readMetadata, removeMetadata, type DashboardMetadata } from './metadata.js';
+import { dashboardLogPath, readMetadata, removeMetadata, type DashboardMetadata } from './metadata.js';
 
 /** How the command starts the background server: spawns it detached and returns its pid. */
 export type LaunchServer = (request: { readonly root: string; readonly port: number | null; readonly token: string; readonly logFile: string }) => Promise<{ readonly pid: number }> | { readonly pid: number };
@@ -43,6 +43,8 @@ export interface DashboardStopResult {
 
 interface ControlOptions {
   readonly cwd: string;
+  /** The user's home (the server's log goes to ~/.spec-kitty/logs/). */
+  readonly homeDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly git: GitPort;
   readonly processes: ProcessPort;
@@ -114,7 +116,7 @@ export async function ensureDashboard(options: ControlOptions & { readonly port?
       removeMetadata(root);
     }
     const token = randomBytes(16).toString('hex');
-    const logFile = path.join(root, DASHBOARD_LOG_FILE);
+    const logFile = dashboardLogPath(options.homeDir, root);
     const { pid } = await options.launch({ root, port: options.port ?? null, token, logFile });
     const deadline = (options.startTimeoutMs ?? 20_000) / 50;
     for (let i = 0; i < deadline; i++) {
@@ -127,7 +129,7 @@ export async function ensureDashboard(options: ControlOptions & { readonly port?
     if (alive) p.kill(pid, 'SIGTERM');
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
     throw new DashboardError('DASHBOARD_START_FAILED', `The dashboard server (pid ${pid}) ${alive ? 'did not answer in time' : 'exited'} before it was ready${log === '' ? '.' : `:\n${log}`}`, {
-      suggestions: [`Read ${DASHBOARD_LOG_FILE} for details.`, 'spec-kitty dashboard --port <free port>'],
+      suggestions: [`Read ${logFile} for details.`, 'spec-kitty dashboard --port <free port>'],
       details: { pid, log_file: logFile },
     });
   });

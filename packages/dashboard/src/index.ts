@@ -1,6 +1,6 @@
 export { DashboardError, isDashboardError } from './errors.js';
 export type { DashboardErrorCode } from './errors.js';
-export { DASHBOARD_FILE, DASHBOARD_LOG_FILE, DEFAULT_PORT, PORT_ATTEMPTS, metadataPath, parseMetadata, readMetadata, renderMetadata, writeMetadata, removeMetadata } from './metadata.js';
+export { DASHBOARD_FILE, dashboardLogPath, DEFAULT_PORT, PORT_ATTEMPTS, metadataPath, parseMetadata, readMetadata, renderMetadata, writeMetadata, removeMetadata } from './metadata.js';
 export type { DashboardMetadata } from './metadata.js';
 export { ensureDashboard, stopDashboard, runningDashboard, isHealthy, getJson } from './control.js';
 export type { LaunchServer, ProcessPort, DashboardInfo, DashboardStopResult } from './control.js';

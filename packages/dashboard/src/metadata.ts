@@ -1,11 +1,17 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@kitty/workflow';
 
 /** The metadata file of a running dashboard, relative to the project root (the incumbent's path and layout). */
 export const DASHBOARD_FILE = '.kittify/.dashboard';
-/** Where the background server writes what it has to say (start-up failures), relative to the project root. */
-export const DASHBOARD_LOG_FILE = '.kittify/.dashboard.log';
+/**
+ * Where the background server of the project at `root` writes what it has to say (start-up failures): in the
+ * user's state directory (`~/.spec-kitty/logs/dashboard-<hash of the root>.log`), never in the repository.
+ */
+export function dashboardLogPath(homeDir: string, root: string): string {
+  return path.join(homeDir, '.spec-kitty', 'logs', `dashboard-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.log`);
+}
 /** The first port tried when none is given (the incumbent's). */
 export const DEFAULT_PORT = 9237;
 /** How many ports from {@link DEFAULT_PORT} are tried. */

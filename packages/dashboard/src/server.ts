@@ -272,8 +272,20 @@ class Hub {
 
   async start(): Promise<void> {
     await this.rescan();
-    this.watchDir('specs', path.join(this.d.root, 'kitty-specs'), () => this.schedule('*features'));
-    this.watchDir('worktrees', path.join(this.d.root, '.worktrees'), () => this.schedule('*all'));
+    const watchSpecs = (): void => this.watchDir('specs', path.join(this.d.root, 'kitty-specs'), () => this.schedule('*features'));
+    const watchWorktrees = (): void => this.watchDir('worktrees', path.join(this.d.root, '.worktrees'), () => this.schedule('*all'));
+    watchSpecs();
+    watchWorktrees();
+    // kitty-specs/ or .worktrees/ created after the start (a project without features yet).
+    this.watchDir('root', this.d.root, (name) => {
+      if (name === 'kitty-specs') {
+        watchSpecs();
+        this.schedule('*features');
+      } else if (name === '.worktrees') {
+        watchWorktrees();
+        this.schedule('*all');
+      }
+    });
     this.watchDir('kittify', path.join(this.d.root, '.kittify'), (name) => {
       if (name !== null && !name.startsWith('.dashboard')) this.schedule('*features');
     });

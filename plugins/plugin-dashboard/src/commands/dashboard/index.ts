@@ -22,7 +22,7 @@ port, pid, message).`;
     const ctx = commandContext();
     const { createGitPort } = await import('@kitty/workflow');
     const { processes, launchServer, openBrowser } = await import('../../processes.js');
-    const base = { cwd: ctx.cwd, env: ctx.env, git: createGitPort({ env: ctx.env }), processes };
+    const base = { cwd: ctx.cwd, homeDir: ctx.homeDir, env: ctx.env, git: createGitPort({ env: ctx.env }), processes };
     const { ensureDashboard, stopDashboard } = await import('@kitty/dashboard');
     if (flags.kill) {
       const { notes, ...result } = await stopDashboard(base);
