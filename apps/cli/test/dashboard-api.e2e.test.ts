@@ -155,6 +155,14 @@ describe('spec-kitty dashboard through the built CLI', () => {
     }
   });
 
+  it('tasks status names the running dashboard (human output, stderr) and not in --json', async () => {
+    const human = await p.kitty(['agent', 'tasks', 'status', '--feature', '001-shop']);
+    expect(human.code).toBe(0);
+    expect(human.stderr).toContain(`Live board: ${dash.url}`);
+    const doc = await p.kitty(['agent', 'tasks', 'status', '--feature', '001-shop', '--json']);
+    expect(doc.stderr).not.toContain('Live board');
+  });
+
   it('--kill stops it gracefully and clears the metadata; a second --kill finds nothing', async () => {
     const killed = await p.kitty(['dashboard', '--kill', '--json']);
     expect(killed.code).toBe(0);
@@ -164,6 +172,7 @@ describe('spec-kitty dashboard through the built CLI', () => {
     const again = await p.kitty(['dashboard', '--kill']);
     expect(again.code).toBe(0);
     expect(again.stdout.trim()).toBe('No dashboard metadata found.');
+    expect((await p.kitty(['agent', 'tasks', 'status', '--feature', '001-shop'])).stderr).not.toContain('Live board');
   });
 
   it('after a SIGKILLed server, the stale metadata is replaced by a new dashboard', async () => {

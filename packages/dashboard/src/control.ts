@@ -183,3 +183,19 @@ export async function runningDashboard(root: string): Promise<DashboardMetadata 
   if (metadata === null) return null;
   return (await isHealthy(metadata, root, 500)) ? metadata : null;
 }
+
+/**
+ * The URL of the dashboard of the project around `cwd` when one is running and answers (at most `timeoutMs`,
+ * default 500), else null. Never throws: for a one-line hint in other commands' human output.
+ */
+export async function runningDashboardUrl(options: { readonly cwd: string; readonly env: Readonly<Record<string, string | undefined>>; readonly git: GitPort; readonly timeoutMs?: number }): Promise<string | null> {
+  try {
+    const { openProject } = await import('@kitty/workflow');
+    const root = (await openProject(options)).root;
+    const { metadata } = readMetadata(root);
+    if (metadata === null) return null;
+    return (await isHealthy(metadata, root, options.timeoutMs ?? 500)) ? metadata.url : null;
+  } catch {
+    return null;
+  }
+}

@@ -216,6 +216,8 @@ export async function serveDashboard(options: ServeOptions): Promise<ServeResult
   const url = `http://127.0.0.1:${port}`;
   writeMetadata(root, { url, port, token: options.token, pid: options.pid });
   await hub.start();
+  // Read every feature now, so the first page load finds them ready (errors surface on that request instead).
+  hub.featureList().catch(() => {});
   options.signal?.addEventListener('abort', () => shutdown('signal'), { once: true });
   if (options.signal?.aborted === true) shutdown('signal');
   options.onListening?.({ url, port, root });
@@ -391,7 +393,12 @@ class Hub {
   async featureList(): Promise<{ project_path: string; features: ReturnType<typeof summaryOf>[]; lanes: typeof LANE_INFO }> {
     const list = [...this.features.values()].sort((a, b) => a.ref.number.localeCompare(b.ref.number) || a.ref.slug.localeCompare(b.ref.slug));
     const out: ReturnType<typeof summaryOf>[] = [];
-    for (const f of list) out.push(summaryOf(await this.overview(f)));
+    for (const f of list) {
+      const cached = f.overview !== undefined;
+      out.push(summaryOf(await this.overview(f)));
+      // Reading a feature is synchronous work: let other requests (health, the event stream) in between.
+      if (!cached) await new Promise((resolve) => setImmediate(resolve));
+    }
     return { project_path: this.d.root, features: out, lanes: LANE_INFO };
   }
 
