@@ -159,13 +159,18 @@ const toBoardEvent = (e: FeatureState['log']['events'][number]): BoardEvent => (
   reason: e.reason ?? null,
 });
 
-/** The text of the `## Review Feedback` section of a prompt body ('' when absent or only the template's placeholder). */
+/** The feedback in the `## Review Feedback` section of a prompt body ('' when absent or only the template's placeholder). */
 export function reviewFeedbackOf(text: string): string {
   const m = /^##\s+Review Feedback\s*$/im.exec(text);
   if (m === null) return '';
   const rest = text.slice(m.index + m[0].length);
   const end = rest.search(/^##\s+/m);
-  const body = (end < 0 ? rest : rest.slice(0, end)).trim();
+  // Without the header lines `move-task` writes (reviewer, status, date, feedback file): the feedback itself.
+  const body = (end < 0 ? rest : rest.slice(0, end))
+    .split('\n')
+    .filter((l) => !/^\*\*(Reviewed by|Status|Date|Feedback file)\*\*:/.test(l.trim()))
+    .join('\n')
+    .trim();
   if (body === '' || /^\*?no feedback yet\.?\*?$/i.test(body)) return '';
   return body.length > 2000 ? `${body.slice(0, 1999)}…` : body;
 }
