@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import type { GitPort } from '@kitty/workflow';
@@ -93,11 +93,11 @@ export async function ensureDashboard(options: ControlOptions & { readonly port?
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)) {
     throw new DashboardError('INVALID_PORT', `Invalid port specified: ${String(options.port)}. Use a value between 1 and 65535.`, { suggestions: ['spec-kitty dashboard --port 9237'] });
   }
-  const { openProject, withLock, locksDir } = await import('@kitty/workflow');
+  const { openProject } = await import('@kitty/workflow');
   const project = await openProject(options);
   const root = project.root;
   const p = options.processes;
-  return withLock(path.join(locksDir(root), 'dashboard.lock'), async () => {
+  return withDashboardLock(root, async () => {
     const notes: string[] = [];
     const { metadata, malformed } = readMetadata(root);
     if (malformed) {
@@ -133,6 +133,19 @@ export async function ensureDashboard(options: ControlOptions & { readonly port?
       details: { pid, log_file: logFile },
     });
   });
+}
+
+/** Runs `fn` holding `.kittify/locks/dashboard.lock` (proper-lockfile; a dead holder's lock is taken over). */
+async function withDashboardLock<T>(root: string, fn: () => Promise<T>): Promise<T> {
+  const lockfile = await import('proper-lockfile');
+  const file = path.join(root, '.kittify', 'locks', 'dashboard.lock');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const release = await lockfile.lock(file, { realpath: false, stale: 30_000, update: 5_000, retries: { retries: 300, minTimeout: 50, maxTimeout: 100 } });
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => {});
+  }
 }
 
 async function stopProcess(m: DashboardMetadata, p: ProcessPort): Promise<boolean> {

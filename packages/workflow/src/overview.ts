@@ -2,15 +2,15 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LANES, type Lane } from '@kitty/events';
 import { PlanningFileError, WorkflowError, formatProblem } from './errors.js';
-import { listFeatures, type FeatureRef } from './features.js';
-import { displayPath, readTextFile } from './files.js';
-import { readMeta, missionOf } from './meta.js';
+import { listFeatures, type FeatureRef } from './project/features.js';
+import { displayPath, readTextFile } from './files/files.js';
+import { readMeta, missionOf } from './project/meta.js';
 import type { WorkflowEnv } from './ports.js';
-import { openProject, type ProjectContext } from './project.js';
-import { readFeatureState, type FeatureState } from './status-change.js';
-import { activityEntries, type ParsedActivity } from './views.js';
-import { readWorkPackages } from './work-packages.js';
-import { wpWorkspace } from './wp-ref.js';
+import { openProject, type ProjectContext } from './project/project.js';
+import { readFeatureState, type FeatureState } from './status/status-change.js';
+import { activityEntries, type ParsedActivity } from './tasks/views.js';
+import { readWorkPackages } from './tasks/work-packages.js';
+import { wpWorkspace } from './tasks/wp-ref.js';
 
 /**
  * Read-only views of a whole project for surfaces beyond the terminal (the dashboard): every feature with its
