@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
 import { alive, dashboardProject, get, openEvents, startDashboard, until } from './dashboard-helpers.js';
@@ -188,6 +189,27 @@ describe('spec-kitty dashboard through the built CLI', () => {
     const killed = json(await p.kitty(['dashboard', '--kill', '--json']));
     expect(killed['stopped']).toBe(true);
     expect(await until(() => !alive(second.pid))).toBe(true);
+  });
+
+  it('--port N listens there and --open hands the URL to the desktop opener', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const a = srv.address();
+        srv.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
+      });
+    });
+    const bin = path.join(p.root, 'fake-bin');
+    mkdirSync(bin, { recursive: true });
+    const opened = path.join(p.root, 'opened.txt');
+    writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > "${opened}"\n`, { mode: 0o755 });
+    const r = await p.kitty(['dashboard', '--port', String(port), '--open', '--json'], { env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
+    expect(r.code).toBe(0);
+    const info = json(r);
+    expect(info).toMatchObject({ url: `http://127.0.0.1:${port}`, port, reused: false });
+    expect(await until(() => existsSync(opened) && readFileSync(opened, 'utf8').trim() !== '')).toBe(true);
+    expect(readFileSync(opened, 'utf8').trim()).toBe(`http://127.0.0.1:${port}`);
+    expect(json(await p.kitty(['dashboard', '--kill', '--json']))['stopped']).toBe(true);
+    expect(await until(() => !alive(info['pid'] as number))).toBe(true);
   });
 
   it('rejects a bad --port as a usage error', async () => {
