@@ -14,7 +14,10 @@ const started: Array<{ sb: Project; cwd: string }> = [];
 
 beforeAll(async () => {
   p = await dashboardProject(4);
-  expect((await p.kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'claimed', '--agent', 'claude', '--feature', '001-shop', '--json'])).code).toBe(0);
+  expect(
+    (await p.kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'claimed', '--agent', 'claude', '--feature', '001-shop', '--json']))
+      .code,
+  ).toBe(0);
   dash = await startDashboard(p);
   started.push({ sb: p, cwd: p.project });
 }, 180_000);
@@ -32,7 +35,10 @@ async function cliStatus(feature: string): Promise<Record<string, any>> {
 }
 
 /** Fields of the status document that depend on the clock (minutes since the last commit). */
-const timeless = (doc: Record<string, any>) => ({ ...doc, work_packages: doc['work_packages'].map(({ minutes_since_commit: _m, ...w }: Record<string, unknown>) => w) });
+const timeless = (doc: Record<string, any>) => ({
+  ...doc,
+  work_packages: doc['work_packages'].map(({ minutes_since_commit: _m, ...w }: Record<string, unknown>) => w),
+});
 
 describe('spec-kitty dashboard through the built CLI', () => {
   it('starts one dashboard per project in the background, with the incumbent metadata file, and reuses it', async () => {
@@ -72,9 +78,18 @@ describe('spec-kitty dashboard through the built CLI', () => {
       expect(timeless(kanban.body)).toEqual(timeless(cli));
       const full = await get(`${dash.url}/api/feature/${feature}`);
       expect(timeless(full.body.kanban)).toEqual(timeless(cli));
-      expect(full.body.overview).toMatchObject({ feature, total_wps: cli['total_wps'], by_lane: cli['by_lane'], progress_percentage: cli['progress_percentage'], status_log_readable: true, problems: [] });
+      expect(full.body.overview).toMatchObject({
+        feature,
+        total_wps: cli['total_wps'],
+        by_lane: cli['by_lane'],
+        progress_percentage: cli['progress_percentage'],
+        status_log_readable: true,
+        problems: [],
+      });
       // Per package: the same lanes, titles and dependencies as the CLI.
-      expect(full.body.overview.work_packages.map((w: any) => [w.id, w.lane, w.title, w.dependencies])).toEqual(cli['work_packages'].map((w: any) => [w.id, w.lane, w.title, w.dependencies]));
+      expect(full.body.overview.work_packages.map((w: any) => [w.id, w.lane, w.title, w.dependencies])).toEqual(
+        cli['work_packages'].map((w: any) => [w.id, w.lane, w.title, w.dependencies]),
+      );
     }
 
     const list = await get(`${dash.url}/api/features`);
@@ -83,16 +98,33 @@ describe('spec-kitty dashboard through the built CLI', () => {
     expect(list.body.features.map((f: any) => f.feature)).toEqual(['001-shop', '002-empty']);
     const shop = list.body.features[0];
     const cli = await cliStatus('001-shop');
-    expect(shop).toMatchObject({ total_wps: 4, by_lane: cli['by_lane'], progress_percentage: cli['progress_percentage'], workflow: { specify: 'complete', tasks: 'complete', implement: 'in_progress' } });
+    expect(shop).toMatchObject({
+      total_wps: 4,
+      by_lane: cli['by_lane'],
+      progress_percentage: cli['progress_percentage'],
+      workflow: { specify: 'complete', tasks: 'complete', implement: 'in_progress' },
+    });
     expect(shop.artifacts.spec).toMatchObject({ exists: true, path: 'kitty-specs/001-shop/spec.md' });
     expect(shop.artifacts.data_model).toMatchObject({ exists: false, modified_at: null });
     expect(list.body.lanes.lanes).toEqual(['planned', 'claimed', 'in_progress', 'for_review', 'done', 'blocked', 'canceled']);
     expect(list.body.lanes.collapse_7_to_4.claimed).toBe('doing');
 
     const facts = (await get(`${dash.url}/api/feature/001-shop`)).body.overview.work_packages;
-    expect(facts.find((w: any) => w.id === 'WP02')).toMatchObject({ dependencies: ['WP01'], waiting_on: ['WP01'], ready: false, subtasks_total: 1, subtasks_done: 0 });
+    expect(facts.find((w: any) => w.id === 'WP02')).toMatchObject({
+      dependencies: ['WP01'],
+      waiting_on: ['WP01'],
+      ready: false,
+      subtasks_total: 1,
+      subtasks_done: 0,
+    });
     expect(facts.find((w: any) => w.id === 'WP03')).toMatchObject({ ready: true, waiting_on: [] });
-    expect(facts.find((w: any) => w.id === 'WP01')).toMatchObject({ lane: 'claimed', agent: 'claude', worktree: '.worktrees/001-shop-WP01', worktree_exists: true, last_event: { from_lane: 'planned', to_lane: 'claimed', actor: 'claude' } });
+    expect(facts.find((w: any) => w.id === 'WP01')).toMatchObject({
+      lane: 'claimed',
+      agent: 'claude',
+      worktree: '.worktrees/001-shop-WP01',
+      worktree_exists: true,
+      last_event: { from_lane: 'planned', to_lane: 'claimed', actor: 'claude' },
+    });
 
     const wp = await get(`${dash.url}/api/wp/001-shop/WP01`);
     expect(wp.status).toBe(200);
@@ -139,15 +171,50 @@ describe('spec-kitty dashboard through the built CLI', () => {
     const stream = openEvents(dash.url);
     try {
       await stream.ready;
-      const moved = await p.kitty(['agent', 'tasks', 'move-task', 'WP03', '--to', 'claimed', '--agent', 'codex', '--feature', '001-shop', '--json']);
+      const moved = await p.kitty([
+        'agent',
+        'tasks',
+        'move-task',
+        'WP03',
+        '--to',
+        'claimed',
+        '--agent',
+        'codex',
+        '--feature',
+        '001-shop',
+        '--json',
+      ]);
       expect(moved.code).toBe(0);
-      const e = await stream.waitFor((x) => x.event === 'feature' && x.data.feature === '001-shop' && x.data.payload.kanban.work_packages.some((w: any) => w.id === 'WP03' && w.lane === 'claimed'));
+      const e = await stream.waitFor(
+        (x) =>
+          x.event === 'feature' &&
+          x.data.feature === '001-shop' &&
+          x.data.payload.kanban.work_packages.some((w: any) => w.id === 'WP03' && w.lane === 'claimed'),
+      );
       expect(timeless(e.data.payload.kanban)).toEqual(timeless(await cliStatus('001-shop')));
       expect(e.data.summary.by_lane.claimed).toBe(2);
       expect(e.data.payload.overview.recent_events[0]).toMatchObject({ wp_id: 'WP03', to_lane: 'claimed', actor: 'codex' });
       // A second change, a different lane.
-      expect((await p.kitty(['agent', 'tasks', 'move-task', 'WP03', '--to', 'in_progress', '--agent', 'codex', '--feature', '001-shop', '--json'])).code).toBe(0);
-      await stream.waitFor((x) => x.event === 'feature' && x.data.payload.kanban.work_packages.some((w: any) => w.id === 'WP03' && w.lane === 'in_progress'));
+      expect(
+        (
+          await p.kitty([
+            'agent',
+            'tasks',
+            'move-task',
+            'WP03',
+            '--to',
+            'in_progress',
+            '--agent',
+            'codex',
+            '--feature',
+            '001-shop',
+            '--json',
+          ])
+        ).code,
+      ).toBe(0);
+      await stream.waitFor(
+        (x) => x.event === 'feature' && x.data.payload.kanban.work_packages.some((w: any) => w.id === 'WP03' && w.lane === 'in_progress'),
+      );
       // A new feature appears on the stream's feature list.
       expect((await p.kitty(['agent', 'feature', 'create-feature', 'later', '--json'])).code).toBe(0);
       await stream.waitFor((x) => x.event === 'features' && x.data.features.some((f: any) => f.feature === '003-later'));
@@ -167,7 +234,12 @@ describe('spec-kitty dashboard through the built CLI', () => {
   it('--kill stops it gracefully and clears the metadata; a second --kill finds nothing', async () => {
     const killed = await p.kitty(['dashboard', '--kill', '--json']);
     expect(killed.code).toBe(0);
-    expect(json(killed)).toEqual({ stopped: true, port: dash.port, pid: dash.pid, message: `Dashboard stopped and metadata cleared (port ${dash.port}).` });
+    expect(json(killed)).toEqual({
+      stopped: true,
+      port: dash.port,
+      pid: dash.pid,
+      message: `Dashboard stopped and metadata cleared (port ${dash.port}).`,
+    });
     expect(await until(() => !alive(dash.pid))).toBe(true);
     expect(existsSync(path.join(p.project, '.kittify/.dashboard'))).toBe(false);
     const again = await p.kitty(['dashboard', '--kill']);
@@ -202,7 +274,9 @@ describe('spec-kitty dashboard through the built CLI', () => {
     mkdirSync(bin, { recursive: true });
     const opened = path.join(p.root, 'opened.txt');
     writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > "${opened}"\n`, { mode: 0o755 });
-    const r = await p.kitty(['dashboard', '--port', String(port), '--open', '--json'], { env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
+    const r = await p.kitty(['dashboard', '--port', String(port), '--open', '--json'], {
+      env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+    });
     expect(r.code).toBe(0);
     const info = json(r);
     expect(info).toMatchObject({ url: `http://127.0.0.1:${port}`, port, reused: false });

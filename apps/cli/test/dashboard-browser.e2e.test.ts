@@ -3,7 +3,16 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { CHROMIUM, CHROMIUM_ARGS, bareProject, dashboardProject, ensureChromium, startDashboard, testOutputDir, writeFeature } from './dashboard-helpers.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  bareProject,
+  dashboardProject,
+  ensureChromium,
+  startDashboard,
+  testOutputDir,
+  writeFeature,
+} from './dashboard-helpers.js';
 import { json, workflowSandbox } from './workflow-sandbox.js';
 
 /**
@@ -49,8 +58,13 @@ describe('the dashboard page in Chromium', () => {
 
   beforeAll(async () => {
     p = await dashboardProject(5);
-    for (const [wp, lane] of [['WP01', 'claimed'], ['WP04', 'blocked']] as const) {
-      expect((await p.kitty(['agent', 'tasks', 'move-task', wp, '--to', lane, '--agent', 'claude', '--feature', '001-shop', '--json'])).code).toBe(0);
+    for (const [wp, lane] of [
+      ['WP01', 'claimed'],
+      ['WP04', 'blocked'],
+    ] as const) {
+      expect(
+        (await p.kitty(['agent', 'tasks', 'move-task', wp, '--to', lane, '--agent', 'claude', '--feature', '001-shop', '--json'])).code,
+      ).toBe(0);
     }
     url = (await startDashboard(p)).url;
     cleanups.push(() => p.kitty(['dashboard', '--kill', '--json']));
@@ -62,7 +76,15 @@ describe('the dashboard page in Chromium', () => {
     const wps = status['work_packages'] as Array<{ id: string; lane: string }>;
     expect(wps.map((w) => w.lane).sort()).toEqual(['blocked', 'claimed', 'planned', 'planned', 'planned']);
     for (const w of wps) expect(await page.locator(`.col[data-lane="${w.lane}"] .card[data-wp="${w.id}"]`).count()).toBe(1);
-    expect(await page.locator('.col').evaluateAll((cols) => cols.map((c) => c.getAttribute('data-lane')))).toEqual(['planned', 'claimed', 'in_progress', 'for_review', 'done', 'blocked', 'canceled']);
+    expect(await page.locator('.col').evaluateAll((cols) => cols.map((c) => c.getAttribute('data-lane')))).toEqual([
+      'planned',
+      'claimed',
+      'in_progress',
+      'for_review',
+      'done',
+      'blocked',
+      'canceled',
+    ]);
     expect(await page.locator('.card[data-wp="WP02"]').innerText()).toContain('needs WP01');
     expect(await page.locator('.card[data-wp="WP03"] .tag.ready').count()).toBe(1);
     expect(await page.locator('.feat').count()).toBe(2);
@@ -73,7 +95,10 @@ describe('the dashboard page in Chromium', () => {
 
   it('moves a card to its new column when the CLI changes the lane, without reloading the page', async () => {
     await page.evaluate(() => ((globalThis as unknown as { __noReload: number }).__noReload = 42));
-    expect((await p.kitty(['agent', 'tasks', 'move-task', 'WP03', '--to', 'claimed', '--agent', 'codex', '--feature', '001-shop', '--json'])).code).toBe(0);
+    expect(
+      (await p.kitty(['agent', 'tasks', 'move-task', 'WP03', '--to', 'claimed', '--agent', 'codex', '--feature', '001-shop', '--json']))
+        .code,
+    ).toBe(0);
     await page.waitForSelector('.col[data-lane="claimed"] .card[data-wp="WP03"]', { timeout: 20_000 });
     expect(await page.locator('.col[data-lane="planned"] .card[data-wp="WP03"]').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as unknown as { __noReload?: number }).__noReload)).toBe(42);
@@ -84,7 +109,12 @@ describe('the dashboard page in Chromium', () => {
 
   it('collapses to the 4-lane view on the toggle', async () => {
     await page.click('#lanes-4');
-    expect(await page.locator('.col').evaluateAll((cols) => cols.map((c) => c.getAttribute('data-lane')))).toEqual(['planned', 'doing', 'for_review', 'done']);
+    expect(await page.locator('.col').evaluateAll((cols) => cols.map((c) => c.getAttribute('data-lane')))).toEqual([
+      'planned',
+      'doing',
+      'for_review',
+      'done',
+    ]);
     expect(await page.locator('.col[data-lane="doing"] .card[data-wp="WP01"]').count()).toBe(1);
     expect(await page.locator('.col[data-lane="doing"] .card[data-wp="WP04"]').count()).toBe(1);
     await page.click('#lanes-7');
@@ -92,7 +122,15 @@ describe('the dashboard page in Chromium', () => {
   });
 
   it('opens a package: its prompt rendered (HTML escaped) and its history', async () => {
-    writeFileSync(path.join(p.fdir, 'tasks', 'WP05-part-5.md'), (await import('node:fs')).readFileSync(path.join(p.fdir, 'tasks', 'WP05-part-5.md'), 'utf8').replace('## Review Feedback', 'Beware <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script>.\n\n## Review Feedback'));
+    writeFileSync(
+      path.join(p.fdir, 'tasks', 'WP05-part-5.md'),
+      (await import('node:fs'))
+        .readFileSync(path.join(p.fdir, 'tasks', 'WP05-part-5.md'), 'utf8')
+        .replace(
+          '## Review Feedback',
+          'Beware <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script>.\n\n## Review Feedback',
+        ),
+    );
     await page.click('.card[data-wp="WP01"]');
     await page.waitForSelector('[data-detail="WP01"]', { timeout: 20_000 });
     const drawer = await page.locator('.drawer-panel').innerText();
@@ -176,7 +214,10 @@ describe('the page with bad input shows what it can and marks what it cannot rea
     expect(await page.locator('.col[data-lane="done"] .card').count()).toBe(4); // WP04, WP11, WP18, WP25
     const firstPaintMs = await page.evaluate(() => (globalThis as unknown as { __kittyFirstPaint: number }).__kittyFirstPaint);
     expect(firstPaintMs).toBeGreaterThan(0); // the number itself is measured by the benchmark, not asserted here
-    writeFileSync(path.join(sb.project, 'kitty-specs', '050-feature-50', 'tasks', 'WP01-part-1.md'), (await import('./dashboard-helpers.js')).wpFile('WP01', 'Part 1 renamed', 'done'));
+    writeFileSync(
+      path.join(sb.project, 'kitty-specs', '050-feature-50', 'tasks', 'WP01-part-1.md'),
+      (await import('./dashboard-helpers.js')).wpFile('WP01', 'Part 1 renamed', 'done'),
+    );
     await page.waitForSelector('.col[data-lane="done"] .card[data-wp="WP01"] >> text=Part 1 renamed', { timeout: 20_000 });
     expect(errorsOf(page)).toEqual([]);
   });

@@ -9,7 +9,11 @@ import { json, workflowSandbox, writeTasks } from './workflow-sandbox.js';
 /** A project with feature 001-shop (`n` finalized work packages, WP02 depends on WP01) and an empty 002-empty. */
 export async function dashboardProject(n = 4) {
   const sb = workflowSandbox('kitty-dash-');
-  for (const args of [['init', '--here', '--ai', 'claude', '--json'], ['agent', 'feature', 'create-feature', 'shop', '--json']]) expect((await sb.kitty(args)).code).toBe(0);
+  for (const args of [
+    ['init', '--here', '--ai', 'claude', '--json'],
+    ['agent', 'feature', 'create-feature', 'shop', '--json'],
+  ])
+    expect((await sb.kitty(args)).code).toBe(0);
   const fdir = path.join(sb.project, 'kitty-specs', '001-shop');
   writeTasks(fdir, n);
   expect((await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json'])).code).toBe(0);
@@ -18,14 +22,21 @@ export async function dashboardProject(n = 4) {
 }
 
 /** `spec-kitty dashboard --json` in `cwd`: the started (or reused) dashboard. */
-export async function startDashboard(sb: ReturnType<typeof workflowSandbox>, cwd = sb.project): Promise<{ url: string; port: number; pid: number; project_path: string; reused: boolean }> {
+export async function startDashboard(
+  sb: ReturnType<typeof workflowSandbox>,
+  cwd = sb.project,
+): Promise<{ url: string; port: number; pid: number; project_path: string; reused: boolean }> {
   const r = await sb.kitty(['dashboard', '--json'], { cwd });
   expect({ code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ code: 0, stderr: '' });
   return json(r) as { url: string; port: number; pid: number; project_path: string; reused: boolean };
 }
 
 /** One HTTP GET on loopback (no keep-alive), with optional extra headers; the body parsed as JSON when it is JSON. */
-export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: any; text: string }> {
+export function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, unknown>; body: any; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, agent: false, headers: { Connection: 'close', ...headers }, timeout: 20_000 }, (res) => {
       let text = '';
@@ -137,7 +148,10 @@ export function writeFeature(project: string, slug: string, n: number, lanes: re
   for (let i = 1; i <= n; i++) {
     const id = `WP${String(i).padStart(2, '0')}`;
     tasks += `\n## Work Package ${id}: Part ${i}\n\n### Included Subtasks\n- [${i % 2 === 0 ? 'x' : ' '}] T${String(i).padStart(3, '0')} Build part ${i}\n`;
-    writeFileSync(path.join(dir, 'tasks', `${id}-part-${i}.md`), wpFile(id, `Part ${i}`, lanes[i % lanes.length] as string, i > 1 && i % 5 === 0 ? [`WP${String(i - 1).padStart(2, '0')}`] : []));
+    writeFileSync(
+      path.join(dir, 'tasks', `${id}-part-${i}.md`),
+      wpFile(id, `Part ${i}`, lanes[i % lanes.length] as string, i > 1 && i % 5 === 0 ? [`WP${String(i - 1).padStart(2, '0')}`] : []),
+    );
   }
   writeFileSync(path.join(dir, 'tasks.md'), tasks);
   return dir;
@@ -162,4 +176,13 @@ export function ensureChromium(): void {
 }
 
 /** Launch flags: headless, no sandbox (containers run as root), no network of its own. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];

@@ -7,7 +7,12 @@ import { DashboardError } from './errors.js';
 import { dashboardLogPath, readMetadata, removeMetadata, type DashboardMetadata } from './metadata.js';
 
 /** How the command starts the background server: spawns it detached and returns its pid. */
-export type LaunchServer = (request: { readonly root: string; readonly port: number | null; readonly token: string; readonly logFile: string }) => Promise<{ readonly pid: number }> | { readonly pid: number };
+export type LaunchServer = (request: {
+  readonly root: string;
+  readonly port: number | null;
+  readonly token: string;
+  readonly logFile: string;
+}) => Promise<{ readonly pid: number }> | { readonly pid: number };
 
 /** The process table, as a parameter (tests and the command pass the real one). */
 export interface ProcessPort {
@@ -53,18 +58,22 @@ interface ControlOptions {
 /** GET a JSON document from the dashboard on loopback; null when it does not answer in time. */
 export function getJson(url: string, timeoutMs = 1500): Promise<{ status: number; body: Record<string, unknown> | null } | null> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', timeout: timeoutMs, agent: false, headers: { Accept: 'application/json', Connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-        } catch {
-          resolve({ status: res.statusCode ?? 0, body: null });
-        }
-      });
-      res.on('error', () => resolve(null));
-    });
+    const req = request(
+      url,
+      { method: 'GET', timeout: timeoutMs, agent: false, headers: { Accept: 'application/json', Connection: 'close' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+          } catch {
+            resolve({ status: res.statusCode ?? 0, body: null });
+          }
+        });
+        res.on('error', () => resolve(null));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(null));
     req.end();
@@ -89,9 +98,13 @@ const looksLikeDashboard = (p: ProcessPort, pid: number): boolean => {
  * dead process is removed; a live process that does not answer is stopped first. One dashboard per project:
  * concurrent calls are serialised by a lock.
  */
-export async function ensureDashboard(options: ControlOptions & { readonly port?: number | undefined; readonly launch: LaunchServer; readonly startTimeoutMs?: number }): Promise<DashboardInfo> {
+export async function ensureDashboard(
+  options: ControlOptions & { readonly port?: number | undefined; readonly launch: LaunchServer; readonly startTimeoutMs?: number },
+): Promise<DashboardInfo> {
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)) {
-    throw new DashboardError('INVALID_PORT', `Invalid port specified: ${String(options.port)}. Use a value between 1 and 65535.`, { suggestions: ['spec-kitty dashboard --port 9237'] });
+    throw new DashboardError('INVALID_PORT', `Invalid port specified: ${String(options.port)}. Use a value between 1 and 65535.`, {
+      suggestions: ['spec-kitty dashboard --port 9237'],
+    });
   }
   const { openProject } = await import('@kitty/workflow');
   const project = await openProject(options);
@@ -106,7 +119,8 @@ export async function ensureDashboard(options: ControlOptions & { readonly port?
     }
     if (metadata !== null) {
       if (await isHealthy(metadata, root)) {
-        if (options.port === undefined || options.port === metadata.port) return { url: metadata.url, port: metadata.port, pid: metadata.pid, project_path: root, reused: true, notes };
+        if (options.port === undefined || options.port === metadata.port)
+          return { url: metadata.url, port: metadata.port, pid: metadata.pid, project_path: root, reused: true, notes };
         notes.push(`Stopping the dashboard on port ${metadata.port} to start one on port ${options.port}.`);
         await stopProcess(metadata, p);
       } else if (p.alive(metadata.pid) && looksLikeDashboard(p, metadata.pid)) {
@@ -121,17 +135,22 @@ export async function ensureDashboard(options: ControlOptions & { readonly port?
     const deadline = (options.startTimeoutMs ?? 20_000) / 50;
     for (let i = 0; i < deadline; i++) {
       const now = readMetadata(root).metadata;
-      if (now !== null && now.token === token && (await isHealthy(now, root))) return { url: now.url, port: now.port, pid: now.pid, project_path: root, reused: false, notes };
+      if (now !== null && now.token === token && (await isHealthy(now, root)))
+        return { url: now.url, port: now.port, pid: now.pid, project_path: root, reused: false, notes };
       if (!p.alive(pid)) break;
       await p.sleep(50);
     }
     const alive = p.alive(pid);
     if (alive) p.kill(pid, 'SIGTERM');
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
-    throw new DashboardError('DASHBOARD_START_FAILED', `The dashboard server (pid ${pid}) ${alive ? 'did not answer in time' : 'exited'} before it was ready${log === '' ? '.' : `:\n${log}`}`, {
-      suggestions: [`Read ${logFile} for details.`, 'spec-kitty dashboard --port <free port>'],
-      details: { pid, log_file: logFile },
-    });
+    throw new DashboardError(
+      'DASHBOARD_START_FAILED',
+      `The dashboard server (pid ${pid}) ${alive ? 'did not answer in time' : 'exited'} before it was ready${log === '' ? '.' : `:\n${log}`}`,
+      {
+        suggestions: [`Read ${logFile} for details.`, 'spec-kitty dashboard --port <free port>'],
+        details: { pid, log_file: logFile },
+      },
+    );
   });
 }
 
@@ -140,7 +159,12 @@ async function withDashboardLock<T>(root: string, fn: () => Promise<T>): Promise
   const lockfile = await import('proper-lockfile');
   const file = path.join(root, '.kittify', 'locks', 'dashboard.lock');
   mkdirSync(path.dirname(file), { recursive: true });
-  const release = await lockfile.lock(file, { realpath: false, stale: 30_000, update: 5_000, retries: { retries: 300, minTimeout: 50, maxTimeout: 100 } });
+  const release = await lockfile.lock(file, {
+    realpath: false,
+    stale: 30_000,
+    update: 5_000,
+    retries: { retries: 300, minTimeout: 50, maxTimeout: 100 },
+  });
   try {
     return await fn();
   } finally {
@@ -171,23 +195,45 @@ export async function stopDashboard(options: ControlOptions): Promise<DashboardS
   const { metadata, malformed } = readMetadata(root);
   if (metadata === null) {
     if (malformed) removeMetadata(root);
-    return { stopped: false, port: null, pid: null, message: malformed ? 'The dashboard metadata was unreadable and has been cleared.' : 'No dashboard metadata found.', notes: [] };
+    return {
+      stopped: false,
+      port: null,
+      pid: null,
+      message: malformed ? 'The dashboard metadata was unreadable and has been cleared.' : 'No dashboard metadata found.',
+      notes: [],
+    };
   }
   const wasAlive = p.alive(metadata.pid);
   const healthy = await isHealthy(metadata, root);
   if (!wasAlive && !healthy) {
     removeMetadata(root);
-    return { stopped: false, port: metadata.port, pid: metadata.pid, message: 'Dashboard was already stopped. Metadata has been cleared.', notes: [] };
+    return {
+      stopped: false,
+      port: metadata.port,
+      pid: metadata.pid,
+      message: 'Dashboard was already stopped. Metadata has been cleared.',
+      notes: [],
+    };
   }
   const ok = await stopProcess(metadata, p);
   removeMetadata(root);
   if (!ok) {
-    throw new DashboardError('DASHBOARD_STOP_FAILED', `Process ${metadata.pid} named in .kittify/.dashboard does not look like a spec-kitty dashboard and did not stop; it was left alone.`, {
-      suggestions: [`Check the process (ps -p ${metadata.pid}) and stop it yourself if it is the dashboard.`],
-      details: { pid: metadata.pid, port: metadata.port },
-    });
+    throw new DashboardError(
+      'DASHBOARD_STOP_FAILED',
+      `Process ${metadata.pid} named in .kittify/.dashboard does not look like a spec-kitty dashboard and did not stop; it was left alone.`,
+      {
+        suggestions: [`Check the process (ps -p ${metadata.pid}) and stop it yourself if it is the dashboard.`],
+        details: { pid: metadata.pid, port: metadata.port },
+      },
+    );
   }
-  return { stopped: true, port: metadata.port, pid: metadata.pid, message: `Dashboard stopped and metadata cleared (port ${metadata.port}).`, notes: [] };
+  return {
+    stopped: true,
+    port: metadata.port,
+    pid: metadata.pid,
+    message: `Dashboard stopped and metadata cleared (port ${metadata.port}).`,
+    notes: [],
+  };
 }
 
 /** The status of the project's dashboard without starting one: its URL when one answers, else null. */
@@ -201,7 +247,12 @@ export async function runningDashboard(root: string): Promise<DashboardMetadata 
  * The URL of the dashboard of the project around `cwd` when one is running and answers (at most `timeoutMs`,
  * default 500), else null. Never throws: for a one-line hint in other commands' human output.
  */
-export async function runningDashboardUrl(options: { readonly cwd: string; readonly env: Readonly<Record<string, string | undefined>>; readonly git: GitPort; readonly timeoutMs?: number }): Promise<string | null> {
+export async function runningDashboardUrl(options: {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly git: GitPort;
+  readonly timeoutMs?: number;
+}): Promise<string | null> {
   try {
     const { openProject } = await import('@kitty/workflow');
     const root = (await openProject(options)).root;

@@ -99,7 +99,11 @@ export async function workPackagePayload(d: DataEnv, slug: string, wpId: string)
 }
 
 /** A feature artifact (spec, plan, tasks, research, quickstart, data_model) rendered, or null when missing. */
-export async function artifactPayload(d: DataEnv, slug: string, key: string): Promise<{ feature: string; artifact: string; path: string; html: string } | null> {
+export async function artifactPayload(
+  d: DataEnv,
+  slug: string,
+  key: string,
+): Promise<{ feature: string; artifact: string; path: string; html: string } | null> {
   const { findFeature, readFeatureArtifact, FEATURE_ARTIFACTS } = await import('@kitty/workflow');
   const feature = findFeature(d.root, slug);
   const a = FEATURE_ARTIFACTS.find((x) => x.key === key);
@@ -127,7 +131,19 @@ export async function syncPayload(d: DataEnv): Promise<SyncPayload> {
       error: null,
     };
   } catch (err) {
-    return { enabled: false, reason: 'unreadable', server_url: null, queue_depth: 0, dead: 0, queue_path: null, last_sync: null, login: null, healthy: false, problems: [], error: apiError(err) };
+    return {
+      enabled: false,
+      reason: 'unreadable',
+      server_url: null,
+      queue_depth: 0,
+      dead: 0,
+      queue_path: null,
+      last_sync: null,
+      login: null,
+      healthy: false,
+      problems: [],
+      error: apiError(err),
+    };
   }
 }
 

@@ -45,7 +45,7 @@ export function parseMetadata(text: string): DashboardMetadata | null {
 export function readMetadata(root: string): { metadata: DashboardMetadata | null; malformed: boolean } {
   const file = metadataPath(root);
   if (!existsSync(file)) return { metadata: null, malformed: false };
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {

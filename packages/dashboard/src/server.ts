@@ -68,7 +68,8 @@ const SECURITY_HEADERS = {
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Resource-Policy': 'same-origin',
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 } as const;
 
 function tokensEqual(a: string, b: string): boolean {
@@ -133,7 +134,8 @@ export async function serveDashboard(options: ServeOptions): Promise<ServeResult
   const origins = (): string[] => [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
   /** Same-origin check: the Host must be this server (no DNS rebinding) and a browser Origin must be ours. */
   const allowed = (req: IncomingMessage, url: URL): { ok: boolean; token: boolean } => {
-    const given = url.searchParams.get('token') ?? (req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : null);
+    const given =
+      url.searchParams.get('token') ?? (req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : null);
     const token = given !== null && tokensEqual(given, options.token);
     const host = req.headers.host ?? '';
     if (!origins().includes(`http://${host}`)) return { ok: false, token };
@@ -147,27 +149,54 @@ export async function serveDashboard(options: ServeOptions): Promise<ServeResult
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const access = allowed(req, url);
-    if (!access.ok) return send(res, 403, { error: { code: 'FORBIDDEN', message: 'This dashboard answers its own page only (same origin, Host 127.0.0.1 or localhost).', suggestions: [] } });
+    if (!access.ok)
+      return send(res, 403, {
+        error: {
+          code: 'FORBIDDEN',
+          message: 'This dashboard answers its own page only (same origin, Host 127.0.0.1 or localhost).',
+          suggestions: [],
+        },
+      });
     const route = url.pathname;
     if (route === '/api/shutdown') {
-      if (!access.token) return send(res, 403, { error: { code: 'FORBIDDEN', message: 'Shutting the dashboard down needs its token.', suggestions: ['spec-kitty dashboard --kill'] } });
+      if (!access.token)
+        return send(res, 403, {
+          error: {
+            code: 'FORBIDDEN',
+            message: 'Shutting the dashboard down needs its token.',
+            suggestions: ['spec-kitty dashboard --kill'],
+          },
+        });
       send(res, 200, { status: 'stopping' });
       setImmediate(() => shutdown('shutdown'));
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed: the dashboard is read-only.`, suggestions: [] } });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, {
+        error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed: the dashboard is read-only.`, suggestions: [] },
+      });
     const asset = ASSETS[route];
     if (asset !== undefined) return sendAsset(res, asset);
     if (route === '/api/health') {
       const given = url.searchParams.get('token');
-      return send(res, 200, { status: 'ok', project_path: root, port, pid: options.pid, started_at: startedAt, ...(given === null ? {} : { token_ok: access.token }) });
+      return send(res, 200, {
+        status: 'ok',
+        project_path: root,
+        port,
+        pid: options.pid,
+        started_at: startedAt,
+        ...(given === null ? {} : { token_ok: access.token }),
+      });
     }
     if (route === '/api/events') return hub.subscribe(req, res);
     if (route === '/api/lanes') return send(res, 200, LANE_INFO);
     if (route === '/api/features') return send(res, 200, await hub.featureList());
     if (route === '/api/sync') return send(res, 200, await hub.sync());
     if (route === '/api/diagnostics') return send(res, 200, await hub.diagnostics());
-    const parts = route.split('/').slice(1).map((p) => decodeURIComponent(p));
+    const parts = route
+      .split('/')
+      .slice(1)
+      .map((p) => decodeURIComponent(p));
     if (parts[0] === 'api' && (parts[1] === 'kanban' || parts[1] === 'feature') && parts.length === 3) {
       const f = await hub.feature(parts[2] as string);
       if (f === null) return send(res, 404, { error: unknownFeature(parts[2] as string) });
@@ -185,30 +214,49 @@ export async function serveDashboard(options: ServeOptions): Promise<ServeResult
     if (parts[0] === 'api' && parts[1] === 'artifact' && parts.length === 4) {
       try {
         const a = await artifactPayload(d, parts[2] as string, parts[3] as string);
-        return a === null ? send(res, 404, { error: { code: 'UNKNOWN_ARTIFACT', message: `No ${parts[3]} in ${parts[2]}.`, suggestions: [] } }) : send(res, 200, a);
+        return a === null
+          ? send(res, 404, { error: { code: 'UNKNOWN_ARTIFACT', message: `No ${parts[3]} in ${parts[2]}.`, suggestions: [] } })
+          : send(res, 200, a);
       } catch (err) {
         const e = apiError(err);
         return send(res, e.code.startsWith('UNKNOWN_') ? 404 : 422, { error: e });
       }
     }
-    return send(res, 404, { error: { code: 'NOT_FOUND', message: `No route ${route}.`, suggestions: ['/api/health, /api/features, /api/kanban/<feature>, /api/feature/<feature>, /api/wp/<feature>/<WPxx>, /api/events'] } });
+    return send(res, 404, {
+      error: {
+        code: 'NOT_FOUND',
+        message: `No route ${route}.`,
+        suggestions: ['/api/health, /api/features, /api/kanban/<feature>, /api/feature/<feature>, /api/wp/<feature>/<WPxx>, /api/events'],
+      },
+    });
   }
 
   // Bind: the given port (one attempt), else the first free one from 9237.
   if (options.port !== undefined && options.port !== null) {
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-      throw new DashboardError('INVALID_PORT', `Invalid port specified: ${String(options.port)}. Use a value between 1 and 65535.`, { suggestions: ['spec-kitty dashboard --port 9237'] });
+      throw new DashboardError('INVALID_PORT', `Invalid port specified: ${String(options.port)}. Use a value between 1 and 65535.`, {
+        suggestions: ['spec-kitty dashboard --port 9237'],
+      });
     }
     if (!(await listenOn(server, options.port))) {
-      throw new DashboardError('PORT_IN_USE', `Port ${options.port} on 127.0.0.1 is in use.`, { suggestions: ['spec-kitty dashboard (picks the first free port from 9237)', `spec-kitty dashboard --port ${options.port + 1}`] });
+      throw new DashboardError('PORT_IN_USE', `Port ${options.port} on 127.0.0.1 is in use.`, {
+        suggestions: ['spec-kitty dashboard (picks the first free port from 9237)', `spec-kitty dashboard --port ${options.port + 1}`],
+      });
     }
   } else {
     let bound = false;
     for (let p = DEFAULT_PORT; p < DEFAULT_PORT + PORT_ATTEMPTS && !bound; p++) bound = await listenOn(server, p);
     if (!bound) {
-      throw new DashboardError('NO_FREE_PORT', `No free port on 127.0.0.1 between ${DEFAULT_PORT} and ${DEFAULT_PORT + PORT_ATTEMPTS - 1}.`, {
-        suggestions: ['spec-kitty dashboard --port <free port>', 'Stop other dashboards: spec-kitty dashboard --kill (in their projects)'],
-      });
+      throw new DashboardError(
+        'NO_FREE_PORT',
+        `No free port on 127.0.0.1 between ${DEFAULT_PORT} and ${DEFAULT_PORT + PORT_ATTEMPTS - 1}.`,
+        {
+          suggestions: [
+            'spec-kitty dashboard --port <free port>',
+            'Stop other dashboards: spec-kitty dashboard --kill (in their projects)',
+          ],
+        },
+      );
     }
   }
   const address = server.address();
@@ -225,12 +273,20 @@ export async function serveDashboard(options: ServeOptions): Promise<ServeResult
 }
 
 function unknownFeature(slug: string) {
-  return { code: 'UNKNOWN_FEATURE', message: `Feature directory not found: kitty-specs/${slug.slice(0, 80)}.`, suggestions: ['/api/features lists the features.'] };
+  return {
+    code: 'UNKNOWN_FEATURE',
+    message: `Feature directory not found: kitty-specs/${slug.slice(0, 80)}.`,
+    suggestions: ['/api/features lists the features.'],
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -239,7 +295,15 @@ function sendAsset(res: ServerResponse, asset: { file: string; type: string }): 
   try {
     body = readFileSync(path.join(assetsDir(), asset.file));
   } catch (err) {
-    send(res, 500, { error: apiError(new DashboardError('DASHBOARD_ASSET_MISSING', `The page asset ${asset.file} is missing from ${assetsDir()}: ${(err as Error).message}`, { suggestions: ['Reinstall spec-kitty.'] })) });
+    send(res, 500, {
+      error: apiError(
+        new DashboardError(
+          'DASHBOARD_ASSET_MISSING',
+          `The page asset ${asset.file} is missing from ${assetsDir()}: ${(err as Error).message}`,
+          { suggestions: ['Reinstall spec-kitty.'] },
+        ),
+      ),
+    });
     return;
   }
   res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.type, 'Content-Length': body.length });
@@ -391,7 +455,9 @@ class Hub {
   }
 
   async featureList(): Promise<{ project_path: string; features: ReturnType<typeof summaryOf>[]; lanes: typeof LANE_INFO }> {
-    const list = [...this.features.values()].sort((a, b) => a.ref.number.localeCompare(b.ref.number) || a.ref.slug.localeCompare(b.ref.slug));
+    const list = [...this.features.values()].sort(
+      (a, b) => a.ref.number.localeCompare(b.ref.number) || a.ref.slug.localeCompare(b.ref.slug),
+    );
     const out: ReturnType<typeof summaryOf>[] = [];
     for (const f of list) {
       const cached = f.overview !== undefined;
@@ -421,7 +487,10 @@ class Hub {
 
   sync(): Promise<SyncPayload> {
     this.syncCache ??= syncPayload(this.d).then((s) => {
-      if (s.queue_path !== null) this.watchDir('queue', path.dirname(s.queue_path), (name) => name !== null && name.endsWith('.lock') ? undefined : this.scheduleSync());
+      if (s.queue_path !== null)
+        this.watchDir('queue', path.dirname(s.queue_path), (name) =>
+          name !== null && name.endsWith('.lock') ? undefined : this.scheduleSync(),
+        );
       return s;
     });
     return this.syncCache;
@@ -433,7 +502,11 @@ class Hub {
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
       this.syncCache = null;
-      if (this.clients.size > 0) this.sync().then((s) => this.emit('sync', s), () => {});
+      if (this.clients.size > 0)
+        this.sync().then(
+          (s) => this.emit('sync', s),
+          () => {},
+        );
     }, 500);
   }
 
@@ -451,7 +524,12 @@ class Hub {
   }
 
   subscribe(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     res.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ project_path: this.d.root })}\n\n`);
     this.clients.add(res);
     req.on('close', () => this.clients.delete(res));

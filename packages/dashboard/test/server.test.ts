@@ -90,7 +90,9 @@ describe('serveDashboard (in process, real HTTP on 127.0.0.1)', () => {
 
     // The event stream: a prompt file's lane edited on disk arrives as a feature event.
     const received: string[] = [];
-    const streamReq = request({ host: '127.0.0.1', port, path: '/api/events', agent: false }, (res) => res.on('data', (d: Buffer) => received.push(d.toString())));
+    const streamReq = request({ host: '127.0.0.1', port, path: '/api/events', agent: false }, (res) =>
+      res.on('data', (d: Buffer) => received.push(d.toString())),
+    );
     streamReq.on('error', () => {});
     streamReq.end();
     for (let i = 0; i < 200 && !received.join('').includes('event: hello'); i++) await new Promise((r) => setTimeout(r, 25));
@@ -123,7 +125,16 @@ describe('serveDashboard (in process, real HTTP on 127.0.0.1)', () => {
     const root = project();
     const s = await serve(root);
     await expect(
-      serveDashboard({ cwd: root, env: {}, git: createGitPort({ env: {} }), now: () => new Date(0), homeDir: root, token: TOKEN, port: s.port(), pid: 1 }),
+      serveDashboard({
+        cwd: root,
+        env: {},
+        git: createGitPort({ env: {} }),
+        now: () => new Date(0),
+        homeDir: root,
+        token: TOKEN,
+        port: s.port(),
+        pid: 1,
+      }),
     ).rejects.toMatchObject({ code: 'PORT_IN_USE' });
     s.stop.abort();
     await s.done();

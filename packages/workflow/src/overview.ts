@@ -120,14 +120,15 @@ export interface ProjectOverview {
   readonly features: readonly FeatureOverview[];
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
 
 function artifactInfo(root: string, feature: FeatureRef, rel: string, kind: 'file' | 'dir', now: number): ArtifactInfo {
   const p = path.join(feature.dir, rel);
   const shown = displayPath(root, p);
   try {
     const st = statSync(p);
-    if (kind === 'file' ? !st.isFile() : !st.isDirectory()) return { exists: false, path: shown, modified_at: null, age_seconds: null, files: null };
+    if (kind === 'file' ? !st.isFile() : !st.isDirectory())
+      return { exists: false, path: shown, modified_at: null, age_seconds: null, files: null };
     let mtime = st.mtimeMs;
     let files: number | null = null;
     if (kind === 'dir') {
@@ -142,7 +143,13 @@ function artifactInfo(root: string, feature: FeatureRef, rel: string, kind: 'fil
         }
       }
     }
-    return { exists: true, path: shown, modified_at: new Date(mtime).toISOString(), age_seconds: Math.max(0, Math.floor((now - mtime) / 1000)), files };
+    return {
+      exists: true,
+      path: shown,
+      modified_at: new Date(mtime).toISOString(),
+      age_seconds: Math.max(0, Math.floor((now - mtime) / 1000)),
+      files,
+    };
   } catch {
     return { exists: false, path: shown, modified_at: null, age_seconds: null, files: null };
   }
@@ -187,7 +194,12 @@ const describe = (err: unknown): string => {
  * read tolerantly (bad lines listed in `problems`), an unreadable one falls back to the frontmatter lanes
  * (`status_log_readable: false`), a malformed prompt file or tasks.md is listed in `problems`.
  */
-export async function featureOverview(root: string, feature: FeatureRef, now: Date, options: { readonly recentEvents?: number } = {}): Promise<FeatureOverview> {
+export async function featureOverview(
+  root: string,
+  feature: FeatureRef,
+  now: Date,
+  options: { readonly recentEvents?: number } = {},
+): Promise<FeatureOverview> {
   const problems: string[] = [];
   const nowMs = now.getTime();
   let state: FeatureState | null = null;
@@ -228,7 +240,8 @@ export async function featureOverview(root: string, feature: FeatureRef, now: Da
   if (state !== null) {
     try {
       const parsed = await state.tasksMd.parse();
-      if (parsed !== null) subtasks = new Map(parsed.sections.map((s) => [s.id, { total: s.subtasks.length, done: s.subtasks.filter((t) => t.done).length }]));
+      if (parsed !== null)
+        subtasks = new Map(parsed.sections.map((s) => [s.id, { total: s.subtasks.length, done: s.subtasks.filter((t) => t.done).length }]));
     } catch (err) {
       problems.push(describe(err));
     }
@@ -266,7 +279,10 @@ export async function featureOverview(root: string, feature: FeatureRef, now: Da
   });
   const total = wpSet.workPackages.length;
   const counted = total - byLane.canceled;
-  const artifacts = Object.fromEntries(FEATURE_ARTIFACTS.map((a) => [a.key, artifactInfo(root, feature, a.rel, a.kind, nowMs)])) as Record<ArtifactKey, ArtifactInfo>;
+  const artifacts = Object.fromEntries(FEATURE_ARTIFACTS.map((a) => [a.key, artifactInfo(root, feature, a.rel, a.kind, nowMs)])) as Record<
+    ArtifactKey,
+    ArtifactInfo
+  >;
   const started = byLane.claimed + byLane.in_progress + byLane.for_review + byLane.done + byLane.blocked > 0;
   const allDone = total > 0 && byLane.done === counted;
   const recent = Math.max(0, options.recentEvents ?? 20);
@@ -305,7 +321,9 @@ function safeWorkPackages(root: string, feature: FeatureRef, problems: string[])
 }
 
 /** The overview of every feature of the project around `cwd` (works from a worktree: the main checkout is read). */
-export async function projectOverview(options: Pick<WorkflowEnv, 'cwd' | 'env' | 'git' | 'now'> & { readonly recentEvents?: number }): Promise<ProjectOverview> {
+export async function projectOverview(
+  options: Pick<WorkflowEnv, 'cwd' | 'env' | 'git' | 'now'> & { readonly recentEvents?: number },
+): Promise<ProjectOverview> {
   const project = await openProject(options);
   const now = options.now();
   const features: FeatureOverview[] = [];
@@ -334,7 +352,13 @@ export interface WorkPackageDetail {
  * One work package of a feature: its frontmatter, prompt body, Activity Log and status events. Throws
  * UNKNOWN_FEATURE / UNKNOWN_WORK_PACKAGE when there is no such feature or prompt file.
  */
-export async function workPackageDetail(options: Pick<WorkflowEnv, 'cwd' | 'env' | 'git' | 'now'> & { readonly feature: string; readonly wpId: string; readonly project?: ProjectContext }): Promise<WorkPackageDetail> {
+export async function workPackageDetail(
+  options: Pick<WorkflowEnv, 'cwd' | 'env' | 'git' | 'now'> & {
+    readonly feature: string;
+    readonly wpId: string;
+    readonly project?: ProjectContext;
+  },
+): Promise<WorkPackageDetail> {
   const project = options.project ?? (await openProject(options));
   const feature = findFeature(project.root, options.feature);
   const problems: string[] = [];
@@ -379,7 +403,10 @@ export function findFeature(root: string, ref: string): FeatureRef {
   const hit = features.find((f) => f.slug === ref) ?? (/^\d{3}$/.test(ref) ? features.find((f) => f.number === ref) : undefined);
   if (hit === undefined) {
     throw new WorkflowError('UNKNOWN_FEATURE', `Feature directory not found: kitty-specs/${ref.slice(0, 80)}.`, {
-      suggestions: features.length > 0 ? [`Available features: ${features.map((f) => f.slug).join(', ')}`] : ['Create one first: spec-kitty agent feature create-feature <name> --json'],
+      suggestions:
+        features.length > 0
+          ? [`Available features: ${features.map((f) => f.slug).join(', ')}`]
+          : ['Create one first: spec-kitty agent feature create-feature <name> --json'],
       details: { feature: ref.slice(0, 80), available_features: features.map((f) => f.slug) },
     });
   }
@@ -394,6 +421,10 @@ export function readFeatureArtifact(root: string, feature: FeatureRef, key: Arti
   if (!existsSync(p)) return null;
   const shown = displayPath(root, p);
   const read = readTextFile(p, shown);
-  if (read.file === null) throw new WorkflowError('FILE_READ_FAILED', `Cannot read ${shown}: ${read.problems.map((x) => x.message).join('; ')}`, { suggestions: ['Check the file and reload the page.'], details: { path: shown } });
+  if (read.file === null)
+    throw new WorkflowError('FILE_READ_FAILED', `Cannot read ${shown}: ${read.problems.map((x) => x.message).join('; ')}`, {
+      suggestions: ['Check the file and reload the page.'],
+      details: { path: shown },
+    });
   return { path: shown, text: read.file.text };
 }

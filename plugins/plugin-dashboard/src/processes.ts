@@ -57,9 +57,14 @@ export const launchServer: LaunchServer = ({ root, port, token, logFile }) => {
 
 /** Opens a URL in the desktop's browser (best effort, detached); false when no opener could be started. */
 export function openBrowser(url: string): boolean {
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [cmd, args]: [string, string[]] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
   try {
-    const child = spawn(cmd as string, args as string[], { detached: true, stdio: 'ignore' });
+    const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
     child.on('error', () => {});
     child.unref();
     return true;

@@ -10,7 +10,12 @@ feature with its artifacts and progress and a kanban of its work packages; lane 
 appear within a second (no reload). One dashboard per project: its URL, port, token and pid are kept in
 .kittify/.dashboard. --kill stops it. JSON keys: url, port, pid, project_path, reused (with --kill: stopped,
 port, pid, message).`;
-  static override examples = ['<%= config.bin %> dashboard', '<%= config.bin %> dashboard --open', '<%= config.bin %> dashboard --port 9300 --json', '<%= config.bin %> dashboard --kill'];
+  static override examples = [
+    '<%= config.bin %> dashboard',
+    '<%= config.bin %> dashboard --open',
+    '<%= config.bin %> dashboard --port 9300 --json',
+    '<%= config.bin %> dashboard --kill',
+  ];
   static override flags = {
     port: Flags.integer({ char: 'p', description: 'port to listen on (default: the first free port from 9237)' }),
     open: Flags.boolean({ description: 'open the dashboard in your browser' }),
