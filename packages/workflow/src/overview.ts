@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LANES, type Lane } from '@kitty/events';
 import { PlanningFileError, WorkflowError, formatProblem } from './errors.js';
-import { listFeatures, type FeatureRef } from './project/features.js';
+import { WORKTREES_DIR, listFeatures, type FeatureRef } from './project/features.js';
 import { displayPath, readTextFile } from './files/files.js';
 import { readMeta, missionOf } from './project/meta.js';
 import type { WorkflowEnv } from './ports.js';
@@ -129,20 +129,11 @@ function artifactInfo(root: string, feature: FeatureRef, rel: string, kind: 'fil
     const st = statSync(p);
     if (kind === 'file' ? !st.isFile() : !st.isDirectory())
       return { exists: false, path: shown, modified_at: null, age_seconds: null, files: null };
-    let mtime = st.mtimeMs;
-    let files: number | null = null;
-    if (kind === 'dir') {
-      files = 0;
-      for (const e of readdirSync(p, { withFileTypes: true })) {
-        if (!e.isFile() || e.name.startsWith('.')) continue;
-        files++;
-        try {
-          mtime = Math.max(mtime, statSync(path.join(p, e.name)).mtimeMs);
-        } catch {
-          // vanished while listing: not counted for the age
-        }
-      }
-    }
+    // A directory's own mtime moves when a file is added, removed or replaced (the writers rename a temp file into
+    // place), so its files need no stat of their own.
+    const mtime = st.mtimeMs;
+    const files =
+      kind === 'dir' ? readdirSync(p, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.')).length : null;
     return {
       exists: true,
       path: shown,
@@ -255,6 +246,13 @@ export async function featureOverview(
   }
   const lastEvent = new Map<string, BoardEvent>();
   for (const e of events) lastEvent.set(e.wp_id, toBoardEvent(e));
+  // One listing of .worktrees/ instead of a stat per package (most packages have no worktree).
+  let worktreeNames: Set<string>;
+  try {
+    worktreeNames = new Set(readdirSync(path.join(root, WORKTREES_DIR)));
+  } catch {
+    worktreeNames = new Set();
+  }
   const wps: WorkPackageFacts[] = wpSet.workPackages.map((w) => {
     const deps = w.dependencies ?? [];
     const waiting = deps.filter((d) => lanes.get(d) !== 'done');
@@ -271,7 +269,7 @@ export async function featureOverview(
       reviewed_by: str(w.data['reviewed_by']),
       review_feedback: reviewFeedbackOf(w.file.text),
       worktree: displayPath(root, ws),
-      worktree_exists: existsSync(path.join(ws, '.git')),
+      worktree_exists: worktreeNames.has(path.basename(ws)) && existsSync(path.join(ws, '.git')),
       waiting_on: waiting,
       ready: lanes.get(w.id) === 'planned' && waiting.length === 0,
       last_event: lastEvent.get(w.id) ?? null,
