@@ -57,3 +57,4 @@ export { mergeFeature } from './execution/merge.js';
 export type { MergeOptions, MergeResult, MergeItem } from './execution/merge.js';
 export { FEATURE_ARTIFACTS, featureOverview, projectOverview, workPackageDetail, findFeature, readFeatureArtifact, reviewFeedbackOf } from './overview.js';
 export type { ArtifactKey, ArtifactInfo, BoardEvent, WorkPackageFacts, WorkflowProgress, FeatureOverview, ProjectOverview, WorkPackageDetail } from './overview.js';
+export { reconcileStatusInto, reconcileStatusLogs, readLogDelta, fitEnvelope, statusEnvelope, CURSOR_TAIL_BYTES, type StatusLogCursor, type StatusSyncStore, type StatusSyncProjectState, type ReconcileOptions, type ReconcileResult, type StatusSyncQueue, type ReconcileIntoOptions } from './status/status-sync.js';
