@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { EXIT_CODE_BY_CLASS, ExitCode, InputError, exitCodeForError } from '@kitty/cli-kit';
 import { ContractError } from '@kitty/contract';
+import { DashboardError } from '@kitty/dashboard';
 import { COMMON_EXIT_CLASSES, EXIT_CLASSES, KittyError } from '@kitty/errors';
 import { EventsError } from '@kitty/events';
 import { IoError } from '@kitty/io';
@@ -14,6 +15,7 @@ const CLASSES: ReadonlyArray<readonly [string, typeof KittyError]> = [
   ['@kitty/errors (common)', KittyError],
   ['@kitty/cli-kit', InputError as unknown as typeof KittyError],
   ['@kitty/contract', ContractError as unknown as typeof KittyError],
+  ['@kitty/dashboard', DashboardError as unknown as typeof KittyError],
   ['@kitty/events', EventsError as unknown as typeof KittyError],
   ['@kitty/io', IoError as unknown as typeof KittyError],
   ['@kitty/queue', QueueError as unknown as typeof KittyError],

@@ -14,7 +14,7 @@ function violation(req: TransitionRequest): { code: string; rules: string[]; mes
 }
 
 describe('separation of duties (for_review -> done)', () => {
-  const done = (actor: string, duties: TransitionRequest['duties']): TransitionRequest => ({ from: 'for_review', to: 'done', actor, evidence: approval, duties });
+  const done = (actor: string, duties: TransitionRequest['duties']): TransitionRequest => ({ from: 'for_review', to: 'done', actor, evidence: approval, ...(duties === undefined ? {} : { duties }) });
 
   it('refuses an approval nobody claimed as a review', () => {
     expect(violation(done('rev', { claimedBy: null, implementers: ['impl'] }))).toMatchObject({ code: 'TRANSITION_GUARD_FAILED', rules: ['separation_of_duties'] });

@@ -62,4 +62,6 @@ export { agentConfig } from './planning/agent-config.js';
 export type { AgentConfigOptions, AgentConfigResult, AgentConfigEntry } from './planning/agent-config.js';
 export { updateAgentContext } from './planning/agent-context.js';
 export type { UpdateContextResult } from './planning/agent-context.js';
+export { FEATURE_ARTIFACTS, featureOverview, projectOverview, workPackageDetail, findFeature, readFeatureArtifact, reviewFeedbackOf } from './overview.js';
+export type { ArtifactKey, ArtifactInfo, BoardEvent, WorkPackageFacts, WorkflowProgress, FeatureOverview, ProjectOverview, WorkPackageDetail } from './overview.js';
 export { reconcileStatusInto, reconcileStatusLogs, readLogDelta, fitEnvelope, statusEnvelope, CURSOR_TAIL_BYTES, type StatusLogCursor, type StatusSyncStore, type StatusSyncProjectState, type ReconcileOptions, type ReconcileResult, type StatusSyncQueue, type ReconcileIntoOptions } from './status/status-sync.js';
