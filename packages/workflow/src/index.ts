@@ -37,6 +37,8 @@ export { validateDependencyGraph, topologicalOrder } from './graph.js';
 export { analyzeTaskPlan } from './task-plan.js';
 export type { TaskPlan } from './task-plan.js';
 export type { DependencyEdge } from './graph.js';
+export { MCP_SERVER_NAME, MCP_SERVER_COMMAND, MCP_CONFIG_FORMATS, mcpConfigFormat, mergeMcpConfig, planMcpConfigs } from './mcp-config.js';
+export type { McpConfigFormat, McpConfigWrite } from './mcp-config.js';
 export { initProject } from './init.js';
 export type { InitOptions, InitResult, InitPrompts, RuntimeInfo } from './init.js';
 export { createFeature } from './create-feature.js';

@@ -8,6 +8,7 @@ import { displayPath, isDir, writeFileAtomic } from './files.js';
 import { addIgnoreEntries, EXCLUDE_ENTRIES, EXCLUDE_MARKER, GITIGNORE_ENTRIES, GITIGNORE_MARKER } from './gitignore.js';
 import type { GitLocation } from './git-port.js';
 import { ensureProjectIdentity, type MachineIdentity } from './identity.js';
+import { planMcpConfigs } from './mcp-config.js';
 import { DEFAULT_MISSION } from './meta.js';
 import { checkMission } from './missions.js';
 import type { TemplateSource, WorkflowEnv } from './ports.js';
@@ -48,6 +49,8 @@ export interface InitOptions extends WorkflowEnv {
   readonly runtime: RuntimeInfo;
   readonly prompts?: InitPrompts;
   readonly newUuid?: () => string;
+  /** Register spec-kitty's MCP server in each agent's project MCP config (default true; `--no-mcp` passes false). */
+  readonly mcp?: boolean;
 }
 
 /** What `spec-kitty init --json` prints. */
@@ -198,6 +201,11 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     }
   }
   for (const r of rendered) write(path.join(target, r.relPath), r.content);
+  if (options.mcp !== false) {
+    const mcp = planMcpConfigs(target, agents);
+    for (const f of mcp.files) write(f.path, f.content);
+    notes.push(...mcp.notes);
+  }
 
   // .kittify/config.yaml: agents, vcs and role preferences (kept when already set), then the identity.
   const config = readProjectConfig(target);

@@ -24,6 +24,7 @@ export default class Init extends WorkflowCommand {
     mission: Flags.string({ description: 'mission whose command templates are installed', default: 'software-dev' }),
     'non-interactive': Flags.boolean({ aliases: ['yes'], description: 'never ask (also when stdin is not a terminal or SPEC_KITTY_NON_INTERACTIVE=1)' }),
     force: Flags.boolean({ description: 'set up a non-empty directory without asking' }),
+    mcp: Flags.boolean({ description: "register the spec-kitty MCP server in each agent's project MCP config (--no-mcp skips it)", default: true, allowNo: true }),
   };
 
   async run(): Promise<unknown> {
@@ -43,6 +44,7 @@ export default class Init extends WorkflowCommand {
       mission: flags.mission,
       nonInteractive: !interactive,
       force: flags.force,
+      mcp: flags.mcp,
       templates: await resolverTemplates(target),
       machine: machine(),
       runtime: { cliVersion: this.config.version, nodeVersion: process.version, platform: process.platform, platformVersion: os.release() },
