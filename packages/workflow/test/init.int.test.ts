@@ -37,6 +37,9 @@ describe('spec-kitty init', () => {
       '.gitignore',
       '.kittify/config.yaml',
       '.kittify/metadata.yaml',
+      // The MCP server registrations of Claude Code and VS Code (Copilot), meant to be shared (mcp-config.ts).
+      '.mcp.json',
+      '.vscode/mcp.json',
     ]);
     expect(await porcelain(sg)).toEqual([]);
     expect(read(dir, '.git/info/exclude')).toContain('# Added by spec-kitty (local exclusions)\n.worktrees/\n');
