@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
+import { bin } from './helpers.js';
 import { json, workflowSandbox, writeTasks } from './workflow-sandbox.js';
 import { normalizeJson, normalizer, startMcp, toolJson, treeOf, type McpSession } from './mcp-helpers.js';
 
@@ -212,4 +214,55 @@ describe('spec-kitty mcp: bad input gets a tool error with code and hint, and th
     expect(idle).toMatchObject({ code: 0, stdout: '' });
     expect(idle.stderr).toContain('spec-kitty MCP server for');
   }, 60_000);
+});
+
+describe('spec-kitty mcp: the protocol stream', () => {
+  it('skips a line that is not JSON-RPC and answers the next request; SIGINT stops it', async () => {
+    const { project, env, kitty } = workflowSandbox('kitty-mcp-raw-');
+    expect((await kitty(['init', '--here', '--ai', 'claude', '--non-interactive', '--no-mcp', '--json'])).code).toBe(0);
+    const child = spawn(process.execPath, [bin, 'mcp'], { cwd: project, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const replies: Array<Record<string, any>> = [];
+    const waiters: Array<() => void> = [];
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      let i: number;
+      while ((i = out.indexOf('\n')) >= 0) {
+        replies.push(JSON.parse(out.slice(0, i)) as Record<string, any>);
+        out = out.slice(i + 1);
+        waiters.splice(0).forEach((w) => w());
+      }
+    });
+    const reply = async (id: number): Promise<Record<string, any>> => {
+      for (;;) {
+        const hit = replies.find((r) => r['id'] === id);
+        if (hit) return hit;
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    };
+    const send = (msg: object): void => void child.stdin.write(`${JSON.stringify(msg)}\n`);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    try {
+      child.stdin.write('this is not json\n');
+      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+      expect((await reply(1))['result']).toMatchObject({ serverInfo: { name: 'spec-kitty' }, capabilities: { tools: {}, resources: {} } });
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      child.stdin.write('{"jsonrpc": "2.0", "id": \n');
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'tasks_list', arguments: {} } });
+      // No feature yet: a tool error (not a protocol failure), and the stream stays usable.
+      expect((await reply(2))['result']).toMatchObject({ isError: true, structuredContent: { error: { code: 'FEATURE_CONTEXT_UNRESOLVED' } } });
+      send({ jsonrpc: '2.0', id: 3, method: 'tools/list' });
+      expect((await reply(3))['result']['tools']).toHaveLength(7);
+      expect(err).toContain('spec-kitty mcp:');
+      child.kill('SIGINT');
+      const end = await exited;
+      expect(end.code !== 0 || end.signal !== null).toBe(true);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
+  }, 90_000);
 });

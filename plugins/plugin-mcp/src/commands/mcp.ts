@@ -52,6 +52,8 @@ export default class Mcp extends KittyCommand {
     const closed = new Promise<void>((resolve) => {
       server.onclose = resolve;
     });
+    // A line that is not JSON-RPC is skipped (the server keeps serving); say so where humans look.
+    server.onerror = (err) => this.note(`spec-kitty mcp: ${err.message}`);
     await server.connect(new StdioServerTransport());
     this.note(`spec-kitty MCP server for ${root} on stdio (tools: ${flags.tools}); stop it by closing stdin.`);
     // The transport does not notice stdin ending by itself: close the server then.
