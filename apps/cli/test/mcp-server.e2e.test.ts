@@ -178,9 +178,9 @@ describe('spec-kitty mcp: bad input gets a tool error with code and hint, and th
       const wrongType = await fails('tasks_status', { stale_threshold: 'ten' }, 'INVALID_TOOL_INPUT');
       expect(wrongType.message).toContain('stale_threshold: expected number, received "ten"');
       await fails('tasks_mark_status', { task_ids: ['T001'], status: 'finished' }, 'INVALID_TOOL_INPUT');
-      const outside = await fails('tasks_move', { wp: 'WP01', to: 'planned', review_feedback_file: '../../../etc/passwd' }, 'INVALID_PATH');
+      const outside = await fails('tasks_move', { wp: 'WP01', to: 'planned', review_feedback_file: '../../../etc/passwd' }, 'PATH_OUTSIDE_PROJECT');
       expect(outside.message).toContain('outside the project');
-      await fails('tasks_move', { wp: 'WP01', to: 'planned', review_feedback_file: '/etc/passwd' }, 'INVALID_PATH');
+      await fails('tasks_move', { wp: 'WP01', to: 'planned', review_feedback_file: '/etc/passwd' }, 'PATH_OUTSIDE_PROJECT');
       const hidden = await fails('feature_create', { slug: 'more' }, 'UNKNOWN_TOOL');
       expect(hidden.hint).toContain('--tools all');
       await fails('rm_rf', {}, 'UNKNOWN_TOOL');

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { FeatureRef } from '@kitty/workflow';
 import { McpServerError } from './errors.js';
 
@@ -42,29 +41,25 @@ function unknownResource(uri: string, why: string): McpServerError {
 
 /** Every resource of the project: the feature list, each feature's documents that exist, each work package. */
 export async function listResources(root: string): Promise<ResourceEntry[]> {
-  const { listFeatures, readWorkPackages, isFile } = await workflow();
+  const { listFeatureDocuments } = await workflow();
   const out: ResourceEntry[] = [{ uri: FEATURES_URI, name: 'features', title: 'Features', mimeType: 'application/json', description: 'The features of the project with their documents and work packages.' }];
-  for (const f of listFeatures(root)) {
-    for (const doc of FEATURE_DOCUMENTS) {
-      if (isFile(path.join(f.dir, doc))) out.push({ uri: docUri(f, doc), name: `${f.slug}/${doc}`, title: `${f.slug} ${doc}`, mimeType: 'text/markdown' });
-    }
-    for (const wp of readWorkPackages(root, f).workPackages) {
-      out.push({ uri: wpUri(f, wp.id), name: `${f.slug}/${wp.id}`, title: `${f.slug} ${wp.id}${wp.title ? `: ${wp.title}` : ''}`, mimeType: 'text/markdown' });
-    }
+  for (const { feature: f, documents, workPackages } of listFeatureDocuments(root)) {
+    for (const doc of documents) out.push({ uri: docUri(f, doc), name: `${f.slug}/${doc}`, title: `${f.slug} ${doc}`, mimeType: 'text/markdown' });
+    for (const wp of workPackages) out.push({ uri: wpUri(f, wp.id), name: `${f.slug}/${wp.id}`, title: `${f.slug} ${wp.id}${wp.title ? `: ${wp.title}` : ''}`, mimeType: 'text/markdown' });
   }
   return out;
 }
 
 /** The feature list document (`kitty://features`). */
 async function featureList(root: string): Promise<object> {
-  const { listFeatures, readWorkPackages, isFile } = await workflow();
+  const { listFeatureDocuments } = await workflow();
   return {
-    features: listFeatures(root).map((f) => ({
+    features: listFeatureDocuments(root).map(({ feature: f, documents, workPackages }) => ({
       feature_slug: f.slug,
       feature_number: f.number,
       feature_dir: f.relDir,
-      documents: Object.fromEntries(FEATURE_DOCUMENTS.filter((d) => isFile(path.join(f.dir, d))).map((d) => [d, docUri(f, d)])),
-      work_packages: readWorkPackages(root, f).workPackages.map((wp) => ({ id: wp.id, title: wp.title, file: wp.shownAs, uri: wpUri(f, wp.id) })),
+      documents: Object.fromEntries(documents.map((d) => [d, docUri(f, d)])),
+      work_packages: workPackages.map((wp) => ({ id: wp.id, title: wp.title, file: wp.shownAs, uri: wpUri(f, wp.id) })),
     })),
   };
 }
@@ -80,22 +75,17 @@ export async function readResource(root: string, uri: string): Promise<ResourceC
       return p;
     }
   });
-  const { listFeatures, readWorkPackages, readTextFile, assertInside, formatProblem } = await workflow();
-  // Only names that listFeatures found are accepted, so `..` or an absolute path can never be joined to the root.
-  const feature = listFeatures(root).find((f) => f.slug === parts[0]);
-  if (feature === undefined) throw unknownResource(uri, `there is no feature ${JSON.stringify(parts[0] ?? '')} in this project`);
-  if (parts.length === 2 && (FEATURE_DOCUMENTS as readonly string[]).includes(parts[1] as string)) {
-    const file = path.join(feature.dir, parts[1] as string);
-    assertInside(root, file);
-    const read = readTextFile(file, `${feature.relDir}/${parts[1] as string}`);
-    if (read.file === null) throw unknownResource(uri, read.problems.map(formatProblem).join('; '));
-    return { uri, mimeType: 'text/markdown', text: read.file.text };
+  const [feature = '', second, third] = parts;
+  let name: string | undefined;
+  if (parts.length === 2 && (FEATURE_DOCUMENTS as readonly string[]).includes(second as string)) name = second;
+  else if (parts.length === 3 && second === 'work-packages' && /^WP\d{2}$/.test(third as string)) name = third;
+  if (name === undefined) throw unknownResource(uri, `expected ${FEATURES_URI}/<feature>/<${FEATURE_DOCUMENTS.join('|')}> or ${FEATURES_URI}/<feature>/work-packages/<WPxx>`);
+  const { readFeatureDocument, isWorkflowError } = await workflow();
+  try {
+    // The library accepts only names of the project's own features and work packages.
+    return { uri, mimeType: 'text/markdown', text: readFeatureDocument(root, feature, name as 'spec.md').text };
+  } catch (err) {
+    if (isWorkflowError(err) && (err.code === 'UNKNOWN_FEATURE' || err.code === 'UNKNOWN_WORK_PACKAGE')) throw unknownResource(uri, err.message);
+    throw err;
   }
-  if (parts.length === 3 && parts[1] === 'work-packages') {
-    const wp = readWorkPackages(root, feature).workPackages.find((w) => w.id === parts[2]);
-    if (wp === undefined) throw unknownResource(uri, `feature ${feature.slug} has no work package ${JSON.stringify(parts[2])}`);
-    assertInside(root, wp.path);
-    return { uri, mimeType: 'text/markdown', text: wp.file.text };
-  }
-  throw unknownResource(uri, `expected ${FEATURES_URI}/<feature>/<${FEATURE_DOCUMENTS.join('|')}> or ${FEATURES_URI}/<feature>/work-packages/<WPxx>`);
 }

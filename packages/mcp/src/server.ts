@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListResourceTemplatesRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -70,23 +71,35 @@ function errorResult(body: ErrorBody): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: JSON.stringify(doc, null, 2) }], structuredContent: doc };
 }
 
+/** The real path of `p`, or of its nearest existing ancestor joined with the rest (for files not created yet). */
+function realish(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realish(parent), path.basename(p));
+  }
+}
+
+/** True when `target` (symlinks resolved) is `root` or inside it. */
+function isInside(root: string, target: string): boolean {
+  const rel = path.relative(realish(root), realish(target));
+  return !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
 /** Path inputs are resolved from the project root and must stay inside the project. */
 async function checkPaths(root: string, spec: ToolSpec, input: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (!spec.pathParams || spec.pathParams.length === 0) return input;
-  const { assertInside } = await import('@kitty/workflow');
   const out = { ...input };
   for (const name of spec.pathParams) {
     const key = inputKey(name);
     const value = out[key];
     if (typeof value !== 'string') continue;
     const abs = path.resolve(root, value);
-    try {
-      assertInside(root, abs);
-    } catch (err) {
-      throw new McpServerError('INVALID_PATH', `${key} ${JSON.stringify(value.slice(0, 200))} is outside the project ${root}; this server only reads files inside it.`, {
+    if (!isInside(root, abs)) {
+      throw new McpServerError('PATH_OUTSIDE_PROJECT', `${key} ${JSON.stringify(value.slice(0, 200))} is outside the project ${root}; this server only reads files inside it.`, {
         suggestions: [`Write the file inside the project (for example under .kittify/ or the work package's worktree) and pass its path relative to ${root}.`],
         details: { argument: key, path: abs, root },
-        cause: err,
       });
     }
     out[key] = abs;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { KittyError, describeValue, isKittyError, typeName } from '@kitty/errors';
+import { KittyError, type ExitClassTable, describeValue, isKittyError, typeName } from '@kitty/errors';
 import { sqliteErrorCode } from './sqlite-adapter.js';
 
 /** Every error code `@kitty/queue` throws. */
@@ -19,7 +19,23 @@ export type QueueErrorCode =
   | 'QUEUE_IO';
 
 /** The base class of every `@kitty/queue` error; switch on `code`, never on the message. */
-export class QueueError extends KittyError<QueueErrorCode> {}
+export class QueueError extends KittyError<QueueErrorCode> {
+  static override readonly exitClasses: ExitClassTable<QueueErrorCode> = {
+    QUEUE_INVALID_ARGUMENT: 'usage',
+    QUEUE_INVALID_EVENT: 'usage',
+    QUEUE_DUPLICATE_EVENT_ID: 'failure',
+    QUEUE_EVENT_TOO_LARGE: 'failure',
+    QUEUE_FULL: 'failure',
+    QUEUE_LOCKED: 'conflict',
+    QUEUE_DISK_FULL: 'failure',
+    QUEUE_CORRUPT: 'failure',
+    QUEUE_SCHEMA_TOO_NEW: 'failure',
+    QUEUE_SCOPE_MISMATCH: 'failure',
+    QUEUE_CLAIM_UNKNOWN: 'failure',
+    QUEUE_CLOSED: 'failure',
+    QUEUE_IO: 'failure',
+  };
+}
 
 /** True when `value` is an error thrown by `@kitty/queue` (also across duplicated module copies). */
 export function isQueueError(value: unknown): value is QueueError {

@@ -1,5 +1,5 @@
 import type { EventContext, EventDraft, EventFactory } from '@kitty/events';
-import type { GitPort } from './git-port.js';
+import type { GitPort } from './git/git-port.js';
 
 /** A template found by a {@link TemplateSource}. */
 export interface TemplateAsset {

@@ -3,19 +3,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, statSync, unlinkSync,
 import path from 'node:path';
 import { checkEvent, checkPayload, type EventDraft } from '@kitty/events';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import {
-  addHistory,
-  emitStatus,
-  implementWorkPackage,
-  listTasks,
-  markStatus,
-  materializeStatus,
-  moveTask,
-  reviewWorkPackage,
-  tasksStatus,
-  validateStatus,
-  validateWorkflow,
-} from '../src/index.js';
+import { addHistory, emitStatus, implementWorkPackage, listTasks, markStatus, materializeStatus, moveTask, reviewWorkPackage, tasksStatus, validateStatus, validateWorkflow } from '../src/index.js';
 import { filesOf, memoryEvents, porcelain, read, subjects } from './helpers.js';
 import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 

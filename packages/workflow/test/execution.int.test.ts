@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkEvent, type EventDraft } from '@kitty/events';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { implementWorkPackage, markStatus, moveTask, reviewWorkPackage, feedbackPath, openProject } from '../src/index.js';
+import { implementWorkPackage, markStatus, moveTask, reviewWorkPackage, openProject } from '../src/index.js';
+import { feedbackPath } from '../src/project/scratch.js';
 import { filesOf, git as gitPort, porcelain, read, sgit, subjects } from './helpers.js';
 import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 

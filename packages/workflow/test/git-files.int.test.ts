@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { appendFileSync, chmodSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, gitRepo, tempDir } from '@kitty/test-utils';
-import { branchHeadsFromFiles, currentBranchFromFiles, executableOnPath, headCommitFromFiles, locateFromFiles } from '../src/git-files.js';
+import { branchHeadsFromFiles, currentBranchFromFiles, executableOnPath, headCommitFromFiles, locateFromFiles } from '../src/git/git-files.js';
 import { createGitPort, type GitPort } from '../src/index.js';
 import { GIT_ENV, sgit } from './helpers.js';
 

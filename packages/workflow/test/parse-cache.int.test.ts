@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanupTempDirs, gitRepo, tempDir } from '@kitty/test-utils';
-import { FRONTMATTER_CACHE_FORMAT, TASKS_MD_CACHE_FORMAT, parseCachePath } from '../src/parse-cache.js';
+import { FRONTMATTER_CACHE_FORMAT, TASKS_MD_CACHE_FORMAT, parseCachePath } from '../src/files/parse-cache.js';
 import { analyzeTaskPlan, checkPrerequisites, listFeatures, listTasks, moveTask, readWorkPackages, type FeatureRef } from '../src/index.js';
 import { newProject, wenv, wpFile, write } from './helpers.js';
 

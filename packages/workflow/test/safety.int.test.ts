@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
-import { commitFiles, createFeature, featureLockPath, readTextFile, withLock, writeFileAtomic, finalizeTasks, MAX_PLANNING_FILE_BYTES } from '../src/index.js';
+import { createFeature, finalizeTasks } from '../src/index.js';
+import { commitFiles } from '../src/git/commit.js';
+import { featureLockPath, withLock } from '../src/files/lock.js';
+import { readTextFile, writeFileAtomic, MAX_PLANNING_FILE_BYTES } from '../src/files/files.js';
 import { git, memoryTemplates, newProject, porcelain, read, wenv, write, wpFile } from './helpers.js';
 
 afterAll(cleanupTempDirs);

@@ -4,23 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reduceStatusEvents, type StatusEvent } from '@kitty/events';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
-import {
-  appendActivity,
-  activityEntries,
-  appendStatusEvents,
-  formatEventTime,
-  materialize,
-  normalizeWpId,
-  readStatusLog,
-  renderSnapshot,
-  repairTornTail,
-  serializeStatusEvent,
-  setCheckboxes,
-  setReviewFeedback,
-  upsertStatusBlock,
-  type FeatureRef,
-  type WorkflowError,
-} from '../src/index.js';
+import { normalizeWpId, readStatusLog, type FeatureRef, type WorkflowError } from '../src/index.js';
+import { appendActivity, activityEntries, setCheckboxes, setReviewFeedback, upsertStatusBlock } from '../src/tasks/views.js';
+import { appendStatusEvents, formatEventTime, materialize, renderSnapshot, repairTornTail, serializeStatusEvent } from '../src/status/status-log.js';
 
 afterAll(cleanupTempDirs);
 

@@ -1,22 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import toml from '@iarna/toml';
-import {
-  AGENTS,
-  addIgnoreEntries,
-  agentSpec,
-  deriveProjectSlug,
-  GITIGNORE_ENTRIES,
-  GITIGNORE_MARKER,
-  parseAgentList,
-  parseRepoSlug,
-  parseTasksMd,
-  renderAgentCommand,
-  topologicalOrder,
-  validateDependencyGraph,
-  validateFeatureRef,
-  validateFeatureSlug,
-  WorkflowError,
-} from '../src/index.js';
+import { AGENTS, agentSpec, parseAgentList, parseTasksMd, renderAgentCommand, validateFeatureSlug, WorkflowError } from '../src/index.js';
+import { addIgnoreEntries, GITIGNORE_ENTRIES, GITIGNORE_MARKER } from '../src/planning/gitignore.js';
+import { deriveProjectSlug, parseRepoSlug } from '../src/project/config.js';
+import { topologicalOrder, validateDependencyGraph } from '../src/tasks/graph.js';
+import { validateFeatureRef } from '../src/project/slugs.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {

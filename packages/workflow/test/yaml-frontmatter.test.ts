@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { editYaml, parseFrontmatter, updateFrontmatter, WorkflowError, PlanningFileError } from '../src/index.js';
+import { WorkflowError, PlanningFileError } from '../src/index.js';
+import { editYaml } from '../src/files/yaml-edit.js';
+import { parseFrontmatter, updateFrontmatter } from '../src/files/frontmatter.js';
 
 const FM = `work_package_id: "WP01"
 title: Setup   # trailing comment

@@ -1,5 +1,4 @@
 import { KittyCommand } from '@kitty/cli-kit';
-import './exit-codes.js';
 
 /**
  * The `--json` document of a workflow result (everything but its notes) and the notes (printed on stderr). The

@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Lane } from '@kitty/events';
+import { WorkflowError, formatProblem } from '../errors.js';
+import { emitAfter, hint, openFeature, reportingFailures, type FeatureContext } from '../project/feature-context.js';
+import { isDir, isFile } from '../files/files.js';
+import { WORKTREES_DIR } from '../project/features.js';
+import { renderMeta } from '../project/meta.js';
+import type { WorkflowEnv } from '../ports.js';
+import { changeFeatureStatus, readFeatureState, type FeatureState } from '../status/status-change.js';
+import { activityEntries } from '../tasks/views.js';
+
+/** How acceptance is recorded: `pr` (push and open a pull request), `local` (merge locally), `checklist` (report only). */
+export type AcceptanceMode = 'auto' | 'pr' | 'local' | 'checklist';
+
+/** Runs a test command for `--test`; provided by the CLI (the library runs no shell itself). */
+export type TestRunner = (command: string, cwd: string) => Promise<{ readonly exitCode: number; readonly output: string }>;
+
+/** Options of {@link acceptFeature}. */
+export interface AcceptOptions extends WorkflowEnv {
+  readonly feature?: string | undefined;
+  readonly mode?: string | undefined;
+  /** Who accepts (default: git user.name, else `user`). */
+  readonly actor?: string | undefined;
+  /** Test commands that must pass (each run in the main checkout). */
+  readonly tests?: readonly string[] | undefined;
+  readonly runTest?: TestRunner;
+  /** Skip the metadata and activity checks. */
+  readonly lenient?: boolean | undefined;
+  /** Check and report, but write and commit nothing. */
+  readonly noCommit?: boolean | undefined;
+  /** Failing test commands do not block acceptance. */
+  readonly allowFail?: boolean | undefined;
+}
+
+/** One work package in the acceptance summary. */
+export interface AcceptanceWorkPackage {
+  readonly id: string;
+  readonly lane: Lane;
+  readonly title: string;
+  readonly path: string;
+  /** The lane of its last Activity Log entry, or null. */
+  readonly latest_lane: string | null;
+  readonly has_lane_entry: boolean;
+}
+
+/** The checks of an acceptance run (the Python CLI's summary keys). */
+export interface AcceptanceSummary {
+  readonly feature: string;
+  readonly branch: string | null;
+  readonly repo_root: string;
+  readonly feature_dir: string;
+  readonly tasks_dir: string;
+  readonly worktree_root: string;
+  readonly primary_repo_root: string;
+  /** Work package ids per canonical lane. */
+  readonly lanes: Readonly<Record<string, readonly string[]>>;
+  readonly work_packages: readonly AcceptanceWorkPackage[];
+  readonly metadata_issues: readonly string[];
+  readonly activity_issues: readonly string[];
+  readonly unchecked_tasks: readonly string[];
+  readonly needs_clarification: readonly string[];
+  readonly missing_artifacts: readonly string[];
+  readonly optional_missing: readonly string[];
+  readonly git_dirty: readonly string[];
+  readonly path_violations: readonly string[];
+  readonly test_failures: readonly string[];
+  readonly warnings: readonly string[];
+  /** Every work package is done (or canceled), whatever lane it is in otherwise. */
+  readonly all_done: boolean;
+  readonly ok: boolean;
+}
+
+/** What `spec-kitty accept --json` prints. */
+export interface AcceptResult {
+  /** `success` when accepted (or, in checklist mode, when every check passed); `not_ready` otherwise (exit 1). */
+  readonly result: 'success' | 'not_ready';
+  readonly feature: string;
+  readonly ok: boolean;
+  readonly mode: Exclude<AcceptanceMode, 'auto'>;
+  readonly accepted_at: string | null;
+  readonly accepted_by: string | null;
+  readonly parent_commit: string | null;
+  readonly accept_commit: string | null;
+  readonly commit_created: boolean;
+  readonly instructions: readonly string[];
+  readonly cleanup_instructions: readonly string[];
+  readonly summary: AcceptanceSummary;
+  readonly events_queued: number;
+  readonly notes: readonly string[];
+}
+
+const REQUIRED = ['spec.md', 'plan.md', 'tasks.md'];
+const OPTIONAL = ['quickstart.md', 'data-model.md', 'research.md', 'contracts'];
+const CLARIFY_FILES = ['spec.md', 'plan.md', 'quickstart.md', 'tasks.md', 'research.md', 'data-model.md'];
+
+async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureState, options: AcceptOptions): Promise<AcceptanceSummary> {
+  const root = fc.project.root;
+  const dir = fc.feature.dir;
+  const lanes: Record<string, string[]> = {};
+  const wps: AcceptanceWorkPackage[] = [];
+  const metadata: string[] = [];
+  const activity: string[] = [];
+  for (const w of state.workPackages.workPackages) {
+    const lane = state.laneOf(w.id);
+    (lanes[lane] ??= []).push(w.id);
+    const entries = activityEntries(w.file.text);
+    const latest = entries.at(-1)?.lane ?? null;
+    const norm = (l: string): string => (l === 'doing' ? 'in_progress' : l);
+    wps.push({ id: w.id, lane, title: w.title ?? w.id, path: w.shownAs, latest_lane: latest, has_lane_entry: entries.some((e) => norm(e.lane) === lane) });
+    if (options.lenient === true) continue;
+    if (w.lane !== lane) metadata.push(`${w.id}: frontmatter lane ${JSON.stringify(w.lane)} but the status log says ${lane}`);
+    if (entries.length === 0) activity.push(`${w.id}: no Activity Log entries`);
+    else if (lane === 'done' && latest !== null && norm(latest) !== 'done') activity.push(`${w.id}: done, but its last Activity Log entry is lane=${latest}`);
+  }
+  metadata.push(...state.workPackages.problems.map(formatProblem));
+  const parsedTasks = await state.tasksMd.parse();
+  const unchecked = [
+    ...(parsedTasks?.sections ?? []).flatMap((s) => s.subtasks.filter((t) => !t.done).map((t) => `${t.id} (${s.id}, tasks.md:${t.line})`)),
+    ...(parsedTasks?.looseSubtasks ?? []).filter((t) => !t.done).map((t) => `${t.id} (tasks.md:${t.line})`),
+  ];
+  const clarify: string[] = [];
+  for (const f of CLARIFY_FILES) {
+    const p = path.join(dir, f);
+    if (!isFile(p)) continue;
+    readFileSync(p, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (line.includes('[NEEDS CLARIFICATION')) clarify.push(`${f}:${i + 1}: ${line.trim().slice(0, 120)}`);
+      });
+  }
+  const missing = REQUIRED.filter((f) => !isFile(path.join(dir, f)));
+  const optional = OPTIONAL.filter((f) => !isFile(path.join(dir, f)) && !isDir(path.join(dir, f)));
+  const dirty = (await env.git.status(fc.repoTop, ['.'])).map((s) => `${s.index}${s.workTree} ${s.path}`);
+  const tests: string[] = [];
+  for (const cmd of options.tests ?? []) {
+    if (options.runTest === undefined) {
+      tests.push(`${cmd}: no test runner available`);
+      continue;
+    }
+    const r = await options.runTest(cmd, root);
+    if (r.exitCode !== 0) tests.push(`${cmd}: exit ${r.exitCode}${r.output.trim() === '' ? '' : ` — ${r.output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`}`);
+  }
+  const allDone = wps.length > 0 && wps.every((w) => w.lane === 'done' || w.lane === 'canceled');
+  const warnings = [...state.log.warnings];
+  if (wps.length === 0) warnings.push('The feature has no work packages.');
+  const blocking = [metadata, activity, unchecked, clarify, missing, dirty, options.allowFail === true ? [] : tests];
+  return {
+    feature: fc.feature.slug,
+    branch: fc.branch,
+    repo_root: fc.repoTop,
+    feature_dir: dir,
+    tasks_dir: path.join(dir, 'tasks'),
+    worktree_root: path.join(root, WORKTREES_DIR),
+    primary_repo_root: root,
+    lanes,
+    work_packages: wps,
+    metadata_issues: metadata,
+    activity_issues: activity,
+    unchecked_tasks: unchecked,
+    needs_clarification: clarify,
+    missing_artifacts: missing,
+    optional_missing: optional,
+    git_dirty: dirty,
+    path_violations: [],
+    test_failures: tests,
+    warnings,
+    all_done: allDone,
+    ok: allDone && blocking.every((b) => b.length === 0),
+  };
+}
+
+/**
+ * `spec-kitty accept`: checks that a feature is complete (every work package done or canceled by the status log
+ * — in_progress, claimed and blocked count as not done — required documents present, no unchecked subtask, no
+ * `[NEEDS CLARIFICATION` marker, a clean repository, consistent lanes and Activity Logs, passing `--test`
+ * commands), then records the acceptance in meta.json (`accepted_at`, `accepted_by`, `acceptance_mode`,
+ * `accepted_from_commit`, `acceptance_history`), commits it as `Accept <slug>`, and queues `FeatureCompleted`.
+ * Not ready: the summary says why and nothing is written.
+ */
+export async function acceptFeature(options: AcceptOptions): Promise<AcceptResult> {
+  const fc = await openFeature(options, { feature: options.feature, command: 'accept' });
+  return reportingFailures(options, fc, { command: 'accept', agent: options.actor }, () => accept(options, fc));
+}
+
+async function accept(options: AcceptOptions, fc: FeatureContext): Promise<AcceptResult> {
+  const requested = (options.mode ?? 'auto').trim().toLowerCase();
+  if (!['auto', 'pr', 'local', 'checklist'].includes(requested)) {
+    throw new WorkflowError('INVALID_OPTION', `--mode must be auto, pr, local or checklist; got ${JSON.stringify(requested.slice(0, 20))}.`, { suggestions: ['Leave it out for auto (pr when the repository has a remote, else local).'] });
+  }
+  const root = fc.project.root;
+  const notes = [...fc.notes];
+  const mode: Exclude<AcceptanceMode, 'auto'> = requested === 'auto' ? ((await options.git.remotes(root)).length > 0 ? 'pr' : 'local') : (requested as Exclude<AcceptanceMode, 'auto'>);
+  const parent = await options.git.resolveCommit(root, 'HEAD');
+  const base = { feature: fc.feature.slug, mode, parent_commit: parent };
+  const preview = readFeatureState(root, fc.feature, options.now());
+  const summary = await summarize(options, fc, preview, options);
+  if (!summary.ok || mode === 'checklist' || options.noCommit === true) {
+    if (!summary.ok) notes.push('Not accepted: fix the issues in the summary, then run spec-kitty accept again.');
+    return { result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, events_queued: 0, notes };
+  }
+  const actor = options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
+  const acceptedAt = options.now().toISOString();
+  const metaPath = path.join(fc.feature.dir, 'meta.json');
+  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, () => {
+    const meta: Record<string, unknown> = { ...(fc.meta ?? {}) };
+    const history = Array.isArray(meta['acceptance_history']) ? [...(meta['acceptance_history'] as unknown[])] : [];
+    history.push({ accepted_at: acceptedAt, accepted_by: actor, acceptance_mode: mode, accepted_from_commit: parent });
+    Object.assign(meta, { accepted_at: acceptedAt, accepted_by: actor, acceptance_mode: mode, accepted_from_commit: parent, acceptance_history: history.slice(-20) });
+    const sorted = Object.fromEntries(Object.keys(meta).sort().map((k) => [k, meta[k]]));
+    return { requests: [], extraFiles: [{ path: metaPath, text: renderMeta(sorted) }], commitMessage: `Accept ${fc.feature.slug}`, result: null };
+  });
+  notes.push(...outcome.notes);
+  const total = summary.work_packages.length;
+  const queued = await emitAfter(options, root, 'FeatureCompleted', notes, (f) => [f.draft('FeatureCompleted', fc.feature.slug, { feature_slug: fc.feature.slug, total_wps: total, completed_at: acceptedAt })], hint(fc, null));
+  const target = fc.target ?? 'main';
+  const instructions =
+    mode === 'pr'
+      ? [`Push the branch: git push origin ${fc.branch ?? target}`, `Open a pull request into ${target}, or merge the work packages with /spec-kitty.merge (spec-kitty merge --feature ${fc.feature.slug}).`]
+      : [`Merge the work packages into ${target}: spec-kitty merge --feature ${fc.feature.slug} --dry-run, then without --dry-run.`];
+  return {
+    result: 'success',
+    ...base,
+    ok: true,
+    accepted_at: acceptedAt,
+    accepted_by: actor,
+    accept_commit: outcome.commit.commit_hash,
+    commit_created: outcome.commit.commit_created,
+    instructions,
+    cleanup_instructions: ['spec-kitty merge removes the work package worktrees and branches after merging them (--keep-worktree / --keep-branch to keep them).'],
+    summary,
+    events_queued: queued,
+    notes,
+  };
+}

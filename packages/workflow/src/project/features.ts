@@ -1,0 +1,214 @@
+import { readdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowError, type WorkflowErrorCode } from '../errors.js';
+import { isDir, isFile } from '../files/files.js';
+import type { GitPort } from '../git/git-port.js';
+import type { ProjectContext } from './project.js';
+import { FEATURE_DIR_NAME, validateFeatureRef } from './slugs.js';
+
+/** The directory of feature specs, relative to the project root. */
+export const SPECS_DIR = 'kitty-specs';
+/** The directory of work-package worktrees, relative to the project root. */
+export const WORKTREES_DIR = '.worktrees';
+
+/** A feature: `kitty-specs/NNN-slug/`. */
+export interface FeatureRef {
+  /** `NNN-slug`, the directory name (also the branch prefix and `meta.json` `feature_slug`). */
+  readonly slug: string;
+  /** The three-digit number, e.g. `001`. */
+  readonly number: string;
+  /** Absolute path of the feature directory. */
+  readonly dir: string;
+  /** `kitty-specs/NNN-slug`, relative to the project root. */
+  readonly relDir: string;
+}
+
+/** One candidate in a "which feature?" answer. */
+export interface FeatureCandidate {
+  readonly feature_slug: string;
+  readonly feature_dir: string;
+  readonly spec_file: string;
+  readonly spec_exists: boolean;
+}
+
+const listNames = (dir: string): string[] => {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() || e.isSymbolicLink())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * The features of a project, sorted by number then name: directories of `kitty-specs/` named `NNN-slug`.
+ * A directory (or symlink) that resolves outside `kitty-specs/` is skipped, so a planted symlink cannot lead
+ * commands out of the repository.
+ */
+export function listFeatures(root: string): FeatureRef[] {
+  const specs = path.join(root, SPECS_DIR);
+  if (!isDir(specs)) return [];
+  let realSpecs: string;
+  try {
+    realSpecs = realpathSync(specs);
+  } catch {
+    return [];
+  }
+  const out: FeatureRef[] = [];
+  for (const name of listNames(specs)) {
+    const m = FEATURE_DIR_NAME.exec(name);
+    if (m === null) continue;
+    const dir = path.join(specs, name);
+    try {
+      const real = realpathSync(dir);
+      if (path.dirname(real) !== realSpecs || !isDir(real)) continue;
+    } catch {
+      continue;
+    }
+    out.push({ slug: name, number: m[1] as string, dir, relDir: `${SPECS_DIR}/${name}` });
+  }
+  return out.sort((a, b) => a.number.localeCompare(b.number) || a.slug.localeCompare(b.slug));
+}
+
+/** The next feature number: 1 + the highest `NNN-` prefix among `kitty-specs/` and `.worktrees/` entries. */
+export function nextFeatureNumber(root: string): number {
+  let max = 0;
+  for (const sub of [SPECS_DIR, WORKTREES_DIR]) {
+    for (const name of listNames(path.join(root, sub))) {
+      const m = /^(\d{3})-/.exec(name);
+      if (m !== null) max = Math.max(max, Number(m[1]));
+    }
+  }
+  return max + 1;
+}
+
+/** `NNN-slug` for a number and a slug. */
+export function featureSlugFor(n: number, slug: string): string {
+  return `${String(n).padStart(3, '0')}-${slug}`;
+}
+
+/** Describes a feature as a candidate for `--feature`. */
+export function candidateOf(f: FeatureRef): FeatureCandidate {
+  const spec = path.join(f.dir, 'spec.md');
+  return { feature_slug: f.slug, feature_dir: f.dir, spec_file: spec, spec_exists: isFile(spec) };
+}
+
+/** Where the feature of a command came from. */
+export type FeatureSource = 'flag' | 'env' | 'branch' | 'cwd' | 'only-feature';
+
+/** A resolved feature and how it was found. */
+export interface ResolvedFeature extends FeatureRef {
+  readonly source: FeatureSource;
+}
+
+/** Options of {@link resolveFeature}. */
+export interface ResolveFeatureOptions {
+  readonly project: ProjectContext;
+  readonly git: GitPort;
+  /** `--feature` as given. */
+  readonly flag?: string | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The command, for suggested commands in errors (e.g. `agent feature setup-plan`). */
+  readonly command: string;
+  /** The error code when no feature can be chosen (the Python CLI uses PLAN_CONTEXT_UNRESOLVED for setup-plan). */
+  readonly unresolvedCode?: Extract<WorkflowErrorCode, 'FEATURE_CONTEXT_UNRESOLVED' | 'PLAN_CONTEXT_UNRESOLVED'>;
+}
+
+const WP_SUFFIX = /-WP\d{2}$/;
+
+function match(features: readonly FeatureRef[], ref: string): FeatureRef | undefined {
+  if (/^\d{3}$/.test(ref)) {
+    const hits = features.filter((f) => f.number === ref);
+    return hits.length === 1 ? hits[0] : undefined;
+  }
+  return features.find((f) => f.slug === ref);
+}
+
+function unknownFeature(ref: string, source: string, features: readonly FeatureRef[], command: string): WorkflowError {
+  const available = features.map((f) => f.slug);
+  return new WorkflowError('UNKNOWN_FEATURE', `Feature directory not found: ${SPECS_DIR}/${ref} (from ${source}).`, {
+    suggestions: available.length > 0 ? [`Available features: ${available.join(', ')}`, `spec-kitty ${command} --feature ${available[available.length - 1]} --json`] : ['Create one first: spec-kitty agent feature create-feature <name> --json'],
+    details: { feature: ref, source, available_features: available },
+  });
+}
+
+/**
+ * Decides which feature a command works on, deterministically: `--feature` > `SPECIFY_FEATURE` > the git
+ * branch of the current directory (`NNN-slug` or `NNN-slug-WPxx`) > the current directory (inside
+ * `kitty-specs/NNN-slug/` or `.worktrees/NNN-slug-WPxx/`) > the only feature. It never guesses between several:
+ * that throws FEATURE_CONTEXT_UNRESOLVED with `details.candidate_features` (a machine-readable list) and the
+ * exact commands to run. An explicit feature that does not exist throws UNKNOWN_FEATURE.
+ */
+export async function resolveFeature(options: ResolveFeatureOptions): Promise<ResolvedFeature> {
+  const { project } = options;
+  const features = listFeatures(project.root);
+  const explicit: Array<[FeatureSource, string | undefined, string]> = [
+    ['flag', options.flag, '--feature'],
+    ['env', options.env?.['SPECIFY_FEATURE'], 'SPECIFY_FEATURE'],
+  ];
+  for (const [source, raw, label] of explicit) {
+    if (raw === undefined || raw.trim() === '') continue;
+    const ref = validateFeatureRef(raw, label);
+    const hit = match(features, ref);
+    if (hit === undefined) throw unknownFeature(ref, label, features, options.command);
+    return { ...hit, source };
+  }
+  const branch = await options.git.currentBranch(project.cwd).catch(() => null);
+  if (branch !== null) {
+    const candidate = branch.replace(WP_SUFFIX, '');
+    const hit = FEATURE_DIR_NAME.test(candidate) ? features.find((f) => f.slug === candidate) : undefined;
+    if (hit !== undefined) return { ...hit, source: 'branch' };
+  }
+  const fromCwd = featureFromPath(project);
+  if (fromCwd !== null) {
+    const hit = features.find((f) => f.slug === fromCwd);
+    if (hit !== undefined) return { ...hit, source: 'cwd' };
+  }
+  if (features.length === 1) return { ...(features[0] as FeatureRef), source: 'only-feature' };
+  throw unresolved(options, features);
+}
+
+function featureFromPath(project: ProjectContext): string | null {
+  const bases = [project.root, project.location?.topLevel].filter((b): b is string => b !== undefined);
+  for (const base of bases) {
+    const rel = path.relative(base, project.cwd);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    const parts = rel.split(path.sep);
+    if (parts[0] === SPECS_DIR && parts[1] !== undefined && FEATURE_DIR_NAME.test(parts[1])) return parts[1];
+    if (parts[0] === WORKTREES_DIR && parts[1] !== undefined) {
+      const name = parts[1].replace(WP_SUFFIX, '');
+      if (FEATURE_DIR_NAME.test(name)) return name;
+    }
+  }
+  // A worktree checked out elsewhere: its directory name may still carry the feature.
+  const top = project.location?.linkedWorktree === true ? path.basename(project.location.topLevel).replace(WP_SUFFIX, '') : null;
+  return top !== null && FEATURE_DIR_NAME.test(top) ? top : null;
+}
+
+function unresolved(options: ResolveFeatureOptions, features: readonly FeatureRef[]): WorkflowError {
+  const code = options.unresolvedCode ?? 'FEATURE_CONTEXT_UNRESOLVED';
+  const cmd = `spec-kitty ${options.command}`;
+  if (features.length === 0) {
+    return new WorkflowError(code, `No features found in ${SPECS_DIR}/ of ${options.project.root}.`, {
+      suggestions: ['Run /spec-kitty.specify first to create a feature.', 'Or run: spec-kitty agent feature create-feature <feature-name> --json'],
+      details: {
+        feature_flag: options.flag ?? null,
+        candidate_features: [],
+        remediation: ['Run /spec-kitty.specify first to create a feature.', 'Or run: spec-kitty agent feature create-feature <feature-name> --json'],
+      },
+    });
+  }
+  const candidates = features.map(candidateOf);
+  const suggested = features.map((f) => `${cmd} --feature ${f.slug} --json`);
+  return new WorkflowError(code, `Multiple features found (${features.length}), cannot choose one automatically: ${features.map((f) => f.slug).join(', ')}.`, {
+    suggestions: [`Pass the feature explicitly, e.g. ${suggested[suggested.length - 1]}`, 'Or set SPECIFY_FEATURE=<feature>, or run from the feature branch or its kitty-specs/ directory.'],
+    details: {
+      feature_flag: options.flag ?? null,
+      candidate_features: candidates,
+      candidate_summary: candidates.slice(0, 10).map((c) => `${c.feature_slug} -> ${c.spec_file} [${c.spec_exists ? 'present' : 'missing'}]`),
+      suggested_commands: suggested,
+      remediation: ['Pass --feature <feature_slug>, or set SPECIFY_FEATURE.'],
+    },
+  });
+}
