@@ -19,7 +19,13 @@ export interface McpSession {
 export async function startMcp(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<McpSession> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v;
-  const transport = new StdioClientTransport({ command: process.execPath, args: [bin, 'mcp', ...args], cwd: options.cwd, env, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [bin, 'mcp', ...args],
+    cwd: options.cwd,
+    env,
+    stderr: 'pipe',
+  });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: 'kitty-test', version: '0.0.0' });

@@ -35,7 +35,8 @@ describe('init registers the MCP server for agents with a project MCP config', (
     // The user's own files: an .mcp.json with another server and a VS Code mcp.json with comments and inputs.
     writeFileSync(path.join(project, '.mcp.json'), JSON.stringify({ mcpServers: { db: { command: 'db-mcp', args: ['--ro'] } } }, null, 4));
     mkdirSync(path.join(project, '.vscode'));
-    const vscode = '{\n\t// my servers\n\t"inputs": [{ "type": "promptString", "id": "key" }],\n\t"servers": {\n\t\t"github": { "type": "http", "url": "https://example.invalid/mcp" },\n\t},\n}\n';
+    const vscode =
+      '{\n\t// my servers\n\t"inputs": [{ "type": "promptString", "id": "key" }],\n\t"servers": {\n\t\t"github": { "type": "http", "url": "https://example.invalid/mcp" },\n\t},\n}\n';
     writeFileSync(path.join(project, '.vscode/mcp.json'), vscode);
     mkdirSync(path.join(project, '.gemini'));
     writeFileSync(path.join(project, '.gemini/settings.json'), '{ "theme": "GitHub" }\n');
@@ -49,27 +50,42 @@ describe('init registers the MCP server for agents with a project MCP config', (
       if (agent === 'opencode') expect(entry).toEqual({ type: 'local', command: ['spec-kitty', 'mcp'], enabled: true });
       else expect(entry).toMatchObject({ command: 'spec-kitty', args: ['mcp'] });
     }
-    expect(read(path.join(project, '.vscode/mcp.json'))['servers']['spec-kitty']).toEqual({ type: 'stdio', command: 'spec-kitty', args: ['mcp'] });
+    expect(read(path.join(project, '.vscode/mcp.json'))['servers']['spec-kitty']).toEqual({
+      type: 'stdio',
+      command: 'spec-kitty',
+      args: ['mcp'],
+    });
     // Agents that only keep MCP servers per user get nothing in the project.
     expect(existsSync(path.join(project, '.codex/config.toml'))).toBe(false);
     expect(existsSync(path.join(project, '.windsurf/mcp_config.json'))).toBe(false);
 
     // The user's entries, keys and comments are kept.
-    expect(read(path.join(project, '.mcp.json'))['mcpServers']).toEqual({ db: { command: 'db-mcp', args: ['--ro'] }, 'spec-kitty': { type: 'stdio', command: 'spec-kitty', args: ['mcp'] } });
+    expect(read(path.join(project, '.mcp.json'))['mcpServers']).toEqual({
+      db: { command: 'db-mcp', args: ['--ro'] },
+      'spec-kitty': { type: 'stdio', command: 'spec-kitty', args: ['mcp'] },
+    });
     expect(readFileSync(path.join(project, '.mcp.json'), 'utf8')).toContain('\n    "mcpServers"'); // their indentation
     const vs = readFileSync(path.join(project, '.vscode/mcp.json'), 'utf8');
     expect(vs).toContain('// my servers');
     expect(read(path.join(project, '.vscode/mcp.json'))).toMatchObject({ inputs: [{ id: 'key' }], servers: { github: { type: 'http' } } });
-    expect(read(path.join(project, '.gemini/settings.json'))).toMatchObject({ theme: 'GitHub', mcpServers: { 'spec-kitty': { command: 'spec-kitty' } } });
+    expect(read(path.join(project, '.gemini/settings.json'))).toMatchObject({
+      theme: 'GitHub',
+      mcpServers: { 'spec-kitty': { command: 'spec-kitty' } },
+    });
     // Committed when git does not ignore them (agent directories are ignored by init's .gitignore).
-    expect(git(['ls-files', '.mcp.json', '.vscode/mcp.json', 'opencode.json']).trim().split('\n')).toEqual(['.mcp.json', '.vscode/mcp.json', 'opencode.json']);
+    expect(git(['ls-files', '.mcp.json', '.vscode/mcp.json', 'opencode.json']).trim().split('\n')).toEqual([
+      '.mcp.json',
+      '.vscode/mcp.json',
+      'opencode.json',
+    ]);
 
     // A re-run changes nothing and adds no second entry; neither does an entry the user renamed.
     const snapshot = Object.fromEntries(Object.values(FILES).map(({ file }) => [file, readFileSync(path.join(project, file), 'utf8')]));
     const again = await kitty(['init', '--here', '--ai', AGENTS, '--non-interactive', '--json']);
     expect(again.code).toBe(0);
     expect(json(again)).toMatchObject({ files_written: [], commit_created: false });
-    for (const [file, text] of Object.entries(snapshot)) expect([file, readFileSync(path.join(project, file), 'utf8')]).toEqual([file, text]);
+    for (const [file, text] of Object.entries(snapshot))
+      expect([file, readFileSync(path.join(project, file), 'utf8')]).toEqual([file, text]);
     const cursor = path.join(project, '.cursor/mcp.json');
     writeFileSync(cursor, JSON.stringify({ mcpServers: { kitty: { command: '/opt/bin/spec-kitty', args: ['mcp', '--tools', 'all'] } } }));
     expect((await kitty(['init', '--here', '--ai', 'cursor', '--non-interactive', '--json'])).code).toBe(0);
@@ -88,6 +104,7 @@ describe('init registers the MCP server for agents with a project MCP config', (
     const { project, kitty } = workflowSandbox('kitty-mcp-init-no-');
     const r = await kitty(['init', '--here', '--ai', 'claude,cursor,copilot', '--non-interactive', '--no-mcp', '--json']);
     expect(r.code).toBe(0);
-    for (const f of ['.mcp.json', '.cursor/mcp.json', '.vscode/mcp.json']) expect([f, existsSync(path.join(project, f))]).toEqual([f, false]);
+    for (const f of ['.mcp.json', '.cursor/mcp.json', '.vscode/mcp.json'])
+      expect([f, existsSync(path.join(project, f))]).toEqual([f, false]);
   }, 60_000);
 });

@@ -51,16 +51,29 @@ describe('spec-kitty mcp: a feature from create to for_review through MCP tool c
       expect(tools.map((t) => t.name).sort()).toEqual([...ALL_TOOLS].sort());
       const move = tools.find((t) => t.name === 'tasks_move');
       // Inputs come from the command's own flags: names in snake_case, required ones required, descriptions kept.
-      expect(move?.inputSchema).toMatchObject({ type: 'object', required: expect.arrayContaining(['wp', 'to']), properties: { review_feedback_file: { type: 'string' }, force: { type: 'boolean' } } });
+      expect(move?.inputSchema).toMatchObject({
+        type: 'object',
+        required: expect.arrayContaining(['wp', 'to']),
+        properties: { review_feedback_file: { type: 'string' }, force: { type: 'boolean' } },
+      });
       expect(move?.inputSchema['additionalProperties']).toBe(false);
       expect(move?.description).toContain('Move a work package to another lane');
-      expect(tools.find((t) => t.name === 'tasks_status')?.inputSchema.properties?.['stale_threshold']).toMatchObject({ type: 'integer', default: 10 });
+      expect(tools.find((t) => t.name === 'tasks_status')?.inputSchema.properties?.['stale_threshold']).toMatchObject({
+        type: 'integer',
+        default: 10,
+      });
       expect(tools.find((t) => t.name === 'merge')?.inputSchema.properties?.['dry_run']).toMatchObject({ type: 'boolean', default: true });
-      expect(tools.find((t) => t.name === 'tasks_mark_status')?.inputSchema).toMatchObject({ required: expect.arrayContaining(['task_ids', 'status']), properties: { status: { enum: ['done', 'pending'] } } });
+      expect(tools.find((t) => t.name === 'tasks_mark_status')?.inputSchema).toMatchObject({
+        required: expect.arrayContaining(['task_ids', 'status']),
+        properties: { status: { enum: ['done', 'pending'] } },
+      });
       const first = await mcp.client.listResources();
       expect(first.resources.map((r) => r.uri)).toEqual(['kitty://features']);
       const templates = await mcp.client.listResourceTemplates();
-      expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual(['kitty://features/{feature}/{document}', 'kitty://features/{feature}/work-packages/{wp}']);
+      expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual([
+        'kitty://features/{feature}/{document}',
+        'kitty://features/{feature}/work-packages/{wp}',
+      ]);
 
       const normMcp = normalizer(viaMcp.root);
       const normCli = normalizer(viaCli.root);
@@ -82,16 +95,34 @@ describe('spec-kitty mcp: a feature from create to for_review through MCP tool c
 
       const created = await step('feature_create', { slug: 'shop' }, ['agent', 'feature', 'create-feature', 'shop']);
       expect(created).toMatchObject({ result: 'success', feature: '001-shop' });
-      both((b) => writeFileSync(path.join(b.project, 'kitty-specs/001-shop/spec.md'), '# Spec: shop\n\n- FR-001: customers can buy things.\n'));
+      both((b) =>
+        writeFileSync(path.join(b.project, 'kitty-specs/001-shop/spec.md'), '# Spec: shop\n\n- FR-001: customers can buy things.\n'),
+      );
       both((b) => b.git(['commit', '-qam', 'spec: shop']));
-      expect(await step('feature_setup_plan', { feature: '001-shop' }, ['agent', 'feature', 'setup-plan', '--feature', '001-shop'])).toMatchObject({ plan_created: true });
+      expect(
+        await step('feature_setup_plan', { feature: '001-shop' }, ['agent', 'feature', 'setup-plan', '--feature', '001-shop']),
+      ).toMatchObject({ plan_created: true });
       both((b) => writeTasks(path.join(b.project, 'kitty-specs/001-shop'), 2));
-      expect(await step('feature_finalize_tasks', {}, ['agent', 'feature', 'finalize-tasks'])).toMatchObject({ updated_wp_count: 2, commit_created: true });
-      expect(await step('feature_check_prerequisites', { include_tasks: true }, ['agent', 'feature', 'check-prerequisites', '--include-tasks'])).toMatchObject({ valid: true });
-      expect(await step('feature_check_prerequisites', { paths_only: true }, ['agent', 'feature', 'check-prerequisites', '--paths-only'])).toHaveProperty('tasks_file');
+      expect(await step('feature_finalize_tasks', {}, ['agent', 'feature', 'finalize-tasks'])).toMatchObject({
+        updated_wp_count: 2,
+        commit_created: true,
+      });
+      expect(
+        await step('feature_check_prerequisites', { include_tasks: true }, ['agent', 'feature', 'check-prerequisites', '--include-tasks']),
+      ).toMatchObject({ valid: true });
+      expect(
+        await step('feature_check_prerequisites', { paths_only: true }, ['agent', 'feature', 'check-prerequisites', '--paths-only']),
+      ).toHaveProperty('tasks_file');
       expect(await step('tasks_list', {}, ['agent', 'tasks', 'list-tasks'])).toMatchObject({ count: 2 });
 
-      const impl = await step('workflow_implement', { wp: 'WP01', agent: 'claude' }, ['agent', 'workflow', 'implement', 'WP01', '--agent', 'claude']);
+      const impl = await step('workflow_implement', { wp: 'WP01', agent: 'claude' }, [
+        'agent',
+        'workflow',
+        'implement',
+        'WP01',
+        '--agent',
+        'claude',
+      ]);
       expect(impl).toMatchObject({ wp_id: 'WP01', lane: 'in_progress', claimed: true });
       both((b) => {
         const ws = path.join(b.project, '.worktrees/001-shop-WP01');
@@ -99,13 +130,47 @@ describe('spec-kitty mcp: a feature from create to for_review through MCP tool c
         b.git(['add', 'cart.txt'], ws);
         b.git(['commit', '-qm', 'feat(WP01): cart'], ws);
       });
-      expect(await step('tasks_add_history', { wp: 'WP01', note: 'Chose a plain file', agent: 'claude' }, ['agent', 'tasks', 'add-history', 'WP01', '--note', 'Chose a plain file', '--agent', 'claude'])).toMatchObject({ task_id: 'WP01' });
-      expect(await step('tasks_mark_status', { task_ids: ['T001'], status: 'done' }, ['agent', 'tasks', 'mark-status', 'T001', '--status', 'done'])).toMatchObject({ updated: ['T001'] });
-      const moved = await step('tasks_move', { wp: 'WP01', to: 'for_review', agent: 'claude', note: 'ready for review' }, ['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--note', 'ready for review']);
+      expect(
+        await step('tasks_add_history', { wp: 'WP01', note: 'Chose a plain file', agent: 'claude' }, [
+          'agent',
+          'tasks',
+          'add-history',
+          'WP01',
+          '--note',
+          'Chose a plain file',
+          '--agent',
+          'claude',
+        ]),
+      ).toMatchObject({ task_id: 'WP01' });
+      expect(
+        await step('tasks_mark_status', { task_ids: ['T001'], status: 'done' }, [
+          'agent',
+          'tasks',
+          'mark-status',
+          'T001',
+          '--status',
+          'done',
+        ]),
+      ).toMatchObject({ updated: ['T001'] });
+      const moved = await step('tasks_move', { wp: 'WP01', to: 'for_review', agent: 'claude', note: 'ready for review' }, [
+        'agent',
+        'tasks',
+        'move-task',
+        'WP01',
+        '--to',
+        'for_review',
+        '--agent',
+        'claude',
+        '--note',
+        'ready for review',
+      ]);
       expect(moved).toMatchObject({ old_lane: 'in_progress', new_lane: 'for_review', commit_created: true });
       const board = await step('tasks_status', {}, ['agent', 'tasks', 'status']);
       expect(board['by_lane']).toMatchObject({ for_review: 1, planned: 1 });
-      expect(await step('merge', { feature: '001-shop' }, ['merge', '--feature', '001-shop', '--dry-run'])).toMatchObject({ result: 'dry_run', dry_run: true });
+      expect(await step('merge', { feature: '001-shop' }, ['merge', '--feature', '001-shop', '--dry-run'])).toMatchObject({
+        result: 'dry_run',
+        dry_run: true,
+      });
       await step('sync_status', {}, ['sync', 'status']);
 
       // The same repository state: files (ids and times aside), commits, branches, worktrees, nothing uncommitted.
@@ -114,7 +179,8 @@ describe('spec-kitty mcp: a feature from create to for_review through MCP tool c
       expect(history(viaMcp)).toEqual(history(viaCli));
       expect(history(viaMcp)).toContain('chore: Move WP01 to for_review on spec 001 [claude]');
       both((b) => expect(b.git(['status', '--porcelain', '--untracked-files=all'])).toBe(''));
-      const refs = (b: typeof viaMcp, n: (t: string) => string): string => n(b.git(['worktree', 'list', '--porcelain']) + b.git(['branch', '--list', '--format=%(refname:short)']));
+      const refs = (b: typeof viaMcp, n: (t: string) => string): string =>
+        n(b.git(['worktree', 'list', '--porcelain']) + b.git(['branch', '--list', '--format=%(refname:short)']));
       expect(refs(viaMcp, normMcp)).toEqual(refs(viaCli, normCli));
 
       // Resources: the feature list, the documents and the work-package prompts, read-only.
@@ -128,7 +194,12 @@ describe('spec-kitty mcp: a feature from create to for_review through MCP tool c
         'kitty://features/001-shop/work-packages/WP02',
       ]);
       const features = JSON.parse(((await mcp.client.readResource({ uri: 'kitty://features' })).contents[0] as { text: string }).text);
-      expect(features.features).toEqual([expect.objectContaining({ feature_slug: '001-shop', work_packages: [expect.objectContaining({ id: 'WP01', title: 'Part 1' }), expect.objectContaining({ id: 'WP02' })] })]);
+      expect(features.features).toEqual([
+        expect.objectContaining({
+          feature_slug: '001-shop',
+          work_packages: [expect.objectContaining({ id: 'WP01', title: 'Part 1' }), expect.objectContaining({ id: 'WP02' })],
+        }),
+      ]);
       const wp = await mcp.client.readResource({ uri: 'kitty://features/001-shop/work-packages/WP01' });
       const wpFile = readFileSync(path.join(viaMcp.project, 'kitty-specs/001-shop/tasks/WP01-part-1.md'), 'utf8');
       expect(wp.contents).toEqual([{ uri: 'kitty://features/001-shop/work-packages/WP01', mimeType: 'text/markdown', text: wpFile }]);
@@ -166,10 +237,35 @@ describe('spec-kitty mcp: bad input gets a tool error with code and hint, and th
 
       // The default tool list is the agent loop only.
       expect((await mcp.client.listTools()).tools.map((t) => t.name)).toEqual(CORE_TOOLS);
-      await fails('tasks_move', { wp: 'WP99', to: 'for_review', agent: 'claude' }, 'UNKNOWN_WORK_PACKAGE', ['agent', 'tasks', 'move-task', 'WP99', '--to', 'for_review', '--agent', 'claude']);
-      const illegal = await fails('tasks_move', { wp: 'WP02', to: 'done', agent: 'claude' }, 'TRANSITION_GUARD_FAILED', ['agent', 'tasks', 'move-task', 'WP02', '--to', 'done', '--agent', 'claude']);
+      await fails('tasks_move', { wp: 'WP99', to: 'for_review', agent: 'claude' }, 'UNKNOWN_WORK_PACKAGE', [
+        'agent',
+        'tasks',
+        'move-task',
+        'WP99',
+        '--to',
+        'for_review',
+        '--agent',
+        'claude',
+      ]);
+      const illegal = await fails('tasks_move', { wp: 'WP02', to: 'done', agent: 'claude' }, 'TRANSITION_GUARD_FAILED', [
+        'agent',
+        'tasks',
+        'move-task',
+        'WP02',
+        '--to',
+        'done',
+        '--agent',
+        'claude',
+      ]);
       expect(illegal.message).toContain('WP02');
-      await fails('tasks_move', { wp: 'WP01', to: 'sideways' }, 'INVALID_LANE', ['agent', 'tasks', 'move-task', 'WP01', '--to', 'sideways']);
+      await fails('tasks_move', { wp: 'WP01', to: 'sideways' }, 'INVALID_LANE', [
+        'agent',
+        'tasks',
+        'move-task',
+        'WP01',
+        '--to',
+        'sideways',
+      ]);
       const missing = await fails('tasks_move', {}, 'INVALID_TOOL_INPUT');
       expect(missing.message).toMatch(/wp: missing \(required\).*to: missing \(required\)/);
       expect(missing.hint).toBe('Call it like: tasks_move {"wp":"…","to":"…"}');
@@ -178,22 +274,43 @@ describe('spec-kitty mcp: bad input gets a tool error with code and hint, and th
       const wrongType = await fails('tasks_status', { stale_threshold: 'ten' }, 'INVALID_TOOL_INPUT');
       expect(wrongType.message).toContain('stale_threshold: expected number, received "ten"');
       await fails('tasks_mark_status', { task_ids: ['T001'], status: 'finished' }, 'INVALID_TOOL_INPUT');
-      const outside = await fails('tasks_move', { wp: 'WP01', to: 'planned', review_feedback_file: '../../../etc/passwd' }, 'PATH_OUTSIDE_PROJECT');
+      const outside = await fails(
+        'tasks_move',
+        { wp: 'WP01', to: 'planned', review_feedback_file: '../../../etc/passwd' },
+        'PATH_OUTSIDE_PROJECT',
+      );
       expect(outside.message).toContain('outside the project');
       await fails('tasks_move', { wp: 'WP01', to: 'planned', review_feedback_file: '/etc/passwd' }, 'PATH_OUTSIDE_PROJECT');
       const hidden = await fails('feature_create', { slug: 'more' }, 'UNKNOWN_TOOL');
       expect(hidden.hint).toContain('--tools all');
       await fails('rm_rf', {}, 'UNKNOWN_TOOL');
-      await fails('tasks_list', { feature: '../../etc' }, 'INVALID_FEATURE_SLUG', ['agent', 'tasks', 'list-tasks', '--feature', '../../etc']);
+      await fails('tasks_list', { feature: '../../etc' }, 'INVALID_FEATURE_SLUG', [
+        'agent',
+        'tasks',
+        'list-tasks',
+        '--feature',
+        '../../etc',
+      ]);
 
       // Resources outside the project, or that do not exist, are protocol errors carrying the same body.
-      for (const uri of ['kitty://features/../../etc/passwd', 'kitty://features/001-shop/../../../etc/passwd', 'kitty://features/001-shop/work-packages/WP99', 'file:///etc/passwd']) {
-        await expect(mcp.client.readResource({ uri })).rejects.toMatchObject({ code: -32602, data: { code: 'UNKNOWN_RESOURCE', hint: expect.stringContaining('kitty://features') } });
+      for (const uri of [
+        'kitty://features/../../etc/passwd',
+        'kitty://features/001-shop/../../../etc/passwd',
+        'kitty://features/001-shop/work-packages/WP99',
+        'file:///etc/passwd',
+      ]) {
+        await expect(mcp.client.readResource({ uri })).rejects.toMatchObject({
+          code: -32602,
+          data: { code: 'UNKNOWN_RESOURCE', hint: expect.stringContaining('kitty://features') },
+        });
       }
 
       // Still serving, and nothing was changed by the failed calls.
       const list = toolJson(await mcp.call('tasks_list', {}));
-      expect(list['tasks'].map((t: Record<string, unknown>) => [t['work_package_id'], t['lane']])).toEqual([['WP01', 'planned'], ['WP02', 'planned']]);
+      expect(list['tasks'].map((t: Record<string, unknown>) => [t['work_package_id'], t['lane']])).toEqual([
+        ['WP01', 'planned'],
+        ['WP02', 'planned'],
+      ]);
       expect(box.git(['status', '--porcelain', '--untracked-files=all'])).toBe('');
     } finally {
       await mcp.close();
@@ -244,16 +361,26 @@ describe('spec-kitty mcp: the protocol stream', () => {
       }
     };
     const send = (msg: object): void => void child.stdin.write(`${JSON.stringify(msg)}\n`);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     try {
       child.stdin.write('this is not json\n');
-      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+      });
       expect((await reply(1))['result']).toMatchObject({ serverInfo: { name: 'spec-kitty' }, capabilities: { tools: {}, resources: {} } });
       send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       child.stdin.write('{"jsonrpc": "2.0", "id": \n');
       send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'tasks_list', arguments: {} } });
       // No feature yet: a tool error (not a protocol failure), and the stream stays usable.
-      expect((await reply(2))['result']).toMatchObject({ isError: true, structuredContent: { error: { code: 'FEATURE_CONTEXT_UNRESOLVED' } } });
+      expect((await reply(2))['result']).toMatchObject({
+        isError: true,
+        structuredContent: { error: { code: 'FEATURE_CONTEXT_UNRESOLVED' } },
+      });
       send({ jsonrpc: '2.0', id: 3, method: 'tools/list' });
       expect((await reply(3))['result']['tools']).toHaveLength(7);
       expect(err).toContain('spec-kitty mcp:');

@@ -72,7 +72,8 @@ export function jsonSchemaOf(schema: Schema): { type: 'object'; [key: string]: u
 export function exampleCall(tool: string, params: readonly ParamDef[]): string {
   const args: Record<string, unknown> = {};
   for (const p of params.filter((q) => q.required)) {
-    args[inputKey(p.name)] = p.kind === 'boolean' ? true : p.kind === 'integer' ? (p.min ?? 1) : p.kind === 'string[]' ? ['…'] : (p.options?.[0] ?? '…');
+    args[inputKey(p.name)] =
+      p.kind === 'boolean' ? true : p.kind === 'integer' ? (p.min ?? 1) : p.kind === 'string[]' ? ['…'] : (p.options?.[0] ?? '…');
   }
   return `${tool} ${JSON.stringify(args)}`;
 }
@@ -91,7 +92,10 @@ export function parseInput(tool: string, params: readonly ParamDef[], schema: Sc
   });
   const names = params.map((p) => inputKey(p.name));
   throw new McpServerError('INVALID_TOOL_INPUT', `${tool} was called with invalid arguments: ${problems.join('; ')}.`, {
-    suggestions: [`Call it like: ${exampleCall(tool, params)}`, `Arguments ${tool} takes: ${names.length > 0 ? names.join(', ') : '(none)'}.`],
+    suggestions: [
+      `Call it like: ${exampleCall(tool, params)}`,
+      `Arguments ${tool} takes: ${names.length > 0 ? names.join(', ') : '(none)'}.`,
+    ],
     details: { tool, problems },
   });
 }

@@ -24,8 +24,20 @@ export interface ResourceContent {
 
 /** URI templates (`resources/templates/list`). */
 export const RESOURCE_TEMPLATES = [
-  { uriTemplate: 'kitty://features/{feature}/{document}', name: 'feature-document', title: 'Feature document', mimeType: 'text/markdown', description: `A planning document of a feature: document is one of ${FEATURE_DOCUMENTS.join(', ')}.` },
-  { uriTemplate: 'kitty://features/{feature}/work-packages/{wp}', name: 'work-package', title: 'Work package prompt', mimeType: 'text/markdown', description: 'The prompt file of a work package (tasks/WPxx-*.md), e.g. kitty://features/001-user-auth/work-packages/WP01.' },
+  {
+    uriTemplate: 'kitty://features/{feature}/{document}',
+    name: 'feature-document',
+    title: 'Feature document',
+    mimeType: 'text/markdown',
+    description: `A planning document of a feature: document is one of ${FEATURE_DOCUMENTS.join(', ')}.`,
+  },
+  {
+    uriTemplate: 'kitty://features/{feature}/work-packages/{wp}',
+    name: 'work-package',
+    title: 'Work package prompt',
+    mimeType: 'text/markdown',
+    description: 'The prompt file of a work package (tasks/WPxx-*.md), e.g. kitty://features/001-user-auth/work-packages/WP01.',
+  },
 ] as const;
 
 const workflow = () => import('@kitty/workflow');
@@ -42,10 +54,25 @@ function unknownResource(uri: string, why: string): McpServerError {
 /** Every resource of the project: the feature list, each feature's documents that exist, each work package. */
 export async function listResources(root: string): Promise<ResourceEntry[]> {
   const { listFeatureDocuments } = await workflow();
-  const out: ResourceEntry[] = [{ uri: FEATURES_URI, name: 'features', title: 'Features', mimeType: 'application/json', description: 'The features of the project with their documents and work packages.' }];
+  const out: ResourceEntry[] = [
+    {
+      uri: FEATURES_URI,
+      name: 'features',
+      title: 'Features',
+      mimeType: 'application/json',
+      description: 'The features of the project with their documents and work packages.',
+    },
+  ];
   for (const { feature: f, documents, workPackages } of listFeatureDocuments(root)) {
-    for (const doc of documents) out.push({ uri: docUri(f, doc), name: `${f.slug}/${doc}`, title: `${f.slug} ${doc}`, mimeType: 'text/markdown' });
-    for (const wp of workPackages) out.push({ uri: wpUri(f, wp.id), name: `${f.slug}/${wp.id}`, title: `${f.slug} ${wp.id}${wp.title ? `: ${wp.title}` : ''}`, mimeType: 'text/markdown' });
+    for (const doc of documents)
+      out.push({ uri: docUri(f, doc), name: `${f.slug}/${doc}`, title: `${f.slug} ${doc}`, mimeType: 'text/markdown' });
+    for (const wp of workPackages)
+      out.push({
+        uri: wpUri(f, wp.id),
+        name: `${f.slug}/${wp.id}`,
+        title: `${f.slug} ${wp.id}${wp.title ? `: ${wp.title}` : ''}`,
+        mimeType: 'text/markdown',
+      });
   }
   return out;
 }
@@ -66,26 +93,35 @@ async function featureList(root: string): Promise<object> {
 
 /** Reads one resource by URI; anything that is not one of the project's resources is UNKNOWN_RESOURCE. */
 export async function readResource(root: string, uri: string): Promise<ResourceContent> {
-  if (uri === FEATURES_URI || uri === `${FEATURES_URI}/`) return { uri, mimeType: 'application/json', text: `${JSON.stringify(await featureList(root), null, 2)}\n` };
+  if (uri === FEATURES_URI || uri === `${FEATURES_URI}/`)
+    return { uri, mimeType: 'application/json', text: `${JSON.stringify(await featureList(root), null, 2)}\n` };
   if (!uri.startsWith(`${FEATURES_URI}/`)) throw unknownResource(uri, `this server's URIs start with ${FEATURES_URI}`);
-  const parts = uri.slice(FEATURES_URI.length + 1).split('/').map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return p;
-    }
-  });
+  const parts = uri
+    .slice(FEATURES_URI.length + 1)
+    .split('/')
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
   const [feature = '', second, third] = parts;
   let name: string | undefined;
   if (parts.length === 2 && (FEATURE_DOCUMENTS as readonly string[]).includes(second as string)) name = second;
   else if (parts.length === 3 && second === 'work-packages' && /^WP\d{2}$/.test(third as string)) name = third;
-  if (name === undefined) throw unknownResource(uri, `expected ${FEATURES_URI}/<feature>/<${FEATURE_DOCUMENTS.join('|')}> or ${FEATURES_URI}/<feature>/work-packages/<WPxx>`);
+  if (name === undefined)
+    throw unknownResource(
+      uri,
+      `expected ${FEATURES_URI}/<feature>/<${FEATURE_DOCUMENTS.join('|')}> or ${FEATURES_URI}/<feature>/work-packages/<WPxx>`,
+    );
   const { readFeatureDocument, isWorkflowError } = await workflow();
   try {
     // The library accepts only names of the project's own features and work packages.
     return { uri, mimeType: 'text/markdown', text: readFeatureDocument(root, feature, name as 'spec.md').text };
   } catch (err) {
-    if (isWorkflowError(err) && (err.code === 'UNKNOWN_FEATURE' || err.code === 'UNKNOWN_WORK_PACKAGE')) throw unknownResource(uri, err.message);
+    if (isWorkflowError(err) && (err.code === 'UNKNOWN_FEATURE' || err.code === 'UNKNOWN_WORK_PACKAGE'))
+      throw unknownResource(uri, err.message);
     throw err;
   }
 }

@@ -1,7 +1,17 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListResourceTemplatesRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListResourceTemplatesRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { McpServerError, isMcpServerError } from './errors.js';
 import type { ErrorBody, McpHost } from './host.js';
 import { inputKey, jsonSchemaOf, paramsSchema, parseInput, type CommandShape, type ParamDef } from './params.js';
@@ -32,7 +42,10 @@ interface PreparedTool {
  * (core, planning, finish, sync) and tool names. Throws INVALID_TOOLS_OPTION for an unknown entry.
  */
 export function selectTools(selection: string | undefined, available: readonly ToolSpec[] = TOOLS): ToolSpec[] {
-  const parts = (selection ?? 'core').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = (selection ?? 'core')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const wanted = new Set<ToolSpec>();
   for (const part of parts.length === 0 ? ['core'] : parts) {
     if (part === 'all') available.forEach((t) => wanted.add(t));
@@ -40,10 +53,16 @@ export function selectTools(selection: string | undefined, available: readonly T
     else {
       const tool = available.find((t) => t.name === part);
       if (tool === undefined) {
-        throw new McpServerError('INVALID_TOOLS_OPTION', `--tools: ${JSON.stringify(part.slice(0, 60))} is neither a tool group nor a tool.`, {
-          suggestions: [`Use all, or groups (${TOOL_GROUPS.join(', ')}) and tool names (${available.map((t) => t.name).join(', ')}), comma-separated: --tools core,planning`],
-          details: { received: part.slice(0, 60) },
-        });
+        throw new McpServerError(
+          'INVALID_TOOLS_OPTION',
+          `--tools: ${JSON.stringify(part.slice(0, 60))} is neither a tool group nor a tool.`,
+          {
+            suggestions: [
+              `Use all, or groups (${TOOL_GROUPS.join(', ')}) and tool names (${available.map((t) => t.name).join(', ')}), comma-separated: --tools core,planning`,
+            ],
+            details: { received: part.slice(0, 60) },
+          },
+        );
       }
       wanted.add(tool);
     }
@@ -88,7 +107,7 @@ function isInside(root: string, target: string): boolean {
 }
 
 /** Path inputs are resolved from the project root and must stay inside the project. */
-async function checkPaths(root: string, spec: ToolSpec, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+function checkPaths(root: string, spec: ToolSpec, input: Record<string, unknown>): Record<string, unknown> {
   if (!spec.pathParams || spec.pathParams.length === 0) return input;
   const out = { ...input };
   for (const name of spec.pathParams) {
@@ -97,10 +116,16 @@ async function checkPaths(root: string, spec: ToolSpec, input: Record<string, un
     if (typeof value !== 'string') continue;
     const abs = path.resolve(root, value);
     if (!isInside(root, abs)) {
-      throw new McpServerError('PATH_OUTSIDE_PROJECT', `${key} ${JSON.stringify(value.slice(0, 200))} is outside the project ${root}; this server only reads files inside it.`, {
-        suggestions: [`Write the file inside the project (for example under .kittify/ or the work package's worktree) and pass its path relative to ${root}.`],
-        details: { argument: key, path: abs, root },
-      });
+      throw new McpServerError(
+        'PATH_OUTSIDE_PROJECT',
+        `${key} ${JSON.stringify(value.slice(0, 200))} is outside the project ${root}; this server only reads files inside it.`,
+        {
+          suggestions: [
+            `Write the file inside the project (for example under .kittify/ or the work package's worktree) and pass its path relative to ${root}.`,
+          ],
+          details: { argument: key, path: abs, root },
+        },
+      );
     }
     out[key] = abs;
   }
@@ -126,12 +151,12 @@ export function createKittyMcpServer(options: KittyMcpServerOptions): Server {
       instructions: [
         `spec-kitty for the project at ${host.projectRoot}.`,
         'The loop: tasks_status (or tasks_list) to see the board, workflow_implement to claim a work package and get its workspace and prompt, commit your work in the workspace, tasks_mark_status for finished subtasks, tasks_move to for_review; reviewers use workflow_review, then tasks_move to done (or back to planned with review feedback).',
-        'Each tool answers with the JSON document of the spec-kitty command it names; errors are tool errors with code, message and hint. Resources: kitty://features and each feature\'s spec, plan, tasks and work-package prompts.',
+        "Each tool answers with the JSON document of the spec-kitty command it names; errors are tool errors with code, message and hint. Resources: kitty://features and each feature's spec, plan, tasks and work-package prompts.",
       ].join('\n'),
     },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...prepared.values()].map((p) => p.tool) }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...prepared.values()].map((p) => p.tool) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const name = request.params.name;
@@ -140,17 +165,26 @@ export function createKittyMcpServer(options: KittyMcpServerOptions): Server {
       if (tool === undefined) {
         const offered = [...prepared.keys()];
         const hidden = TOOLS.some((t) => t.name === name);
-        throw new McpServerError('UNKNOWN_TOOL', `No tool ${JSON.stringify(name.slice(0, 80))} on this server${hidden ? ' (it exists but was not enabled)' : ''}.`, {
-          suggestions: [hidden ? `Start the server with --tools all (or --tools ${name}) to enable it.` : `Tools offered: ${offered.join(', ')}.`],
-          details: { tool: name.slice(0, 80), offered },
-        });
+        throw new McpServerError(
+          'UNKNOWN_TOOL',
+          `No tool ${JSON.stringify(name.slice(0, 80))} on this server${hidden ? ' (it exists but was not enabled)' : ''}.`,
+          {
+            suggestions: [
+              hidden ? `Start the server with --tools all (or --tools ${name}) to enable it.` : `Tools offered: ${offered.join(', ')}.`,
+            ],
+            details: { tool: name.slice(0, 80), offered },
+          },
+        );
       }
-      const input = await checkPaths(host.projectRoot, tool.spec, parseInput(name, tool.params, tool.schema, request.params.arguments));
+      const input = checkPaths(host.projectRoot, tool.spec, parseInput(name, tool.params, tool.schema, request.params.arguments));
       const outcome = await tool.spec.run(input, host);
       const { json, notes } = host.resultJson(outcome.result);
       return {
         ...(outcome.failed ? { isError: true } : {}),
-        content: [{ type: 'text', text: JSON.stringify(json, null, 2) }, ...notes.map((n) => ({ type: 'text' as const, text: `note: ${n}` }))],
+        content: [
+          { type: 'text', text: JSON.stringify(json, null, 2) },
+          ...notes.map((n) => ({ type: 'text' as const, text: `note: ${n}` })),
+        ],
         structuredContent: JSON.parse(JSON.stringify(json)) as Record<string, unknown>,
       };
     } catch (err) {
@@ -159,14 +193,18 @@ export function createKittyMcpServer(options: KittyMcpServerOptions): Server {
   });
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await listResources(host.projectRoot) }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: RESOURCE_TEMPLATES.map((t) => ({ ...t })) }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: RESOURCE_TEMPLATES.map((t) => ({ ...t })) }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     try {
       return { contents: [await readResource(host.projectRoot, request.params.uri)] };
     } catch (err) {
       const body = host.describeError(err);
       // Resource reads have no tool-error form: a JSON-RPC error carrying the same body.
-      throw new McpError(isMcpServerError(err) && err.code === 'UNKNOWN_RESOURCE' ? ErrorCode.InvalidParams : ErrorCode.InternalError, body.message, body);
+      throw new McpError(
+        isMcpServerError(err) && err.code === 'UNKNOWN_RESOURCE' ? ErrorCode.InvalidParams : ErrorCode.InternalError,
+        body.message,
+        body,
+      );
     }
   });
   return server;

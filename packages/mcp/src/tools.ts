@@ -36,7 +36,10 @@ export interface ToolSpec {
   run(input: ToolInput, host: McpHost): Promise<ToolOutcome>;
 }
 
-const str = (i: ToolInput, key: string): string | undefined => (typeof i[key] === 'string' ? (i[key] as string) : undefined);
+const str = (i: ToolInput, key: string): string | undefined => {
+  const v = i[key];
+  return typeof v === 'string' ? v : undefined;
+};
 /** A boolean input; absent is false, as an oclif boolean flag that was not given. */
 const bool = (i: ToolInput, key: string): boolean => i[key] === true;
 const workflow = () => import('@kitty/workflow');
@@ -55,7 +58,9 @@ export const TOOLS: readonly ToolSpec[] = [
     readOnly: true,
     async run(i, host) {
       const { listTasks } = await workflow();
-      return { result: await listTasks({ ...(await host.workflowEnv({ events: false })), lane: str(i, 'lane'), feature: str(i, 'feature') }) };
+      return {
+        result: await listTasks({ ...(await host.workflowEnv({ events: false })), lane: str(i, 'lane'), feature: str(i, 'feature') }),
+      };
     },
   },
   {
@@ -66,7 +71,13 @@ export const TOOLS: readonly ToolSpec[] = [
     readOnly: true,
     async run(i, host) {
       const { tasksStatus } = await workflow();
-      return { result: await tasksStatus({ ...(await host.workflowEnv({ events: false })), feature: str(i, 'feature'), staleThresholdMinutes: i['stale_threshold'] as number }) };
+      return {
+        result: await tasksStatus({
+          ...(await host.workflowEnv({ events: false })),
+          feature: str(i, 'feature'),
+          staleThresholdMinutes: i['stale_threshold'] as number,
+        }),
+      };
     },
   },
   {
@@ -78,7 +89,18 @@ export const TOOLS: readonly ToolSpec[] = [
     async run(i, host) {
       const { implementWorkPackage } = await workflow();
       const env = await host.workflowEnv({ events: true });
-      return { result: await implementWorkPackage({ ...env, mode: 'workflow', wpId: str(i, 'wp'), agent: str(i, 'agent'), feature: str(i, 'feature'), base: str(i, 'base'), force: bool(i, 'force'), shellPid: host.shellPid(undefined) }) };
+      return {
+        result: await implementWorkPackage({
+          ...env,
+          mode: 'workflow',
+          wpId: str(i, 'wp'),
+          agent: str(i, 'agent'),
+          feature: str(i, 'feature'),
+          base: str(i, 'base'),
+          force: bool(i, 'force'),
+          shellPid: host.shellPid(undefined),
+        }),
+      };
     },
   },
   {
@@ -91,7 +113,15 @@ export const TOOLS: readonly ToolSpec[] = [
     async run(i, host) {
       const { markStatus } = await workflow();
       const env = await host.workflowEnv({ events: true });
-      return { result: await markStatus({ ...env, taskIds: [...(i['task_ids'] as string[])], status: str(i, 'status') as string, feature: str(i, 'feature'), agent: str(i, 'agent') }) };
+      return {
+        result: await markStatus({
+          ...env,
+          taskIds: [...(i['task_ids'] as string[])],
+          status: str(i, 'status') as string,
+          feature: str(i, 'feature'),
+          agent: str(i, 'agent'),
+        }),
+      };
     },
   },
   {
@@ -133,7 +163,16 @@ export const TOOLS: readonly ToolSpec[] = [
     async run(i, host) {
       const { addHistory } = await workflow();
       const env = await host.workflowEnv({ events: true });
-      return { result: await addHistory({ ...env, wpId: str(i, 'wp') as string, note: str(i, 'note') as string, agent: str(i, 'agent'), feature: str(i, 'feature'), shellPid: host.shellPid(str(i, 'shell_pid')) }) };
+      return {
+        result: await addHistory({
+          ...env,
+          wpId: str(i, 'wp') as string,
+          note: str(i, 'note') as string,
+          agent: str(i, 'agent'),
+          feature: str(i, 'feature'),
+          shellPid: host.shellPid(str(i, 'shell_pid')),
+        }),
+      };
     },
   },
   {
@@ -145,7 +184,16 @@ export const TOOLS: readonly ToolSpec[] = [
     async run(i, host) {
       const { reviewWorkPackage } = await workflow();
       const env = await host.workflowEnv({ events: true });
-      return { result: await reviewWorkPackage({ ...env, wpId: str(i, 'wp'), agent: str(i, 'agent') as string, feature: str(i, 'feature'), force: bool(i, 'force'), shellPid: host.shellPid(undefined) }) };
+      return {
+        result: await reviewWorkPackage({
+          ...env,
+          wpId: str(i, 'wp'),
+          agent: str(i, 'agent') as string,
+          feature: str(i, 'feature'),
+          force: bool(i, 'force'),
+          shellPid: host.shellPid(undefined),
+        }),
+      };
     },
   },
   // --- planning ---
@@ -158,7 +206,15 @@ export const TOOLS: readonly ToolSpec[] = [
     async run(i, host) {
       const { createFeature } = await workflow();
       const env = await host.workflowEnv({ events: true });
-      return { result: await createFeature({ ...env, slug: str(i, 'slug') as string, mission: str(i, 'mission'), templates: await host.templates(), machine: host.machine() }) };
+      return {
+        result: await createFeature({
+          ...env,
+          slug: str(i, 'slug') as string,
+          mission: str(i, 'mission'),
+          templates: await host.templates(),
+          machine: host.machine(),
+        }),
+      };
     },
   },
   {
@@ -192,7 +248,11 @@ export const TOOLS: readonly ToolSpec[] = [
     readOnly: true,
     async run(i, host) {
       const { checkPrerequisites } = await workflow();
-      const result = await checkPrerequisites({ ...(await host.workflowEnv({ events: false })), feature: str(i, 'feature'), includeTasks: bool(i, 'include_tasks') });
+      const result = await checkPrerequisites({
+        ...(await host.workflowEnv({ events: false })),
+        feature: str(i, 'feature'),
+        includeTasks: bool(i, 'include_tasks'),
+      });
       return { result: bool(i, 'paths_only') ? { ...result.paths, notes: [] } : { ...result, notes: [] } };
     },
   },
@@ -207,7 +267,17 @@ export const TOOLS: readonly ToolSpec[] = [
       const { acceptFeature } = await workflow();
       const env = await host.workflowEnv({ events: true });
       const tests = i['test'] as string[] | undefined;
-      const result = await acceptFeature({ ...env, feature: str(i, 'feature'), mode: str(i, 'mode'), actor: str(i, 'actor'), tests, runTest: host.runTest, lenient: bool(i, 'lenient'), noCommit: bool(i, 'no_commit'), allowFail: bool(i, 'allow_fail') });
+      const result = await acceptFeature({
+        ...env,
+        feature: str(i, 'feature'),
+        mode: str(i, 'mode'),
+        actor: str(i, 'actor'),
+        tests,
+        runTest: host.runTest,
+        lenient: bool(i, 'lenient'),
+        noCommit: bool(i, 'no_commit'),
+        allowFail: bool(i, 'allow_fail'),
+      });
       return { result, failed: !result.ok };
     },
   },
@@ -217,7 +287,9 @@ export const TOOLS: readonly ToolSpec[] = [
     command: 'merge',
     group: 'finish',
     readOnly: false,
-    overrides: { 'dry-run': { default: true, description: 'show the plan and any blocker; change nothing (default true here: pass false to merge)' } },
+    overrides: {
+      'dry-run': { default: true, description: 'show the plan and any blocker; change nothing (default true here: pass false to merge)' },
+    },
     async run(i, host) {
       const { mergeFeature } = await workflow();
       const resume = bool(i, 'resume') === true;

@@ -40,7 +40,9 @@ describe('tool inputs from the CLI definitions', () => {
 
   it('applies defaults and names every problem with a call that works', () => {
     expect(parseInput('t', MOVE, paramsSchema(MOVE), { wp: 'WP01', to: 'done' })).toEqual({ wp: 'WP01', to: 'done', stale_threshold: 10 });
-    const err = failure(() => parseInput('tasks_move', MOVE, paramsSchema(MOVE), { to: 3, bogus: true, stale_threshold: 0, status: 'maybe' }));
+    const err = failure(() =>
+      parseInput('tasks_move', MOVE, paramsSchema(MOVE), { to: 3, bogus: true, stale_threshold: 0, status: 'maybe' }),
+    );
     expect(err).toBeInstanceOf(McpServerError);
     expect(err.code).toBe('INVALID_TOOL_INPUT');
     expect(err.message).toContain('wp: missing (required)');
@@ -58,7 +60,13 @@ describe('--tools', () => {
   it('defaults to the agent loop and accepts all, groups and tool names', () => {
     expect(selectTools(undefined).map((t) => t.group)).toEqual(Array(7).fill('core'));
     expect(selectTools('all')).toHaveLength(TOOLS.length);
-    expect(selectTools('planning,merge').map((t) => t.name)).toEqual(['feature_create', 'feature_setup_plan', 'feature_finalize_tasks', 'feature_check_prerequisites', 'merge']);
+    expect(selectTools('planning,merge').map((t) => t.name)).toEqual([
+      'feature_create',
+      'feature_setup_plan',
+      'feature_finalize_tasks',
+      'feature_check_prerequisites',
+      'merge',
+    ]);
     expect(selectTools(' , ').map((t) => t.group)).toEqual(Array(7).fill('core'));
     const err = failure(() => selectTools('core,everything'));
     expect(err).toMatchObject({ code: 'INVALID_TOOLS_OPTION', details: { received: 'everything' } });

@@ -22,7 +22,11 @@ describe('feature documents (read-only, for the MCP resources)', () => {
   it('lists the documents that exist and the work packages, and reads them', () => {
     const root = project();
     expect(listFeatureDocuments(root).map((f) => ({ slug: f.feature.slug, documents: f.documents, wps: f.workPackages }))).toEqual([
-      { slug: '001-shop', documents: ['spec.md'], wps: [{ id: 'WP01', title: 'Cart', shownAs: 'kitty-specs/001-shop/tasks/WP01-cart.md' }] },
+      {
+        slug: '001-shop',
+        documents: ['spec.md'],
+        wps: [{ id: 'WP01', title: 'Cart', shownAs: 'kitty-specs/001-shop/tasks/WP01-cart.md' }],
+      },
     ]);
     expect(readFeatureDocument(root, '001-shop', 'spec.md')).toEqual({ shownAs: 'kitty-specs/001-shop/spec.md', text: '# Spec\n' });
     expect(readFeatureDocument(root, '001-shop', 'WP01').text).toBe(WP);

@@ -22,18 +22,26 @@ describe('MCP config merge (init registers spec-kitty mcp)', () => {
     const merged = mergeMcpConfig(mine, copilot).text as string;
     expect(merged).toContain('// team servers');
     expect(merged.split('\n').every((l) => l === '' || l.endsWith('\r'))).toBe(true);
-    expect(parse(merged, [], { allowTrailingComma: true })).toEqual({ inputs: [], servers: { db: { command: 'db' }, 'spec-kitty': { type: 'stdio', command: 'spec-kitty', args: ['mcp'] } } });
+    expect(parse(merged, [], { allowTrailingComma: true })).toEqual({
+      inputs: [],
+      servers: { db: { command: 'db' }, 'spec-kitty': { type: 'stdio', command: 'spec-kitty', args: ['mcp'] } },
+    });
     expect(mergeMcpConfig(merged, copilot).text).toBeNull();
   });
 
   it('keeps an entry the user already has for spec-kitty, under any name', () => {
-    expect(mergeMcpConfig('{"mcpServers":{"spec-kitty":{"command":"/opt/spec-kitty","args":["mcp","--tools","all"]}}}', claude).text).toBeNull();
+    expect(
+      mergeMcpConfig('{"mcpServers":{"spec-kitty":{"command":"/opt/spec-kitty","args":["mcp","--tools","all"]}}}', claude).text,
+    ).toBeNull();
     expect(mergeMcpConfig('{"mcpServers":{"sk":{"command":"kitty","args":["mcp"]}}}', claude).text).toBeNull();
     expect(mergeMcpConfig('{"mcpServers":{"other":{"command":"kitty","args":["sync"]}}}', claude).text).toContain('"spec-kitty"');
   });
 
   it('leaves a malformed file alone with a note naming where it breaks', () => {
-    expect(mergeMcpConfig('{\n  "mcpServers": [\n', claude)).toEqual({ text: null, note: expect.stringMatching(/^\.mcp\.json:\d+:\d+: \w+: not a JSON object/) });
+    expect(mergeMcpConfig('{\n  "mcpServers": [\n', claude)).toEqual({
+      text: null,
+      note: expect.stringMatching(/^\.mcp\.json:\d+:\d+: \w+: not a JSON object/),
+    });
     expect(mergeMcpConfig('[1, 2]', claude).note).toContain('not a JSON object');
     expect(mergeMcpConfig('{"mcpServers": "none"}', claude).note).toContain('"mcpServers" is not an object');
   });

@@ -9,7 +9,13 @@ import type { CommandShape, ParamDef } from '@kitty/mcp';
 export function commandShape(cmd: Command.Loadable): CommandShape {
   const params: ParamDef[] = [];
   for (const [name, a] of Object.entries(cmd.args ?? {})) {
-    params.push({ name, kind: 'string', description: a.description, required: a.required === true, ...(a.options ? { options: a.options } : {}) });
+    params.push({
+      name,
+      kind: 'string',
+      description: a.description,
+      required: a.required === true,
+      ...(a.options ? { options: a.options } : {}),
+    });
   }
   for (const [name, f] of Object.entries(cmd.flags ?? {})) {
     if (name === 'json' || f.hidden === true) continue;

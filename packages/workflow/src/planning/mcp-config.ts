@@ -23,7 +23,12 @@ export interface McpConfigFormat {
 }
 
 const [command, ...args] = MCP_SERVER_COMMAND as [string, ...string[]];
-const stdio = (agent: string, relPath: string, extra: Record<string, unknown> = {}): McpConfigFormat => ({ agent, relPath, container: 'mcpServers', entry: { ...extra, command, args } });
+const stdio = (agent: string, relPath: string, extra: Record<string, unknown> = {}): McpConfigFormat => ({
+  agent,
+  relPath,
+  container: 'mcpServers',
+  entry: { ...extra, command, args },
+});
 
 /**
  * The agents that read an MCP config from the project, with its file and format. Agents missing here keep MCP
@@ -38,7 +43,13 @@ export const MCP_CONFIG_FORMATS: readonly McpConfigFormat[] = Object.freeze([
   stdio('cursor', '.cursor/mcp.json'),
   stdio('qwen', '.qwen/settings.json'),
   // opencode: "mcp", a local server with the command as one array.
-  { agent: 'opencode', relPath: 'opencode.json', container: 'mcp', entry: { type: 'local', command: [...MCP_SERVER_COMMAND], enabled: true }, preamble: { $schema: 'https://opencode.ai/config.json' } },
+  {
+    agent: 'opencode',
+    relPath: 'opencode.json',
+    container: 'mcp',
+    entry: { type: 'local', command: [...MCP_SERVER_COMMAND], enabled: true },
+    preamble: { $schema: 'https://opencode.ai/config.json' },
+  },
   stdio('kilocode', '.kilocode/mcp.json'),
   stdio('roo', '.roo/mcp.json'),
   stdio('q', '.amazonq/mcp.json'),
@@ -65,7 +76,10 @@ const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false } as c
 function runsUs(entry: unknown): boolean {
   if (entry === null || typeof entry !== 'object') return false;
   const e = entry as { command?: unknown; args?: unknown };
-  const line = [...(Array.isArray(e.command) ? e.command : [e.command]), ...(Array.isArray(e.args) ? e.args : [])].filter((x): x is string => typeof x === 'string');
+  const words = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : [v]);
+  const line = [...words(e.command), ...(Array.isArray(e.args) ? (e.args as unknown[]) : [])].filter(
+    (x): x is string => typeof x === 'string',
+  );
   const i = line.findIndex((w) => /(^|[/\\])(spec-kitty|kitty)(\.cmd|\.exe)?$/.test(w));
   return i >= 0 && line[i + 1] === 'mcp';
 }
@@ -85,12 +99,21 @@ export function mergeMcpConfig(text: string | null, format: McpConfigFormat): { 
   const data: unknown = parse(text, errors, PARSE_OPTIONS);
   if (errors.length > 0 || data === null || typeof data !== 'object' || Array.isArray(data)) {
     const first = errors[0];
-    const where = first === undefined ? '' : (({ line, col }) => `:${line}:${col}: ${printParseErrorCode(first.error)}`)(positionOf(text, first.offset));
-    return { text: null, note: `${format.relPath}${where}: not a JSON object, so the spec-kitty MCP server was not added to it. Fix the file and run init again, or add the server by hand (${MCP_SERVER_COMMAND.join(' ')}).` };
+    const where =
+      first === undefined
+        ? ''
+        : (({ line, col }) => `:${line}:${col}: ${printParseErrorCode(first.error)}`)(positionOf(text, first.offset));
+    return {
+      text: null,
+      note: `${format.relPath}${where}: not a JSON object, so the spec-kitty MCP server was not added to it. Fix the file and run init again, or add the server by hand (${MCP_SERVER_COMMAND.join(' ')}).`,
+    };
   }
   const servers = (data as Record<string, unknown>)[format.container];
   if (servers !== undefined && (servers === null || typeof servers !== 'object' || Array.isArray(servers))) {
-    return { text: null, note: `${format.relPath}: "${format.container}" is not an object, so the spec-kitty MCP server was not added to it.` };
+    return {
+      text: null,
+      note: `${format.relPath}: "${format.container}" is not an object, so the spec-kitty MCP server was not added to it.`,
+    };
   }
   const existing = (servers ?? {}) as Record<string, unknown>;
   if (MCP_SERVER_NAME in existing || Object.values(existing).some(runsUs)) return { text: null, note: null };

@@ -43,7 +43,11 @@ export function readFeatureDocument(root: string, featureSlug: string, name: Fea
   const features = listFeatures(root);
   const feature = features.find((f) => f.slug === featureSlug);
   if (feature === undefined) {
-    throw unknown('UNKNOWN_FEATURE', `No feature ${JSON.stringify(featureSlug.slice(0, 80))} in ${root}.`, `Features: ${features.map((f) => f.slug).join(', ') || '(none yet)'}.`);
+    throw unknown(
+      'UNKNOWN_FEATURE',
+      `No feature ${JSON.stringify(featureSlug.slice(0, 80))} in ${root}.`,
+      `Features: ${features.map((f) => f.slug).join(', ') || '(none yet)'}.`,
+    );
   }
   if ((FEATURE_DOCUMENTS as readonly string[]).includes(name)) {
     const file = path.join(feature.dir, name);
@@ -51,14 +55,20 @@ export function readFeatureDocument(root: string, featureSlug: string, name: Fea
     const shownAs = `${feature.relDir}/${name}`;
     const read = readTextFile(file, shownAs);
     if (read.file === null) {
-      throw new WorkflowError('FILE_READ_FAILED', `Cannot read ${shownAs}: ${read.problems.map(formatProblem).join('; ')}.`, { suggestions: [`Check that ${shownAs} exists and is a readable text file.`] });
+      throw new WorkflowError('FILE_READ_FAILED', `Cannot read ${shownAs}: ${read.problems.map(formatProblem).join('; ')}.`, {
+        suggestions: [`Check that ${shownAs} exists and is a readable text file.`],
+      });
     }
     return { shownAs, text: read.file.text };
   }
   const wps = readWorkPackages(root, feature).workPackages;
   const wp = wps.find((w) => w.id === name);
   if (wp === undefined) {
-    throw unknown('UNKNOWN_WORK_PACKAGE', `Feature ${feature.slug} has no work package ${JSON.stringify(name.slice(0, 40))}.`, `Work packages: ${wps.map((w) => w.id).join(', ') || '(none yet)'}.`);
+    throw unknown(
+      'UNKNOWN_WORK_PACKAGE',
+      `Feature ${feature.slug} has no work package ${JSON.stringify(name.slice(0, 40))}.`,
+      `Work packages: ${wps.map((w) => w.id).join(', ') || '(none yet)'}.`,
+    );
   }
   assertInside(root, wp.path);
   return { shownAs: wp.shownAs, text: wp.file.text };
