@@ -165,6 +165,14 @@ describe('spec-kitty mcp: a feature from create to for_review through MCP tool c
         'ready for review',
       ]);
       expect(moved).toMatchObject({ old_lane: 'in_progress', new_lane: 'for_review', commit_created: true });
+      // A reviewer takes it (the lane stays for_review; the review prompt is written under the git directory).
+      expect(
+        await step('workflow_review', { wp: 'WP01', agent: 'codex' }, ['agent', 'workflow', 'review', 'WP01', '--agent', 'codex']),
+      ).toMatchObject({
+        wp_id: 'WP01',
+        reviewer: 'codex',
+        lane: 'for_review',
+      });
       const board = await step('tasks_status', {}, ['agent', 'tasks', 'status']);
       expect(board['by_lane']).toMatchObject({ for_review: 1, planned: 1 });
       expect(await step('merge', { feature: '001-shop' }, ['merge', '--feature', '001-shop', '--dry-run'])).toMatchObject({
