@@ -180,6 +180,13 @@ describe('spec-kitty mcp: a feature from create to for_review through MCP tool c
         dry_run: true,
       });
       await step('sync_status', {}, ['sync', 'status']);
+      // A result with a failing exit (the feature is not ready): the same document, flagged isError.
+      const accept = await mcp.call('accept', { feature: '001-shop', mode: 'checklist' });
+      expect(accept.isError).toBe(true);
+      const acceptCli = await viaCli.kitty(['accept', '--feature', '001-shop', '--mode', 'checklist', '--json']);
+      expect(acceptCli.code).toBe(1);
+      expect(toolJson(accept)).toMatchObject({ result: 'not_ready', ok: false });
+      expect(normalizeJson(toolJson(accept), normMcp)).toEqual(normalizeJson(json(acceptCli), normCli));
 
       // The same repository state: files (ids and times aside), commits, branches, worktrees, nothing uncommitted.
       expect(treeOf(viaMcp.project, normMcp)).toEqual(treeOf(viaCli.project, normCli));

@@ -8,7 +8,7 @@ export type ToolGroup = (typeof TOOL_GROUPS)[number];
 /** What a tool call produced: a result with its notes, and whether the CLI would exit non-zero for it. */
 export interface ToolOutcome {
   readonly result: { readonly notes: readonly string[] };
-  /** The CLI exits non-zero although it printed a result (`accept` when the feature is not ready). */
+  /** The CLI exits non-zero although it printed a result (`accept` on a feature not ready, unhealthy `sync status`). */
   readonly failed?: boolean;
 }
 
@@ -318,9 +318,10 @@ export const TOOLS: readonly ToolSpec[] = [
     group: 'sync',
     readOnly: true,
     async run(i, host) {
-      const { syncStatus } = await import('@kitty/sync-client');
+      const { syncStatus, syncStatusExitClass } = await import('@kitty/sync-client');
       const s = await syncStatus({ homeDir: host.homeDir, env: host.env, now: host.now, check: bool(i, 'check') });
-      return { result: { ...s, notes: s.warnings } };
+      // Unhealthy is a failed call, as the command's non-zero exit.
+      return { result: { ...s, notes: s.warnings }, failed: syncStatusExitClass(s) !== null };
     },
   },
 ];
