@@ -26,3 +26,7 @@ export type {
   RecoveryReport,
   ScopeInfo,
 } from './types.js';
+export { CURSOR_TAIL_BYTES } from './status-sync.js';
+export type { StatusLogCursor, StatusSyncProject, StatusSyncState, StatusSyncCommit, StatusSyncCommitResult } from './status-sync.js';
+export { scanEnvelopes } from './raw-salvage.js';
+export type { RawEnvelope } from './raw-salvage.js';

@@ -15,7 +15,7 @@ const RUN_EXIT_CLASS: Readonly<Record<SyncRunStatus, ExitClass | null>> = {
 
 /** The exit class of a sync run's status (null: success). */
 export function syncRunExitClass(status: SyncRunStatus): ExitClass | null {
-  return RUN_EXIT_CLASS[status] ?? 'failure';
+  return Object.hasOwn(RUN_EXIT_CLASS, status) ? RUN_EXIT_CLASS[status] : 'failure';
 }
 
 /** The exit class of a `sync status` report: login problems, then connection problems, then anything else. */
