@@ -5,6 +5,7 @@ import { DashboardError } from '@kitty/dashboard';
 import { COMMON_EXIT_CLASSES, EXIT_CLASSES, KittyError } from '@kitty/errors';
 import { EventsError } from '@kitty/events';
 import { IoError } from '@kitty/io';
+import { McpServerError } from '@kitty/mcp';
 import { QueueError } from '@kitty/queue';
 import { RuntimeError } from '@kitty/runtime-resolver';
 import { SyncError } from '@kitty/sync-client';
@@ -18,6 +19,7 @@ const CLASSES: ReadonlyArray<readonly [string, typeof KittyError]> = [
   ['@kitty/dashboard', DashboardError as unknown as typeof KittyError],
   ['@kitty/events', EventsError as unknown as typeof KittyError],
   ['@kitty/io', IoError as unknown as typeof KittyError],
+  ['@kitty/mcp', McpServerError as unknown as typeof KittyError],
   ['@kitty/queue', QueueError as unknown as typeof KittyError],
   ['@kitty/runtime-resolver', RuntimeError as unknown as typeof KittyError],
   ['@kitty/sync-client', SyncError as unknown as typeof KittyError],

@@ -38,6 +38,8 @@ describe('spec-kitty init', () => {
       '.gitignore',
       '.kittify/config.yaml',
       '.kittify/metadata.yaml',
+      '.mcp.json',
+      '.vscode/mcp.json',
       '.vscode/settings.json',
     ]);
     expect(await porcelain(sg)).toEqual([]);

@@ -9,6 +9,7 @@ import { displayPath, isDir, writeFileAtomic } from '../files/files.js';
 import { addIgnoreEntries, EXCLUDE_ENTRIES, EXCLUDE_MARKER, GITIGNORE_ENTRIES, GITIGNORE_MARKER } from './gitignore.js';
 import type { GitLocation } from '../git/git-port.js';
 import { ensureProjectIdentity, type MachineIdentity } from '../project/identity.js';
+import { planMcpConfigs } from './mcp-config.js';
 import { DEFAULT_MISSION } from '../project/meta.js';
 import { checkMission } from '../project/missions.js';
 import type { TemplateSource, WorkflowEnv } from '../ports.js';
@@ -56,6 +57,8 @@ export interface InitOptions extends WorkflowEnv {
   readonly runtime: RuntimeInfo;
   readonly prompts?: InitPrompts;
   readonly newUuid?: () => string;
+  /** Register spec-kitty's MCP server in each agent's project MCP config (default true; `--no-mcp` passes false). */
+  readonly mcp?: boolean;
 }
 
 /** What `spec-kitty init --json` prints. */
@@ -244,6 +247,11 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     // Per-agent extras: Claude's ignore file (only when absent: it is the user's to edit), Copilot's settings.
     if (agents.includes('claude') && !existsSync(path.join(target, '.claudeignore'))) write(path.join(target, '.claudeignore'), CLAUDEIGNORE);
     if (agents.includes('copilot')) write(path.join(target, '.vscode', 'settings.json'), COPILOT_SETTINGS);
+    if (options.mcp !== false) {
+      const mcp = planMcpConfigs(target, agents);
+      for (const f of mcp.files) write(f.path, f.content);
+      notes.push(...mcp.notes);
+    }
 
     // .kittify/config.yaml: agents, vcs and role preferences (kept when already set), then the identity.
     const config = readProjectConfig(target);

@@ -37,6 +37,7 @@ export default class Init extends WorkflowCommand {
     'preferred-implementer': Flags.string({ description: 'agent that implements by default (one of --ai)' }),
     'preferred-reviewer': Flags.string({ description: 'agent that reviews by default (one of --ai)' }),
     'ignore-agent-tools': Flags.boolean({ description: 'do not check that the agents\' command-line tools are on PATH' }),
+    mcp: Flags.boolean({ description: "register the spec-kitty MCP server in each agent's project MCP config (--no-mcp skips it)", default: true, allowNo: true }),
   };
 
   async run(): Promise<unknown> {
@@ -60,6 +61,7 @@ export default class Init extends WorkflowCommand {
       preferredImplementer: flags['preferred-implementer'],
       preferredReviewer: flags['preferred-reviewer'],
       ...(flags['ignore-agent-tools'] ? {} : { missingAgentTools: missingAgentTools(flags.ai) }),
+      mcp: flags.mcp,
       templates: await resolverTemplates(target),
       machine: machine(),
       runtime: { cliVersion: this.config.version, nodeVersion: process.version, platform: process.platform, platformVersion: os.release() },
