@@ -1,4 +1,4 @@
-// The transaction behind every writing command (ADR 0012), on real repositories: rollback on failure and on an
+// The transaction behind every writing command (ADR 0014), on real repositories: rollback on failure and on an
 // interrupt, and recovery of a journal left by a killed process (rolled back, or kept when its commit completed).
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';

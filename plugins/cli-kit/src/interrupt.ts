@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 
 /**
- * SIGINT/SIGTERM handling of every spec-kitty command (ADR 0013). The first signal aborts the command's
+ * SIGINT/SIGTERM handling of every spec-kitty command (ADR 0014). The first signal aborts the command's
  * AbortSignal, which the CLI hands to the library (`WorkflowEnv.signal`). A library that is writing listens on it
  * (a transaction in progress): the process then waits while it rolls back (or finishes a commit already running)
  * and the command ends with INTERRUPTED (exit 130) and a message saying the repository is unchanged. When nothing

@@ -11,7 +11,7 @@ import type { ProjectContext } from '../project/project.js';
 import { scratchDir } from '../project/scratch.js';
 
 /**
- * One write → stage → commit → undo path for every command that writes and commits (ADR 0013).
+ * One write → stage → commit → undo path for every command that writes and commits (ADR 0014).
  *
  * A transaction keeps a write-ahead journal in `<git-common-dir>/spec-kitty/tx/<id>.json`: before a file is
  * written its prior content (or absence) is copied next to the journal; before the first `git add` the index
