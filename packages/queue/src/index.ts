@@ -26,3 +26,5 @@ export type {
   RecoveryReport,
   ScopeInfo,
 } from './types.js';
+export { adoptPythonQueue, completePythonEnvelope, pythonQueueInfo, pythonQueuePath, PYTHON_ADOPTED_COLUMN } from './python-import.js';
+export type { PythonAdoption, PythonQueueInfo } from './python-import.js';
