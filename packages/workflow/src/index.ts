@@ -14,6 +14,8 @@ export { AGENTS, agentSpec, parseAgentList, renderAgentCommand } from './plannin
 export type { AgentSpec, AgentCommandFile } from './planning/agents.js';
 export { readProjectConfig } from './project/config.js';
 export type { ProjectConfig, ProjectIdentity } from './project/config.js';
+export { PROJECT_FORMAT_VERSION, readProjectMetadata, renderProjectMetadata } from './project/metadata.js';
+export type { ProjectMetadata, AppliedMigration, MetadataRuntime } from './project/metadata.js';
 export type { MachineIdentity } from './project/identity.js';
 export { openProject } from './project/project.js';
 export type { ProjectContext, OpenProjectOptions } from './project/project.js';

@@ -71,8 +71,8 @@ export interface AcceptanceSummary {
   readonly ok: boolean;
 }
 
-/** What `spec-kitty accept --json` prints. */
-export interface AcceptResult {
+/** What `spec-kitty accept --json` prints: the summary's keys at the top level (as the incumbent prints them), then the outcome. */
+export interface AcceptResult extends Omit<AcceptanceSummary, 'feature' | 'ok'> {
   /** `success` when accepted (or, in checklist mode, when every check passed); `not_ready` otherwise (exit 1). */
   readonly result: 'success' | 'not_ready';
   readonly feature: string;
@@ -197,7 +197,8 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
   const summary = await summarize(options, fc, preview, options);
   if (!summary.ok || mode === 'checklist' || options.noCommit === true) {
     if (!summary.ok) notes.push('Not accepted: fix the issues in the summary, then run spec-kitty accept again.');
-    return { result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, events_queued: 0, notes };
+    // The summary's keys also sit at the top level, where the incumbent prints them (`summary` stays too).
+    return { ...summary, result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, events_queued: 0, notes };
   }
   const actor = options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
   const acceptedAt = options.now().toISOString();
@@ -219,6 +220,7 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
       ? [`Push the branch: git push origin ${fc.branch ?? target}`, `Open a pull request into ${target}, or merge the work packages with /spec-kitty.merge (spec-kitty merge --feature ${fc.feature.slug}).`]
       : [`Merge the work packages into ${target}: spec-kitty merge --feature ${fc.feature.slug} --dry-run, then without --dry-run.`];
   return {
+    ...summary,
     result: 'success',
     ...base,
     ok: true,
