@@ -108,36 +108,63 @@ export function jsonType(v: unknown): string {
   return typeof v;
 }
 
+/** How a string names a path: absolute (the incumbent's `{{PROJECT_ROOT}}/…`), relative with a directory, or null. */
+function pathShape(v: string, incumbent: boolean): 'absolute' | 'relative' | null {
+  if (incumbent ? v.startsWith('{{PROJECT_ROOT}}') : v.startsWith('/')) return 'absolute';
+  if (/^(?:\.worktrees|kitty-specs|\.kittify)\//.test(v)) return 'relative';
+  return null;
+}
+
+/** Keys whose value is a map with data-dependent keys (lane names…): only the value types are compared. */
+const MAPS = new Set(['by_lane', 'lanes']);
+
 /**
  * Differences between an incumbent document and kitty's: every key the incumbent prints must be in kitty's
- * output with the same JSON type (recursively through objects; array items are compared with kitty's first
- * item). `null` in the incumbent accepts anything (it prints null for "none yet"); kitty may print null where
- * the incumbent printed a value only when `nullable` lists the key. An incumbent `error` string must be
- * reachable in kitty's output as `error.message` (structured errors stay).
+ * output with the same JSON type (recursively; array items pairwise when both have the same length, else the
+ * first). `null` in the incumbent accepts anything (it prints null for "none yet"). A path the incumbent prints
+ * absolute must be absolute in kitty's output, a relative one relative. An incumbent `error` string must be
+ * reachable in kitty's output as `error.message` (structured errors stay); the incumbent's other error keys
+ * may sit in kitty's `error.details` (`error_code` is `error.code`).
  */
-export function shapeDiff(incumbent: unknown, kitty: unknown, at = '', nullable: ReadonlySet<string> = new Set()): string[] {
+export function shapeDiff(incumbent: unknown, kitty: unknown, at = ''): string[] {
   const out: string[] = [];
   if (incumbent === null) return out;
   const ti = jsonType(incumbent);
   const tk = jsonType(kitty);
-  if (at === 'error' && ti === 'string') {
+  const key = at.split('.').pop() ?? '';
+  if (key === 'error' && ti === 'string') {
     if (tk === 'object' && typeof (kitty as Record<string, unknown>)['message'] === 'string') return out;
     return [`${at}: the incumbent's error text must be reachable as error.message; got ${tk}`];
   }
-  if (kitty === null && nullable.has(at)) return out;
   if (ti !== tk) return [`${at || '(document)'}: incumbent ${ti}, kitty ${tk}`];
-  if (ti === 'object') {
+  if (ti === 'string') {
+    const pi = pathShape(incumbent as string, true);
+    const pk = pathShape(kitty as string, false);
+    if (pi !== null && pi !== pk) out.push(`${at}: incumbent prints an ${pi} path (${String(incumbent)}), kitty ${String(kitty)}`);
+    if (key === 'file' && !(incumbent as string).includes('/') && (kitty as string).includes('/')) out.push(`${at}: incumbent prints a file name, kitty a path (${String(kitty)})`);
+  } else if (ti === 'object') {
     const i = incumbent as Record<string, unknown>;
     const k = kitty as Record<string, unknown>;
-    for (const key of Object.keys(i)) {
-      const p = at === '' ? key : `${at}.${key}`;
-      if (!(key in k)) out.push(`${p}: missing in kitty's output`);
-      else out.push(...shapeDiff(i[key], k[key], p, nullable));
+    const err = at === '' && typeof i['error'] === 'string' ? (k['error'] as Record<string, unknown> | undefined) : undefined;
+    const details = (err?.['details'] ?? {}) as Record<string, unknown>;
+    for (const name of Object.keys(i)) {
+      const p = at === '' ? name : `${at}.${name}`;
+      if (MAPS.has(name) && jsonType(i[name]) === 'object' && jsonType(k[name]) === 'object') {
+        const vi = Object.values(i[name] as Record<string, unknown>);
+        const vk = Object.values(k[name] as Record<string, unknown>);
+        if (vi.length > 0 && vk.length > 0) out.push(...shapeDiff(vi[0], vk[0], `${p}.*`));
+        continue;
+      }
+      if (name in k) out.push(...shapeDiff(i[name], k[name], p));
+      else if (err !== undefined && name === 'error_code' && typeof err['code'] === 'string') continue;
+      else if (err !== undefined && name in details) out.push(...shapeDiff(i[name], details[name], `error.details.${name}`));
+      else out.push(`${p}: missing in kitty's output`);
     }
   } else if (ti === 'array') {
     const i = incumbent as unknown[];
     const k = kitty as unknown[];
-    if (i.length > 0 && k.length > 0) out.push(...shapeDiff(i[0], k[0], `${at}[]`, nullable));
+    if (i.length === k.length) i.forEach((item, n) => out.push(...shapeDiff(item, k[n], `${at}[${n}]`)));
+    else if (i.length > 0 && k.length > 0) out.push(...shapeDiff(i[0], k[0], `${at}[0]`));
   }
   return out;
 }

@@ -100,7 +100,7 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
     await moveTask({ ...env(), wpId: 'WP04', to: 'done', agent: 'a', force: true, reason: 'x' });
     const all = await listTasks({ ...env() });
     expect(all.tasks.map((t) => [t.work_package_id, t.lane])).toEqual([['WP01', 'in_progress'], ['WP02', 'planned'], ['WP03', 'planned'], ['WP04', 'done']]);
-    expect(all.tasks[1]).toMatchObject({ title: 'API', path: 'kitty-specs/001-checkout/tasks/WP02-api.md', dependencies: ['WP01'] });
+    expect(all.tasks[1]).toMatchObject({ title: 'API', relative_path: 'kitty-specs/001-checkout/tasks/WP02-api.md', dependencies: ['WP01'] });
     expect((await listTasks({ ...env(), lane: 'doing' })).tasks.map((t) => t.work_package_id)).toEqual(['WP01']);
     expect((await caught(listTasks({ ...env(), lane: 'nope' }))).code).toBe('INVALID_LANE');
 

@@ -24,7 +24,7 @@ export function renderImplement(r: ImplementResult): string {
     `  ${r.wp_id} is ${r.lane}${r.claimed ? ', claimed' : ''}${committed(r.commit_hash)}`,
   ];
   if (r.prompt_file !== null) lines.push(`  Prompt: cat ${r.prompt_file}`);
-  lines.push('', `Change to the workspace before you start: cd ${r.workspace_path}`);
+  lines.push('', `Change to the workspace before you start: cd ${r.workspace_abs_path}`);
   return lines.join('\n');
 }
 

@@ -42,6 +42,8 @@ export interface AcceptanceWorkPackage {
   /** The lane of its last Activity Log entry, or null. */
   readonly latest_lane: string | null;
   readonly has_lane_entry: boolean;
+  /** Frontmatter values as written (`lane`, `agent`, `assignee`, `shell_pid`; empty when absent). */
+  readonly metadata: { readonly lane: string; readonly agent: string; readonly assignee: string; readonly shell_pid: string };
 }
 
 /** The checks of an acceptance run (the Python CLI's summary keys). */
@@ -107,7 +109,17 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
     const entries = activityEntries(w.file.text);
     const latest = entries.at(-1)?.lane ?? null;
     const norm = (l: string): string => (l === 'doing' ? 'in_progress' : l);
-    wps.push({ id: w.id, lane, title: w.title ?? w.id, path: w.shownAs, latest_lane: latest, has_lane_entry: entries.some((e) => norm(e.lane) === lane) });
+    const fm = (k: string): string => (typeof w.data[k] === 'string' || typeof w.data[k] === 'number' ? String(w.data[k]) : '');
+    wps.push({
+      id: w.id,
+      lane,
+      title: w.title ?? w.id,
+      path: w.shownAs,
+      latest_lane: latest,
+      has_lane_entry: entries.some((e) => norm(e.lane) === lane),
+      // The frontmatter fields the incumbent shows per work package.
+      metadata: { lane: fm('lane'), agent: fm('agent'), assignee: fm('assignee'), shell_pid: fm('shell_pid') },
+    });
     if (options.lenient === true) continue;
     if (w.lane !== lane) metadata.push(`${w.id}: frontmatter lane ${JSON.stringify(w.lane)} but the status log says ${lane}`);
     if (entries.length === 0) activity.push(`${w.id}: no Activity Log entries`);

@@ -30,8 +30,10 @@ export interface TaskRow {
   readonly title: string;
   /** The lane from the status log (canonical), else the frontmatter's. */
   readonly lane: Lane;
-  /** The prompt file, relative to the project root. */
+  /** The prompt file, absolute (as the incumbent prints it). */
   readonly path: string;
+  /** The prompt file, relative to the project root. */
+  readonly relative_path: string;
   readonly dependencies: readonly string[];
   readonly agent: string;
 }
@@ -49,10 +51,10 @@ export interface ListTasksResult {
  * the status log says (aliases in `--lane` resolved). Read-only.
  */
 export async function listTasks(options: WorkflowEnv & { readonly feature?: string | undefined; readonly lane?: string | undefined }): Promise<ListTasksResult> {
-  const { feature, state } = await readContext(options, 'agent tasks list-tasks');
+  const { project, feature, state } = await readContext(options, 'agent tasks list-tasks');
   const lane = filled(options.lane) ? laneArg(options.lane, '--lane') : undefined;
   const rows = state.workPackages.workPackages
-    .map((w) => ({ work_package_id: w.id, title: w.title ?? w.id, lane: state.laneOf(w.id), path: w.shownAs, dependencies: w.dependencies ?? [], agent: str(w.data['agent']) }))
+    .map((w) => ({ work_package_id: w.id, title: w.title ?? w.id, lane: state.laneOf(w.id), path: path.join(project.root, w.shownAs), relative_path: w.shownAs, dependencies: w.dependencies ?? [], agent: str(w.data['agent']) }))
     .filter((r) => lane === undefined || r.lane === lane);
   return { feature_slug: feature.slug, tasks: rows, count: rows.length, notes: [...state.log.warnings, ...state.workPackages.problems.map(formatProblem)] };
 }
