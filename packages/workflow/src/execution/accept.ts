@@ -143,7 +143,8 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
   }
   const missing = REQUIRED.filter((f) => !isFile(path.join(dir, f)));
   const optional = OPTIONAL.filter((f) => !isFile(path.join(dir, f)) && !isDir(path.join(dir, f)));
-  const dirty = (await env.git.status(fc.repoTop, ['.'])).map((s) => `${s.index}${s.workTree} ${s.path}`);
+  // `.kittify/workspaces/` holds the Python CLI's per-workspace context files (runtime state it never commits).
+  const dirty = (await env.git.status(fc.repoTop, ['.'])).filter((s) => !isRuntimeState(s.path)).map((s) => `${s.index}${s.workTree} ${s.path}`);
   const tests: string[] = [];
   for (const cmd of options.tests ?? []) {
     if (options.runTest === undefined) {
@@ -246,4 +247,9 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
     events_queued: queued,
     notes,
   };
+}
+
+/** Local runtime state that never makes a repository "dirty" for acceptance (the Python CLI's workspace context files). */
+export function isRuntimeState(relPath: string): boolean {
+  return /^\.kittify\/workspaces(\/|$)/.test(relPath.replace(/\\/g, '/'));
 }
