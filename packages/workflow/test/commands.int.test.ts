@@ -104,7 +104,7 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
     expect((await listTasks({ ...env(), lane: 'doing' })).tasks.map((t) => t.work_package_id)).toEqual(['WP01']);
     expect((await caught(listTasks({ ...env(), lane: 'nope' }))).code).toBe('INVALID_LANE');
 
-    await commitIn(impl.workspace_path);
+    await commitIn(impl.workspace_abs_path);
     const fresh = await tasksStatus({ ...env(), staleThresholdMinutes: 10 });
     expect(fresh).toMatchObject({ feature: '001-checkout', total_wps: 4, by_lane: { planned: 2, in_progress: 1, done: 1 }, lane_counts: { planned: 2, in_progress: 1, done: 1, claimed: 0, for_review: 0, blocked: 0, canceled: 0 }, progress_percentage: 25, stale_wps: 0, stale_wp_ids: [] });
     expect(Object.keys(fresh.by_lane).sort()).toEqual(['done', 'in_progress', 'planned']);
@@ -117,7 +117,7 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
 
     // Claimed without a workspace (a direct move), and a workspace whose directory is gone: no worktree, not stale.
     await moveTask({ ...env(), wpId: 'WP02', to: 'claimed', agent: 'b' });
-    rmSync(impl.workspace_path, { recursive: true, force: true });
+    rmSync(impl.workspace_abs_path, { recursive: true, force: true });
     const gone = await tasksStatus({ ...env(), now: () => new Date(Date.now() + 60 * 60_000) });
     expect(gone.work_packages.slice(0, 2)).toMatchObject([
       { id: 'WP01', lane: 'in_progress', worktree_exists: false, minutes_since_commit: null, is_stale: false },
