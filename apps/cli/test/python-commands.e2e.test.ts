@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { cleanupTempDirs } from '@kitty/test-utils';
+import { json, workflowSandbox } from './workflow-sandbox.js';
+import { restoreStage } from './python-stages.js';
+
+// Issue 16: commands the incumbent has that kitty lacked — upgrade (versioned project migrations) and
+// mission list|current — on a project the Python spec-kitty 2.0.0 made.
+afterAll(cleanupTempDirs);
+
+describe('upgrade: a Python 2.0.0 project to kitty’s format, without copying templates', () => {
+  it('lists (dry run), applies once, commits, keeps Python’s fields, and then finds nothing to do', async () => {
+    const sb = workflowSandbox('kitty-pyupg-');
+    const project = restoreStage('b', path.join(sb.root, 'p'), sb.home);
+    const statusBefore = sb.git(['status', '--porcelain=v1', '-uall'], project);
+    const metaBefore = readFileSync(path.join(project, '.kittify/metadata.yaml'), 'utf8');
+
+    const dry = json(await sb.kitty(['upgrade', '--dry-run', '--json'], { cwd: project }));
+    expect(dry).toMatchObject({ status: 'success', current_version: '2.0.0', target_version: '2.0.0', dry_run: true, migrations_applied: 0, success: true, templates_copied: false });
+    expect(dry['migrations']).toEqual(expect.arrayContaining([expect.objectContaining({ id: '2.0.0_metadata_format', status: 'pending' })]));
+    expect(readFileSync(path.join(project, '.kittify/metadata.yaml'), 'utf8')).toBe(metaBefore);
+    expect(sb.git(['status', '--porcelain=v1', '-uall'], project)).toBe(statusBefore);
+
+    const r = await sb.kitty(['upgrade', '--json'], { cwd: project });
+    expect(r.code).toBe(0);
+    const done = json(r);
+    expect(done).toMatchObject({ status: 'success', migrations_applied: 1, auto_committed: true, auto_commit_paths: ['.kittify/metadata.yaml'] });
+    const meta = parse(readFileSync(path.join(project, '.kittify/metadata.yaml'), 'utf8'), { version: '1.1' }) as Record<string, any>;
+    const before = parse(metaBefore, { version: '1.1' }) as Record<string, any>;
+    // Python reads the same format version and its own fields, unchanged; kitty's version is separate.
+    expect(meta['spec_kitty']).toMatchObject({ version: '2.0.0', initialized_at: before['spec_kitty']['initialized_at'] });
+    expect(typeof meta['spec_kitty']['last_upgraded_at']).toBe('string');
+    expect(meta['environment']).toEqual(before['environment']);
+    expect(meta['kitty']).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(sb.git(['log', '-1', '--format=%s'], project).trim()).toBe('chore: apply spec-kitty upgrade changes (2.0.0 -> 2.0.0)');
+    for (const d of ['templates', 'missions', 'command-templates']) expect(existsSync(path.join(project, '.kittify', d))).toBe(false);
+    expect(sb.git(['status', '--porcelain=v1', '-uall'], project)).toBe(statusBefore);
+
+    expect(json(await sb.kitty(['upgrade', '--json'], { cwd: project }))).toMatchObject({ status: 'up_to_date', migrations_applied: 0, auto_committed: false });
+  }, 180_000);
+
+  it('a project kitty just set up is up to date; outside a project upgrade says so', async () => {
+    const sb = workflowSandbox('kitty-upg-');
+    expect((await sb.kitty(['init', '--here', '--ai', 'claude', '--non-interactive', '--json'])).code).toBe(0);
+    expect(json(await sb.kitty(['upgrade', '--json']))).toMatchObject({ status: 'up_to_date' });
+    const outside = await sb.kitty(['upgrade', '--json'], { cwd: sb.home });
+    expect(outside.code).not.toBe(0);
+    expect(json(outside)['error']['code']).toBe('NOT_A_PROJECT');
+  }, 120_000);
+});
+
+describe('mission list|current on a Python 2.0.0 project', () => {
+  it('lists the missions with the features that use them; current is the feature’s mission, else the default', async () => {
+    const sb = workflowSandbox('kitty-pymission-');
+    const project = restoreStage('d', path.join(sb.root, 'p'), sb.home);
+    const list = json(await sb.kitty(['mission', 'list', '--json'], { cwd: project }));
+    expect(list['missions']).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'software-dev', features: ['001-export-to-csv', '002-offline-sync'] })]));
+    expect(list['missions'].map((m: { key: string }) => m.key)).toEqual(expect.arrayContaining(['research', 'documentation']));
+    const current = json(await sb.kitty(['mission', 'current', '--feature', '001-export-to-csv', '--json'], { cwd: project }));
+    expect(current).toMatchObject({ current: 'software-dev', feature: '001-export-to-csv', source: 'feature' });
+    const ambiguous = await sb.kitty(['mission', 'current', '--json'], { cwd: project });
+    expect(json(ambiguous)).toMatchObject({ current: 'software-dev', feature: null, source: 'default' });
+    const unknown = await sb.kitty(['mission', 'current', '--feature', '999-nope', '--json'], { cwd: project });
+    expect(unknown.code).not.toBe(0);
+    expect(typeof json(unknown)['error']['message']).toBe('string');
+  }, 180_000);
+});
