@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { cleanupTempDirs } from '@kitty/test-utils';
@@ -65,5 +65,28 @@ describe('mission list|current on a Python 2.0.0 project', () => {
     const unknown = await sb.kitty(['mission', 'current', '--feature', '999-nope', '--json'], { cwd: project });
     expect(unknown.code).not.toBe(0);
     expect(typeof json(unknown)['error']['message']).toBe('string');
+  }, 180_000);
+});
+
+describe('validate-encoding on a Python 2.0.0 project', () => {
+  it('finds Windows-1252 and BOM files, --dry-run changes nothing, --fix rewrites them as UTF-8', async () => {
+    const sb = workflowSandbox('kitty-pyenc-');
+    const project = restoreStage('a', path.join(sb.root, 'p'), sb.home);
+    const fdir = path.join(project, 'kitty-specs/001-export-to-csv');
+    expect(json(await sb.kitty(['validate-encoding', '--json'], { cwd: project }))).toMatchObject({ ok: true, problems: [] });
+    writeFileSync(path.join(fdir, 'research.md'), Buffer.from([0x23, 0x20, 0x93, 0x51, 0x94, 0x0a, 0x96, 0x0a]));
+    writeFileSync(path.join(fdir, 'quickstart.md'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('# Quickstart\n')]));
+    const found = json(await sb.kitty(['validate-encoding', '--json'], { cwd: project }));
+    expect(found['problems']).toEqual([
+      { path: 'kitty-specs/001-export-to-csv/quickstart.md', issue: 'bom', line: null, col: null, fixed: false },
+      { path: 'kitty-specs/001-export-to-csv/research.md', issue: 'invalid_utf8', line: 1, col: 3, fixed: false },
+    ]);
+    const dry = json(await sb.kitty(['validate-encoding', '--fix', '--dry-run', '--json'], { cwd: project }));
+    expect(dry).toMatchObject({ dry_run: true, fixed: 0 });
+    expect(readFileSync(path.join(fdir, 'research.md'))[2]).toBe(0x93);
+    expect(json(await sb.kitty(['validate-encoding', '--fix', '--feature', '001-export-to-csv', '--json'], { cwd: project }))).toMatchObject({ fixed: 2, ok: true });
+    expect(readFileSync(path.join(fdir, 'research.md'), 'utf8')).toBe('# “Q”\n–\n');
+    expect(readFileSync(path.join(fdir, 'quickstart.md'), 'utf8')).toBe('# Quickstart\n');
+    expect(json(await sb.kitty(['validate-encoding', '--json'], { cwd: project }))).toMatchObject({ ok: true, problems: [] });
   }, 180_000);
 });

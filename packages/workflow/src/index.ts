@@ -18,6 +18,8 @@ export { PROJECT_FORMAT_VERSION, readProjectMetadata, renderProjectMetadata } fr
 export type { ProjectMetadata, AppliedMigration, MetadataRuntime } from './project/metadata.js';
 export { upgradeProject } from './project/upgrade.js';
 export { missionInfo } from './project/mission-info.js';
+export { validateEncoding } from './files/encoding.js';
+export type { EncodingReport, EncodingProblem } from './files/encoding.js';
 export type { MissionInfo } from './project/mission-info.js';
 export type { UpgradeOptions, UpgradeResult, UpgradeMigration } from './project/upgrade.js';
 export type { MachineIdentity } from './project/identity.js';
