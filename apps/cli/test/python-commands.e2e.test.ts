@@ -90,3 +90,24 @@ describe('validate-encoding on a Python 2.0.0 project', () => {
     expect(json(await sb.kitty(['validate-encoding', '--json'], { cwd: project }))).toMatchObject({ ok: true, problems: [] });
   }, 180_000);
 });
+
+describe('research scaffolding on a Python 2.0.0 project', () => {
+  it('writes research.md, data-model.md and the evidence CSVs (research mission headers); keeps them on a re-run', async () => {
+    const sb = workflowSandbox('kitty-pyres-');
+    const project = restoreStage('a', path.join(sb.root, 'p'), sb.home);
+    const fdir = path.join(project, 'kitty-specs/001-export-to-csv');
+    const dry = json(await sb.kitty(['research', '--feature', '001-export-to-csv', '--dry-run', '--json'], { cwd: project }));
+    expect(dry).toMatchObject({ feature: '001-export-to-csv', dry_run: true, skipped: [] });
+    expect(dry['created']).toHaveLength(4);
+    expect(existsSync(path.join(fdir, 'research.md'))).toBe(false);
+    const r = json(await sb.kitty(['research', '--feature', '001-export-to-csv', '--json'], { cwd: project }));
+    expect(r['created']).toEqual(['research.md', 'data-model.md', 'research/evidence-log.csv', 'research/source-register.csv'].map((f) => path.join(fdir, f)));
+    expect(readFileSync(path.join(fdir, 'research/evidence-log.csv'), 'utf8').split('\n')[0]).toBe('evidence_id,source_id,sub_question,claim,location,kind,notes');
+    expect(readFileSync(path.join(fdir, 'research/source-register.csv'), 'utf8').split('\n')[0]).toBe('source_id,title,author,year,url_or_reference,type,reliability,notes');
+    writeFileSync(path.join(fdir, 'research.md'), '# mine\n');
+    const again = json(await sb.kitty(['research', '--feature', '001-export-to-csv', '--json'], { cwd: project }));
+    expect(again).toMatchObject({ created: [] });
+    expect(again['skipped']).toHaveLength(4);
+    expect(readFileSync(path.join(fdir, 'research.md'), 'utf8')).toBe('# mine\n');
+  }, 180_000);
+});

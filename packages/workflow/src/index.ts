@@ -19,6 +19,8 @@ export type { ProjectMetadata, AppliedMigration, MetadataRuntime } from './proje
 export { upgradeProject } from './project/upgrade.js';
 export { missionInfo } from './project/mission-info.js';
 export { validateEncoding } from './files/encoding.js';
+export { scaffoldResearch } from './planning/research.js';
+export type { ResearchResult } from './planning/research.js';
 export type { EncodingReport, EncodingProblem } from './files/encoding.js';
 export type { MissionInfo } from './project/mission-info.js';
 export type { UpgradeOptions, UpgradeResult, UpgradeMigration } from './project/upgrade.js';
