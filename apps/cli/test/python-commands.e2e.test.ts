@@ -26,7 +26,9 @@ describe('upgrade: a Python 2.0.0 project to kitty’s format, without copying t
     const r = await sb.kitty(['upgrade', '--json'], { cwd: project });
     expect(r.code).toBe(0);
     const done = json(r);
-    expect(done).toMatchObject({ status: 'success', migrations_applied: 1, auto_committed: true, auto_commit_paths: ['.kittify/metadata.yaml'] });
+    // Stage b: Python left the identity block of config.yaml uncommitted; upgrade commits it with the metadata.
+    expect(statusBefore.trim()).toBe('M .kittify/config.yaml');
+    expect(done).toMatchObject({ status: 'success', migrations_applied: 2, auto_committed: true, auto_commit_paths: ['.kittify/config.yaml', '.kittify/metadata.yaml'] });
     const meta = parse(readFileSync(path.join(project, '.kittify/metadata.yaml'), 'utf8'), { version: '1.1' }) as Record<string, any>;
     const before = parse(metaBefore, { version: '1.1' }) as Record<string, any>;
     // Python reads the same format version and its own fields, unchanged; kitty's version is separate.
@@ -36,7 +38,7 @@ describe('upgrade: a Python 2.0.0 project to kitty’s format, without copying t
     expect(meta['kitty']).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     expect(sb.git(['log', '-1', '--format=%s'], project).trim()).toBe('chore: apply spec-kitty upgrade changes (2.0.0 -> 2.0.0)');
     for (const d of ['templates', 'missions', 'command-templates']) expect(existsSync(path.join(project, '.kittify', d))).toBe(false);
-    expect(sb.git(['status', '--porcelain=v1', '-uall'], project)).toBe(statusBefore);
+    expect(sb.git(['status', '--porcelain=v1', '-uall'], project)).toBe('');
 
     expect(json(await sb.kitty(['upgrade', '--json'], { cwd: project }))).toMatchObject({ status: 'up_to_date', migrations_applied: 0, auto_committed: false });
   }, 180_000);

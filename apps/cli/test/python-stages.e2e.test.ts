@@ -87,6 +87,11 @@ describe('kitty reads every Python 2.0.0 project stage and advances it to merged
     };
     const f = ['--feature', FEATURE];
 
+    // Switching to kitty (docs/python-migration.md): `upgrade` commits what Python left uncommitted, copies no template.
+    const upgraded = await ok(['upgrade']);
+    expect(upgraded).toMatchObject({ success: true, templates_copied: false });
+    for (const d of ['templates', 'missions']) expect(existsSync(path.join(project, '.kittify', d))).toBe(false);
+
     // Read: kitty sees what Python wrote.
     const check = await ok(['agent', 'feature', 'check-prerequisites', ...f]);
     expect(check['feature_dir']).toBe(fdir);

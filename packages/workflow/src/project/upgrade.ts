@@ -113,7 +113,33 @@ const MIGRATIONS: readonly Migration[] = [
     },
     target_version: PROJECT_FORMAT_VERSION,
   },
+  {
+    id: '2.0.0_python_leftovers',
+    description: 'commit what the Python spec-kitty 2.0.0 leaves uncommitted: the identity block of config.yaml and the tasks/ scaffolding (.gitkeep, README.md) of create-feature',
+    target_version: PROJECT_FORMAT_VERSION,
+    async plan({ root, options }) {
+      return pythonLeftovers(root, options);
+    },
+    async apply({ root, options }) {
+      // Nothing to rewrite: the files are committed with the upgrade commit.
+      return pythonLeftovers(root, options);
+    },
+  },
 ];
+
+/** Files the Python CLI 2.0.0 leaves uncommitted that make a repository dirty for `accept`. */
+async function pythonLeftovers(root: string, options: UpgradeOptions): Promise<string[]> {
+  const loc = await options.git.locate(root).catch(() => null);
+  if (loc === null) return [];
+  const entries = await options.git.status(loc.topLevel, ['.kittify/config.yaml', 'kitty-specs']).catch(() => []);
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = e.path.replace(/\/$/, '');
+    if (p === '.kittify/config.yaml' && e.workTree === 'M' && typeof (readProjectConfig(root).data['project'] as Record<string, unknown> | undefined)?.['uuid'] === 'string') out.push(path.join(loc.topLevel, p));
+    else if (e.workTree === '?' && /^kitty-specs\/[^/]+\/tasks\/(?:\.gitkeep|README\.md)$/.test(p)) out.push(path.join(loc.topLevel, p));
+  }
+  return out;
+}
 
 /** Template copies in the project (`.kittify/templates`, `.kittify/missions`): reported, never added. */
 function projectTemplateCopies(root: string): string[] {
