@@ -113,3 +113,32 @@ describe('research scaffolding on a Python 2.0.0 project', () => {
     expect(readFileSync(path.join(fdir, 'research.md'), 'utf8')).toBe('# mine\n');
   }, 180_000);
 });
+
+describe('verify-setup and validate-tasks on a Python 2.0.0 project', () => {
+  it('verify-setup passes the Python format, asks for upgrade to stamp kitty; validate-tasks finds a lane mismatch', async () => {
+    const sb = workflowSandbox('kitty-pyverify-');
+    const project = restoreStage('d', path.join(sb.root, 'p'), sb.home);
+    const v = json(await sb.kitty(['verify-setup', '--json'], { cwd: project }));
+    expect(v).toMatchObject({ format_version: '2.0.0', kitty_version: null, agents: ['claude', 'codex'], features: 2, ok: true });
+    expect(v['checks']).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'metadata_format', ok: true }),
+        expect.objectContaining({ name: 'kitty_version', ok: false, fix: 'spec-kitty upgrade' }),
+        expect.objectContaining({ name: 'agent_claude', ok: true, detail: '.claude/commands: 18 spec-kitty command file(s)' }),
+        expect.objectContaining({ name: 'git', ok: true }),
+      ]),
+    );
+    const ok = json(await sb.kitty(['validate-tasks', '--all', '--json'], { cwd: project }));
+    expect(ok).toMatchObject({ valid: true, mismatches: 0 });
+    expect(ok['features'][0]['work_packages'].map((w: Record<string, unknown>) => [w['id'], w['frontmatter_lane'], w['lane']])).toEqual([
+      ['WP01', 'done', 'done'],
+      ['WP02', 'doing', 'in_progress'],
+      ['WP03', 'planned', 'planned'],
+    ]);
+    const wp1 = path.join(project, 'kitty-specs/001-export-to-csv/tasks/WP01-csv-writer-core.md');
+    writeFileSync(wp1, readFileSync(wp1, 'utf8').replace('lane: "done"', 'lane: "planned"'));
+    const bad = json(await sb.kitty(['validate-tasks', '--feature', '001-export-to-csv', '--json'], { cwd: project }));
+    expect(bad).toMatchObject({ valid: false, mismatches: 1 });
+    expect(bad['features'][0]['work_packages'][0]['issues'][0]).toMatch(/frontmatter lane planned but the status log says done/);
+  }, 180_000);
+});

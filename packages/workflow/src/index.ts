@@ -20,6 +20,8 @@ export { upgradeProject } from './project/upgrade.js';
 export { missionInfo } from './project/mission-info.js';
 export { validateEncoding } from './files/encoding.js';
 export { scaffoldResearch } from './planning/research.js';
+export { verifySetup, validateTasks } from './project/verify.js';
+export type { VerifySetupResult, SetupCheck, ValidateTasksResult, TaskValidation } from './project/verify.js';
 export type { ResearchResult } from './planning/research.js';
 export type { EncodingReport, EncodingProblem } from './files/encoding.js';
 export type { MissionInfo } from './project/mission-info.js';
