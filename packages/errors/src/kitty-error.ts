@@ -1,3 +1,5 @@
+import { COMMON_EXIT_CLASSES, isExitClass, type ExitClass } from './exit-class.js';
+
 /** Options every kitty error accepts. */
 export interface KittyErrorOptions {
   /** Next steps for the user, printed by the CLI under "Try this:". */
@@ -6,6 +8,8 @@ export interface KittyErrorOptions {
   readonly cause?: unknown;
   /** Structured context (field names, values received, paths) for machines. */
   readonly details?: Readonly<Record<string, unknown>>;
+  /** Overrides the code's exit class for this one error, when the real cause decides it (rare). */
+  readonly exitClass?: ExitClass;
 }
 
 /** The JSON shape of an error as `--json` commands print it. */
@@ -20,14 +24,24 @@ export interface KittyErrorJson {
  * Base class of every error a kitty library throws. Each package subclasses it with its own string-literal
  * union of codes, so callers can switch on `code` instead of matching message text.
  *
+ * Each subclass declares the exit class of every one of its codes in a static `exitClasses` table typed
+ * `ExitClassTable<Code>`, so adding a code without saying how the CLI exits does not compile.
+ *
  * @example
- * class QueueError extends KittyError<'QUEUE_LOCKED'> {}
+ * class QueueError extends KittyError<'QUEUE_LOCKED'> {
+ *   static override readonly exitClasses: ExitClassTable<'QUEUE_LOCKED'> = { QUEUE_LOCKED: 'conflict' };
+ * }
  * throw new QueueError('QUEUE_LOCKED', 'queue.db is locked by another process', { suggestions: ['retry'] });
  */
 export class KittyError<C extends string = string> extends Error {
+  /** The exit class of each code this class throws (subclasses replace it with their own table). */
+  static readonly exitClasses: Readonly<Record<string, ExitClass>> = COMMON_EXIT_CLASSES;
+
   readonly code: C;
   readonly suggestions: readonly string[];
   readonly details: Readonly<Record<string, unknown>> | undefined;
+  /** What kind of failure this is; the CLI turns it into the exit code. */
+  readonly exitClass: ExitClass;
 
   constructor(code: C, message: string, options: KittyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -35,6 +49,8 @@ export class KittyError<C extends string = string> extends Error {
     this.code = code;
     this.suggestions = Object.freeze([...(options.suggestions ?? [])]);
     this.details = options.details === undefined ? undefined : Object.freeze({ ...options.details });
+    const table = (new.target as typeof KittyError).exitClasses;
+    this.exitClass = options.exitClass ?? table[code] ?? 'failure';
   }
 
   /** A plain object for `--json` output (no stack, no cause). */

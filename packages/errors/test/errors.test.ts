@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { KittyError, describeValue, isKittyError, typeName } from '../src/index.js';
+import { COMMON_EXIT_CLASSES, EXIT_CLASSES, KittyError, describeValue, exitClassOf, isExitClass, isKittyError, typeName, withExitClass, type ExitClassTable } from '../src/index.js';
 
 class DemoError extends KittyError<'DEMO_FAILED' | 'DEMO_OTHER'> {}
 
@@ -48,5 +48,37 @@ describe('describeValue / typeName', () => {
     expect(typeName(null)).toBe('null');
     expect(typeName([])).toBe('array');
     expect(typeName(3)).toBe('number');
+  });
+});
+
+describe('exit classes', () => {
+  class TableError extends KittyError<'T_BAD_INPUT' | 'T_OFFLINE' | 'INVALID_ARGUMENT'> {
+    static override readonly exitClasses: ExitClassTable<'T_BAD_INPUT' | 'T_OFFLINE' | 'INVALID_ARGUMENT'> = {
+      ...COMMON_EXIT_CLASSES,
+      T_BAD_INPUT: 'usage',
+      T_OFFLINE: 'offline',
+    };
+  }
+
+  it('takes the class of its code from the subclass table, and an override when given', () => {
+    expect(new TableError('T_BAD_INPUT', 'x').exitClass).toBe('usage');
+    expect(new TableError('T_OFFLINE', 'x').exitClass).toBe('offline');
+    expect(new TableError('INVALID_ARGUMENT', 'x').exitClass).toBe('usage');
+    expect(new TableError('T_OFFLINE', 'x', { exitClass: 'auth' }).exitClass).toBe('auth');
+  });
+
+  it('falls back to failure for a class without a table entry', () => {
+    expect(new DemoError('DEMO_FAILED', 'x').exitClass).toBe('failure');
+  });
+
+  it('marks results with an exit class that JSON does not show', () => {
+    const marked = withExitClass({ valid: false }, 'usage');
+    expect(exitClassOf(marked)).toBe('usage');
+    expect(JSON.stringify(marked)).toBe('{"valid":false}');
+    expect(exitClassOf(withExitClass({ valid: true }, null))).toBeNull();
+    expect(exitClassOf(null)).toBeNull();
+    expect(exitClassOf('text')).toBeNull();
+    expect(EXIT_CLASSES.every((c) => isExitClass(c))).toBe(true);
+    expect(isExitClass('nope')).toBe(false);
   });
 });

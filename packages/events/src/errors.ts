@@ -1,12 +1,11 @@
-import { KittyError, type KittyErrorOptions } from '@kitty/errors';
+import { COMMON_EXIT_CLASSES, KittyError, type CommonErrorCode, type ExitClassTable, type KittyErrorOptions } from '@kitty/errors';
 
 /** Every error code `@kitty/events` throws. */
 export type EventsErrorCode =
-  | 'INVALID_ARGUMENT'
+  | CommonErrorCode
   | 'UNKNOWN_LANE'
   | 'UNKNOWN_SYNC_LANE_MODEL'
   | 'ILLEGAL_TRANSITION'
-  | 'TRANSITION_GUARD_FAILED'
   | 'FORCE_NEEDS_ACTOR_AND_REASON'
   | 'INVALID_EVENT_ID'
   | 'INVALID_ENVELOPE'
@@ -18,7 +17,23 @@ export type EventsErrorCode =
   | 'CLOCK_STORAGE_FAILED';
 
 /** The base class of every `@kitty/events` error. */
-export class EventsError extends KittyError<EventsErrorCode> {}
+export class EventsError extends KittyError<EventsErrorCode> {
+  static override readonly exitClasses: ExitClassTable<EventsErrorCode> = {
+    ...COMMON_EXIT_CLASSES,
+    UNKNOWN_LANE: 'usage',
+    UNKNOWN_SYNC_LANE_MODEL: 'usage',
+    ILLEGAL_TRANSITION: 'usage',
+    FORCE_NEEDS_ACTOR_AND_REASON: 'usage',
+    INVALID_EVENT_ID: 'usage',
+    INVALID_ENVELOPE: 'usage',
+    INVALID_PAYLOAD: 'usage',
+    UNKNOWN_EVENT_TYPE: 'usage',
+    INVALID_STATUS_EVENT: 'usage',
+    CYCLIC_CAUSATION: 'failure',
+    INVALID_CLOCK_VALUE: 'usage',
+    CLOCK_STORAGE_FAILED: 'failure',
+  };
+}
 
 /** A proposed lane change broke the transition matrix or one of its guards. */
 export class TransitionError extends EventsError {

@@ -39,6 +39,7 @@ export {
   AGGREGATE_TYPES,
   KITTY_SCHEMA_VERSION,
   KITTY_DATA_TIER,
+  MAX_ENVELOPE_BYTES,
   LibraryEventSchema,
   KittyEnvelopeSchema,
   LegacyCliEnvelopeSchema,

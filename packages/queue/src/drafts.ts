@@ -1,5 +1,5 @@
 import { describeValue, typeName } from '@kitty/errors';
-import { normalizeEventId } from '@kitty/events';
+import { MAX_ENVELOPE_BYTES, normalizeEventId } from '@kitty/events';
 import { QueueError, errorMessage } from './errors.js';
 
 /** A validated draft, ready to store. */
@@ -12,7 +12,7 @@ export interface PreparedDraft {
 
 /** Checks a draft (object, event_id, event_type, no lamport_clock, JSON) and normalises its id. */
 /** The largest envelope the queue accepts (reliability row 44): 64 KiB of JSON. */
-export const MAX_EVENT_BYTES = 64 * 1024;
+export const MAX_EVENT_BYTES = MAX_ENVELOPE_BYTES;
 
 export function prepareDraft(draft: unknown, index: number | null): PreparedDraft {
   const where = index === null ? 'The event' : `Event #${index}`;

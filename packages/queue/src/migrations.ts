@@ -86,10 +86,43 @@ const claimsAndStats: Migration = {
   },
 };
 
+// Status-log reconciliation (DESIGN §5: the committed status log is the source of truth) and lease owners.
+const statusSyncAndLeaseOwners: Migration = {
+  async up(db: Kysely<any>) {
+    // Every status event id ever queued from a project's log: delivered events leave the outbox, this stays.
+    await sql`create table status_sync_seen (event_id text primary key, seen_at integer not null) without rowid`.execute(db);
+    // How far each status log has been read: a byte offset and the hash of the bytes just before it.
+    await db.schema
+      .createTable('status_sync_logs')
+      .addColumn('path', 'text', (c) => c.primaryKey())
+      .addColumn('root', 'text', (c) => c.notNull())
+      .addColumn('offset', 'integer', (c) => c.notNull())
+      .addColumn('tail_hash', 'text', (c) => c.notNull())
+      .addColumn('size', 'integer', (c) => c.notNull())
+      .addColumn('mtime_ms', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('status_sync_logs_root').on('status_sync_logs').column('root').execute();
+    // Projects reconciled into this queue and where their reconciliation starts (null: the whole history).
+    await db.schema
+      .createTable('status_sync_projects')
+      .addColumn('root', 'text', (c) => c.primaryKey())
+      .addColumn('project_uuid', 'text')
+      .addColumn('start_at', 'text')
+      .addColumn('backfill', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'integer', (c) => c.notNull())
+      .execute();
+    // Who holds a claim, so a claim whose process is gone is released at once instead of after its lease.
+    await db.schema.alterTable('outbox_claims').addColumn('pid', 'integer').execute();
+    await db.schema.alterTable('outbox_claims').addColumn('host', 'text').execute();
+  },
+};
+
 /** Every migration of the queue schema, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '2026_01_outbox': outbox,
   '2026_02_claims_and_stats': claimsAndStats,
+  '2026_03_status_sync_and_lease_owners': statusSyncAndLeaseOwners,
 });
 
 /** The in-code migration provider given to kysely's Migrator. */

@@ -22,6 +22,8 @@ export interface Config {
   readonly backoff: (retryCount: number) => number;
   readonly onWarning: (w: QueueWarning) => void;
   readonly maxDatabaseBytes: number | undefined;
+  readonly host: string | null;
+  readonly isProcessAlive: (pid: number) => boolean;
 }
 
 /** An open, verified database file. */
@@ -74,7 +76,12 @@ export async function openVerified(config: Config): Promise<Opened> {
     throw toQueueError(e, config);
   }
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const info = inspectFile(config.path);
+    let info: FileInspection;
+    try {
+      info = inspectFile(config.path);
+    } catch (e) {
+      throw toQueueError(e, config); // EISDIR (a directory in place of the file), EACCES…
+    }
     const damage = await detectDamage(config.path, info, config.busyTimeoutMs);
     if (damage !== null) {
       recovery = (await recoverCorruptFile(config.path, damage, ctx)) ?? recovery;

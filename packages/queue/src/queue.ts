@@ -14,6 +14,20 @@ import { openVerified, type Config, type Opened } from './open.js';
 import { normalizeScope, queuePath } from './paths.js';
 import { recoverCorruptFile, type RecoveryContext } from './recovery.js';
 import { META, type QueueDb } from './schema.js';
+import {
+  checkStatusSyncCommit,
+  normalizeIds,
+  readStatusSyncProjects,
+  readStatusSyncState,
+  recordStatusSync,
+  seenIds,
+  type StatusSyncCommit,
+  type StatusSyncCommitResult,
+  type StatusSyncProject,
+  type StatusSyncState,
+} from './status-sync.js';
+import { countGoneOwnerEvents, defaultIsProcessAlive, releaseGoneOwners } from './leases.js';
+import { vacuumIfDrained } from './vacuum.js';
 import { sqliteErrorCode, type SqliteHandle } from './sqlite-adapter.js';
 import type {
   ApplySummary,
@@ -67,6 +81,18 @@ export interface Queue {
   enqueue<D extends EventDraft>(draft: D): Promise<QueuedEnvelope<D>>;
   /** Stores several events atomically (all or none), with consecutive clock values in input order. */
   enqueueMany<D extends EventDraft>(drafts: readonly D[]): Promise<Array<QueuedEnvelope<D>>>;
+  /**
+   * Status-log reconciliation (DESIGN §5), in one transaction: registers the project (first time only), queues
+   * the drafts whose event_id this queue has never queued (delivered ones included), remembers their ids and
+   * stores the new read positions of the logs.
+   */
+  enqueueStatusEvents(input: StatusSyncCommit): Promise<StatusSyncCommitResult>;
+  /** What the queue remembers of a project's reconciliation: its start point and how far each log was read. */
+  statusSyncState(root: string): Promise<StatusSyncState>;
+  /** Every project reconciled into this queue. */
+  statusSyncProjects(): Promise<StatusSyncProject[]>;
+  /** The ids among `ids` that were already queued from a status log (or are still in the outbox). */
+  seenEventIds(ids: readonly string[]): Promise<Set<string>>;
   /** Leases the oldest due pending events (FIFO) so no other process hands them out until the lease ends. */
   claimBatch(options?: ClaimOptions): Promise<ClaimedBatch>;
   /** Applies the server's per-event outcomes of a claimed batch in one transaction and ends the claim. */
@@ -316,11 +342,48 @@ class SqliteQueue implements Queue {
     return this.#enqueue(drafts, false);
   }
 
-  async #enqueue<D extends EventDraft>(drafts: readonly D[], single: boolean): Promise<Array<QueuedEnvelope<D>>> {
-    const prepared = drafts.map((d, i) => prepareDraft(d, single ? null : i));
-    if (prepared.length === 0) return [];
+  async enqueueStatusEvents(input: StatusSyncCommit): Promise<StatusSyncCommitResult> {
+    const checked = checkStatusSyncCommit(input);
+    let skipped = 0;
+    const stored = await this.#enqueue(checked.drafts, false, {
+      skip: async (db, ids) => {
+        const seen = await seenIds(db, ids);
+        skipped = ids.filter((id) => seen.has(id)).length;
+        return seen;
+      },
+      after: (db, ids, nowMs) => recordStatusSync(db, checked, [...ids, ...normalizeIds(checked.settled ?? [])], nowMs),
+    });
+    return { queued: stored.length, alreadySeen: skipped };
+  }
+
+  statusSyncState(root: string): Promise<StatusSyncState> {
+    if (typeof root !== 'string' || root === '') return Promise.reject(invalidArgument(`statusSyncState needs a project root; got ${describeValue(root)}.`));
+    return this.#op(() => this.#handle.read((db) => readStatusSyncState(db, root)));
+  }
+
+  statusSyncProjects(): Promise<StatusSyncProject[]> {
+    return this.#op(() => this.#handle.read((db) => readStatusSyncProjects(db)));
+  }
+
+  seenEventIds(ids: readonly string[]): Promise<Set<string>> {
+    if (!Array.isArray(ids)) return Promise.reject(invalidArgument(`seenEventIds needs an array of event ids; got ${describeValue(ids)}.`));
+    return this.#op(() => this.#handle.read((db) => seenIds(db, normalizeIds(ids))));
+  }
+
+  async #enqueue<D extends EventDraft>(
+    drafts: readonly D[],
+    single: boolean,
+    hooks?: {
+      /** Ids (of all drafts) not to store, decided inside the write transaction. */
+      readonly skip: (db: Kysely<QueueDb>, ids: string[]) => Promise<Set<string>>;
+      /** More writes in the same transaction, given every draft id. */
+      readonly after: (db: Kysely<QueueDb>, ids: string[], nowMs: number) => Promise<void>;
+    },
+  ): Promise<Array<QueuedEnvelope<D>>> {
+    const all = drafts.map((d, i) => prepareDraft(d, single ? null : i));
+    if (all.length === 0 && hooks === undefined) return [];
     const seen = new Set<string>();
-    const repeated = prepared.filter((p) => (seen.has(p.eventId) ? true : (seen.add(p.eventId), false))).map((p) => p.eventId);
+    const repeated = all.filter((p) => (seen.has(p.eventId) ? true : (seen.add(p.eventId), false))).map((p) => p.eventId);
     if (repeated.length > 0) {
       throw new QueueError('QUEUE_DUPLICATE_EVENT_ID', `The batch repeats event_id ${repeated.join(', ')}; nothing was queued.`, {
         details: { eventIds: repeated },
@@ -328,9 +391,9 @@ class SqliteQueue implements Queue {
       });
     }
     const { capacity, capacityPolicy } = this.#config;
-    if (prepared.length > capacity) {
-      throw new QueueError('QUEUE_FULL', `${prepared.length} events cannot fit in a queue with a capacity of ${capacity}; nothing was queued.`, {
-        details: { path: this.path, capacity, requested: prepared.length },
+    if (all.length > capacity) {
+      throw new QueueError('QUEUE_FULL', `${all.length} events cannot fit in a queue with a capacity of ${capacity}; nothing was queued.`, {
+        details: { path: this.path, capacity, requested: all.length },
         suggestions: ['Enqueue fewer events at once, or raise the queue capacity.'],
       });
     }
@@ -339,7 +402,14 @@ class SqliteQueue implements Queue {
       let outcome: { stored: string[]; pendingAfter: number; deadLettered: number };
       try {
         outcome = await this.#write(async (db) => {
+          const ids = all.map((p) => p.eventId);
+          const skip = hooks === undefined ? new Set<string>() : await hooks.skip(db, ids);
+          const prepared = all.filter((p) => !skip.has(p.eventId));
           const pending = await this.#pendingCount(db);
+          if (prepared.length === 0) {
+            await hooks?.after(db, ids, nowMs);
+            return { stored: [], pendingAfter: pending, deadLettered: 0 };
+          }
           let deadLettered = 0;
           if (pending + prepared.length > capacity) {
             if (capacityPolicy === 'reject') {
@@ -382,10 +452,11 @@ class SqliteQueue implements Queue {
           }));
           for (const chunk of chunks(rows, INSERT_CHUNK)) await db.insertInto('outbox').values(chunk).execute();
           await this.#setClock(db, base + prepared.length);
+          await hooks?.after(db, ids, nowMs);
           return { stored, pendingAfter: pending + prepared.length - deadLettered, deadLettered };
         });
       } catch (e) {
-        if (sqliteErrorCode(e) === 'SQLITE_CONSTRAINT_UNIQUE') throw await this.#duplicateError(prepared.map((p) => p.eventId), e);
+        if (sqliteErrorCode(e) === 'SQLITE_CONSTRAINT_UNIQUE') throw await this.#duplicateError(all.map((p) => p.eventId), e);
         throw e;
       }
       if (outcome.deadLettered > 0) {
@@ -436,12 +507,16 @@ class SqliteQueue implements Queue {
     if (typeof owner !== 'string' || owner.length === 0 || owner.length > 200) {
       throw invalidArgument(`owner must be a non-empty string of at most 200 characters; got ${describeValue(owner)}.`);
     }
+    const pid = options.pid === undefined ? null : positiveInt(options.pid, 'pid', 1);
+    const host = this.#config.host;
     return this.#op(async () => {
       const nowMs = this.#nowMs();
       const unreadable: string[] = [];
       const batch = await this.#write(async (db): Promise<ClaimedBatch> => {
+        const stale = host === null ? { events: 0 } : await releaseGoneOwners(db, host, nowMs, this.#config.isProcessAlive, pid);
+        const releasedStale = stale.events;
         const nb = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value);
-        if (nb !== null && nb > nowMs) return { claimId: null, owner, leaseUntil: null, events: [], notBefore: new Date(nb) };
+        if (nb !== null && nb > nowMs) return { claimId: null, owner, leaseUntil: null, events: [], notBefore: new Date(nb), releasedStale };
         await db.deleteFrom('outbox_claims').where('lease_until', '<', nowMs - CLAIM_GC_MS).execute();
         const rows = await db
           .selectFrom('outbox')
@@ -483,14 +558,17 @@ class SqliteQueue implements Queue {
             envelope: envelope as QueuedEnvelope,
           });
         }
-        if (events.length === 0) return { claimId: null, owner, leaseUntil: null, events, notBefore: null };
+        if (events.length === 0) return { claimId: null, owner, leaseUntil: null, events, notBefore: null, releasedStale };
         const claimId = randomUUID();
         const leaseUntil = nowMs + leaseMs;
         for (const chunk of chunks(ids, ID_CHUNK)) {
           await db.updateTable('outbox').set({ claim_id: claimId, lease_until: leaseUntil }).where('id', 'in', chunk).execute();
         }
-        await db.insertInto('outbox_claims').values({ claim_id: claimId, owner, claimed_at: nowMs, lease_until: leaseUntil, event_count: events.length }).execute();
-        return { claimId, owner, leaseUntil: new Date(leaseUntil), events, notBefore: null };
+        await db
+          .insertInto('outbox_claims')
+          .values({ claim_id: claimId, owner, claimed_at: nowMs, lease_until: leaseUntil, event_count: events.length, pid, host: pid === null ? null : host })
+          .execute();
+        return { claimId, owner, leaseUntil: new Date(leaseUntil), events, notBefore: null, releasedStale };
       });
       if (unreadable.length > 0) {
         this.#warn(
@@ -650,7 +728,7 @@ class SqliteQueue implements Queue {
             sql<number>`coalesce(sum(retry_count = 0), 0)`.as('r0'),
             sql<number>`coalesce(sum(retry_count between 1 and 3), 0)`.as('r13'),
             sql<number>`coalesce(sum(retry_count >= 4), 0)`.as('r4'),
-            sql<number>`coalesce(sum(next_attempt_at > ${nowMs}), 0)`.as('backingOff'),
+            sql<number>`coalesce(sum(next_attempt_at > ${nowMs} and (lease_until is null or lease_until <= ${nowMs})), 0)`.as('backingOff'),
           ])
           .where('status', '=', 'pending')
           .executeTakeFirstOrThrow();
@@ -681,7 +759,9 @@ class SqliteQueue implements Queue {
           .execute();
         const meta = new Map((await db.selectFrom('outbox_meta').select(['key', 'value']).execute()).map((r) => [r.key, r.value]));
         const clock = await this.#clockInTx(db, false);
-        return { counts, hist, inFlight: inFlight.n, oldest: oldest.t, types, categories, meta, clock };
+        const gone = this.#config.host === null ? 0 : await countGoneOwnerEvents(db, this.#config.host, nowMs, this.#config.isProcessAlive);
+        const projects = (await readStatusSyncProjects(db)).slice(0, 20).map((p) => ({ root: p.root, startAt: p.startAt, backfill: p.backfill }));
+        return { counts, hist, inFlight: inFlight.n, gone, projects, oldest: oldest.t, types, categories, meta, clock };
       });
       const pageCount = Number(this.#handle.pragma('page_count', true));
       const pageSize = Number(this.#handle.pragma('page_size', true));
@@ -697,6 +777,8 @@ class SqliteQueue implements Queue {
         depth,
         dead: s.counts.get('dead') ?? 0,
         inFlight: s.inFlight,
+        leasedByGoneProcess: s.gone,
+        reconciledProjects: s.projects,
         backingOff: s.hist.backingOff,
         oldestCreatedAt: s.oldest === null ? null : new Date(s.oldest),
         oldestAgeMs: s.oldest === null ? null : Math.max(0, nowMs - s.oldest),
@@ -789,6 +871,8 @@ class SqliteQueue implements Queue {
       this.#handle.pragma('busy_timeout = 0');
       let rows: Array<{ busy: number }>;
       try {
+        const left = await this.#handle.db.selectFrom('outbox_counts').select(sql<number>`sum(n)`.as('n')).executeTakeFirst();
+        vacuumIfDrained(this.#handle, Number(left?.n ?? 0));
         rows = this.#handle.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
       } finally {
         this.#handle.pragma(`busy_timeout = ${this.#config.busyTimeoutMs}`);
@@ -850,6 +934,8 @@ export async function openQueue(options: OpenQueueOptions): Promise<Queue> {
     backoff: options.backoff ?? defaultBackoff,
     onWarning: options.onWarning ?? (() => undefined),
     maxDatabaseBytes: options.maxDatabaseBytes === undefined ? undefined : positiveInt(options.maxDatabaseBytes, 'maxDatabaseBytes', 0, 4096),
+    host: typeof options.host === 'string' && options.host !== '' ? options.host : null,
+    isProcessAlive: typeof options.isProcessAlive === 'function' ? options.isProcessAlive : defaultIsProcessAlive,
   });
   const opened = await openVerified(config);
   await adoptPythonOnOpen(opened.handle, config);

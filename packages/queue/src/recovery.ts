@@ -1,7 +1,7 @@
 // Corrupt-file recovery (reliability plan row 28): under a cross-process lock, copy what can still be read out
 // of the damaged file, build a fresh queue beside it, keep the damaged `queue.db`, `-wal` and `-shm` together
 // under `queue.corrupt-<timestamp>.db*`, and put the fresh file in place. Nothing is deleted.
-import { copyFileSync, existsSync, linkSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, openSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import lockfile from 'proper-lockfile';
@@ -12,6 +12,7 @@ import { inspectFile, patchHeaderForSalvage } from './inspect.js';
 import { fileTimestamp } from './paths.js';
 import { META, type OutboxTable, type RowStatus } from './schema.js';
 import { openSqlite, type SqliteHandle } from './sqlite-adapter.js';
+import { scanEnvelopesInFiles } from './raw-salvage.js';
 import type { QueueScope, RecoveryReport } from './types.js';
 
 /** A row read back from a damaged file. */
@@ -208,11 +209,38 @@ export async function recoverCorruptFile(dbPath: string, damage: Damage, ctx: Re
     if (!damage.foreignWal && existsSync(`${dbPath}-wal`)) copyFileSync(`${dbPath}-wal`, `${salvageCopy}-wal`);
     patchHeaderForSalvage(salvageCopy);
     const found = await salvage(salvageCopy, ctx.busyTimeoutMs);
-    const scanned = scanLamportInFiles([dbPath, ...(!damage.foreignWal && existsSync(`${dbPath}-wal`) ? [`${dbPath}-wal`] : [])]);
-    const floor = Math.max(found.clock, scanned, ...found.rows.map((r) => r.lamport_clock));
+    const rawFiles = [dbPath, ...(!damage.foreignWal && existsSync(`${dbPath}-wal`) ? [`${dbPath}-wal`] : [])];
+    const scanned = scanLamportInFiles(rawFiles);
+    // Envelopes SQLite could not read back are often still in the bytes: re-queue every valid one it missed.
+    const known = new Set(found.rows.map((r) => r.event_id));
+    let fromBytes = 0;
+    for (const env of scanEnvelopesInFiles(rawFiles).values()) {
+      if (known.has(env.eventId)) continue;
+      known.add(env.eventId);
+      fromBytes += 1;
+      const createdAt = env.timestampMs ?? at.getTime();
+      found.rows.push({
+        event_id: env.eventId,
+        event_type: env.eventType,
+        data: env.json,
+        lamport_clock: env.lamportClock,
+        created_at: createdAt,
+        status: 'pending',
+        retry_count: 0,
+        next_attempt_at: createdAt,
+        last_error: null,
+        last_category: null,
+        last_attempt_at: null,
+        dead_at: null,
+      });
+    }
+    const floor = found.rows.reduce((m, r) => Math.max(m, r.lamport_clock), Math.max(found.clock, scanned));
 
     // 2. Build the fresh queue beside it, with the salvaged rows and a clock that does not go back.
     removeDb(fresh);
+    // The rebuilt file keeps the queue's private mode (SQLite would create it with the umask's 0644).
+    closeSync(openSync(fresh, 'a', 0o600));
+    chmodSync(fresh, 0o600);
     const handle = openSqlite(fresh, { busyTimeoutMs: ctx.busyTimeoutMs });
     let lamportClock: number;
     try {
@@ -258,7 +286,7 @@ export async function recoverCorruptFile(dbPath: string, damage: Damage, ctx: Re
 
     const message =
       `The queue database ${dbPath} was damaged (${damage.reason}). It was moved aside to ${quarantined.join(', ')} ` +
-      `and a fresh queue was created; ${found.rows.length} event(s) were salvaged` +
+      `and a fresh queue was created; ${found.rows.length} event(s) were salvaged${fromBytes > 0 ? ` (${fromBytes} of them from the raw bytes of the damaged file)` : ''}` +
       `${found.unreadable > 0 ? ` and ${found.unreadable} unreadable row(s) stayed in the quarantined file` : ''}. ` +
       `Nothing was deleted; the Lamport clock continues from ${lamportClock}.`;
     return { reason: damage.reason, quarantined, salvaged: found.rows.length, lamportClock, message };

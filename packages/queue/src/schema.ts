@@ -50,6 +50,35 @@ export interface ClaimsTable {
   claimed_at: number;
   lease_until: number;
   event_count: number;
+  /** Process id and host of the claimer (null for claims made before they were recorded). */
+  pid: number | null;
+  host: string | null;
+}
+
+/** Status event ids queued from a project's status log (kept after delivery, so they are never queued twice). */
+export interface StatusSyncSeenTable {
+  event_id: string;
+  seen_at: number;
+}
+
+/** How far one status log has been read. */
+export interface StatusSyncLogsTable {
+  path: string;
+  root: string;
+  offset: number;
+  tail_hash: string;
+  size: number;
+  mtime_ms: number;
+  updated_at: number;
+}
+
+/** A project reconciled into this queue. */
+export interface StatusSyncProjectsTable {
+  root: string;
+  project_uuid: string | null;
+  start_at: string | null;
+  backfill: number;
+  created_at: number;
 }
 
 /** The database as kysely sees it. */
@@ -59,6 +88,9 @@ export interface QueueDb {
   lamport_clock: ClockTable;
   outbox_meta: MetaTable;
   outbox_claims: ClaimsTable;
+  status_sync_seen: StatusSyncSeenTable;
+  status_sync_logs: StatusSyncLogsTable;
+  status_sync_projects: StatusSyncProjectsTable;
 }
 
 /** Keys used in `outbox_meta`. */

@@ -28,6 +28,8 @@ export interface SqliteHandle {
   immediate<T>(fn: (db: Kysely<QueueDb>) => Promise<T>): Promise<T>;
   /** Runs `fn` in a deferred read transaction: one consistent snapshot, no write lock. */
   read<T>(fn: (db: Kysely<QueueDb>) => Promise<T>): Promise<T>;
+  /** Runs SQL without results outside kysely (VACUUM). */
+  exec(source: string): void;
   /** Runs a pragma and returns its rows (or the single value with `simple`). */
   pragma(source: string, simple?: boolean): unknown;
   /** True while the connection is open. */
@@ -55,6 +57,9 @@ export function openSqlite(path: string, options: OpenSqliteOptions): SqliteHand
   });
   try {
     if (!options.readonly) {
+      // A new, empty file gives free pages back to the file system after deliveries (see vacuum.ts); this must
+      // be set before the first table exists.
+      if (Number(raw.pragma('page_count', { simple: true })) === 0) raw.pragma('auto_vacuum = INCREMENTAL');
       raw.pragma('journal_mode = WAL');
       raw.pragma('synchronous = FULL');
       raw.pragma('journal_size_limit = 67108864');
@@ -95,6 +100,9 @@ export function openSqlite(path: string, options: OpenSqliteOptions): SqliteHand
     immediate: (fn) => inTransaction('begin immediate', fn),
     read: (fn) => inTransaction('begin', fn),
     pragma: (source, simple = false) => raw.pragma(source, { simple }),
+    exec: (source) => {
+      raw.exec(source);
+    },
     get open() {
       return raw.open;
     },

@@ -67,6 +67,10 @@ export interface OpenQueueOptions {
   readonly onWarning?: (warning: QueueWarning) => void;
   /** Upper bound for the database file in bytes (default: none); past it writes fail with `QUEUE_DISK_FULL`. */
   readonly maxDatabaseBytes?: number;
+  /** This machine's host name, recorded on claims (default: none, and claims of gone processes wait out their lease). */
+  readonly host?: string;
+  /** Whether a pid is alive on this host (default: `process.kill(pid, 0)`). */
+  readonly isProcessAlive?: (pid: number) => boolean;
 }
 
 /** One event handed out by {@link Queue.claimBatch}. */
@@ -90,6 +94,11 @@ export interface ClaimOptions {
   readonly leaseMs?: number;
   /** Who holds the claim (shown in diagnostics), e.g. `sync-now:1234`. */
   readonly owner?: string;
+  /**
+   * The claiming process (its pid, and the host given to {@link openQueue}): recorded on the claim so that, once
+   * this process is gone, the next claimer on the same host releases its events at once instead of after the lease.
+   */
+  readonly pid?: number;
 }
 
 /** The result of {@link Queue.claimBatch}; `claimId` is null when nothing was due. */
@@ -101,6 +110,11 @@ export interface ClaimedBatch {
   readonly events: readonly ClaimedEvent[];
   /** Set when a shared Retry-After (see {@link Queue.releaseClaim}) is still running: nothing is handed out. */
   readonly notBefore: Date | null;
+  /**
+   * Events released before this claim because the process holding them is gone (same host, pid not alive): e.g.
+   * "released N events claimed by a run that was killed".
+   */
+  readonly releasedStale: number;
 }
 
 /** The server's verdict on one event of a claimed batch. */
@@ -152,7 +166,14 @@ export interface QueueStats {
   readonly dead: number;
   /** Pending events currently held by an unexpired claim. */
   readonly inFlight: number;
-  /** Pending events waiting for their backoff to end. */
+  /**
+   * Projects whose status logs are reconciled into this queue (at most 20, oldest first): where each starts and
+   * whether its earlier history was backfilled (ADR 0012).
+   */
+  readonly reconciledProjects: ReadonlyArray<{ readonly root: string; readonly startAt: string | null; readonly backfill: boolean }>;
+  /** Of `inFlight`: events held by a claim whose process is gone (same host); the next claim releases them. */
+  readonly leasedByGoneProcess: number;
+  /** Pending events waiting for their backoff to end (not leased). */
   readonly backingOff: number;
   readonly oldestCreatedAt: Date | null;
   readonly oldestAgeMs: number | null;

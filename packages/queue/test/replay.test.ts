@@ -22,7 +22,7 @@ describe('claimBatch: FIFO batches of due events', () => {
     const second = await t.queue.claimBatch({ limit: 3 });
     expect(second.events.map((e) => e.eventId)).toEqual([eid(0)]);
     const third = await t.queue.claimBatch();
-    expect(third).toEqual({ claimId: null, owner: 'unknown', leaseUntil: null, events: [], notBefore: null });
+    expect(third).toEqual({ claimId: null, owner: 'unknown', leaseUntil: null, events: [], notBefore: null, releasedStale: 0 });
     await t.queue.close();
   });
 

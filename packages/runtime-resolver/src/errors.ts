@@ -1,4 +1,4 @@
-import { KittyError } from '@kitty/errors';
+import { KittyError, type ExitClassTable } from '@kitty/errors';
 
 /** Every error code `@kitty/runtime-resolver` throws. `INVALID_*` codes exit 2 (bad input), the rest exit 1. */
 export type RuntimeErrorCode =
@@ -28,7 +28,22 @@ export type RuntimeErrorCode =
   | 'PROJECT_WRITE_FAILED';
 
 /** The base class of every `@kitty/runtime-resolver` error. */
-export class RuntimeError extends KittyError<RuntimeErrorCode> {}
+export class RuntimeError extends KittyError<RuntimeErrorCode> {
+  static override readonly exitClasses: ExitClassTable<RuntimeErrorCode> = {
+    ASSET_NOT_FOUND: 'failure',
+    INVALID_ASSET_NAME: 'usage',
+    INVALID_MISSION_KEY: 'usage',
+    INVALID_MISSION: 'usage',
+    INVALID_COMMAND_TEMPLATE: 'usage',
+    INVALID_SPEC_KITTY_HOME: 'usage',
+    HOME_NOT_FOUND: 'failure',
+    PACKAGE_ASSETS_MISSING: 'failure',
+    MIGRATE_LOCKED: 'conflict',
+    MIGRATE_LOCK_LOST: 'failure',
+    RUNTIME_WRITE_FAILED: 'failure',
+    PROJECT_WRITE_FAILED: 'failure',
+  };
+}
 
 /** True when `value` is an error thrown by `@kitty/runtime-resolver`. */
 export function isRuntimeError(value: unknown): value is RuntimeError {

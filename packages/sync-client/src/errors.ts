@@ -1,7 +1,8 @@
-import { KittyError } from '@kitty/errors';
+import { COMMON_EXIT_CLASSES, KittyError, type CommonErrorCode, type ExitClassTable } from '@kitty/errors';
 
 /** Every error code `@kitty/sync-client` throws. */
 export type SyncErrorCode =
+  | CommonErrorCode
   | 'INVALID_SERVER_URL'
   | 'INVALID_SETTING'
   | 'CONFIG_UNREADABLE'
@@ -18,13 +19,33 @@ export type SyncErrorCode =
   | 'LOGIN_FAILED'
   | 'AUTH_FORBIDDEN'
   | 'SERVER_UNAVAILABLE'
-  | 'SERVER_UNREACHABLE'
   | 'UNEXPECTED_RESPONSE'
-  | 'REPORT_WRITE_FAILED'
-  | 'INVALID_ARGUMENT';
+  | 'REPORT_WRITE_FAILED';
 
 /** The base class of every `@kitty/sync-client` error. */
-export class SyncError extends KittyError<SyncErrorCode> {}
+export class SyncError extends KittyError<SyncErrorCode> {
+  static override readonly exitClasses: ExitClassTable<SyncErrorCode> = {
+    ...COMMON_EXIT_CLASSES,
+    INVALID_SERVER_URL: 'usage',
+    INVALID_SETTING: 'usage',
+    CONFIG_UNREADABLE: 'failure',
+    CONFIG_WRITE_FAILED: 'failure',
+    SYNC_DISABLED: 'failure',
+    NOT_AUTHENTICATED: 'auth',
+    SESSION_EXPIRED: 'auth',
+    INVALID_CREDENTIALS: 'auth',
+    CREDENTIALS_CORRUPT: 'auth',
+    CREDENTIALS_UNSAFE: 'failure',
+    CREDENTIALS_LOCKED: 'conflict',
+    CREDENTIALS_WRITE_FAILED: 'failure',
+    TOKEN_SERVER_MISMATCH: 'auth',
+    LOGIN_FAILED: 'failure',
+    AUTH_FORBIDDEN: 'auth',
+    SERVER_UNAVAILABLE: 'offline',
+    UNEXPECTED_RESPONSE: 'failure',
+    REPORT_WRITE_FAILED: 'failure',
+  };
+}
 
 /** True when `value` is an error thrown by `@kitty/sync-client`. */
 export function isSyncError(value: unknown): value is SyncError {

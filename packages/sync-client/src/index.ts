@@ -39,6 +39,7 @@ export type { SyncRunStatus, SyncFailure, SyncProgress, SyncRunResult, SyncNowOp
 export { checkConnection } from './probe.js';
 export type { ConnectionCheck } from './probe.js';
 export { syncStatus } from './status.js';
+export { syncRunExitClass, syncStatusExitClass } from './outcome.js';
 export type { SyncStatusReport } from './status.js';
 export { createSyncEmitter } from './emitter.js';
 export type { SyncEmitter, SyncEmitterOptions } from './emitter.js';

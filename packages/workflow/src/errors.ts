@@ -1,8 +1,8 @@
-import { KittyError, type KittyErrorOptions } from '@kitty/errors';
+import { COMMON_EXIT_CLASSES, KittyError, type CommonErrorCode, type ExitClassTable, type KittyErrorOptions } from '@kitty/errors';
 
 /** Every error code `@kitty/workflow` throws. Codes starting with INVALID_/UNKNOWN_ mean "bad input" (CLI exit 2). */
 export type WorkflowErrorCode =
-  | 'INVALID_ARGUMENT'
+  | CommonErrorCode
   | 'INVALID_FEATURE_SLUG'
   | 'INVALID_AGENTS'
   | 'MISSING_AGENTS'
@@ -42,7 +42,6 @@ export type WorkflowErrorCode =
   | 'INVALID_OPTION'
   | 'UNKNOWN_WORK_PACKAGE'
   | 'UNKNOWN_SUBTASK'
-  | 'TRANSITION_GUARD_FAILED'
   | 'AGENT_MISMATCH'
   | 'REVIEW_ALREADY_CLAIMED'
   | 'WP_NOT_FOR_REVIEW'
@@ -77,7 +76,66 @@ export function formatProblem(p: FileProblem): string {
 }
 
 /** The base class of every `@kitty/workflow` error. */
-export class WorkflowError extends KittyError<WorkflowErrorCode> {}
+export class WorkflowError extends KittyError<WorkflowErrorCode> {
+  static override readonly exitClasses: ExitClassTable<WorkflowErrorCode> = {
+    ...COMMON_EXIT_CLASSES,
+    INVALID_FEATURE_SLUG: 'usage',
+    INVALID_AGENTS: 'usage',
+    MISSING_AGENTS: 'usage',
+    UNKNOWN_MISSION: 'usage',
+    UNKNOWN_FEATURE: 'usage',
+    INVALID_PATH: 'usage',
+    INVALID_CONFIG: 'usage',
+    INVALID_META: 'usage',
+    INVALID_FRONTMATTER: 'usage',
+    INVALID_TASKS_FILE: 'usage',
+    INVALID_DEPENDENCIES: 'usage',
+    INVALID_TEMPLATE: 'usage',
+    NOT_A_PROJECT: 'failure',
+    NOT_A_GIT_REPO: 'failure',
+    GIT_NOT_AVAILABLE: 'failure',
+    DETACHED_HEAD: 'failure',
+    INSIDE_WORKTREE: 'failure',
+    DIRECTORY_NOT_EMPTY: 'usage',
+    FEATURE_CONTEXT_UNRESOLVED: 'failure',
+    PLAN_CONTEXT_UNRESOLVED: 'failure',
+    FEATURE_NUMBER_EXHAUSTED: 'failure',
+    SPEC_FILE_MISSING: 'failure',
+    TASKS_DIR_MISSING: 'failure',
+    TEMPLATE_NOT_FOUND: 'failure',
+    LOCK_TIMEOUT: 'conflict',
+    FILE_CHANGED_ON_DISK: 'conflict',
+    FILE_WRITE_FAILED: 'failure',
+    FILE_READ_FAILED: 'failure',
+    YAML_EDIT_FAILED: 'failure',
+    GIT_INDEX_LOCKED: 'conflict',
+    GIT_COMMIT_FAILED: 'failure',
+    GIT_FAILED: 'failure',
+    INVALID_WP_ID: 'usage',
+    INVALID_LANE: 'usage',
+    INVALID_STATUS_LOG: 'usage',
+    INVALID_FEEDBACK: 'usage',
+    INVALID_OPTION: 'usage',
+    UNKNOWN_WORK_PACKAGE: 'usage',
+    UNKNOWN_SUBTASK: 'usage',
+    AGENT_MISMATCH: 'conflict',
+    REVIEW_ALREADY_CLAIMED: 'conflict',
+    WP_NOT_FOR_REVIEW: 'failure',
+    NO_WORK_PACKAGE_AVAILABLE: 'failure',
+    DEPENDENCY_NOT_STARTED: 'failure',
+    BASE_NOT_FOUND: 'failure',
+    MERGE_BASE_CONFLICT: 'failure',
+    WORKSPACE_PATH_EXISTS: 'failure',
+    WORKTREE_BRANCH_IN_USE: 'conflict',
+    WORKTREE_LOCKED: 'conflict',
+    WORKTREE_FAILED: 'failure',
+    MERGE_BLOCKED: 'failure',
+    MERGE_CONFLICT: 'failure',
+    MERGE_NOT_IN_PROGRESS: 'failure',
+    STATUS_LOG_MISSING: 'failure',
+    ACCEPTANCE_FAILED: 'failure',
+  };
+}
 
 /** Planning files are malformed; `problems` lists each one with its position. Nothing was written. */
 export class PlanningFileError extends WorkflowError {

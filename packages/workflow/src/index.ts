@@ -67,3 +67,4 @@ export { acceptFeature } from './execution/accept.js';
 export type { AcceptOptions, AcceptResult, AcceptanceSummary, AcceptanceWorkPackage, AcceptanceMode, TestRunner } from './execution/accept.js';
 export { mergeFeature } from './execution/merge.js';
 export type { MergeOptions, MergeResult, MergeItem } from './execution/merge.js';
+export { reconcileStatusInto, reconcileStatusLogs, readLogDelta, fitEnvelope, statusEnvelope, CURSOR_TAIL_BYTES, type StatusLogCursor, type StatusSyncStore, type StatusSyncProjectState, type ReconcileOptions, type ReconcileResult, type StatusSyncQueue, type ReconcileIntoOptions } from './status/status-sync.js';

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, gitRepo, tempDir } from '@kitty/test-utils';
@@ -125,6 +126,44 @@ describe('git facts from the file system: anything unusual is left to git', () =
     expect(currentBranchFromFiles(dir, opts)).toBeUndefined();
     expect(await fast.currentBranch(dir)).toBe('heads/main');
     await sameAsGit(dir);
+  });
+
+  it('a submodule: its own git dir under the superproject, answered as git does', async () => {
+    const { dir: lib } = await repo();
+    const { dir } = await repo();
+    // a local submodule needs file transport allowed for this one call (simple-git refuses to pass -c protocol.*)
+    execFileSync('git', ['-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', lib, 'vendor/lib'], { cwd: dir, env: { ...process.env, ...GIT_ENV } as NodeJS.ProcessEnv, stdio: 'ignore' });
+    await sgit(dir).commit('add submodule');
+    const sub = path.join(dir, 'vendor', 'lib');
+    await sameAsGit(sub);
+    await sameAsGit(path.join(sub, 'sub'));
+    await sameAsGit(dir);
+    expect(await fast.locate(sub)).toMatchObject({ topLevel: sub, linkedWorktree: false });
+  });
+
+  it('core.bare set with git config, and a reftable repository where this git can make one', async () => {
+    const { dir } = await repo();
+    await sgit(dir).raw(['config', 'core.bare', 'true']);
+    expect(locateFromFiles(dir, opts)).toBeUndefined();
+    expect(await fast.locate(dir)).toEqual(await slow.locate(dir));
+    await sgit(dir).raw(['config', 'core.bare', 'false']);
+    await sameAsGit(dir);
+    const rt = realpathSync(tempDir());
+    let reftable = true;
+    try {
+      await sgit(rt).raw(['init', '--quiet', '--ref-format=reftable', '--initial-branch=main']);
+    } catch {
+      reftable = false; // git older than 2.45: the layout cannot occur; the refStorage config case below covers the guard
+    }
+    if (reftable) {
+      writeFileSync(path.join(rt, 'a.txt'), 'a\n');
+      await sgit(rt).add(['a.txt']);
+      await sgit(rt).commit('first');
+      expect(locateFromFiles(rt, opts)).toBeUndefined();
+      await sameAsGit(rt);
+    } else {
+      expect(locateFromFiles(rt, opts)).toBeNull();
+    }
   });
 
   it('core.worktree, config includes, bare settings and another ref storage', async () => {

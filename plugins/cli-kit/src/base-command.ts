@@ -1,6 +1,6 @@
 import { Command, Errors } from '@oclif/core';
-import { isKittyError } from '@kitty/errors';
-import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { exitClassOf, isKittyError } from '@kitty/errors';
+import { ExitCode, exitCodeForError, exitCodeOfClass } from './exit-codes.js';
 
 /** The `error` member of a `--json` failure document. */
 export interface JsonErrorBody {
@@ -23,7 +23,7 @@ export function describeError(err: unknown): { body: JsonErrorBody; exit: number
         suggestions: err.suggestions,
         ...(err.details === undefined ? {} : { details: err.details }),
       },
-      exit: exitCodeFor(err.code),
+      exit: exitCodeForError(err),
     };
   }
   if (err instanceof Errors.CLIError) {
@@ -62,6 +62,17 @@ export abstract class KittyCommand extends Command {
   /** Writes a human note to stderr (kept out of stdout so `--json` output stays one document). */
   protected note(message: string): void {
     process.stderr.write(`${message}\n`);
+  }
+
+  /**
+   * Runs the command; a result marked with an exit class (`withExitClass` from @kitty/errors: an invalid report,
+   * a partial sync) exits with that class's code. The only place a successful run's exit code is set.
+   */
+  protected override async _run<T>(): Promise<T> {
+    const result = await super._run<T>();
+    const exitClass = exitClassOf(result);
+    if (exitClass !== null) process.exitCode = exitCodeOfClass(exitClass);
+    return result;
   }
 
   protected override toErrorJson(err: unknown): { error: JsonErrorBody } {

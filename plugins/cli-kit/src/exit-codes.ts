@@ -1,6 +1,8 @@
+import { isKittyError, type ExitClass } from '@kitty/errors';
+
 /**
- * Exit codes of every spec-kitty command, documented in docs/cli/exit-codes.md. The CLI maps error codes to
- * them here and nowhere else.
+ * Exit codes of every spec-kitty command, documented in docs/cli/exit-codes.md. Errors and outcomes carry an
+ * exit class (`@kitty/errors`); this table is the only place that turns a class into a number.
  */
 export const ExitCode = {
   /** The command did what was asked. */
@@ -15,43 +17,35 @@ export const ExitCode = {
   OFFLINE: 4,
   /** Part of the work succeeded and part failed (for example some events were rejected). */
   PARTIAL: 5,
+  /** Another actor or process holds what was asked for (a review, a lock, a claim): retry later, or force. */
+  CONFLICT: 6,
+  /** Stopped by SIGINT/SIGTERM; the command rolled back to the state before it. */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Error codes (from any library) that are not plain local failures. Everything else exits 1. */
-const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCodeValue>> = {
-  USAGE: ExitCode.USAGE,
-  INPUT_NOT_READABLE: ExitCode.USAGE,
-  // @kitty/sync-client: authentication needed or refused
-  NOT_AUTHENTICATED: ExitCode.AUTH,
-  SESSION_EXPIRED: ExitCode.AUTH,
-  INVALID_CREDENTIALS: ExitCode.AUTH,
-  CREDENTIALS_CORRUPT: ExitCode.AUTH,
-  TOKEN_SERVER_MISMATCH: ExitCode.AUTH,
-  AUTH_FORBIDDEN: ExitCode.AUTH,
-  // @kitty/sync-client: the server could not be reached or is unavailable
-  SERVER_UNREACHABLE: ExitCode.OFFLINE,
-  SERVER_UNAVAILABLE: ExitCode.OFFLINE,
-  // @kitty/events transition rules are input errors
-  ILLEGAL_TRANSITION: ExitCode.USAGE,
-  TRANSITION_GUARD_FAILED: ExitCode.USAGE,
-  FORCE_NEEDS_ACTOR_AND_REASON: ExitCode.USAGE,
-};
+/** Exit class → exit code: a `Record`, so a new class without a code does not compile. */
+export const EXIT_CODE_BY_CLASS: Readonly<Record<ExitClass, ExitCodeValue>> = Object.freeze({
+  failure: ExitCode.FAILURE,
+  usage: ExitCode.USAGE,
+  auth: ExitCode.AUTH,
+  offline: ExitCode.OFFLINE,
+  partial: ExitCode.PARTIAL,
+  conflict: ExitCode.CONFLICT,
+  interrupted: ExitCode.INTERRUPTED,
+});
 
-/** Error-code prefixes that always mean "the input was wrong". */
-const USAGE_PREFIXES = ['INVALID_', 'UNKNOWN_'];
-
-/** Registers error codes with their exit code; plugins call this once at module load for their library's codes. */
-export function registerExitCodes(map: Readonly<Record<string, ExitCodeValue>>): void {
-  Object.assign(EXIT_BY_ERROR_CODE as Record<string, ExitCodeValue>, map);
+/** The exit code of an exit class. */
+export function exitCodeOfClass(exitClass: ExitClass): ExitCodeValue {
+  return EXIT_CODE_BY_CLASS[exitClass];
 }
 
-/** The exit code for a library error code. */
-export function exitCodeFor(code: string | undefined): ExitCodeValue {
-  if (code === undefined) return ExitCode.FAILURE;
-  const explicit = EXIT_BY_ERROR_CODE[code];
-  if (explicit !== undefined) return explicit;
-  if (USAGE_PREFIXES.some((p) => code.startsWith(p))) return ExitCode.USAGE;
+/** The exit code for anything thrown: a kitty error's class, else a local failure. */
+export function exitCodeForError(err: unknown): ExitCodeValue {
+  if (isKittyError(err)) {
+    const cls = (err as { exitClass?: unknown }).exitClass;
+    return typeof cls === 'string' && cls in EXIT_CODE_BY_CLASS ? EXIT_CODE_BY_CLASS[cls as ExitClass] : ExitCode.FAILURE;
+  }
   return ExitCode.FAILURE;
 }

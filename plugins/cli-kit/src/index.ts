@@ -1,8 +1,11 @@
 export { KittyCommand, describeError } from './base-command.js';
 export type { JsonErrorBody } from './base-command.js';
-export { ExitCode, exitCodeFor, registerExitCodes } from './exit-codes.js';
+export { ExitCode, EXIT_CODE_BY_CLASS, exitCodeOfClass, exitCodeForError } from './exit-codes.js';
+export { withExitClass } from '@kitty/errors';
+export type { ExitClass } from '@kitty/errors';
 export type { ExitCodeValue } from './exit-codes.js';
 export { InputError, readTextInput } from './input.js';
+export type { InputErrorCode } from './input.js';
 export { commandContext, selfCommand } from './context.js';
 export type { CommandContext } from './context.js';
 export { promptLine, readStdin } from './prompt.js';

@@ -1,8 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { KittyError } from '@kitty/errors';
+import { KittyError, type ExitClassTable } from '@kitty/errors';
 
-/** Errors of the CLI's own input handling. */
-export class InputError extends KittyError<'INPUT_NOT_READABLE'> {}
+/** Codes of the CLI's own input handling: a flag combination or an input file the command cannot use. */
+export type InputErrorCode = 'USAGE' | 'INPUT_NOT_READABLE';
+
+/** Errors of the CLI's own input handling (both are bad input: exit class `usage`). */
+export class InputError extends KittyError<InputErrorCode> {
+  static override readonly exitClasses: ExitClassTable<InputErrorCode> = { USAGE: 'usage', INPUT_NOT_READABLE: 'usage' };
+}
 
 /** Reads a text input named on the command line: a file path, or `-` for standard input. */
 export async function readTextInput(source: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {

@@ -1,5 +1,4 @@
 import { KittyCommand } from '@kitty/cli-kit';
-import './exit-codes.js';
 
 /** Base of the workflow commands: notes go to stderr, the human text to stdout, the result (without notes) to --json. */
 export abstract class WorkflowCommand extends KittyCommand {

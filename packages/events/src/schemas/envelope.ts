@@ -38,6 +38,12 @@ export const KITTY_SCHEMA_VERSION = '2.0.0';
 export const KITTY_DATA_TIER = 2;
 
 /**
+ * The largest envelope, as JSON, that kitty queues and sends (reliability plan row 44): 64 KiB. The queue refuses
+ * bigger ones; builders that take free text (status reasons, actors) fit their events under it (ADR 0012).
+ */
+export const MAX_ENVELOPE_BYTES = 64 * 1024;
+
+/**
  * The envelope kitty emits: every library field (all present, nulls explicit) plus the aggregate type and
  * the CLI context fields the spec-kitty 2.0 wire format carries (team, git branch, HEAD, repo slug).
  */

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { WorkflowError } from '../errors.js';
 import { branchHeadsFromFiles, currentBranchFromFiles, executableOnPath, headCommitFromFiles, locateFromFiles, type GitFilesOptions } from './git-files.js';
 import type { CommitInfo, GitLocation, GitPort, MergeOutcome, StatusEntry, WorktreeEntry } from './git-port.js';
@@ -100,12 +101,9 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
   const binary = options.binary ?? 'git';
   // node:child_process loads on the first git call: commands answered from files never need it.
   let childProcess: Promise<typeof import('node:child_process')> | undefined;
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  const run = async (dir: string, args: readonly string[]): Promise<string> => {
-    if (running >= MAX_PROCESSES) await new Promise<void>((resume) => waiting.push(resume));
-    running++;
-    try {
+  const limit = pLimit(MAX_PROCESSES);
+  const run = (dir: string, args: readonly string[]): Promise<string> =>
+    limit(async () => {
       // spawn reports a missing working directory as ENOENT, like a missing git; say what it is instead.
       if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) throw new Error(`the directory ${dir} does not exist`);
       const { spawn } = await (childProcess ??= import('node:child_process'));
@@ -124,11 +122,7 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
           }
         });
       });
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
+    });
   const raw = async (dir: string, args: readonly string[], commit = false): Promise<string> => {
     try {
       return await run(dir, args);

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { ExitCode } from '@kitty/cli-kit';
+import { withExitClass } from '@kitty/cli-kit';
 import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty accept`: check that a feature is complete and record its acceptance. */
@@ -26,8 +26,7 @@ export default class Accept extends WorkflowCommand {
     const { acceptFeature } = await import('@kitty/workflow');
     const { workflowEnv, runTestCommand } = await import('../context.js');
     const result = await acceptFeature({ ...(await workflowEnv()), feature: flags.feature, mode: flags.mode, actor: flags.actor, tests: flags.test, runTest: runTestCommand, lenient: flags.lenient, noCommit: flags['no-commit'], allowFail: flags['allow-fail'] });
-    if (!result.ok) process.exitCode = ExitCode.FAILURE;
     const { renderAccept } = await import('../render-exec.js');
-    return this.finish(result, renderAccept);
+    return withExitClass(this.finish(result, renderAccept), result.ok ? null : 'failure');
   }
 }

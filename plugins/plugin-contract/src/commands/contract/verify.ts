@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { ExitCode, KittyCommand, commandContext, promptLine, readStdin } from '@kitty/cli-kit';
+import { InputError, KittyCommand, commandContext, promptLine, readStdin, withExitClass } from '@kitty/cli-kit';
 
 /** Sends the contract's fixture batches and deliberately invalid requests to a server and checks every answer. */
 export default class ContractVerify extends KittyCommand {
@@ -23,7 +23,9 @@ It writes test events into the server: point it at a staging server, with a real
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(ContractVerify);
     const interactive = process.stdin.isTTY === true && !this.jsonEnabled();
-    const need = (what: string) => this.error(`A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`, { exit: ExitCode.USAGE, code: 'USAGE' });
+    const need = (what: string) => {
+      throw new InputError('USAGE', `A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`);
+    };
     const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
     const password = flags.password ?? (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
     const { verifyContract } = await import('@kitty/contract');
@@ -39,7 +41,6 @@ It writes test events into the server: point it at a staging server, with a real
       ...(human ? { onCase: (c) => this.log(renderCase(c)) } : {}),
     });
     if (human) this.log(renderSummary(report));
-    process.exitCode = report.ok ? ExitCode.OK : ExitCode.PARTIAL;
-    return report;
+    return withExitClass(report, report.ok ? null : 'partial');
   }
 }

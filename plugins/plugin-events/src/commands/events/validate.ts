@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { ExitCode, KittyCommand, readTextInput } from '@kitty/cli-kit';
+import { KittyCommand, readTextInput, withExitClass } from '@kitty/cli-kit';
 
 /** Validates event envelopes (a JSON object, a JSON array, a batch body, or JSON Lines) against kitty's schemas. */
 export default class EventsValidate extends KittyCommand {
@@ -27,7 +27,6 @@ Contracts: "kitty" (what kitty emits; default), "library" (spec-kitty-events 2.3
       const { renderVerdict } = await import('../../render.js');
       this.log(renderVerdict(verdict));
     }
-    if (verdict.invalid > 0 || verdict.total === 0) process.exitCode = ExitCode.USAGE;
-    return verdict;
+    return withExitClass(verdict, verdict.invalid > 0 || verdict.total === 0 ? 'usage' : null);
   }
 }

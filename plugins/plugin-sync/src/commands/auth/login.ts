@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { ExitCode, KittyCommand, commandContext, promptLine, readStdin } from '@kitty/cli-kit';
+import { InputError, KittyCommand, commandContext, promptLine, readStdin } from '@kitty/cli-kit';
 
 /** Logs in to the configured sync server and stores tokens in ~/.spec-kitty/credentials (0600). */
 export default class AuthLogin extends KittyCommand {
@@ -22,7 +22,9 @@ in scripts. Tokens are only ever sent to the server that issued them.`;
   async run(): Promise<unknown> {
     const { flags } = await this.parse(AuthLogin);
     const interactive = process.stdin.isTTY === true && !this.jsonEnabled();
-    const need = (what: string) => this.error(`A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`, { exit: ExitCode.USAGE, code: 'USAGE' });
+    const need = (what: string) => {
+      throw new InputError('USAGE', `A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`);
+    };
     const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
     const password = flags.password ?? (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
     const { loginFlow } = await import('@kitty/sync-client');

@@ -1,4 +1,4 @@
-import { ExitCode, KittyCommand, commandContext, formatDuration, keyValues } from '@kitty/cli-kit';
+import { KittyCommand, withExitClass, commandContext, formatDuration, keyValues } from '@kitty/cli-kit';
 
 /** Shows who is logged in, where, and how long the tokens stay valid (no network). */
 export default class AuthStatus extends KittyCommand {
@@ -14,14 +14,12 @@ exists, 3 when you need to log in.`;
     const ctx = commandContext();
     const settings = loadSyncSettings({ homeDir: ctx.homeDir, env: ctx.env });
     if (settings.serverUrl === null) {
-      process.exitCode = ExitCode.AUTH;
       if (!this.jsonEnabled()) this.log('Not authenticated: sync is disabled (no server URL). Run `spec-kitty sync server URL`, then `spec-kitty auth login`.');
-      return { state: 'logged_out', enabled: false, serverUrl: null };
+      return withExitClass({ state: 'logged_out', enabled: false, serverUrl: null }, 'auth');
     }
     const s = authStatus({ homeDir: ctx.homeDir, serverUrl: settings.serverUrl, now: ctx.now });
     for (const w of [...settings.warnings, ...s.warnings]) this.note(w);
     const ok = s.state === 'active' || s.state === 'refreshable';
-    if (!ok) process.exitCode = ExitCode.AUTH;
     if (!this.jsonEnabled()) {
       const left = (iso: string | null) => (iso === null ? 'unknown expiry' : Date.parse(iso) > ctx.now().getTime() ? `valid (${formatDuration(Date.parse(iso) - ctx.now().getTime())} left)` : 'expired');
       this.log(ok ? 'Authenticated' : `Not authenticated${s.problem ? `: ${s.problem}` : ' (run `spec-kitty auth login`)'}`);
@@ -35,6 +33,6 @@ exists, 3 when you need to log in.`;
         ]));
       }
     }
-    return { ...s, enabled: settings.enabled, configuredServerUrl: settings.serverUrl };
+    return withExitClass({ ...s, enabled: settings.enabled, configuredServerUrl: settings.serverUrl }, ok ? null : 'auth');
   }
 }

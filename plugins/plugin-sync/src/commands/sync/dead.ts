@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { ExitCode, KittyCommand, commandContext } from '@kitty/cli-kit';
+import { InputError, KittyCommand, commandContext, withExitClass } from '@kitty/cli-kit';
 
 /** Lists dead-lettered events, or moves them back to the queue. */
 export default class SyncDead extends KittyCommand {
@@ -21,14 +21,13 @@ move to "dead": never deleted, never sent automatically. This lists them with th
     const sc = await import('@kitty/sync-client');
     const ctx = commandContext();
     if (flags.requeue) {
-      if (!flags.all && ids.length === 0) this.error('Name the event ids to re-queue, or pass --all.', { exit: ExitCode.USAGE, code: 'USAGE' });
+      if (!flags.all && ids.length === 0) throw new InputError('USAGE', 'Name the event ids to re-queue, or pass --all.', { suggestions: ['spec-kitty sync dead', 'spec-kitty sync dead --requeue --all'] });
       const r = await sc.requeueDeadEvents({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, ids: flags.all ? 'all' : ids });
       if (!this.jsonEnabled()) {
         this.log(`Re-queued ${r.requeued} event(s).`);
         if (r.notFound.length > 0) this.log(`Not dead events of this queue: ${r.notFound.join(', ')}`);
       }
-      if (r.notFound.length > 0) process.exitCode = ExitCode.USAGE;
-      return r;
+      return withExitClass(r, r.notFound.length > 0 ? 'usage' : null);
     }
     const r = await sc.listDeadEvents({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now });
     if (!this.jsonEnabled()) {

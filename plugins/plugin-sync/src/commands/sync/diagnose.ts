@@ -1,4 +1,4 @@
-import { ExitCode, KittyCommand, commandContext } from '@kitty/cli-kit';
+import { KittyCommand, commandContext, withExitClass } from '@kitty/cli-kit';
 
 /** Validates every queued event locally and lists field, rule and value for each problem. */
 export default class SyncDiagnose extends KittyCommand {
@@ -13,7 +13,6 @@ value. Exits 0 when every event is valid, 2 when some are not.`;
     const { diagnoseQueue } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const r = await diagnoseQueue({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now });
-    if (r.invalid > 0) process.exitCode = ExitCode.USAGE;
     if (!this.jsonEnabled()) {
       if (r.total === 0) this.log('No queued events.');
       else this.log(`Validated ${r.total} event(s): ${r.valid} valid, ${r.invalid} invalid`);
@@ -22,6 +21,6 @@ value. Exits 0 when every event is valid, 2 when some are not.`;
         for (const i of e.issues) this.log(`    - ${i.field}: expected ${i.expected}; actual ${i.actual}`);
       }
     }
-    return r;
+    return withExitClass(r, r.invalid > 0 ? 'usage' : null);
   }
 }

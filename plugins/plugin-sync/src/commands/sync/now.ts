@@ -1,7 +1,5 @@
 import { Flags } from '@oclif/core';
-import { ExitCode, KittyCommand, commandContext } from '@kitty/cli-kit';
-
-const EXIT: Record<string, number> = { disabled: ExitCode.OK, empty: ExitCode.OK, ok: ExitCode.OK, partial: ExitCode.PARTIAL, auth: ExitCode.AUTH, offline: ExitCode.OFFLINE, error: ExitCode.FAILURE };
+import { KittyCommand, commandContext, withExitClass } from '@kitty/cli-kit';
 
 /** Sends queued events to the sync server now and reports what happened to each. */
 export default class SyncNow extends KittyCommand {
@@ -20,7 +18,7 @@ access refused, 4 offline / server unavailable, 1 unexpected server answer or lo
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncNow);
-    const { syncNow, writeSyncReport } = await import('@kitty/sync-client');
+    const { syncNow, syncRunExitClass, writeSyncReport } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const human = !this.jsonEnabled();
     const r = await syncNow({
@@ -33,7 +31,6 @@ access refused, 4 offline / server unavailable, 1 unexpected server answer or lo
     });
     for (const w of r.warnings) this.note(w);
     const report = flags.report !== undefined ? await writeSyncReport(flags.report, r, ctx.now) : null;
-    process.exitCode = EXIT[r.status] ?? ExitCode.FAILURE;
     if (human) {
       if (r.status === 'disabled' || r.status === 'empty') this.log(r.message);
       else {
@@ -44,6 +41,6 @@ access refused, 4 offline / server unavailable, 1 unexpected server answer or lo
       }
       if (report) this.note(`Failure report written to ${report.path} (${report.failures} failure(s)).`);
     }
-    return { ...r, report: report?.path ?? null };
+    return withExitClass({ ...r, report: report?.path ?? null }, syncRunExitClass(r.status));
   }
 }

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { ExitCode, KittyCommand, commandContext, formatDuration, keyValues } from '@kitty/cli-kit';
+import { KittyCommand, commandContext, formatDuration, keyValues, withExitClass } from '@kitty/cli-kit';
 
 /** Shows queue health, auth state, the last sync and, with --check, whether the server accepts your token. */
 export default class SyncStatus extends KittyCommand {
@@ -15,19 +15,10 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncStatus);
-    const { syncStatus } = await import('@kitty/sync-client');
+    const { syncStatus, syncStatusExitClass } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const s = await syncStatus({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, check: flags.check });
     for (const w of s.warnings) this.note(w);
-    const conn = s.connection?.state;
-    const authBad = s.enabled && s.auth !== null && s.auth.state !== 'active' && s.auth.state !== 'refreshable';
-    process.exitCode = s.healthy
-      ? ExitCode.OK
-      : authBad || conn === 'expired' || conn === 'forbidden' || conn === 'not_authenticated'
-        ? ExitCode.AUTH
-        : conn === 'unreachable' || conn === 'unavailable'
-          ? ExitCode.OFFLINE
-          : ExitCode.FAILURE;
     if (!this.jsonEnabled()) {
       const q = s.queue.stats;
       const rows: Array<[string, string]> = [
@@ -51,6 +42,6 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
       for (const p of s.problems) this.log(`! ${p}`);
       if (!flags.check) this.note("Use 'spec-kitty sync status --check' to test the connection.");
     }
-    return s;
+    return withExitClass(s, syncStatusExitClass(s));
   }
 }

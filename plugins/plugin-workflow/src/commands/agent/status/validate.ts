@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { ExitCode } from '@kitty/cli-kit';
+import { withExitClass } from '@kitty/cli-kit';
 import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent status validate`. */
@@ -14,8 +14,7 @@ export default class StatusValidate extends WorkflowCommand {
     const { validateStatus } = await import('@kitty/workflow');
     const { workflowEnv } = await import('../../../context.js');
     const result = await validateStatus({ ...(await workflowEnv({ events: false })), feature: flags.feature });
-    if (!result.passed) process.exitCode = ExitCode.USAGE;
     const { renderValidateStatus } = await import('../../../render-exec.js');
-    return this.finish(result, renderValidateStatus);
+    return withExitClass(this.finish(result, renderValidateStatus), result.passed ? null : 'usage');
   }
 }

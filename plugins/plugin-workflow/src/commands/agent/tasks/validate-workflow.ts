@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { ExitCode } from '@kitty/cli-kit';
+import { withExitClass } from '@kitty/cli-kit';
 import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent tasks validate-workflow WPxx`. */
@@ -15,8 +15,7 @@ export default class ValidateWorkflow extends WorkflowCommand {
     const { validateWorkflow } = await import('@kitty/workflow');
     const { workflowEnv } = await import('../../../context.js');
     const result = await validateWorkflow({ ...(await workflowEnv({ events: false })), wpId: args.wp, feature: flags.feature });
-    if (!result.valid) process.exitCode = ExitCode.USAGE;
     const { renderValidateWorkflow } = await import('../../../render-exec.js');
-    return this.finish(result, renderValidateWorkflow);
+    return withExitClass(this.finish(result, renderValidateWorkflow), result.valid ? null : 'usage');
   }
 }
