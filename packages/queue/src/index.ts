@@ -26,6 +26,8 @@ export type {
   RecoveryReport,
   ScopeInfo,
 } from './types.js';
+export { adoptPythonQueue, completePythonEnvelope, pythonQueueInfo, pythonQueuePath, PYTHON_ADOPTED_COLUMN } from './python-import.js';
+export type { PythonAdoption, PythonQueueInfo } from './python-import.js';
 export { CURSOR_TAIL_BYTES } from './status-sync.js';
 export type { StatusLogCursor, StatusSyncProject, StatusSyncState, StatusSyncCommit, StatusSyncCommitResult } from './status-sync.js';
 export { scanEnvelopes } from './raw-salvage.js';
