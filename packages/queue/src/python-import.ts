@@ -2,7 +2,7 @@
 // `~/.spec-kitty/queue.db` (no status column: every row is pending). kitty completes each envelope to its own
 // contract, stores it in the outbox it is opening (keeping Python's Lamport value and enqueue time, so replay
 // order is kept), and then marks the row adopted in Python's table without deleting it. See
-// docs/adr/0012-python-queue-adoption.md.
+// docs/adr/0019-python-dropin.md.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
