@@ -2,7 +2,7 @@ export { openQueue, defaultBackoff, QUEUE_DEFAULTS } from './queue.js';
 export { MAX_EVENT_BYTES } from './drafts.js';
 export type { Queue } from './queue.js';
 export { listScopes } from './scopes.js';
-export { queuePath, scopeKey, normalizeServerUrl, normalizeScope } from './paths.js';
+export { queuePath, scopeKey, scopeServerUrl, normalizeScope } from './paths.js';
 export { QueueError, isQueueError } from './errors.js';
 export type { QueueErrorCode } from './errors.js';
 export type {
