@@ -14,10 +14,10 @@ import { workflowSandbox, writeTasks } from './workflow-sandbox.js';
 afterAll(cleanupTempDirs);
 
 /**
- * Kills per command: SIGINT first (checked at once), then SIGKILL (recovered by the next command). Kept small so
- * the file stays within a few minutes on a loaded machine; KITTY_FAULT_KILLS=n runs n of each.
+ * Kills per command: SIGINT first (checked at once), then SIGKILL (recovered by the next command): 3 of each by
+ * default (60 kill points over the ten writing commands, at random delays); KITTY_FAULT_KILLS=n runs n of each.
  */
-const PER_SIGNAL = Math.max(1, Math.min(15, Number(process.env['KITTY_FAULT_KILLS'] ?? '1') || 1));
+const PER_SIGNAL = Math.max(1, Math.min(15, Number(process.env['KITTY_FAULT_KILLS'] ?? '3') || 3));
 const SIGINTS = PER_SIGNAL;
 const SIGKILLS = PER_SIGNAL;
 

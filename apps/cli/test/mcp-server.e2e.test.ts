@@ -13,6 +13,7 @@ import { normalizeJson, normalizer, startMcp, toolJson, treeOf, type McpSession 
 afterAll(cleanupTempDirs);
 
 const ALL_TOOLS = [
+  'next',
   'tasks_list',
   'tasks_status',
   'workflow_implement',
@@ -28,7 +29,7 @@ const ALL_TOOLS = [
   'merge',
   'sync_status',
 ];
-const CORE_TOOLS = ALL_TOOLS.slice(0, 7);
+const CORE_TOOLS = ALL_TOOLS.slice(0, 8);
 
 /** Two identical projects: one walked through MCP tool calls, one through the CLI. */
 async function twins() {
@@ -114,6 +115,7 @@ describe('spec-kitty mcp: a feature from create to for_review through MCP tool c
         await step('feature_check_prerequisites', { paths_only: true }, ['agent', 'feature', 'check-prerequisites', '--paths-only']),
       ).toHaveProperty('tasks_file');
       expect(await step('tasks_list', {}, ['agent', 'tasks', 'list-tasks'])).toMatchObject({ count: 2 });
+      expect(await step('next', { agent: 'claude' }, ['next', '--agent', 'claude'])).toMatchObject({ kind: 'step' });
 
       const impl = await step('workflow_implement', { wp: 'WP01', agent: 'claude' }, [
         'agent',
@@ -397,7 +399,7 @@ describe('spec-kitty mcp: the protocol stream', () => {
         structuredContent: { error: { code: 'FEATURE_CONTEXT_UNRESOLVED' } },
       });
       send({ jsonrpc: '2.0', id: 3, method: 'tools/list' });
-      expect((await reply(3))['result']['tools']).toHaveLength(7);
+      expect((await reply(3))['result']['tools']).toHaveLength(8);
       expect(err).toContain('spec-kitty mcp:');
       child.kill('SIGINT');
       const end = await exited;

@@ -51,6 +51,25 @@ const workflow = () => import('@kitty/workflow');
 export const TOOLS: readonly ToolSpec[] = [
   // --- the agent loop (default) ---
   {
+    name: 'next',
+    title: 'What should this agent do now?',
+    command: 'next',
+    group: 'core',
+    readOnly: true,
+    async run(i, host) {
+      const { nextStep } = await workflow();
+      const result = await nextStep({
+        ...(await host.workflowEnv({ events: false })),
+        agent: str(i, 'agent') ?? '',
+        result: str(i, 'result'),
+        feature: str(i, 'feature'),
+        templates: await host.templates(),
+      });
+      // `spec-kitty next` exits non-zero only for `blocked`; the tool result says so the same way.
+      return { result, failed: result.kind === 'blocked' };
+    },
+  },
+  {
     name: 'tasks_list',
     title: 'List work packages',
     command: 'agent tasks list-tasks',

@@ -58,7 +58,7 @@ describe('tool inputs from the CLI definitions', () => {
 
 describe('--tools', () => {
   it('defaults to the agent loop and accepts all, groups and tool names', () => {
-    expect(selectTools(undefined).map((t) => t.group)).toEqual(Array(7).fill('core'));
+    expect(selectTools(undefined).map((t) => t.group)).toEqual(Array(8).fill('core'));
     expect(selectTools('all')).toHaveLength(TOOLS.length);
     expect(selectTools('planning,merge').map((t) => t.name)).toEqual([
       'feature_create',
@@ -67,7 +67,7 @@ describe('--tools', () => {
       'feature_check_prerequisites',
       'merge',
     ]);
-    expect(selectTools(' , ').map((t) => t.group)).toEqual(Array(7).fill('core'));
+    expect(selectTools(' , ').map((t) => t.group)).toEqual(Array(8).fill('core'));
     const err = failure(() => selectTools('core,everything'));
     expect(err).toMatchObject({ code: 'INVALID_TOOLS_OPTION', details: { received: 'everything' } });
   });

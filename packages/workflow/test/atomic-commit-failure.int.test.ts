@@ -101,7 +101,7 @@ async function inReview() {
   await t.sg.rm([path.join(t.fdir, 'tasks/WP02-api.md'), path.join(t.fdir, 'tasks/WP03-ui.md'), path.join(t.fdir, 'tasks/WP04-docs.md')]);
   await t.sg.commit('one work package only');
   const impl = await implementWorkPackage({ ...t.env(), wpId: 'WP01', agent: 'claude' });
-  await commitIn(impl.workspace_path, 'schema.sql', 'create table t;\n', 'feat(WP01): schema');
+  await commitIn(impl.workspace_abs_path, 'schema.sql', 'create table t;\n', 'feat(WP01): schema');
   await markStatus({ ...t.env(), taskIds: ['T001'], status: 'done' });
   await moveTask({ ...t.env(), wpId: 'WP01', to: 'for_review', agent: 'claude' });
   return t;

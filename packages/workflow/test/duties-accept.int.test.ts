@@ -38,7 +38,7 @@ async function feature() {
   await t.sg.add([path.join(t.fdir, 'plan.md')]);
   await t.sg.commit('two work packages, plan');
   const impl = await implementWorkPackage({ ...t.env(), wpId: 'WP01', agent: 'claude' });
-  await commitIn(impl.workspace_path, 'src/writer.txt', 'csv writer\n', 'feat(WP01): writer');
+  await commitIn(impl.workspace_abs_path, 'src/writer.txt', 'csv writer\n', 'feat(WP01): writer');
   await markStatus({ ...t.env(), taskIds: ['T001'], status: 'done' });
   await moveTask({ ...t.env(), wpId: 'WP01', to: 'for_review', agent: 'claude' });
   await reviewWorkPackage({ ...t.env(), wpId: 'WP01', agent: 'codex' });

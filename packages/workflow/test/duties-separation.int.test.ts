@@ -14,7 +14,7 @@ jest.setTimeout(180_000);
 async function handedOver(options: { agents?: string } = {}) {
   const t = await withTasks({ agents: options.agents ?? 'claude,codex' });
   const impl = await implementWorkPackage({ ...t.env(), wpId: 'WP04', agent: 'claude' });
-  await commitIn(impl.workspace_path, 'docs/guide.md', '# Guide\n', 'docs(WP04): guide');
+  await commitIn(impl.workspace_abs_path, 'docs/guide.md', '# Guide\n', 'docs(WP04): guide');
   await markStatus({ ...t.env(), taskIds: ['T005'], status: 'done' });
   const atImplemented = logEvents(t.dir, t.feature).length;
   await moveTask({ ...t.env(), wpId: 'WP04', to: 'for_review', agent: 'claude' });
@@ -54,7 +54,7 @@ describe('separation of duties: done needs a review held by someone other than t
   it('the implementer moving from in_progress to done walks nothing and fabricates no approval', async () => {
     const t = await withTasks({ agents: 'claude,codex' });
     const impl = await implementWorkPackage({ ...t.env(), wpId: 'WP04', agent: 'claude' });
-    await commitIn(impl.workspace_path);
+    await commitIn(impl.workspace_abs_path);
     await markStatus({ ...t.env(), taskIds: ['T005'], status: 'done' });
     const n = logEvents(t.dir, t.feature).length;
     const e = await caught(moveTask({ ...t.env(), wpId: 'WP04', to: 'done', agent: 'claude' }));

@@ -62,7 +62,7 @@ describe('every guard of the lane model refuses without its input and passes wit
     // A dependency without any branch: implement refuses (nothing to build on).
     expect((await refused(t, implementWorkPackage({ ...t.env(), wpId: 'WP02', agent: 'gemini' }))).code).toBe('DEPENDENCY_NOT_STARTED');
     const wp1 = await implementWorkPackage({ ...t.env(), wpId: 'WP01', agent: 'claude' });
-    await commitIn(wp1.workspace_path, 'schema.sql', 'create table t;\n', 'feat(WP01): schema');
+    await commitIn(wp1.workspace_abs_path, 'schema.sql', 'create table t;\n', 'feat(WP01): schema');
     const e = await refused(t, moveTask({ ...t.env(), wpId: 'WP02', to: 'claimed', agent: 'codex' }));
     expect(e.code).toBe('DEPENDENCIES_NOT_DONE');
     expect(e.message).toMatch(/WP02 depends on WP01 \(in_progress\), not done yet/);
@@ -83,7 +83,7 @@ describe('every guard of the lane model refuses without its input and passes wit
     const e = await refused(t, moveTask({ ...t.env(), wpId: 'WP04', to: 'for_review', agent: 'claude' }));
     expect((e.details?.['guards'] as Array<{ code: string }>).map((g) => g.code)).toEqual(['UNCHECKED_SUBTASKS', 'NO_COMMITS']);
     expect(e.suggestions).toContain('spec-kitty agent tasks move-task WP04 --to for_review --feature 001-checkout --agent claude --force --reason "<why>"');
-    await commitIn(impl.workspace_path);
+    await commitIn(impl.workspace_abs_path);
     await markStatus({ ...t.env(), taskIds: ['T005'], status: 'done' });
     expect((await moveTask({ ...t.env(), wpId: 'WP04', to: 'for_review', agent: 'claude' })).new_lane).toBe('for_review');
   });

@@ -155,7 +155,7 @@ describe('projects inside a larger repository, symlinks, and no git', () => {
     const repo = await gitRepo({ 'README.md': '# mono\n', 'services/api/main.ts': 'export {}\n' });
     const sub = path.join(repo.dir, 'services/api');
     const init = await initProject({ ...wenv(sub), here: true, ai: 'claude', force: true, nonInteractive: true, templates: memoryTemplates(), machine, runtime });
-    expect(init.files_committed).toEqual(['.claudeignore', '.gitignore', '.kittify/config.yaml', '.kittify/metadata.yaml']);
+    expect(init.files_committed).toEqual(['.claudeignore', '.gitignore', '.kittify/config.yaml', '.kittify/metadata.yaml', '.mcp.json']);
     const f = await createFeature({ ...wenv(sub), slug: 'mono', templates: memoryTemplates() });
     expect(f.feature_dir).toBe(path.join(sub, 'kitty-specs/001-mono'));
     const sg = sgit(repo.dir);

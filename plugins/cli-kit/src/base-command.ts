@@ -86,12 +86,13 @@ export abstract class KittyCommand extends Command {
 
   /**
    * Runs the command; a result marked with an exit class (`withExitClass` from @kitty/errors: an invalid report,
-   * a partial sync) exits with that class's code. The only place a successful run's exit code is set.
+   * a partial sync) exits with that class's code, through oclif's own exit (after the JSON document is printed).
+   * The only place a successful run's exit code is decided.
    */
   protected override async _run<T>(): Promise<T> {
     const result = await super._run<T>();
     const exitClass = exitClassOf(result);
-    if (exitClass !== null) process.exitCode = exitCodeOfClass(exitClass);
+    if (exitClass !== null) this.exit(exitCodeOfClass(exitClass));
     return result;
   }
 
@@ -102,9 +103,8 @@ export abstract class KittyCommand extends Command {
   override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     const { body, exit } = describeError(err);
     if (this.jsonEnabled()) {
-      process.exitCode = exit;
       this.logJson(this.toErrorJson(err));
-      return undefined;
+      this.exit(exit); // oclif's exit: the error document is already printed
     }
     if (err instanceof Errors.ExitError) throw err;
     const cliError = new Errors.CLIError(body.message, { exit, suggestions: [...body.suggestions] });
