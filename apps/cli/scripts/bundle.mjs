@@ -9,6 +9,7 @@
 // next to their own code (import.meta.url, e.g. @kitty/runtime-resolver's assets), and @kitty/errors (one
 // KittyError class shared with them). bin/run.js uses the bundle only while it is newer than every package it
 // was built from (dist/bundle/inputs.json); otherwise it runs the plugins directly.
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -219,6 +220,33 @@ const got = Object.keys(root.manifest.commands).sort();
 const want = [...ids].sort();
 if (JSON.stringify(got) !== JSON.stringify(want)) fail(`the bundle has commands [${got.join(', ')}] but the plugins have [${want.join(', ')}]`);
 writeFileSync(path.join(tmpDir, 'oclif.manifest.json'), JSON.stringify(root.manifest));
+
+// 6. fast.json: what bin/run.js prints without loading oclif (`--version`, the plain root help), rendered here by
+// the bundle's own oclif without a terminal, colour or OCLIF_COLUMNS, the only case the lean entry serves.
+const PLACEHOLDER = '\u0000USER_AGENT\u0000';
+const renderHelp = (args) => {
+  const env = { ...process.env };
+  for (const k of ['FORCE_COLOR', 'OCLIF_COLUMNS', 'DEBUG', 'NODE_OPTIONS']) delete env[k];
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(tmpDir, 'index.js')).href)}); await m.run(${JSON.stringify(args)});`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpDir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  if (r.status !== 0 || r.stderr !== '') fail(`rendering the root help (${JSON.stringify(args)}) failed: ${r.status} ${r.stderr}`);
+  // oclif's VERSION section holds the user agent (platform, arch, node version): filled in at run time.
+  const lines = r.stdout.split('\n');
+  const at = lines.indexOf('VERSION');
+  const ua = lines[at + 1] ?? '';
+  if (at < 0 || !ua.startsWith(`  ${pjson.name}/${pjson.version} `) || lines.filter((l) => l.includes(`${pjson.name}/${pjson.version} `)).length !== 1) {
+    fail(`the root help has no single VERSION line to fill in at run time: ${JSON.stringify(lines.slice(0, 6))}`);
+  }
+  lines[at + 1] = `  ${PLACEHOLDER}`;
+  return lines.join('\n');
+};
+const fast = {
+  format: 1,
+  nameVersion: `${pjson.name}/${pjson.version}`,
+  versionFlags: [...new Set(['--version', ...(pjson.oclif.additionalVersionFlags ?? [])])],
+  rootHelp: { help: renderHelp(['--help']), none: renderHelp([]), placeholder: PLACEHOLDER },
+};
+writeFileSync(path.join(tmpDir, 'fast.json'), `${JSON.stringify(fast)}\n`);
 
 if (process.env.KITTY_BUNDLE_METAFILE) writeFileSync(process.env.KITTY_BUNDLE_METAFILE, JSON.stringify(result.metafile));
 // Swap in the new bundle; if another build installed one in between, theirs is equivalent and stays.
