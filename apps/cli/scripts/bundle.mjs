@@ -125,6 +125,12 @@ function findPackageDir(name, fromDir) {
     if (path.dirname(dir) === dir) return null;
   }
 }
+/**
+ * Workspace packages that find files next to their code with `import.meta.url` (and never `__dirname`/
+ * `__filename`): their code is bundled, with `import.meta.url` rewritten to where the file is installed
+ * (`import.meta.resolve` of the package, so its assets stay in the package, found from apps/cli). name -> dir.
+ */
+const relocated = new Map();
 /** Why a package must stay outside the bundle, or null when it can be bundled. */
 function mustStayOutside(name, dir) {
   if (ALWAYS_EXTERNAL.has(name)) return 'shared';
@@ -133,13 +139,37 @@ function mustStayOutside(name, dir) {
   let why = null;
   if (pj.gypfile || existsSync(path.join(dir, 'binding.gyp'))) why = 'native addon';
   else if (!dir.includes(`${path.sep}node_modules${path.sep}`) && existsSync(path.join(dir, 'dist'))) {
-    // A workspace package that locates files relative to its own modules cannot move into the bundle.
+    // A workspace package that locates files relative to its own modules: bundled with import.meta.url
+    // relocated when that is all it uses and its main entry is where package.json says; else left outside.
     const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.js') ? [path.join(d, e.name)] : []));
-    if (walk(path.join(dir, 'dist')).some((f) => /import\.meta\.url|__dirname|__filename/.test(readFileSync(f, 'utf8')))) why = 'finds files next to its code';
+    const texts = walk(path.join(dir, 'dist')).map((f) => readFileSync(f, 'utf8'));
+    if (texts.some((t) => /__dirname|__filename/.test(t))) why = 'finds files next to its code';
+    else if (texts.some((t) => /import\.meta\.url/.test(t))) {
+      const main = pj.exports?.['.']?.default ?? pj.exports?.['.']?.import ?? pj.main;
+      if (typeof main === 'string' && existsSync(path.join(dir, main))) relocated.set(name, { dir, main: path.join(dir, main) });
+      else why = 'finds files next to its code';
+    }
   }
   packageDirCache.set(dir, why);
   return why;
 }
+const relocateMetaUrl = {
+  name: 'kitty-relocate-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      const pkg = [...relocated].find(([, r]) => args.path.startsWith(`${r.dir}${path.sep}`));
+      if (!pkg) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const [name, r] = pkg;
+      // The file's own URL where the package is installed: relative to its main entry, resolved at run time.
+      let rel = path.relative(path.dirname(r.main), args.path).split(path.sep).join('/');
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      const url = `new URL(${JSON.stringify(rel)}, import.meta.resolve(${JSON.stringify(name)})).href`;
+      return { contents: text.replaceAll('import.meta.url', `(${url})`), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
 const kittyExternal = {
   name: 'kitty-externals',
   setup(b) {
@@ -169,7 +199,7 @@ const result = await build({
   outdir: tmpDir,
   // oclif and its dependencies are CommonJS: give them a real `require` inside the ES modules.
   banner: { js: "import { createRequire as __kittyCreateRequire } from 'node:module';\nconst require = __kittyCreateRequire(import.meta.url);" },
-  plugins: [kittyExternal],
+  plugins: [kittyExternal, relocateMetaUrl],
   metafile: true,
   legalComments: 'none',
   // oclif's Node-version check cannot work inside an ES bundle (it reads __dirname) and only loads semver
@@ -180,8 +210,9 @@ const result = await build({
   .catch((err) => fail(err.message))
   .finally(() => rmSync(entryFile, { force: true }));
 
-// Every external must resolve from the bundle to the very package its importer used.
-const wrong = [...externals].filter(([name, dir]) => findPackageDir(name, outDir) !== dir);
+// Every external (and every relocated package, whose files stay where they are) must resolve from the bundle to
+// the very package its importer used.
+const wrong = [...externals, ...[...relocated].map(([n, r]) => [n, r.dir])].filter(([name, dir]) => findPackageDir(name, outDir) !== dir);
 if (wrong.length > 0) {
   fail(`apps/cli must depend on ${wrong.map(([n, d]) => `${n} (as ${JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8')).version ?? 'workspace'})`).join(', ')}: the bundle imports them from apps/cli at run time`);
 }
@@ -263,4 +294,6 @@ try {
   rmSync(tmpDir, { recursive: true, force: true });
 }
 rmSync(oldDir, { recursive: true, force: true });
-process.stderr.write(`bundle: dist/bundle/index.js with ${commands.length} commands from ${plugins.length} plugins; outside: ${[...externals.keys()].join(', ')}\n`);
+process.stderr.write(
+  `bundle: dist/bundle/index.js with ${commands.length} commands from ${plugins.length} plugins; outside: ${[...externals.keys()].join(', ')}; bundled with their files left in place: ${[...relocated.keys()].join(', ') || 'none'}\n`,
+);
