@@ -20,7 +20,7 @@ Options:
   --compare      also run the comparison cases (the unbundled plugin path)
   --incumbent CMD  also time another CLI (e.g. an installed Python spec-kitty: --incumbent 'spec-kitty') on the
                  same commands in pairs with ours; CMD is split on spaces, the case's arguments are appended
-  --no-scaling   skip the scaling cases (1/20/200 features, 500 work packages)
+  --no-scaling   skip the scaling cases (20/200 features, 99 work packages, create-feature with 200)
   --no-build     do not run the build first
   --out FILE     where to write the JSON result (default bench-results/bench-<time>.json and latest.json)
   --list         list the case ids and exit
