@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { since } from './lib/measure.mjs';
 import { fillQueue, loadQueueLibs, makeDrafts } from './lib/queue-fill.mjs';
-import { copyProject, writeTasks } from './lib/project.mjs';
+import { copyProject, writeTasks, writeBigProject } from './lib/project.mjs';
+import { firstPaintUnavailable, loadChromium } from './lib/browser.mjs';
 import { createSandbox } from './lib/sandbox.mjs';
 import { ingestUnavailable, startIngest } from './lib/ingest.mjs';
 import { scalingCases } from './scaling.mjs';
@@ -15,6 +16,9 @@ export const WP_COUNT = 20;
 export const STATUS_EVENTS = 100_000;
 /** Events sent by one `sync now`. */
 export const SYNC_EVENTS = 10_000;
+/** Features × work packages of the dashboard first-paint case. */
+export const DASHBOARD_FEATURES = 50;
+export const DASHBOARD_WPS = 30;
 
 export const FEATURE = '001-bench-feature';
 
@@ -261,6 +265,52 @@ export function allCases() {
             return j?.synced === SYNC_EVENTS && j?.remaining === 0 ? null : `expected synced ${SYNC_EVENTS}, remaining 0; got ${r.stdout.slice(0, 200)}`;
           },
         });
+      },
+    },
+    {
+      id: 'dashboard-first-paint',
+      title: `dashboard first paint: ${DASHBOARD_FEATURES} features × ${DASHBOARD_WPS} work packages (${(DASHBOARD_FEATURES * DASHBOARD_WPS).toLocaleString('en')}), cold server, headless Chromium`,
+      goal: { ms: 1000 },
+      async run(bench, ctx) {
+        if (!(await ctx.commandExists('dashboard'))) return { unavailable: '`spec-kitty dashboard` does not exist in this build yet' };
+        const why = firstPaintUnavailable(bench.root);
+        if (why) return { unavailable: why };
+        const sb = createSandbox('dashboard');
+        const dir = sb.dir('project');
+        writeBigProject(dir, DASHBOARD_FEATURES, DASHBOARD_WPS);
+        const browser = await loadChromium(bench.root);
+        bench.onCleanup(() => browser.close());
+        const kittyIn = async (args) => {
+          const r = await bench.run(process.execPath, [bench.cli, ...args], { cwd: dir, env: sb.env, timeoutMs: 120_000 });
+          if (r.code !== 0) throw new Error(`set-up step \`spec-kitty ${args.join(' ')}\` failed: ${bench.describe(r)}`);
+          return r;
+        };
+        const stop = () => bench.run(process.execPath, [bench.cli, 'dashboard', '--kill', '--json'], { cwd: dir, env: sb.env, timeoutMs: 60_000 });
+        bench.onCleanup(stop);
+        const samples = [];
+        const runs = Math.max(3, Math.ceil(bench.runs / 2));
+        for (let i = 0; i < bench.warmup + runs; i += 1) {
+          // A fresh server each run (untimed): the page's first load is the cold path (every file read once).
+          await stop();
+          const started = await kittyIn(['dashboard', '--json']);
+          const { url } = JSON.parse(started.stdout);
+          const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+          try {
+            const page = await context.newPage();
+            await page.goto(`${url}/#/feature/${String(DASHBOARD_FEATURES).padStart(3, '0')}-feature-${DASHBOARD_FEATURES}`);
+            await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
+            const cards = await page.locator('.card').count();
+            const features = await page.locator('.feat').count();
+            if (cards !== DASHBOARD_WPS || features !== DASHBOARD_FEATURES) return { error: `expected ${DASHBOARD_FEATURES} features and ${DASHBOARD_WPS} cards, saw ${features} and ${cards}` };
+            // From navigation start to the board drawn with every feature listed (the page records it).
+            const ms = await page.evaluate(() => globalThis.__kittyFirstPaint);
+            if (i >= bench.warmup) samples.push(ms);
+          } finally {
+            await context.close();
+          }
+        }
+        await stop();
+        return { samples, note: 'navigation start → board rendered (performance.now() when the page is ready)' };
       },
     },
     {

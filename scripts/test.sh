@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 if [ ! -d node_modules ]; then pnpm_ install --frozen-lockfile || exit 1; fi
+# The dashboard's browser test needs the system Chromium (installed from the OS packages when missing).
+if [ ! -x /usr/bin/chromium ]; then ./scripts/ensure-chromium.sh || echo "test.sh: could not install Chromium; the dashboard browser test will fail" >&2; fi
 find packages plugins apps tooling -maxdepth 2 -name .jest-results.json -delete 2>/dev/null
 pnpm_ exec turbo run build lint test --continue --concurrency=3 --output-logs=errors-only
 turbo_status=$?

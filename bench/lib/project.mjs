@@ -1,5 +1,6 @@
 // Bench projects: a spec-kitty project set up by the real CLI (init), and a feature with N work packages
 // planned through the real commands (create-feature → setup-plan → finalize-tasks), in the incumbent's formats.
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -87,4 +88,25 @@ export function cloneFeatures(projectDir, from, count, { startAt = 2, git }) {
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+const LANES = ['planned', 'claimed', 'in_progress', 'for_review', 'done', 'blocked', 'canceled'];
+
+/**
+ * A project written directly (no CLI, for size): a git repository with `.kittify/` and `features` features of
+ * `wps` work packages each, lanes spread over the seven lanes (frontmatter only, no status log).
+ */
+export function writeBigProject(dir, features, wps) {
+  mkdirSync(path.join(dir, '.kittify'), { recursive: true });
+  execFileSync('git', ['init', '-q', '-b', 'main', dir], { stdio: 'ignore' });
+  for (let f = 1; f <= features; f += 1) {
+    const fdir = path.join(dir, 'kitty-specs', `${String(f).padStart(3, '0')}-feature-${f}`);
+    writeFileSync(path.join((mkdirSync(fdir, { recursive: true }), fdir), 'spec.md'), `# Feature ${f}\n`);
+    writeTasks(fdir, wps);
+    for (let i = 1; i <= wps; i += 1) {
+      const file = path.join(fdir, 'tasks', `WP${String(i).padStart(2, '0')}-part-${i}.md`);
+      writeFileSync(file, wpFile(i).replace('lane: "planned"', `lane: "${LANES[(i + f) % LANES.length]}"`));
+    }
+  }
+  return dir;
 }

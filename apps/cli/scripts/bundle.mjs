@@ -113,6 +113,11 @@ export async function run(argv = process.argv.slice(2)) {
 `;
 
 // 3. esbuild: everything above in one file, lazily imported packages in chunks, and a few packages outside.
+/**
+ * Packages whose `main` is a UMD build that loads its own modules through a `require` esbuild cannot follow
+ * (the bundle then fails at run time with "Cannot find module './impl/…'"): their ES build (`module`) is bundled.
+ */
+const PREFER_MODULE_ENTRY = new Set(['jsonc-parser']);
 /** Packages that always stay outside the bundle (see the header). */
 const ALWAYS_EXTERNAL = new Set(['@kitty/errors']);
 const externals = new Map(); // name -> realpath of the package the importer resolved
@@ -178,6 +183,10 @@ const kittyExternal = {
       const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
       if (DEV_ONLY.has(name)) return { path: args.path, external: true };
       const dir = findPackageDir(name, path.dirname(args.importer || appDir));
+      if (dir !== null && PREFER_MODULE_ENTRY.has(name) && args.path === name) {
+        const entry = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).module;
+        if (typeof entry === 'string') return { path: path.join(dir, entry) };
+      }
       if (dir === null || !mustStayOutside(name, dir)) return undefined;
       externals.set(name, dir);
       return { path: args.path, external: true };

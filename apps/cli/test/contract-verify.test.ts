@@ -27,7 +27,7 @@ describe('spec-kitty contract verify', () => {
     const r = await cli(['contract', 'verify', s.url, '-u', 'ada', '--password-stdin', '--json'], 'secret\n');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { ok: boolean; total: number; failed: number; cases: Array<{ name: string; outcome: string; expected: string; actual: string }> };
-    expect(report).toMatchObject({ ok: true, failed: 0, serverUrl: s.url, laneModel: '4-lane', username: 'ada' });
+    expect(report).toMatchObject({ ok: true, failed: 0, server_url: s.url, lane_model: '4-lane', username: 'ada' });
     expect(report.cases.every((c) => c.outcome === 'pass' && c.expected !== '' && c.actual !== '')).toBe(true);
     expect(report.cases.map((c) => c.name)).toEqual(expect.arrayContaining(['01-single-event', '02-mixed-batch', '03-duplicate', '04-per-event-rejection', '05-bad-request-details']));
     // Tokens never reach the output.

@@ -134,7 +134,7 @@ describe('automatic delivery through the CLI', () => {
     const delivered = batches().filter((b) => b.json !== undefined).flatMap((b) => ids(b).map((e) => e.event_type));
     expect(delivered.filter((t) => t === 'FeatureCreated').length).toBeGreaterThanOrEqual(2);
     const st = await s.kitty(['sync', 'status', '--json']);
-    expect(JSON.parse(st.stdout)).toMatchObject({ lastSync: { trigger: 'background', status: 'ok' } });
+    expect(JSON.parse(st.stdout)).toMatchObject({ last_sync: { trigger: 'background', status: 'ok' } });
   }, 120_000);
 
   it('does nothing in the background when turned off; the events wait for sync now', async () => {

@@ -1,8 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { EXIT_CODE_BY_CLASS, ExitCode, InputError, exitCodeForError } from '@kitty/cli-kit';
 import { ContractError } from '@kitty/contract';
+import { DashboardError } from '@kitty/dashboard';
 import { COMMON_EXIT_CLASSES, EXIT_CLASSES, KittyError } from '@kitty/errors';
 import { EventsError } from '@kitty/events';
+import { IoError } from '@kitty/io';
+import { McpServerError } from '@kitty/mcp';
 import { QueueError } from '@kitty/queue';
 import { RuntimeError } from '@kitty/runtime-resolver';
 import { SyncError } from '@kitty/sync-client';
@@ -13,7 +16,10 @@ const CLASSES: ReadonlyArray<readonly [string, typeof KittyError]> = [
   ['@kitty/errors (common)', KittyError],
   ['@kitty/cli-kit', InputError as unknown as typeof KittyError],
   ['@kitty/contract', ContractError as unknown as typeof KittyError],
+  ['@kitty/dashboard', DashboardError as unknown as typeof KittyError],
   ['@kitty/events', EventsError as unknown as typeof KittyError],
+  ['@kitty/io', IoError as unknown as typeof KittyError],
+  ['@kitty/mcp', McpServerError as unknown as typeof KittyError],
   ['@kitty/queue', QueueError as unknown as typeof KittyError],
   ['@kitty/runtime-resolver', RuntimeError as unknown as typeof KittyError],
   ['@kitty/sync-client', SyncError as unknown as typeof KittyError],

@@ -62,7 +62,7 @@ describe('spec-kitty auth', () => {
     expect(bad.code).toBe(3);
     expect(JSON.parse(bad.stdout)).toMatchObject({ error: { code: 'INVALID_CREDENTIALS' } });
     const ok = await cli(['auth', 'login', '-u', 'ada', '--password-stdin', '--json'], 'hunter2\n');
-    expect(JSON.parse(ok.stdout)).toMatchObject({ username: 'ada', teamSlug: 'team-a', alreadyAuthenticated: false });
+    expect(JSON.parse(ok.stdout)).toMatchObject({ username: 'ada', team_slug: 'team-a', already_authenticated: false, teamSlug: 'team-a' });
     const cred = path.join(home, '.spec-kitty', 'credentials');
     expect(statSync(cred).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(cred)).mode & 0o777).toBe(0o700);
@@ -72,11 +72,14 @@ describe('spec-kitty auth', () => {
     expect(st.stdout).toMatch(/Access token\s+valid/);
     const again = await cli(['auth', 'login', '-u', 'ada', '--password-stdin'], 'hunter2\n');
     expect(again.stderr).toContain('Already authenticated');
-    expect((await cli(['auth', 'logout', '--json'])).stdout).toContain('"hadSession": true');
+    expect((await cli(['auth', 'logout', '--json'])).stdout).toContain('"had_session": true');
     expect((await cli(['auth', 'status', '--json'])).code).toBe(3);
   });
 
   it('explains how to enable sync before logging in, and needs a password without a terminal', async () => {
+    const withPassword = await cli(['sync', 'server', 'http://ada:hunter2@sync.example.com']);
+    expect(withPassword.code).toBe(2);
+    expect(withPassword.stderr).toContain('ada:***@sync.example.com'); // the password in a URL is never echoed
     const r = await cli(['auth', 'login', '-u', 'ada', '--password-stdin'], 'x\n');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('spec-kitty sync server');
@@ -191,7 +194,7 @@ describe('spec-kitty sync status and dead', () => {
     server.on('POST /api/v1/events/batch/', { status: 413 });
     await cli(['sync', 'now']);
     const dead = await cli(['sync', 'dead', '--json']);
-    expect(JSON.parse(dead.stdout)).toMatchObject({ count: 1, events: [{ eventId: sent[0] }] });
+    expect(JSON.parse(dead.stdout)).toMatchObject({ count: 1, events: [{ event_id: sent[0] }] });
     const rq = await cli(['sync', 'dead', '--requeue', sent[0] as string, '--json']);
     expect(JSON.parse(rq.stdout)).toMatchObject({ requeued: 1 });
     expect((await cli(['sync', 'dead', '--requeue'])).code).toBe(2);

@@ -51,7 +51,7 @@ describe('TLS to the sync server', () => {
       input: 'pw\n',
     });
     expect(trusted.code).toBe(0);
-    expect(JSON.parse(trusted.stdout)).toMatchObject({ username: 'ada', serverUrl: url });
+    expect(JSON.parse(trusted.stdout)).toMatchObject({ username: 'ada', server_url: url });
   });
 
   it('warns when certificate checks are turned off', async () => {

@@ -30,3 +30,5 @@ export { MAX_ANSWER_BYTES, sendJson, sendRaw, describeExchange } from './http.js
 export type { Exchange } from './http.js';
 export { GZIP_BOMB_DECODED_BYTES, verifyContract } from './verify.js';
 export type { CaseOutcome, CaseReport, VerifyOptions, VerifyReport } from './verify.js';
+/** Re-exported for the `contract verify` command's `--json` (snake_case keys, like every command). */
+export { snakeCaseKeys } from '@kitty/sync-client';

@@ -97,7 +97,7 @@ export function buildResponseJsonSchemas(): Record<string, JsonSchema> {
       $id: `https://spec-kitty.dev/schemas/kitty/${id}.schema.json`,
       title,
       ...Object.fromEntries(Object.entries(base).filter(([k]) => k !== '$schema')),
-    } as JsonSchema;
+    };
   };
   return {
     'batch-response.schema.json': one('batch-response', 'POST /api/v1/events/batch/ answer (HTTP 200)', BatchResponseSchema),

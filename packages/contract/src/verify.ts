@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describeValue } from '@kitty/errors';
 import { createEventFactory, createIdGenerator, parseSyncLaneModel, type SyncLaneModel } from '@kitty/events';
-import { normalizeServerUrl } from '@kitty/sync-client';
+import { normalizeServerUrl, rememberSecret } from '@kitty/sync-client';
 import { compareAnswer, expectationOf, type Check, type CheckLevel, type Expectation } from './compare.js';
 import { ContractError } from './errors.js';
 import { BATCH_PATH, FIXTURE_PROJECT, REFRESH_PATH, TOKEN_PATH, buildContractFixtures, freshFixtureOptions, type ContractFixture } from './fixtures.js';
@@ -93,6 +93,7 @@ export async function verifyContract(options: VerifyOptions): Promise<VerifyRepo
     });
   }
   const server = normalizeServerUrl(options.serverUrl);
+  rememberSecret(options.password); // masked in every line of the report, whatever the server echoes
   const laneModel = parseSyncLaneModel(options.laneModel ?? '4-lane');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const bombBytes = options.gzipBombBytes ?? GZIP_BOMB_DECODED_BYTES;
@@ -128,6 +129,8 @@ export async function verifyContract(options: VerifyOptions): Promise<VerifyRepo
   ]);
   let token: string | null = login.status === 200 && loginProblems.length === 0 ? String(loginBody['access']) : null;
   let refresh: string | null = token === null ? null : String(loginBody['refresh']);
+  rememberSecret(token);
+  rememberSecret(refresh);
   const teamSlug = typeof loginBody['team_slug'] === 'string' && loginBody['team_slug'] !== '' ? loginBody['team_slug'] : 'acme';
 
   const wrong = await json(TOKEN_PATH, { username: options.username, password: `${options.password}-wrong-${options.now().getTime()}` }, undefined, false);
@@ -159,6 +162,8 @@ export async function verifyContract(options: VerifyOptions): Promise<VerifyRepo
     if (problems.length === 0 && r.kind === 'reply' && r.status === 200) {
       token = String(body['access']);
       if (typeof body['refresh'] === 'string') refresh = body['refresh'];
+      rememberSecret(token);
+      rememberSecret(refresh);
     }
   }
   const garbage = await json(REFRESH_PATH, { refresh: `kitty-contract-verify-not-a-refresh-token-${options.now().getTime()}` }, undefined, false);
@@ -276,7 +281,7 @@ function summarizeExpected(f: ContractFixture): string {
   if (Array.isArray(body['results'])) {
     const results = body['results'] as Array<Record<string, unknown>>;
     if (results.length === 0) return 'results: []';
-    return `results: ${results.map((r) => (r['code'] ? `${String(r['status'])} (${String(r['code'])})` : String(r['status']))).join(', ')}`;
+    return `results: ${results.map((r) => (r['code'] ? `${String(r['status'])} (${typeof r['code'] === 'string' ? r['code'] : JSON.stringify(r['code'])})` : String(r['status']))).join(', ')}`;
   }
   const details = Array.isArray(body['details']) ? (body['details'] as Array<Record<string, unknown>>) : [];
   return `error + details naming ${details.map((d) => String(d['event_id'])).join(', ') || '(text)'}`;

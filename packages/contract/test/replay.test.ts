@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { openQueue } from '@kitty/queue';
 import { startIngestServer, type IngestServer } from '@kitty/ingest-server';
-import { login, sendBatch, syncNow, updateSyncConfig } from '@kitty/sync-client';
+import { createHttpClient, login, sendBatch, syncNow, updateSyncConfig } from '@kitty/sync-client';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { INVALID_EVENT_ID, buildContractFixtures, compareAnswer, expectationOf, frozenFixtureOptions, sendJson, type ContractFixture } from '../src/index.js';
 
@@ -41,7 +41,8 @@ describe('the fixtures replayed against the reference server', () => {
 
   it('are classified by the sync client the way the contract says (sendBatch)', async () => {
     const t = await token();
-    const send = (name: string) => sendBatch(server.url, t, eventsOf(name), { timeoutMs: 10_000, nowMs: Date.now() });
+    const client = createHttpClient({ timeoutMs: 10_000, bearer: { token: async () => t, refresh: async () => t } });
+    const send = (name: string) => sendBatch(client, server.url, eventsOf(name), () => Date.now());
     const single = await send('01-single-event');
     expect(single).toEqual({ kind: 'results', results: [{ eventId: eventsOf('01-single-event')[0]?.['event_id'], status: 'success' }], unknownIds: [] });
     const dup = await send('03-duplicate');
@@ -68,7 +69,7 @@ describe('the fixtures replayed against the reference server', () => {
     };
     const queued = ['01-single-event', '02-mixed-batch', '04-per-event-rejection', '06-unknown-event-type', '07-invalid-lane', '08-lane-model-mismatch'].flatMap(eventsOf);
     await enqueue(queued);
-    const first = await syncNow({ homeDir: home, env: {}, now, sleep: async () => undefined });
+    const first = await syncNow({ homeDir: home, env: {}, now });
     expect(first).toMatchObject({ status: 'partial', synced: 8, duplicates: 0, failed: 4, remaining: 4, categories: { schema_mismatch: 4 } });
     expect(first.failures.map((f) => f.code)).toEqual(['schema_mismatch', 'unknown_event_type', 'invalid_lane', 'invalid_lane']);
     const accepted = queued.filter((e) => !first.failures.some((f) => f.event_id === e['event_id'])).map((e) => e['event_id']);
@@ -76,7 +77,7 @@ describe('the fixtures replayed against the reference server', () => {
 
     // 03: the event of 01 comes back (a lost answer) with a new one.
     await enqueue(eventsOf('03-duplicate'));
-    const second = await syncNow({ homeDir: home, env: {}, now, sleep: async () => undefined });
+    const second = await syncNow({ homeDir: home, env: {}, now });
     expect(second).toMatchObject({ status: 'ok', synced: 1, duplicates: 1, failed: 0 });
     expect(await server.countEvents()).toBe(9);
   });

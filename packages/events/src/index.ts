@@ -17,8 +17,8 @@ export {
   syncLaneFor,
 } from './lanes.js';
 export type { Lane, SyncLane4, SyncLaneModel } from './lanes.js';
-export { TRANSITIONS, validateTransition, allowedTargets, transitionPath, describeLaneModel } from './transitions.js';
-export type { GuardName, ReviewEvidence, TransitionRequest, TransitionDecision } from './transitions.js';
+export { TRANSITIONS, RULES, validateTransition, allowedTargets, transitionPath, describeLaneModel, sameActor } from './transitions.js';
+export type { GuardName, RuleName, ReviewDuties, DependencyState, ReviewEvidence, TransitionRequest, TransitionDecision } from './transitions.js';
 export { normalizeEventId, isEventId, isUlid, isUuid, createIdGenerator } from './ids.js';
 export type { IdGenerator } from './ids.js';
 export { MAX_LAMPORT, lamportTick, lamportReceive, LamportClock, memoryClockStore, deriveNodeId } from './clock.js';
@@ -70,6 +70,8 @@ export { EVENT_TYPES, EMITTED_EVENT_TYPES, isEventType } from './schemas/registr
 export type { EventType, EventTypeInfo } from './schemas/registry.js';
 export { FLAVORS, checkEnvelope, checkPayload, checkEvent, parseEvent, parseStatusEvent, checkStatusEvent } from './validate.js';
 export type { CheckResult, EnvelopeFlavor, PayloadContract } from './validate.js';
+export { repairStatusLine } from './status-line.js';
+export type { RepairedStatusLine } from './status-line.js';
 export { createEventFactory } from './builders.js';
 export type { EventContext, EventFactory, EventFactoryOptions, DraftOptions, WPStatusChangedInput } from './builders.js';
 export { isConcurrent, compareEvents, findConcurrentGroups, topologicalSort } from './ordering.js';

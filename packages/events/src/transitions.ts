@@ -14,6 +14,45 @@ export type GuardName =
   | 'none';
 
 /**
+ * Rules that hold across the matrix, checked when the caller passes their context (every kitty command does;
+ * replaying a log written elsewhere does not, since the context of the time is gone):
+ * - `separation_of_duties`: `for_review → done` needs a review claimed by a reviewer, approved by that reviewer,
+ *   who is not one of the implementers (unless the project allows self-review);
+ * - `review_held`: while a reviewer holds the review, nobody else sends the work package back (`for_review →
+ *   planned | in_progress`);
+ * - `dependencies`: starting a work package (`planned → claimed`) needs its dependencies done (or canceled), or a
+ *   base branch built from them (the incumbent's `implement --base` semantics).
+ * Force bypasses them like every guard (with actor and reason).
+ */
+export type RuleName = 'separation_of_duties' | 'review_held' | 'dependencies';
+
+/** The rules of {@link RuleName}, in words (for help texts and `events lanes --json`). */
+export const RULES: Readonly<Record<RuleName, string>> = Object.freeze({
+  separation_of_duties:
+    'for_review -> done needs a review claimed by a reviewer (agent workflow review), approved by that reviewer, who did not implement the work package (unless the project allows self-review)',
+  review_held: 'while a reviewer holds the review, only that reviewer approves or rejects it',
+  dependencies: "planned -> claimed needs every dependency done or canceled, or a base branch built from the unfinished ones (implement --base)",
+});
+
+/** Who may finish a review. */
+export interface ReviewDuties {
+  /** The reviewer holding the review claim, or null when nobody claimed it. */
+  readonly claimedBy: string | null;
+  /** Everyone who implemented the work package (claimed it, worked on it, handed it over). */
+  readonly implementers: readonly string[];
+  /** Project setting: an implementer may review (and approve) their own work. Default false. */
+  readonly allowSelfReview?: boolean;
+}
+
+/** The dependencies of a work package that is being started. */
+export interface DependencyState {
+  /** Dependencies that are neither done nor canceled. */
+  readonly unfinished: readonly string[];
+  /** The branch the work starts from, built from the unfinished dependencies; null when there is none. */
+  readonly base: string | null;
+}
+
+/**
  * The legal lane moves without force, each with its guard. Reference matrix (spec-kitty 2.0 CLI) plus two
  * moves kitty adds: `for_review → planned` (review rejection, needs feedback) and `blocked → planned`.
  */
@@ -55,6 +94,10 @@ export interface TransitionRequest {
   readonly subtasksComplete?: boolean;
   readonly implementationEvidencePresent?: boolean;
   readonly evidence?: { readonly review?: ReviewEvidence | null } | null;
+  /** Review claim and implementers, for moves out of `for_review` (see {@link RULES}); absent: not checked. */
+  readonly duties?: ReviewDuties | null;
+  /** Dependency state, for `planned → claimed` (see {@link RULES}); absent: not checked. */
+  readonly dependencies?: DependencyState | null;
 }
 
 /** The outcome of a legal move. */
@@ -66,6 +109,33 @@ export interface TransitionDecision {
 }
 
 const blank = (v: string | null | undefined): boolean => v === undefined || v === null || v.trim() === '';
+
+/** Whether two actor names are the same person (trimmed, case-insensitive). */
+export function sameActor(a: string | null | undefined, b: string | null | undefined): boolean {
+  return !blank(a) && !blank(b) && (a as string).trim().toLowerCase() === (b as string).trim().toLowerCase();
+}
+
+function ruleViolations(from: Lane, to: Lane, req: TransitionRequest): Array<{ rule: RuleName; message: string }> {
+  const out: Array<{ rule: RuleName; message: string }> = [];
+  const move = `${from} -> ${to}`;
+  const duties = req.duties ?? null;
+  if (duties !== null && from === 'for_review') {
+    const holder = blank(duties.claimedBy) ? null : (duties.claimedBy as string).trim();
+    if (to === 'done') {
+      if (holder === null) out.push({ rule: 'separation_of_duties', message: `Transition ${move} requires a review claimed by a reviewer (agent workflow review) before approval` });
+      else if (!sameActor(holder, req.actor)) out.push({ rule: 'review_held', message: `Transition ${move}: the review is held by '${holder}', not '${req.actor ?? ''}'` });
+      else if (duties.allowSelfReview !== true && duties.implementers.some((i) => sameActor(i, holder)))
+        out.push({ rule: 'separation_of_duties', message: `Transition ${move}: '${holder}' implemented this work package and cannot approve it (self-review is not allowed in this project)` });
+    } else if ((to === 'planned' || to === 'in_progress') && holder !== null && !sameActor(holder, req.actor)) {
+      out.push({ rule: 'review_held', message: `Transition ${move}: the review is held by '${holder}', not '${req.actor ?? ''}'` });
+    }
+  }
+  const deps = req.dependencies ?? null;
+  if (deps !== null && from === 'planned' && to === 'claimed' && deps.unfinished.length > 0 && blank(deps.base)) {
+    out.push({ rule: 'dependencies', message: `Transition ${move} requires dependencies done (not done: ${deps.unfinished.join(', ')}) or a base branch built from them` });
+  }
+  return out;
+}
 
 function guardViolations(guard: GuardName, from: Lane, to: Lane, req: TransitionRequest): string[] {
   const move = `${from} -> ${to}`;
@@ -150,11 +220,12 @@ export function validateTransition(req: TransitionRequest): TransitionDecision {
       details: { from, to, allowed },
     });
   }
-  const violations = guardViolations(guard, from, to, req);
+  const rules = ruleViolations(from, to, req);
+  const violations = [...guardViolations(guard, from, to, req), ...rules.map((r) => r.message)];
   if (violations.length > 0) {
     throw new TransitionError('TRANSITION_GUARD_FAILED', violations.join('; '), violations, {
       suggestions: ['Satisfy the guard, or use --force with --reason if you must override it.'],
-      details: { from, to, guard },
+      details: { from, to, guard, rules: rules.map((r) => r.rule) },
     });
   }
   return { from, to, forced: false, guard };
@@ -186,8 +257,8 @@ export function transitionPath(from: string, to: string): Lane[] {
 }
 
 /** Every lane, for help texts and `--json` descriptions of the model. */
-export function describeLaneModel(): { lanes: readonly Lane[]; transitions: Record<string, Record<string, GuardName>> } {
+export function describeLaneModel(): { lanes: readonly Lane[]; transitions: Record<string, Record<string, GuardName>>; rules: Record<RuleName, string> } {
   const transitions: Record<string, Record<string, GuardName>> = {};
   for (const lane of LANES) transitions[lane] = { ...TRANSITIONS[lane] } as Record<string, GuardName>;
-  return { lanes: LANES, transitions };
+  return { lanes: LANES, transitions, rules: { ...RULES } };
 }

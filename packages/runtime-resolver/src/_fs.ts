@@ -1,6 +1,6 @@
 // Small file helpers shared by the resolver and migrate (internal: not exported from index.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 function stat(p: string): ReturnType<typeof statSync> | undefined {
@@ -86,22 +86,8 @@ export function copyTree(from: string, to: string): void {
   }
 }
 
-/** Writes a file through a temp file in the same directory and a rename, so readers never see half a file. */
-export function writeFileAtomic(target: string, data: Buffer | string): void {
-  mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${uniqueSuffix()}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, target);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temp file may not exist; the original error is what matters
-    }
-    throw err;
-  }
-}
+/** Writes a file atomically (old or new content, never a mix): the one implementation in @kitty/io. */
+export { writeFileAtomic } from '@kitty/io';
 
 /** Removes `dir` and its parents while they are empty, stopping at (and keeping) `stopAt`. */
 export function removeEmptyDirs(dir: string, stopAt: string): void {

@@ -1,7 +1,6 @@
-// Cross-process lock around migrate's writes (internal). proper-lockfile makes a lock directory atomically and
-// keeps its mtime fresh; a lock not refreshed for `stale` ms is taken over (its owner crashed).
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+// Cross-process lock around migrate's writes (internal): @kitty/io's one lock wrapper (proper-lockfile, owner
+// pid/host recorded, a dead owner's lock taken over at once), with migrate's error codes.
+import { acquireLock as acquireFileLock, isIoError } from '@kitty/io';
 import { RuntimeError } from './errors.js';
 
 /** How long migrate waits for another migrate, and when a lock counts as abandoned. */
@@ -14,6 +13,8 @@ export interface LockSettings {
 
 /** A held lock; `release()` throws MIGRATE_LOCK_LOST when the lock was taken over while held. */
 export interface HeldLock {
+  /** Notes for the user (a dead owner's lock was taken over). */
+  readonly notes: readonly string[];
   release(): Promise<void>;
 }
 
@@ -24,25 +25,12 @@ export async function acquireLock(
   settings: LockSettings = {},
   failCode: 'RUNTIME_WRITE_FAILED' | 'PROJECT_WRITE_FAILED' = 'RUNTIME_WRITE_FAILED',
 ): Promise<HeldLock> {
-  const { default: lockfile } = await import('proper-lockfile');
-  const target = lockDir.replace(/\.lock$/, '');
-  let compromised: Error | undefined;
   const stale = settings.stale ?? 10_000;
-  let release: () => Promise<void>;
+  let held;
   try {
-    mkdirSync(path.dirname(lockDir), { recursive: true });
-    release = await lockfile.lock(target, {
-      lockfilePath: lockDir,
-      realpath: false,
-      stale,
-      update: Math.max(1000, Math.floor(stale / 4)),
-      retries: { retries: settings.retries ?? 60, minTimeout: 50, maxTimeout: 500, factor: 1.5 },
-      onCompromised: (err) => {
-        compromised = err;
-      },
-    });
+    held = await acquireFileLock(lockDir, { what, staleMs: stale, waitMs: (settings.retries ?? 60) * 500 });
   } catch (err) {
-    if ((err as { code?: string }).code === 'ELOCKED') {
+    if (isIoError(err) && err.code === 'IO_LOCK_BUSY') {
       throw new RuntimeError('MIGRATE_LOCKED', `Another spec-kitty migrate is updating ${what} (lock ${lockDir} is held).`, {
         suggestions: [
           'Wait for the other migrate to finish and run this one again (it will find nothing left to do if the other one finished the job).',
@@ -58,18 +46,17 @@ export async function acquireLock(
       cause: err,
     });
   }
+  const lock = held;
   return {
+    notes: lock.notes,
     async release() {
-      try {
-        await release();
-      } catch {
-        // already released or taken over; the compromised check below reports the latter
-      }
-      if (compromised !== undefined) {
+      const lost = lock.compromised();
+      await lock.release();
+      if (lost !== null) {
         throw new RuntimeError('MIGRATE_LOCK_LOST', `The migrate lock ${lockDir} was taken over by another process while this one was writing ${what}.`, {
           suggestions: ['Run `spec-kitty migrate` again: it checks every file and finishes any half-done work.'],
           details: { lock: lockDir },
-          cause: compromised,
+          cause: lost,
         });
       }
     },

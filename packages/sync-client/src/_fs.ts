@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync, chmodSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic as writeAtomic } from '@kitty/io';
 
 /** `~/.spec-kitty` for a home directory. */
 export function kittyStateDir(homeDir: string): string {
@@ -13,34 +13,9 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /**
- * Writes a file atomically: a temp file created with `mode` in the same directory, fsynced, renamed over the
- * target, then the directory fsynced. A crash leaves the old or the new content, never a mix.
+ * Writes a file atomically with `mode` (default 0600: credentials and settings are private). A crash leaves the
+ * old or the new content, never a mix. The one implementation is @kitty/io's.
  */
 export function writeFileAtomic(target: string, data: string, mode = 0o600): void {
-  const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', mode);
-    writeSync(fd, data);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    chmodSync(tmp, mode); // umask can narrow the create mode; make it exact
-    renameSync(tmp, target);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Directory fsync is not supported everywhere (e.g. some network file systems); the rename is done.
-  }
+  writeAtomic(target, data, { mode });
 }

@@ -1,34 +1,31 @@
 import path from 'node:path';
+import { withFileLock as withIoLock } from '@kitty/io';
 import { SyncError } from './errors.js';
 import { ensurePrivateDir } from './_fs.js';
 
 /**
- * Runs `fn` while holding a cross-process lock on `target` (proper-lockfile, lock directory `<target>.kitty-lock`,
- * stale after 10 s so a crashed holder cannot block forever). Waits up to about `waitMs`, then throws
- * `CREDENTIALS_LOCKED` naming the lock.
+ * Runs `fn` while holding a cross-process lock on `target` (@kitty/io's lock: directory `<target>.kitty-lock`,
+ * owner pid/host recorded, a dead owner's lock taken over at once, stale after 10 s for a holder on another
+ * machine). Waits up to about `waitMs`, then throws `CREDENTIALS_LOCKED` naming the lock.
  */
 export async function withFileLock<T>(target: string, fn: () => Promise<T>, waitMs = 15_000): Promise<T> {
-  const { default: lockfile } = await import('proper-lockfile');
   ensurePrivateDir(path.dirname(target));
   const lockPath = `${target}.kitty-lock`;
-  let release: (() => Promise<void>) | undefined;
+  let entered = false;
   try {
-    release = await lockfile.lock(target, {
-      realpath: false,
-      lockfilePath: lockPath,
-      stale: 10_000,
-      update: 2_000,
-      retries: { retries: Math.max(1, Math.ceil(waitMs / 100)), minTimeout: 25, maxTimeout: 150, factor: 1.3, randomize: true },
-    });
+    return await withIoLock(
+      lockPath,
+      async () => {
+        entered = true;
+        return fn();
+      },
+      { waitMs, staleMs: 10_000, what: path.basename(target) },
+    );
   } catch (e) {
+    if (entered) throw e;
     throw new SyncError('CREDENTIALS_LOCKED', `Another spec-kitty process holds ${lockPath} (waited ${Math.round(waitMs / 1000)} s).`, {
       cause: e,
       suggestions: ['Wait for the other spec-kitty command to finish and try again.', `If none is running, remove the stale lock: rm -r ${lockPath}`],
     });
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
   }
 }

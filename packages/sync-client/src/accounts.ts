@@ -92,7 +92,7 @@ async function adoptLoggedOutEvents(homeDir: string, settings: SyncSettings, now
       // The target queue stamps fresh Lamport values (its clock is never behind the other queues').
       const drafts = claim.events.map((e) => {
         const { lamport_clock: _old, ...draft } = e.envelope as Record<string, unknown> & { event_id: string; event_type: string };
-        return draft as { event_id: string; event_type: string };
+        return draft;
       });
       // A crash between these two steps left copies behind: skip what the target already holds.
       try {

@@ -1,8 +1,11 @@
 import { describeValue } from '@kitty/errors';
 import { SyncError } from './errors.js';
 import { credentialsPath, deleteCredentials, readCredentials, writeCredentials, type Credentials, type CredentialsState } from './credentials.js';
-import { excerpt, postJson, type HttpReply } from './http.js';
+import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import path from 'node:path';
+import { postJson, type HttpReply } from './http.js';
 import { withFileLock } from './_lock.js';
+import { excerpt, rememberSecret } from './redact.js';
 import { normalizeServerUrl, sameServer } from './url.js';
 
 /** Default access-token lifetime when the server does not say (15 minutes). */
@@ -19,6 +22,35 @@ export interface AuthOptions {
   readonly serverUrl: string;
   readonly now: () => Date;
   readonly timeoutMs?: number;
+  /** Ends network calls early (the run deadline). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Fails fast, with its own code and the path, when the credentials cannot be written: the nearest existing
+ * directory on the way to `file` is read-only. (Without this, the lock below would wait its full time and
+ * then blame "another process".)
+ */
+function assertWritable(file: string): void {
+  let dir = path.dirname(file);
+  while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  try {
+    accessSync(dir, fsConstants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EACCES';
+    throw new SyncError('CREDENTIALS_NOT_WRITABLE', `Cannot write the credentials: ${dir} is not writable (${code}${code === 'EROFS' ? ': read-only file system' : ''}).`, {
+      cause: e,
+      suggestions: [`Make ${dir} writable (e.g. chmod u+w ${dir}) or run with a writable HOME, then try again.`],
+      details: { path: dir, errno: code },
+    });
+  }
+}
+
+/** Runs `fn` under the credentials lock, after checking that the credentials can be written at all. */
+async function underCredentialsLock<T>(homeDir: string, fn: () => Promise<T>): Promise<T> {
+  const file = credentialsPath(homeDir);
+  assertWritable(file);
+  return withFileLock(file, fn);
 }
 
 /** The local view of the session, without any network call. */
@@ -93,8 +125,8 @@ export function authStatus(options: AuthOptions): AuthStatus {
 
 function unreachable(server: string, what: string, r: { code: string; message: string; kind: string }): SyncError {
   return new SyncError(
-    r.kind === 'timeout' ? 'SERVER_UNAVAILABLE' : 'SERVER_UNREACHABLE',
-    `Cannot reach ${server} for ${what}: ${r.kind === 'timeout' ? 'the server did not answer in time' : r.kind === 'tls' ? r.message : `${r.code} ${r.message}`}.`,
+    r.kind === 'timeout' || r.kind === 'deadline' ? 'SERVER_UNAVAILABLE' : 'SERVER_UNREACHABLE',
+    `Cannot reach ${server} for ${what}: ${r.kind === 'timeout' || r.kind === 'deadline' ? 'the server did not answer in time' : r.kind === 'tls' ? r.message : `${r.code} ${r.message}`}.`,
     { suggestions: ['Check your connection and the server URL (`spec-kitty sync server`), then try again.'] },
   );
 }
@@ -108,6 +140,8 @@ function tokensFrom(reply: HttpReply, server: string, what: string): { access: s
       suggestions: ['Check that the server URL points at a spec-kitty sync server (`spec-kitty sync server`).'],
     });
   }
+  rememberSecret(access);
+  if (typeof refresh === 'string') rememberSecret(refresh);
   return {
     access,
     refresh: typeof refresh === 'string' && refresh !== '' ? refresh : null,
@@ -140,7 +174,12 @@ export async function login(options: AuthOptions & { readonly username: string; 
   if (typeof options.password !== 'string' || options.password === '') {
     throw new SyncError('INVALID_ARGUMENT', 'A password is required to log in.', { suggestions: ['Pass -p PASS or --password-stdin.'] });
   }
-  const r = await postJson(`${server}/api/v1/token/`, { username: options.username, password: options.password }, { timeoutMs: options.timeoutMs ?? 10_000 });
+  rememberSecret(options.password); // never printed or stored, whatever the server echoes
+  assertWritable(credentialsPath(options.homeDir));
+  const r = await postJson(`${server}/api/v1/token/`, { username: options.username, password: options.password }, {
+    timeoutMs: options.timeoutMs ?? 10_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   if (r.kind !== 'reply') throw unreachable(server, 'login', r);
   if (r.status === 400 || r.status === 401) {
     throw new SyncError('INVALID_CREDENTIALS', `Invalid username or password for ${server} (HTTP ${r.status}).`, {
@@ -169,7 +208,7 @@ export async function login(options: AuthOptions & { readonly username: string; 
     teamSlug: t.team,
     serverUrl: server,
   };
-  await withFileLock(credentialsPath(options.homeDir), async () => writeCredentials(options.homeDir, creds));
+  await underCredentialsLock(options.homeDir, () => Promise.resolve(writeCredentials(options.homeDir, creds)));
   return {
     username: creds.username,
     teamSlug: creds.teamSlug,
@@ -219,7 +258,7 @@ export function createTokenProvider(options: AuthOptions): TokenProvider {
   };
 
   const refresh = async (rejected: string | undefined): Promise<string> =>
-    withFileLock(credentialsPath(options.homeDir), async () => {
+    underCredentialsLock(options.homeDir, async () => {
       // Another process may have refreshed while we waited for the lock.
       const c = usable(rejected);
       if (c.access !== rejected && fresh(c.accessExpiresAt, options.now().getTime())) return c.access;
@@ -227,7 +266,10 @@ export function createTokenProvider(options: AuthOptions): TokenProvider {
         throw new SyncError('SESSION_EXPIRED', `Session expired for ${c.username} on ${server}. ${LOGIN_HINT}`, { suggestions: [LOGIN_HINT] });
       }
       refreshCount += 1;
-      const r = await postJson(`${server}/api/v1/token/refresh/`, { refresh: c.refresh }, { timeoutMs: options.timeoutMs ?? 10_000 });
+      const r = await postJson(`${server}/api/v1/token/refresh/`, { refresh: c.refresh }, {
+        timeoutMs: options.timeoutMs ?? 10_000,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       if (r.kind !== 'reply') throw unreachable(server, 'a token refresh', r);
       if (r.status === 400 || r.status === 401 || r.status === 403) {
         throw new SyncError('SESSION_EXPIRED', `Session expired: ${server} refused the refresh token (HTTP ${r.status}). Re-authenticate: run \`spec-kitty auth login\`.`, {

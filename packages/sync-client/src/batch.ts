@@ -1,5 +1,6 @@
 import { categorizeFailure, type FailureCategory } from './categorize.js';
-import { excerpt, postJson, type HttpReply, type HttpResult } from './http.js';
+import type { HttpClient, HttpReply, HttpResult } from './http.js';
+import { excerpt, redact } from './redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** One event's verdict from the server (or from kitty when the server's answer isolates it). */
@@ -19,9 +20,13 @@ export type BatchAnswer =
   | { readonly kind: 'bad_request'; readonly error: string; readonly details: string | null; readonly perEvent: readonly PerEventResult[] }
   | { readonly kind: 'unauthorized'; readonly message: string }
   | { readonly kind: 'forbidden'; readonly message: string }
-  | { readonly kind: 'too_large' }
+  | { readonly kind: 'too_large'; readonly message: string }
   | { readonly kind: 'rate_limited'; readonly status: number; readonly retryAfterMs: number | null; readonly message: string }
   | { readonly kind: 'transient'; readonly message: string }
+  /** The run deadline ended the request. */
+  | { readonly kind: 'deadline'; readonly message: string }
+  /** A 401 asked for a token refresh and the refresh failed; `code` is the refresh error's code. */
+  | { readonly kind: 'refresh_failed'; readonly code: string; readonly message: string }
   | { readonly kind: 'redirect'; readonly message: string }
   | { readonly kind: 'tls'; readonly message: string }
   | { readonly kind: 'malformed'; readonly message: string }
@@ -46,13 +51,28 @@ function parseDetails(raw: unknown): { list: Array<Record<string, unknown>> | nu
   return { list: null, text: JSON.stringify(value) };
 }
 
+/** The reply with every credential masked in its body (a server may echo a token in an error message). */
+function redactReply(r: HttpReply): HttpReply {
+  const safe = redact(r.text);
+  if (safe === r.text) return r;
+  let json: unknown;
+  try {
+    json = r.truncated || safe.trim() === '' ? undefined : JSON.parse(safe);
+  } catch {
+    json = undefined;
+  }
+  return { ...r, text: safe, json };
+}
+
 /** Classifies an HTTP result of `POST /api/v1/events/batch/` for the events sent (`sentIds`). */
 export function classifyBatchAnswer(r: HttpResult, sentIds: ReadonlySet<string>, server: string, nowMs: number): BatchAnswer {
   if (r.kind === 'tls') return { kind: 'tls', message: `cannot connect securely to ${server}: ${r.message}` };
+  if (r.kind === 'deadline') return { kind: 'deadline', message: `${server} had not answered when the run deadline was reached` };
+  if (r.kind === 'refresh') return { kind: 'refresh_failed', code: r.code, message: r.message };
   if (r.kind !== 'reply') {
-    return { kind: 'transient', message: r.kind === 'timeout' ? `${server} did not answer in time` : `cannot reach ${server} (${r.code}: ${r.message})` };
+    return { kind: 'transient', message: r.kind === 'timeout' ? `${server} did not answer in time (${r.message})` : `cannot reach ${server} (${r.code}: ${r.message})` };
   }
-  const reply: HttpReply = r;
+  const reply: HttpReply = redactReply(r);
   const body = reply.json as Record<string, unknown> | undefined;
   const snippet = excerpt(reply.text) || '(empty body)';
   const s = reply.status;
@@ -99,7 +119,7 @@ export function classifyBatchAnswer(r: HttpResult, sentIds: ReadonlySet<string>,
   }
   if (s === 401) return { kind: 'unauthorized', message: text(body?.['error']) ?? text(body?.['detail']) ?? 'HTTP 401' };
   if (s === 403) return { kind: 'forbidden', message: text(body?.['error']) ?? text(body?.['detail']) ?? snippet };
-  if (s === 413) return { kind: 'too_large' };
+  if (s === 413) return { kind: 'too_large', message: `${server} answered HTTP 413 (payload too large)${reply.text.trim() ? `: ${snippet}` : ''}` };
   if (s === 429 || s === 503) {
     return { kind: 'rate_limited', status: s, retryAfterMs: parseRetryAfter(reply.headers.get('retry-after'), nowMs), message: `${server} answered HTTP ${s}${s === 429 ? ' (rate limited)' : ' (unavailable)'}` };
   }
@@ -107,19 +127,9 @@ export function classifyBatchAnswer(r: HttpResult, sentIds: ReadonlySet<string>,
   return { kind: 'http_error', status: s, message: `${server} answered HTTP ${s}: ${snippet}` };
 }
 
-/** Sends one batch: gzip JSON `{"events": [...]}` with the bearer token; never throws for network trouble. */
-export async function sendBatch(
-  server: string,
-  token: string,
-  events: readonly Record<string, unknown>[],
-  options: { readonly timeoutMs: number; readonly nowMs: number; readonly maxResponseBytes?: number },
-): Promise<BatchAnswer> {
+/** Sends one batch with `client` (which adds the bearer token): gzip JSON `{"events": [...]}`; never throws for network trouble. */
+export async function sendBatch(client: HttpClient, server: string, events: readonly Record<string, unknown>[], nowMs: () => number): Promise<BatchAnswer> {
   const sent = new Set(events.map((e) => String(e['event_id'])));
-  const r = await postJson(`${server}/api/v1/events/batch/`, { events }, {
-    gzip: true,
-    timeoutMs: options.timeoutMs,
-    headers: { authorization: `Bearer ${token}` },
-    ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
-  });
-  return classifyBatchAnswer(r, sent, server, options.nowMs);
+  const r = await client.postJson(`${server}/api/v1/events/batch/`, { events }, { gzip: true });
+  return classifyBatchAnswer(r, sent, server, nowMs());
 }

@@ -1,14 +1,16 @@
 /** Why an event failed, grouped for the summary (seed WP02). */
-export type FailureCategory = 'schema_mismatch' | 'auth_expired' | 'server_error' | 'unknown';
+export type FailureCategory = 'schema_mismatch' | 'auth_expired' | 'server_error' | 'too_large' | 'unknown';
 
 /** Every category, in summary order. */
-export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['schema_mismatch', 'auth_expired', 'server_error', 'unknown'];
+export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['schema_mismatch', 'auth_expired', 'server_error', 'too_large', 'unknown'];
 
 /** The next step for each category, printed under the summary line. */
 export const CATEGORY_ACTIONS: Readonly<Record<FailureCategory, string>> = {
   schema_mismatch: 'Run `spec-kitty sync diagnose` to see which fields are invalid, then fix or re-queue the events.',
   auth_expired: 'Run `spec-kitty auth login` to refresh your credentials, then `spec-kitty sync now`.',
   server_error: 'The server failed on these events: retry later with `spec-kitty sync now` or check the server status.',
+  too_large:
+    'The server refuses these events even one at a time (HTTP 413); they are kept as dead events (`spec-kitty sync dead`). Ask the server operator to raise the size limit, then run `spec-kitty sync dead --requeue --all`.',
   unknown: 'Inspect the failures with `spec-kitty sync now --report failures.json`.',
 };
 
@@ -31,6 +33,8 @@ const CODE_MAP: Readonly<Record<string, FailureCategory>> = {
   internal_error: 'server_error',
   unavailable: 'server_error',
   timeout: 'server_error',
+  too_large: 'too_large',
+  payload_too_large: 'too_large',
   unknown: 'unknown',
 };
 

@@ -23,6 +23,8 @@ export async function openScopedQueue(options: {
   readonly scope: QueueScope | null;
   readonly now: () => Date;
   readonly onWarning?: (w: QueueWarning) => void;
+  /** This machine's host name: recorded on claims so that a killed run's claims are released at once. */
+  readonly host?: string;
 }): Promise<Queue> {
   const { openQueue } = await import('@kitty/queue');
   const opts: OpenQueueOptions = {
@@ -31,6 +33,7 @@ export async function openScopedQueue(options: {
     now: options.now,
     capacity: options.settings.maxQueueSize,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.host ? { host: options.host } : {}),
   };
   return openQueue(opts);
 }

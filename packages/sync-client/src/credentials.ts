@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
 import { SyncError } from './errors.js';
 import { ensurePrivateDir, kittyStateDir, writeFileAtomic } from './_fs.js';
+import { rememberSecret } from './redact.js';
 
 /** Tokens and identity as kept in `~/.spec-kitty/credentials` (TOML, same layout as the spec-kitty 2.0 CLI). */
 export interface Credentials {
@@ -36,7 +37,7 @@ const str = (t: Record<string, unknown> | undefined, k: string): string | null =
 /** Parses an expiry written by either CLI (aware ISO, naive ISO = UTC, or a TOML date-time) to ISO UTC. */
 export function parseExpiry(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  const text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? String(value) : typeof value === 'string' ? value : null;
+  const text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? (value as { toString(): string }).toString() : typeof value === 'string' ? value : null;
   if (text === null || text.trim() === '') return null;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim());
   const ms = Date.parse(hasZone ? text.trim() : `${text.trim()}Z`);
@@ -87,7 +88,7 @@ export function readCredentials(homeDir: string): CredentialsState {
   }
   let data: Record<string, unknown>;
   try {
-    data = parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+    data = parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     const where = e instanceof TomlError ? ` at line ${e.line}, column ${e.column}` : '';
     return { status: 'corrupt', path: file, problem: `is not valid TOML${where}` };
@@ -101,6 +102,9 @@ export function readCredentials(homeDir: string): CredentialsState {
   if (access === null || refresh === null) {
     return { status: 'corrupt', path: file, problem: 'has no [tokens] access and refresh values' };
   }
+  // From now on these values are masked in anything this process prints or stores.
+  rememberSecret(access);
+  rememberSecret(refresh);
   return {
     status: 'present',
     path: file,
@@ -121,6 +125,8 @@ export function readCredentials(homeDir: string): CredentialsState {
 export function writeCredentials(homeDir: string, c: Credentials): void {
   const file = credentialsPath(homeDir);
   assertNotEscapingLink(file);
+  rememberSecret(c.access);
+  rememberSecret(c.refresh);
   const doc: Record<string, Record<string, string>> = {
     tokens: {
       access: c.access,

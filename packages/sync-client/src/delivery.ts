@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, stat
 import path from 'node:path';
 import { activeScope } from './context.js';
 import { ensurePrivateDir, kittyStateDir } from './_fs.js';
-import { redact } from './http.js';
+import { redact } from './redact.js';
 import { loadSyncSettings, type SyncSettings } from './settings.js';
 import { syncNow, type SyncRunResult } from './sync.js';
 
@@ -40,11 +40,28 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Default deadline of one background delivery. */
+export const DEFAULT_DELIVERY_DEADLINE_MS = 120_000;
 /**
- * Claims the delivery marker of a queue: creates it exclusively with `pid`; a marker whose process is gone is
- * stale and replaced. Returns false when a live delivery already holds it.
+ * A marker older than this is stale even when its pid is alive: a delivery always ends by its deadline, so an
+ * old marker belongs to a process that died and whose pid was reused.
  */
-export function claimDeliveryMarker(queueFile: string, pid: number): boolean {
+export const STALE_MARKER_MS = 10 * 60_000;
+
+function markerAgeMs(marker: string, nowMs: number): number {
+  try {
+    return nowMs - statSync(marker).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Claims the delivery marker of a queue: creates it exclusively with `pid`; a marker whose process is gone (or
+ * that is older than {@link STALE_MARKER_MS}) is stale and taken over. Returns false when a live delivery
+ * already holds it.
+ */
+export function claimDeliveryMarker(queueFile: string, pid: number, nowMs?: number): boolean {
   const marker = deliveryPidPath(queueFile);
   ensurePrivateDir(path.dirname(marker));
   for (let attempt = 0; attempt < 2; attempt += 1) {
@@ -56,8 +73,9 @@ export function claimDeliveryMarker(queueFile: string, pid: number): boolean {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number.parseInt(readFileSafe(marker), 10);
-      if (alive(holder)) return false;
-      rmSync(marker, { force: true }); // stale: its process died
+      const old = nowMs !== undefined && markerAgeMs(marker, nowMs) > STALE_MARKER_MS;
+      if (alive(holder) && !old) return false;
+      rmSync(marker, { force: true }); // stale: its process died (or it is far past any delivery's deadline)
     }
   }
   return false;
@@ -97,18 +115,20 @@ export function scheduleDelivery(options: {
   readonly queueFile: string;
   /** This process's pid (holds the marker until the child takes it over). */
   readonly selfPid: number;
+  /** The current time, epoch ms (lets a very old marker be taken over even if its pid was reused). */
+  readonly nowMs?: number;
 }): DeliveryDecision {
   const settings = options.settings ?? loadSyncSettings({ homeDir: options.homeDir, env: options.env });
   if (!settings.enabled) return { started: false, reason: 'disabled', pid: null };
   if (!settings.autoDeliver) return { started: false, reason: 'auto_deliver_off', pid: null };
   if (activeScope(options.homeDir, settings) === null) return { started: false, reason: 'not_logged_in', pid: null };
   if (!existsSync(options.queueFile)) return { started: false, reason: 'nothing_queued', pid: null };
-  if (!claimDeliveryMarker(options.queueFile, options.selfPid)) return { started: false, reason: 'already_running', pid: null };
+  if (!claimDeliveryMarker(options.queueFile, options.selfPid, options.nowMs)) return { started: false, reason: 'already_running', pid: null };
   try {
     const child = spawn(options.command.execPath, [...options.command.args], {
       detached: true,
       stdio: 'ignore',
-      env: { ...options.env, SPEC_KITTY_DELIVERY_OWNER: String(options.selfPid) } as NodeJS.ProcessEnv,
+      env: { ...options.env, SPEC_KITTY_DELIVERY_OWNER: String(options.selfPid) },
     });
     child.unref();
     if (child.pid === undefined) throw new Error('no pid');
@@ -135,9 +155,10 @@ export function appendDeliveryLog(homeDir: string, line: string): void {
 }
 
 /**
- * The body of the background delivery process: holds the queue's marker, runs one bounded sync (it stops by
- * itself when the queue is empty, the server is unavailable, or the deadline passes), logs the outcome and
- * releases the marker.
+ * The body of the background delivery process: holds the queue's marker, runs one sync bounded by its
+ * deadline (requests in flight are cut at the deadline; it also stops when the queue is empty or the server is
+ * unavailable), logs the outcome and always releases the marker. It returns by the deadline plus a short
+ * grace even if something local hangs, so the process can exit.
  */
 export async function runBackgroundDelivery(options: {
   readonly homeDir: string;
@@ -147,6 +168,8 @@ export async function runBackgroundDelivery(options: {
   /** The pid of the process that spawned this one and handed it the marker. */
   readonly spawnedBy?: number;
   readonly deadlineMs?: number;
+  /** This machine's host name (recorded on the queue claims with `pid`). */
+  readonly host?: string;
 }): Promise<SyncRunResult | null> {
   const settings = loadSyncSettings({ homeDir: options.homeDir, env: options.env });
   const { queuePath } = await import('@kitty/queue');
@@ -154,22 +177,33 @@ export async function runBackgroundDelivery(options: {
   // The spawner handed the marker to us; started by hand, claim it (or leave if another delivery runs).
   if (options.spawnedBy !== undefined) handOver(queueFile, options.spawnedBy, options.pid);
   const marker = readFileSafe(deliveryPidPath(queueFile)).trim();
-  if (marker !== String(options.pid) && !claimDeliveryMarker(queueFile, options.pid)) {
+  if (marker !== String(options.pid) && !claimDeliveryMarker(queueFile, options.pid, options.now().getTime())) {
     appendDeliveryLog(options.homeDir, `${options.now().toISOString()} pid=${options.pid} skipped: another delivery is running`);
     return null;
   }
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DELIVERY_DEADLINE_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const overdue = new Promise<'overdue'>((resolve) => {
+    timer = setTimeout(() => resolve('overdue'), deadlineMs + 5_000);
+  });
   try {
-    const r = await syncNow({
+    const run = syncNow({
       homeDir: options.homeDir,
       env: options.env,
       now: options.now,
       settings,
       trigger: 'background',
-      transientAttempts: 2,
-      timeoutMs: 30_000,
-      deadlineMs: options.deadlineMs ?? 120_000,
+      deadlineMs,
       owner: `deliver:${options.pid}`,
+      pid: options.pid,
+      ...(options.host ? { host: options.host } : {}),
     });
+    run.catch(() => undefined); // observed below; never an unhandled rejection after an overdue return
+    const r = await Promise.race([run, overdue]);
+    if (r === 'overdue') {
+      appendDeliveryLog(options.homeDir, `${options.now().toISOString()} pid=${options.pid} status=offline stopped: still busy ${Math.round(deadlineMs / 1000)} s after start; unsent events stay queued`);
+      return null;
+    }
     appendDeliveryLog(
       options.homeDir,
       `${options.now().toISOString()} pid=${options.pid} status=${r.status} synced=${r.synced} duplicates=${r.duplicates} failed=${r.failed} remaining=${r.remaining}${r.message ? ` message=${r.message}` : ''}`,
@@ -179,6 +213,7 @@ export async function runBackgroundDelivery(options: {
     appendDeliveryLog(options.homeDir, `${options.now().toISOString()} pid=${options.pid} error=${(e as Error).message}`);
     return null;
   } finally {
+    if (timer !== undefined) clearTimeout(timer);
     releaseDeliveryMarker(queueFile, options.pid);
   }
 }

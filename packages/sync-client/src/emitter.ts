@@ -79,7 +79,7 @@ export async function createSyncEmitter(options: SyncEmitterOptions): Promise<Sy
           await queue.close();
         }
         const delivery = options.delivery
-          ? scheduleDelivery({ homeDir: options.homeDir, env: options.env, settings, queueFile: queue.path, command: options.delivery.command, selfPid: options.delivery.selfPid })
+          ? scheduleDelivery({ homeDir: options.homeDir, env: options.env, settings, queueFile: queue.path, command: options.delivery.command, selfPid: options.delivery.selfPid, nowMs: options.now().getTime() })
           : null;
         return { queued, notes, queuePath: queue.path, delivery };
       } catch (e) {

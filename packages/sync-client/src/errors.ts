@@ -14,6 +14,7 @@ export type SyncErrorCode =
   | 'CREDENTIALS_CORRUPT'
   | 'CREDENTIALS_UNSAFE'
   | 'CREDENTIALS_LOCKED'
+  | 'CREDENTIALS_NOT_WRITABLE'
   | 'CREDENTIALS_WRITE_FAILED'
   | 'TOKEN_SERVER_MISMATCH'
   | 'LOGIN_FAILED'
@@ -37,6 +38,7 @@ export class SyncError extends KittyError<SyncErrorCode> {
     CREDENTIALS_CORRUPT: 'auth',
     CREDENTIALS_UNSAFE: 'failure',
     CREDENTIALS_LOCKED: 'conflict',
+    CREDENTIALS_NOT_WRITABLE: 'failure',
     CREDENTIALS_WRITE_FAILED: 'failure',
     TOKEN_SERVER_MISMATCH: 'auth',
     LOGIN_FAILED: 'failure',

@@ -5,6 +5,8 @@ export {
   DEFAULT_SERVER_URL,
   SYNC_FLAG_ENV,
   DEFAULT_MAX_QUEUE_SIZE,
+  DEFAULT_REQUEST_TIMEOUT_S,
+  DEFAULT_RUN_DEADLINE_S,
   ENABLE_SYNC_HINT,
   parseFlag,
   configPath,
@@ -14,8 +16,9 @@ export {
 export type { SyncSettings, SettingsInput } from './settings.js';
 export { credentialsPath, readCredentials, writeCredentials, deleteCredentials, parseExpiry } from './credentials.js';
 export type { Credentials, CredentialsState } from './credentials.js';
-export { MAX_RESPONSE_BYTES, postJson, excerpt, redact } from './http.js';
-export type { HttpReply, HttpFailure, HttpResult, PostOptions } from './http.js';
+export { MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_RETRY_AFTER_MS, createHttpClient, postJson } from './http.js';
+export type { HttpReply, HttpFailure, HttpResult, PostOptions, HttpClient, HttpClientOptions, PostRequest, BearerAuth } from './http.js';
+export { excerpt, redact, redactDeep, rememberSecret, maskUrlCredentials } from './redact.js';
 export {
   DEFAULT_ACCESS_LIFETIME_S,
   DEFAULT_REFRESH_LIFETIME_S,
@@ -35,6 +38,8 @@ export { activeScope, openScopedQueue } from './context.js';
 export { lastSyncPath, readLastSync, writeLastSync } from './last-sync.js';
 export type { LastSyncRecord } from './last-sync.js';
 export { syncNow, formatSummary, writeSyncReport } from './sync.js';
+export { decide, initialPlan, DEFAULT_MAX_CONSECUTIVE_REFUSALS, DEFAULT_RATE_LIMIT_WAIT_MS } from './sync-plan.js';
+export type { PlanState, Step, StopReason } from './sync-plan.js';
 export type { SyncRunStatus, SyncFailure, SyncProgress, SyncRunResult, SyncNowOptions } from './sync.js';
 export { checkConnection } from './probe.js';
 export type { ConnectionCheck } from './probe.js';
@@ -48,6 +53,8 @@ export type { LoginFlowResult } from './accounts.js';
 export {
   deliveryPidPath,
   deliveryLogPath,
+  DEFAULT_DELIVERY_DEADLINE_MS,
+  STALE_MARKER_MS,
   claimDeliveryMarker,
   releaseDeliveryMarker,
   scheduleDelivery,
@@ -57,3 +64,4 @@ export {
 export type { DeliveryCommand, DeliveryDecision } from './delivery.js';
 export { diagnoseQueue } from './diagnose.js';
 export type { DiagnoseIssue, DiagnoseResult, DiagnoseReport } from './diagnose.js';
+export { snakeCase, snakeCaseKeys } from './json-keys.js';

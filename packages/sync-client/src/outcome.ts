@@ -8,6 +8,7 @@ const RUN_EXIT_CLASS: Readonly<Record<SyncRunStatus, ExitClass | null>> = {
   empty: null,
   ok: null,
   partial: 'partial',
+  incomplete: 'partial',
   auth: 'auth',
   offline: 'offline',
   error: 'failure',

@@ -1,6 +1,7 @@
 import { authStatus, createTokenProvider } from './auth.js';
 import { isSyncError } from './errors.js';
-import { excerpt, postJson } from './http.js';
+import { createHttpClient } from './http.js';
+import { excerpt } from './redact.js';
 import type { SyncSettings } from './settings.js';
 import { ENABLE_SYNC_HINT } from './settings.js';
 
@@ -44,31 +45,38 @@ export async function checkConnection(options: {
     const state = code === 'SESSION_EXPIRED' ? 'expired' : code === 'SERVER_UNREACHABLE' ? 'unreachable' : code === 'SERVER_UNAVAILABLE' ? 'unavailable' : 'not_authenticated';
     return { ...base, state, message: (e as Error).message, refreshed: tokens.refreshCount > 0 };
   }
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    const r = await postJson(`${server}/api/v1/events/batch/`, { events: [] }, { gzip: true, timeoutMs: options.timeoutMs ?? 5_000, headers: { authorization: `Bearer ${token}` } });
-    const refreshed = tokens.refreshCount > 0;
-    if (r.kind !== 'reply') {
-      return {
-        ...base,
-        refreshed,
-        state: 'unreachable',
-        message: r.kind === 'tls' ? `Cannot connect securely to ${server}: ${r.message}.` : r.kind === 'timeout' ? `${server} did not answer within ${Math.round((options.timeoutMs ?? 5_000) / 1000)} s; events stay queued for later.` : `Cannot reach ${server} (${r.code}); events stay queued for later.`,
-      };
-    }
-    const s = r.status;
-    if (s === 200) return { ...base, refreshed, httpStatus: s, state: 'connected', message: `Connected to ${server}: server reachable, authentication valid.` };
-    if (s === 401 && attempt === 0) {
-      try {
-        token = await tokens.accessToken({ rejected: token });
-        continue;
-      } catch (e) {
-        return { ...base, refreshed: tokens.refreshCount > 0, httpStatus: s, state: 'expired', message: (e as Error).message };
-      }
-    }
-    if (s === 401) return { ...base, refreshed, httpStatus: s, state: 'expired', message: `${server} refuses your token (HTTP 401). Run \`spec-kitty auth login\`.` };
-    if (s === 403) return { ...base, refreshed, httpStatus: s, state: 'forbidden', message: `${server} denies access (HTTP 403): ${excerpt(r.text)}. Check your team membership for this project.` };
-    if (s === 429 || s >= 500) return { ...base, refreshed, httpStatus: s, state: 'unavailable', message: `${server} is unavailable (HTTP ${s}); events stay queued for later.` };
-    return { ...base, refreshed, httpStatus: s, state: 'unexpected', message: `${server} answered HTTP ${s}: ${excerpt(r.text) || '(empty body)'}. Check the server URL.` };
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const client = createHttpClient({
+    timeoutMs,
+    bearer: {
+      token: () => Promise.resolve(token),
+      refresh: async (rejected) => (token = await tokens.accessToken({ rejected })),
+    },
+  });
+  const r = await client.postJson(`${server}/api/v1/events/batch/`, { events: [] }, { gzip: true });
+  const refreshed = tokens.refreshCount > 0;
+  if (r.kind === 'refresh') {
+    const code = isSyncError(r.error) ? r.error.code : '';
+    const state = code === 'SERVER_UNREACHABLE' ? 'unreachable' : code === 'SERVER_UNAVAILABLE' ? 'unavailable' : 'expired';
+    return { ...base, refreshed, httpStatus: 401, state, message: r.message };
   }
-  return { ...base, state: 'unexpected', message: 'unreachable code', httpStatus: null };
+  if (r.kind !== 'reply') {
+    return {
+      ...base,
+      refreshed,
+      state: 'unreachable',
+      message:
+        r.kind === 'tls'
+          ? `Cannot connect securely to ${server}: ${r.message}.`
+          : r.kind === 'timeout' || r.kind === 'deadline'
+            ? `${server} did not answer within ${Math.round(timeoutMs / 1000)} s; events stay queued for later.`
+            : `Cannot reach ${server} (${r.code}); events stay queued for later.`,
+    };
+  }
+  const s = r.status;
+  if (s === 200) return { ...base, refreshed, httpStatus: s, state: 'connected', message: `Connected to ${server}: server reachable, authentication valid.` };
+  if (s === 401) return { ...base, refreshed, httpStatus: s, state: 'expired', message: `${server} refuses your token (HTTP 401). Run \`spec-kitty auth login\`.` };
+  if (s === 403) return { ...base, refreshed, httpStatus: s, state: 'forbidden', message: `${server} denies access (HTTP 403): ${excerpt(r.text)}. Check your team membership for this project.` };
+  if (s === 429 || s >= 500) return { ...base, refreshed, httpStatus: s, state: 'unavailable', message: `${server} is unavailable (HTTP ${s}); events stay queued for later.` };
+  return { ...base, refreshed, httpStatus: s, state: 'unexpected', message: `${server} answered HTTP ${s}: ${excerpt(r.text) || '(empty body)'}. Check the server URL.` };
 }

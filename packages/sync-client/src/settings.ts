@@ -16,6 +16,11 @@ export const SYNC_FLAG_ENV = 'SPEC_KITTY_ENABLE_SAAS_SYNC';
 /** The default cap on pending events. */
 export const DEFAULT_MAX_QUEUE_SIZE = 100_000;
 
+/** Default `[sync] request_timeout_seconds`: one request, connect to last byte. */
+export const DEFAULT_REQUEST_TIMEOUT_S = 10;
+/** Default `[sync] run_deadline_seconds`: one `sync now` run, all requests, retries and waits included. */
+export const DEFAULT_RUN_DEADLINE_S = 30;
+
 /** The sync settings in effect, with where they came from. */
 export interface SyncSettings {
   /** `~/.spec-kitty/config.toml`. */
@@ -29,6 +34,10 @@ export interface SyncSettings {
   readonly laneModel: SyncLaneModel;
   /** Start background delivery after commands that queue events (issue: automatic delivery). */
   readonly autoDeliver: boolean;
+  /** One request may take this long, from connecting to the last byte of the answer (`request_timeout_seconds`). */
+  readonly requestTimeoutMs: number;
+  /** One sync run ends by then, whatever the server does (`run_deadline_seconds`). */
+  readonly runDeadlineMs: number;
   /** Problems found while reading the config (the file is never rewritten by a read). */
   readonly warnings: readonly string[];
 }
@@ -67,7 +76,7 @@ function readConfigFile(file: string): { data: Table; error: string | null } {
     return { data: {}, error: `${file}: cannot be read (${(e as Error).message})` };
   }
   try {
-    return { data: parse(text.replace(/^\uFEFF/, '')) as Table, error: null };
+    return { data: parse(text.replace(/^\uFEFF/, '')), error: null };
   } catch (e) {
     const where = e instanceof TomlError ? `:${e.line}:${e.column}` : '';
     const msg = (e as Error).message.split('\n')[0] ?? 'invalid TOML';
@@ -77,7 +86,7 @@ function readConfigFile(file: string): { data: Table; error: string | null } {
 
 /**
  * Reads the sync settings: `[sync]` in `~/.spec-kitty/config.toml` (`server_url`, `max_queue_size`,
- * `lane_model`, `auto_deliver`) and the `SPEC_KITTY_ENABLE_SAAS_SYNC` / `SPEC_KITTY_AUTO_DELIVER` variables.
+ * `lane_model`, `auto_deliver`, `request_timeout_seconds`, `run_deadline_seconds`) and the `SPEC_KITTY_ENABLE_SAAS_SYNC` / `SPEC_KITTY_AUTO_DELIVER` variables.
  * Sync is enabled when a server URL is configured or the flag is truthy; an explicitly falsy flag turns it off.
  * An unreadable or invalid file gives defaults plus a warning; it is never rewritten here.
  */
@@ -116,6 +125,16 @@ export function loadSyncSettings(input: SettingsInput): SyncSettings {
     else warnings.push(`${file}: [sync] auto_deliver must be true or false; got ${describeValue(sync['auto_deliver'])}.`);
   }
   if (parseFlag(input.env['SPEC_KITTY_AUTO_DELIVER']) === false) autoDeliver = false;
+  const seconds = (key: string, fallback: number, maxS: number): number => {
+    const v = sync[key];
+    if (v === undefined) return fallback * 1000;
+    const n = typeof v === 'bigint' ? Number(v) : v;
+    if (typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= maxS) return Math.round(n * 1000);
+    warnings.push(`${file}: [sync] ${key} must be a number of seconds between 0 and ${maxS}; got ${describeValue(v)}; using ${fallback}.`);
+    return fallback * 1000;
+  };
+  const requestTimeoutMs = seconds('request_timeout_seconds', DEFAULT_REQUEST_TIMEOUT_S, 600);
+  const runDeadlineMs = seconds('run_deadline_seconds', DEFAULT_RUN_DEADLINE_S, 3600);
 
   if (input.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') {
     warnings.push('NODE_TLS_REJECT_UNAUTHORIZED=0 is set: TLS certificates are not verified, so your tokens could be sent to an impostor. Unset it and use NODE_EXTRA_CA_CERTS for a private CA.');
@@ -146,6 +165,8 @@ export function loadSyncSettings(input: SettingsInput): SyncSettings {
     maxQueueSize,
     laneModel,
     autoDeliver,
+    requestTimeoutMs,
+    runDeadlineMs,
     warnings,
   };
 }

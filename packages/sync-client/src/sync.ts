@@ -1,12 +1,14 @@
 import type { ClaimedEvent, EventOutcome, Queue, QueueWarning } from '@kitty/queue';
-import { CATEGORY_ACTIONS, FAILURE_CATEGORIES, categorizeFailure, type FailureCategory } from './categorize.js';
+import { CATEGORY_ACTIONS, FAILURE_CATEGORIES, type FailureCategory } from './categorize.js';
 import { createTokenProvider, type TokenProvider } from './auth.js';
-import { sendBatch, type BatchAnswer, type PerEventResult } from './batch.js';
+import { sendBatch, type PerEventResult } from './batch.js';
 import { activeScope, openScopedQueue } from './context.js';
 import { SyncError, isSyncError } from './errors.js';
+import { createHttpClient, type HttpClient } from './http.js';
 import { writeLastSync } from './last-sync.js';
-import { RETRY_AFTER_CAP_MS } from './retry-after.js';
+import { redact, redactDeep } from './redact.js';
 import { ENABLE_SYNC_HINT, loadSyncSettings, type SyncSettings } from './settings.js';
+import { decide, initialPlan, type PlanState, type Step, type StopReason } from './sync-plan.js';
 
 /** How a sync run ended. */
 export type SyncRunStatus =
@@ -18,11 +20,13 @@ export type SyncRunStatus =
   | 'ok'
   /** Some events were rejected (they stay queued with backoff, or went to dead after the retry cap). */
   | 'partial'
+  /** The server's 200 did not mention some events it was sent (`missingEventIds`); they stay queued. */
+  | 'incomplete'
   /** Not logged in, session expired, or the server refused the token or the account (401/403). */
   | 'auth'
   /** Offline, timeouts, 5xx, 429/503: everything not yet acknowledged is kept for later. */
   | 'offline'
-  /** The server answered in a way that is not the contract (redirect, 404, malformed body). */
+  /** The server answered in a way that is not the contract (redirect, 404, malformed body), or refused every request (circuit breaker). */
   | 'error';
 
 /** One rejected event, as `--report` writes it. */
@@ -61,6 +65,8 @@ export interface SyncRunResult {
   readonly refreshes: number;
   readonly categories: Readonly<Partial<Record<FailureCategory, number>>>;
   readonly failures: readonly SyncFailure[];
+  /** Events the server was sent but did not answer for (they stay queued). */
+  readonly missingEventIds: readonly string[];
   /** `Synced: N, Duplicates: N, Failed: N (schema_mismatch: X, …)`. */
   readonly summary: string;
   /** One next step per failure category present. */
@@ -69,6 +75,8 @@ export interface SyncRunResult {
   readonly message: string;
   /** When sending may resume (Retry-After), ISO. */
   readonly retryAt: string | null;
+  /** Why the run stopped early (null when it did not). */
+  readonly stopReason: StopReason | null;
   readonly warnings: readonly string[];
 }
 
@@ -81,20 +89,23 @@ export interface SyncNowOptions {
   readonly settings?: SyncSettings;
   /** Events per request (default and maximum 1000). */
   readonly batchSize?: number;
-  /** Request timeout (default 60 s). */
+  /** One request, connect to last byte (default: `[sync] request_timeout_seconds`, 10 s). */
   readonly timeoutMs?: number;
-  /** Attempts for a transient failure within one run (default 3) before keeping events for later. */
+  /** Attempts for a transient failure of one request (default 3) before keeping events for later. */
   readonly transientAttempts?: number;
-  /** Waits between transient attempts (injected so tests take milliseconds). */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Stops starting new batches after this many milliseconds (default: no limit). */
+  /** Base of the backoff between attempts (default 300 ms, full jitter). */
+  readonly retryDelayMs?: number;
+  /** The whole run ends by then, requests in flight included (default: `[sync] run_deadline_seconds`, 30 s). */
   readonly deadlineMs?: number;
+  /** The circuit breaker: whole-batch refusals in a row that end the run (default 16). */
+  readonly maxConsecutiveRefusals?: number;
   readonly onProgress?: (p: SyncProgress) => void;
   readonly trigger?: 'sync now' | 'background';
   readonly owner?: string;
+  /** This process's pid and host, recorded on claims: once it is gone, the next run releases its events at once. */
+  readonly pid?: number;
+  readonly host?: string;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The seed's summary line. */
 export function formatSummary(synced: number, duplicates: number, failed: number, categories: Partial<Record<FailureCategory, number>>): string {
@@ -102,22 +113,12 @@ export function formatSummary(synced: number, duplicates: number, failed: number
   return `Synced: ${synced}, Duplicates: ${duplicates}, Failed: ${failed}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
-class StopRun {
-  constructor(
-    readonly status: SyncRunStatus,
-    readonly message: string,
-    readonly retryAt: Date | null = null,
-  ) {}
-}
-
 /**
- * Sends every due queued event to `POST {server}/api/v1/events/batch/` in batches of up to 1000, applying the
- * server's per-event outcomes through the queue (success/duplicate removed, rejected kept with backoff and
- * counted, dead after the retry cap). 401 → one refresh and one replay; 403 → stop (auth); 413 → split; a 400
- * with per-event details rejects exactly those events and re-sends the rest, a 400 without them is bisected
- * down to the offending event; 429/503 honour Retry-After (capped, shared through the queue); timeouts,
- * resets and 5xx are retried a few times, then everything unacknowledged stays queued untouched. Never loses
- * an event: interrupting it leaves unacknowledged events queued.
+ * Sends every due queued event to `POST {server}/api/v1/events/batch/` in batches of up to 1000 and applies
+ * the server's per-event verdicts through the queue. What each answer means is decided by {@link decide}
+ * (sync-plan.ts); this function only performs the steps. Time is bounded: each request by
+ * `requestTimeoutMs` (connect to last byte), the whole run by `deadlineMs`. Never loses an event: anything
+ * without a verdict stays queued, also when the run is interrupted.
  */
 export async function syncNow(options: SyncNowOptions): Promise<SyncRunResult> {
   const settings = options.settings ?? loadSyncSettings({ homeDir: options.homeDir, env: options.env });
@@ -137,8 +138,10 @@ export async function syncNow(options: SyncNowOptions): Promise<SyncRunResult> {
     refreshes: 0,
     categories: {},
     failures: [] as SyncFailure[],
+    missingEventIds: [] as string[],
     actions: [] as string[],
     retryAt: null,
+    stopReason: null,
     warnings,
   };
   if (!settings.enabled || settings.serverUrl === null) {
@@ -152,6 +155,7 @@ export async function syncNow(options: SyncNowOptions): Promise<SyncRunResult> {
     scope,
     now: options.now,
     onWarning: (w: QueueWarning) => warnings.push(w.message),
+    ...(options.host ? { host: options.host } : {}),
   });
   try {
     return await runWithQueue(queue, server, scope?.username ?? null, settings, options, base, warnings);
@@ -160,33 +164,46 @@ export async function syncNow(options: SyncNowOptions): Promise<SyncRunResult> {
   }
 }
 
+interface RunCounts {
+  synced: number;
+  duplicates: number;
+  failed: number;
+  deadLettered: number;
+  batches: number;
+}
+
+type StopStep = Extract<Step, { kind: 'stop' }>;
+
 async function runWithQueue(
   queue: Queue,
   server: string,
   username: string | null,
-  _settings: SyncSettings,
+  settings: SyncSettings,
   options: SyncNowOptions,
   base: Omit<SyncRunResult, 'status' | 'summary' | 'message'>,
   warnings: string[],
 ): Promise<SyncRunResult> {
   const startStats = await queue.stats();
   const pendingAtStart = startStats.depth;
-  const counts = { synced: 0, duplicates: 0, failed: 0, deadLettered: 0, batches: 0, requests: 0 };
+  const counts: RunCounts = { synced: 0, duplicates: 0, failed: 0, deadLettered: 0, batches: 0 };
   const categories: Partial<Record<FailureCategory, number>> = {};
   const failures: SyncFailure[] = [];
+  const missing: string[] = [];
   const batchSize = Math.min(Math.max(1, options.batchSize ?? 1000), 1000);
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? settings.requestTimeoutMs;
+  const deadlineMs = options.deadlineMs ?? settings.runDeadlineMs;
   const attempts = Math.max(1, options.transientAttempts ?? 3);
-  const sleep = options.sleep ?? defaultSleep;
-  const started = options.now().getTime();
-  const tokens: TokenProvider = createTokenProvider({ homeDir: options.homeDir, serverUrl: server, now: options.now });
-  let stop: StopRun | null = null;
+  // One signal ends every request, retry wait and body read of this run at its deadline.
+  const deadline = AbortSignal.timeout(deadlineMs);
+  const tokens: TokenProvider = createTokenProvider({ homeDir: options.homeDir, serverUrl: server, now: options.now, timeoutMs, signal: deadline });
+  let client: HttpClient | null = null;
 
-  const finish = async (status: SyncRunStatus, message: string, retryAt: Date | null): Promise<SyncRunResult> => {
+  const finish = async (status: SyncRunStatus, message: string, retryAt: Date | null, stopReason: StopReason | null = null): Promise<SyncRunResult> => {
     const end = await queue.stats();
     await queue.checkpoint().catch(() => undefined);
     const summary = formatSummary(counts.synced, counts.duplicates, counts.failed, categories);
     const actions = FAILURE_CATEGORIES.filter((c) => (categories[c] ?? 0) > 0).map((c) => `${c}: ${categories[c]} -- ${CATEGORY_ACTIONS[c]}`);
+    const safeMessage = redact(message);
     const result: SyncRunResult = {
       ...base,
       status,
@@ -194,15 +211,18 @@ async function runWithQueue(
       username,
       pendingAtStart,
       ...counts,
+      requests: client?.requests ?? 0,
       remaining: end.depth,
       refreshes: tokens.refreshCount,
       categories,
-      failures,
+      failures: failures.map((f) => ({ ...f, error: redact(f.error) })),
+      missingEventIds: missing,
       summary,
       actions,
-      message,
+      message: safeMessage,
       retryAt: retryAt?.toISOString() ?? null,
-      warnings,
+      stopReason,
+      warnings: warnings.map(redact),
     };
     writeLastSync(queue.path, {
       at: options.now().toISOString(),
@@ -211,7 +231,7 @@ async function runWithQueue(
       duplicates: counts.duplicates,
       failed: counts.failed,
       remaining: end.depth,
-      message: message || summary,
+      message: safeMessage || summary,
       trigger: options.trigger ?? 'sync now',
     });
     return result;
@@ -224,6 +244,7 @@ async function runWithQueue(
         ? `Not logged in to ${server}: ${pendingAtStart} event(s) kept in the queue. Run \`spec-kitty auth login\`, then \`spec-kitty sync now\`.`
         : `Not logged in to ${server}. Run \`spec-kitty auth login\`.`,
       null,
+      'auth',
     );
   }
   if (pendingAtStart === 0 && startStats.dead === 0) return finish('empty', 'Queue is empty, nothing to sync.', null);
@@ -232,88 +253,35 @@ async function runWithQueue(
   try {
     token = await tokens.accessToken();
   } catch (e) {
-    return finish(isSyncError(e) && (e.code === 'SERVER_UNREACHABLE' || e.code === 'SERVER_UNAVAILABLE') ? 'offline' : 'auth', `${(e as Error).message} ${pendingAtStart} event(s) kept for later.`, null);
+    const offline = isSyncError(e) && (e.code === 'SERVER_UNREACHABLE' || e.code === 'SERVER_UNAVAILABLE');
+    return finish(offline ? 'offline' : 'auth', `${(e as Error).message} ${pendingAtStart} event(s) kept for later.`, null, offline ? 'offline' : 'auth');
   }
-
-  /** Sends `events`, splitting or bisecting as the answers require; fills `outcomes`. Throws StopRun to end the run. */
-  const deliver = async (events: readonly ClaimedEvent[], outcomes: Map<string, PerEventResult>): Promise<void> => {
-    if (events.length === 0) return;
-    let replayedAfter401 = false;
-    for (let attempt = 1; ; attempt += 1) {
-      counts.requests += 1;
-      const answer: BatchAnswer = await sendBatch(server, token, events.map((e) => e.envelope as Record<string, unknown>), {
-        timeoutMs,
-        nowMs: options.now().getTime(),
-      });
-      switch (answer.kind) {
-        case 'results':
-          for (const r of answer.results) outcomes.set(r.eventId, r);
-          if (answer.unknownIds.length > 0) warnings.push(`The server answered for ${answer.unknownIds.length} event id(s) that were not in the batch; ignored.`);
-          return;
-        case 'bad_request': {
-          for (const r of answer.perEvent) outcomes.set(r.eventId, r);
-          const rest = events.filter((e) => !outcomes.has(e.eventId));
-          if (answer.perEvent.length > 0) return deliver(rest, outcomes); // the listed ones are isolated; send the others
-          if (events.length > 1) {
-            const mid = Math.ceil(events.length / 2);
-            await deliver(events.slice(0, mid), outcomes);
-            return deliver(events.slice(mid), outcomes);
-          }
-          const only = events[0] as ClaimedEvent;
-          const error = answer.details ? `${answer.error}: ${answer.details}` : answer.error;
-          outcomes.set(only.eventId, { eventId: only.eventId, status: 'rejected', error, category: categorizeFailure(error) });
-          return;
-        }
-        case 'too_large': {
-          if (events.length > 1) {
-            const mid = Math.ceil(events.length / 2);
-            await deliver(events.slice(0, mid), outcomes);
-            return deliver(events.slice(mid), outcomes);
-          }
-          const only = events[0] as ClaimedEvent;
-          outcomes.set(only.eventId, {
-            eventId: only.eventId,
-            status: 'rejected',
-            error: 'HTTP 413: this single event is larger than the server accepts',
-            category: 'schema_mismatch',
-            permanent: true,
-          });
-          return;
-        }
-        case 'unauthorized':
-          if (replayedAfter401) throw new StopRun('auth', `${server} refused a freshly refreshed token (HTTP 401). Re-authenticate: run \`spec-kitty auth login\`.`);
-          replayedAfter401 = true;
-          try {
-            token = await tokens.accessToken({ rejected: token });
-          } catch (e) {
-            throw new StopRun('auth', (e as Error).message);
-          }
-          attempt = 0; // a replay after a refresh is not a transient retry
-          continue;
-        case 'forbidden':
-          throw new StopRun('auth', `${server} refused access (HTTP 403): ${answer.message}. Check that your account belongs to the project's team (\`spec-kitty auth status\`).`);
-        case 'rate_limited': {
-          const wait = answer.retryAfterMs ?? Math.min(30_000 * attempt, RETRY_AFTER_CAP_MS);
-          throw new StopRun('offline', `${answer.message}; retry after ${Math.ceil(wait / 1000)} s.`, new Date(options.now().getTime() + wait));
-        }
-        case 'transient':
-          if (attempt >= attempts) throw new StopRun('offline', `Offline or server unavailable: ${answer.message}.`);
-          await sleep(Math.round(Math.random() * Math.min(500 * 2 ** attempt, 8_000)));
-          continue;
-        case 'redirect':
-        case 'tls':
-        case 'malformed':
-          throw new StopRun('error', `${answer.message}.`);
-        case 'http_error':
-          throw new StopRun('error', `${answer.message}. Check the server URL (\`spec-kitty sync server\`).`);
-      }
-    }
+  const http = client = createHttpClient({
+    timeoutMs,
+    retries: attempts - 1,
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    signal: deadline,
+    bearer: {
+      token: () => Promise.resolve(token),
+      refresh: async (rejected) => (token = await tokens.accessToken({ rejected })),
+    },
+  });
+  const deadlineStop: StopStep = {
+    kind: 'stop',
+    status: 'offline',
+    reason: 'deadline',
+    message: `Stopped at the run deadline (${Math.round(deadlineMs / 1000)} s); the rest stays queued.`,
+    transient: true,
+    retryAfterMs: null,
   };
 
+  let plan: PlanState = initialPlan(options.maxConsecutiveRefusals);
+  let stop: StopStep | null = null;
   const attempted = new Set<string>();
   let unanswered = 0;
+  const owner = options.owner ?? `sync:${process.pid}`;
   const claimNext = () =>
-    queue.claimBatch({ limit: batchSize, leaseMs: Math.max(120_000, timeoutMs * (attempts + 2)), owner: options.owner ?? `sync:${process.pid}` });
+    queue.claimBatch({ limit: batchSize, leaseMs: Math.max(120_000, deadlineMs + 60_000), owner, ...(options.pid === undefined ? {} : { pid: options.pid }) });
   let prefetched: ReturnType<typeof claimNext> | null = null;
   /** Hands a prefetched claim back untouched when the run stops. */
   const releasePrefetched = async (): Promise<void> => {
@@ -323,17 +291,20 @@ async function runWithQueue(
     const c = await p.catch(() => null);
     if (c?.claimId) await queue.releaseClaim(c.claimId, { transient: false }).catch(() => undefined);
   };
-  for (;;) {
-    if (options.deadlineMs !== undefined && options.now().getTime() - started > options.deadlineMs) {
-      await releasePrefetched();
-      stop = new StopRun('offline', `Stopped after ${Math.round(options.deadlineMs / 1000)} s; the rest stays queued.`);
+
+  while (stop === null) {
+    if (deadline.aborted) {
+      stop = deadlineStop;
       break;
     }
     // The next batch is claimed while the current one is at the server (the two processes work in parallel).
     const claim = await (prefetched ?? claimNext());
     prefetched = null;
+    if (claim.releasedStale > 0) warnings.push(`Released ${claim.releasedStale} event(s) claimed by a sync run that was killed; they are sent now.`);
     if (claim.claimId === null) {
-      if (claim.notBefore !== null) stop = new StopRun('offline', `The server asked to wait; sending resumes after ${claim.notBefore.toISOString()}.`, claim.notBefore);
+      if (claim.notBefore !== null) {
+        stop = { kind: 'stop', status: 'offline', reason: 'rate_limited', message: `The server asked to wait; sending resumes after ${claim.notBefore.toISOString()}.`, transient: false, retryAfterMs: claim.notBefore.getTime() - options.now().getTime() };
+      }
       break;
     }
     // Events the server left unanswered are released and come back at once; send each at most once per run.
@@ -345,72 +316,111 @@ async function runWithQueue(
     }
     for (const e of fresh) attempted.add(e.eventId);
     counts.batches += 1;
-    const outcomes = new Map<string, PerEventResult>();
-    let runStop: StopRun | null = null;
-    const delivery = deliver(fresh, outcomes);
-    // A full batch means there is probably more: claim the next one now, while this one is at the server.
     if (claim.events.length >= batchSize) prefetched = claimNext();
+    const byId = new Map(claim.events.map((e) => [e.eventId, e]));
+    const outcomes = new Map<string, PerEventResult>();
+    // The steps for this claim: groups to send, first first (splits and re-sends go to the front).
+    const work: Array<readonly string[]> = [fresh.map((e) => e.eventId)];
     try {
-      await delivery;
+      while (work.length > 0) {
+        if (deadline.aborted) {
+          stop = deadlineStop;
+          break;
+        }
+        const group = work.shift() as readonly string[];
+        const answer = await sendBatch(http, server, group.map((id) => byId.get(id)?.envelope as Record<string, unknown>), () => options.now().getTime());
+        const next = decide(plan, group, answer, server);
+        plan = next.state;
+        const step = next.step;
+        if (step.kind === 'stop') {
+          stop = step;
+          break;
+        }
+        if (step.kind === 'split') {
+          work.unshift(...step.groups);
+          continue;
+        }
+        for (const o of step.outcomes) outcomes.set(o.eventId, o);
+        missing.push(...step.missing);
+        if (step.unknown.length > 0) warnings.push(`The server answered for ${step.unknown.length} event id(s) that were not in the batch; ignored.`);
+        work.unshift(...step.resend);
+      }
     } catch (e) {
-      if (!(e instanceof StopRun)) {
-        await queue.releaseClaim(claim.claimId, { error: (e as Error).message }).catch(() => undefined);
-        await releasePrefetched();
-        throw e;
-      }
-      runStop = e;
-    }
-    if (outcomes.size > 0) {
-      const list: EventOutcome[] = [...outcomes.values()].map((r) => ({
-        eventId: r.eventId,
-        status: r.status,
-        ...(r.error === undefined ? {} : { error: r.error }),
-        ...(r.category === undefined ? {} : { category: r.category }),
-        ...(r.permanent ? { permanent: true } : {}),
-      }));
-      const applied = await queue.applyResults(claim.claimId, list);
-      counts.synced += applied.synced;
-      counts.duplicates += applied.duplicates;
-      counts.failed += applied.rejected + applied.deadLettered;
-      counts.deadLettered += applied.deadLettered;
-      const byId = new Map(claim.events.map((e) => [e.eventId, e]));
-      for (const r of outcomes.values()) {
-        if (r.status !== 'rejected') continue;
-        const cat = r.category ?? 'unknown';
-        categories[cat] = (categories[cat] ?? 0) + 1;
-        failures.push({
-          event_id: r.eventId,
-          event_type: byId.get(r.eventId)?.eventType ?? 'unknown',
-          category: cat,
-          error: r.error ?? '',
-          code: r.code ?? null,
-        });
-      }
-    } else {
-      await queue.releaseClaim(claim.claimId, {
-        transient: runStop?.status === 'offline',
-        ...(runStop ? { error: runStop.message } : {}),
-        ...(runStop?.retryAt ? { notBefore: runStop.retryAt } : {}),
-      });
-    }
-    options.onProgress?.({ batches: counts.batches, sent: counts.synced + counts.duplicates + counts.failed, synced: counts.synced, duplicates: counts.duplicates, failed: counts.failed, pendingAtStart });
-    if (runStop) {
+      await queue.releaseClaim(claim.claimId, { error: redact((e as Error).message) }).catch(() => undefined);
       await releasePrefetched();
-      stop = runStop;
-      break;
+      throw e;
     }
+    await settle(queue, claim.claimId, outcomes, byId, stop, options.now, counts, categories, failures);
+    options.onProgress?.({ batches: counts.batches, sent: counts.synced + counts.duplicates + counts.failed, synced: counts.synced, duplicates: counts.duplicates, failed: counts.failed, pendingAtStart });
   }
-  if (stop) {
+  await releasePrefetched();
+  if (stop !== null) {
     const kept = (await queue.stats()).depth;
-    const msg = stop.status === 'offline' ? `${stop.message} ${kept} event(s) kept for later.` : stop.message;
-    return finish(stop.status, msg, stop.retryAt);
+    const msg = stop.status === 'offline' || stop.reason === 'circuit_breaker' ? `${stop.message} ${kept} event(s) kept for later.` : stop.message;
+    const retryAt = stop.retryAfterMs === null ? null : new Date(options.now().getTime() + stop.retryAfterMs);
+    return finish(stop.status, msg, retryAt, stop.reason);
   }
-  if (unanswered > 0) {
-    warnings.push(`The server did not answer for ${unanswered} event(s); they stay queued for the next sync.`);
+  if (unanswered > 0 && missing.length === 0) {
+    warnings.push(`${unanswered} event(s) were already sent in this run without an answer; they stay queued for the next sync.`);
+  }
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 20).join(', ');
+    const more = missing.length > 20 ? ` and ${missing.length - 20} more` : '';
+    const note = `The server's answer did not mention ${missing.length} event(s) it was sent; they stay queued and are sent again next run: ${shown}${more}.`;
+    if (counts.failed > 0) return finish('partial', `${counts.failed} event(s) were rejected by the server. ${note}`, null);
+    return finish('incomplete', note, null);
   }
   if (counts.failed > 0) return finish('partial', `${counts.failed} event(s) were rejected by the server.`, null);
-  if (counts.batches === 0 && pendingAtStart > 0) return finish('ok', 'Nothing was due: queued events are waiting for their retry time.', null);
+  if (counts.batches === 0 && pendingAtStart > 0) {
+    const s = await queue.stats();
+    const why = [
+      s.backingOff > 0 ? `${s.backingOff} wait for their retry time after a rejection` : '',
+      s.inFlight - s.leasedByGoneProcess > 0 ? `${s.inFlight - s.leasedByGoneProcess} are being sent by another sync run (their lease has not expired)` : '',
+      s.leasedByGoneProcess > 0 ? `${s.leasedByGoneProcess} are held by a sync run that was killed (released by the next claim)` : '',
+    ].filter((x) => x !== '');
+    return finish('ok', `Nothing was due${why.length > 0 ? `: ${why.join('; ')}` : ''}.`, null);
+  }
   return finish('ok', '', null);
+}
+
+/** Applies one claim's verdicts to the queue (or hands the claim back) and counts them. */
+async function settle(
+  queue: Queue,
+  claimId: string,
+  outcomes: ReadonlyMap<string, PerEventResult>,
+  byId: ReadonlyMap<string, ClaimedEvent>,
+  stop: StopStep | null,
+  now: () => Date,
+  counts: RunCounts,
+  categories: Partial<Record<FailureCategory, number>>,
+  failures: SyncFailure[],
+): Promise<void> {
+  if (outcomes.size === 0) {
+    await queue.releaseClaim(claimId, {
+      transient: stop?.transient ?? false,
+      ...(stop ? { error: redact(stop.message) } : {}),
+      ...(stop?.retryAfterMs != null ? { notBefore: new Date(now().getTime() + stop.retryAfterMs) } : {}),
+    });
+    return;
+  }
+  const list: EventOutcome[] = [...outcomes.values()].map((r) => ({
+    eventId: r.eventId,
+    status: r.status,
+    ...(r.error === undefined ? {} : { error: redact(r.error) }),
+    ...(r.category === undefined ? {} : { category: r.category }),
+    ...(r.permanent ? { permanent: true } : {}),
+  }));
+  const applied = await queue.applyResults(claimId, list);
+  counts.synced += applied.synced;
+  counts.duplicates += applied.duplicates;
+  counts.failed += applied.rejected + applied.deadLettered;
+  counts.deadLettered += applied.deadLettered;
+  for (const r of outcomes.values()) {
+    if (r.status !== 'rejected') continue;
+    const cat = r.category ?? 'unknown';
+    categories[cat] = (categories[cat] ?? 0) + 1;
+    failures.push({ event_id: r.eventId, event_type: byId.get(r.eventId)?.eventType ?? 'unknown', category: cat, error: r.error ?? '', code: r.code ?? null });
+  }
 }
 
 /** Writes `--report FILE`: per-event failures with the run's summary (JSON, 2-space indent). */
@@ -430,9 +440,10 @@ export async function writeSyncReport(file: string, result: SyncRunResult, now: 
       categories: result.categories,
     },
     failures: result.failures,
+    missing_event_ids: result.missingEventIds,
   };
   try {
-    await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(file, `${JSON.stringify(redactDeep(doc), null, 2)}\n`, { mode: 0o600 });
   } catch (e) {
     throw new SyncError('REPORT_WRITE_FAILED', `Cannot write the report to ${file}: ${(e as Error).message}.`, {
       cause: e,

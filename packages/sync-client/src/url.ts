@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { describeValue } from '@kitty/errors';
 import { SyncError } from './errors.js';
+import { maskUrlCredentials } from './redact.js';
 
 const LOOPBACK_NAMES = new Set(['localhost']);
 
@@ -21,10 +22,12 @@ export function isLoopbackHost(hostname: string): boolean {
  */
 export function normalizeServerUrl(input: unknown): string {
   const example = 'https://spec-kitty.example.com (or http://127.0.0.1:PORT for a local server)';
+  // A password in the URL is never echoed back (the user name stays, so the message still says which URL).
+  const shown = typeof input === 'string' ? maskUrlCredentials(input) : input;
   const fail = (why: string): never => {
-    throw new SyncError('INVALID_SERVER_URL', `Invalid server URL ${describeValue(input)}: ${why}.`, {
+    throw new SyncError('INVALID_SERVER_URL', `Invalid server URL ${describeValue(shown)}: ${why}.`, {
       suggestions: [`Use a full https URL, for example ${example}.`],
-      details: { received: input ?? null },
+      details: { received: shown ?? null },
     });
   };
   if (typeof input !== 'string' || input.trim() === '') return fail('it is empty');

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openQueue, queuePath } from '@kitty/queue';
@@ -9,11 +9,13 @@ import {
   createSyncEmitter,
   deliveryLogPath,
   deliveryPidPath,
+  runBackgroundDelivery,
   scheduleDelivery,
+  STALE_MARKER_MS,
   updateSyncConfig,
   type SyncEmitter,
 } from '../src/index.js';
-import { answerAll, idsOf, loggedInHome, startServer } from './support.js';
+import { answerAll, idsOf, loggedInHome, loggedInHomeAt, startFaultServer, startServer } from './support.js';
 
 afterAll(cleanupTempDirs);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -117,7 +119,11 @@ describe('automatic delivery', () => {
     await later.enqueue([later.createFactory(ctx).historyAdded({ wpId: 'WP01', content: 'b' })]);
     await waitFor(noMarker(home));
     expect(await pending(home)).toBe(0);
-    expect(server.batchRequests().flatMap(idsOf)).toHaveLength(1 + 2);
+    // While down, the one event went out once per attempt (the client retries a 503 without Retry-After);
+    // afterwards both events were delivered.
+    const sent = server.batchRequests().flatMap(idsOf);
+    expect(new Set(sent).size).toBe(2);
+    expect(sent.length).toBe(3 + 2);
   });
 
   it('does not start when turned off, logged out, or disabled', async () => {
@@ -142,4 +148,32 @@ describe('automatic delivery', () => {
     expect(claimDeliveryMarker(file, process.pid)).toBe(true);
     expect(claimDeliveryMarker(file, process.pid + 1)).toBe(false);
   });
+
+  it('takes over a marker far older than any delivery, even when its pid is alive again (reused)', () => {
+    const file = path.join(tempDir(), 'q.db');
+    writeFileSync(deliveryPidPath(file), String(process.pid)); // a live pid
+    const nowMs = Date.now();
+    expect(claimDeliveryMarker(file, 4242, nowMs)).toBe(false);
+    const old = new Date(nowMs - STALE_MARKER_MS - 60_000);
+    utimesSync(deliveryPidPath(file), old, old);
+    expect(claimDeliveryMarker(file, 4242, nowMs)).toBe(true);
+    expect(readFileSync(deliveryPidPath(file), 'utf8')).toBe('4242');
+  });
+
+  it('ends by its deadline against a server that never answers, removes its marker and keeps the events', async () => {
+    const silent = await startFaultServer();
+    try {
+      silent.setBatch(() => ({ kind: 'never-answer' }));
+      const { home, queue } = await loggedInHomeAt(silent.url, 2);
+      const r = await runBackgroundDelivery({ homeDir: home, env: {}, now: () => new Date(), pid: process.pid, deadlineMs: 1_500 });
+      expect(r).toMatchObject({ status: 'offline', stopReason: 'deadline', remaining: 2 });
+      expect(existsSync(deliveryPidPath(queuePath(home, { serverUrl: silent.url, username: 'ada' })))).toBe(false);
+      expect(readFileSync(deliveryLogPath(home), 'utf8')).toMatch(/status=offline .*run deadline/);
+      const q = await queue();
+      expect((await q.stats()).depth).toBe(2);
+      await q.close();
+    } finally {
+      await silent.close();
+    }
+  }, 30_000);
 });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/glo
 import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { diagnoseQueue, loginFlow, syncNow, updateSyncConfig } from '../src/index.js';
-import { enqueue, loggedInHome, noSleep, startServer } from './support.js';
+import { enqueue, loggedInHome, startServer } from './support.js';
 
 afterAll(cleanupTempDirs);
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -27,7 +27,7 @@ describe('sync diagnose', () => {
     ]);
     await q.close();
     server.on('POST /api/v1/events/batch/', { status: 413 }); // everything goes dead
-    await syncNow({ homeDir: home, env: {}, now, sleep: noSleep });
+    await syncNow({ homeDir: home, env: {}, now });
     const q2 = await queue();
     await enqueue(q2, 1);
     const r = await diagnoseQueue({ homeDir: home, env: {}, now });

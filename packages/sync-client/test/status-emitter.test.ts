@@ -15,7 +15,7 @@ import {
   syncStatus,
   updateSyncConfig,
 } from '../src/index.js';
-import { answerAll, enqueue, loggedInHome, noSleep, startServer } from './support.js';
+import { answerAll, enqueue, loggedInHome, startServer } from './support.js';
 
 afterAll(cleanupTempDirs);
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -102,7 +102,7 @@ describe('sync status and --check', () => {
   it('shows queue health, auth, last sync and a real connection check', async () => {
     const { home, ids } = await loggedInHome(server, 3);
     server.on('POST /api/v1/events/batch/', answerAll((id) => (id === ids[0] ? 'rejected' : 'success')));
-    await syncNow({ homeDir: home, env: {}, now, sleep: noSleep });
+    await syncNow({ homeDir: home, env: {}, now });
     const s = await syncStatus({ homeDir: home, env: {}, now, check: true });
     expect(s).toMatchObject({
       enabled: true,
@@ -146,7 +146,7 @@ describe('dead events', () => {
   it('lists and re-queues dead events of the active queue', async () => {
     const { home, ids } = await loggedInHome(server, 2);
     server.on('POST /api/v1/events/batch/', { status: 413 }); // even single events are too large: both go to dead
-    await syncNow({ homeDir: home, env: {}, now, sleep: noSleep });
+    await syncNow({ homeDir: home, env: {}, now });
     const dead = await listDeadEvents({ homeDir: home, env: {}, now });
     expect(dead.events.map((e) => e.eventId).sort()).toEqual([...ids].sort());
     expect(await requeueDeadEvents({ homeDir: home, env: {}, now, ids: [ids[0] as string, 'nope'] })).toMatchObject({ requeued: 1, notFound: ['nope'] });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cleanupTempDirs, createHttpTestServer, tempDir } from '@kitty/test-utils';
 import { readLastSync, syncNow, type SyncNowOptions } from '../src/index.js';
-import { answerAll, idsOf, loggedInHome, noSleep, startServer } from './support.js';
+import { answerAll, idsOf, loggedInHome, startServer } from './support.js';
 
 afterAll(cleanupTempDirs);
 
@@ -16,7 +16,7 @@ afterEach(async () => {
   await server.close();
 });
 
-const run = (home: string, extra: Partial<SyncNowOptions> = {}) => syncNow({ homeDir: home, env: {}, now: () => new Date(), sleep: noSleep, ...extra });
+const run = (home: string, extra: Partial<SyncNowOptions> = {}) => syncNow({ homeDir: home, env: {}, now: () => new Date(), retryDelayMs: 1, ...extra });
 
 describe('sync now', () => {
   it('sends gzip JSON batches with the bearer token and removes acknowledged events', async () => {
@@ -54,6 +54,19 @@ describe('sync now', () => {
     expect(stats).toMatchObject({ inFlight: 0, retryHistogram: { '0': 1500, '1-3': 0, '4+': 0 } });
     expect((await q.claimBatch({ limit: 2000 })).events).toHaveLength(1500); // nothing is still leased
     await q.close();
+  });
+
+  it('releases at once the events a killed run had claimed on this host, and says so', async () => {
+    const { home, ids } = await loggedInHome(server, 3);
+    const { openQueue } = await import('@kitty/queue');
+    const q = await openQueue({ homeDir: home, scope: { serverUrl: server.url, username: 'ada' }, now: () => new Date(), host: 'this-host' });
+    expect((await q.claimBatch({ limit: 10, pid: 999_999_999, owner: 'sync:killed' })).events).toHaveLength(3);
+    await q.close();
+    server.on('POST /api/v1/events/batch/', answerAll());
+    const r = await run(home, { host: 'this-host', pid: process.pid });
+    expect(r).toMatchObject({ status: 'ok', synced: 3, remaining: 0 });
+    expect(r.warnings.join(' ')).toContain('Released 3 event(s) claimed by a sync run that was killed');
+    expect(idsOf(server.batchRequests()[0])).toEqual(ids);
   });
 
   it('applies mixed per-event results: success, duplicate, rejected, missing and unknown ids', async () => {
@@ -165,10 +178,8 @@ describe('sync now', () => {
     const { home } = await loggedInHome(server, 2);
     let calls = 0;
     server.on('POST /api/v1/events/batch/', (req) => (++calls <= 2 ? { status: 500, body: 'boom' } : answerAll()(req)));
-    const delays: number[] = [];
-    const r = await run(home, { sleep: async (ms) => void delays.push(ms) });
-    expect(r).toMatchObject({ status: 'ok', synced: 2 });
-    expect(delays).toHaveLength(2);
+    const r = await run(home);
+    expect(r).toMatchObject({ status: 'ok', synced: 2, requests: 3 });
     server.on('POST /api/v1/events/batch/', { status: 502, body: 'bad gateway' });
     const home2 = await loggedInHome(server, 3);
     const before = server.batchRequests().length;

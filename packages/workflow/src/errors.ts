@@ -34,6 +34,10 @@ export type WorkflowErrorCode =
   | 'YAML_EDIT_FAILED'
   | 'GIT_INDEX_LOCKED'
   | 'GIT_COMMIT_FAILED'
+  | 'GIT_IDENTITY_MISSING'
+  | 'GIT_HOOK_REJECTED'
+  | 'INTERRUPTED'
+  | 'ROLLBACK_INCOMPLETE'
   | 'GIT_FAILED'
   | 'INVALID_WP_ID'
   | 'INVALID_LANE'
@@ -57,6 +61,14 @@ export type WorkflowErrorCode =
   | 'MERGE_CONFLICT'
   | 'MERGE_NOT_IN_PROGRESS'
   | 'STATUS_LOG_MISSING'
+  | 'ACTOR_UNKNOWN'
+  | 'REVIEW_REQUIRED'
+  | 'REVIEW_NOT_CLAIMED'
+  | 'REVIEW_HELD_BY_OTHER'
+  | 'SELF_REVIEW_NOT_ALLOWED'
+  | 'DEPENDENCIES_NOT_DONE'
+  | 'WORKSPACE_MISSING'
+  | 'FORCE_NEEDS_REASON'
   | 'ACCEPTANCE_FAILED';
 
 /** One problem found in a planning file, with its position (1-based line and column). */
@@ -110,6 +122,10 @@ export class WorkflowError extends KittyError<WorkflowErrorCode> {
     YAML_EDIT_FAILED: 'failure',
     GIT_INDEX_LOCKED: 'conflict',
     GIT_COMMIT_FAILED: 'failure',
+    GIT_IDENTITY_MISSING: 'failure',
+    GIT_HOOK_REJECTED: 'failure',
+    INTERRUPTED: 'interrupted',
+    ROLLBACK_INCOMPLETE: 'failure',
     GIT_FAILED: 'failure',
     INVALID_WP_ID: 'usage',
     INVALID_LANE: 'usage',
@@ -134,6 +150,14 @@ export class WorkflowError extends KittyError<WorkflowErrorCode> {
     MERGE_NOT_IN_PROGRESS: 'failure',
     STATUS_LOG_MISSING: 'failure',
     ACCEPTANCE_FAILED: 'failure',
+    ACTOR_UNKNOWN: 'usage',
+    REVIEW_REQUIRED: 'usage',
+    REVIEW_NOT_CLAIMED: 'usage',
+    REVIEW_HELD_BY_OTHER: 'conflict',
+    SELF_REVIEW_NOT_ALLOWED: 'usage',
+    DEPENDENCIES_NOT_DONE: 'usage',
+    WORKSPACE_MISSING: 'usage',
+    FORCE_NEEDS_REASON: 'usage',
   };
 }
 

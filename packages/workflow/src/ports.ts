@@ -52,6 +52,13 @@ export interface WorkflowEnv {
   readonly git: GitPort;
   /** Sync events; absent when sync is not wired or disabled. */
   readonly events?: EventsPort | undefined;
+  /**
+   * Aborted when the user interrupts the command (SIGINT/SIGTERM, installed by the CLI): writing commands then
+   * roll back and throw INTERRUPTED; a commit in flight finishes first.
+   */
+  readonly signal?: AbortSignal | undefined;
   /** Pause used between retries of a locked git index (default: a real timer). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The command line's arguments after `spec-kitty`, for errors that show the exact command to retry. */
+  readonly argv?: readonly string[] | undefined;
 }

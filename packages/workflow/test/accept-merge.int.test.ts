@@ -1,12 +1,14 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { acceptFeature, implementWorkPackage, markStatus, mergeFeature, moveTask, type ImplementResult } from '../src/index.js';
+import { acceptFeature, implementWorkPackage, markStatus, mergeFeature, moveTask, reviewWorkPackage, type ImplementResult } from '../src/index.js';
 import { porcelain, read, sgit, subjects, write } from './helpers.js';
 import { caught, commitIn, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
+// Each test drives real git repositories through many commands; a loaded CI machine needs the room.
+jest.setTimeout(120_000);
 
 const TWO = `# Work Packages: Checkout
 
@@ -34,6 +36,7 @@ async function finished(files: { wp1?: [string, string]; wp2?: [string, string] 
     await commitIn((impl[wp] as ImplementResult).workspace_path, file[0], file[1], `feat(${wp}): work`);
     await markStatus({ ...env(), taskIds: [task], status: 'done' });
     await moveTask({ ...env(), wpId: wp, to: 'for_review', agent: 'claude' });
+    await reviewWorkPackage({ ...env(), wpId: wp, agent: 'codex' });
     await moveTask({ ...env(), wpId: wp, to: 'done', agent: 'codex' });
   }
   return { ...t, impl };

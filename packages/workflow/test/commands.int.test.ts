@@ -15,8 +15,9 @@ describe('sync emission: after the local write, never failing the command', () =
   it('queues WPStatusChanged per hop in the 4-lane model with the full transition payload; valid against the schemas', async () => {
     const { env, events } = await withTasks();
     await moveTask({ ...env(), wpId: 'WP04', to: 'for_review', agent: 'claude', force: true, reason: 'written elsewhere' });
+    await reviewWorkPackage({ ...env(), wpId: 'WP04', agent: 'codex' });
     await moveTask({ ...env(), wpId: 'WP04', to: 'done', agent: 'codex' });
-    await moveTask({ ...env(), wpId: 'WP01', to: 'in_progress', agent: 'claude' });
+    await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'claude' });
     const status = events.drafts.filter((d) => d.event_type === 'WPStatusChanged');
     expect(status.map((d) => [payload(d)['from_lane'], payload(d)['to_lane'], payload(d)['canonical_to_lane']])).toEqual([
       ['planned', 'for_review', 'for_review'],
@@ -47,10 +48,10 @@ describe('sync emission: after the local write, never failing the command', () =
 
   it('a failing command queues ErrorLogged (validation, with the work package and agent) and still fails', async () => {
     const { env, events } = await withTasks();
-    const e = await caught(moveTask({ ...env(), wpId: 'WP01', to: 'done', agent: 'claude' }));
-    expect(e.code).toBe('TRANSITION_GUARD_FAILED');
+    const e = await caught(moveTask({ ...env(), wpId: 'WP01', to: 'for_review', agent: 'claude', force: true }));
+    expect(e.code).toBe('FORCE_NEEDS_ACTOR_AND_REASON');
     expect(events.drafts.map((d) => d.event_type)).toEqual(['ErrorLogged']);
-    expect(payload(events.drafts[0] as EventDraft)).toMatchObject({ error_type: 'validation', wp_id: 'WP01', agent_id: 'claude', error_message: expect.stringMatching(/^move-task: Cannot move WP01 to for_review/) });
+    expect(payload(events.drafts[0] as EventDraft)).toMatchObject({ error_type: 'validation', wp_id: 'WP01', agent_id: 'claude', error_message: expect.stringMatching(/^move-task: Force transitions require actor and reason/) });
   });
 });
 
@@ -114,7 +115,7 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
     expect(await porcelain(sg)).toEqual([]);
 
     // Claimed without a workspace (a direct move), and a workspace whose directory is gone: no worktree, not stale.
-    await moveTask({ ...env(), wpId: 'WP02', to: 'claimed', agent: 'b' });
+    await moveTask({ ...env(), wpId: 'WP02', to: 'claimed', agent: 'b', force: true, reason: 'claimed before WP01 is done' });
     rmSync(impl.workspace_path, { recursive: true, force: true });
     const gone = await tasksStatus({ ...env(), now: () => new Date(Date.now() + 60 * 60_000) });
     expect(gone.work_packages.slice(0, 2)).toMatchObject([
@@ -158,10 +159,10 @@ describe('agent status emit | materialize | validate, and the torn log', () => {
     await moveTask({ ...env(), wpId: 'WP01', to: 'claimed', agent: 'claude' });
     const log = path.join(fdir, 'status.events.jsonl');
     appendFileSync(log, '{"actor":"claude","at":"2026-03-01T12:0');
-    const r = await moveTask({ ...env(), wpId: 'WP01', to: 'in_progress', agent: 'claude' });
+    const r = await moveTask({ ...env(), wpId: 'WP01', to: 'blocked', agent: 'claude' });
     expect(r.notes.join('\n')).toMatch(/ignored a torn last line/);
     expect(r.notes.join('\n')).toMatch(/removed the torn fragment on line 2/);
-    expect(logEvents(dir, feature).map((x) => x.to_lane)).toEqual(['claimed', 'in_progress']);
+    expect(logEvents(dir, feature).map((x) => x.to_lane)).toEqual(['claimed', 'blocked']);
     expect(readFileSync(log, 'utf8').endsWith('}\n')).toBe(true);
     expect(await porcelain(sg)).toEqual([]);
     expect(await validateStatus({ ...env() })).toMatchObject({ passed: true, error_count: 0, event_count: 2 });
@@ -253,7 +254,7 @@ describe('git index.lock during a lane change (reliability row 41)', () => {
 
     const before = { log: read(fdir, 'status.events.jsonl'), snap: read(fdir, 'status.json'), wp: read(fdir, 'tasks/WP01-schema.md'), tasks: read(fdir, 'tasks.md') };
     writeFileSync(lock, '');
-    const e = await caught(moveTask({ ...env(), sleep: async () => undefined, wpId: 'WP01', to: 'in_progress', agent: 'claude' }));
+    const e = await caught(moveTask({ ...env(), sleep: async () => undefined, wpId: 'WP01', to: 'blocked', agent: 'claude' }));
     expect(e.code).toBe('GIT_INDEX_LOCKED');
     expect(e.message).toContain(lock);
     expect(existsSync(lock)).toBe(true);
@@ -278,9 +279,12 @@ describe('review claim', () => {
     expect(read(fdir, 'tasks/WP03-ui.md')).toMatch(/review_status: "in_review"[\s\S]*reviewed_by: "codex"/);
     expect(events.drafts.map((d) => [d.event_type, payload(d)['entry_type'], payload(d)['author']])).toEqual([['HistoryAdded', 'review', 'codex']]);
     expect((await caught(reviewWorkPackage({ ...env(), wpId: 'WP03', agent: 'gemini' }))).code).toBe('REVIEW_ALREADY_CLAIMED');
-    expect((await reviewWorkPackage({ ...env(), wpId: 'WP03', agent: 'gemini', force: true })).reviewer).toBe('gemini');
-    // The claimed reviewer is the approval's reviewer when --agent is left out.
-    const done = await moveTask({ ...env(), wpId: 'WP03', to: 'done' });
+    expect((await caught(reviewWorkPackage({ ...env(), wpId: 'WP03', agent: 'gemini', force: true }))).code).toBe('FORCE_NEEDS_REASON');
+    expect((await reviewWorkPackage({ ...env(), wpId: 'WP03', agent: 'gemini', force: true, reason: 'codex is away' })).reviewer).toBe('gemini');
+    // Only the reviewer holding the review approves it; a missing --agent is not that reviewer.
+    expect((await caught(moveTask({ ...env(), wpId: 'WP03', to: 'done', agent: 'codex' }))).code).toBe('REVIEW_HELD_BY_OTHER');
+    expect(['ACTOR_UNKNOWN', 'REVIEW_HELD_BY_OTHER']).toContain((await caught(moveTask({ ...env(), wpId: 'WP03', to: 'done' }))).code);
+    const done = await moveTask({ ...env(), wpId: 'WP03', to: 'done', agent: 'gemini' });
     expect(done.new_lane).toBe('done');
     expect(await porcelain(sg)).toEqual([]);
   });

@@ -26,7 +26,7 @@ describe('agent feature create-feature', () => {
       created_at: '2026-03-01T12:00:00.000Z',
     });
     expect(await subjects(sg, 2)).toEqual(['Add meta for feature 001-user-auth', 'Add spec for feature 001-user-auth']);
-    expect(await filesOf(sg, 'HEAD~1')).toEqual(['kitty-specs/001-user-auth/spec.md', 'kitty-specs/001-user-auth/tasks/.gitkeep']);
+    expect(await filesOf(sg, 'HEAD~1')).toEqual(['kitty-specs/001-user-auth/spec.md', 'kitty-specs/001-user-auth/tasks/.gitkeep', 'kitty-specs/001-user-auth/tasks/README.md']);
     expect(await filesOf(sg)).toEqual(['kitty-specs/001-user-auth/meta.json']);
     expect(r.commits).toHaveLength(2);
     for (const sub of ['checklists', 'research', 'tasks']) expect(existsSync(path.join(fdir, sub))).toBe(true);

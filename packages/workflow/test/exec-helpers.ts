@@ -35,9 +35,9 @@ export const TASKS_MD = `# Work Packages: Checkout
 `;
 
 /** A project with a finalized four-package feature, and an in-memory events port. */
-export async function withTasks(options: { events?: EventsPort & { drafts: EventDraft[] }; tasks?: string; parent?: string } = {}) {
+export async function withTasks(options: { events?: EventsPort & { drafts: EventDraft[] }; tasks?: string; parent?: string; agents?: string } = {}) {
   const events = options.events ?? memoryEvents();
-  const p = await newProject('claude', options.parent);
+  const p = await newProject(options.agents ?? 'claude', options.parent);
   const f = await createFeature({ ...wenv(p.dir, { events }), slug: 'checkout', templates: memoryTemplates() });
   const fdir = f.feature_dir;
   write(fdir, {

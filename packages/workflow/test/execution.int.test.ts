@@ -66,7 +66,7 @@ describe('implement → move-task for_review → review → done (library, real 
     expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'in_progress', agent: 'codex' }))).code).toBe('AGENT_MISMATCH');
     expect(events.drafts.at(-1)).toMatchObject({ event_type: 'ErrorLogged', git_branch: 'main', head_commit_sha: moved.commit_hash, repo_slug: 'acme/demo' });
     await sg.removeRemote('origin');
-    await moveTask({ ...env(), wpId: 'WP04', to: 'in_progress', agent: 'claude' });
+    await moveTask({ ...env(), wpId: 'WP04', to: 'blocked', agent: 'claude' });
     expect(events.drafts.at(-1)).toMatchObject({ event_type: 'WPStatusChanged', repo_slug: null });
   });
 

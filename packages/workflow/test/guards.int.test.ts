@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { emitStatus, implementWorkPackage, markStatus, moveTask, type WorkflowError } from '../src/index.js';
+import { emitStatus, implementWorkPackage, markStatus, moveTask, reviewWorkPackage, type WorkflowError } from '../src/index.js';
 import { porcelain, read, sgit, write } from './helpers.js';
 import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 
@@ -83,6 +83,9 @@ describe('guards of in_progress → for_review (real worktrees)', () => {
     const forced = await moveTask({ ...env(), wpId: 'WP04', to: 'for_review', agent: 'claude', force: true, reason: 'docs were written elsewhere' });
     expect(forced.events.map((x) => [x.from_lane, x.to_lane, x.force])).toEqual([['planned', 'for_review', true]]);
     expect(logEvents(dir, feature).at(-1)).toMatchObject({ force: true, reason: 'docs were written elsewhere', actor: 'claude', execution_mode: 'direct_repo' });
+    await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'claude' });
+    const back = await moveTask({ ...env(), wpId: 'WP01', to: 'planned', agent: 'claude', reason: 'restart' });
+    expect(back.new_lane).toBe('planned');
     const walk = await moveTask({ ...env(), wpId: 'WP01', to: 'in_progress', agent: 'claude' });
     expect(walk.events.map((x) => `${x.from_lane}>${x.to_lane}`)).toEqual(['planned>claimed', 'claimed>in_progress']);
   });
@@ -98,17 +101,17 @@ describe('the other guards, force rules and ownership', () => {
     expect(e.message).toMatch(/requires actor identity/);
     await unchanged(dir, feature, sg, n0);
     expect((await emitStatus({ ...env(), wpId: 'WP01', to: 'claimed', actor: 'claude' })).to_lane).toBe('claimed');
-    // claimed → in_progress needs a workspace context.
-    e = await caught(emitStatus({ ...env(), wpId: 'WP01', to: 'in_progress', actor: 'claude', workspaceContext: '' }));
+    // claimed → in_progress needs a workspace context: a worktree, or one named explicitly.
+    e = await caught(emitStatus({ ...env(), wpId: 'WP01', to: 'in_progress', actor: 'claude' }));
     expect(e.message).toMatch(/requires workspace context/);
-    expect((await emitStatus({ ...env(), wpId: 'WP01', to: 'in_progress', actor: 'claude' })).to_lane).toBe('in_progress');
+    expect((await emitStatus({ ...env(), wpId: 'WP01', to: 'in_progress', actor: 'claude', workspaceContext: 'direct_repo:here', executionMode: 'direct_repo' })).to_lane).toBe('in_progress');
     // in_progress → planned needs a reason.
     e = await caught(moveTask({ ...env(), wpId: 'WP01', to: 'planned', agent: 'claude' }));
     expect(e.message).toMatch(/in_progress -> planned requires a reason/);
     expect((await moveTask({ ...env(), wpId: 'WP01', to: 'planned', agent: 'claude', reason: 'picked the wrong package' })).new_lane).toBe('planned');
     // in_progress → for_review with explicit guard inputs (emit): both must be true.
-    await emitStatus({ ...env(), wpId: 'WP02', to: 'claimed', actor: 'codex' });
-    await emitStatus({ ...env(), wpId: 'WP02', to: 'in_progress', actor: 'codex' });
+    await emitStatus({ ...env(), wpId: 'WP02', to: 'claimed', actor: 'codex', force: true, reason: 'WP01 is not done; test setup' });
+    await emitStatus({ ...env(), wpId: 'WP02', to: 'in_progress', actor: 'codex', workspaceContext: 'direct_repo:here' });
     e = await caught(emitStatus({ ...env(), wpId: 'WP02', to: 'for_review', actor: 'codex', subtasksComplete: false, implementationEvidencePresent: true }));
     expect(e.message).toMatch(/requires completed subtasks/);
     e = await caught(emitStatus({ ...env(), wpId: 'WP02', to: 'for_review', actor: 'codex', subtasksComplete: true, implementationEvidencePresent: false }));
@@ -119,10 +122,11 @@ describe('the other guards, force rules and ownership', () => {
     expect(e.message).toMatch(/requires a review reference/);
     await emitStatus({ ...env(), wpId: 'WP02', to: 'in_progress', actor: 'ada', reviewRef: 'PR#7 comment 3' });
     await emitStatus({ ...env(), wpId: 'WP02', to: 'for_review', actor: 'codex', subtasksComplete: true, implementationEvidencePresent: true });
-    // for_review → done needs reviewer, verdict and reference.
-    e = await caught(moveTask({ ...env(), wpId: 'WP02', to: 'done' }));
-    expect(e.message).toMatch(/requires evidence \(reviewer identity, verdict and approval reference\); missing: reviewer/);
-    const done = await moveTask({ ...env(), wpId: 'WP02', to: 'done', reviewer: 'ada', approvalRef: 'PR#7' });
+    // for_review → done needs reviewer, verdict and reference (emit takes the evidence as given).
+    e = await caught(emitStatus({ ...env(), wpId: 'WP02', to: 'done', actor: 'ada', evidenceJson: '{"review":{"verdict":"approved"}}' }));
+    expect(e.message).toMatch(/requires evidence \(reviewer identity, verdict and approval reference\); missing: reviewer, reference/);
+    await reviewWorkPackage({ ...env(), wpId: 'WP02', agent: 'ada' });
+    const done = await moveTask({ ...env(), wpId: 'WP02', to: 'done', agent: 'ada', approvalRef: 'PR#7' });
     expect(done.new_lane).toBe('done');
     expect(logEvents(dir, feature).at(-1)?.evidence).toMatchObject({ review: { reviewer: 'ada', verdict: 'approved', reference: 'PR#7' } });
     // done is terminal: leaving it needs force, and force needs a reason.
@@ -149,13 +153,15 @@ describe('the other guards, force rules and ownership', () => {
     const n = logEvents(dir, feature).length;
     const e = await caught(implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'codex' }));
     expect(e.code).toBe('AGENT_MISMATCH');
-    expect(e.message).toMatch(/assigned to 'claude'/);
+    expect(e.message).toMatch(/being implemented by 'claude', not 'codex'/);
     expect((await caught(moveTask({ ...env(), wpId: 'WP01', to: 'blocked', agent: 'codex' }))).code).toBe('AGENT_MISMATCH');
     await unchanged(dir, feature, sg, n);
     const again = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'claude' });
     expect(again).toMatchObject({ status: 'reused', claimed: false, lane: 'in_progress' });
-    const taken = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'codex', force: true });
+    expect((await caught(implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'codex', force: true }))).code).toBe('AGENT_MISMATCH');
+    const taken = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'codex', force: true, reason: 'claude is stuck' });
     expect(taken.status).toBe('reused');
+    expect(logEvents(dir, feature).at(-1)).toMatchObject({ from_lane: 'in_progress', to_lane: 'in_progress', force: true, actor: 'codex', reason: 'taken over from claude: claude is stuck' });
     expect(readFileSync(path.join(fdir, 'tasks/WP01-schema.md'), 'utf8')).toContain('agent: "codex"');
     expect((await moveTask({ ...env(), wpId: 'WP01', to: 'blocked', agent: 'codex' })).new_lane).toBe('blocked');
   });

@@ -32,11 +32,15 @@ describe('spec-kitty init', () => {
     expect(await subjects(sg)).toEqual(['Initial commit from Specify template']);
     // Agent directories are ignored (they may hold credentials); Copilot's prompts live in .github/ and are committed.
     expect(await filesOf(sg)).toEqual([
+      '.claudeignore',
       '.github/prompts/spec-kitty.specify.prompt.md',
       '.github/prompts/spec-kitty.tasks-finalize.prompt.md',
       '.gitignore',
       '.kittify/config.yaml',
       '.kittify/metadata.yaml',
+      '.mcp.json',
+      '.vscode/mcp.json',
+      '.vscode/settings.json',
     ]);
     expect(await porcelain(sg)).toEqual([]);
     expect(read(dir, '.git/info/exclude')).toContain('# Added by spec-kitty (local exclusions)\n.worktrees/\n');

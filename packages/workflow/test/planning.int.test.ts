@@ -93,14 +93,18 @@ describe('agent feature setup-plan', () => {
 });
 
 describe('feature detection', () => {
-  it('--feature > SPECIFY_FEATURE > branch > cwd > the only feature, and never guesses among several', async () => {
+  it('--feature > SPECIFY_FEATURE > branch > cwd > the only feature; among several only read-only commands guess', async () => {
     const { dir, sg } = await withFeature('alpha');
     const only = await checkPrerequisites({ ...wenv(dir) });
     expect(only.feature_slug).toBe('001-alpha');
     await createFeature({ ...wenv(dir), slug: 'beta', templates: memoryTemplates() });
     await createFeature({ ...wenv(dir), slug: 'gamma', templates: memoryTemplates() });
 
-    const ambiguous = await caught(checkPrerequisites({ ...wenv(dir) }));
+    // check-prerequisites is read-only: it takes the latest incomplete feature (and says so); a writing command asks.
+    const guessed = await checkPrerequisites({ ...wenv(dir) });
+    expect(guessed.feature_slug).toBe('003-gamma');
+    expect(guessed.notes.join('')).toMatch(/Auto-selected latest incomplete feature: 003-gamma/);
+    const ambiguous = await caught(finalizeTasks({ ...wenv(dir) }));
     expect(ambiguous.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
     expect((ambiguous.details?.['candidate_features'] as Array<{ feature_slug: string }>).map((c) => c.feature_slug)).toEqual(['001-alpha', '002-beta', '003-gamma']);
 
@@ -279,7 +283,7 @@ describe('agent feature finalize-tasks', () => {
 
   it('needs a tasks/ directory', async () => {
     const { dir, sg, fdir } = await withFeature();
-    await sg.rm([path.join(fdir, 'tasks/.gitkeep')]);
+    await sg.rm([path.join(fdir, 'tasks/.gitkeep'), path.join(fdir, 'tasks/README.md')]);
     await sg.commit('no tasks');
     expect(await caught(finalizeTasks({ ...wenv(dir) }))).toMatchObject({ code: 'TASKS_DIR_MISSING' });
   });

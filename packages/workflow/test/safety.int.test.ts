@@ -130,18 +130,19 @@ describe('atomic, guarded file writes (rows 24, 35, 38)', () => {
 });
 
 describe('temp files of killed writers (row 24)', () => {
-  it('removes stale temps beside the target on the next write and keeps live writers\' temps', () => {
+  it('removes the temps a killed writer left beside the target on the next write, and nothing else', () => {
     const root = tempDir();
     const target = path.join(root, 'WP01-x.md');
     writeFileSync(target, 'old');
-    const stale = path.join(root, '.WP01-x.md.999999999.0badf00d.tmp');
-    const live = path.join(root, `.WP01-x.md.${process.pid}.0000beef.tmp`);
-    const other = path.join(root, '.other.md.999999999.0badf00d.tmp');
-    for (const f of [stale, live, other]) writeFileSync(f, 'partial');
+    // write-file-atomic's temp names: `<file>.<number>`.
+    const stale = path.join(root, 'WP01-x.md.3735928559');
+    const mine = path.join(root, 'WP01-x.md.bak');
+    const other = path.join(root, 'other.md.3735928559');
+    for (const f of [stale, mine, other]) writeFileSync(f, 'partial');
     writeFileAtomic(root, target, 'new');
     expect(readFileSync(target, 'utf8')).toBe('new');
     expect(existsSync(stale)).toBe(false);
-    expect(existsSync(live)).toBe(true);
+    expect(existsSync(mine)).toBe(true);
     expect(existsSync(other)).toBe(true);
   });
 });
@@ -154,7 +155,7 @@ describe('projects inside a larger repository, symlinks, and no git', () => {
     const repo = await gitRepo({ 'README.md': '# mono\n', 'services/api/main.ts': 'export {}\n' });
     const sub = path.join(repo.dir, 'services/api');
     const init = await initProject({ ...wenv(sub), here: true, ai: 'claude', force: true, nonInteractive: true, templates: memoryTemplates(), machine, runtime });
-    expect(init.files_committed).toEqual(['.gitignore', '.kittify/config.yaml', '.kittify/metadata.yaml']);
+    expect(init.files_committed).toEqual(['.claudeignore', '.gitignore', '.kittify/config.yaml', '.kittify/metadata.yaml']);
     const f = await createFeature({ ...wenv(sub), slug: 'mono', templates: memoryTemplates() });
     expect(f.feature_dir).toBe(path.join(sub, 'kitty-specs/001-mono'));
     const sg = sgit(repo.dir);

@@ -1,6 +1,7 @@
 import { Command, Errors } from '@oclif/core';
 import { exitClassOf, isKittyError } from '@kitty/errors';
 import { ExitCode, exitCodeForError, exitCodeOfClass } from './exit-codes.js';
+import { commandSignal, installInterruptHandlers, wasInterrupted } from './interrupt.js';
 
 /** The `error` member of a `--json` failure document. */
 export interface JsonErrorBody {
@@ -58,6 +59,25 @@ export function describeError(err: unknown): { body: JsonErrorBody; exit: number
  */
 export abstract class KittyCommand extends Command {
   static override enableJsonFlag = true;
+
+  /** Installs the SIGINT/SIGTERM handlers that abort {@link KittyCommand.signal} (see interrupt.ts). */
+  override async init(): Promise<void> {
+    installInterruptHandlers();
+    await super.init();
+  }
+
+  /** Aborted on SIGINT/SIGTERM; pass it to the library so it can roll back. */
+  protected get signal(): AbortSignal {
+    return commandSignal();
+  }
+
+  /** After a command that completed although it was interrupted (the signal came while its commit ran). */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    if (err === undefined && wasInterrupted()) {
+      this.note('The interrupt came while the commit was being made, so the command finished: the repository holds its new, committed state.');
+    }
+    return super.finally(err);
+  }
 
   /** Writes a human note to stderr (kept out of stdout so `--json` output stays one document). */
   protected note(message: string): void {

@@ -10,3 +10,4 @@ export { commandContext, selfCommand } from './context.js';
 export type { CommandContext } from './context.js';
 export { promptLine, readStdin } from './prompt.js';
 export { formatDuration, keyValues } from './format.js';
+export { commandSignal, installInterruptHandlers, wasInterrupted } from './interrupt.js';

@@ -8,12 +8,15 @@ import { eventsPort } from './events-port.js';
  */
 export async function workflowEnv(options: { readonly events?: boolean } = {}): Promise<WorkflowEnv> {
   const { createGitPort } = await import('@kitty/workflow');
+  const { commandSignal } = await import('@kitty/cli-kit');
   const events = options.events === false ? undefined : await eventsPort();
   return {
+    signal: commandSignal(),
     cwd: process.cwd(),
     env: process.env,
     now: () => new Date(),
     git: createGitPort({ env: process.env }),
+    argv: process.argv.slice(2),
     ...(events === undefined ? {} : { events }),
   };
 }

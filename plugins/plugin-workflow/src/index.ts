@@ -1,1 +1,5 @@
-export {};
+// What other surfaces (the MCP server, plugins/plugin-mcp) reuse so that they call the workflow library exactly as
+// these commands do. Commands themselves are found by oclif in ./commands.
+export { splitResult } from './base.js';
+export { workflowEnv, machine, shellPid, runTestCommand } from './context.js';
+export { resolverTemplates } from './templates.js';

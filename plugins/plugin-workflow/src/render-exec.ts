@@ -108,8 +108,9 @@ export function renderValidateStatus(r: ValidateStatusResult): string {
 /** Human output of `accept`. */
 export function renderAccept(r: AcceptResult): string {
   const s = r.summary;
+  const where = testsRanIn(r);
   if (!r.ok) {
-    const lines = [`✗ ${r.feature} is not ready for acceptance:`];
+    const lines = [`✗ ${r.feature} is not ready for acceptance:`, ...where];
     const notDone = s.work_packages.filter((w) => w.lane !== 'done' && w.lane !== 'canceled');
     if (notDone.length > 0) lines.push(`  not done: ${notDone.map((w) => `${w.id} (${w.lane})`).join(', ')}`);
     const groups: Array<[string, readonly string[]]> = [
@@ -124,8 +125,17 @@ export function renderAccept(r: AcceptResult): string {
     for (const [label, items] of groups) for (const i of items) lines.push(`  ${label}: ${i}`);
     return lines.join('\n');
   }
-  if (r.accepted_at === null) return `✓ ${r.feature} passes every acceptance check (${r.mode} mode; nothing recorded).`;
-  return [`✓ Accepted ${r.feature} (${r.mode})${committed(r.accept_commit)}`, ...r.instructions.map((i) => `  Next: ${i}`)].join('\n');
+  if (r.accepted_at === null) return [`✓ ${r.feature} passes every acceptance check (${r.mode} mode; nothing recorded).`, ...where].join('\n');
+  return [`✓ Accepted ${r.feature} (${r.mode})${committed(r.accept_commit)}`, ...where, ...r.instructions.map((i) => `  Next: ${i}`)].join('\n');
+}
+
+/** The line saying where the --test commands ran (none when no test was given). */
+function testsRanIn(r: AcceptResult): string[] {
+  const p = r.tests_ran_in;
+  if (p === null || p === undefined) return [];
+  return p.kind === 'checkout'
+    ? [`  Tests ran in the main checkout ${p.path} (${p.base ?? 'detached HEAD'}).`]
+    : [`  Tests ran in a temporary merge worktree: ${p.base} with ${p.merged.length === 0 ? 'nothing to merge' : p.merged.join(', ')} merged in${p.removed ? ' (removed again)' : ` (left at ${p.path})`}.`];
 }
 
 /** Human output of `merge`. */

@@ -9,6 +9,7 @@ export function renderInit(r: InitResult): string {
   if (r.gitignore_added.length > 0) lines.push(`  .gitignore: added ${r.gitignore_added.length} entr${r.gitignore_added.length === 1 ? 'y' : 'ies'}`);
   lines.push(r.commit_created ? `  Committed ${short(r.commit_hash)} (${r.files_committed.length} file(s))` : '  Nothing to commit: the project was already up to date.');
   lines.push('', 'Next: open your agent and run /spec-kitty.specify with a description of the feature.');
+  lines.push('Watch the board live in your browser: spec-kitty dashboard --open');
   return lines.join('\n');
 }
 

@@ -147,42 +147,30 @@ export const LegacyWPStatusChangedPayloadSchema = v.object({
 
 /**
  * One line of `kitty-specs/<feature>/status.events.jsonl`, the local status log (same format as the
- * spec-kitty 2.0 CLI: keys sorted, `at` as ISO UTC).
+ * spec-kitty 2.0 CLI: keys sorted, `at` as ISO UTC). Structure only: whether a move was legal (a forced move
+ * may leave `review_ref` null or come from a terminal lane) is for `agent status validate` to judge, never for
+ * the reader — a line one version writes must be readable by every other.
  */
-export const StatusEventSchema = v.pipe(
-  v.object({
-    event_id: v.pipe(v.string(), v.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an upper-case 26-char ULID')),
-    feature_slug: FeatureSlug,
-    wp_id: WpId,
-    from_lane: LaneExact,
-    to_lane: LaneExact,
-    at: IsoDateTime,
-    actor: NonEmptyString,
-    force: v.boolean(),
-    reason: opt(v.string()),
-    execution_mode: ExecutionMode,
-    review_ref: opt(v.string()),
-    evidence: opt(
-      v.object({
-        repos: v.optional(v.array(RepoEvidenceSchema)),
-        review: ReviewVerdictSchema,
-        verification: v.optional(v.array(VerificationEntrySchema)),
-      }),
-    ),
-  }),
-  v.forward(
-    v.partialCheck([['force'], ['reason']], (input) => input.force !== true || filled(input.reason), 'force=true requires a non-empty reason'),
-    ['reason'],
+export const StatusEventSchema = v.object({
+  event_id: v.pipe(v.string(), v.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an upper-case 26-char ULID')),
+  feature_slug: FeatureSlug,
+  wp_id: WpId,
+  from_lane: LaneExact,
+  to_lane: LaneExact,
+  at: IsoDateTime,
+  actor: NonEmptyString,
+  force: v.boolean(),
+  reason: opt(v.string()),
+  execution_mode: ExecutionMode,
+  review_ref: opt(v.string()),
+  evidence: opt(
+    v.object({
+      repos: v.optional(v.array(RepoEvidenceSchema)),
+      review: ReviewVerdictSchema,
+      verification: v.optional(v.array(VerificationEntrySchema)),
+    }),
   ),
-  v.forward(
-    v.partialCheck(
-      [['from_lane'], ['to_lane'], ['review_ref']],
-      (input) => !(input.from_lane === 'for_review' && input.to_lane === 'in_progress') || filled(input.review_ref),
-      'for_review -> in_progress requires a review_ref',
-    ),
-    ['review_ref'],
-  ),
-);
+});
 
 export type RepoEvidence = v.InferOutput<typeof RepoEvidenceSchema>;
 export type ReviewVerdict = v.InferOutput<typeof ReviewVerdictSchema>;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Lane } from '@kitty/events';
 import { WorkflowError, formatProblem } from '../errors.js';
@@ -9,9 +10,33 @@ import { renderMeta } from '../project/meta.js';
 import type { WorkflowEnv } from '../ports.js';
 import { changeFeatureStatus, readFeatureState, type FeatureState } from '../status/status-change.js';
 import { activityEntries } from '../tasks/views.js';
+import { topologicalOrder } from '../tasks/graph.js';
+import { scratchDir } from '../project/scratch.js';
+import { wpBranch } from '../tasks/wp-ref.js';
 
 /** How acceptance is recorded: `pr` (push and open a pull request), `local` (merge locally), `checklist` (report only). */
 export type AcceptanceMode = 'auto' | 'pr' | 'local' | 'checklist';
+
+/**
+ * Where `--test` commands run: `merge` (default) — in a temporary worktree off the target branch with every work
+ * package branch merged in (dependency order), removed afterwards; `checkout` — in the main checkout as it is
+ * (after `spec-kitty merge`, when the work is already there).
+ */
+export type TestLocation = 'merge' | 'checkout';
+
+/** Where the tests of an acceptance ran (JSON `tests_ran_in`). */
+export interface TestRunPlace {
+  /** `merge-worktree` or `checkout`. */
+  readonly kind: 'merge-worktree' | 'checkout';
+  /** The directory the commands ran in (a merge worktree is removed afterwards). */
+  readonly path: string;
+  /** The branch the directory started from (the target branch, or the checked-out branch). */
+  readonly base: string | null;
+  /** Work package branches merged into it, in order (empty in the checkout). */
+  readonly merged: readonly string[];
+  /** Whether the temporary worktree was removed again. */
+  readonly removed: boolean;
+}
 
 /** Runs a test command for `--test`; provided by the CLI (the library runs no shell itself). */
 export type TestRunner = (command: string, cwd: string) => Promise<{ readonly exitCode: number; readonly output: string }>;
@@ -22,8 +47,10 @@ export interface AcceptOptions extends WorkflowEnv {
   readonly mode?: string | undefined;
   /** Who accepts (default: git user.name, else `user`). */
   readonly actor?: string | undefined;
-  /** Test commands that must pass (each run in the main checkout). */
+  /** Test commands that must pass (run where the merged result is; see {@link TestLocation}). */
   readonly tests?: readonly string[] | undefined;
+  /** Where the tests run: `merge` (default, a temporary merge worktree) or `checkout`. */
+  readonly testIn?: string | undefined;
   readonly runTest?: TestRunner;
   /** Skip the metadata and activity checks. */
   readonly lenient?: boolean | undefined;
@@ -86,6 +113,8 @@ export interface AcceptResult {
   readonly instructions: readonly string[];
   readonly cleanup_instructions: readonly string[];
   readonly summary: AcceptanceSummary;
+  /** Where the `--test` commands ran, or null when none were given. */
+  readonly tests_ran_in: TestRunPlace | null;
   readonly events_queued: number;
   readonly notes: readonly string[];
 }
@@ -94,7 +123,69 @@ const REQUIRED = ['spec.md', 'plan.md', 'tasks.md'];
 const OPTIONAL = ['quickstart.md', 'data-model.md', 'research.md', 'contracts'];
 const CLARIFY_FILES = ['spec.md', 'plan.md', 'quickstart.md', 'tasks.md', 'research.md', 'data-model.md'];
 
-async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureState, options: AcceptOptions): Promise<AcceptanceSummary> {
+/**
+ * Runs the test commands where the merged result is: a temporary worktree on a temporary branch off the target,
+ * with every work package branch (not canceled, not yet in the target) merged in dependency order; the worktree
+ * and branch are removed afterwards, whatever happens. A merge conflict is a test failure (nothing runs).
+ */
+async function runTests(env: WorkflowEnv, fc: FeatureContext, state: FeatureState, options: AcceptOptions, where: TestLocation): Promise<{ failures: string[]; place: TestRunPlace | null }> {
+  const tests = options.tests ?? [];
+  if (tests.length === 0) return { failures: [], place: null };
+  const root = fc.project.root;
+  const failures: string[] = [];
+  const run = async (dir: string): Promise<void> => {
+    for (const cmd of tests) {
+      if (options.runTest === undefined) {
+        failures.push(`${cmd}: no test runner available`);
+        continue;
+      }
+      const r = await options.runTest(cmd, dir);
+      if (r.exitCode !== 0) failures.push(`${cmd}: exit ${r.exitCode}${r.output.trim() === '' ? '' : ` — ${r.output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`}`);
+    }
+  };
+  if (where === 'checkout') {
+    await run(root);
+    return { failures, place: { kind: 'checkout', path: root, base: fc.branch, merged: [], removed: false } };
+  }
+  const target = fc.target ?? fc.branch;
+  if (target === null) {
+    failures.push('tests: no target branch to merge the work packages into (meta.json names none and HEAD is detached); use --test-in checkout');
+    return { failures, place: null };
+  }
+  const stamp = randomBytes(5).toString('hex');
+  const branch = `kitty-accept-${fc.feature.slug}-${stamp}`;
+  const dir = path.join(scratchDir(fc.project), 'accept', `${fc.feature.slug}-${stamp}`);
+  const merged: string[] = [];
+  let removed = false;
+  const targetSha = await env.git.resolveCommit(root, target);
+  await env.git.worktreeAdd(root, dir, { branch, newBranch: true, base: target });
+  try {
+    const order = topologicalOrder(new Map(state.workPackages.workPackages.map((w) => [w.id, w.dependencies ?? []])));
+    const branches = order.filter((id) => state.laneOf(id) !== 'canceled').map((id) => wpBranch(fc.feature, id));
+    const heads = await env.git.branchHeads(root, branches);
+    let conflict = false;
+    for (const b of branches) {
+      const sha = heads.get(b) ?? null;
+      if (sha === null || (targetSha !== null && (await env.git.isAncestor(root, sha, targetSha)))) continue;
+      const r = await env.git.merge(dir, b, { message: `Merge ${b} (acceptance tests)`, noFf: true });
+      if (!r.ok) {
+        await env.git.mergeAbort(dir).catch(() => undefined);
+        failures.push(`tests: merging ${b} into ${target} conflicts in ${r.conflicts.join(', ')}; nothing was run (resolve it, or merge first and use --test-in checkout)`);
+        conflict = true;
+        break;
+      }
+      merged.push(b);
+    }
+    if (!conflict) await run(dir);
+  } finally {
+    await env.git.worktreeRemove(root, dir, { force: true }).catch(() => undefined);
+    await env.git.deleteBranch(root, branch, { force: true }).catch(() => undefined);
+    removed = !existsSync(dir);
+  }
+  return { failures, place: { kind: 'merge-worktree', path: dir, base: target, merged, removed } };
+}
+
+async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureState, options: AcceptOptions, tests: readonly string[]): Promise<AcceptanceSummary> {
   const root = fc.project.root;
   const dir = fc.feature.dir;
   const lanes: Record<string, string[]> = {};
@@ -115,8 +206,10 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
   }
   metadata.push(...state.workPackages.problems.map(formatProblem));
   const parsedTasks = await state.tasksMd.parse();
+  // A canceled work package's subtasks will never be done: they do not block acceptance.
+  const canceled = new Set(wps.filter((w) => w.lane === 'canceled').map((w) => w.id));
   const unchecked = [
-    ...(parsedTasks?.sections ?? []).flatMap((s) => s.subtasks.filter((t) => !t.done).map((t) => `${t.id} (${s.id}, tasks.md:${t.line})`)),
+    ...(parsedTasks?.sections ?? []).filter((s) => !canceled.has(s.id)).flatMap((s) => s.subtasks.filter((t) => !t.done).map((t) => `${t.id} (${s.id}, tasks.md:${t.line})`)),
     ...(parsedTasks?.looseSubtasks ?? []).filter((t) => !t.done).map((t) => `${t.id} (tasks.md:${t.line})`),
   ];
   const clarify: string[] = [];
@@ -132,15 +225,6 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
   const missing = REQUIRED.filter((f) => !isFile(path.join(dir, f)));
   const optional = OPTIONAL.filter((f) => !isFile(path.join(dir, f)) && !isDir(path.join(dir, f)));
   const dirty = (await env.git.status(fc.repoTop, ['.'])).map((s) => `${s.index}${s.workTree} ${s.path}`);
-  const tests: string[] = [];
-  for (const cmd of options.tests ?? []) {
-    if (options.runTest === undefined) {
-      tests.push(`${cmd}: no test runner available`);
-      continue;
-    }
-    const r = await options.runTest(cmd, root);
-    if (r.exitCode !== 0) tests.push(`${cmd}: exit ${r.exitCode}${r.output.trim() === '' ? '' : ` — ${r.output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`}`);
-  }
   const allDone = wps.length > 0 && wps.every((w) => w.lane === 'done' || w.lane === 'canceled');
   const warnings = [...state.log.warnings];
   if (wps.length === 0) warnings.push('The feature has no work packages.');
@@ -193,11 +277,25 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
   const mode: Exclude<AcceptanceMode, 'auto'> = requested === 'auto' ? ((await options.git.remotes(root)).length > 0 ? 'pr' : 'local') : (requested as Exclude<AcceptanceMode, 'auto'>);
   const parent = await options.git.resolveCommit(root, 'HEAD');
   const base = { feature: fc.feature.slug, mode, parent_commit: parent };
+  const testIn = (options.testIn ?? 'merge').trim().toLowerCase();
+  if (testIn !== 'merge' && testIn !== 'checkout') {
+    throw new WorkflowError('INVALID_OPTION', `--test-in must be merge or checkout; got ${JSON.stringify(testIn.slice(0, 20))}.`, {
+      suggestions: [`spec-kitty accept --feature ${fc.feature.slug} --test-in merge${(options.tests ?? []).map((t) => ` --test ${JSON.stringify(t)}`).join('')}`],
+    });
+  }
   const preview = readFeatureState(root, fc.feature, options.now());
-  const summary = await summarize(options, fc, preview, options);
+  const ran = await runTests(options, fc, preview, options, testIn);
+  if (ran.place !== null) {
+    notes.push(
+      ran.place.kind === 'checkout'
+        ? `Tests ran in the main checkout ${ran.place.path} (branch ${ran.place.base ?? 'detached HEAD'}).`
+        : `Tests ran in a temporary merge worktree ${ran.place.path}: ${ran.place.base} with ${ran.place.merged.length === 0 ? 'no work package branch to merge' : ran.place.merged.join(', ')} merged in${ran.place.removed ? ' (removed again)' : ''}.`,
+    );
+  }
+  const summary = await summarize(options, fc, preview, options, ran.failures);
   if (!summary.ok || mode === 'checklist' || options.noCommit === true) {
-    if (!summary.ok) notes.push('Not accepted: fix the issues in the summary, then run spec-kitty accept again.');
-    return { result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, events_queued: 0, notes };
+    if (!summary.ok) notes.push(`Not accepted: fix the issues in the summary, then run spec-kitty accept --feature ${fc.feature.slug} again.`);
+    return { result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, tests_ran_in: ran.place, events_queued: 0, notes };
   }
   const actor = options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
   const acceptedAt = options.now().toISOString();
@@ -229,6 +327,7 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
     instructions,
     cleanup_instructions: ['spec-kitty merge removes the work package worktrees and branches after merging them (--keep-worktree / --keep-branch to keep them).'],
     summary,
+    tests_ran_in: ran.place,
     events_queued: queued,
     notes,
   };

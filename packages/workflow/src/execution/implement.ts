@@ -8,9 +8,11 @@ import { isDir, writeFileAtomic } from '../files/files.js';
 import type { GitPort } from '../git/git-port.js';
 import { addIgnoreEntries, EXCLUDE_ENTRIES, EXCLUDE_MARKER } from '../planning/gitignore.js';
 import { locksDir, withLock } from '../files/lock.js';
-import { checkOwnership } from './move-task.js';
+import { checkTakeover, commandLine, ownerOf, resolveActor, type Actor } from './duties.js';
+import { sameActor } from '@kitty/events';
 import type { WorkflowEnv } from '../ports.js';
 import { writePrompt } from '../project/scratch.js';
+import type { Transaction } from '../git/transaction.js';
 import { changeFeatureStatus, type FeatureState, type LaneRequest, type StatusChangePlan, type WpEdit } from '../status/status-change.js';
 import { workspaceFacts, type WorkspaceFacts } from './workspace-facts.js';
 import { normalizeWpId, wpBranch } from '../tasks/wp-ref.js';
@@ -24,8 +26,10 @@ export interface ImplementOptions extends WorkflowEnv {
   /** Start from this work package's branch instead of the one the dependencies decide. */
   readonly base?: string | undefined;
   readonly agent?: string | undefined;
-  /** Take over a work package another agent is implementing. */
+  /** Take over a work package another agent is implementing (needs `reason`). */
   readonly force?: boolean | undefined;
+  /** Why a work package is taken over with `force` (recorded in a forced status event). */
+  readonly reason?: string | undefined;
   readonly shellPid?: string | undefined;
   /** `implement` (top-level) or `workflow` (`agent workflow implement`: needs an agent, writes a prompt file). */
   readonly mode?: 'implement' | 'workflow';
@@ -113,7 +117,15 @@ export async function chooseBase(git: GitPort, root: string, fc: FeatureContext,
       break;
     }
   }
-  notes.push(merge.length === 0 ? `${wpId} depends on ${first.dep} (not merged yet): starting from ${first.branch}.` : `${wpId} starts from ${first.branch} with ${merge.join(', ')} merged in.`);
+  const laneNote = (dep: string): string => {
+    const lane = state.laneOf(dep);
+    return lane === 'done' ? 'done, not merged into the target yet' : `not done: ${lane}`;
+  };
+  notes.push(
+    merge.length === 0
+      ? `${wpId} depends on ${first.dep} (${laneNote(first.dep)}): starting from its branch ${first.branch} (as implement --base ${first.dep} does); merge ${first.branch} in again when ${first.dep} changes.`
+      : `${wpId} depends on ${unmerged.map((u) => `${u.dep} (${laneNote(u.dep)})`).join(', ')}: it starts from ${first.branch} with ${merge.join(', ')} merged in.`,
+  );
   return { from: first.branch, merge, notes };
 }
 
@@ -157,7 +169,7 @@ function ensureExcluded(fc: FeatureContext): void {
  * `kitty-specs/` (sparse checkout in the worktree's own config), and merges further base branches in (several
  * unmerged dependencies); a conflict removes the half-made workspace again.
  */
-async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFacts, base: BasePlan, wpId: string): Promise<{ notes: string[]; newBranch: boolean }> {
+async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFacts, base: BasePlan, wpId: string, tx: Transaction): Promise<{ notes: string[]; newBranch: boolean }> {
   const root = fc.project.root;
   const notes: string[] = [];
   return withLock(
@@ -176,6 +188,8 @@ async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFa
       }
       const newBranch = ws.branchSha === null;
       if (!newBranch) notes.push(`Branch ${ws.branch} already exists; the workspace checks it out as it is.`);
+      // Journaled first: a failure or an interrupt later in the command (or a SIGKILL) removes it again.
+      tx.worktree(ws.path, ws.branch, newBranch);
       try {
         await git.worktreeAdd(root, ws.path, { branch: ws.branch, newBranch, base: base.from, noCheckout: true });
       } catch (err) {
@@ -212,16 +226,14 @@ async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFa
 }
 
 /** Commits planning files of the feature that are still uncommitted, so the workspace starts from them. */
-async function commitPlanningArtifacts(env: WorkflowEnv, fc: FeatureContext, wpId: string): Promise<string | null> {
+async function commitPlanningArtifacts(env: WorkflowEnv, fc: FeatureContext, wpId: string, tx: Transaction): Promise<string | null> {
   const rel = path.relative(fc.repoTop, fc.feature.dir).split(path.sep).join('/');
   // Temp files of writers that were killed (`.<name>.<pid>.<rand>.tmp`) are never planning files.
   const dirty = (await env.git.status(fc.repoTop, [rel])).filter((d) => !/(^|\/)\.[^/]+\.tmp$/.test(d.path));
   if (dirty.length === 0) return null;
   const files = dirty.map((d) => path.join(fc.repoTop, d.path));
-  const c = await commitFiles(env.git, fc.repoTop, fc.project.root, files, `chore: Planning artifacts for ${fc.feature.slug}\n\nAuto-committed by spec-kitty before creating workspace for ${wpId}`, {
-    force: true,
-    ...(env.sleep ? { sleep: env.sleep } : {}),
-  });
+  const message = `chore: Planning artifacts for ${fc.feature.slug}\n\nAuto-committed by spec-kitty before creating workspace for ${wpId}`;
+  const c = await tx.commit(message, () => commitFiles(env.git, fc.repoTop, fc.project.root, files, message, { force: true, ...(env.sleep ? { sleep: env.sleep } : {}) }), { final: false });
   return c.commit_hash;
 }
 
@@ -273,13 +285,20 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
   }
   const baseWp = filled(options.base) ? normalizeWpId(options.base) : undefined;
   const force = options.force === true;
+  const slug = fc.feature.slug;
+  const cmdOf = (wpId: string): string[] =>
+    mode === 'workflow' ? ['spec-kitty', 'agent', 'workflow', 'implement', wpId, '--feature', slug] : ['spec-kitty', 'implement', wpId, '--feature', slug, ...(baseWp !== undefined ? ['--base', baseWp] : [])];
+  const actor: Actor = await resolveActor(options, root, options.agent, commandLine(...cmdOf(explicit ?? 'WP01')));
+  if (actor.source !== 'agent_flag') notes.push(`Acting as '${actor.name}' (from ${actor.source === 'env' ? 'SPEC_KITTY_AGENT' : 'the git user'}; pass --agent to name the agent).`);
   type Core = Omit<ImplementResult, 'events_queued' | 'notes' | 'commit_hash' | 'lane' | 'claimed' | 'prompt_file'> & { readonly wpText: string };
 
-  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, async (state): Promise<StatusChangePlan<Core>> => {
+  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop, command: mode === 'workflow' ? 'agent workflow implement' : 'implement' }, async (state, tx): Promise<StatusChangePlan<Core>> => {
     const wpId = explicit ?? pickPlanned(state);
     const wp = state.wp(wpId);
     const lane = state.laneOf(wpId);
-    checkOwnership(wp, lane, options.agent, force);
+    const owner = ownerOf(state, wp);
+    checkTakeover(state, wp, lane, actor, { force, reason: options.reason, retry: commandLine(...cmdOf(wpId), '--agent', actor.name), board: commandLine('spec-kitty', 'agent', 'tasks', 'status', '--feature', slug) });
+    const takeover = force && owner !== null && !sameActor(owner, actor.name) && (lane === 'claimed' || lane === 'in_progress');
     if (baseWp !== undefined) state.wp(baseWp);
     const deps = wp.dependencies ?? [];
     if (baseWp !== undefined && !deps.includes(baseWp)) notes.push(`Note: ${wpId} does not declare a dependency on ${baseWp}; using it as the base anyway.`);
@@ -295,11 +314,11 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
       if (ws.entry?.branch !== ws.branch) notes.push(`Note: ${ws.relPath} has ${ws.entry?.branch ?? 'a detached HEAD'} checked out, not ${ws.branch}.`);
       notes.push(`Reusing the existing workspace ${ws.relPath}.`);
     } else {
-      const planning = await commitPlanningArtifacts(options, fc, wpId);
+      const planning = await commitPlanningArtifacts(options, fc, wpId, tx);
       if (planning !== null) notes.push(`Committed the feature's uncommitted planning files first (${planning.slice(0, 7)}).`);
       const base = await chooseBase(options.git, root, fc, state, wpId, baseWp !== undefined ? [baseWp] : deps, target);
       notes.push(...base.notes);
-      const made = await createWorkspace(options.git, fc, ws, base, wpId);
+      const made = await createWorkspace(options.git, fc, ws, base, wpId, tx);
       notes.push(...made.notes);
       status = 'created';
       if (made.newBranch) {
@@ -315,15 +334,22 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
     }
     const claim = lane === 'planned' || lane === 'claimed';
     if (!claim && lane !== 'in_progress') notes.push(`${wpId} is in ${lane}; the workspace is ready but the lane was not changed.`);
-    const actor = [options.agent, typeof wp.data['agent'] === 'string' ? wp.data['agent'] : undefined].find(filled) ?? 'user';
-    if (filled(options.agent)) sets.push({ path: ['agent'], value: options.agent.trim(), after: ['assignee', 'phase', 'subtasks', 'lane'] });
-    if (claim && filled(options.shellPid)) sets.push({ path: ['shell_pid'], value: options.shellPid.trim(), after: ['agent', 'assignee', 'phase', 'lane'] });
-    const requests: LaneRequest[] = claim
-      ? [{ wpId, to: 'in_progress', walk: true, actor, force: false, workspaceContext: `worktree:${ws.relPath}`, executionMode: 'worktree' }]
-      : [];
+    if (filled(options.agent) || claim || takeover) sets.push({ path: ['agent'], value: actor.name, after: ['assignee', 'phase', 'subtasks', 'lane'] });
+    if ((claim || takeover) && filled(options.shellPid)) sets.push({ path: ['shell_pid'], value: options.shellPid.trim(), after: ['agent', 'assignee', 'phase', 'lane'] });
+    const unfinished = deps.filter((d) => !['done', 'canceled'].includes(state.laneOf(d)));
+    const dependencies = { unfinished, base: baseBranch ?? target };
+    // A takeover is one forced event (recording who took it over and why); a claim walks planned → claimed → in_progress.
+    const requests: LaneRequest[] = takeover
+      ? [{ wpId, to: 'in_progress', walk: false, actor: actor.name, force: true, reason: `taken over from ${owner}: ${options.reason ?? ''}`.trim(), workspaceContext: `worktree:${ws.relPath}`, executionMode: 'worktree' }]
+      : claim
+        ? [{ wpId, to: 'in_progress', walk: true, actor: actor.name, force: false, workspaceContext: `worktree:${ws.relPath}`, executionMode: 'worktree', dependencies }]
+        : [];
+    const activityNote = takeover
+      ? `Taken over from ${owner} in ${ws.relPath}: ${options.reason ?? ''}`
+      : `Started implementation in ${ws.relPath} (base ${baseBranch ?? target})`;
     const edit: WpEdit = {
       frontmatter: sets,
-      ...(claim ? { activity: { agent: actor, shellPid: options.shellPid ?? null, note: `Started implementation in ${ws.relPath} (base ${baseBranch ?? target})` } } : {}),
+      ...(claim || takeover ? { activity: { agent: actor.name, shellPid: options.shellPid ?? null, note: activityNote } } : {}),
     };
     const out: Core = {
       wpText: wp.file.text,
@@ -341,7 +367,7 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
     return {
       requests,
       edits: new Map([[wpId, edit]]),
-      commitMessage: mode === 'workflow' ? `chore: Start ${wpId} implementation [${actor}]` : `chore: ${wpId} claimed for implementation`,
+      commitMessage: mode === 'workflow' ? `chore: Start ${wpId} implementation [${actor.name}]` : `chore: ${wpId} claimed for implementation`,
       result: out,
     };
   });

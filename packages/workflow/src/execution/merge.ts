@@ -10,6 +10,8 @@ import { topologicalOrder } from '../tasks/graph.js';
 import { featureLockPath, withLock } from '../files/lock.js';
 import type { WorkflowEnv } from '../ports.js';
 import { scratchDir } from '../project/scratch.js';
+import { projectTransaction, runTransaction, type Transaction } from '../git/transaction.js';
+import { explainCommitFailure } from '../git/commit.js';
 import { readFeatureState } from '../status/status-change.js';
 import { wpBranch, wpWorkspace } from '../tasks/wp-ref.js';
 
@@ -138,18 +140,30 @@ const mergeInProgress = (dir: string): boolean => {
  */
 export async function mergeFeature(options: MergeOptions): Promise<MergeResult> {
   const fc = await openFeature(options, { feature: options.feature, command: 'merge', refuseWorktree: true });
-  return reportingFailures(options, fc, { command: 'merge' }, () => withLock(featureLockPath(fc.project.root, fc.feature.slug), () => merge(options, fc), { what: `feature ${fc.feature.slug}` }));
+  const notes = [...fc.notes];
+  const note = (n: string): void => {
+    notes.push(n);
+  };
+  // One transaction up to the last merge: interrupted or failed, the target branch, the temporary worktree and the
+  // merge state go back to how they were (a conflict is kept on purpose: it is resolved and resumed).
+  const tx = projectTransaction(options, fc.project, fc.repoTop, 'merge', note);
+  return reportingFailures(options, fc, { command: 'merge' }, () =>
+    withLock(featureLockPath(fc.project.root, fc.feature.slug), () => runTransaction(tx, (t) => merge(options, fc, t, notes)), { what: `feature ${fc.feature.slug}`, onNote: note, signal: options.signal, now: options.now }),
+  );
 }
 
-async function merge(options: MergeOptions, fc: FeatureContext): Promise<MergeResult> {
+async function merge(options: MergeOptions, fc: FeatureContext, tx: Transaction, notes: string[]): Promise<MergeResult> {
   const git = options.git;
   const root = fc.project.root;
-  const notes = [...fc.notes];
   const existing = loadState(fc);
   if (options.abort === true) return abort(git, fc, existing, notes);
   if (options.resume === true) {
     if (existing === null) throw notInProgress(fc);
-    return run(git, fc, existing, options, notes);
+    return run(git, fc, existing, options, notes, tx);
+  }
+  if (existing !== null && !existing.has_pending_conflicts && existing.items.every((i) => i.status !== 'pending') && options.dryRun !== true) {
+    notes.push(`Every work package of the earlier merge into ${existing.target_branch} is merged; finishing its clean-up.`);
+    return run(git, fc, existing, options, notes, tx);
   }
   if (existing !== null && options.dryRun !== true) {
     throw new WorkflowError('MERGE_BLOCKED', `A merge of ${fc.feature.slug} into ${existing.target_branch} is already in progress (stopped at ${existing.current_wp ?? '?'}).`, {
@@ -240,13 +254,19 @@ async function merge(options: MergeOptions, fc: FeatureContext): Promise<MergeRe
       details: { blockers },
     });
   }
-  if (temp) await git.worktreeAdd(root, mergeDir, { branch: target, newBranch: false });
+  tx.track([statePath(fc)]);
+  if (temp) {
+    tx.worktree(mergeDir, target, false);
+    await git.worktreeAdd(root, mergeDir, { branch: target, newBranch: false });
+  }
   saveState(fc, s, options.now());
-  return run(git, fc, s, options, notes);
+  return run(git, fc, s, options, notes, tx);
 }
 
-async function run(git: GitPort, fc: FeatureContext, s: MergeState, options: MergeOptions, notes: string[]): Promise<MergeResult> {
+async function run(git: GitPort, fc: FeatureContext, s: MergeState, options: MergeOptions, notes: string[], tx: Transaction): Promise<MergeResult> {
   const root = fc.project.root;
+  tx.track([statePath(fc)]);
+  if (existsSync(s.merge_dir) && !mergeInProgress(s.merge_dir)) await tx.mergesInto(s.merge_dir);
   if (s.has_pending_conflicts && s.current_wp !== null) {
     if (mergeInProgress(s.merge_dir)) throw conflictError(fc, s, [], 'The conflicting merge is not concluded yet.');
     const item = s.items.find((i) => i.wp_id === s.current_wp);
@@ -261,24 +281,34 @@ async function run(git: GitPort, fc: FeatureContext, s: MergeState, options: Mer
   }
   for (const item of s.items) {
     if (item.status !== 'pending') continue;
+    tx.checkpoint();
     s.current_wp = item.wp_id;
     const message = `Merge ${item.wp_id} from ${fc.feature.slug}`;
-    const r = await git.merge(s.merge_dir, item.branch, { message, noFf: true, squash: s.strategy === 'squash' });
+    let r;
+    try {
+      r = await git.merge(s.merge_dir, item.branch, { message, noFf: true, squash: s.strategy === 'squash' });
+    } catch (err) {
+      throw await explainCommitFailure(git, s.merge_dir, err);
+    }
     if (!r.ok) {
       s.has_pending_conflicts = true;
       saveState(fc, s, options.now());
+      tx.keep();
       throw conflictError(fc, s, r.conflicts, `Merging ${item.branch} into ${s.target_branch} conflicts.`);
     }
     let commit: string | null;
     if (s.strategy === 'squash') {
       const staged = await git.status(s.merge_dir, ['.']);
-      commit = staged.some((x) => x.index !== ' ' && x.index !== '?') ? await git.commitStaged(s.merge_dir, message) : null;
+      commit = staged.some((x) => x.index !== ' ' && x.index !== '?') ? await git.commitStaged(s.merge_dir, message).catch(async (err: unknown) => Promise.reject(await explainCommitFailure(git, s.merge_dir, err))) : null;
     } else commit = await git.resolveCommit(s.merge_dir, 'HEAD');
     s.items = s.items.map((i) => (i.wp_id === item.wp_id ? { ...i, status: commit === null ? 'already_merged' : 'merged', commit } : i));
     s.completed_wps.push(item.wp_id);
     s.current_wp = null;
     saveState(fc, s, options.now());
   }
+  // The commit point: every work package is merged. Clean-up below is redone by the next `merge` if cut short.
+  tx.checkpoint();
+  tx.keep();
   let pushed = false;
   if (s.push) {
     if ((await git.remotes(root)).includes('origin')) {

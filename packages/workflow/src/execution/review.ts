@@ -7,6 +7,8 @@ import { changeFeatureStatus, type StatusChangePlan } from '../status/status-cha
 import { diffBase, workspaceFacts, type WorkspaceFacts } from './workspace-facts.js';
 import { WORKSPACE_SPARSE_PATTERNS } from './implement.js';
 import { normalizeWpId } from '../tasks/wp-ref.js';
+import { sameActor } from '@kitty/events';
+import { commandLine, dutiesOf, otherAgents, ownerOf, reviewHolder } from './duties.js';
 
 /** Options of {@link reviewWorkPackage} (`spec-kitty agent workflow review`). */
 export interface ReviewOptions extends WorkflowEnv {
@@ -14,8 +16,10 @@ export interface ReviewOptions extends WorkflowEnv {
   readonly wpId?: string | undefined;
   readonly feature?: string | undefined;
   readonly agent: string;
-  /** Take over a review another reviewer claimed. */
+  /** Take over a review another reviewer claimed, or review your own work where that is not allowed (needs `reason`). */
   readonly force?: boolean | undefined;
+  /** Why the review is claimed with `force` (recorded in the Activity Log). */
+  readonly reason?: string | undefined;
   readonly shellPid?: string | undefined;
   /** Largest diff put into the prompt, in bytes (default 200 KiB); the stat is always complete. */
   readonly maxDiffBytes?: number;
@@ -102,17 +106,35 @@ async function review(options: ReviewOptions, fc: FeatureContext, explicit: stri
     const lane = state.laneOf(wpId);
     if (lane !== 'for_review') {
       throw new WorkflowError('WP_NOT_FOR_REVIEW', `${wpId} is in ${lane}, not for_review; only work handed over for review can be reviewed.`, {
-        suggestions: [`The implementer hands it over with: spec-kitty agent tasks move-task ${wpId} --to for_review`],
+        suggestions: [`${commandLine('spec-kitty', 'agent', 'tasks', 'move-task', wpId, '--to', 'for_review', '--feature', fc.feature.slug, '--agent', ownerOf(state, wp) ?? '<implementer>')}`],
         details: { wp_id: wpId, lane },
       });
     }
-    const claimedBy = wp.data['review_status'] === 'in_review' && typeof wp.data['reviewed_by'] === 'string' ? wp.data['reviewed_by'].trim() : '';
-    if (claimedBy !== '' && claimedBy !== agent && options.force !== true) {
-      throw new WorkflowError('REVIEW_ALREADY_CLAIMED', `${wpId} is already being reviewed by '${claimedBy}'.`, {
-        suggestions: [`Let ${claimedBy} finish, or take the review over with --force.`],
+    const claimedBy = reviewHolder(wp) ?? '';
+    const slug = fc.feature.slug;
+    const retry = commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', agent);
+    const forced = options.force === true && filled(options.reason);
+    if (options.force === true && !filled(options.reason)) {
+      throw new WorkflowError('FORCE_NEEDS_REASON', `--force needs --reason: a forced review claim is recorded with why it was forced.`, {
+        suggestions: [`${retry} --force --reason "<why>"`],
+        details: { wp_id: wpId },
+      });
+    }
+    if (claimedBy !== '' && !sameActor(claimedBy, agent) && !forced) {
+      throw new WorkflowError('REVIEW_ALREADY_CLAIMED', `${wpId} is already being reviewed by '${claimedBy}'; only one reviewer holds a review.`, {
+        suggestions: [commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', claimedBy), `${retry} --force --reason "taking over the review from ${claimedBy}: <why>"`],
         details: { wp_id: wpId, reviewer: claimedBy },
       });
     }
+    const duties = dutiesOf(state, wp, root);
+    if (duties.allowSelfReview !== true && duties.implementers.some((i) => sameActor(i, agent)) && !forced) {
+      const other = otherAgents(root, duties.implementers)[0] ?? '<another agent>';
+      throw new WorkflowError('SELF_REVIEW_NOT_ALLOWED', `'${agent}' implemented ${wpId} (implementers: ${duties.implementers.join(', ')}) and cannot review it: self-review is not allowed in this project (review.allow_self_review in .kittify/config.yaml).`, {
+        suggestions: [commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', other), `${retry} --force --reason "<why no one else can review it>"`],
+        details: { wp_id: wpId, agent, implementers: [...duties.implementers] },
+      });
+    }
+    if (forced && claimedBy !== '' && !sameActor(claimedBy, agent)) notes.push(`Took the review of ${wpId} over from '${claimedBy}': ${options.reason ?? ''}`);
     const ws = await workspaceFacts(options.git, root, fc.feature, wp);
     const hasWorkspace = await ensureReviewWorkspace(options, fc, ws, notes);
     const db = await diffBase(options.git, root, ws, fc.target);
@@ -159,7 +181,11 @@ async function review(options: ReviewOptions, fc: FeatureContext, explicit: stri
               { path: ['review_status'], value: 'in_review', after: ['shell_pid', 'agent', 'lane'] },
               { path: ['reviewed_by'], value: agent, after: ['review_status', 'shell_pid', 'lane'] },
             ],
-            activity: { agent, shellPid: options.shellPid ?? null, note: `Started review${base === null ? '' : ` (diff against ${base.slice(0, 12)})`}` },
+            activity: {
+              agent,
+              shellPid: options.shellPid ?? null,
+              note: `Started review${base === null ? '' : ` (diff against ${base.slice(0, 12)})`}${forced ? ` (forced: ${options.reason ?? ''}${claimedBy !== '' && !sameActor(claimedBy, agent) ? `; taken over from ${claimedBy}` : ''})` : ''}`,
+            },
           },
         ],
       ]),

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isIoError, removeAtomicTemps, writeFileAtomic as writeAtomic } from '@kitty/io';
 import path from 'node:path';
 import { WorkflowError, type FileProblem } from '../errors.js';
 
@@ -129,43 +130,10 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Removes temp files a killed writer left beside `base` (`.<base>.<pid>.<hex>.tmp` whose process is gone), so they
- * do not linger as untracked files. Best effort: a directory that cannot be listed is left alone.
- */
-function removeStaleTemps(dir: string, base: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  const prefix = `.${base}.`;
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const m = /^\.(?:.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
-    const pid = m ? Number(m[1]) : NaN;
-    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
-    try {
-      unlinkSync(path.join(dir, name));
-    } catch {
-      // another writer removed it first
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Writes `content` to `file` atomically: a temp file in the same directory, fsync, rename, directory fsync.
- * Keeps the mode of an existing file, refuses paths outside `root`, and with `expectedSha256` refuses to
- * overwrite a file someone else changed since it was read.
+ * Writes `content` to `file` atomically (@kitty/io: a temp file in the same directory, fsync, rename, directory
+ * fsync). Keeps the mode of an existing file, refuses paths outside `root` and symlinks, and with `expectedSha256`
+ * refuses to overwrite a file someone else changed since it was read. Temp files a killed writer left beside the
+ * file are removed first.
  */
 export function writeFileAtomic(root: string, file: string, content: string, options: AtomicWriteOptions = {}): void {
   const shown = options.shownAs ?? displayPath(root, file);
@@ -186,45 +154,20 @@ export function writeFileAtomic(root: string, file: string, content: string, opt
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailed(shown, file, err);
   }
   const data = Buffer.from((options.bom === true ? '\uFEFF' : '') + content, 'utf8');
-  removeStaleTemps(dir, path.basename(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(tmp, 'wx', mode ?? 0o666);
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  removeAtomicTemps(file);
+  if (options.expectedSha256 !== undefined) {
+    const now = existsSync(file) ? sha(readFileSync(file)) : null;
+    if (now !== options.expectedSha256) {
+      throw new WorkflowError('FILE_CHANGED_ON_DISK', `${shown} changed on disk while the command was running; nothing was written to it.`, {
+        suggestions: ['Another program (an editor or another agent) edited the file. Run the command again.'],
+        details: { path: file },
+      });
     }
-    if (options.expectedSha256 !== undefined) {
-      const now = existsSync(file) ? sha(readFileSync(file)) : null;
-      if (now !== options.expectedSha256) {
-        throw new WorkflowError('FILE_CHANGED_ON_DISK', `${shown} changed on disk while the command was running; nothing was written to it.`, {
-          suggestions: ['Another program (an editor or another agent) edited the file. Run the command again.'],
-          details: { path: file },
-        });
-      }
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temp file was renamed or never created
-    }
-    if (err instanceof WorkflowError) throw err;
-    throw writeFailed(shown, file, err);
   }
   try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Directory fsync is not supported everywhere (e.g. Windows); the rename is already done.
+    writeAtomic(file, data, mode === undefined ? {} : { mode });
+  } catch (err) {
+    throw writeFailed(shown, file, isIoError(err) && err.cause !== undefined ? err.cause : err);
   }
 }
 

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '@kitty/io';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { FeatureRef } from '../project/features.js';
@@ -95,17 +96,11 @@ export function openParseCache<T extends object>(root: string, feature: FeatureR
     },
     save() {
       if (!added && used.size === stored.size) return;
-      const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(tmp, JSON.stringify({ format, entries: Object.fromEntries(used) }));
-        renameSync(tmp, file);
+        // A cache: atomic (readers never see half of it) but not fsynced; losing it costs one re-parse.
+        writeFileAtomic(file, JSON.stringify({ format, entries: Object.fromEntries(used) }), { durable: false });
       } catch {
-        try {
-          unlinkSync(tmp);
-        } catch {
-          // nothing was written
-        }
+        // best effort: an unwritable cache is ignored
       }
     },
   };

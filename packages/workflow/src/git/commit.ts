@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { WorkflowError } from '../errors.js';
 import type { GitPort } from './git-port.js';
@@ -75,13 +76,60 @@ export async function commitFiles(git: GitPort, repoTop: string, projectRoot: st
     try {
       sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
     } catch (err) {
-      if (!(err instanceof WorkflowError) || !/did not match any file/.test(err.message)) throw err;
+      if (!(err instanceof WorkflowError) || !/did not match any file/.test(err.message)) throw await explainCommitFailure(git, repoTop, err);
     }
   }
   if (sha === null) {
     await withIndexRetry(() => git.add(repoTop, changed, { force: options.force === true }), wait, options.sleep);
-    sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
+    try {
+      sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
+    } catch (err) {
+      throw await explainCommitFailure(git, repoTop, err);
+    }
   }
   const fromRoot = (p: string): string => path.relative(projectRoot, path.join(repoTop, p)).split(path.sep).join('/');
   return { commit_created: true, commit_hash: sha, files_committed: changed.map(fromRoot) };
+}
+
+const IDENTITY = /Please tell me who you are|Author identity unknown|Committer identity unknown|empty ident name|unable to auto-detect email address|no email was given/i;
+const COMMIT_HOOKS = ['pre-commit', 'pre-merge-commit', 'prepare-commit-msg', 'commit-msg'];
+
+/**
+ * Turns a failed `git commit` into an error that names the cause and the fix: a missing git identity
+ * (GIT_IDENTITY_MISSING, with the `git config` commands to run), a commit hook that refused it
+ * (GIT_HOOK_REJECTED, with the hook's own output), else GIT_COMMIT_FAILED with git's message. Every message says
+ * that the command's changes were put back (the caller's transaction does that before the error reaches the user).
+ */
+export async function explainCommitFailure(git: GitPort, repoTop: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof WorkflowError) || (err.code !== 'GIT_COMMIT_FAILED' && err.code !== 'GIT_FAILED')) return err;
+  const text = err.message;
+  const undone = 'Nothing was committed and the files and the index were put back as they were.';
+  if (IDENTITY.test(text)) {
+    return new WorkflowError('GIT_IDENTITY_MISSING', `git does not know who you are (no user.name / user.email), so it refused the commit. ${undone}`, {
+      suggestions: ['git config --global user.email "you@example.com"', 'git config --global user.name "Your Name"', 'Then run the command again.'],
+      details: { repo: repoTop, git_message: text },
+      cause: err,
+    });
+  }
+  const hooksPath = await git.configGet(repoTop, 'core.hooksPath').catch(() => null);
+  const loc = await git.locate(repoTop).catch(() => null);
+  const hooksDir = hooksPath !== null ? path.resolve(repoTop, hooksPath) : loc === null ? null : path.join(loc.commonDir, 'hooks');
+  const hook = hooksDir === null ? undefined : COMMIT_HOOKS.find((h) => {
+    try {
+      accessSync(path.join(hooksDir, h), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (hook !== undefined && hooksDir !== null) {
+    const output = text.replace(/^git (?:commit|merge) .*? failed in [^:]*: /s, '');
+    return new WorkflowError('GIT_HOOK_REJECTED', `The git ${hook} hook (${path.join(hooksDir, hook)}) refused the commit: ${output.trim() || 'it exited non-zero without a message'}. ${undone}`, {
+      suggestions: [`Fix what the ${hook} hook reports (run it yourself: ${path.join(hooksDir, hook)}), then run the command again.`],
+      details: { repo: repoTop, hook: path.join(hooksDir, hook), git_message: text },
+      cause: err,
+    });
+  }
+  if (err.code !== 'GIT_COMMIT_FAILED') return err;
+  return new WorkflowError('GIT_COMMIT_FAILED', `${text} ${undone}`, { suggestions: [...err.suggestions], details: { ...err.details }, cause: err });
 }

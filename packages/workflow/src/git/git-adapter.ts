@@ -222,6 +222,12 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
       if (paths.length === 0) return;
       await raw(dir, ['reset', '--quiet', '--', ...paths]);
     },
+    async updateRef(dir, ref, newSha, oldSha) {
+      await raw(dir, newSha === null ? ['update-ref', '-d', ref, oldSha] : ['update-ref', ref, newSha, oldSha]);
+    },
+    async resetHard(dir, sha) {
+      await raw(dir, ['reset', '--quiet', '--hard', sha]);
+    },
     async configGet(dir, key) {
       const out = await rawOrNull(dir, ['config', '--get', key]);
       const v = out?.trim() ?? '';

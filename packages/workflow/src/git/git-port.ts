@@ -83,6 +83,13 @@ export interface GitPort {
   commitStaged(dir: string, message: string): Promise<string>;
   /** Puts the index entries of `paths` back to HEAD (`git reset -q -- <paths>`), leaving the files alone. */
   unstage(dir: string, paths: readonly string[]): Promise<void>;
+  /**
+   * Moves `ref` to `newSha` only if it still points at `oldSha` (`git update-ref`); `newSha` null deletes the
+   * ref (an unborn branch again). Used to undo the commits of a transaction.
+   */
+  updateRef(dir: string, ref: string, newSha: string | null, oldSha: string): Promise<void>;
+  /** `git reset --hard <sha>` in the work tree at `dir` (undoing merges a transaction made there). */
+  resetHard(dir: string, sha: string): Promise<void>;
   /** `git config --get <key>`, or null when unset. */
   configGet(dir: string, key: string): Promise<string | null>;
   /** The sha each local branch points at, or null when the branch does not exist; one git call for all. */

@@ -1,3 +1,4 @@
+import { tomlMultilineBody, tomlString } from '@kitty/io';
 import { stringify } from 'yaml';
 import { WorkflowError } from '../errors.js';
 import { parseFrontmatter } from '../files/frontmatter.js';
@@ -86,33 +87,10 @@ export function agentCommandFileName(agent: AgentSpec, templateName: string): st
   return `spec-kitty.${agent.underscoreNames ? stem.replace(/-/g, '_') : stem}${agent.extension}`;
 }
 
-/** Escapes text for a TOML multi-line basic string (`"""…"""`). */
-function tomlMultiline(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '\n' || ch === '\t') out += ch;
-    else if (cp < 0x20 || cp === 0x7f) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  // Break any run of three quotes; a trailing quote would merge with the closing delimiter.
-  return out.replace(/"""/g, '""\\"').replace(/"$/, '\\"');
-}
-
-/** Escapes text for a TOML basic string (`"…"`). */
-function tomlBasic(text: string): string {
-  return `"${[...text]
-    .map((ch) => {
-      const cp = ch.codePointAt(0) ?? 0;
-      if (ch === '"') return '\\"';
-      if (ch === '\\') return '\\\\';
-      if (ch === '\n') return '\\n';
-      if (ch === '\t') return '\\t';
-      if (cp < 0x20 || cp === 0x7f) return `\\u${cp.toString(16).padStart(4, '0')}`;
-      return ch;
-    })
-    .join('')}"`;
+/** The template names a command template's `inline_templates` frontmatter asks to append (a list or one name). */
+export function inlineTemplateNames(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+  return list.filter((v): v is string => typeof v === 'string' && /^[A-Za-z0-9._-]+$/.test(v));
 }
 
 /** A rendered agent command file. */
@@ -129,7 +107,7 @@ export interface AgentCommandFile {
  * its key; TOML agents (Gemini, Qwen) get `description = "…"` and `prompt = """…"""`. Throws
  * INVALID_TEMPLATE when the template's frontmatter is malformed.
  */
-export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset): AgentCommandFile {
+export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset, inlined: ReadonlyMap<string, string> = new Map()): AgentCommandFile {
   const text = template.text.replace(/\r\n/g, '\n');
   const parsed = parseFrontmatter(text, template.origin, { optional: true });
   if (!parsed.ok) {
@@ -139,8 +117,20 @@ export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset): A
       details: { template: template.name, origin: template.origin },
     });
   }
-  const { scripts: _s, agent_scripts: _a, ...meta } = parsed.value.data as Record<string, unknown>;
-  const body = parsed.value.body
+  const { scripts: _s, agent_scripts: _a, inline_templates: inline, ...meta } = parsed.value.data as Record<string, unknown>;
+  const appendix = inlineTemplateNames(inline)
+    .map((name) => {
+      const text = inlined.get(name);
+      if (text === undefined) {
+        throw new WorkflowError('TEMPLATE_NOT_FOUND', `The command template ${template.name} shows ${name}, which the mission does not have.`, {
+          suggestions: ['Reinstall spec-kitty, or add the template to the project (.kittify/templates/) and run spec-kitty init again.'],
+          details: { template: template.name, missing: name },
+        });
+      }
+      return `\n\n---\n\n## ${name} (the template this prompt refers to)\n\n\`\`\`\`markdown\n${text.replace(/\r\n/g, '\n').trimEnd()}\n\`\`\`\`\n`;
+    })
+    .join('');
+  const body = (appendix === '' ? parsed.value.body : parsed.value.body.trimEnd() + appendix)
     .replace(/\$ARGUMENTS|\{ARGS\}/g, agent.argPlaceholder)
     .replace(/__AGENT__/g, agent.key)
     .replace(/^\n+/, '');
@@ -148,7 +138,7 @@ export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset): A
   if (agent.format === 'toml') {
     const description = typeof meta['description'] === 'string' ? meta['description'] : '';
     const prompt = body.endsWith('\n') ? body : `${body}\n`;
-    return { agent: agent.key, relPath, content: `description = ${tomlBasic(description)}\n\nprompt = """\n${tomlMultiline(prompt)}"""\n` };
+    return { agent: agent.key, relPath, content: `description = ${tomlString(description)}\n\nprompt = """\n${tomlMultilineBody(prompt)}"""\n` };
   }
   const head = Object.keys(meta).length > 0 ? `---\n${stringify(meta, { lineWidth: 0 })}---\n\n` : '';
   const content = `${head}${body}`;

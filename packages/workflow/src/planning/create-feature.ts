@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowError } from '../errors.js';
 import { commitFiles, repoTopOf } from '../git/commit.js';
-import { ensureDir, writeFileAtomic } from '../files/files.js';
+import { assertInside, writeFileAtomic } from '../files/files.js';
+import { projectTransaction, runTransaction } from '../git/transaction.js';
 import { featureSlugFor, listFeatures, nextFeatureNumber, SPECS_DIR } from '../project/features.js';
 import { emitEvents, ensureProjectIdentity, type MachineIdentity } from '../project/identity.js';
 import { projectLockPath, withLock } from '../files/lock.js';
@@ -11,6 +12,19 @@ import { checkMission, requireTemplate } from '../project/missions.js';
 import type { TemplateSource, WorkflowEnv } from '../ports.js';
 import { openProject, refuseInsideWorktree, requireGit } from '../project/project.js';
 import { validateFeatureSlug } from '../project/slugs.js';
+
+/** `tasks/README.md` of a new feature: how the work package files work (as the incumbent writes it, in our words). */
+const TASKS_README = [
+  '# Work packages',
+  '',
+  'One prompt file per work package, flat in this folder: `WP01-short-name.md`, `WP02-…`. The frontmatter holds',
+  '`work_package_id`, `title`, `lane`, `dependencies`, `subtasks` and who works on it; the body is the prompt.',
+  '',
+  'Lanes change only through the CLI (`spec-kitty agent tasks move-task`, `spec-kitty implement`, reviews), which',
+  'records each change in `../status.events.jsonl`. Do not edit `lane` by hand. Ask `spec-kitty next --agent <you>`',
+  'what to do next.',
+  '',
+].join('\n');
 
 /** Options of {@link createFeature}. */
 export interface CreateFeatureOptions extends WorkflowEnv {
@@ -79,9 +93,12 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
   const notes: string[] = [];
   const now = options.now();
 
+  const note = (n: string): void => {
+    notes.push(n);
+  };
   const made = await withLock(
     projectLockPath(root),
-    async () => {
+    () => runTransaction(projectTransaction(options, project, repoTop, 'agent feature create-feature', note), async (tx) => {
       const n = nextFeatureNumber(root);
       if (n > 999) {
         throw new WorkflowError('FEATURE_NUMBER_EXHAUSTED', 'All feature numbers 001–999 are used in kitty-specs/ and .worktrees/.', {
@@ -92,16 +109,23 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
       const same = listFeatures(root).filter((f) => f.slug.slice(4) === slug);
       if (same.length > 0) notes.push(`Note: a feature with this name already exists (${same.map((f) => f.slug).join(', ')}); created ${featureSlug} as a separate feature.`);
       const dir = path.join(root, SPECS_DIR, featureSlug);
-      for (const sub of ['checklists', 'research', 'tasks']) ensureDir(root, path.join(dir, sub));
       const spec = path.join(dir, 'spec.md');
-      if (!existsSync(spec)) writeFileAtomic(root, spec, specTemplate.text);
       const keep = path.join(dir, 'tasks', '.gitkeep');
+      const metaPath = path.join(dir, 'meta.json');
+      const readme = path.join(dir, 'tasks', 'README.md');
+      tx.track([spec, keep, readme, metaPath]);
+      for (const sub of ['checklists', 'research', 'tasks']) {
+        assertInside(root, path.join(dir, sub));
+        tx.mkdir(path.join(dir, sub));
+      }
+      if (!existsSync(spec)) writeFileAtomic(root, spec, specTemplate.text);
       if (!existsSync(keep)) writeFileAtomic(root, keep, '');
+      if (!existsSync(readme)) writeFileAtomic(root, readme, TASKS_README);
       const commits: string[] = [];
-      const c1 = await commitFiles(options.git, repoTop, root, [spec, keep], `Add spec for feature ${featureSlug}`, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      const m1 = `Add spec for feature ${featureSlug}`;
+      const c1 = await tx.commit(m1, () => commitFiles(options.git, repoTop, root, [spec, keep, readme], m1, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }), { final: false });
       if (c1.commit_hash !== null) commits.push(c1.commit_hash);
 
-      const metaPath = path.join(dir, 'meta.json');
       const feature = { slug: featureSlug, number: featureSlug.slice(0, 3), dir, relDir: `${SPECS_DIR}/${featureSlug}` };
       const meta = mergeMeta(readMeta(root, feature)?.data ?? null, {
         feature_number: feature.number,
@@ -113,22 +137,25 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
         created_at: now.toISOString(),
         ...(mission === 'documentation' ? { documentation_state: DOCUMENTATION_STATE } : {}),
       });
+      tx.checkpoint();
       writeFileAtomic(root, metaPath, renderMeta(meta));
       const metaFiles = [metaPath];
       if (options.events !== undefined && options.machine !== undefined) {
         const configClean = (await options.git.status(repoTop, ['.kittify/config.yaml'].map((p) => path.relative(repoTop, path.join(root, p)).split(path.sep).join('/')))).length === 0;
         if (configClean) {
+          tx.track([path.join(root, '.kittify', 'config.yaml')]);
           const ensured = await ensureProjectIdentity({ root, git: options.git, machine: options.machine, ...(options.newUuid ? { newUuid: options.newUuid } : {}) });
           if (ensured.written) metaFiles.push(ensured.configPath);
         } else {
           notes.push('Note: .kittify/config.yaml has uncommitted changes, so no project identity was added to it; sync events need one (commit your change, then run the command again).');
         }
       }
-      const c2 = await commitFiles(options.git, repoTop, root, metaFiles, `Add meta for feature ${featureSlug}`, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      const m2 = `Add meta for feature ${featureSlug}`;
+      const c2 = await tx.commit(m2, () => commitFiles(options.git, repoTop, root, metaFiles, m2, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }));
       if (c2.commit_hash !== null) commits.push(c2.commit_hash);
       return { featureSlug, dir, spec, metaPath, commits, meta };
-    },
-    { what: 'feature numbering' },
+    }),
+    { what: 'feature numbering', onNote: note, signal: options.signal, now: options.now },
   );
 
   const emitted = await emitEvents(options.events, root, options.git, 'FeatureCreated', (f) => [

@@ -1,7 +1,9 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PlanningFileError, WorkflowError, formatProblem } from '../errors.js';
+import { isAtomicTempName } from '@kitty/io';
 import { commitFiles, repoTopOf } from '../git/commit.js';
+import { projectTransaction, runTransaction } from '../git/transaction.js';
 import { displayPath, isDir, isFile, writeFileAtomic } from '../files/files.js';
 import { resolveFeature } from '../project/features.js';
 import { updateFrontmatter } from '../files/frontmatter.js';
@@ -63,7 +65,7 @@ export interface FinalizeTasksResult {
 export async function finalizeTasks(options: FinalizeTasksOptions): Promise<FinalizeTasksResult> {
   const project = await openProject(options);
   requireGit(project, 'finalize-tasks');
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'agent feature finalize-tasks' });
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent feature finalize-tasks' });
   const root = project.root;
   const tasksDir = path.join(feature.dir, 'tasks');
   if (!isDir(tasksDir)) {
@@ -78,9 +80,12 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
   const notes = branchNote(branch, meta);
   if (meta === null) notes.push(`Note: ${feature.relDir}/meta.json is missing; continuing without it.`);
 
+  const note = (n: string): void => {
+    notes.push(n);
+  };
   const done = await withLock(
     featureLockPath(root, feature.slug),
-    async () => {
+    () => runTransaction(projectTransaction(options, project, repoTop, 'agent feature finalize-tasks', note), async (tx) => {
       const plan = await analyzeTaskPlan(root, feature);
       if (!isFile(plan.tasksMdPath)) notes.push(`Note: ${feature.relDir}/tasks.md does not exist; dependencies come from the work package files alone.`);
       if (plan.ids.length === 0 && plan.fileProblems.length === 0) {
@@ -110,25 +115,22 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
         const text = updateFrontmatter(w.file.text, [{ path: ['dependencies'], value: deps, after: ['lane', 'title', 'work_package_id'] }], w.shownAs);
         if (text !== w.file.text) updates.push({ wp: w, text });
       }
-      const written: Array<(typeof updates)[number]> = [];
-      try {
-        for (const u of updates) {
-          writeFileAtomic(root, u.wp.path, u.text, { expectedSha256: u.wp.file.sha256, bom: u.wp.file.bom, shownAs: u.wp.shownAs });
-          written.push(u);
-        }
-      } catch (err) {
-        // All or nothing: put back the files already rewritten before reporting the failure.
-        for (const u of written) writeFileAtomic(root, u.wp.path, u.wp.file.text, { bom: u.wp.file.bom, shownAs: u.wp.shownAs });
-        throw err;
+      // All or nothing: the transaction puts back every rewritten file if anything below fails.
+      tx.track(updates.map((u) => u.wp.path));
+      for (const u of updates) {
+        tx.checkpoint();
+        writeFileAtomic(root, u.wp.path, u.text, { expectedSha256: u.wp.file.sha256, bom: u.wp.file.bom, shownAs: u.wp.shownAs });
       }
 
+      const entries = readdirSync(tasksDir, { withFileTypes: true }).filter((e) => e.isFile());
+      const names = entries.map((e) => e.name);
       const toCommit = [
         ...(isFile(plan.tasksMdPath) ? [plan.tasksMdPath] : []),
-        ...readdirSync(tasksDir, { withFileTypes: true })
-          .filter((e) => e.isFile() && !/^\..*\.tmp$/.test(e.name))
-          .map((e) => path.join(tasksDir, e.name)),
+        // Temp files of killed writers are never planning files.
+        ...entries.filter((e) => !/^\..*\.tmp$/.test(e.name) && !isAtomicTempName(e.name, names)).map((e) => path.join(tasksDir, e.name)),
       ];
-      const commit = await commitFiles(options.git, repoTop, root, toCommit, `Add tasks for feature ${feature.slug}`, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      const message = `Add tasks for feature ${feature.slug}`;
+      const commit = await tx.commit(message, () => commitFiles(options.git, repoTop, root, toCommit, message, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }));
       const updated = new Set(updates.map((u) => u.wp.id));
       const workPackages: FinalizedWorkPackage[] = plan.ids.map((id) => {
         const w = files.get(id);
@@ -143,8 +145,8 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
         };
       });
       return { commit, workPackages, updatedCount: updates.length, warnings };
-    },
-    { what: `feature ${feature.slug}` },
+    }),
+    { what: `feature ${feature.slug}`, onNote: note, signal: options.signal, now: options.now },
   );
 
   const committed = new Set(done.commit.files_committed);

@@ -1,13 +1,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { AGENTS, agentSpec, parseAgentList, renderAgentCommand, type AgentCommandFile, type AgentSpec } from './agents.js';
+import { AGENTS, agentSpec, inlineTemplateNames, parseAgentList, renderAgentCommand, type AgentCommandFile, type AgentSpec } from './agents.js';
 import { commitFiles } from '../git/commit.js';
+import { recoverTransactions, runTransaction, type Transaction } from '../git/transaction.js';
 import { CONFIG_REL, METADATA_REL, configuredAgents, readProjectConfig, type ProjectIdentity } from '../project/config.js';
 import { WorkflowError } from '../errors.js';
 import { displayPath, isDir, writeFileAtomic } from '../files/files.js';
 import { addIgnoreEntries, EXCLUDE_ENTRIES, EXCLUDE_MARKER, GITIGNORE_ENTRIES, GITIGNORE_MARKER } from './gitignore.js';
 import type { GitLocation } from '../git/git-port.js';
 import { ensureProjectIdentity, type MachineIdentity } from '../project/identity.js';
+import { planMcpConfigs } from './mcp-config.js';
 import { DEFAULT_MISSION } from '../project/meta.js';
 import { checkMission } from '../project/missions.js';
 import type { TemplateSource, WorkflowEnv } from '../ports.js';
@@ -43,11 +45,20 @@ export interface InitOptions extends WorkflowEnv {
   readonly nonInteractive?: boolean;
   /** Proceed in a non-empty directory without asking. */
   readonly force?: boolean;
+  /** `--no-git`: neither create a repository nor commit. */
+  readonly noGit?: boolean;
+  /** `--preferred-implementer` / `--preferred-reviewer`: agent keys among the chosen agents. */
+  readonly preferredImplementer?: string | undefined;
+  readonly preferredReviewer?: string | undefined;
+  /** The agents' command-line tools that are not installed (the CLI checks PATH; absent = not checked). */
+  readonly missingAgentTools?: readonly string[] | undefined;
   readonly templates: TemplateSource;
   readonly machine: MachineIdentity;
   readonly runtime: RuntimeInfo;
   readonly prompts?: InitPrompts;
   readonly newUuid?: () => string;
+  /** Register spec-kitty's MCP server in each agent's project MCP config (default true; `--no-mcp` passes false). */
+  readonly mcp?: boolean;
 }
 
 /** What `spec-kitty init --json` prints. */
@@ -69,6 +80,12 @@ export interface InitResult {
   readonly config_file: string;
   readonly notes: readonly string[];
 }
+
+/** `.claudeignore`: what Claude Code need not read (worktrees are read through their own paths). */
+const CLAUDEIGNORE = ['# Written by spec-kitty init: paths Claude Code does not need to index.', '.worktrees/', '.kittify/.dashboard', '.kittify/runtime/', '.kittify/workspaces/', 'node_modules/', ''].join('\n');
+
+/** Copilot reads the slash-command prompts from .github/prompts when prompt files are enabled. */
+const COPILOT_SETTINGS = `${JSON.stringify({ 'chat.promptFiles': true, 'chat.promptFilesLocations': { '.github/prompts': true } }, null, 2)}\n`;
 
 function usage(message: string, suggestion: string): WorkflowError {
   return new WorkflowError('INVALID_ARGUMENT', message, { suggestions: [suggestion] });
@@ -118,6 +135,11 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const target = path.resolve(options.cwd, here ? '.' : (options.path as string));
   const notes: string[] = [];
   const interactive = options.nonInteractive !== true && options.prompts !== undefined;
+  // An init killed half-way (SIGKILL) is rolled back first, so it never leaves a directory init then refuses.
+  if (isDir(target)) {
+    const around = await options.git.locate(target).catch(() => null);
+    if (around !== null) notes.push(...(await recoverTransactions({ git: options.git, scratch: path.join(around.commonDir, 'spec-kitty') })));
+  }
 
   if (existsSync(target) && !statSync(target).isDirectory()) throw usage(`${target} exists and is not a directory.`, 'Choose another project path.');
   const alreadyProject = isDir(path.join(target, '.kittify'));
@@ -154,92 +176,141 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
       details: { mission },
     });
   }
+  const inlineNames = new Set(commandTemplates.flatMap((t) => inlineTemplateNames(/^---\r?\n[\s\S]*?^inline_templates:\s*(\[[^\]\n]*\])/m.exec(t.text)?.[1]?.slice(1, -1).split(',').map((n) => n.trim()) ?? [])));
+  const inlined = new Map<string, string>();
+  for (const name of inlineNames) {
+    const found = await options.templates.template(mission, name);
+    if (found !== null) inlined.set(name, found.text);
+  }
   const rendered: AgentCommandFile[] = [];
-  for (const key of agents) for (const t of commandTemplates) rendered.push(renderAgentCommand(agentSpec(key) as AgentSpec, t));
+  for (const key of agents) for (const t of commandTemplates) rendered.push(renderAgentCommand(agentSpec(key) as AgentSpec, t, inlined));
+  const roleOf = (flag: string, value: string | undefined): string | null => {
+    if (value === undefined || value.trim() === '') return null;
+    const spec = agentSpec(value);
+    if (spec === undefined || !agents.includes(spec.key)) throw usage(`${flag} ${JSON.stringify(value.slice(0, 40))} is not one of the chosen agents (${agents.join(', ')}).`, `spec-kitty init --here --ai ${agents.join(',')} ${flag} ${agents[0] as string}`);
+    return spec.key;
+  };
+  const wantImplementer = roleOf('--preferred-implementer', options.preferredImplementer);
+  const wantReviewer = roleOf('--preferred-reviewer', options.preferredReviewer);
+  const missingTools = (options.missingAgentTools ?? []).filter((k) => agents.includes(k));
+  if (missingTools.length > 0) notes.push(`Note: optional agent tool(s) not found on PATH: ${missingTools.join(', ')} (pass --ignore-agent-tools to skip this check).`);
 
   // Git: use the repository around the target, or create one.
+  const targetCreated = !existsSync(target);
   mkdirSync(target, { recursive: true });
   let location: GitLocation | null = null;
   let gitInitialized = false;
-  try {
-    location = await options.git.locate(target);
-    if (location === null) {
-      await options.git.init(target);
-      gitInitialized = true;
+  if (options.noGit === true) {
+    notes.push('Note: --no-git: no repository was created and nothing was committed. Feature commands need git.');
+  } else {
+    try {
       location = await options.git.locate(target);
+      if (location === null) {
+        await options.git.init(target);
+        gitInitialized = true;
+        location = await options.git.locate(target);
+      }
+    } catch (err) {
+      if (!(err instanceof WorkflowError) || err.code !== 'GIT_NOT_AVAILABLE') throw err;
+      notes.push('Note: git was not found, so no repository was created and nothing was committed. Feature commands need git.');
     }
-  } catch (err) {
-    if (!(err instanceof WorkflowError) || err.code !== 'GIT_NOT_AVAILABLE') throw err;
-    notes.push('Note: git was not found, so no repository was created and nothing was committed. Feature commands need git.');
   }
   const freshRepo = location !== null && (await options.git.headCommit(location.topLevel)) === null;
 
-  const written: string[] = [];
-  const removed: string[] = [];
-  const write = (file: string, content: string): void => {
-    if (readOrNull(file) === content) return;
-    writeFileAtomic(target, file, content);
-    written.push(file);
-  };
+  const work = async (tx: Transaction | null) => {
+    const written: string[] = [];
+    const removed: string[] = [];
+    const write = (file: string, content: string): void => {
+      if (readOrNull(file) === content) return;
+      tx?.track([file]);
+      writeFileAtomic(target, file, content);
+      written.push(file);
+    };
 
-  // Agent command files: ours are `spec-kitty.*`; stale ones of ours are removed, anything else is left alone.
-  for (const key of agents) {
-    const spec = agentSpec(key) as AgentSpec;
-    const dir = path.join(target, spec.dir);
-    const mine = new Set(rendered.filter((r) => r.agent === key).map((r) => path.join(target, r.relPath)));
-    if (isDir(dir)) {
-      for (const name of readdirSync(dir)) {
-        const file = path.join(dir, name);
-        if (name.startsWith('spec-kitty.') && name.endsWith(spec.extension) && !mine.has(file)) {
-          unlinkSync(file);
-          removed.push(file);
+    // Agent command files: ours are `spec-kitty.*`; stale ones of ours are removed, anything else is left alone.
+    for (const key of agents) {
+      const spec = agentSpec(key) as AgentSpec;
+      const dir = path.join(target, spec.dir);
+      const mine = new Set(rendered.filter((r) => r.agent === key).map((r) => path.join(target, r.relPath)));
+      if (isDir(dir)) {
+        for (const name of readdirSync(dir)) {
+          const file = path.join(dir, name);
+          if (name.startsWith('spec-kitty.') && name.endsWith(spec.extension) && !mine.has(file)) {
+            tx?.track([file]);
+            unlinkSync(file);
+            removed.push(file);
+          }
         }
       }
     }
-  }
-  for (const r of rendered) write(path.join(target, r.relPath), r.content);
+    for (const r of rendered) write(path.join(target, r.relPath), r.content);
+    // Per-agent extras: Claude's ignore file (only when absent: it is the user's to edit), Copilot's settings.
+    if (agents.includes('claude') && !existsSync(path.join(target, '.claudeignore'))) write(path.join(target, '.claudeignore'), CLAUDEIGNORE);
+    if (agents.includes('copilot')) write(path.join(target, '.vscode', 'settings.json'), COPILOT_SETTINGS);
+    if (options.mcp !== false) {
+      const mcp = planMcpConfigs(target, agents);
+      for (const f of mcp.files) write(f.path, f.content);
+      notes.push(...mcp.notes);
+    }
 
-  // .kittify/config.yaml: agents, vcs and role preferences (kept when already set), then the identity.
-  const config = readProjectConfig(target);
-  const selection = (config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {};
-  const keep = (v: unknown): string | null => (typeof v === 'string' && agents.includes(v) ? v : null);
-  const implementer = keep(selection['preferred_implementer']) ?? (agents[0] as string);
-  const reviewer = keep(selection['preferred_reviewer']) ?? agents.find((a) => a !== implementer) ?? implementer;
-  if (reviewer === implementer && agents.length > 1) notes.push('Note: the same agent implements and reviews; cross-review is off.');
-  const sets: YamlSet[] = [
-    ...(location !== null ? [{ path: ['vcs', 'type'], value: 'git' }] : []),
-    { path: ['agents', 'available'], value: agents },
-    { path: ['agents', 'selection', 'preferred_implementer'], value: implementer },
-    { path: ['agents', 'selection', 'preferred_reviewer'], value: reviewer },
-  ];
-  const configText = editYaml(config.file?.text ?? '', sets, CONFIG_REL);
-  if (configText !== (config.file?.text ?? null)) {
-    writeFileAtomic(target, config.path, configText, { ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }), shownAs: CONFIG_REL });
-    written.push(config.path);
-  }
-  const ensured = await ensureProjectIdentity({ root: target, git: location === null ? null : options.git, machine: options.machine, ...(options.newUuid ? { newUuid: options.newUuid } : {}) });
-  if (ensured.written && !written.includes(ensured.configPath)) written.push(ensured.configPath);
+    // .kittify/config.yaml: agents, vcs and role preferences (kept when already set), then the identity.
+    const config = readProjectConfig(target);
+    const selection = (config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {};
+    const keep = (v: unknown): string | null => (typeof v === 'string' && agents.includes(v) ? v : null);
+    const implementer = wantImplementer ?? keep(selection['preferred_implementer']) ?? (agents[0] as string);
+    const reviewer = wantReviewer ?? keep(selection['preferred_reviewer']) ?? agents.find((a) => a !== implementer) ?? implementer;
+    if (reviewer === implementer && agents.length > 1) notes.push('Note: the same agent implements and reviews; cross-review is off.');
+    const sets: YamlSet[] = [
+      ...(location !== null ? [{ path: ['vcs', 'type'], value: 'git' }] : []),
+      { path: ['agents', 'available'], value: agents },
+      { path: ['agents', 'selection', 'preferred_implementer'], value: implementer },
+      { path: ['agents', 'selection', 'preferred_reviewer'], value: reviewer },
+    ];
+    const configText = editYaml(config.file?.text ?? '', sets, CONFIG_REL);
+    tx?.track([config.path]);
+    if (configText !== (config.file?.text ?? null)) {
+      writeFileAtomic(target, config.path, configText, { ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }), shownAs: CONFIG_REL });
+      written.push(config.path);
+    }
+    const ensured = await ensureProjectIdentity({ root: target, git: location === null ? null : options.git, machine: options.machine, ...(options.newUuid ? { newUuid: options.newUuid } : {}) });
+    if (ensured.written && !written.includes(ensured.configPath)) written.push(ensured.configPath);
 
-  const metadata = path.join(target, METADATA_REL);
-  if (!existsSync(metadata)) write(metadata, metadataText(options.runtime, options.now()));
+    const metadata = path.join(target, METADATA_REL);
+    if (!existsSync(metadata)) write(metadata, metadataText(options.runtime, options.now()));
 
-  const gitignore = path.join(target, '.gitignore');
-  const ignore = addIgnoreEntries(readOrNull(gitignore), GITIGNORE_ENTRIES, GITIGNORE_MARKER);
-  if (ignore.added.length > 0) write(gitignore, ignore.text);
+    const gitignore = path.join(target, '.gitignore');
+    const ignore = addIgnoreEntries(readOrNull(gitignore), GITIGNORE_ENTRIES, GITIGNORE_MARKER);
+    if (ignore.added.length > 0) write(gitignore, ignore.text);
 
-  let commit = { commit_created: false, commit_hash: null as string | null, files_committed: [] as readonly string[] };
-  if (location !== null) {
-    const exclude = path.join(location.commonDir, 'info', 'exclude');
-    const ex = addIgnoreEntries(readOrNull(exclude), EXCLUDE_ENTRIES, EXCLUDE_MARKER);
-    if (ex.added.length > 0) writeFileAtomic(location.commonDir, exclude, ex.text);
-    const candidates = [...written, ...removed];
-    const rel = (abs: string): string => path.relative(location.topLevel, abs).split(path.sep).join('/');
-    const ignored = new Set(await options.git.ignored(location.topLevel, candidates.map(rel)));
-    const toCommit = candidates.filter((f) => !ignored.has(rel(f)));
-    const agentList = agents.join(', ');
-    const message = freshRepo ? 'Initial commit from Specify template' : `chore: Set up spec-kitty (${agentList})`;
-    commit = await commitFiles(options.git, location.topLevel, target, toCommit, message, { ...(options.sleep ? { sleep: options.sleep } : {}) });
-  }
+    let commit: { commit_created: boolean; commit_hash: string | null; files_committed: readonly string[] } = { commit_created: false, commit_hash: null, files_committed: [] };
+    if (location !== null) {
+      const exclude = path.join(location.commonDir, 'info', 'exclude');
+      const ex = addIgnoreEntries(readOrNull(exclude), EXCLUDE_ENTRIES, EXCLUDE_MARKER);
+      if (ex.added.length > 0) {
+        tx?.track([exclude]);
+        writeFileAtomic(location.commonDir, exclude, ex.text);
+      }
+      const candidates = [...written, ...removed];
+      const rel = (abs: string): string => path.relative(location.topLevel, abs).split(path.sep).join('/');
+      const ignored = new Set(await options.git.ignored(location.topLevel, candidates.map(rel)));
+      const toCommit = candidates.filter((f) => !ignored.has(rel(f)));
+      const agentList = agents.join(', ');
+      const message = freshRepo ? 'Initial commit from Specify template' : `chore: Set up spec-kitty (${agentList})`;
+      const run = (): ReturnType<typeof commitFiles> => commitFiles(options.git, location.topLevel, target, toCommit, message, { ...(options.sleep ? { sleep: options.sleep } : {}) });
+      commit = tx === null ? await run() : await tx.commit(message, run);
+    }
+    return { written, removed, ignore, ensured, commit };
+  };
+  const loc = location;
+  const done =
+    loc === null
+      ? await work(null)
+      : await runTransaction({ git: options.git, repoTop: loc.topLevel, scratch: path.join(loc.commonDir, 'spec-kitty'), command: 'init', now: options.now, signal: options.signal, onNote: (n) => notes.push(n) }, async (tx) => {
+          if (targetCreated) tx.createdDir(target);
+          if (gitInitialized) tx.createdGitDir(loc.gitDir);
+          return work(tx);
+        });
+  const { written, removed, ignore, ensured, commit } = done;
   const previously = existingConfig === null ? [] : configuredAgents(existingConfig).filter((a) => !agents.includes(a));
   if (previously.length > 0) notes.push(`Note: ${previously.join(', ')} ${previously.length === 1 ? 'is' : 'are'} no longer configured; their command files were left in place.`);
   notes.push(...(options.templates.takeNotes?.() ?? []));

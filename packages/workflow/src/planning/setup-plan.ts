@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowError } from '../errors.js';
 import { commitFiles, repoTopOf } from '../git/commit.js';
+import { projectTransaction, runTransaction } from '../git/transaction.js';
 import { isFile, writeFileAtomic } from '../files/files.js';
 import { resolveFeature, type ResolvedFeature } from '../project/features.js';
 import { featureLockPath, withLock } from '../files/lock.js';
@@ -65,7 +66,7 @@ export function requireSpec(feature: ResolvedFeature): string {
 export async function setupPlan(options: SetupPlanOptions): Promise<SetupPlanResult> {
   const project = await openProject(options);
   requireGit(project, 'setup-plan');
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'agent feature setup-plan', unresolvedCode: 'PLAN_CONTEXT_UNRESOLVED' });
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent feature setup-plan', unresolvedCode: 'PLAN_CONTEXT_UNRESOLVED' });
   const spec = requireSpec(feature);
   const branch = await planningBranch(project, options);
   const repoTop = await repoTopOf(project, options.git);
@@ -73,12 +74,16 @@ export async function setupPlan(options: SetupPlanOptions): Promise<SetupPlanRes
   const notes = branchNote(branch, meta);
   const plan = path.join(feature.dir, 'plan.md');
 
+  const note = (n: string): void => {
+    notes.push(n);
+  };
   const outcome = await withLock(
     featureLockPath(project.root, feature.slug),
-    async () => {
+    () => runTransaction(projectTransaction(options, project, repoTop, 'agent feature setup-plan', note), async (tx) => {
       const template = await requireTemplate(options.templates, missionOf(meta), 'plan-template.md');
       let created = false;
       if (!isFile(plan)) {
+        tx.track([plan]);
         writeFileAtomic(project.root, plan, template.text);
         created = true;
       } else {
@@ -86,10 +91,11 @@ export async function setupPlan(options: SetupPlanOptions): Promise<SetupPlanRes
         if (readFileSync(plan, 'utf8') !== template.text) return { created, commit: { commit_created: false, commit_hash: null, files_committed: [] } };
       }
       // Commit our scaffold (also one left uncommitted by an interrupted earlier run); never an authored plan.
-      const commit = await commitFiles(options.git, repoTop, project.root, [plan], `Add plan for feature ${feature.slug}`, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      const message = `Add plan for feature ${feature.slug}`;
+      const commit = await tx.commit(message, () => commitFiles(options.git, repoTop, project.root, [plan], message, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }));
       return { created, commit };
-    },
-    { what: `feature ${feature.slug}` },
+    }),
+    { what: `feature ${feature.slug}`, onNote: note, signal: options.signal, now: options.now },
   );
   notes.push(...(options.templates.takeNotes?.() ?? []));
   return {

@@ -61,6 +61,20 @@ export function configuredAgents(config: ProjectConfig): string[] {
 }
 
 /**
+ * Whether an implementer may review (and approve) their own work package: `review.allow_self_review` in
+ * `.kittify/config.yaml` (`true` or `false`; default false — separation of duties, DESIGN §5).
+ *
+ * @example
+ * // .kittify/config.yaml
+ * // review:
+ * //   allow_self_review: true
+ */
+export function allowSelfReview(config: ProjectConfig): boolean {
+  const v = obj(config.data['review'])['allow_self_review'];
+  return v === true || (typeof v === 'string' && ['true', 'yes', 'on', '1'].includes(v.trim().toLowerCase()));
+}
+
+/**
  * The project slug: the last path segment of the `origin` URL (without `.git`), else the directory name;
  * lower-cased with `_` and spaces turned into `-` (as the Python CLI derives it).
  *

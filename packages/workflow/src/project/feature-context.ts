@@ -31,21 +31,21 @@ export interface FeatureContext {
  * Opens the project and resolves the feature of a feature command (see `resolveFeature`), with git required.
  * `refuseWorktree` refuses to run inside a linked worktree (commands that create worktrees or merge).
  */
-export async function openFeature(env: WorkflowEnv, options: { readonly feature?: string | undefined; readonly command: string; readonly refuseWorktree?: boolean }): Promise<FeatureContext> {
+export async function openFeature(env: WorkflowEnv, options: { readonly feature?: string | undefined; readonly command: string; readonly refuseWorktree?: boolean; readonly guess?: boolean }): Promise<FeatureContext> {
   const project = await openProject(env);
   if (options.refuseWorktree === true) refuseInsideWorktree(project, options.command);
   requireGit(project, options.command);
-  const feature = await resolveFeature({ project, git: env.git, flag: options.feature, env: env.env, command: options.command });
+  const feature = await resolveFeature({ project, git: env.git, flag: options.feature, env: env.env, command: options.command, argv: env.argv, ...(options.guess === true ? { guess: true } : {}) });
   const [repoTop, branch] = await Promise.all([repoTopOf(project, env.git), env.git.currentBranch(project.root)]);
   const meta = readMeta(project.root, feature)?.data ?? null;
   const target = typeof meta?.['target_branch'] === 'string' && meta['target_branch'] !== '' ? (meta['target_branch'] as string) : branch;
-  const notes = branch === null ? [] : branchNote(branch, meta, 'Status');
+  const notes = [...(feature.note === undefined ? [] : [feature.note]), ...(branch === null ? [] : branchNote(branch, meta, 'Status'))];
   // The event context needs origin's URL (a git process) after the commit; start it now so it runs alongside.
   const origin = env.events === undefined ? undefined : env.git.remoteUrl(project.root, 'origin').catch(() => null);
   return { project, feature, repoTop, meta, branch, target, notes, ...(origin === undefined ? {} : { origin }) };
 }
 
-const VALIDATION = /^(INVALID_|UNKNOWN_)|^(ILLEGAL_TRANSITION|TRANSITION_GUARD_FAILED|FORCE_NEEDS_ACTOR_AND_REASON|AGENT_MISMATCH|WP_NOT_FOR_REVIEW|REVIEW_ALREADY_CLAIMED)$/;
+const VALIDATION = /^(INVALID_|UNKNOWN_)|^(ILLEGAL_TRANSITION|TRANSITION_GUARD_FAILED|FORCE_NEEDS_ACTOR_AND_REASON|AGENT_MISMATCH|WP_NOT_FOR_REVIEW|REVIEW_ALREADY_CLAIMED|ACTOR_UNKNOWN|REVIEW_REQUIRED|REVIEW_NOT_CLAIMED|REVIEW_HELD_BY_OTHER|SELF_REVIEW_NOT_ALLOWED|DEPENDENCIES_NOT_DONE|WORKSPACE_MISSING|FORCE_NEEDS_REASON)$/;
 
 /**
  * Runs a feature command and, when it fails, queues an `ErrorLogged` event (validation or runtime, with the

@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, type Dirent } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { WorkflowError, type WorkflowErrorCode } from '../errors.js';
 import { isDir, isFile } from '../files/files.js';
@@ -106,11 +106,13 @@ export function candidateOf(f: FeatureRef): FeatureCandidate {
 }
 
 /** Where the feature of a command came from. */
-export type FeatureSource = 'flag' | 'env' | 'branch' | 'cwd' | 'only-feature';
+export type FeatureSource = 'flag' | 'env' | 'branch' | 'cwd' | 'only-feature' | 'latest-incomplete';
 
 /** A resolved feature and how it was found. */
 export interface ResolvedFeature extends FeatureRef {
   readonly source: FeatureSource;
+  /** For a guessed feature (`latest-incomplete`): the line to show on stderr, so the user sees the guess. */
+  readonly note?: string;
 }
 
 /** Options of {@link resolveFeature}. */
@@ -124,23 +126,71 @@ export interface ResolveFeatureOptions {
   readonly command: string;
   /** The error code when no feature can be chosen (the Python CLI uses PLAN_CONTEXT_UNRESOLVED for setup-plan). */
   readonly unresolvedCode?: Extract<WorkflowErrorCode, 'FEATURE_CONTEXT_UNRESOLVED' | 'PLAN_CONTEXT_UNRESOLVED'>;
+  /**
+   * Whether guessing is safe for this command (read-only ones): with several features and nothing else to go
+   * by, the highest-numbered incomplete feature is used and announced in `note`. Writing commands never guess.
+   */
+  readonly guess?: boolean;
+  /** The command's arguments as given (after `spec-kitty`), so an error can show the exact command to retry. */
+  readonly argv?: readonly string[] | undefined;
 }
 
 const WP_SUFFIX = /-WP\d{2}$/;
 
-function match(features: readonly FeatureRef[], ref: string): FeatureRef | undefined {
-  if (/^\d{3}$/.test(ref)) {
-    const hits = features.filter((f) => f.number === ref);
-    return hits.length === 1 ? hits[0] : undefined;
-  }
-  return features.find((f) => f.slug === ref);
+/**
+ * The feature a reference names: the exact directory name, its number (`001`), its name without the number
+ * (`alpha` for `001-alpha`), or an unambiguous prefix of either. Returns every match (one is a hit).
+ */
+function matches(features: readonly FeatureRef[], ref: string): FeatureRef[] {
+  const exact = features.filter((f) => f.slug === ref);
+  if (exact.length > 0) return exact;
+  if (/^\d{1,3}$/.test(ref)) return features.filter((f) => f.number === ref.padStart(3, '0'));
+  const name = (f: FeatureRef): string => f.slug.slice(4);
+  const byName = features.filter((f) => name(f) === ref);
+  if (byName.length > 0) return byName;
+  return features.filter((f) => f.slug.startsWith(ref) || name(f).startsWith(ref));
 }
 
-function unknownFeature(ref: string, source: string, features: readonly FeatureRef[], command: string): WorkflowError {
+/** Quotes one argument for a POSIX shell when it needs it. */
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The exact command to run again with `--feature <slug>`: the arguments as given (any `--feature` dropped),
+ * else `spec-kitty <command> --feature <slug> --json`.
+ */
+export function retryCommand(options: Pick<ResolveFeatureOptions, 'argv' | 'command'>, slug: string): string {
+  if (options.argv === undefined || options.argv.length === 0) return `spec-kitty ${options.command} --feature ${slug} --json`;
+  const kept: string[] = [];
+  for (let i = 0; i < options.argv.length; i++) {
+    const a = options.argv[i] as string;
+    if (a === '--feature' || a === '-f') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--feature=')) continue;
+    kept.push(a);
+  }
+  // The incumbent's order: `--feature <slug>` before a trailing `--json`.
+  const json = kept[kept.length - 1] === '--json' ? kept.pop() : undefined;
+  return ['spec-kitty', ...kept.map(shellQuote), '--feature', slug, ...(json === undefined ? [] : [json])].join(' ');
+}
+
+function unknownFeature(ref: string, source: string, features: readonly FeatureRef[], options: ResolveFeatureOptions): WorkflowError {
   const available = features.map((f) => f.slug);
   return new WorkflowError('UNKNOWN_FEATURE', `Feature directory not found: ${SPECS_DIR}/${ref} (from ${source}).`, {
-    suggestions: available.length > 0 ? [`Available features: ${available.join(', ')}`, `spec-kitty ${command} --feature ${available[available.length - 1]} --json`] : ['Create one first: spec-kitty agent feature create-feature <name> --json'],
-    details: { feature: ref, source, available_features: available },
+    suggestions: available.length > 0 ? [retryCommand(options, available[available.length - 1] as string)] : ['spec-kitty agent feature create-feature <feature-name> --json'],
+    details: { feature: ref, source, available_features: available, suggested_commands: available.map((a) => retryCommand(options, a)) },
+  });
+}
+
+function ambiguousFeature(ref: string, source: string, hits: readonly FeatureRef[], options: ResolveFeatureOptions): WorkflowError {
+  const code = options.unresolvedCode ?? 'FEATURE_CONTEXT_UNRESOLVED';
+  const suggested = hits.map((f) => retryCommand(options, f.slug));
+  return new WorkflowError(code, `${JSON.stringify(ref)} (from ${source}) matches ${hits.length} features: ${hits.map((f) => f.slug).join(', ')}.`, {
+    suggestions: [suggested[suggested.length - 1] as string],
+    details: { feature_flag: options.flag ?? null, candidate_features: hits.map(candidateOf), suggested_commands: suggested, remediation: ['Pass the full feature slug with --feature.'] },
   });
 }
 
@@ -161,9 +211,10 @@ export async function resolveFeature(options: ResolveFeatureOptions): Promise<Re
   for (const [source, raw, label] of explicit) {
     if (raw === undefined || raw.trim() === '') continue;
     const ref = validateFeatureRef(raw, label);
-    const hit = match(features, ref);
-    if (hit === undefined) throw unknownFeature(ref, label, features, options.command);
-    return { ...hit, source };
+    const hits = matches(features, ref);
+    if (hits.length === 0) throw unknownFeature(ref, label, features, options);
+    if (hits.length > 1) throw ambiguousFeature(ref, label, hits, options);
+    return { ...(hits[0] as FeatureRef), source };
   }
   const branch = await options.git.currentBranch(project.cwd).catch(() => null);
   if (branch !== null) {
@@ -177,7 +228,50 @@ export async function resolveFeature(options: ResolveFeatureOptions): Promise<Re
     if (hit !== undefined) return { ...hit, source: 'cwd' };
   }
   if (features.length === 1) return { ...(features[0] as FeatureRef), source: 'only-feature' };
+  if (options.guess === true && features.length > 1) {
+    const latest = [...features].reverse().find((f) => isIncomplete(f));
+    if (latest !== undefined) {
+      return { ...latest, source: 'latest-incomplete', note: `Auto-selected latest incomplete feature: ${latest.slug} (pass --feature to choose another: ${features.map((f) => f.slug).join(', ')})` };
+    }
+  }
   throw unresolved(options, features);
+}
+
+const readText = (file: string): string | null => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Whether a feature still has work: not accepted, and either no work packages yet or one whose last lane (in
+ * the status log, else its frontmatter) is neither done nor canceled. A cheap read: no parsing beyond that.
+ */
+export function isIncomplete(f: FeatureRef): boolean {
+  const meta = readText(path.join(f.dir, 'meta.json'));
+  if (meta !== null && /"accepted_at"\s*:\s*"/.test(meta)) return false;
+  let ids: string[] = [];
+  try {
+    ids = [...new Set(readdirSync(path.join(f.dir, 'tasks')).map((n) => /^(WP\d{2})(?:[-_.]|$)/.exec(n)?.[1]).filter((x): x is string => x !== undefined))];
+  } catch {
+    return true;
+  }
+  if (ids.length === 0) return true;
+  const lanes = new Map<string, string>();
+  for (const line of (readText(path.join(f.dir, 'status.events.jsonl')) ?? '').split('\n')) {
+    const m = /"wp_id"\s*:\s*"(WP\d{2})"/.exec(line);
+    const to = /"to_lane"\s*:\s*"([a-z_]+)"/.exec(line);
+    if (m !== null && to !== null) lanes.set(m[1] as string, to[1] as string);
+  }
+  return ids.some((id) => {
+    const lane = lanes.get(id);
+    if (lane !== undefined) return lane !== 'done' && lane !== 'canceled';
+    const file = readdirSync(path.join(f.dir, 'tasks')).find((n) => n.startsWith(id));
+    const fm = file === undefined ? null : readText(path.join(f.dir, 'tasks', file));
+    return fm === null || !/^lane:\s*["']?done["']?\s*$/m.test(fm.split(/^---\s*$/m)[1] ?? '');
+  });
 }
 
 function featureFromPath(project: ProjectContext): string | null {
@@ -199,7 +293,6 @@ function featureFromPath(project: ProjectContext): string | null {
 
 function unresolved(options: ResolveFeatureOptions, features: readonly FeatureRef[]): WorkflowError {
   const code = options.unresolvedCode ?? 'FEATURE_CONTEXT_UNRESOLVED';
-  const cmd = `spec-kitty ${options.command}`;
   if (features.length === 0) {
     return new WorkflowError(code, `No features found in ${SPECS_DIR}/ of ${options.project.root}.`, {
       suggestions: ['Run /spec-kitty.specify first to create a feature.', 'Or run: spec-kitty agent feature create-feature <feature-name> --json'],
@@ -211,9 +304,9 @@ function unresolved(options: ResolveFeatureOptions, features: readonly FeatureRe
     });
   }
   const candidates = features.map(candidateOf);
-  const suggested = features.map((f) => `${cmd} --feature ${f.slug} --json`);
+  const suggested = features.map((f) => retryCommand(options, f.slug));
   return new WorkflowError(code, `Multiple features found (${features.length}), cannot choose one automatically: ${features.map((f) => f.slug).join(', ')}.`, {
-    suggestions: [`Pass the feature explicitly, e.g. ${suggested[suggested.length - 1]}`, 'Or set SPECIFY_FEATURE=<feature>, or run from the feature branch or its kitty-specs/ directory.'],
+    suggestions: [suggested[suggested.length - 1] as string],
     details: {
       feature_flag: options.flag ?? null,
       candidate_features: candidates,

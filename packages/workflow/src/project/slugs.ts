@@ -75,8 +75,8 @@ export function validateFeatureSlug(value: unknown): string {
  */
 export function validateFeatureRef(value: string, source: string): string {
   const v = value.trim();
-  if (/^\d{3}$/.test(v) || (v.length <= 120 && FEATURE_DIR_NAME.test(v) && !v.includes('..'))) return v;
-  throw new WorkflowError('INVALID_FEATURE_SLUG', `Invalid feature ${show(v)} (from ${source}): expected a feature directory name like 001-user-auth, or its number 001.`, {
+  if (/^\d{1,3}$/.test(v) || (v.length <= 120 && (FEATURE_DIR_NAME.test(v) || /^[a-z0-9][a-z0-9._-]*$/.test(v)) && !v.includes('..'))) return v;
+  throw new WorkflowError('INVALID_FEATURE_SLUG', `Invalid feature ${show(v)} (from ${source}): expected a feature directory name like 001-user-auth, its number 001, or its name user-auth.`, {
     suggestions: ['List the features with: ls kitty-specs/', 'Then pass one: --feature 001-user-auth'],
     details: { feature: v.slice(0, 200), source },
   });

@@ -1,7 +1,8 @@
-import { existsSync, ftruncateSync, closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createIdGenerator, resolveLane, transitionPath, validateTransition, type Lane, type StatusEvent, type StatusSnapshot } from '@kitty/events';
+import { createIdGenerator, resolveLane, transitionPath, validateTransition, type DependencyState, type Lane, type ReviewDuties, type StatusEvent, type StatusSnapshot } from '@kitty/events';
 import { commitFiles, type CommitResult } from '../git/commit.js';
+import { projectTransaction, runTransaction, type Transaction } from '../git/transaction.js';
 import { PlanningFileError, WorkflowError } from '../errors.js';
 import type { FeatureRef } from '../project/features.js';
 import { displayPath, isFile, readTextFile, writeFileAtomic, type TextFile } from '../files/files.js';
@@ -59,6 +60,10 @@ export interface LaneRequest {
   readonly review?: ReviewEvidenceInput | null;
   /** Repositories for the evidence of a hop to done. */
   readonly repos?: readonly RepoEvidenceInput[];
+  /** Review claim and implementers: separation of duties on moves out of for_review (events `RULES`). */
+  readonly duties?: ReviewDuties | null;
+  /** Unfinished dependencies and the base built from them: checked when the work package is claimed. */
+  readonly dependencies?: DependencyState | null;
   readonly executionMode: 'worktree' | 'direct_repo';
 }
 
@@ -118,6 +123,8 @@ export interface StatusChangeContext {
   readonly feature: FeatureRef;
   /** Top level of the main checkout's work tree. */
   readonly repoTop: string;
+  /** The command, for the transaction journal and messages. */
+  readonly command?: string;
   /** Skip bad log lines (reported as notes) instead of failing; only for commands that append nothing. */
   readonly tolerant?: boolean;
 }
@@ -182,26 +189,37 @@ const blank = (s: string | null | undefined): boolean => s === undefined || s ==
  * the plan's other edits, and commits all of it in one commit. If any step fails, every file is put back as it
  * was (the log truncated to its old size) and nothing stays staged. Sync events are the caller's job, after this.
  */
-export async function changeFeatureStatus<R>(ctx: StatusChangeContext, plan: (state: FeatureState) => Promise<StatusChangePlan<R>> | StatusChangePlan<R>): Promise<StatusChangeOutcome<R>> {
+export async function changeFeatureStatus<R>(
+  ctx: StatusChangeContext,
+  plan: (state: FeatureState, tx: Transaction) => Promise<StatusChangePlan<R>> | StatusChangePlan<R>,
+): Promise<StatusChangeOutcome<R>> {
   const { env, project, feature } = ctx;
   const root = project.root;
+  const notes: string[] = [];
+  const note = (n: string): void => {
+    notes.push(n);
+  };
   return withLock(
     featureLockPath(root, feature.slug),
-    async () => {
-      const notes: string[] = [];
+    () => runTransaction(projectTransaction(env, project, ctx.repoTop, ctx.command ?? 'status change', note), async (tx) => {
       const now = env.now();
       const tolerant = { tolerant: ctx.tolerant === true };
       let state = readFeatureState(root, feature, now, tolerant);
       notes.push(...state.log.warnings, ...state.log.problems.map((x) => `Skipped ${x.path}:${x.line}: ${x.message}`));
+      // The log is only appended to (its size is enough to undo that), unless a torn tail is repaired (a copy).
+      if (state.log.problems.length === 0) {
+        if (state.log.tail !== null) tx.track([state.log.path]);
+        else tx.trackAppend(state.log.path);
+      }
       const repaired = state.log.problems.length > 0 ? null : repairTornTail(root, state.log);
       if (repaired !== null) {
         notes.push(repaired);
         state = readFeatureState(root, feature, now, tolerant);
       }
-      const p = await plan(state);
+      const p = await plan(state, tx);
       if (state.log.problems.length > 0 && p.requests.length > 0) {
         throw new WorkflowError('INVALID_STATUS_LOG', `${state.log.shownAs} has bad lines; no event is appended to it until they are fixed.`, {
-          suggestions: ['spec-kitty agent status validate --json lists them.'],
+          suggestions: [`spec-kitty agent status validate --feature ${feature.slug} --json`, `spec-kitty agent status materialize --feature ${feature.slug} --force --repair`],
         });
       }
 
@@ -248,6 +266,8 @@ export async function changeFeatureStatus<R>(ctx: StatusChangeContext, plan: (st
             ...(req.subtasksComplete === undefined ? {} : { subtasksComplete: req.subtasksComplete }),
             ...(req.implementationEvidencePresent === undefined ? {} : { implementationEvidencePresent: req.implementationEvidencePresent }),
             evidence: evidence === null || evidence === undefined ? null : { review: { reviewer: evidence.review.reviewer, verdict: evidence.review.verdict, reference: evidence.review.reference ?? null } },
+            duties: req.duties ?? null,
+            dependencies: req.dependencies ?? null,
           });
           events.push(
             eventOf(feature, req, from, to, { force: req.force === true, reason: last || req.force === true ? (req.reason ?? null) : null, reviewRef: last ? (req.reviewRef ?? null) : null, evidence }, stamp),
@@ -300,27 +320,23 @@ export async function changeFeatureStatus<R>(ctx: StatusChangeContext, plan: (st
         return { result: p.result, events, snapshot, commit: { commit_created: false, commit_hash: null, files_committed: [] }, notes };
       }
 
-      // 3. Write (log first: it is the truth; the views are derived) and commit; undo everything on failure.
-      const logSize = state.log.exists ? state.log.size : -1;
-      const done: Array<(typeof writes)[number]> = [];
+      // 3. Write (log first: it is the truth; the views are derived) and commit; the transaction undoes
+      //    everything (files, index, commits) on any failure or interrupt.
       const toCommit = [...(events.length > 0 || repaired !== null ? [state.log.path] : []), ...writes.map((w) => w.path)];
-      try {
-        appendStatusEvents(root, state.log.path, events);
-        for (const w of writes) {
-          writeFileAtomic(root, w.path, w.text, { ...(w.before === null ? {} : { bom: w.before.bom, ...(w.before.sha256 !== undefined ? { expectedSha256: w.before.sha256 } : {}) }) });
-          done.push(w);
-        }
-        // With new events every listed file changed (the log grew; the others were rewritten because they differ).
-        const commit = await commitFiles(env.git, ctx.repoTop, root, toCommit, p.commitMessage, { force: true, knownChanged: events.length > 0, ...(env.sleep ? { sleep: env.sleep } : {}) });
-        return { result: p.result, events, snapshot, commit, notes };
-      } catch (err) {
-        undo(root, state.log, logSize, events.length > 0, done);
-        const rel = toCommit.map((f) => path.relative(ctx.repoTop, f).split(path.sep).join('/'));
-        await env.git.unstage(ctx.repoTop, rel).catch(() => undefined);
-        throw err;
+      tx.trackAppend(state.log.path);
+      tx.track(writes.map((w) => w.path));
+      appendStatusEvents(root, state.log.path, events);
+      for (const w of writes) {
+        tx.checkpoint();
+        writeFileAtomic(root, w.path, w.text, { ...(w.before === null ? {} : { bom: w.before.bom, ...(w.before.sha256 !== undefined ? { expectedSha256: w.before.sha256 } : {}) }) });
       }
-    },
-    { what: `feature ${feature.slug}` },
+      // With new events every listed file changed (the log grew; the others were rewritten because they differ).
+      const commit = await tx.commit(p.commitMessage, () =>
+        commitFiles(env.git, ctx.repoTop, root, toCommit, p.commitMessage, { force: true, knownChanged: events.length > 0, ...(env.sleep ? { sleep: env.sleep } : {}) }),
+      );
+      return { result: p.result, events, snapshot, commit, notes };
+    }),
+    { what: `feature ${feature.slug}`, onNote: note, signal: env.signal, now: env.now },
   );
 }
 
@@ -331,37 +347,12 @@ interface Before {
   readonly sha256?: string;
 }
 
-function undo(root: string, log: StatusLog, logSize: number, appended: boolean, done: ReadonlyArray<{ path: string; before: Before | null }>): void {
-  for (const w of [...done].reverse()) {
-    try {
-      if (w.before === null) unlinkSync(w.path);
-      else writeFileAtomic(root, w.path, w.before.text, { bom: w.before.bom });
-    } catch {
-      // best effort: the log below is what counts
-    }
-  }
-  if (!appended) return;
-  try {
-    if (logSize < 0) {
-      if (existsSync(log.path)) unlinkSync(log.path);
-    } else {
-      const fd = openSync(log.path, 'r+');
-      try {
-        ftruncateSync(fd, logSize);
-      } finally {
-        closeSync(fd);
-      }
-    }
-  } catch {
-    // a failed undo leaves a valid, longer log; the next command commits it
-  }
-}
-
 function doneEvidence(req: LaneRequest): StatusEvent['evidence'] {
   const forced = req.force === true;
   const review = req.review ?? null;
-  const reviewer = !blank(review?.reviewer) ? (review?.reviewer as string) : forced ? req.actor : null;
-  const verdict = !blank(review?.verdict) ? (review?.verdict as string) : forced ? 'forced' : null;
+  // A forced done says so: verdict "forced", by the actor who forced it (never a reviewer who did not review).
+  const reviewer = forced ? req.actor : !blank(review?.reviewer) ? (review?.reviewer as string) : null;
+  const verdict = forced ? 'forced' : !blank(review?.verdict) ? (review?.verdict as string) : null;
   const reference = !blank(review?.reference) ? (review?.reference as string) : forced ? `force: ${req.reason ?? ''}`.trim() : null;
   const repos = (req.repos ?? []).map((r) => ({ repo: r.repo, branch: r.branch, commit: r.commit }));
   return { review: { reviewer: reviewer ?? '', verdict: verdict ?? '', reference }, ...(repos.length > 0 ? { repos } : {}) } as StatusEvent['evidence'];

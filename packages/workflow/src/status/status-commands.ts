@@ -6,10 +6,11 @@ import { resolveFeature } from '../project/features.js';
 import type { WorkflowEnv } from '../ports.js';
 import { openProject } from '../project/project.js';
 import { changeFeatureStatus, laneArg, readFeatureState, type LaneRequest } from './status-change.js';
-import { snapshotsDiffer, statusSnapshotPath } from './status-log.js';
+import { serializeStatusEvent, snapshotsDiffer, statusSnapshotPath } from './status-log.js';
 import { renderStatusBlock, STATUS_BLOCK_END, STATUS_BLOCK_START } from '../tasks/views.js';
 import { checkReadiness, repoName, workspaceFacts } from '../execution/workspace-facts.js';
 import { normalizeWpId } from '../tasks/wp-ref.js';
+import { dutiesOf } from '../execution/duties.js';
 
 const filled = (s: string | null | undefined): s is string => s !== undefined && s !== null && s.trim() !== '';
 
@@ -99,7 +100,10 @@ export async function emitStatus(options: EmitStatusOptions): Promise<EmitStatus
         reason: options.reason ?? null,
         reviewRef: options.reviewRef ?? null,
         feedback: options.reviewRef ?? null,
-        workspaceContext: options.workspaceContext ?? (ws.exists ? `worktree:${ws.relPath}` : `direct_repo:${root}`),
+        // Only a real workspace (or one named explicitly) satisfies the workspace guard of claimed → in_progress.
+        workspaceContext: filled(options.workspaceContext) ? options.workspaceContext : ws.exists ? `worktree:${ws.relPath}` : null,
+        duties: dutiesOf(state, wp, root),
+        dependencies: { unfinished: (wp.dependencies ?? []).filter((d) => !['done', 'canceled'].includes(state.laneOf(d))), base: ws.exists ? (ws.baseBranch ?? ws.branch) : null },
         executionMode: (mode as LaneRequest['executionMode'] | undefined) ?? (ws.exists ? 'worktree' : 'direct_repo'),
         ...evidence,
       };
@@ -134,26 +138,65 @@ export interface MaterializeResult extends StatusSnapshot {
   readonly commit_created: boolean;
   readonly commit_hash: string | null;
   readonly files_committed: readonly string[];
+  /**
+   * With `--repair` only (the plain snapshot keeps the incumbent's keys): log lines rewritten (1-based line
+   * numbers) and lines removed by `--repair --force`.
+   */
+  readonly repaired_lines?: readonly number[];
+  readonly removed_lines?: readonly number[];
   readonly notes: readonly string[];
 }
 
 /**
- * `spec-kitty agent status materialize [--force]`: rebuilds `status.json`, the frontmatter lanes and the tasks.md
- * status block from the log (repairing a torn last line) and commits what changed. With `force`, bad lines in
- * the middle of the log are skipped (and named) instead of failing.
+ * `spec-kitty agent status materialize [--force] [--repair]`: rebuilds `status.json`, the frontmatter lanes and the
+ * tasks.md status block from the log (repairing a torn last line) and commits what changed. With `force`, bad
+ * lines in the middle of the log are skipped (and named) instead of failing. With `repair`, lines an older build
+ * wrote that are understood but do not match today's schema are rewritten in today's form (each fix named), and
+ * with `force` too, lines that cannot be understood at all are removed from the log (git history keeps them).
  */
-export async function materializeStatus(options: WorkflowEnv & { readonly feature?: string | undefined; readonly force?: boolean | undefined }): Promise<MaterializeResult> {
+export async function materializeStatus(options: WorkflowEnv & { readonly feature?: string | undefined; readonly force?: boolean | undefined; readonly repair?: boolean | undefined }): Promise<MaterializeResult> {
   const fc = await openFeature(options, { feature: options.feature, command: 'agent status materialize' });
   return reportingFailures(options, fc, { command: 'agent status materialize' }, async () => {
+    const repairedLines: number[] = [];
+    const removedLines: number[] = [];
+    const extraNotes: string[] = [];
     const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop, tolerant: options.force === true }, (state) => {
       if (!state.log.exists) {
         throw new WorkflowError('STATUS_LOG_MISSING', `${state.log.shownAs} does not exist: there is nothing to materialise yet.`, {
-          suggestions: ['Lane changes create it: spec-kitty implement WP01, or spec-kitty agent tasks move-task WP01 --to claimed --agent <name>.'],
+          suggestions: [`spec-kitty implement WP01 --feature ${fc.feature.slug} --agent claude`],
         });
       }
-      return { requests: [], materialize: true, commitMessage: `chore: Materialize status of spec ${specNumber(fc.feature.slug)}`, result: null };
+      const extraFiles: Array<{ path: string; text: string }> = [];
+      if (options.repair === true && (state.log.repaired.length > 0 || (options.force === true && state.log.problems.length > 0))) {
+        const fixed = new Map(state.log.repaired.map((r) => [r.line, r]));
+        const drop = new Set(options.force === true ? state.log.problems.map((p) => p.line) : []);
+        const lines = readFileSync(state.log.path, 'utf8').split('\n');
+        const out: string[] = [];
+        lines.forEach((text, i) => {
+          const n = i + 1;
+          const r = fixed.get(n);
+          if (r !== undefined) {
+            out.push(serializeStatusEvent(r.event));
+            repairedLines.push(n);
+            extraNotes.push(`${state.log.shownAs}:${n}: rewrote (${r.fixes.join('; ')}).`);
+          } else if (drop.has(n)) {
+            removedLines.push(n);
+            extraNotes.push(`${state.log.shownAs}:${n}: removed an unreadable line (git history keeps it): ${text.slice(0, 100)}`);
+          } else out.push(text);
+        });
+        extraFiles.push({ path: state.log.path, text: out.join('\n') });
+      }
+      const what = repairedLines.length + removedLines.length > 0 ? `Repair status log and materialize status of spec ${specNumber(fc.feature.slug)}` : `Materialize status of spec ${specNumber(fc.feature.slug)}`;
+      return { requests: [], materialize: true, extraFiles, commitMessage: `chore: ${what}`, result: null };
     });
-    return { ...outcome.snapshot, commit_created: outcome.commit.commit_created, commit_hash: outcome.commit.commit_hash, files_committed: outcome.commit.files_committed, notes: [...fc.notes, ...outcome.notes] };
+    return {
+      ...outcome.snapshot,
+      commit_created: outcome.commit.commit_created,
+      commit_hash: outcome.commit.commit_hash,
+      files_committed: outcome.commit.files_committed,
+      ...(options.repair === true ? { repaired_lines: repairedLines, removed_lines: removedLines } : {}),
+      notes: [...fc.notes, ...outcome.notes.filter((n) => !(repairedLines.length > 0 && n.includes('read an older line tolerantly'))), ...extraNotes],
+    };
   });
 }
 
@@ -179,7 +222,7 @@ export interface ValidateStatusResult {
  */
 export async function validateStatus(options: WorkflowEnv & { readonly feature?: string | undefined }): Promise<ValidateStatusResult> {
   const project = await openProject(options);
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'agent status validate' });
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent status validate' });
   const state = readFeatureState(project.root, feature, options.now(), { tolerant: true });
   const errors: string[] = state.log.problems.map(formatProblem);
   const warnings: string[] = [...state.log.warnings];
@@ -187,6 +230,7 @@ export async function validateStatus(options: WorkflowEnv & { readonly feature?:
   for (const e of orderStatusEvents(state.log.events)) {
     const prev = lanes.get(e.wp_id) ?? 'planned';
     if (e.from_lane !== prev) errors.push(`${e.wp_id} event ${e.event_id}: from_lane ${e.from_lane} but the work package was in ${prev}`);
+    if (e.force && !filled(e.reason)) warnings.push(`${e.wp_id} event ${e.event_id}: a forced move without a reason (written by an older build)`);
     if (!e.force) {
       try {
         validateTransition({

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { checkStatusEvent, reduceStatusEvents, type StatusEvent, type StatusSnapshot } from '@kitty/events';
+import { reduceStatusEvents, repairStatusLine, type StatusEvent, type StatusSnapshot } from '@kitty/events';
 import { PlanningFileError, WorkflowError, type FileProblem } from '../errors.js';
 import { assertInside, displayPath } from '../files/files.js';
 import type { FeatureRef } from '../project/features.js';
@@ -39,8 +39,20 @@ export interface StatusLog {
   readonly tail: TornTail | null;
   /** Bad lines (only when read with `tolerant`; otherwise they throw). */
   readonly problems: readonly FileProblem[];
+  /**
+   * Lines that did not match the schema but were understood (as older builds wrote them): read with a warning;
+   * `agent status materialize --repair` rewrites them.
+   */
+  readonly repaired: readonly RepairedLine[];
   /** Human notes: a torn last line that is ignored or repaired. */
   readonly warnings: readonly string[];
+}
+
+/** A log line read tolerantly: its 1-based number, the event understood and what was changed to read it. */
+export interface RepairedLine {
+  readonly line: number;
+  readonly event: StatusEvent;
+  readonly fixes: readonly string[];
 }
 
 /** The status log file of a feature. */
@@ -55,18 +67,18 @@ export function statusSnapshotPath(feature: FeatureRef): string {
 
 const cut = (s: string, n = 120): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-function parseLine(text: string, shownAs: string, line: number): { event: StatusEvent } | { problem: FileProblem } {
+function parseLine(text: string, shownAs: string, line: number): { event: StatusEvent; fixes: readonly string[] } | { problem: FileProblem } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     return { problem: { path: shownAs, line, col: 1, code: 'INVALID_JSON', message: `invalid JSON on line ${line}: ${(err as Error).message} (${cut(text, 80)})` } };
   }
-  const r = checkStatusEvent(json);
+  const r = repairStatusLine(json);
   if (!r.ok) {
     return { problem: { path: shownAs, line, col: 1, code: 'INVALID_STATUS_EVENT', message: `invalid status event on line ${line}: ${r.issues.map((i) => i.message).join('; ')}` } };
   }
-  return { event: r.value };
+  return r.value;
 }
 
 /**
@@ -79,7 +91,7 @@ function parseLine(text: string, shownAs: string, line: number): { event: Status
 export function readStatusLog(root: string, feature: FeatureRef, options: { readonly tolerant?: boolean } = {}): StatusLog {
   const file = statusLogPath(feature);
   const shownAs = displayPath(root, file);
-  if (!existsSync(file)) return { path: file, shownAs, exists: false, events: [], size: 0, tail: null, problems: [], warnings: [] };
+  if (!existsSync(file)) return { path: file, shownAs, exists: false, events: [], size: 0, tail: null, problems: [], repaired: [], warnings: [] };
   assertInside(root, file);
   let bytes: Buffer;
   try {
@@ -99,6 +111,13 @@ export function readStatusLog(root: string, feature: FeatureRef, options: { read
   const events: StatusEvent[] = [];
   const problems: FileProblem[] = [];
   const warnings: string[] = [];
+  const repaired: RepairedLine[] = [];
+  const keep = (parsed: { event: StatusEvent; fixes: readonly string[] }, at: number): void => {
+    events.push(parsed.event);
+    if (parsed.fixes.length === 0) return;
+    repaired.push({ line: at, event: parsed.event, fixes: parsed.fixes });
+    warnings.push(`${shownAs}:${at}: read an older line tolerantly (${parsed.fixes.join('; ')}); spec-kitty agent status materialize --repair rewrites it.`);
+  };
   let tail: TornTail | null = null;
   let offset = 0;
   let line = 0;
@@ -112,7 +131,7 @@ export function readStatusLog(root: string, feature: FeatureRef, options: { read
       if (raw.trim() !== '') {
         const parsed = parseLine(raw, shownAs, line);
         if ('event' in parsed) {
-          events.push(parsed.event);
+          keep(parsed, line);
           tail = { offset: byteOffset, line, text: cut(raw), complete: true };
           warnings.push(`${shownAs}:${line}: the last line has no line break (an interrupted write); it is a valid event and is kept.`);
         } else {
@@ -127,18 +146,19 @@ export function readStatusLog(root: string, feature: FeatureRef, options: { read
     offset = nl + 1;
     if (raw.trim() === '') continue;
     const parsed = parseLine(raw, shownAs, line);
-    if ('event' in parsed) events.push(parsed.event);
+    if ('event' in parsed) keep(parsed, line);
     else problems.push(parsed.problem);
   }
   if (problems.length > 0 && options.tolerant !== true) {
     throw new PlanningFileError('INVALID_STATUS_LOG', problems, {
       suggestions: [
-        `Fix or remove the lines named in ${shownAs} (each line is one JSON event), then run the command again.`,
-        'spec-kitty agent status validate --json lists every problem; spec-kitty agent status materialize --force rebuilds status.json from the valid lines.',
+        `spec-kitty agent status validate --feature ${feature.slug} --json`,
+        `spec-kitty agent status materialize --feature ${feature.slug} --force --repair`,
+        `Or fix the lines named in ${shownAs} by hand (each line is one JSON event). materialize --force --repair removes the unreadable lines from the log (they stay in git history) and rewrites the ones it understands.`,
       ],
     });
   }
-  return { path: file, shownAs, exists: true, events, size: bytes.length, tail, problems, warnings };
+  return { path: file, shownAs, exists: true, events, size: bytes.length, tail, problems, repaired, warnings };
 }
 
 /**

@@ -4,7 +4,7 @@
 // knows about SQLite or HTTP: the store is a port (the CLI implements it over `@kitty/queue`).
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { MAX_ENVELOPE_BYTES, checkStatusEvent, normalizeEventId, type EventDraft, type EventFactory, type StatusEvent } from '@kitty/events';
+import { MAX_ENVELOPE_BYTES, normalizeEventId, repairStatusLine, type EventDraft, type EventFactory, type StatusEvent } from '@kitty/events';
 import { statusDrafts } from '../project/feature-context.js';
 import { listFeatures } from '../project/features.js';
 import type { GitPort } from '../git/git-port.js';
@@ -148,8 +148,9 @@ export function readLogDelta(file: string, cursor: StatusLogCursor | undefined):
         badLines += 1;
         continue;
       }
-      const r = checkStatusEvent(json);
-      if (r.ok) events.push(r.value);
+      // Read as every other reader does: lines an older build wrote are understood (see repairStatusLine).
+      const r = repairStatusLine(json);
+      if (r.ok) events.push(r.value.event);
       else badLines += 1;
     }
     const tailFrom = Math.max(0, offset - CURSOR_TAIL_BYTES);

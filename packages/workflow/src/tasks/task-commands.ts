@@ -20,8 +20,8 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v
  */
 async function readContext(options: WorkflowEnv & { readonly feature?: string | undefined }, command: string) {
   const project = await openProject(options);
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command });
-  return { project, feature, state: readFeatureState(project.root, feature, options.now()) };
+  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command, argv: options.argv, guess: true });
+  return { project, feature, state: readFeatureState(project.root, feature, options.now()), guessed: feature.note === undefined ? [] : [feature.note] };
 }
 
 /** One row of `agent tasks list-tasks`. */
@@ -49,12 +49,12 @@ export interface ListTasksResult {
  * the status log says (aliases in `--lane` resolved). Read-only.
  */
 export async function listTasks(options: WorkflowEnv & { readonly feature?: string | undefined; readonly lane?: string | undefined }): Promise<ListTasksResult> {
-  const { feature, state } = await readContext(options, 'agent tasks list-tasks');
+  const { feature, state, guessed } = await readContext(options, 'agent tasks list-tasks');
   const lane = filled(options.lane) ? laneArg(options.lane, '--lane') : undefined;
   const rows = state.workPackages.workPackages
     .map((w) => ({ work_package_id: w.id, title: w.title ?? w.id, lane: state.laneOf(w.id), path: w.shownAs, dependencies: w.dependencies ?? [], agent: str(w.data['agent']) }))
     .filter((r) => lane === undefined || r.lane === lane);
-  return { feature_slug: feature.slug, tasks: rows, count: rows.length, notes: [...state.log.warnings, ...state.workPackages.problems.map(formatProblem)] };
+  return { feature_slug: feature.slug, tasks: rows, count: rows.length, notes: [...guessed, ...state.log.warnings, ...state.workPackages.problems.map(formatProblem)] };
 }
 
 /** What `agent tasks validate-workflow --json` prints; `valid` false exits non-zero. */
@@ -75,14 +75,14 @@ export interface ValidateWorkflowResult {
  */
 export async function validateWorkflow(options: WorkflowEnv & { readonly wpId: string; readonly feature?: string | undefined }): Promise<ValidateWorkflowResult> {
   const wpId = normalizeWpId(options.wpId);
-  const { feature, state } = await readContext(options, 'agent tasks validate-workflow');
+  const { feature, state, guessed } = await readContext(options, 'agent tasks validate-workflow');
   const errors: string[] = [];
   const warnings: string[] = [];
   const wp = state.workPackages.workPackages.find((w) => w.id === wpId);
   if (wp === undefined) {
     const bad = state.workPackages.problems.filter((p) => path.basename(p.path).startsWith(wpId));
     if (bad.length === 0) state.wp(wpId); // throws UNKNOWN_WORK_PACKAGE
-    return { valid: false, errors: bad.map(formatProblem), warnings, task_id: wpId, lane: null, feature_slug: feature.slug, notes: [] };
+    return { valid: false, errors: bad.map(formatProblem), warnings, task_id: wpId, lane: null, feature_slug: feature.slug, notes: guessed };
   }
   for (const key of ['work_package_id', 'title', 'lane']) if (!filled(str(wp.data[key]))) errors.push(`Missing required field: ${key}`);
   let lane: Lane | null = null;
@@ -98,7 +98,7 @@ export async function validateWorkflow(options: WorkflowEnv & { readonly wpId: s
   if (wp.dependenciesProblem !== null) errors.push(formatProblem(wp.dependenciesProblem));
   if (!path.basename(wp.path).startsWith(wpId)) warnings.push(`File name ${path.basename(wp.path)} does not start with ${wpId}`);
   if (!hasActivityLog(wp.file.text)) warnings.push('No "## Activity Log" section');
-  return { valid: errors.length === 0, errors, warnings, task_id: wpId, lane: logLane ?? lane ?? (wp.lane as string | null), feature_slug: feature.slug, notes: [] };
+  return { valid: errors.length === 0, errors, warnings, task_id: wpId, lane: logLane ?? lane ?? (wp.lane as string | null), feature_slug: feature.slug, notes: guessed };
 }
 
 /** What `agent tasks add-history --json` prints. */
@@ -260,7 +260,7 @@ export interface TasksStatusResult {
  * (default 10 minutes). Read-only.
  */
 export async function tasksStatus(options: WorkflowEnv & { readonly feature?: string | undefined; readonly staleThresholdMinutes?: number | undefined }): Promise<TasksStatusResult> {
-  const { project, feature, state } = await readContext(options, 'agent tasks status');
+  const { project, feature, state, guessed } = await readContext(options, 'agent tasks status');
   const threshold = options.staleThresholdMinutes ?? 10;
   const now = options.now().getTime();
   const byLane = Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>;
@@ -293,7 +293,7 @@ export async function tasksStatus(options: WorkflowEnv & { readonly feature?: st
     work_packages: rows,
     progress_percentage: counted === 0 ? 0 : Math.round((byLane.done / counted) * 1000) / 10,
     stale_wps: stale,
-    notes: [...state.log.warnings, ...state.workPackages.problems.map(formatProblem)],
+    notes: [...guessed, ...state.log.warnings, ...state.workPackages.problems.map(formatProblem)],
   };
 }
 

@@ -1,7 +1,16 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { WorkflowCommand } from '../base.js';
+
+/** The agents among `--ai` whose command-line tool is not on PATH (a cheap look through PATH's directories). */
+function missingAgentTools(ai: string | undefined): string[] {
+  const tools: Record<string, string> = { claude: 'claude', gemini: 'gemini', qwen: 'qwen', opencode: 'opencode', codex: 'codex', auggie: 'auggie', q: 'q' };
+  const dirs = (process.env['PATH'] ?? '').split(path.delimiter).filter((d) => d !== '');
+  const keys = (ai ?? '').split(/[,;]/).map((k) => k.trim().toLowerCase()).filter((k) => tools[k] !== undefined);
+  return keys.filter((k) => !dirs.some((d) => existsSync(path.join(d, tools[k] as string))));
+}
 
 /** `spec-kitty init`: set up a project for spec-driven development with AI agents. */
 export default class Init extends WorkflowCommand {
@@ -24,6 +33,11 @@ export default class Init extends WorkflowCommand {
     mission: Flags.string({ description: 'mission whose command templates are installed', default: 'software-dev' }),
     'non-interactive': Flags.boolean({ aliases: ['yes'], description: 'never ask (also when stdin is not a terminal or SPEC_KITTY_NON_INTERACTIVE=1)' }),
     force: Flags.boolean({ description: 'set up a non-empty directory without asking' }),
+    'no-git': Flags.boolean({ description: 'do not create a git repository and commit nothing' }),
+    'preferred-implementer': Flags.string({ description: 'agent that implements by default (one of --ai)' }),
+    'preferred-reviewer': Flags.string({ description: 'agent that reviews by default (one of --ai)' }),
+    'ignore-agent-tools': Flags.boolean({ description: 'do not check that the agents\' command-line tools are on PATH' }),
+    mcp: Flags.boolean({ description: "register the spec-kitty MCP server in each agent's project MCP config (--no-mcp skips it)", default: true, allowNo: true }),
   };
 
   async run(): Promise<unknown> {
@@ -43,6 +57,11 @@ export default class Init extends WorkflowCommand {
       mission: flags.mission,
       nonInteractive: !interactive,
       force: flags.force,
+      noGit: flags['no-git'],
+      preferredImplementer: flags['preferred-implementer'],
+      preferredReviewer: flags['preferred-reviewer'],
+      ...(flags['ignore-agent-tools'] ? {} : { missingAgentTools: missingAgentTools(flags.ai) }),
+      mcp: flags.mcp,
       templates: await resolverTemplates(target),
       machine: machine(),
       runtime: { cliVersion: this.config.version, nodeVersion: process.version, platform: process.platform, platformVersion: os.release() },

@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../base.js';
 
 /** `spec-kitty merge`: merge a feature's work packages into its target branch. */
 export default class Merge extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Merge a feature\'s work-package branches into its target branch, in dependency order, and clean up';
   static override description = [
     'Every work package must be done (canceled ones are skipped). The target is meta.json\'s target_branch (or --target). Branches are merged in dependency order ("Merge WPxx from <feature>", --no-ff; or --strategy squash); branches already merged are skipped, so a re-run only cleans up. Your checkout is never switched: when the main checkout is on another branch, the merges happen in a temporary worktree.',

@@ -28,7 +28,7 @@ It writes test events into the server: point it at a staging server, with a real
     };
     const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
     const password = flags.password ?? (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
-    const { verifyContract } = await import('@kitty/contract');
+    const { verifyContract, snakeCaseKeys } = await import('@kitty/contract');
     const { renderCase, renderSummary } = await import('../../render.js');
     const human = !this.jsonEnabled();
     const report = await verifyContract({
@@ -41,6 +41,6 @@ It writes test events into the server: point it at a staging server, with a real
       ...(human ? { onCase: (c) => this.log(renderCase(c)) } : {}),
     });
     if (human) this.log(renderSummary(report));
-    return withExitClass(report, report.ok ? null : 'partial');
+    return withExitClass(snakeCaseKeys(report), report.ok ? null : 'partial');
   }
 }

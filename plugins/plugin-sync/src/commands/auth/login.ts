@@ -27,12 +27,13 @@ in scripts. Tokens are only ever sent to the server that issued them.`;
     };
     const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
     const password = flags.password ?? (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
-    const { loginFlow } = await import('@kitty/sync-client');
+    const { loginFlow, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const r = await loginFlow({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, username: String(username), password: String(password), force: flags.force });
     for (const n of r.notes) this.note(n);
     if (!this.jsonEnabled() && !r.alreadyAuthenticated) this.log(`Logged in to ${r.serverUrl} as ${r.username}${r.teamSlug ? ` (team ${r.teamSlug})` : ''}.`);
     const { accessExpiresAt, refreshExpiresAt, ...rest } = r;
-    return { ...rest, accessExpiresAt: accessExpiresAt || null, refreshExpiresAt: refreshExpiresAt || null };
+    // teamSlug and serverUrl stay as camelCase aliases for one release (read by scripts written against 0.1).
+    return snakeCaseKeys({ ...rest, accessExpiresAt: accessExpiresAt || null, refreshExpiresAt: refreshExpiresAt || null }, ['teamSlug', 'serverUrl']);
   }
 }

@@ -8,9 +8,9 @@ export default class AuthLogout extends KittyCommand {
 
   async run(): Promise<unknown> {
     await this.parse(AuthLogout);
-    const { logout } = await import('@kitty/sync-client');
+    const { logout, snakeCaseKeys } = await import('@kitty/sync-client');
     const r = logout(commandContext().homeDir);
     if (!this.jsonEnabled()) this.log(r.hadSession ? `Logged out${r.username ? ` (${r.username})` : ''}; credentials removed.` : 'No active session: already logged out.');
-    return r;
+    return snakeCaseKeys(r);
   }
 }

@@ -10,12 +10,12 @@ exists, 3 when you need to log in.`;
 
   async run(): Promise<unknown> {
     await this.parse(AuthStatus);
-    const { authStatus, loadSyncSettings } = await import('@kitty/sync-client');
+    const { authStatus, loadSyncSettings, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const settings = loadSyncSettings({ homeDir: ctx.homeDir, env: ctx.env });
     if (settings.serverUrl === null) {
       if (!this.jsonEnabled()) this.log('Not authenticated: sync is disabled (no server URL). Run `spec-kitty sync server URL`, then `spec-kitty auth login`.');
-      return withExitClass({ state: 'logged_out', enabled: false, serverUrl: null }, 'auth');
+      return withExitClass(snakeCaseKeys({ state: 'logged_out', enabled: false, serverUrl: null }), 'auth');
     }
     const s = authStatus({ homeDir: ctx.homeDir, serverUrl: settings.serverUrl, now: ctx.now });
     for (const w of [...settings.warnings, ...s.warnings]) this.note(w);
@@ -33,6 +33,6 @@ exists, 3 when you need to log in.`;
         ]));
       }
     }
-    return withExitClass({ ...s, enabled: settings.enabled, configuredServerUrl: settings.serverUrl }, ok ? null : 'auth');
+    return withExitClass(snakeCaseKeys({ ...s, enabled: settings.enabled, configuredServerUrl: settings.serverUrl }), ok ? null : 'auth');
   }
 }

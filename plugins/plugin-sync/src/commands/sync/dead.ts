@@ -27,13 +27,13 @@ move to "dead": never deleted, never sent automatically. This lists them with th
         this.log(`Re-queued ${r.requeued} event(s).`);
         if (r.notFound.length > 0) this.log(`Not dead events of this queue: ${r.notFound.join(', ')}`);
       }
-      return withExitClass(r, r.notFound.length > 0 ? 'usage' : null);
+      return withExitClass(sc.snakeCaseKeys(r), r.notFound.length > 0 ? 'usage' : null);
     }
     const r = await sc.listDeadEvents({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now });
     if (!this.jsonEnabled()) {
       if (r.events.length === 0) this.log('No dead events.');
       for (const e of r.events) this.log(`${e.eventId}  ${e.eventType}  retries ${e.retryCount}  [${e.lastCategory ?? 'unknown'}] ${e.lastError ?? ''}`);
     }
-    return { queuePath: r.queuePath, count: r.events.length, events: r.events.map(({ envelope: _e, ...rest }) => rest) };
+    return sc.snakeCaseKeys({ queuePath: r.queuePath, count: r.events.length, events: r.events.map(({ envelope: _e, ...rest }) => rest) });
   }
 }

@@ -12,7 +12,7 @@ is on ([sync] auto_deliver = true, SPEC_KITTY_AUTO_DELIVER not 0). At most one r
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncDeliver);
-    const { runBackgroundDelivery } = await import('@kitty/sync-client');
+    const { runBackgroundDelivery, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const owner = Number.parseInt(ctx.env['SPEC_KITTY_DELIVERY_OWNER'] ?? '', 10);
     const r = await runBackgroundDelivery({
@@ -20,9 +20,10 @@ is on ([sync] auto_deliver = true, SPEC_KITTY_AUTO_DELIVER not 0). At most one r
       env: ctx.env,
       now: ctx.now,
       pid: process.pid,
+      host: ctx.hostname,
       deadlineMs: flags['deadline-seconds'] * 1000,
       ...(Number.isInteger(owner) && owner > 0 ? { spawnedBy: owner } : {}),
     });
-    return r === null ? { status: 'skipped' } : { status: r.status, synced: r.synced, failed: r.failed, remaining: r.remaining };
+    return snakeCaseKeys(r === null ? { status: 'skipped' } : { status: r.status, synced: r.synced, failed: r.failed, remaining: r.remaining, stopReason: r.stopReason });
   }
 }

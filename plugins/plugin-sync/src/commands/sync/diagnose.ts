@@ -10,7 +10,7 @@ value. Exits 0 when every event is valid, 2 when some are not.`;
 
   async run(): Promise<unknown> {
     await this.parse(SyncDiagnose);
-    const { diagnoseQueue } = await import('@kitty/sync-client');
+    const { diagnoseQueue, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const r = await diagnoseQueue({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now });
     if (!this.jsonEnabled()) {
@@ -21,6 +21,6 @@ value. Exits 0 when every event is valid, 2 when some are not.`;
         for (const i of e.issues) this.log(`    - ${i.field}: expected ${i.expected}; actual ${i.actual}`);
       }
     }
-    return withExitClass(r, r.invalid > 0 ? 'usage' : null);
+    return withExitClass(snakeCaseKeys(r), r.invalid > 0 ? 'usage' : null);
   }
 }

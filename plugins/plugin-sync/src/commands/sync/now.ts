@@ -9,8 +9,13 @@ export default class SyncNow extends KittyCommand {
 Rejected events stay queued with backoff (dead after the retry cap; see \`spec-kitty sync dead\`); when the
 server is offline or busy nothing is lost and the events are kept for later.
 
-Exit codes: 0 all sent (or nothing to do, or sync disabled), 5 some events rejected, 3 log in needed or
-access refused, 4 offline / server unavailable, 1 unexpected server answer or local error.`;
+Every request is bounded by [sync] request_timeout_seconds (10 s) and the whole run by
+[sync] run_deadline_seconds (30 s) in ~/.spec-kitty/config.toml; whatever is not acknowledged stays queued.
+
+Exit codes: 0 all sent (or nothing to do, or sync disabled), 5 some events rejected or left unanswered by the
+server (status "partial" / "incomplete", the missing event ids are listed), 3 log in needed or access refused,
+4 offline / server unavailable / run deadline reached, 1 unexpected server answer, a server that refuses every
+request (circuit breaker), or a local error.`;
   static override examples = ['<%= config.bin %> sync now', '<%= config.bin %> sync now --report failures.json', '<%= config.bin %> sync now --json'];
   static override flags = {
     report: Flags.string({ description: 'write per-event failures (event id, type, category, error) as JSON to this file' }),
@@ -18,13 +23,15 @@ access refused, 4 offline / server unavailable, 1 unexpected server answer or lo
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncNow);
-    const { syncNow, syncRunExitClass, writeSyncReport } = await import('@kitty/sync-client');
+    const { syncNow, syncRunExitClass, writeSyncReport, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const human = !this.jsonEnabled();
     const r = await syncNow({
       homeDir: ctx.homeDir,
       env: ctx.env,
       now: ctx.now,
+      pid: process.pid,
+      host: ctx.hostname,
       onProgress: (p) => {
         if (human && p.pendingAtStart > 1000) this.note(`  … ${p.sent} / ${p.pendingAtStart} sent`);
       },
@@ -41,6 +48,6 @@ access refused, 4 offline / server unavailable, 1 unexpected server answer or lo
       }
       if (report) this.note(`Failure report written to ${report.path} (${report.failures} failure(s)).`);
     }
-    return withExitClass({ ...r, report: report?.path ?? null }, syncRunExitClass(r.status));
+    return withExitClass(snakeCaseKeys({ ...r, report: report?.path ?? null }), syncRunExitClass(r.status));
   }
 }

@@ -13,7 +13,7 @@ run \`spec-kitty auth login --force\`.`;
 
   async run(): Promise<unknown> {
     const { args } = await this.parse(SyncServer);
-    const { loadSyncSettings, updateSyncConfig } = await import('@kitty/sync-client');
+    const { loadSyncSettings, updateSyncConfig, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     if (args.url !== undefined) updateSyncConfig(ctx.homeDir, { server_url: args.url });
     const s = loadSyncSettings({ homeDir: ctx.homeDir, env: ctx.env });
@@ -24,6 +24,14 @@ run \`spec-kitty auth login --force\`.`;
       this.log(`Config file: ${s.configPath}`);
       if (args.url !== undefined) this.note('If you switched servers, run `spec-kitty auth login --force`.');
     }
-    return { serverUrl: s.serverUrl, enabled: s.enabled, reason: s.reason, configPath: s.configPath, changed: args.url !== undefined };
+    return snakeCaseKeys({
+      serverUrl: s.serverUrl,
+      enabled: s.enabled,
+      reason: s.reason,
+      configPath: s.configPath,
+      requestTimeoutSeconds: s.requestTimeoutMs / 1000,
+      runDeadlineSeconds: s.runDeadlineMs / 1000,
+      changed: args.url !== undefined,
+    });
   }
 }

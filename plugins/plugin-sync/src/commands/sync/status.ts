@@ -15,7 +15,7 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncStatus);
-    const { syncStatus, syncStatusExitClass } = await import('@kitty/sync-client');
+    const { syncStatus, syncStatusExitClass, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const s = await syncStatus({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, check: flags.check });
     for (const w of s.warnings) this.note(w);
@@ -41,6 +41,6 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
       for (const p of s.problems) this.log(`! ${p}`);
       if (!flags.check) this.note("Use 'spec-kitty sync status --check' to test the connection.");
     }
-    return withExitClass(s, syncStatusExitClass(s));
+    return withExitClass(snakeCaseKeys(s), syncStatusExitClass(s));
   }
 }

@@ -21,7 +21,7 @@ export default class CheckPrerequisites extends WorkflowCommand {
     const { workflowEnv } = await import('../../../context.js');
     const result = await checkPrerequisites({ ...(await workflowEnv({ events: false })), feature: flags.feature, includeTasks: flags['include-tasks'] });
     const { renderCheck } = await import('../../../render.js');
-    if (flags['paths-only']) return this.finish({ ...result.paths, notes: [] }, (p) => Object.entries(p).filter(([k]) => k !== 'notes').map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
-    return this.finish({ ...result, notes: [] }, renderCheck);
+    if (flags['paths-only']) return this.finish({ ...result.paths, notes: result.notes }, (p) => Object.entries(p).filter(([k]) => k !== 'notes').map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
+    return this.finish(result, renderCheck);
   }
 }

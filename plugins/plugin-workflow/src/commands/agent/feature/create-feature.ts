@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent feature create-feature <slug>`. */
 export default class CreateFeature extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Create kitty-specs/NNN-<slug>/ with spec.md and meta.json, and commit them';
   static override description = [
     'Validates the kebab-case slug, takes the next feature number (across kitty-specs/ and .worktrees/), writes spec.md from the mission spec template and meta.json, and commits them on the current branch ("Add spec for feature …", "Add meta for feature …").',

@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent feature finalize-tasks`. */
 export default class FinalizeTasks extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Validate the work-package dependency graph, write it into each WP file, and commit tasks.md and tasks/';
   static override description = [
     'Parses tasks.md (work-package sections "## Work Package WP01: …", subtasks "- [ ] T001 …", "Depends on WP01" and "**Dependencies**: WP01") and tasks/WPxx-*.md. Unknown, self and circular dependencies, and malformed files, are rejected with path:line:col messages before anything is written.',

@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent feature setup-plan`. */
 export default class SetupPlan extends WorkflowCommand {
+  static override showNext = true;
   static override summary = "Create plan.md from the mission's plan template (never overwriting an existing plan) and commit it";
   static override description = [
     'Finds the feature (--feature, SPECIFY_FEATURE, the branch, the current directory, or the only feature), needs its spec.md, writes plan.md from the plan template only when it does not exist, and commits it as "Add plan for feature <slug>". Safe to run again.',

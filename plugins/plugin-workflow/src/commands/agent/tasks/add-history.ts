@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent tasks add-history WPxx --note N`. */
 export default class AddHistory extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Add a note to a work package\'s Activity Log (committed) and queue HistoryAdded';
   static override description = 'The line records the current lane, the agent and the shell pid. JSON keys: result, task_id, note, lane, commit_hash, events_queued.';
   static override examples = ['<%= config.bin %> agent tasks add-history WP01 --note "Chose SQLite for the cache" --agent claude'];

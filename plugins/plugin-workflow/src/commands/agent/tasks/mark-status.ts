@@ -3,6 +3,7 @@ import { WorkflowCommand } from '../../../base.js';
 
 /** `spec-kitty agent tasks mark-status T001 [T002…] --status done|pending`. */
 export default class MarkStatus extends WorkflowCommand {
+  static override showNext = true;
   static override summary = 'Tick (or untick) subtasks in tasks.md, commit it, and queue HistoryAdded';
   static override description = 'Subtasks are checkbox lines "- [ ] T001 …" in tasks.md. The commit is "chore: Mark T001 as done on spec NNN" (or "Mark N subtasks as …"). JSON keys: result, updated, not_found, status, count, work_packages, commit_hash, events_queued.';
   static override examples = ['<%= config.bin %> agent tasks mark-status T001 --status done', '<%= config.bin %> agent tasks mark-status T001 T002 --status pending --json'];

@@ -17,6 +17,14 @@ export default class TasksStatus extends WorkflowCommand {
     const { workflowEnv } = await import('../../../context.js');
     const result = await tasksStatus({ ...(await workflowEnv({ events: false })), feature: flags.feature, staleThresholdMinutes: flags['stale-threshold'] });
     const { renderBoard } = await import('../../../render-exec.js');
-    return this.finish(result, renderBoard);
+    const doc = this.finish(result, renderBoard);
+    if (!this.jsonEnabled()) {
+      // A running dashboard of this project: say where the live board is (stderr; nothing when none answers).
+      const { runningDashboardUrl } = await import('@kitty/dashboard');
+      const env = await workflowEnv({ events: false });
+      const url = await runningDashboardUrl({ cwd: env.cwd, env: env.env, git: env.git });
+      if (url !== null) this.note(`Live board: ${url} (spec-kitty dashboard)`);
+    }
+    return doc;
   }
 }

@@ -1,0 +1,11 @@
+export { McpServerError, isMcpServerError } from './errors.js';
+export type { McpErrorCode } from './errors.js';
+export type { McpHost, ErrorBody } from './host.js';
+export { inputKey, paramsSchema, jsonSchemaOf, parseInput, exampleCall } from './params.js';
+export type { ParamDef, CommandShape } from './params.js';
+export { TOOLS, TOOL_GROUPS } from './tools.js';
+export type { ToolSpec, ToolGroup, ToolOutcome, ToolInput } from './tools.js';
+export { FEATURES_URI, FEATURE_DOCUMENTS, RESOURCE_TEMPLATES, listResources, readResource } from './resources.js';
+export type { ResourceEntry, ResourceContent } from './resources.js';
+export { createKittyMcpServer, selectTools } from './server.js';
+export type { KittyMcpServerOptions } from './server.js';
