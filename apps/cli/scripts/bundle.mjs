@@ -148,7 +148,9 @@ function mustStayOutside(name, dir) {
     // relocated when that is all it uses and its main entry is where package.json says; else left outside.
     const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.js') ? [path.join(d, e.name)] : []));
     const texts = walk(path.join(dir, 'dist')).map((f) => readFileSync(f, 'utf8'));
-    if (texts.some((t) => /__dirname|__filename/.test(t))) why = 'finds files next to its code';
+    // In an ES module package __dirname/__filename exist only when derived from import.meta.url (relocated below),
+    // so only a CommonJS package is kept outside for them.
+    if (pj.type !== 'module' && texts.some((t) => /__dirname|__filename/.test(t))) why = 'finds files next to its code';
     else if (texts.some((t) => /import\.meta\.url/.test(t))) {
       const main = pj.exports?.['.']?.default ?? pj.exports?.['.']?.import ?? pj.main;
       if (typeof main === 'string' && existsSync(path.join(dir, main))) relocated.set(name, { dir, main: path.join(dir, main) });
