@@ -22,6 +22,14 @@ export const DASHBOARD_WPS = 30;
 
 export const FEATURE = '001-bench-feature';
 
+/**
+ * The i-th (0-based) work package without dependencies: WP01, WP02, WP04, WP05, … (tasksMd makes every third
+ * one depend on the one before, and moving that one before its dependency is done is refused).
+ */
+export const freeWp = (i) => `WP${String(Math.floor(i / 2) * 3 + (i % 2) + 1).padStart(2, '0')}`;
+/** How many work packages of `wps` have no dependencies. */
+export const freeWpCount = (wps) => wps - Math.floor(wps / 3);
+
 /** Shared state of one bench run: sandboxes and the server are created on first use and reused. */
 export function createContext(bench) {
   const memo = new Map();
@@ -184,11 +192,11 @@ export function allCases() {
       async run(bench, ctx) {
         if (!(await ctx.commandExists('agent tasks move-task'))) return { unavailable: '`spec-kitty agent tasks move-task` does not exist in this build yet' };
         const f = await ctx.featureProject();
-        // One fresh work package per run (WP01, WP02, …), each moved planned → claimed once; the incumbent moves
+        // One fresh work package per run (WP01, WP02, WP04, …), each moved planned → claimed once; the incumbent moves
         // the same ones in its own copy of the project.
-        const runs = Math.min(bench.runs, WP_COUNT - bench.warmup);
+        const runs = Math.min(bench.runs, freeWpCount(WP_COUNT) - bench.warmup);
         const theirs = bench.incumbent ? copyProject(f.dir, f.sb.dir('feature-incumbent')) : null;
-        const moveArgs = (i) => ['agent', 'tasks', 'move-task', `WP${String(i + 1).padStart(2, '0')}`, '--to', 'claimed', '--agent', 'bench', '--feature', FEATURE, '--json'];
+        const moveArgs = (i) => ['agent', 'tasks', 'move-task', freeWp(i), '--to', 'claimed', '--agent', 'bench', '--feature', FEATURE, '--json'];
         return bench.sampleSpawns({
           runs,
           next: (i) => ({ args: [bench.cli, ...moveArgs(i)], cwd: f.dir, env: f.sb.env }),

@@ -4,7 +4,7 @@
 // feature with 99 work packages (the most a feature can hold; see BIG_WPS); create-feature on a fresh project and on one with 200 features. Each row shows
 // its time against its base case of the same run ("vs base").
 import { execFileSync } from 'node:child_process';
-import { cliCase, FEATURE, jsonOf, needsCommand, WP_COUNT } from './cases.mjs';
+import { cliCase, FEATURE, freeWp, freeWpCount, jsonOf, needsCommand, WP_COUNT } from './cases.mjs';
 import { cloneFeatures, copyProject } from './lib/project.mjs';
 
 /**
@@ -60,8 +60,8 @@ const moveTask = (id, title, prepare, wps) => ({
     // A copy, so that the list-tasks case on the same project still sees every WP planned.
     const dir = copyProject(p.cwd, p.sb.dir(`${id}-${Date.now()}`));
     const theirs = bench.incumbent ? copyProject(p.cwd, p.sb.dir(`${id}-incumbent`)) : null;
-    const runs = Math.min(Math.max(3, Math.ceil(bench.runs / 2)), WP_COUNT - bench.warmup);
-    const moveArgs = (i) => ['agent', 'tasks', 'move-task', `WP${String(i + 1).padStart(2, '0')}`, '--to', 'claimed', '--agent', 'bench', '--feature', FEATURE, '--json'];
+    const runs = Math.min(Math.max(3, Math.ceil(bench.runs / 2)), freeWpCount(WP_COUNT) - bench.warmup);
+    const moveArgs = (i) => ['agent', 'tasks', 'move-task', freeWp(i), '--to', 'claimed', '--agent', 'bench', '--feature', FEATURE, '--json'];
     return bench.sampleSpawns({
       runs,
       next: (i) => ({ args: [bench.cli, ...moveArgs(i)], cwd: dir, env: p.env }),

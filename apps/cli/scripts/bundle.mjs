@@ -136,6 +136,12 @@ function findPackageDir(name, fromDir) {
  * (`import.meta.resolve` of the package, so its assets stay in the package, found from apps/cli). name -> dir.
  */
 const relocated = new Map();
+/**
+ * The packages relocated so far, each checked by its tests through the bundle. Others stay outside until added
+ * here: bundled code sees CommonJS dependencies through esbuild's interop, not Node's (a namespace import of a
+ * CommonJS module has only `default` in a split chunk), so a package must be tried before it moves in.
+ */
+const RELOCATE = new Set(['@kitty/runtime-resolver', '@kitty/io']);
 /** Why a package must stay outside the bundle, or null when it can be bundled. */
 function mustStayOutside(name, dir) {
   if (ALWAYS_EXTERNAL.has(name)) return 'shared';
@@ -151,6 +157,7 @@ function mustStayOutside(name, dir) {
     // In an ES module package __dirname/__filename exist only when derived from import.meta.url (relocated below),
     // so only a CommonJS package is kept outside for them.
     if (pj.type !== 'module' && texts.some((t) => /__dirname|__filename/.test(t))) why = 'finds files next to its code';
+    else if (texts.some((t) => /import\.meta\.url/.test(t)) && !RELOCATE.has(name)) why = 'finds files next to its code';
     else if (texts.some((t) => /import\.meta\.url/.test(t))) {
       const main = pj.exports?.['.']?.default ?? pj.exports?.['.']?.import ?? pj.main;
       if (typeof main === 'string' && existsSync(path.join(dir, main))) relocated.set(name, { dir, main: path.join(dir, main) });
