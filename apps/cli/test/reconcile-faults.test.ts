@@ -156,6 +156,24 @@ describe('reconciliation from the committed status log: no lane change is lost w
     await t.expectAllDeliveredOnce();
   }, 300_000);
 
+  it('SIGKILL between the commit and the enqueue: sync now alone queues it from the log and delivers it once', async () => {
+    const t = await setup();
+    await t.move('WP01', 'claimed');
+    const killed = await t.move('WP02', 'claimed', { SPEC_KITTY_FAULT: 'kill-before-enqueue' });
+    expect(killed.code).not.toBe(0);
+    const ids = t.committedIds();
+    const killedId = ids[ids.length - 1] as string;
+    const first = await t.syncNow();
+    expect(json(first.stdout)['reconciled_from_log']).toBe(1);
+    expect(first.stderr).toContain('from the status log');
+    await t.expectAllDeliveredOnce();
+    expect((await t.serverCounts()).get(killedId)).toBe(1);
+    // A second sync finds nothing new in the log and sends nothing twice.
+    const again = await t.syncNow();
+    expect(json(again.stdout)['reconciled_from_log']).toBe(0);
+    await t.expectAllDeliveredOnce();
+  }, 300_000);
+
   it('the queue locked by another process beyond the busy timeout during a move', async () => {
     const t = await setup();
     await t.move('WP01', 'claimed');

@@ -44,7 +44,7 @@ describe('e2e smoke: init → create-feature → spec → setup-plan → tasks �
 
     const impl = json(await ok(['implement', 'WP01', '--agent', 'claude', '--json']));
     expect(impl).toMatchObject({ workspace: '.worktrees/001-smoke-test-WP01', branch: '001-smoke-test-WP01', wp_id: 'WP01', base: 'main', status: 'created', lane: 'in_progress', claimed: true, events_queued: 2 });
-    const ws = impl['workspace_path'] as string;
+    const ws = impl['workspace_abs_path'] as string;
     expect(existsSync(path.join(ws, 'kitty-specs'))).toBe(false);
 
     writeFileSync(path.join(ws, 'smoke.txt'), 'implemented\n');

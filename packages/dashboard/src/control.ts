@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import type { GitPort } from '@kitty/workflow';
@@ -154,22 +154,10 @@ export async function ensureDashboard(
   });
 }
 
-/** Runs `fn` holding `.kittify/locks/dashboard.lock` (proper-lockfile; a dead holder's lock is taken over). */
+/** Runs `fn` holding `.kittify/locks/dashboard.lock` (the shared lock wrapper: a dead holder's lock is taken over). */
 async function withDashboardLock<T>(root: string, fn: () => Promise<T>): Promise<T> {
-  const lockfile = await import('proper-lockfile');
-  const file = path.join(root, '.kittify', 'locks', 'dashboard.lock');
-  mkdirSync(path.dirname(file), { recursive: true });
-  const release = await lockfile.lock(file, {
-    realpath: false,
-    stale: 30_000,
-    update: 5_000,
-    retries: { retries: 300, minTimeout: 50, maxTimeout: 100 },
-  });
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => {});
-  }
+  const { withFileLock } = await import('@kitty/io');
+  return withFileLock(path.join(root, '.kittify', 'locks', 'dashboard.lock'), () => fn(), { what: 'the dashboard', waitMs: 30_000 });
 }
 
 async function stopProcess(m: DashboardMetadata, p: ProcessPort): Promise<boolean> {

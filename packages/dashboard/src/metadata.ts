@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '@kitty/io';
 
 /** The metadata file of a running dashboard, relative to the project root (the incumbent's path and layout). */
 export const DASHBOARD_FILE = '.kittify/.dashboard';
@@ -62,7 +62,7 @@ export function renderMetadata(m: DashboardMetadata): string {
 
 /** Writes the metadata file atomically. */
 export function writeMetadata(root: string, m: DashboardMetadata): void {
-  writeFileAtomic.sync(metadataPath(root), renderMetadata(m), { mode: 0o600 });
+  writeFileAtomic(metadataPath(root), renderMetadata(m), { mode: 0o600 });
 }
 
 /** Removes the metadata file; with `onlyPid`, only when it still names that process. */

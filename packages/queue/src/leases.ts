@@ -1,18 +1,11 @@
 // Lease owners: a claim records the pid and host of the process that made it, so the next claimer on the same
 // host can release at once the events of a claimer that is gone (killed, crashed) instead of waiting out its lease.
+import { isProcessAlive } from '@kitty/io';
 import { sql, type Kysely } from 'kysely';
 import type { QueueDb } from './schema.js';
 
 /** Whether a process id is alive on this host (signal 0 probes without signalling). */
-export function defaultIsProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to another user.
-    return (e as { code?: unknown }).code === 'EPERM';
-  }
-}
+export const defaultIsProcessAlive: (pid: number) => boolean = isProcessAlive;
 
 /** True unless the owner is known to be gone (another host, or no pid recorded: not ours to judge). */
 export function ownerAlive(owner: { readonly pid: number | null; readonly host: string | null }, host: string, isAlive: (pid: number) => boolean): boolean {

@@ -21,12 +21,13 @@ export function kittyDir(homeDir: string): string {
 }
 
 /**
+ * The scope key form of a server URL (not a validator: `@kitty/sync-client`'s normalizeServerUrl checks user input).
  * A server URL reduced to the form that names its scope: lower-case scheme and host, no default port, no
  * query or fragment, no trailing slash.
  *
- * @example normalizeServerUrl('HTTPS://Example.com:443/') // => 'https://example.com'
+ * @example scopeServerUrl('HTTPS://Example.com:443/') // => 'https://example.com'
  */
-export function normalizeServerUrl(url: string): string {
+export function scopeServerUrl(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -56,7 +57,7 @@ export function normalizeScope(scope: QueueScope): QueueScope {
       suggestions: ['Pass the logged-in account name, or no scope for the logged-out queue.'],
     });
   }
-  return { serverUrl: normalizeServerUrl(scope.serverUrl), username };
+  return { serverUrl: scopeServerUrl(scope.serverUrl), username };
 }
 
 /** The 16 hex characters naming a scope's file: SHA-256 of `<normalised url>\n<username>`. */

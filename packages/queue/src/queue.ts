@@ -8,6 +8,8 @@ import { asClock } from './clock-sources.js';
 import type { PrepareResult } from './database.js';
 import { prepareDraft } from './drafts.js';
 import { fileBytes } from './inspect.js';
+import { adoptPythonOnOpen } from './python-hook.js';
+import { PYTHON_ADOPTED_META } from './python-import.js';
 import { openVerified, type Config, type Opened } from './open.js';
 import { normalizeScope, queuePath } from './paths.js';
 import { recoverCorruptFile, type RecoveryContext } from './recovery.js';
@@ -791,6 +793,7 @@ class SqliteQueue implements Queue {
         notBefore: notBefore !== null && notBefore > nowMs ? new Date(notBefore) : null,
         consecutiveTransientFailures: asClock(s.meta.get(META.transientFailures)) ?? 0,
         lastTransientError: s.meta.get(META.lastTransientError) ?? null,
+        adoptedFromPython: asClock(s.meta.get(PYTHON_ADOPTED_META)) ?? 0,
       };
     });
   }
@@ -935,6 +938,7 @@ export async function openQueue(options: OpenQueueOptions): Promise<Queue> {
     isProcessAlive: typeof options.isProcessAlive === 'function' ? options.isProcessAlive : defaultIsProcessAlive,
   });
   const opened = await openVerified(config);
+  await adoptPythonOnOpen(opened.handle, config);
   const queue = new SqliteQueue(config, opened);
   queue.announce(opened);
   return queue;

@@ -4,7 +4,7 @@
 import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, openSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import lockfile from 'proper-lockfile';
+import { acquireLock } from '@kitty/io';
 import { QueueError, errorMessage } from './errors.js';
 import { asClock, readClock, scanLamportInFiles } from './clock-sources.js';
 import { prepareDatabase } from './database.js';
@@ -179,14 +179,11 @@ function removeDb(file: string): void {
 export async function recoverCorruptFile(dbPath: string, damage: Damage, ctx: RecoveryContext): Promise<RecoveryReport | null> {
   let release: (() => Promise<void>) | undefined;
   try {
-    release = await lockfile.lock(dbPath, {
-      realpath: false,
-      stale: 30_000,
-      retries: { retries: 100, minTimeout: 50, maxTimeout: 250 },
-      // The default throws from a timer (crashing the process) if the lock is lost; the repair is safe anyway:
-      // it re-checks the file identity and only renames files it built or found damaged.
-      onCompromised: () => undefined,
-    });
+    // The shared lock wrapper: a repairer that was killed leaves a lock the next one takes over at once. A lock
+    // lost while held is only recorded: the repair is safe anyway (it re-checks the file identity and only renames
+    // files it built or found damaged).
+    const held = await acquireLock(`${dbPath}.lock`, { what: 'the queue repair', waitMs: 25_000, staleMs: 30_000, now: ctx.now });
+    release = () => held.release();
   } catch (e) {
     throw new QueueError('QUEUE_LOCKED', `Another process is repairing the queue database ${dbPath} and did not finish in time.`, {
       cause: e,

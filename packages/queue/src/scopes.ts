@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { queueFilesInHome } from './clock-sources.js';
 import { errorMessage } from './errors.js';
 import { fileBytes } from './inspect.js';
+import { pythonQueueInfo, pythonQueuePath } from './python-import.js';
 import { META } from './schema.js';
 import { openSqlite, type SqliteHandle } from './sqlite-adapter.js';
 import type { ScopeInfo } from './types.js';
@@ -35,12 +36,21 @@ export async function listScopes(homeDir: string, options: { readonly busyTimeou
         dead: counts.get('dead') ?? 0,
         bytes,
         error: null,
+        ...(file === pythonQueuePath(homeDir) ? await pythonWaiting(homeDir, options) : {}),
       });
     } catch (e) {
-      out.push({ path: file, scope: null, pending: null, dead: null, bytes, error: errorMessage(e) });
+      // Only Python spec-kitty's table so far: its rows wait to be adopted (not an error).
+      const py = file === pythonQueuePath(homeDir) ? await pythonQueueInfo(homeDir, options) : null;
+      if (py?.present) out.push({ path: file, scope: null, pending: 0, dead: 0, bytes, error: null, pythonWaiting: py.waiting });
+      else out.push({ path: file, scope: null, pending: null, dead: null, bytes, error: errorMessage(e) });
     } finally {
       await handle?.close().catch(() => undefined);
     }
   }
   return out;
+}
+
+async function pythonWaiting(homeDir: string, options: { readonly busyTimeoutMs?: number }): Promise<{ pythonWaiting?: number }> {
+  const py = await pythonQueueInfo(homeDir, options);
+  return py.present ? { pythonWaiting: py.waiting } : {};
 }

@@ -34,7 +34,9 @@ export type QueueWarningCode =
   | 'QUEUE_CAPACITY_DEAD_LETTERED'
   | 'QUEUE_CORRUPT_QUARANTINED'
   | 'QUEUE_CLOCK_RECOVERED'
-  | 'QUEUE_ROW_UNREADABLE';
+  | 'QUEUE_ROW_UNREADABLE'
+  | 'QUEUE_PYTHON_ADOPTED'
+  | 'QUEUE_PYTHON_ADOPTION_FAILED';
 
 /** A problem the queue handled on its own but the user must hear about (the CLI prints `message` on stderr). */
 export interface QueueWarning {
@@ -191,6 +193,8 @@ export interface QueueStats {
   readonly notBefore: Date | null;
   readonly consecutiveTransientFailures: number;
   readonly lastTransientError: string | null;
+  /** Events this file adopted from the Python spec-kitty queue (cumulative, sent or not). */
+  readonly adoptedFromPython: number;
 }
 
 /** One dead-lettered event. */
@@ -247,4 +251,6 @@ export interface ScopeInfo {
   readonly bytes: number;
   /** Set when the file could not be read (corrupt, locked…); opening it with {@link openQueue} repairs it. */
   readonly error: string | null;
+  /** Set for `queue.db` when it holds the Python spec-kitty queue table: its rows not yet adopted by kitty. */
+  readonly pythonWaiting?: number;
 }

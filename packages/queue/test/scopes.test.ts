@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
-import { listScopes, normalizeServerUrl, queuePath, scopeKey } from '../src/index.js';
+import { listScopes, scopeServerUrl, queuePath, scopeKey } from '../src/index.js';
 import { draft, openTest } from './helpers.js';
 
 afterAll(() => cleanupTempDirs());
@@ -22,7 +22,7 @@ describe('queue file per scope', () => {
     // Spelling variants of the same server and account share one file; different accounts do not.
     expect(queuePath(home, { serverUrl: 'HTTPS://Kitty.Example.com:443/', username: ' Ada ' })).toBe(queuePath(home, ADA));
     expect(queuePath(home, BOB)).not.toBe(queuePath(home, ADA));
-    expect(normalizeServerUrl('http://127.0.0.1:8000/base//?q=1#x')).toBe('http://127.0.0.1:8000/base');
+    expect(scopeServerUrl('http://127.0.0.1:8000/base//?q=1#x')).toBe('http://127.0.0.1:8000/base');
   });
 
   it('refuses bad scopes and home directories with QUEUE_INVALID_ARGUMENT', () => {

@@ -66,7 +66,7 @@ export function formatMigrateReport(report: MigrateReport, options: { readonly v
 export function formatOriginReport(report: Omit<OriginReport, 'assets'> & { readonly assets?: OriginReport['assets'] }): string {
   const rt = report.runtime;
   const state =
-    rt.state === 'current' ? `version ${rt.package_version}` : rt.state === 'stale' ? `version ${rt.installed_version ?? '?'}, older than ${rt.package_version}: run \`spec-kitty migrate\`` : 'not installed: run `spec-kitty migrate`';
+    rt.state === 'current' ? `version ${rt.package_version}` : rt.state === 'other_cli' ? `installed by the Python spec-kitty ${rt.installed_version ?? '?'} (read as it is; \`spec-kitty migrate\` adds kitty's defaults and leaves Python's stamp)` : rt.state === 'stale' ? `version ${rt.installed_version ?? '?'}, older than ${rt.package_version}: run \`spec-kitty migrate\`` : 'not installed: run `spec-kitty migrate`';
   const lines = [`Global runtime: ${report.home} (${state})`, `Project: ${report.project_root ?? 'none (no .kittify/ here or above)'}`];
   const show = (p: string): string => {
     if (report.project_root !== null && p.startsWith(report.project_root + path.sep)) return path.relative(report.project_root, p);

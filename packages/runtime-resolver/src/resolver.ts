@@ -322,6 +322,7 @@ export class RuntimeResolver {
           'run `spec-kitty migrate` once to install it (`spec-kitty migrate --dry-run` shows what it would do). This note stops after that.',
       );
     } else if (s.state === 'stale') {
+      // (other_cli: the Python spec-kitty installed the runtime; kitty reads it by content and says nothing.)
       this.#note(
         'RUNTIME_STALE',
         `Note: spec-kitty's global runtime (${this.home}) was installed by version ${s.installed_version ?? '?'}; this spec-kitty is ${s.package_version}. ` +

@@ -50,6 +50,8 @@ export interface RuntimeMigration {
 
 interface RuntimePlan extends RuntimeMigration {
   readonly desired: Record<string, string>;
+  /** The stamp belongs to the Python spec-kitty: leave it. */
+  readonly keepStamp: boolean;
 }
 
 const missionsDir = (home: string): string => path.join(home, 'missions');
@@ -61,6 +63,10 @@ function planRuntime(home: string, defaults: PackageDefaults, version: string): 
   // rewrites the mission folders and the stamp but not the manifest.
   const recorded = readManifest(home);
   const manifest = recorded !== null && recorded.version === stamp ? recorded : null;
+  // A stamp the Python spec-kitty wrote is left to it (rewriting it would make Python reinstall its missions on
+  // its next command): kitty's own install is then what its manifest records.
+  const keepStamp = stamp !== null && stamp !== version && stamp !== (recorded?.version ?? null);
+  const effective = keepStamp ? (recorded?.version ?? null) : stamp;
   const changes: RuntimeFileChange[] = [];
   const kept: RuntimeFileKept[] = [];
   const desired: Record<string, string> = {};
@@ -92,16 +98,17 @@ function planRuntime(home: string, defaults: PackageDefaults, version: string): 
     recorded.version === version &&
     Object.keys(recorded.files).length === Object.keys(desired).length &&
     Object.entries(desired).every(([k, v]) => recorded.files[k] === v);
-  const state = stamp === null ? 'not_installed' : stamp !== version ? 'stale' : changes.length > 0 || !manifestCurrent ? 'incomplete' : 'current';
+  const state = effective === null ? 'not_installed' : effective !== version ? 'stale' : changes.length > 0 || !manifestCurrent ? 'incomplete' : 'current';
   return {
     state,
     version,
     previous_version: stamp,
     changes,
     kept,
-    stamp_written: stamp !== version || !manifestCurrent,
+    stamp_written: effective !== version || !manifestCurrent,
     backup_dir: null,
     desired,
+    keepStamp,
   };
 }
 
@@ -222,13 +229,13 @@ function applyPlan(home: string, defaults: PackageDefaults, version: string, now
   }
   const manifest: RuntimeManifest = { schema: 1, version, updated_at: now().toISOString(), files: plan.desired };
   writeFileAtomic(joinRel(home, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileAtomic(joinRel(home, VERSION_LOCK_FILE), version);
+  if (!plan.keepStamp) writeFileAtomic(joinRel(home, VERSION_LOCK_FILE), version);
   rmSync(staging, { recursive: true, force: true });
   rmSync(old, { recursive: true, force: true });
   return { ...strip(plan), changes, backup_dir: backupDir };
 }
 
 function strip(plan: RuntimePlan): RuntimeMigration {
-  const { desired: _desired, ...rest } = plan;
+  const { desired: _desired, keepStamp: _keep, ...rest } = plan;
   return rest;
 }

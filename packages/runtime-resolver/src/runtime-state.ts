@@ -19,8 +19,15 @@ export interface RuntimeManifest {
   readonly files: Readonly<Record<string, string>>;
 }
 
-/** `not_installed` (no stamp), `stale` (stamped by another version) or `current`. */
-export type RuntimeState = 'not_installed' | 'stale' | 'current';
+/**
+ * `not_installed` (no stamp), `stale` (kitty installed another version), `current`, or `other_cli`: the Python
+ * spec-kitty installed it (its stamp, no kitty manifest for it). kitty reads that runtime by content and does not
+ * ask for a migrate because of it.
+ */
+export type RuntimeState = 'not_installed' | 'stale' | 'current' | 'other_cli';
+
+/** Which CLI wrote the stamp: kitty when its manifest records the same version, else the Python spec-kitty. */
+export type RuntimeInstaller = 'kitty' | 'python';
 
 /** The global runtime as the resolver sees it. */
 export interface RuntimeStatus {
@@ -28,6 +35,10 @@ export interface RuntimeStatus {
   readonly state: RuntimeState;
   /** The version in `cache/version.lock`, or null when it is missing. */
   readonly installed_version: string | null;
+  /** Who wrote `cache/version.lock` (null when missing). */
+  readonly installed_by: RuntimeInstaller | null;
+  /** The version kitty last installed (its manifest), or null. */
+  readonly kitty_version: string | null;
   /** The version of the defaults this spec-kitty ships. */
   readonly package_version: string;
 }
@@ -62,10 +73,17 @@ export function readManifest(home: string): RuntimeManifest | null {
 /** The runtime's state from its version stamp (a cheap check the resolver does once per process). */
 export function runtimeStatus(home: string, packageVersion: string): RuntimeStatus {
   const installed = readVersionStamp(home);
-  return {
-    home,
-    state: installed === null ? 'not_installed' : installed === packageVersion ? 'current' : 'stale',
-    installed_version: installed,
-    package_version: packageVersion,
-  };
+  const kitty = installed === null ? null : (readManifest(home)?.version ?? null);
+  const by = stampOwner(installed, kitty);
+  // The Python CLI rewrites the stamp (and its mission folders) on its next command: kitty's own install, as its
+  // manifest records it, still counts, and a runtime only Python installed is read as it is.
+  const state =
+    installed === null ? 'not_installed' : installed === packageVersion || kitty === packageVersion ? 'current' : by === 'python' && kitty === null ? 'other_cli' : 'stale';
+  return { home, state, installed_version: installed, installed_by: by, kitty_version: kitty, package_version: packageVersion };
+}
+
+/** Who wrote a stamp, given the version kitty's manifest records. */
+export function stampOwner(stamp: string | null, manifestVersion: string | null): RuntimeInstaller | null {
+  if (stamp === null) return null;
+  return manifestVersion !== null && manifestVersion === stamp ? 'kitty' : 'python';
 }

@@ -24,7 +24,8 @@ describe('package defaults', () => {
   });
 
   it('give every mission the agent command templates init installs, each with a description and $ARGUMENTS', () => {
-    const expected = ['accept', 'analyze', 'checklist', 'clarify', 'constitution', 'implement', 'merge', 'plan', 'review', 'specify', 'status', 'tasks'];
+    // The incumbent's 18 (reference §1.4), in file-name order.
+    const expected = ['accept', 'analyze', 'checklist', 'clarify', 'constitution', 'dashboard', 'doctrine', 'implement', 'merge', 'plan', 'research', 'review', 'specify', 'status', 'tasks-finalize', 'tasks-outline', 'tasks-packages', 'tasks'];
     for (const key of defaults.missions()) {
       const names = [...defaults.missionFiles(key).keys()].filter((k) => k.startsWith('command-templates/'));
       expect(names.map((n) => n.slice('command-templates/'.length).replace(/\.md$/, ''))).toEqual(expected);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, fixedClock, tempDir, writeTree } from '@kitty/test-utils';
-import { installGlobalRuntime, migrate, openRuntime, readManifest } from '../src/index.js';
+import { installGlobalRuntime, migrate, openRuntime, packageVersion, readManifest, runtimeStatus } from '../src/index.js';
 import { copyOfDefaults, defaultText, legacyProjectTree, sandbox, snapshot } from './helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -199,7 +199,7 @@ describe('refreshing the global runtime', () => {
       'missions/plan/mission.yaml': 'name: Planning Kitty\n',
     });
     const report = await migrate({ ...ctx, now: clock.now });
-    expect(report.runtime.state).toBe('stale');
+    expect(report.runtime.state).toBe('not_installed'); // kitty never installed it: the Python CLI did
     const replaced = report.runtime.changes.filter((c) => c.action === 'replace');
     expect(replaced).toEqual([
       { action: 'replace', path: 'missions/software-dev/templates/spec-template.md', backup: `${report.runtime.backup_dir}/missions/software-dev/templates/spec-template.md` },
@@ -209,6 +209,19 @@ describe('refreshing the global runtime', () => {
       defaultText('missions/software-dev/templates/spec-template.md'),
     );
     expect(readFileSync(path.join(home, 'missions', 'plan', 'mission.yaml'), 'utf8')).toBe('name: Planning Kitty\n');
+    // Python's stamp stays, so Python does not reinstall over kitty on its next command; kitty's manifest says what it did.
+    expect(readFileSync(path.join(home, 'cache', 'version.lock'), 'utf8')).toBe('2.0.0');
+    expect((await migrate({ ...ctx, now: clock.now })).changed).toBe(false);
+    expect(runtimeStatus(home, packageVersion())).toMatchObject({ state: 'current', installed_by: 'python', installed_version: '2.0.0' });
+  });
+
+  it('a runtime only the Python CLI installed is read as it is: no note, state other_cli', () => {
+    const { home, ctx } = sandbox();
+    writeTree(home, { 'cache/version.lock': '2.0.0', 'missions/software-dev/templates/spec-template.md': '# python spec template\n' });
+    expect(runtimeStatus(home, packageVersion())).toMatchObject({ state: 'other_cli', installed_by: 'python', kitty_version: null });
+    const r = openRuntime(ctx);
+    expect(r.resolveTemplate('software-dev', 'spec-template.md')).toMatchObject({ tier: 'global_mission', content: '# python spec template\n' });
+    expect(r.takeNotes()).toEqual([]);
   });
 
   it('does not trust its manifest once another tool restamped the runtime (the Python CLI rewrote the copies)', async () => {
@@ -218,7 +231,8 @@ describe('refreshing the global runtime', () => {
     const copy = path.join(home, 'missions', 'research', 'templates', 'spec-template.md');
     writeFileSync(copy, '# python research spec\n');
     const report = await migrate({ ...ctx, now: clock.now });
-    expect(report.runtime.state).toBe('stale');
+    expect(report.runtime.state).toBe('incomplete'); // kitty's install (its manifest) is current; a copy changed
+    expect(readFileSync(path.join(home, 'cache', 'version.lock'), 'utf8')).toBe('2.0.11');
     expect(report.runtime.changes).toEqual([expect.objectContaining({ action: 'replace', path: 'missions/research/templates/spec-template.md' })]);
     expect(readFileSync(copy, 'utf8')).toBe(defaultText('missions/research/templates/spec-template.md'));
     expect(readFileSync(path.join(home, ...report.runtime.changes[0]!.backup!.split('/')), 'utf8')).toBe('# python research spec\n');

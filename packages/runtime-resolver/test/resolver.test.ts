@@ -240,7 +240,7 @@ describe('listing and the origin report', () => {
     const findings = report.assets.find((a) => a.mission === 'research' && a.name === 'findings-template.md');
     expect(findings).toMatchObject({ kind: 'template', tier: 'project_mission', shadowed: [{ tier: 'package_default' }] });
     const count = (m: string): number => report.assets.filter((a) => a.mission === m).length;
-    expect(count('software-dev')).toBe(1 + 5 + 12);
+    expect(count('software-dev')).toBe(1 + 5 + 18);
     expect(report.assets.every((a) => a.path.length > 0)).toBe(true);
   });
 });

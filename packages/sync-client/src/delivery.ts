@@ -1,3 +1,4 @@
+import { isProcessAlive } from '@kitty/io';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,15 +31,7 @@ export function deliveryLogPath(homeDir: string): string {
   return path.join(kittyStateDir(homeDir), 'logs', 'delivery.log');
 }
 
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const alive = isProcessAlive;
 
 /** Default deadline of one background delivery. */
 export const DEFAULT_DELIVERY_DEADLINE_MS = 120_000;

@@ -180,7 +180,7 @@ export const ENABLE_SYNC_HINT = `Run \`spec-kitty sync server https://YOUR-SERVE
  */
 export function updateSyncConfig(
   homeDir: string,
-  changes: { readonly server_url?: string; readonly lane_model?: SyncLaneModel; readonly auto_deliver?: boolean; readonly max_queue_size?: number },
+  changes: { readonly server_url?: string | null; readonly lane_model?: SyncLaneModel; readonly auto_deliver?: boolean; readonly max_queue_size?: number },
 ): string {
   const file = configPath(homeDir);
   const { data, error } = readConfigFile(file);
@@ -190,7 +190,9 @@ export function updateSyncConfig(
     });
   }
   const sync = { ...((typeof data['sync'] === 'object' && data['sync'] !== null ? data['sync'] : {}) as Table) };
-  if (changes.server_url !== undefined) sync['server_url'] = normalizeServerUrl(changes.server_url);
+  // null removes the server (sync off), like the Python CLI's config without [sync] server_url.
+  if (changes.server_url === null) delete sync['server_url'];
+  else if (changes.server_url !== undefined) sync['server_url'] = normalizeServerUrl(changes.server_url);
   if (changes.lane_model !== undefined) sync['lane_model'] = parseSyncLaneModel(changes.lane_model);
   if (changes.auto_deliver !== undefined) sync['auto_deliver'] = changes.auto_deliver;
   if (changes.max_queue_size !== undefined) {

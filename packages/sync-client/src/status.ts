@@ -53,7 +53,7 @@ export async function syncStatus(options: {
     }
   }
   const auth = settings.serverUrl === null ? null : authStatus({ homeDir: options.homeDir, serverUrl: settings.serverUrl, now: options.now });
-  const others = (await listScopes(options.homeDir)).filter((s) => s.path !== path && ((s.pending ?? 0) > 0 || (s.dead ?? 0) > 0 || s.error !== null));
+  const others = (await listScopes(options.homeDir)).filter((s) => s.path !== path && ((s.pending ?? 0) > 0 || (s.dead ?? 0) > 0 || s.error !== null || (s.pythonWaiting ?? 0) > 0));
   const connection = options.check ? await checkConnection({ homeDir: options.homeDir, settings, now: options.now }) : null;
 
   const problems: string[] = [];
@@ -67,6 +67,7 @@ export async function syncStatus(options: {
   const last = readLastSync(path);
   if (last && last.status !== 'ok' && last.status !== 'empty' && stats && stats.depth > 0) problems.push(`The last sync (${last.at}) ended ${last.status}: ${last.message}`);
   for (const o of others) {
+    if ((o.pythonWaiting ?? 0) > 0) warnings.push(`${o.pythonWaiting} event(s) queued by the Python spec-kitty wait in ${o.path}; kitty adopts them into its queue the next time it queues or sends (\`spec-kitty sync now\`).`);
     if (o.error) problems.push(`Queue ${o.path} could not be read (${o.error}); opening it repairs it.`);
     else if (o.scope === null && (o.pending ?? 0) > 0) problems.push(`${o.pending} event(s) were recorded while logged out (${o.path}); \`spec-kitty auth login\` adopts them into your account.`);
   }

@@ -14,6 +14,18 @@ export { AGENTS, agentSpec, parseAgentList, renderAgentCommand } from './plannin
 export type { AgentSpec, AgentCommandFile } from './planning/agents.js';
 export { readProjectConfig } from './project/config.js';
 export type { ProjectConfig, ProjectIdentity } from './project/config.js';
+export { PROJECT_FORMAT_VERSION, readProjectMetadata, renderProjectMetadata } from './project/metadata.js';
+export type { ProjectMetadata, AppliedMigration, MetadataRuntime } from './project/metadata.js';
+export { upgradeProject } from './project/upgrade.js';
+export { missionInfo } from './project/mission-info.js';
+export { validateEncoding } from './files/encoding.js';
+export { scaffoldResearch } from './planning/research.js';
+export { verifySetup, validateTasks } from './project/verify.js';
+export type { VerifySetupResult, SetupCheck, ValidateTasksResult, TaskValidation } from './project/verify.js';
+export type { ResearchResult } from './planning/research.js';
+export type { EncodingReport, EncodingProblem } from './files/encoding.js';
+export type { MissionInfo } from './project/mission-info.js';
+export type { UpgradeOptions, UpgradeResult, UpgradeMigration } from './project/upgrade.js';
 export type { MachineIdentity } from './project/identity.js';
 export { openProject } from './project/project.js';
 export type { ProjectContext, OpenProjectOptions } from './project/project.js';

@@ -33,7 +33,7 @@ async function finished(files: { wp1?: [string, string]; wp2?: [string, string] 
   const impl: Record<string, ImplementResult> = {};
   for (const [wp, task, file] of [['WP01', 'T001', files.wp1 ?? ['schema.sql', 'create table t;\n']], ['WP02', 'T002', files.wp2 ?? ['api.ts', 'export {};\n']]] as const) {
     impl[wp] = await implementWorkPackage({ ...env(), wpId: wp, agent: 'claude' });
-    await commitIn((impl[wp] as ImplementResult).workspace_path, file[0], file[1], `feat(${wp}): work`);
+    await commitIn((impl[wp] as ImplementResult).workspace_abs_path, file[0], file[1], `feat(${wp}): work`);
     await markStatus({ ...env(), taskIds: [task], status: 'done' });
     await moveTask({ ...env(), wpId: wp, to: 'for_review', agent: 'claude' });
     await reviewWorkPackage({ ...env(), wpId: wp, agent: 'codex' });
@@ -104,15 +104,15 @@ describe('merge', () => {
   it('blocks on work not done and on uncommitted changes; never switches your checkout (temporary worktree); squash keeps branches', async () => {
     const t = await finished();
     await moveTask({ ...t.env(), wpId: 'WP02', to: 'in_progress', agent: 'codex', force: true, reason: 'one more fix' });
-    write(t.impl['WP01']?.workspace_path as string, { 'wip.txt': 'x\n' });
+    write(t.impl['WP01']?.workspace_abs_path as string, { 'wip.txt': 'x\n' });
     const blocked = await mergeFeature({ ...t.env(), dryRun: true });
     expect(blocked.ready).toBe(false);
     expect(blocked.blockers.join('\n')).toMatch(/WP02 is in in_progress/);
     expect(blocked.blockers.join('\n')).toMatch(/001-checkout-WP01 has uncommitted changes \(wip\.txt\)/);
     expect((await caught(mergeFeature({ ...t.env() }))).code).toBe('MERGE_BLOCKED');
     await moveTask({ ...t.env(), wpId: 'WP02', to: 'done', agent: 'codex', force: true, reason: 'fixed' });
-    writeFileSync(path.join(t.impl['WP01']?.workspace_path as string, 'wip.txt'), '');
-    await sgit(t.impl['WP01']?.workspace_path as string).raw(['clean', '-fq']);
+    writeFileSync(path.join(t.impl['WP01']?.workspace_abs_path as string, 'wip.txt'), '');
+    await sgit(t.impl['WP01']?.workspace_abs_path as string).raw(['clean', '-fq']);
     await t.sg.raw(['switch', '-q', '-c', 'my-topic']);
     const r = await mergeFeature({ ...t.env(), strategy: 'squash', removeWorktree: false });
     expect(r.merge_dir).toBe(path.join(t.dir, '.worktrees', '001-checkout-merge-main'));
@@ -122,7 +122,7 @@ describe('merge', () => {
     expect(r.branches_kept.map((b) => b.branch)).toEqual(['001-checkout-WP01', '001-checkout-WP02']);
     expect(r.branches_kept[0]?.reason).toMatch(/squash-merged/);
     expect(existsSync(r.merge_dir)).toBe(false);
-    expect(existsSync(t.impl['WP01']?.workspace_path as string)).toBe(true);
+    expect(existsSync(t.impl['WP01']?.workspace_abs_path as string)).toBe(true);
     expect(await porcelain(t.sg)).toEqual([]);
   });
 

@@ -101,28 +101,30 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
     await moveTask({ ...env(), wpId: 'WP04', to: 'done', agent: 'a', force: true, reason: 'x' });
     const all = await listTasks({ ...env() });
     expect(all.tasks.map((t) => [t.work_package_id, t.lane])).toEqual([['WP01', 'in_progress'], ['WP02', 'planned'], ['WP03', 'planned'], ['WP04', 'done']]);
-    expect(all.tasks[1]).toMatchObject({ title: 'API', path: 'kitty-specs/001-checkout/tasks/WP02-api.md', dependencies: ['WP01'] });
+    expect(all.tasks[1]).toMatchObject({ title: 'API', relative_path: 'kitty-specs/001-checkout/tasks/WP02-api.md', dependencies: ['WP01'] });
     expect((await listTasks({ ...env(), lane: 'doing' })).tasks.map((t) => t.work_package_id)).toEqual(['WP01']);
     expect((await caught(listTasks({ ...env(), lane: 'nope' }))).code).toBe('INVALID_LANE');
 
-    await commitIn(impl.workspace_path);
+    await commitIn(impl.workspace_abs_path);
     const fresh = await tasksStatus({ ...env(), staleThresholdMinutes: 10 });
-    expect(fresh).toMatchObject({ feature: '001-checkout', total_wps: 4, by_lane: { planned: 2, in_progress: 1, done: 1, claimed: 0, for_review: 0, blocked: 0, canceled: 0 }, progress_percentage: 25, stale_wps: [] });
+    expect(fresh).toMatchObject({ feature: '001-checkout', total_wps: 4, by_lane: { planned: 2, in_progress: 1, done: 1 }, lane_counts: { planned: 2, in_progress: 1, done: 1, claimed: 0, for_review: 0, blocked: 0, canceled: 0 }, progress_percentage: 25, stale_wps: 0, stale_wp_ids: [] });
+    expect(Object.keys(fresh.by_lane).sort()).toEqual(['done', 'in_progress', 'planned']);
     expect(fresh.work_packages[0]).toMatchObject({ id: 'WP01', worktree_exists: true, is_stale: false });
     // An hour later (by the injected clock) the in-progress work package counts as stale.
     const later = await tasksStatus({ ...env(), now: () => new Date(Date.now() + 60 * 60_000) });
-    expect(later.stale_wps).toEqual(['WP01']);
+    expect(later.stale_wp_ids).toEqual(['WP01']);
+    expect(later.stale_wps).toBe(1);
     expect(await porcelain(sg)).toEqual([]);
 
     // Claimed without a workspace (a direct move), and a workspace whose directory is gone: no worktree, not stale.
     await moveTask({ ...env(), wpId: 'WP02', to: 'claimed', agent: 'b', force: true, reason: 'claimed before WP01 is done' });
-    rmSync(impl.workspace_path, { recursive: true, force: true });
+    rmSync(impl.workspace_abs_path, { recursive: true, force: true });
     const gone = await tasksStatus({ ...env(), now: () => new Date(Date.now() + 60 * 60_000) });
     expect(gone.work_packages.slice(0, 2)).toMatchObject([
       { id: 'WP01', lane: 'in_progress', worktree_exists: false, minutes_since_commit: null, is_stale: false },
       { id: 'WP02', lane: 'claimed', worktree_exists: false, minutes_since_commit: null, is_stale: false },
     ]);
-    expect(gone.stale_wps).toEqual([]);
+    expect(gone.stale_wp_ids).toEqual([]);
   });
 
   it('validate-workflow reports missing fields, bad lanes and drift from the log; malformed frontmatter is reported, never rewritten', async () => {

@@ -17,7 +17,7 @@ describe('implement → move-task for_review → review → done (library, real 
     const { dir, sg, feature, fdir, env, events } = await withTasks();
     const impl = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'claude', shellPid: '4242' });
     expect(impl).toMatchObject({ workspace: `.worktrees/${feature}-WP01`, branch: `${feature}-WP01`, wp_id: 'WP01', base: 'main', status: 'created', lane: 'in_progress', claimed: true });
-    const ws = impl.workspace_path;
+    const ws = impl.workspace_abs_path;
     expect(existsSync(path.join(ws, 'kitty-specs'))).toBe(false);
     expect(await subjects(sg, 1)).toEqual(['chore: WP01 claimed for implementation']);
     expect((await filesOf(sg)).sort()).toEqual([`kitty-specs/${feature}/status.events.jsonl`, `kitty-specs/${feature}/status.json`, `kitty-specs/${feature}/tasks.md`, `kitty-specs/${feature}/tasks/WP01-schema.md`]);
@@ -73,7 +73,7 @@ describe('implement → move-task for_review → review → done (library, real 
   it('review rejection stores the feedback where every worktree reads it and marks the WP has_feedback', async () => {
     const { dir, sg, feature, fdir, env } = await withTasks();
     const impl = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'claude' });
-    await commitIn(impl.workspace_path);
+    await commitIn(impl.workspace_abs_path);
     await markStatus({ ...env(), taskIds: ['T005'], status: 'done' });
     await moveTask({ ...env(), wpId: 'WP04', to: 'for_review', agent: 'claude' });
     const noFeedback = await caught(moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex', force: true, reason: 'x' }));
@@ -83,7 +83,7 @@ describe('implement → move-task for_review → review → done (library, real 
     const r = await moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex', reviewFeedbackFile: fb });
     expect(r).toMatchObject({ old_lane: 'for_review', new_lane: 'planned' });
     expect(r.review_feedback).toMatch(new RegExp(`^feedback://${feature}/WP04/`));
-    const project = await openProject({ cwd: impl.workspace_path, git: gitPort });
+    const project = await openProject({ cwd: impl.workspace_abs_path, git: gitPort });
     expect(readFileSync(feedbackPath(project, r.review_feedback as string) as string, 'utf8')).toContain('empty cart');
     const wp = read(fdir, 'tasks/WP04-docs.md');
     expect(wp).toContain('review_status: "has_feedback"');

@@ -20,7 +20,7 @@ describe('guards of in_progress → for_review (real worktrees)', () => {
   it('subtasks, commits, clean worktree, no merge in progress, not behind the base, no planning edits: each fails, then passes', async () => {
     const { dir, sg, feature, fdir, env } = await withTasks();
     const impl = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'claude' });
-    const ws = impl.workspace_path;
+    const ws = impl.workspace_abs_path;
     const wsGit = sgit(ws);
     const n = logEvents(dir, feature).length;
     const move = () => moveTask({ ...env(ws), wpId: 'WP04', to: 'for_review', agent: 'claude' });

@@ -23,7 +23,7 @@ describe('spec-kitty init', () => {
       agents: { available: ['claude', 'codex', 'gemini', 'copilot'], selection: { preferred_implementer: 'claude', preferred_reviewer: 'codex' } },
       project: { uuid: '11111111-2222-4333-8444-555555555555', slug: 'my-app', node_id: deriveNodeId('test-host', 'tester') },
     });
-    expect(parse(read(dir, '.kittify/metadata.yaml'))).toMatchObject({ spec_kitty: { version: '0.1.0', initialized_at: '2026-03-01T12:00:00.000Z', last_upgraded_at: null }, migrations: { applied: [] } });
+    expect(parse(read(dir, '.kittify/metadata.yaml'))).toMatchObject({ spec_kitty: { version: '2.0.0', initialized_at: '2026-03-01T12:00:00.000Z', last_upgraded_at: null }, migrations: { applied: [] }, kitty: { version: '0.1.0' } });
     expect(read(dir, '.claude/commands/spec-kitty.specify.md')).toContain('with $ARGUMENTS for claude');
     expect(existsSync(path.join(dir, '.codex/prompts/spec-kitty.tasks_finalize.md'))).toBe(true);
     expect(read(dir, '.gemini/commands/spec-kitty.specify.toml')).toContain('{{args}}');

@@ -52,18 +52,20 @@ describe('status.events.jsonl', () => {
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n')[1]).toBe('  "event_count": 10,');
     expect(Object.keys(JSON.parse(text) as object)).toEqual(['event_count', 'feature_slug', 'last_event_id', 'materialized_at', 'summary', 'work_packages']);
-    // Each incumbent line re-serialises to exactly the same text (compact JSON, sorted keys).
+    // Each incumbent line re-serialises to the same data (sorted keys), in the form the Python CLI 2.0.0 itself
+    // writes (json.dumps separators, policy_metadata present: ../shared/reference/python-2.0.0).
     const lines = readFileSync(path.join(incumbent, 'sample_events.jsonl'), 'utf8').trim().split('\n');
-    expect(log.events.map(serializeStatusEvent)).toEqual(lines);
+    expect(log.events.map((e) => JSON.parse(serializeStatusEvent(e)) as unknown)).toEqual(lines.map((l) => ({ policy_metadata: null, ...(JSON.parse(l) as object) })));
+    for (const line of log.events.map(serializeStatusEvent)) expect(line).toBe(JSON.stringify(JSON.parse(line)).replace(/","/g, '", "').replace(/":(?=["\d\[{ntf-])/g, '": ').replace(/,"(?=[a-z_]+": )/g, ', "'));
   });
 
-  it('appends whole lines and reads them back; the format is sorted compact JSON with +00:00 times', () => {
+  it('appends whole lines and reads them back; the format is sorted JSON with json.dumps separators and +00:00 times', () => {
     const { root, f, log } = feature();
     appendStatusEvents(root, log, [ev(1), ev(2, { from_lane: 'claimed', to_lane: 'in_progress' })]);
     appendStatusEvents(root, log, [ev(3, { from_lane: 'in_progress', to_lane: 'for_review' })]);
     const text = readFileSync(log, 'utf8');
     expect(text.split('\n')).toHaveLength(4);
-    expect(text.startsWith('{"actor":"claude","at":"2026-01-15T10:01:00+00:00","event_id":')).toBe(true);
+    expect(text.startsWith('{"actor": "claude", "at": "2026-01-15T10:01:00+00:00", "event_id": ')).toBe(true);
     expect(readStatusLog(root, f).events.map((e) => e.to_lane)).toEqual(['claimed', 'in_progress', 'for_review']);
     expect(formatEventTime(new Date('2026-03-01T12:00:00.123Z'))).toBe('2026-03-01T12:00:00.123+00:00');
   });

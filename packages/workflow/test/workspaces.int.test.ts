@@ -28,20 +28,20 @@ describe('implement: the base comes from the dependencies, checked with git ance
     expect(existsSync(path.join(dir, '.worktrees', `${feature}-WP02`))).toBe(false);
 
     const wp1 = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'a' });
-    await commitIn(wp1.workspace_path, 'schema.sql', 'create table t;\n', 'feat(WP01): schema');
+    await commitIn(wp1.workspace_abs_path, 'schema.sql', 'create table t;\n', 'feat(WP01): schema');
     // WP01 is done (approved) but not merged: WP02 must start from WP01's branch, not from main.
     await moveTask({ ...env(), wpId: 'WP01', to: 'done', agent: 'a', force: true, reason: 'approved elsewhere' });
     const wp2 = await implementWorkPackage({ ...env(), wpId: 'WP02', agent: 'b' });
     expect(wp2).toMatchObject({ base: `${feature}-WP01`, base_branch: `${feature}-WP01`, dependencies: ['WP01'] });
-    expect(readFileSync(path.join(wp2.workspace_path, 'schema.sql'), 'utf8')).toBe('create table t;\n');
+    expect(readFileSync(path.join(wp2.workspace_abs_path, 'schema.sql'), 'utf8')).toBe('create table t;\n');
     expect(read(fdir, 'tasks/WP02-api.md')).toContain(`base_branch: ${feature}-WP01`);
-    await commitIn(wp2.workspace_path, 'api.ts', 'export {};\n', 'feat(WP02): api');
+    await commitIn(wp2.workspace_abs_path, 'api.ts', 'export {};\n', 'feat(WP02): api');
 
     // WP03 depends on WP01 and WP02, both unmerged: a branch from WP01 with WP02 merged in.
     const wp3 = await implementWorkPackage({ ...env(), wpId: 'WP03', agent: 'c' });
     expect(wp3.base_branch).toBe(`${feature}-WP01`);
-    expect(existsSync(path.join(wp3.workspace_path, 'api.ts'))).toBe(true);
-    expect(existsSync(path.join(wp3.workspace_path, 'schema.sql'))).toBe(true);
+    expect(existsSync(path.join(wp3.workspace_abs_path, 'api.ts'))).toBe(true);
+    expect(existsSync(path.join(wp3.workspace_abs_path, 'schema.sql'))).toBe(true);
     expect(wp3.notes.join(' ')).toMatch(/starts from .*-WP01 with .*-WP02 merged in/);
     expect(await porcelain(sg)).toEqual([]);
   });
@@ -49,15 +49,15 @@ describe('implement: the base comes from the dependencies, checked with git ance
   it('a dependency merged into the target → the target; --base overrides; conflicting dependencies leave nothing behind', async () => {
     const { dir, sg, feature, fdir, env } = await withTasks();
     const wp1 = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'a' });
-    await commitIn(wp1.workspace_path, 'shared.txt', 'from WP01\n', 'feat(WP01)');
+    await commitIn(wp1.workspace_abs_path, 'shared.txt', 'from WP01\n', 'feat(WP01)');
     await sg.raw(['merge', '--no-ff', '--no-edit', `${feature}-WP01`]);
     const wp2 = await implementWorkPackage({ ...env(), wpId: 'WP02', agent: 'b' });
     expect(wp2.base).toBe('main');
     expect(wp2.notes.join(' ')).toMatch(/merged into main; starting from main/);
-    expect(readFileSync(path.join(wp2.workspace_path, 'shared.txt'), 'utf8')).toBe('from WP01\n');
+    expect(readFileSync(path.join(wp2.workspace_abs_path, 'shared.txt'), 'utf8')).toBe('from WP01\n');
 
     // WP03 (deps WP01, WP02): WP01 is merged, WP02 is not and already contains WP01 → WP02's branch alone.
-    await commitIn(wp2.workspace_path, 'shared.txt', 'from WP02\n', 'feat(WP02)');
+    await commitIn(wp2.workspace_abs_path, 'shared.txt', 'from WP02\n', 'feat(WP02)');
     const wp3 = await implementWorkPackage({ ...env(), wpId: 'WP03', agent: 'c' });
     expect(wp3.base).toBe(`${feature}-WP02`);
 
@@ -67,7 +67,7 @@ describe('implement: the base comes from the dependencies, checked with git ance
     expect(wp4.notes.join(' ')).toMatch(/does not declare a dependency on WP02/);
 
     // Conflicting dependency branches: WP01 and WP02 both change shared.txt differently (WP01 changes it again).
-    await commitIn(wp1.workspace_path, 'shared.txt', 'WP01 again\n', 'feat(WP01) again');
+    await commitIn(wp1.workspace_abs_path, 'shared.txt', 'WP01 again\n', 'feat(WP01) again');
     rmSync(path.join(dir, '.worktrees', `${feature}-WP03`), { recursive: true, force: true });
     await sg.raw(['worktree', 'prune']);
     await sg.raw(['branch', '-D', `${feature}-WP03`]);
@@ -85,13 +85,13 @@ describe('implement: worktree edge cases (reliability row 42)', () => {
   it('a workspace deleted by hand is pruned and recreated on the same branch; a foreign directory is refused', async () => {
     const { dir, sg, feature, env } = await withTasks();
     const first = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'a' });
-    const sha = await commitIn(first.workspace_path);
-    rmSync(first.workspace_path, { recursive: true, force: true });
+    const sha = await commitIn(first.workspace_abs_path);
+    rmSync(first.workspace_abs_path, { recursive: true, force: true });
     const again = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'a' });
     expect(again.status).toBe('created');
     expect(again.notes.join(' ')).toMatch(/deleted by hand; pruned/);
     expect(again.notes.join(' ')).toMatch(/already exists; the workspace checks it out as it is/);
-    expect((await sgit(again.workspace_path).revparse(['HEAD'])).trim()).toBe(sha);
+    expect((await sgit(again.workspace_abs_path).revparse(['HEAD'])).trim()).toBe(sha);
 
     const foreign = path.join(dir, '.worktrees', `${feature}-WP01`);
     mkdirSync(foreign, { recursive: true });
@@ -111,10 +111,10 @@ describe('implement: worktree edge cases (reliability row 42)', () => {
     expect(inUse.message).toContain(elsewhere);
 
     const wp1 = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'a' });
-    const inside = await caught(implementWorkPackage({ ...env(wp1.workspace_path), wpId: 'WP01', agent: 'a' }));
+    const inside = await caught(implementWorkPackage({ ...env(wp1.workspace_abs_path), wpId: 'WP01', agent: 'a' }));
     expect(inside.code).toBe('INSIDE_WORKTREE');
-    await sg.raw(['worktree', 'lock', wp1.workspace_path]);
-    rmSync(wp1.workspace_path, { recursive: true, force: true });
+    await sg.raw(['worktree', 'lock', wp1.workspace_abs_path]);
+    rmSync(wp1.workspace_abs_path, { recursive: true, force: true });
     const locked = await caught(implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'a' }));
     expect(locked.code).toBe('WORKTREE_LOCKED');
     expect(locked.suggestions.join(' ')).toMatch(/git worktree unlock/);
@@ -126,9 +126,9 @@ describe('implement: worktree edge cases (reliability row 42)', () => {
     mkdirSync(parent, { recursive: true });
     const { sg, env } = await withTasks({ parent });
     const r = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'a' });
-    expect(r.workspace_path.startsWith(parent)).toBe(true);
-    await commitIn(r.workspace_path);
-    await moveTask({ ...env(r.workspace_path), wpId: 'WP04', to: 'for_review', agent: 'a', force: true, reason: 'no subtasks to tick here' });
+    expect(r.workspace_abs_path.startsWith(parent)).toBe(true);
+    await commitIn(r.workspace_abs_path);
+    await moveTask({ ...env(r.workspace_abs_path), wpId: 'WP04', to: 'for_review', agent: 'a', force: true, reason: 'no subtasks to tick here' });
     expect(await porcelain(sg)).toEqual([]);
   });
 

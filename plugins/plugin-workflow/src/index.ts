@@ -3,3 +3,5 @@
 export { splitResult } from './base.js';
 export { workflowEnv, machine, shellPid, runTestCommand } from './context.js';
 export { resolverTemplates } from './templates.js';
+export { reconcileStatusForSync } from './events-port.js';
+export type { StatusSyncOutcome } from './events-port.js';

@@ -24,7 +24,7 @@ export function renderImplement(r: ImplementResult): string {
     `  ${r.wp_id} is ${r.lane}${r.claimed ? ', claimed' : ''}${committed(r.commit_hash)}`,
   ];
   if (r.prompt_file !== null) lines.push(`  Prompt: cat ${r.prompt_file}`);
-  lines.push('', `Change to the workspace before you start: cd ${r.workspace_path}`);
+  lines.push('', `Change to the workspace before you start: cd ${r.workspace_abs_path}`);
   return lines.join('\n');
 }
 
@@ -79,7 +79,7 @@ export function renderMarkStatus(r: MarkStatusResult): string {
 /** Human output of `agent tasks status`: the kanban. */
 export function renderBoard(r: TasksStatusResult): string {
   const lines = [`${r.feature}: ${r.total_wps} work package(s), ${r.progress_percentage}% done`];
-  for (const [lane, n] of Object.entries(r.by_lane)) {
+  for (const [lane, n] of Object.entries(r.lane_counts)) {
     if (n === 0 && (lane === 'blocked' || lane === 'canceled' || lane === 'claimed')) continue;
     lines.push(`  ${lane} (${n})`);
     for (const w of r.work_packages.filter((x) => x.lane === lane)) {

@@ -33,9 +33,15 @@ describe('the runtime-resolver template source', () => {
   it('renders every default command template for every agent in the manifest', async () => {
     const source = await resolverTemplates(tempDir());
     const commands = await source.commandTemplates('software-dev');
+    // the templates the command files show inline (init collects them the same way from the mission)
+    const inlined = new Map<string, string>();
+    for (const name of ['spec-template.md', 'plan-template.md', 'tasks-template.md', 'task-prompt-template.md', 'checklist-template.md']) {
+      const t = await source.template('software-dev', name);
+      if (t !== null) inlined.set(name, t.text);
+    }
     for (const agent of AGENTS) {
       for (const c of commands) {
-        const out = renderAgentCommand(agent, c);
+        const out = renderAgentCommand(agent, c, inlined);
         expect(out.relPath.startsWith(`${agent.dir}/spec-kitty.`)).toBe(true);
         expect(out.content.endsWith('\n')).toBe(true);
         expect(out.content).not.toContain('__AGENT__');

@@ -6,3 +6,4 @@ export { createHttpTestServer } from './http.js';
 export type { HttpTestServer, RecordedRequest, ScriptedResponse, Handler } from './http.js';
 export { fixedClock } from './clock.js';
 export type { FixedClock } from './clock.js';
+export { sharedDir, pythonReferenceDir } from './shared-reference.js';

@@ -69,6 +69,8 @@ export interface AcceptanceWorkPackage {
   /** The lane of its last Activity Log entry, or null. */
   readonly latest_lane: string | null;
   readonly has_lane_entry: boolean;
+  /** Frontmatter values as written (`lane`, `agent`, `assignee`, `shell_pid`; empty when absent). */
+  readonly metadata: { readonly lane: string; readonly agent: string; readonly assignee: string; readonly shell_pid: string };
 }
 
 /** The checks of an acceptance run (the Python CLI's summary keys). */
@@ -98,8 +100,8 @@ export interface AcceptanceSummary {
   readonly ok: boolean;
 }
 
-/** What `spec-kitty accept --json` prints. */
-export interface AcceptResult {
+/** What `spec-kitty accept --json` prints: the summary's keys at the top level (as the incumbent prints them), then the outcome. */
+export interface AcceptResult extends Omit<AcceptanceSummary, 'feature' | 'ok'> {
   /** `success` when accepted (or, in checklist mode, when every check passed); `not_ready` otherwise (exit 1). */
   readonly result: 'success' | 'not_ready';
   readonly feature: string;
@@ -198,7 +200,17 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
     const entries = activityEntries(w.file.text);
     const latest = entries.at(-1)?.lane ?? null;
     const norm = (l: string): string => (l === 'doing' ? 'in_progress' : l);
-    wps.push({ id: w.id, lane, title: w.title ?? w.id, path: w.shownAs, latest_lane: latest, has_lane_entry: entries.some((e) => norm(e.lane) === lane) });
+    const fm = (k: string): string => (typeof w.data[k] === 'string' || typeof w.data[k] === 'number' ? String(w.data[k]) : '');
+    wps.push({
+      id: w.id,
+      lane,
+      title: w.title ?? w.id,
+      path: w.shownAs,
+      latest_lane: latest,
+      has_lane_entry: entries.some((e) => norm(e.lane) === lane),
+      // The frontmatter fields the incumbent shows per work package.
+      metadata: { lane: fm('lane'), agent: fm('agent'), assignee: fm('assignee'), shell_pid: fm('shell_pid') },
+    });
     if (options.lenient === true) continue;
     if (w.lane !== lane) metadata.push(`${w.id}: frontmatter lane ${JSON.stringify(w.lane)} but the status log says ${lane}`);
     if (entries.length === 0) activity.push(`${w.id}: no Activity Log entries`);
@@ -224,7 +236,8 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
   }
   const missing = REQUIRED.filter((f) => !isFile(path.join(dir, f)));
   const optional = OPTIONAL.filter((f) => !isFile(path.join(dir, f)) && !isDir(path.join(dir, f)));
-  const dirty = (await env.git.status(fc.repoTop, ['.'])).map((s) => `${s.index}${s.workTree} ${s.path}`);
+  // `.kittify/workspaces/` holds the Python CLI's per-workspace context files (runtime state it never commits).
+  const dirty = (await env.git.status(fc.repoTop, ['.'])).filter((s) => !isRuntimeState(s.path)).map((s) => `${s.index}${s.workTree} ${s.path}`);
   const allDone = wps.length > 0 && wps.every((w) => w.lane === 'done' || w.lane === 'canceled');
   const warnings = [...state.log.warnings];
   if (wps.length === 0) warnings.push('The feature has no work packages.');
@@ -295,7 +308,8 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
   const summary = await summarize(options, fc, preview, options, ran.failures);
   if (!summary.ok || mode === 'checklist' || options.noCommit === true) {
     if (!summary.ok) notes.push(`Not accepted: fix the issues in the summary, then run spec-kitty accept --feature ${fc.feature.slug} again.`);
-    return { result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, tests_ran_in: ran.place, events_queued: 0, notes };
+    // The summary's keys also sit at the top level, where the incumbent prints them (`summary` stays too).
+    return { ...summary, result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, tests_ran_in: ran.place, events_queued: 0, notes };
   }
   const actor = options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
   const acceptedAt = options.now().toISOString();
@@ -317,6 +331,7 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
       ? [`Push the branch: git push origin ${fc.branch ?? target}`, `Open a pull request into ${target}, or merge the work packages with /spec-kitty.merge (spec-kitty merge --feature ${fc.feature.slug}).`]
       : [`Merge the work packages into ${target}: spec-kitty merge --feature ${fc.feature.slug} --dry-run, then without --dry-run.`];
   return {
+    ...summary,
     result: 'success',
     ...base,
     ok: true,
@@ -331,4 +346,9 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
     events_queued: queued,
     notes,
   };
+}
+
+/** Local runtime state that never makes a repository "dirty" for acceptance (the Python CLI's workspace context files). */
+export function isRuntimeState(relPath: string): boolean {
+  return /^\.kittify\/workspaces(\/|$)/.test(relPath.replace(/\\/g, '/'));
 }

@@ -39,8 +39,10 @@ export interface ImplementOptions extends WorkflowEnv {
 export interface ImplementResult {
   /** `.worktrees/<slug>-WPxx`, relative to the project root (cd there to work). */
   readonly workspace: string;
-  /** Absolute path of the workspace. */
+  /** The same, relative to the project root (as the incumbent prints it). */
   readonly workspace_path: string;
+  /** Absolute path of the workspace. */
+  readonly workspace_abs_path: string;
   readonly branch: string;
   readonly feature: string;
   readonly wp_id: string;
@@ -354,7 +356,8 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
     const out: Core = {
       wpText: wp.file.text,
       workspace: ws.relPath,
-      workspace_path: ws.path,
+      workspace_path: ws.relPath,
+      workspace_abs_path: ws.path,
       branch: ws.branch,
       feature: fc.feature.slug,
       wp_id: wpId,
@@ -379,11 +382,11 @@ async function implement(options: ImplementOptions, fc: FeatureContext, explicit
   return { ...r, lane, claimed: outcome.events.length > 0, commit_hash: outcome.commit.commit_hash, prompt_file: promptFile, events_queued: queued, notes };
 }
 
-function implementPrompt(fc: FeatureContext, r: { workspace: string; workspace_path: string; branch: string; wp_id: string; base: string }, wpText: string): string {
+function implementPrompt(fc: FeatureContext, r: { workspace: string; workspace_abs_path: string; branch: string; wp_id: string; base: string }, wpText: string): string {
   return [
     `# Implement ${r.wp_id} of ${fc.feature.slug}`,
     '',
-    `- Workspace: ${r.workspace_path} (cd there; work only inside it)`,
+    `- Workspace: ${r.workspace_abs_path} (cd there; work only inside it)`,
     `- Branch: ${r.branch} (from ${r.base})`,
     `- Planning files: ${fc.feature.dir} (read them in the main checkout; they are not in the workspace)`,
     '',

@@ -49,8 +49,9 @@ export interface MoveTaskResult {
   readonly feature_slug: string;
   readonly old_lane: Lane;
   readonly new_lane: Lane;
-  /** The prompt file, relative to the project root. */
+  /** The prompt file, absolute (as the incumbent prints it); `relative_path` is relative to the project root. */
   readonly path: string;
+  readonly relative_path: string;
   readonly changed: boolean;
   readonly events: readonly AppendedEvent[];
   readonly commit_created: boolean;
@@ -319,7 +320,8 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
     feature_slug: fc.feature.slug,
     old_lane: from,
     new_lane: last?.to_lane ?? from,
-    path: wpPath,
+    path: path.join(root, wpPath),
+    relative_path: wpPath,
     changed: outcome.events.length > 0,
     events: outcome.events.map((e) => ({ event_id: e.event_id, from_lane: e.from_lane, to_lane: e.to_lane, force: e.force })),
     commit_created: outcome.commit.commit_created,

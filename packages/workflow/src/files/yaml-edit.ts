@@ -31,6 +31,9 @@ function plainOk(s: string, flow: boolean): boolean {
   if (flow && /[,[\]{}]/.test(s)) return false;
   // Words YAML 1.1 readers (PyYAML) turn into booleans or null stay quoted, so both CLIs read the same value.
   if (/^(?:y|n|yes|no|on|off|true|false|null|~)$/i.test(s)) return false;
+  // YAML 1.1 timestamps, base-60 and underscore numbers: PyYAML reads them as datetimes or numbers (and the
+  // Python CLI then rewrites `…28.022Z` as `…28.022000Z`), so they stay quoted.
+  if (yaml11Typed(s)) return false;
   try {
     const back = parse(flow ? `k: [${s}]` : `k: ${s}`) as { k?: unknown } | null;
     const got = flow ? (Array.isArray(back?.k) ? back.k[0] : undefined) : back?.k;
@@ -38,6 +41,15 @@ function plainOk(s: string, flow: boolean): boolean {
   } catch {
     return false;
   }
+}
+
+/** True for strings a YAML 1.1 reader (PyYAML) resolves to a timestamp or a number although YAML 1.2 keeps them strings. */
+export function yaml11Typed(s: string): boolean {
+  return (
+    /^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|[ \t]+)\d{1,2}:\d{2}:\d{2}(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d{1,2}(?::\d{2})?))?)?$/.test(s) ||
+    /^[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.[\d_]*)?$/.test(s) ||
+    /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|[\d_]*_[\d_]*(?:\.[\d_]*)?)$/.test(s)
+  );
 }
 
 /** Renders a scalar inline; `quote` keeps an existing quote style for strings. */
@@ -50,7 +62,10 @@ export function renderYamlScalar(value: YamlScalar, flow = false, quote?: string
   }
   if (quote === Scalar.QUOTE_SINGLE && !/[\r\n]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
   if (quote === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
-  return plainOk(value, flow) ? value : JSON.stringify(value);
+  if (plainOk(value, flow)) return value;
+  // Timestamps are written single-quoted, as PyYAML writes them (`created_at: '2026-01-01T00:00:00+00:00'`).
+  if (yaml11Typed(value)) return `'${value}'`;
+  return JSON.stringify(value);
 }
 
 /** Renders a value inline: scalars as they are, lists in flow style (`[WP01, WP02]`). */

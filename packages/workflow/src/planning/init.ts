@@ -11,6 +11,7 @@ import type { GitLocation } from '../git/git-port.js';
 import { ensureProjectIdentity, type MachineIdentity } from '../project/identity.js';
 import { planMcpConfigs } from './mcp-config.js';
 import { DEFAULT_MISSION } from '../project/meta.js';
+import { renderProjectMetadata } from '../project/metadata.js';
 import { checkMission } from '../project/missions.js';
 import type { TemplateSource, WorkflowEnv } from '../ports.js';
 import { editYaml, type YamlSet } from '../files/yaml-edit.js';
@@ -100,22 +101,8 @@ const readOrNull = (file: string): string | null => {
 };
 
 function metadataText(runtime: RuntimeInfo, now: Date): string {
-  return [
-    '# spec-kitty project metadata: written by spec-kitty init and upgrade.',
-    '# It records which spec-kitty version set up this project and which migrations ran.',
-    '# DO NOT EDIT by hand.',
-    'spec_kitty:',
-    `  version: ${JSON.stringify(runtime.cliVersion)}`,
-    `  initialized_at: ${JSON.stringify(now.toISOString())}`,
-    '  last_upgraded_at: null',
-    'environment:',
-    `  node_version: ${JSON.stringify(runtime.nodeVersion)}`,
-    `  platform: ${JSON.stringify(runtime.platform)}`,
-    `  platform_version: ${JSON.stringify(runtime.platformVersion)}`,
-    'migrations:',
-    '  applied: []',
-    '',
-  ].join('\n');
+  // The project format version (what Python spec-kitty 2.0.0 checks) and kitty's version are separate fields.
+  return renderProjectMetadata({ initializedAt: now.toISOString(), lastUpgradedAt: null, runtime });
 }
 
 /**

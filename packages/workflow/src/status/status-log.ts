@@ -198,7 +198,22 @@ export function sortKeysDeep(value: unknown): unknown {
   return value;
 }
 
-/** One status-log line, as the Python CLI writes it: compact JSON with sorted keys, no line break. */
+/**
+ * JSON with Python's `json.dumps` default separators (`", "` between items, `": "` after keys), on one line;
+ * keys in the order given (sort them first).
+ */
+export function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
+      .join(', ')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** One status-log line, as the Python CLI writes it: sorted keys, `json.dumps` separators, `policy_metadata`, no line break. */
 export function serializeStatusEvent(event: StatusEvent): string {
   const evidence = event.evidence === null || event.evidence === undefined ? null : event.evidence;
   const e: Record<string, unknown> = {
@@ -210,12 +225,13 @@ export function serializeStatusEvent(event: StatusEvent): string {
     feature_slug: event.feature_slug,
     force: event.force,
     from_lane: event.from_lane,
+    policy_metadata: (event as { policy_metadata?: unknown }).policy_metadata ?? null,
     reason: event.reason ?? null,
     review_ref: event.review_ref ?? null,
     to_lane: event.to_lane,
     wp_id: event.wp_id,
   };
-  return JSON.stringify(sortKeysDeep(e));
+  return pythonJson(sortKeysDeep(e));
 }
 
 /**

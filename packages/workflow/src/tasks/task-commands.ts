@@ -30,8 +30,10 @@ export interface TaskRow {
   readonly title: string;
   /** The lane from the status log (canonical), else the frontmatter's. */
   readonly lane: Lane;
-  /** The prompt file, relative to the project root. */
+  /** The prompt file, absolute (as the incumbent prints it). */
   readonly path: string;
+  /** The prompt file, relative to the project root. */
+  readonly relative_path: string;
   readonly dependencies: readonly string[];
   readonly agent: string;
 }
@@ -49,10 +51,10 @@ export interface ListTasksResult {
  * the status log says (aliases in `--lane` resolved). Read-only.
  */
 export async function listTasks(options: WorkflowEnv & { readonly feature?: string | undefined; readonly lane?: string | undefined }): Promise<ListTasksResult> {
-  const { feature, state, guessed } = await readContext(options, 'agent tasks list-tasks');
+  const { project, feature, state, guessed } = await readContext(options, 'agent tasks list-tasks');
   const lane = filled(options.lane) ? laneArg(options.lane, '--lane') : undefined;
   const rows = state.workPackages.workPackages
-    .map((w) => ({ work_package_id: w.id, title: w.title ?? w.id, lane: state.laneOf(w.id), path: w.shownAs, dependencies: w.dependencies ?? [], agent: str(w.data['agent']) }))
+    .map((w) => ({ work_package_id: w.id, title: w.title ?? w.id, lane: state.laneOf(w.id), path: path.join(project.root, w.shownAs), relative_path: w.shownAs, dependencies: w.dependencies ?? [], agent: str(w.data['agent']) }))
     .filter((r) => lane === undefined || r.lane === lane);
   return { feature_slug: feature.slug, tasks: rows, count: rows.length, notes: [...guessed, ...state.log.warnings, ...state.workPackages.problems.map(formatProblem)] };
 }
@@ -230,7 +232,9 @@ export interface BoardWorkPackage {
   readonly title: string;
   readonly lane: Lane;
   readonly phase: string;
+  /** The prompt file's name (as the incumbent prints it); `file_path` is its path from the project root. */
   readonly file: string;
+  readonly file_path: string;
   readonly agent: string;
   readonly shell_pid: string;
   readonly dependencies: readonly string[];
@@ -245,12 +249,17 @@ export interface BoardWorkPackage {
 export interface TasksStatusResult {
   readonly feature: string;
   readonly total_wps: number;
-  /** Work packages per canonical lane (all seven lanes present). */
-  readonly by_lane: Readonly<Record<Lane, number>>;
+  /** Work packages per lane, only lanes that hold any (as the incumbent prints it). */
+  readonly by_lane: Readonly<Partial<Record<Lane, number>>>;
+  /** Work packages per canonical lane, all seven lanes present. */
+  readonly lane_counts: Readonly<Record<Lane, number>>;
   readonly work_packages: readonly BoardWorkPackage[];
   /** Done out of all but canceled, in percent (one decimal). */
   readonly progress_percentage: number;
-  readonly stale_wps: readonly string[];
+  /** How many work packages are stale (an integer, as the incumbent prints it). */
+  readonly stale_wps: number;
+  /** Which work packages are stale. */
+  readonly stale_wp_ids: readonly string[];
   readonly notes: readonly string[];
 }
 
@@ -274,7 +283,8 @@ export async function tasksStatus(options: WorkflowEnv & { readonly feature?: st
       title: w.title ?? w.id,
       lane,
       phase: str(w.data['phase']),
-      file: w.shownAs,
+      file: path.basename(w.shownAs),
+      file_path: w.shownAs,
       agent: str(w.data['agent']),
       shell_pid: str(w.data['shell_pid']),
       dependencies: w.dependencies ?? [],
@@ -289,10 +299,12 @@ export async function tasksStatus(options: WorkflowEnv & { readonly feature?: st
   return {
     feature: feature.slug,
     total_wps: total,
-    by_lane: byLane,
+    by_lane: Object.fromEntries(Object.entries(byLane).filter(([, n]) => n > 0)),
+    lane_counts: byLane,
     work_packages: rows,
     progress_percentage: counted === 0 ? 0 : Math.round((byLane.done / counted) * 1000) / 10,
-    stale_wps: stale,
+    stale_wps: stale.length,
+    stale_wp_ids: stale,
     notes: [...guessed, ...state.log.warnings, ...state.workPackages.problems.map(formatProblem)],
   };
 }

@@ -7,7 +7,7 @@ export default class Implement extends WorkflowCommand {
   static override description = [
     'Creates .worktrees/<feature>-WPxx on branch <feature>-WPxx from the base its dependencies decide, checked with git ancestry: no dependencies → the feature target branch; one unmerged dependency → its branch; several → a branch with all of them merged in. kitty-specs/ is left out of the worktree (sparse checkout).',
     'Then the work package is claimed through the status log (planned → claimed → in_progress, with the agent and the workspace as context) and the change is committed in the main checkout. An existing workspace is reused; a work package another agent is implementing is refused without --force.',
-    'JSON keys: workspace, workspace_path, branch, feature, wp_id, base, base_branch, base_commit, dependencies, status (created|reused), lane, claimed, commit_hash, prompt_file, events_queued.',
+    'JSON keys: workspace, workspace_path (relative, as the incumbent prints it), workspace_abs_path, branch, feature, wp_id, base, base_branch, base_commit, dependencies, status (created|reused), lane, claimed, commit_hash, prompt_file, events_queued.',
   ].join('\n\n');
   static override examples = ['<%= config.bin %> implement WP01 --json', '<%= config.bin %> implement WP03 --base WP02 --agent claude'];
   static override args = { wp: Args.string({ description: 'work package id, e.g. WP01', required: true }) };

@@ -14,6 +14,9 @@ is on ([sync] auto_deliver = true, SPEC_KITTY_AUTO_DELIVER not 0). At most one r
     const { flags } = await this.parse(SyncDeliver);
     const { runBackgroundDelivery, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
+    // Lane changes committed but never queued (a killed or failed command) are queued first, from the status log.
+    const { reconcileStatusForSync } = await import('@kitty/plugin-workflow');
+    await reconcileStatusForSync({ scheduleDelivery: false });
     const owner = Number.parseInt(ctx.env['SPEC_KITTY_DELIVERY_OWNER'] ?? '', 10);
     const r = await runBackgroundDelivery({
       homeDir: ctx.homeDir,

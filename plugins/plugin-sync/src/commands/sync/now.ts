@@ -26,6 +26,13 @@ request (circuit breaker), or a local error.`;
     const { syncNow, syncRunExitClass, writeSyncReport, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const human = !this.jsonEnabled();
+    // The committed status logs are the source of truth (DESIGN §5): lane changes a failed or killed command never
+    // queued are queued now, by event_id, before anything is sent.
+    const { reconcileStatusForSync } = await import('@kitty/plugin-workflow');
+    const rec = await reconcileStatusForSync({ scheduleDelivery: false });
+    if (rec.error !== null) this.note(`sync: the status logs of this project could not be reconciled with the queue: ${rec.error}`);
+    for (const n of rec.result?.notes ?? []) this.note(n);
+    if ((rec.result?.queued ?? 0) > 0) this.note(`Queued ${rec.result?.queued} committed lane change(s) from the status log that were not queued yet.`);
     const r = await syncNow({
       homeDir: ctx.homeDir,
       env: ctx.env,
@@ -48,6 +55,6 @@ request (circuit breaker), or a local error.`;
       }
       if (report) this.note(`Failure report written to ${report.path} (${report.failures} failure(s)).`);
     }
-    return withExitClass(snakeCaseKeys({ ...r, report: report?.path ?? null }), syncRunExitClass(r.status));
+    return withExitClass(snakeCaseKeys({ ...r, reconciledFromLog: rec.result?.queued ?? 0, report: report?.path ?? null }), syncRunExitClass(r.status));
   }
 }

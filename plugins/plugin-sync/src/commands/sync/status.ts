@@ -33,6 +33,7 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
         rows.push(['Top event types', q.topEventTypes.map((t) => `${t.eventType} ${t.count}`).join(', ')]);
       }
       if (q && q.topFailureCategories.length > 0) rows.push(['Failure categories', q.topFailureCategories.map((c) => `${c.category} ${c.count}`).join(', ')]);
+      if (q && q.adoptedFromPython > 0) rows.push(['From Python', `${q.adoptedFromPython} event(s) adopted from the Python spec-kitty queue`]);
       if (q) rows.push(['Database', `${s.queue.path} (${(q.databaseBytes / 1024).toFixed(0)} KiB)`]);
       rows.push(['Last sync', s.lastSync ? `${s.lastSync.at} (${s.lastSync.trigger}) ${s.lastSync.status}: ${s.lastSync.message}` : 'never']);
       rows.push(['Lane model', s.laneModel]);
