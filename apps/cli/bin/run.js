@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The bundled build starts fastest (docs/performance.md); the plugin path is the fallback whenever the bundle is
 // missing, turned off (SPEC_KITTY_NO_BUNDLE=1) or older than the packages it was built from. `--version` and the
-// plain root help are printed from the bundle's fast.json without loading oclif (ADR 0019).
+// plain root help are printed from the bundle's fast.json without loading oclif (ADR 0021).
 import { writeFileSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { freshBundleUrl, leanOutput } from '../dist/launch.js';

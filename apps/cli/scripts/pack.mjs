@@ -3,7 +3,7 @@
 //
 // The bundle (scripts/bundle.mjs) holds the commands and almost every library; what it imports at run time
 // (the packages it leaves outside: @kitty/errors, better-sqlite3, and @kitty/runtime-resolver, whose code is bundled
-// but whose assets the bundle finds through import.meta.resolve (ADR 0019), and
+// but whose assets the bundle finds through import.meta.resolve (ADR 0021), and
 // whatever they depend on) is copied into the tarball's node_modules and listed in bundleDependencies, so
 // `npm install -g <tarball>` needs neither the workspace nor the registry: only Node and git at run time.
 // better-sqlite3 is shipped already built for this platform and Node ABI (its install script, which would
