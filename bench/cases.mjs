@@ -8,6 +8,7 @@ import { copyProject, writeTasks, writeBigProject } from './lib/project.mjs';
 import { firstPaintUnavailable, loadChromium } from './lib/browser.mjs';
 import { createSandbox } from './lib/sandbox.mjs';
 import { ingestUnavailable, startIngest } from './lib/ingest.mjs';
+import { scalingCases } from './scaling.mjs';
 
 /** Work packages in the bench feature (list-tasks, move-task, planning flow). */
 export const WP_COUNT = 20;
@@ -19,7 +20,15 @@ export const SYNC_EVENTS = 10_000;
 export const DASHBOARD_FEATURES = 50;
 export const DASHBOARD_WPS = 30;
 
-const FEATURE = '001-bench-feature';
+export const FEATURE = '001-bench-feature';
+
+/**
+ * The i-th (0-based) work package without dependencies: WP01, WP02, WP04, WP05, … (tasksMd makes every third
+ * one depend on the one before, and moving that one before its dependency is done is refused).
+ */
+export const freeWp = (i) => `WP${String(Math.floor(i / 2) * 3 + (i % 2) + 1).padStart(2, '0')}`;
+/** How many work packages of `wps` have no dependencies. */
+export const freeWpCount = (wps) => wps - Math.floor(wps / 3);
 
 /** Shared state of one bench run: sandboxes and the server are created on first use and reused. */
 export function createContext(bench) {
@@ -82,36 +91,41 @@ export function createContext(bench) {
       return { sb: t.sb, dir };
     });
 
-  const planFeature = async (sb, dir) => {
+  const planFeature = async (sb, dir, wps = WP_COUNT) => {
     await kitty(sb, ['agent', 'feature', 'create-feature', 'bench-feature', '--json'], { cwd: dir });
     await kitty(sb, ['agent', 'feature', 'setup-plan', '--json'], { cwd: dir });
-    writeTasks(path.join(dir, 'kitty-specs', FEATURE), WP_COUNT);
+    writeTasks(path.join(dir, 'kitty-specs', FEATURE), wps);
     await kitty(sb, ['agent', 'feature', 'finalize-tasks', '--json'], { cwd: dir });
   };
 
-  return { kitty, commandExists, server, syncHome, initProject, featureProject, once };
+  return { kitty, commandExists, server, syncHome, initProject, featureProject, planFeature, once };
 }
 
 /** A spawn case: `args` run in `cwd()` with the sandbox env; `check(result)` returns an error text or null. */
-function cliCase(id, title, { prepare, args, goal, check, runs, env = {}, compare = false }) {
+export function cliCase(id, title, { prepare, args, goal, check, runs, env = {}, compare = false, scaling = false, base }) {
   return {
     id,
     title,
     goal,
     compare,
+    scaling,
+    base,
     async run(bench, ctx) {
       const p = await prepare(bench, ctx);
       if (p.unavailable) return { unavailable: p.unavailable };
+      const argsOf = (i) => (typeof args === 'function' ? args(i, p) : args);
       return bench.sampleSpawns({
         runs: runs?.(bench) ?? bench.runs,
-        next: (i) => ({ args: [bench.cli, ...(typeof args === 'function' ? args(i, p) : args)], cwd: p.cwd, env: { ...p.env, ...env } }),
+        next: (i) => ({ args: [bench.cli, ...argsOf(i)], cwd: p.cwd, env: { ...p.env, ...env } }),
+        // A read command: the incumbent reads the same project.
+        incumbentNext: compare ? null : (i) => ({ args: argsOf(i), cwd: p.cwd, env: p.env }),
         check: check ?? null,
       });
     },
   };
 }
 
-const jsonOf = (r) => {
+export const jsonOf = (r) => {
   try {
     return JSON.parse(r.stdout);
   } catch {
@@ -124,12 +138,12 @@ const plain = async (bench, ctx) => {
   return { cwd: sb.home, env: sb.env };
 };
 
-const inFeature = async (bench, ctx) => {
+export const inFeature = async (bench, ctx) => {
   const f = await ctx.featureProject();
   return { cwd: f.dir, env: f.sb.env };
 };
 
-const needsCommand = (id, prepare) => async (bench, ctx) => {
+export const needsCommand = (id, prepare) => async (bench, ctx) => {
   if (!(await ctx.commandExists(id))) return { unavailable: `\`spec-kitty ${id}\` does not exist in this build yet` };
   return prepare(bench, ctx);
 };
@@ -137,11 +151,11 @@ const needsCommand = (id, prepare) => async (bench, ctx) => {
 /** Every case, in the order they run and print. */
 export function allCases() {
   return [
-    cliCase('version', 'spec-kitty --version', { prepare: plain, args: ['--version'], goal: { ratio: 2 } }),
+    cliCase('version', 'spec-kitty --version', { prepare: plain, args: ['--version'], goal: { ratio: 1.4 } }),
     cliCase('help', 'spec-kitty --help', {
       prepare: plain,
       args: ['--help'],
-      goal: { ratio: 2 },
+      goal: { ratio: 1.6 },
       check: (r) => (/TOPICS[\s\S]*sync[\s\S]*COMMANDS/.test(r.stdout) ? null : 'help output lacks the topics/commands lists'),
     }),
     cliCase('version-unbundled', 'spec-kitty --version (plugin path, SPEC_KITTY_NO_BUNDLE=1)', {
@@ -159,13 +173,13 @@ export function allCases() {
     cliCase('check-prerequisites', `agent feature check-prerequisites --include-tasks --json (${WP_COUNT} WPs)`, {
       prepare: inFeature,
       args: ['agent', 'feature', 'check-prerequisites', '--include-tasks', '--json'],
-      goal: { ratio: 2 },
+      goal: { ratio: 1.8 },
       check: (r) => (jsonOf(r)?.valid === true ? null : 'expected {"valid": true}'),
     }),
     cliCase('list-tasks', `agent tasks list-tasks --json (${WP_COUNT} WPs)`, {
       prepare: needsCommand('agent tasks list-tasks', inFeature),
       args: ['agent', 'tasks', 'list-tasks', '--feature', FEATURE, '--json'],
-      goal: { ratio: 2 },
+      goal: { ratio: 1.8 },
       check: (r) => {
         const j = jsonOf(r);
         return j && Array.isArray(j.tasks) && j.tasks.length === WP_COUNT ? null : `expected ${WP_COUNT} tasks in {"tasks": [...]}`;
@@ -174,23 +188,24 @@ export function allCases() {
     {
       id: 'move-task',
       title: 'agent tasks move-task WPnn --to claimed --json (git commit + enqueue)',
-      goal: { ratio: 5 },
+      goal: { ratio: 2.2 },
       async run(bench, ctx) {
         if (!(await ctx.commandExists('agent tasks move-task'))) return { unavailable: '`spec-kitty agent tasks move-task` does not exist in this build yet' };
         const f = await ctx.featureProject();
-        // One fresh work package per run (WP01, WP02, …), each moved planned → claimed once.
-        const runs = Math.min(bench.runs, WP_COUNT - bench.warmup);
+        // One fresh work package per run (WP01, WP02, WP04, …), each moved planned → claimed once; the incumbent moves
+        // the same ones in its own copy of the project.
+        const runs = Math.min(bench.runs, freeWpCount(WP_COUNT) - bench.warmup);
+        const theirs = bench.incumbent ? copyProject(f.dir, f.sb.dir('feature-incumbent')) : null;
+        const moveArgs = (i) => ['agent', 'tasks', 'move-task', freeWp(i), '--to', 'claimed', '--agent', 'bench', '--feature', FEATURE, '--json'];
         return bench.sampleSpawns({
           runs,
-          next: (i) => ({
-            args: [bench.cli, 'agent', 'tasks', 'move-task', `WP${String(i + 1).padStart(2, '0')}`, '--to', 'claimed', '--agent', 'bench', '--feature', FEATURE, '--json'],
-            cwd: f.dir,
-            env: f.sb.env,
-          }),
+          next: (i) => ({ args: [bench.cli, ...moveArgs(i)], cwd: f.dir, env: f.sb.env }),
+          incumbentNext: (i) => ({ args: moveArgs(i), cwd: theirs, env: f.sb.env }),
           check: (r) => (r.code === 0 && jsonOf(r) ? null : 'expected exit 0 and one JSON document'),
         });
       },
     },
+    ...scalingCases(),
     {
       id: 'planning-flow',
       title: `planning flow: create-feature → setup-plan → (write ${WP_COUNT} WPs) → finalize-tasks`,
@@ -217,7 +232,7 @@ export function allCases() {
     {
       id: 'sync-status-100k',
       title: `sync status --json with ${STATUS_EVENTS.toLocaleString('en')} queued events`,
-      goal: { ms: 300 },
+      goal: { ms: 250 },
       async run(bench, ctx) {
         const h = await ctx.syncHome('status');
         if (h.unavailable) return { unavailable: h.unavailable };
@@ -238,7 +253,7 @@ export function allCases() {
     {
       id: 'sync-now-10k',
       title: `sync now --json: ${SYNC_EVENTS.toLocaleString('en')} queued events to the reference server on loopback`,
-      goal: { ms: 1500 },
+      goal: { ms: 1000 },
       async run(bench, ctx) {
         const h = await ctx.syncHome('now');
         if (h.unavailable) return { unavailable: h.unavailable };

@@ -1,7 +1,7 @@
 // The benchmark runner behind `pnpm bench` (scripts/bench.mjs): runs every case after a warm-up, interleaving a
 // bare `node -e 0` before each timed run, and prints medians as ratios to the median `node -e 0` of this run,
 // plus absolute medians. Writes the full result (samples, machine, load) to bench-results/.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,9 @@ Options:
   --warmup N     untimed runs before the timed ones (default 2)
   --only IDS     comma-separated case ids to run (default: all but the comparison cases)
   --compare      also run the comparison cases (the unbundled plugin path)
+  --incumbent CMD  also time another CLI (e.g. an installed Python spec-kitty: --incumbent 'spec-kitty') on the
+                 same commands in pairs with ours; CMD is split on spaces, the case's arguments are appended
+  --no-scaling   skip the scaling cases (20/200 features, 99 work packages, create-feature with 200)
   --no-build     do not run the build first
   --out FILE     where to write the JSON result (default bench-results/bench-<time>.json and latest.json)
   --list         list the case ids and exit
@@ -25,7 +28,7 @@ Options:
 
 /** Parses the command line; throws a usage error for anything unknown. */
 export function parseArgs(argv) {
-  const o = { runs: 10, warmup: 2, only: null, compare: false, build: true, out: null, list: false, help: false };
+  const o = { runs: 10, warmup: 2, only: null, compare: false, build: true, out: null, list: false, help: false, incumbent: null, scaling: true };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const val = () => {
@@ -43,6 +46,10 @@ export function parseArgs(argv) {
     else if (a === '--warmup') o.warmup = int(val(), 0);
     else if (a === '--only') o.only = val().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--compare') o.compare = true;
+    else if (a === '--incumbent') {
+      o.incumbent = val().trim().split(/\s+/).filter(Boolean);
+      if (o.incumbent.length === 0) throw new Error('--incumbent needs a command');
+    } else if (a === '--no-scaling') o.scaling = false;
     else if (a === '--no-build') o.build = false;
     else if (a === '--out') o.out = val();
     else if (a === '--list') o.list = true;
@@ -57,7 +64,7 @@ const fmtRatio = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '-');
 
 /** Runs the selected cases and returns the result document. */
 export async function runBench(root, options, log = (s) => process.stdout.write(`${s}\n`)) {
-  const cases = allCases().filter((c) => (options.only ? options.only.includes(c.id) : options.compare || !c.compare));
+  const cases = allCases().filter((c) => (options.only ? options.only.includes(c.id) : (options.compare || !c.compare) && (options.scaling || !c.scaling)));
   if (options.only) {
     const unknown = options.only.filter((id) => !allCases().some((c) => c.id === id));
     if (unknown.length > 0) throw new Error(`unknown case id(s): ${unknown.join(', ')} (see --list)`);
@@ -70,6 +77,7 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
     cli: path.join(root, 'apps/cli/bin/run.js'),
     runs: options.runs,
     warmup: options.warmup,
+    incumbent: options.incumbent,
     log,
     describe: describeFailure,
     mkdir: (d) => mkdir(d, { recursive: true }),
@@ -82,22 +90,56 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
       if (record) baseline.push(r.ms);
       return r.ms;
     },
-    /** Times `warmup + runs` spawns of `next(i)`, each after a baseline spawn; stops early past the case budget. */
-    async sampleSpawns({ runs, next, check = null, before = null, timeoutMs = 60_000, warmup = options.warmup, exitCodes = [0] }) {
+    /**
+     * Times `warmup + runs` spawns of `next(i)`, each after a baseline spawn; stops early past the case budget.
+     * Peak memory comes from the CLI itself (bin/run.js writes its maxRSS where SPEC_KITTY_BENCH_RSS_FILE says).
+     * With --incumbent and `incumbentNext(i)` ({ args: the CLI arguments, cwd, env }), the other CLI runs the same
+     * command right before or after ours (alternating), so both see the same load.
+     */
+    async sampleSpawns({ runs, next, incumbentNext = null, check = null, before = null, timeoutMs = 60_000, warmup = options.warmup, exitCodes = [0] }) {
       const samples = [];
+      const rss = [];
+      const inc = bench.incumbent && incumbentNext ? { samples: [], error: null } : null;
       const started = process.hrtime.bigint();
+      const rssFile = path.join(os.tmpdir(), `kitty-bench-rss-${process.pid}`);
       for (let i = 0; i < warmup + runs; i += 1) {
         if (before) await before(i);
         const timed = i >= warmup;
         await bench.baselineOnce(timed);
-        const spec = next(i);
-        const r = await timedSpawn(process.execPath, spec.args, { cwd: spec.cwd, env: spec.env, timeoutMs, input: spec.input });
-        const bad = !exitCodes.includes(r.code) ? describeFailure(r) : check ? check(r) : null;
-        if (bad) return { error: `run ${i + 1}: ${bad}` };
-        if (timed) samples.push(r.ms);
-        if (samples.length >= 3 && since(started) > CASE_BUDGET_MS) return { samples, truncated: `stopped after ${samples.length} runs (case time budget)` };
+        const ours = async () => {
+          const spec = next(i);
+          rmSync(rssFile, { force: true });
+          const r = await timedSpawn(process.execPath, spec.args, { cwd: spec.cwd, env: { ...spec.env, SPEC_KITTY_BENCH_RSS_FILE: rssFile }, timeoutMs, input: spec.input });
+          const bad = !exitCodes.includes(r.code) ? describeFailure(r) : check ? check(r) : null;
+          if (bad) return `run ${i + 1}: ${bad}`;
+          if (timed) {
+            samples.push(r.ms);
+            const kib = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : Number.NaN;
+            if (Number.isFinite(kib)) rss.push(kib);
+          }
+          return null;
+        };
+        const theirs = async () => {
+          if (!inc || inc.error) return;
+          const spec = incumbentNext(i);
+          const [cmd, ...pre] = bench.incumbent;
+          const r = await timedSpawn(cmd, [...pre, ...spec.args], { cwd: spec.cwd, env: spec.env, timeoutMs, input: spec.input });
+          if (!exitCodes.includes(r.code)) inc.error = `run ${i + 1}: ${describeFailure(r)}`;
+          else if (timed) inc.samples.push(r.ms);
+        };
+        let bad;
+        if (i % 2 === 1 && inc) {
+          await theirs();
+          bad = await ours();
+        } else {
+          bad = await ours();
+          if (!bad) await theirs();
+        }
+        if (bad) return { error: bad };
+        if (samples.length >= 3 && since(started) > CASE_BUDGET_MS) return { samples, rss, incumbent: inc, truncated: `stopped after ${samples.length} runs (case time budget)` };
       }
-      return { samples };
+      rmSync(rssFile, { force: true });
+      return { samples, rss, incumbent: inc };
     },
     /** Like sampleSpawns, but one sample is the sum of several spawns (a flow of commands). */
     async sampleSteps({ runs, prepare, steps, check, note, warmup = Math.min(1, options.warmup) }) {
@@ -194,10 +236,30 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
     const [min, max] = range(out.samples);
     const ratio = med / base;
     const goal = c.goal ?? null;
-    const met = goal === null ? null : goal.ratio !== undefined ? ratio <= goal.ratio : med <= goal.ms;
+    // A scaling case compares with its base case (same command on the small project) of this run.
+    const baseRow = c.base ? results.find((x) => x.c.id === c.base && x.out.samples?.length) : null;
+    const vsBase = baseRow ? med / median(baseRow.out.samples) : null;
+    const met =
+      goal === null ? null : goal.ratio !== undefined ? ratio <= goal.ratio : goal.vsBase !== undefined ? (vsBase === null ? null : vsBase <= goal.vsBase) : med <= goal.ms;
+    const inc = out.incumbent;
+    const incMed = inc?.samples.length ? median(inc.samples) : null;
     return {
       ...row,
       status: 'ok',
+      ...(c.base ? { base: c.base, vsBase: vsBase === null ? null : Math.round(vsBase * 100) / 100 } : {}),
+      peakRssMiB: out.rss?.length ? Math.round((Math.max(...out.rss) / 1024) * 10) / 10 : null,
+      ...(inc
+        ? {
+            incumbent: {
+              command: options.incumbent.join(' '),
+              medianMs: incMed === null ? null : Math.round(incMed * 10) / 10,
+              ratio: incMed === null ? null : Math.round((incMed / base) * 100) / 100,
+              speedup: incMed === null ? null : Math.round((incMed / med) * 100) / 100,
+              samplesMs: inc.samples.map((x) => Math.round(x * 10) / 10),
+              ...(inc.error ? { error: inc.error } : {}),
+            },
+          }
+        : {}),
       runs: out.samples.length,
       medianMs: Math.round(med * 10) / 10,
       minMs: Math.round(min * 10) / 10,
@@ -216,7 +278,7 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
     date: new Date().toISOString(),
     repo: repoState(root),
     machine: { ...machineBefore, loadAverageBefore: machineBefore.loadAverage, loadAverageAfter: machineAfter.loadAverage, loadAverage: undefined },
-    options: { runs: options.runs, warmup: options.warmup },
+    options: { runs: options.runs, warmup: options.warmup, incumbent: options.incumbent?.join(' ') ?? null },
     cliEntry: { bundleAtStart: initialBundle },
     baseline: { command: 'node -e 0', medianMs: Math.round(base * 10) / 10, runs: baseline.length, samplesMs: baseline.map((x) => Math.round(x * 10) / 10) },
     cases: rows,
@@ -225,18 +287,21 @@ export async function runBench(root, options, log = (s) => process.stdout.write(
 
 /** The result as a plain-text table. */
 export function formatTable(doc) {
-  const goalText = (g) => (g === null || g === undefined ? '' : g.ratio !== undefined ? `<= ${g.ratio}x` : `<= ${fmtMs(g.ms)}`);
+  const goalText = (g) =>
+    g === null || g === undefined ? '' : g.ratio !== undefined ? `<= ${g.ratio}x` : g.vsBase !== undefined ? `<= ${g.vsBase}x base` : `<= ${fmtMs(g.ms)}`;
+  const withInc = doc.cases.some((r) => r.incumbent);
   const lines = [];
   lines.push('');
   lines.push(`node -e 0 (baseline): median ${fmtMs(doc.baseline.medianMs)} over ${doc.baseline.runs} runs; load ${doc.machine.loadAverageBefore.join(' ')} -> ${doc.machine.loadAverageAfter.join(' ')}`);
   lines.push('');
-  const header = ['case', 'median', 'ratio', 'min-max', 'runs', 'goal', 'met'];
+  const header = ['case', 'median', 'ratio', 'min-max', 'runs', 'peak RSS', 'vs base', ...(withInc ? ['incumbent', 'inc/kitty'] : []), 'goal', 'met'];
+  const pad = (cells) => [...cells.slice(0, 5), '', '', ...(withInc ? ['', ''] : []), ...cells.slice(5)];
   const table = [header];
   for (const r of doc.cases) {
-    if (r.status === 'unavailable') table.push([r.id, 'not available yet', '', '', '', '', r.reason]);
-    else if (r.status === 'failed') table.push([r.id, 'FAILED', '', '', '', '', r.reason.slice(0, 160)]);
+    if (r.status === 'unavailable') table.push(pad([r.id, 'not available yet', '', '', '', '', r.reason]));
+    else if (r.status === 'failed') table.push(pad([r.id, 'FAILED', '', '', '', '', r.reason.slice(0, 160)]));
     else if (r.throughput)
-      table.push([r.id, Object.entries(r.throughput).map(([k, v]) => `${k} ${v.medianEventsPerSecond.toLocaleString('en')}/s`).join(', '), '', '', String(Object.values(r.throughput)[0].samples.length), '', '']);
+      table.push(pad([r.id, Object.entries(r.throughput).map(([k, v]) => `${k} ${v.medianEventsPerSecond.toLocaleString('en')}/s`).join(', '), '', '', String(Object.values(r.throughput)[0].samples.length), '', '']));
     else
       table.push([
         r.id,
@@ -244,6 +309,9 @@ export function formatTable(doc) {
         fmtRatio(r.ratio),
         `${fmtMs(r.minMs)}-${fmtMs(r.maxMs)}`,
         String(r.runs),
+        r.peakRssMiB === null || r.peakRssMiB === undefined ? '' : `${r.peakRssMiB} MiB`,
+        r.vsBase === null || r.vsBase === undefined ? '' : fmtRatio(r.vsBase),
+        ...(withInc ? [r.incumbent?.medianMs ? `${fmtMs(r.incumbent.medianMs)} ${fmtRatio(r.incumbent.ratio)}` : r.incumbent?.error ? 'failed' : '', r.incumbent?.speedup ? fmtRatio(r.incumbent.speedup) : ''] : []),
         goalText(r.goal),
         r.met === null ? '' : r.met ? 'yes' : 'NO',
       ]);

@@ -1,7 +1,7 @@
 // Bench projects: a spec-kitty project set up by the real CLI (init), and a feature with N work packages
 // planned through the real commands (create-feature → setup-plan → finalize-tasks), in the incumbent's formats.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** tasks.md for `n` work packages, each with two subtasks; every third one depends on the one before. */
@@ -60,6 +60,34 @@ export function writeTasks(featureDir, n) {
 export function copyProject(from, to) {
   cpSync(from, to, { recursive: true, verbatimSymlinks: true });
   return to;
+}
+
+/**
+ * Adds `count` more features to a project by copying `kitty-specs/<from>/` (a feature planned by the real commands)
+ * as NNN-scale-N with the slug and number rewritten in every text file, then commits them (one git commit, untimed
+ * set-up): the scaling cases need many features quickly, not many runs of create-feature.
+ */
+export function cloneFeatures(projectDir, from, count, { startAt = 2, git }) {
+  const specs = path.join(projectDir, 'kitty-specs');
+  const src = path.join(specs, from);
+  const fromNumber = from.slice(0, 3);
+  for (let n = startAt; n < startAt + count; n += 1) {
+    const num = String(n).padStart(3, '0');
+    const slug = `${num}-scale-${n}`;
+    const dest = path.join(specs, slug);
+    cpSync(src, dest, { recursive: true });
+    for (const file of walk(dest)) {
+      const text = readFileSync(file, 'utf8');
+      const next = text.split(from).join(slug).replace(new RegExp(`"feature_number": "${fromNumber}"`, 'g'), `"feature_number": "${num}"`);
+      if (next !== text) writeFileSync(file, next);
+    }
+  }
+  git(['add', '-A', 'kitty-specs']);
+  git(['commit', '-q', '--no-verify', '-m', `bench: ${count} more features`]);
+}
+
+function walk(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 const LANES = ['planned', 'claimed', 'in_progress', 'for_review', 'done', 'blocked', 'canceled'];

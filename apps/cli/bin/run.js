@@ -1,9 +1,28 @@
 #!/usr/bin/env node
 // The bundled build starts fastest (docs/performance.md); the plugin path is the fallback whenever the bundle is
-// missing, turned off (SPEC_KITTY_NO_BUNDLE=1) or older than the packages it was built from.
-import { freshBundleUrl } from '../dist/launch.js';
+// missing, turned off (SPEC_KITTY_NO_BUNDLE=1) or older than the packages it was built from. `--version` and the
+// plain root help are printed from the bundle's fast.json without loading oclif (ADR 0021).
+import { writeFileSync } from 'node:fs';
+import nodeModule from 'node:module';
+import { freshBundleUrl, leanOutput } from '../dist/launch.js';
 
-const bundle = freshBundleUrl(new URL('../dist/bundle/', import.meta.url), process.env);
-const { run } = await import(bundle ?? '../dist/index.js');
+// The benchmark's peak-memory probe (bench/run.mjs); nothing happens without the variable.
+const rssFile = process.env.SPEC_KITTY_BENCH_RSS_FILE;
+if (rssFile) process.once('exit', () => writeFileSync(rssFile, String(process.resourceUsage().maxRSS)));
 
-await run();
+const bundleDir = new URL('../dist/bundle/', import.meta.url);
+const bundle = freshBundleUrl(bundleDir, process.env);
+const lean = bundle === null ? null : leanOutput(bundleDir, process.argv.slice(2), process.env, process.stdout.isTTY === true);
+if (lean !== null) {
+  process.stdout.write(lean);
+} else {
+  // Node 22.1+ keeps compiled code between runs (NODE_DISABLE_COMPILE_CACHE=1 turns it off); Node 20 has no such
+  // API and runs as before.
+  try {
+    nodeModule.enableCompileCache?.();
+  } catch {
+    // A cache that cannot be used only costs speed.
+  }
+  const { run } = await import(bundle ?? '../dist/index.js');
+  await run();
+}

@@ -9,6 +9,7 @@
 // next to their own code (import.meta.url, e.g. @kitty/runtime-resolver's assets), and @kitty/errors (one
 // KittyError class shared with them). bin/run.js uses the bundle only while it is newer than every package it
 // was built from (dist/bundle/inputs.json); otherwise it runs the plugins directly.
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -129,6 +130,18 @@ function findPackageDir(name, fromDir) {
     if (path.dirname(dir) === dir) return null;
   }
 }
+/**
+ * Workspace packages that find files next to their code with `import.meta.url` (and never `__dirname`/
+ * `__filename`): their code is bundled, with `import.meta.url` rewritten to where the file is installed
+ * (`import.meta.resolve` of the package, so its assets stay in the package, found from apps/cli). name -> dir.
+ */
+const relocated = new Map();
+/**
+ * The packages relocated so far, each checked by its tests through the bundle. Others stay outside until added
+ * here: bundled code sees CommonJS dependencies through esbuild's interop, not Node's (a namespace import of a
+ * CommonJS module has only `default` in a split chunk), so a package must be tried before it moves in.
+ */
+const RELOCATE = new Set(['@kitty/runtime-resolver', '@kitty/io']);
 /** Why a package must stay outside the bundle, or null when it can be bundled. */
 function mustStayOutside(name, dir) {
   if (ALWAYS_EXTERNAL.has(name)) return 'shared';
@@ -137,13 +150,40 @@ function mustStayOutside(name, dir) {
   let why = null;
   if (pj.gypfile || existsSync(path.join(dir, 'binding.gyp'))) why = 'native addon';
   else if (!dir.includes(`${path.sep}node_modules${path.sep}`) && existsSync(path.join(dir, 'dist'))) {
-    // A workspace package that locates files relative to its own modules cannot move into the bundle.
+    // A workspace package that locates files relative to its own modules: bundled with import.meta.url
+    // relocated when that is all it uses and its main entry is where package.json says; else left outside.
     const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.js') ? [path.join(d, e.name)] : []));
-    if (walk(path.join(dir, 'dist')).some((f) => /import\.meta\.url|__dirname|__filename/.test(readFileSync(f, 'utf8')))) why = 'finds files next to its code';
+    const texts = walk(path.join(dir, 'dist')).map((f) => readFileSync(f, 'utf8'));
+    // In an ES module package __dirname/__filename exist only when derived from import.meta.url (relocated below),
+    // so only a CommonJS package is kept outside for them.
+    if (pj.type !== 'module' && texts.some((t) => /__dirname|__filename/.test(t))) why = 'finds files next to its code';
+    else if (texts.some((t) => /import\.meta\.url/.test(t)) && !RELOCATE.has(name)) why = 'finds files next to its code';
+    else if (texts.some((t) => /import\.meta\.url/.test(t))) {
+      const main = pj.exports?.['.']?.default ?? pj.exports?.['.']?.import ?? pj.main;
+      if (typeof main === 'string' && existsSync(path.join(dir, main))) relocated.set(name, { dir, main: path.join(dir, main) });
+      else why = 'finds files next to its code';
+    }
   }
   packageDirCache.set(dir, why);
   return why;
 }
+const relocateMetaUrl = {
+  name: 'kitty-relocate-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      const pkg = [...relocated].find(([, r]) => args.path.startsWith(`${r.dir}${path.sep}`));
+      if (!pkg) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const [name, r] = pkg;
+      // The file's own URL where the package is installed: relative to its main entry, resolved at run time.
+      let rel = path.relative(path.dirname(r.main), args.path).split(path.sep).join('/');
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      const url = `new URL(${JSON.stringify(rel)}, import.meta.resolve(${JSON.stringify(name)})).href`;
+      return { contents: text.replaceAll('import.meta.url', `(${url})`), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
 const kittyExternal = {
   name: 'kitty-externals',
   setup(b) {
@@ -177,7 +217,7 @@ const result = await build({
   outdir: tmpDir,
   // oclif and its dependencies are CommonJS: give them a real `require` inside the ES modules.
   banner: { js: "import { createRequire as __kittyCreateRequire } from 'node:module';\nconst require = __kittyCreateRequire(import.meta.url);" },
-  plugins: [kittyExternal],
+  plugins: [kittyExternal, relocateMetaUrl],
   metafile: true,
   legalComments: 'none',
   // oclif's Node-version check cannot work inside an ES bundle (it reads __dirname) and only loads semver
@@ -188,8 +228,9 @@ const result = await build({
   .catch((err) => fail(err.message))
   .finally(() => rmSync(entryFile, { force: true }));
 
-// Every external must resolve from the bundle to the very package its importer used.
-const wrong = [...externals].filter(([name, dir]) => findPackageDir(name, outDir) !== dir);
+// Every external (and every relocated package, whose files stay where they are) must resolve from the bundle to
+// the very package its importer used.
+const wrong = [...externals, ...[...relocated].map(([n, r]) => [n, r.dir])].filter(([name, dir]) => findPackageDir(name, outDir) !== dir);
 if (wrong.length > 0) {
   fail(`apps/cli must depend on ${wrong.map(([n, d]) => `${n} (as ${JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8')).version ?? 'workspace'})`).join(', ')}: the bundle imports them from apps/cli at run time`);
 }
@@ -229,6 +270,33 @@ const want = [...ids].sort();
 if (JSON.stringify(got) !== JSON.stringify(want)) fail(`the bundle has commands [${got.join(', ')}] but the plugins have [${want.join(', ')}]`);
 writeFileSync(path.join(tmpDir, 'oclif.manifest.json'), JSON.stringify(root.manifest));
 
+// 6. fast.json: what bin/run.js prints without loading oclif (`--version`, the plain root help), rendered here by
+// the bundle's own oclif without a terminal, colour or OCLIF_COLUMNS, the only case the lean entry serves.
+const PLACEHOLDER = '\u0000USER_AGENT\u0000';
+const renderHelp = (args) => {
+  const env = { ...process.env };
+  for (const k of ['FORCE_COLOR', 'OCLIF_COLUMNS', 'DEBUG', 'NODE_OPTIONS']) delete env[k];
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(tmpDir, 'index.js')).href)}); await m.run(${JSON.stringify(args)});`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpDir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  if (r.status !== 0 || r.stderr !== '') fail(`rendering the root help (${JSON.stringify(args)}) failed: ${r.status} ${r.stderr}`);
+  // oclif's VERSION section holds the user agent (platform, arch, node version): filled in at run time.
+  const lines = r.stdout.split('\n');
+  const at = lines.indexOf('VERSION');
+  const ua = lines[at + 1] ?? '';
+  if (at < 0 || !ua.startsWith(`  ${pjson.name}/${pjson.version} `) || lines.filter((l) => l.includes(`${pjson.name}/${pjson.version} `)).length !== 1) {
+    fail(`the root help has no single VERSION line to fill in at run time: ${JSON.stringify(lines.slice(0, 6))}`);
+  }
+  lines[at + 1] = `  ${PLACEHOLDER}`;
+  return lines.join('\n');
+};
+const fast = {
+  format: 1,
+  nameVersion: `${pjson.name}/${pjson.version}`,
+  versionFlags: [...new Set(['--version', ...(pjson.oclif.additionalVersionFlags ?? [])])],
+  rootHelp: { help: renderHelp(['--help']), none: renderHelp([]), placeholder: PLACEHOLDER },
+};
+writeFileSync(path.join(tmpDir, 'fast.json'), `${JSON.stringify(fast)}\n`);
+
 if (process.env.KITTY_BUNDLE_METAFILE) writeFileSync(process.env.KITTY_BUNDLE_METAFILE, JSON.stringify(result.metafile));
 // Swap in the new bundle; if another build installed one in between, theirs is equivalent and stays.
 const oldDir = `${outDir}.old-${process.pid}`;
@@ -244,4 +312,6 @@ try {
   rmSync(tmpDir, { recursive: true, force: true });
 }
 rmSync(oldDir, { recursive: true, force: true });
-process.stderr.write(`bundle: dist/bundle/index.js with ${commands.length} commands from ${plugins.length} plugins; outside: ${[...externals.keys()].join(', ')}\n`);
+process.stderr.write(
+  `bundle: dist/bundle/index.js with ${commands.length} commands from ${plugins.length} plugins; outside: ${[...externals.keys()].join(', ')}; bundled with their files left in place: ${[...relocated.keys()].join(', ') || 'none'}\n`,
+);

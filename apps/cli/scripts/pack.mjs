@@ -2,7 +2,8 @@
 // Packs the built CLI as one self-contained npm tarball: `node scripts/pack.mjs [out-dir]` prints its path.
 //
 // The bundle (scripts/bundle.mjs) holds the commands and almost every library; what it imports at run time
-// (the packages it leaves outside: @kitty/errors, @kitty/runtime-resolver with its assets, better-sqlite3 and
+// (the packages it leaves outside: @kitty/errors, better-sqlite3, and @kitty/runtime-resolver, whose code is bundled
+// but whose assets the bundle finds through import.meta.resolve (ADR 0021), and
 // whatever they depend on) is copied into the tarball's node_modules and listed in bundleDependencies, so
 // `npm install -g <tarball>` needs neither the workspace nor the registry: only Node and git at run time.
 // better-sqlite3 is shipped already built for this platform and Node ABI (its install script, which would
@@ -30,7 +31,8 @@ if (!existsSync(path.join(bundleDir, 'index.js'))) fail('dist/bundle/index.js is
 function bundleExternals() {
   const names = new Set();
   const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.js') ? [path.join(d, e.name)] : []));
-  const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']([^"'./][^"']*)["']/g;
+  // import.meta.resolve: a package whose code is bundled but whose files the bundle reads where it is installed.
+  const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\.meta\.resolve\s*\(\s*|\bimport\s+)["']([^"'./][^"']*)["']/g;
   for (const file of walk(bundleDir)) {
     for (const m of readFileSync(file, 'utf8').matchAll(pattern)) {
       const spec = m[1];

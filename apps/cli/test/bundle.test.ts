@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from '
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
-import { freshBundleUrl } from '../src/launch.js';
+import { freshBundleUrl, leanOutput, oclifPlatform } from '../src/launch.js';
 import { repoRoot, runCli } from './helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -61,6 +61,52 @@ describe('freshBundleUrl: when bin/run.js may use the bundle', () => {
     expect(freshBundleUrl(dir, {})).toBeNull();
     writeFileSync(path.join(dir, 'inputs.json'), JSON.stringify({ watch: [42] }));
     expect(freshBundleUrl(dir, {})).toBeNull();
+  });
+});
+
+describe('leanOutput: what bin/run.js prints without oclif', () => {
+  const PH = '\u0000UA\u0000';
+  const fastDir = (fast: unknown) => {
+    const dir = tempDir({}, 'kitty-lean-');
+    writeFileSync(path.join(dir, 'fast.json'), JSON.stringify(fast));
+    return dir;
+  };
+  const good = { format: 1, nameVersion: 'spec-kitty/9.9.9', versionFlags: ['--version', '-V'], rootHelp: { help: `H\nVERSION\n  ${PH}\n`, none: `N\n  ${PH}\n`, placeholder: PH } };
+  const ua = () => `spec-kitty/9.9.9 ${oclifPlatform()}-${process.arch === 'ia32' ? 'x86' : process.arch} node-${process.version}`;
+
+  it('prints the version for any version flag that comes first alone, and the root help for --help or nothing', () => {
+    if (oclifPlatform() === null) return; // WSL-like host: the lean entry always steps aside (tested below).
+    const dir = fastDir(good);
+    expect(leanOutput(dir, ['--version'], {}, false)).toBe(`${ua()}\n`);
+    expect(leanOutput(dir, ['-V'], {}, true)).toBe(`${ua()}\n`);
+    expect(leanOutput(dir, ['--help'], {}, false)).toBe(`H\nVERSION\n  ${ua()}\n`);
+    expect(leanOutput(dir, [], {}, false)).toBe(`N\n  ${ua()}\n`);
+  });
+
+  it('steps aside whenever oclif could print something else', () => {
+    const dir = fastDir(good);
+    expect(leanOutput(dir, ['--help'], {}, true)).toBeNull(); // a terminal: colours, width
+    expect(leanOutput(dir, [], { FORCE_COLOR: '1' }, false)).toBeNull();
+    expect(leanOutput(dir, ['--help'], { OCLIF_COLUMNS: '120' }, false)).toBeNull();
+    expect(leanOutput(dir, ['--version'], { DEBUG: '*' }, false)).toBeNull();
+    expect(leanOutput(dir, ['--version', '--verbose'], {}, false)).toBeNull();
+    expect(leanOutput(dir, ['sync', '--help'], {}, false)).toBeNull();
+    expect(leanOutput(dir, ['-v'], {}, false)).toBeNull();
+    expect(leanOutput(path.join(dir, 'missing'), ['--version'], {}, false)).toBeNull();
+    expect(leanOutput(fastDir({ ...good, format: 2 }), ['--version'], {}, false)).toBeNull();
+    writeFileSync(path.join(dir, 'fast.json'), '{broken');
+    expect(leanOutput(dir, ['--version'], {}, false)).toBeNull();
+  });
+
+  it('is what the built CLI prints for --version, --help and no arguments, through both paths', () => {
+    for (const args of [['--version'], ['--help'], []]) {
+      const lean = runCli(args);
+      const oclif = runCli(args, { env: { SPEC_KITTY_NO_BUNDLE: '1' } });
+      const viaBundle = runCli(args, { env: { DEBUG: 'nothing-matches' } });
+      expect({ args, code: lean.code, stdout: lean.stdout, stderr: lean.stderr }).toEqual({ args, code: oclif.code, stdout: oclif.stdout, stderr: oclif.stderr });
+      expect(viaBundle.stdout).toBe(lean.stdout);
+    }
+    expect(runCli(['--help'], { env: { OCLIF_COLUMNS: '50' } }).stdout).toBe(runCli(['--help'], { env: { OCLIF_COLUMNS: '50', SPEC_KITTY_NO_BUNDLE: '1' } }).stdout);
   });
 });
 

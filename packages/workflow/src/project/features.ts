@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { WorkflowError, type WorkflowErrorCode } from '../errors.js';
 import { isDir, isFile } from '../files/files.js';
@@ -56,16 +56,27 @@ export function listFeatures(root: string): FeatureRef[] {
     return [];
   }
   const out: FeatureRef[] = [];
-  for (const name of listNames(specs)) {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(specs, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    const name = e.name;
     const m = FEATURE_DIR_NAME.exec(name);
     if (m === null) continue;
     const dir = path.join(specs, name);
-    try {
-      const real = realpathSync(dir);
-      if (path.dirname(real) !== realSpecs || !isDir(real)) continue;
-    } catch {
-      continue;
-    }
+    if (e.isSymbolicLink()) {
+      // Only a symlink can lead elsewhere; a plain directory entry of kitty-specs/ is inside it (and resolving
+      // every one cost ~5 lstat calls per feature).
+      try {
+        const real = realpathSync(dir);
+        if (path.dirname(real) !== realSpecs || !isDir(real)) continue;
+      } catch {
+        continue;
+      }
+    } else if (!e.isDirectory()) continue;
     out.push({ slug: name, number: m[1] as string, dir, relDir: `${SPECS_DIR}/${name}` });
   }
   return out.sort((a, b) => a.number.localeCompare(b.number) || a.slug.localeCompare(b.slug));
