@@ -121,7 +121,10 @@ async function recordScope(handle: SqliteHandle, scope: QueueScope): Promise<voi
       'QUEUE_SCOPE_MISMATCH',
       `The queue database ${handle.path} belongs to ${found.get(META.scopeUser)} at ${found.get(META.scopeServer)}, not to ${scope.username} at ${scope.serverUrl}.`,
       {
-        suggestions: ['Move the file aside; spec-kitty creates a fresh queue for this account.', 'Run `spec-kitty sync status` to see every queue.'],
+        suggestions: [
+          'Move the file aside; spec-kitty creates a fresh queue for this account.',
+          'Run `spec-kitty sync status` to see every queue.',
+        ],
         details: { path: handle.path, expected: scope, found: Object.fromEntries(found) },
       },
     );
