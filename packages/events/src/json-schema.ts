@@ -54,7 +54,7 @@ function convert(id: string, title: string, schema: v.GenericSchema): JsonSchema
     title,
     ...Object.fromEntries(Object.entries(base).filter(([k]) => k !== '$schema')),
     ...(rules ? { allOf: rules } : {}),
-  } as JsonSchema;
+  };
 }
 
 /**

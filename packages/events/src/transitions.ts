@@ -261,7 +261,7 @@ export function transitionPath(from: string, to: string): Lane[] {
   if (a === b) return [];
   const i = FORWARD.indexOf(a);
   const j = FORWARD.indexOf(b);
-  if (i >= 0 && j > i) return FORWARD.slice(i + 1, j + 1) as Lane[];
+  if (i >= 0 && j > i) return FORWARD.slice(i + 1, j + 1);
   return [b];
 }
 
@@ -272,6 +272,6 @@ export function describeLaneModel(): {
   rules: Record<RuleName, string>;
 } {
   const transitions: Record<string, Record<string, GuardName>> = {};
-  for (const lane of LANES) transitions[lane] = { ...TRANSITIONS[lane] } as Record<string, GuardName>;
+  for (const lane of LANES) transitions[lane] = { ...TRANSITIONS[lane] };
   return { lanes: LANES, transitions, rules: { ...RULES } };
 }

@@ -140,7 +140,7 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
   const host = options.host ?? osHostname();
   const sleep = options.sleep ?? realSleep;
   const what = options.what ?? lockPath;
-  lockfile ??= (await import('proper-lockfile')).default as typeof lockfileModule;
+  lockfile ??= (await import('proper-lockfile')).default;
   try {
     mkdirSync(path.dirname(lockPath), { recursive: true });
   } catch (err) {

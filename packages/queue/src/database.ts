@@ -66,7 +66,8 @@ export async function prepareDatabase(handle: SqliteHandle, ctx: PrepareContext)
         const text = errorMessage(error);
         const missing = /previously executed migration (\S+) is missing/.exec(text);
         if (missing?.[1] !== undefined) throw tooNew(handle, [missing[1]]);
-        throw error;
+        if (error instanceof Error) throw error;
+        throw new Error(text);
       }
       const isNew = (results ?? []).some((r) => r.migrationName === FIRST_MIGRATION && r.status === 'Success');
       if (isNew) {

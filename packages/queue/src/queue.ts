@@ -31,7 +31,6 @@ import { vacuumIfDrained } from './vacuum.js';
 import { sqliteErrorCode, type SqliteHandle } from './sqlite-adapter.js';
 import type {
   ApplySummary,
-  CapacityPolicy,
   ClaimOptions,
   ClaimedBatch,
   ClaimedEvent,
@@ -53,7 +52,7 @@ import type {
 export const QUEUE_DEFAULTS = Object.freeze({
   busyTimeoutMs: 5000,
   capacity: 100_000,
-  capacityPolicy: 'dead-letter-oldest' as CapacityPolicy,
+  capacityPolicy: 'dead-letter-oldest',
   retryCap: 10,
   claimLimit: 1000,
   maxClaimLimit: 10_000,
@@ -120,7 +119,14 @@ const MAX_CATEGORY_CHARS = 64;
 const CLAIM_GC_MS = 24 * 60 * 60 * 1000;
 const INSERT_CHUNK = 100;
 const ID_CHUNK = 500;
-const REOPEN = Symbol('reopen');
+/** Thrown inside a write transaction when the file at `path` was replaced; caught by `#write`, which reopens. */
+class ReopenSignal extends Error {
+  constructor() {
+    super('the queue database file was replaced; reopen');
+    this.name = 'ReopenSignal';
+  }
+}
+const REOPEN = new ReopenSignal();
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -138,7 +144,7 @@ function rowView(r: {
   last_category: string | null;
   data: string;
 }) {
-  let envelope: QueuedEnvelope | null = null;
+  let envelope: QueuedEnvelope | null;
   try {
     envelope = JSON.parse(r.data) as QueuedEnvelope;
   } catch {

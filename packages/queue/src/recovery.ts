@@ -136,7 +136,7 @@ async function salvage(file: string, busyTimeoutMs: number): Promise<Salvage> {
       try {
         // Streamed, so the rows read before a damaged page are kept.
         for await (const r of db.selectFrom('outbox').selectAll().where('id', '>', last).orderBy('id').stream(SALVAGE_CHUNK)) {
-          take(r as unknown as Record<string, unknown>);
+          take(r);
           last = r.id;
         }
         break;

@@ -126,18 +126,18 @@ export async function reconcileStatusForSync(
     const settings = sc.loadSyncSettings({ homeDir: ctx.homeDir, env: ctx.env });
     if (!settings.enabled) return { result: null, error: null, queuePath: null };
     const wf = await import('@kitty/workflow');
-    const factory =
-      options.factory ??
-      (
-        await sc.createSyncEmitter({
-          homeDir: ctx.homeDir,
-          env: ctx.env,
-          now: ctx.now,
-          hostname: ctx.hostname,
-          username: ctx.username,
-          settings,
-        })
-      ).createFactory;
+    let factory = options.factory;
+    if (factory === undefined) {
+      const emitter = await sc.createSyncEmitter({
+        homeDir: ctx.homeDir,
+        env: ctx.env,
+        now: ctx.now,
+        hostname: ctx.hostname,
+        username: ctx.username,
+        settings,
+      });
+      factory = (pc) => emitter.createFactory(pc);
+    }
     const warnings: string[] = [];
     const queue = await sc.openScopedQueue({
       homeDir: ctx.homeDir,

@@ -169,7 +169,7 @@ async function runTests(
   const branch = `kitty-accept-${fc.feature.slug}-${stamp}`;
   const dir = path.join(scratchDir(fc.project), 'accept', `${fc.feature.slug}-${stamp}`);
   const merged: string[] = [];
-  let removed = false;
+  let removed: boolean;
   const targetSha = await env.git.resolveCommit(root, target);
   await env.git.worktreeAdd(root, dir, { branch, newBranch: true, base: target });
   try {

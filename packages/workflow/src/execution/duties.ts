@@ -101,7 +101,7 @@ export function reviewHolder(wp: WorkPackageFile): string | null {
 
 /** The review context of a work package for the guards (see `RULES` in @kitty/events). */
 export function dutiesOf(state: FeatureState, wp: WorkPackageFile, root: string): ReviewDuties {
-  let allow = false;
+  let allow: boolean;
   try {
     allow = allowSelfReview(readProjectConfig(root));
   } catch {

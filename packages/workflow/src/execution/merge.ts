@@ -357,9 +357,9 @@ async function run(
     if (s.strategy === 'squash') {
       const staged = await git.status(s.merge_dir, ['.']);
       commit = staged.some((x) => x.index !== ' ' && x.index !== '?')
-        ? await git
-            .commitStaged(s.merge_dir, message)
-            .catch(async (err: unknown) => Promise.reject(await explainCommitFailure(git, s.merge_dir, err)))
+        ? await git.commitStaged(s.merge_dir, message).catch(async (err: unknown) => {
+            throw await explainCommitFailure(git, s.merge_dir, err);
+          })
         : null;
     } else commit = await git.resolveCommit(s.merge_dir, 'HEAD');
     s.items = s.items.map((i) => (i.wp_id === item.wp_id ? { ...i, status: commit === null ? 'already_merged' : 'merged', commit } : i));

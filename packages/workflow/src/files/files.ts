@@ -152,7 +152,6 @@ export interface AtomicWriteOptions {
 export function writeFileAtomic(root: string, file: string, content: string, options: AtomicWriteOptions = {}): void {
   const shown = options.shownAs ?? displayPath(root, file);
   assertInside(root, file);
-  const dir = path.dirname(file);
   let mode: number | undefined;
   try {
     const st = lstatSync(file);

@@ -56,7 +56,6 @@ export function locateFrontmatter(text: string, shownAs: string): FrontmatterBlo
       message: 'the frontmatter opened on line 1 is never closed with a "---" line',
     };
   let pos = firstNl + 1;
-  let line = 2;
   while (pos <= text.length) {
     const nl = text.indexOf('\n', pos);
     const end = nl < 0 ? text.length : nl;
@@ -72,7 +71,6 @@ export function locateFrontmatter(text: string, shownAs: string): FrontmatterBlo
     }
     if (nl < 0) break;
     pos = nl + 1;
-    line++;
   }
   return {
     path: shownAs,

@@ -1,3 +1,4 @@
+import type * as ChildProcess from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -107,7 +108,7 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
   };
   const binary = options.binary ?? 'git';
   // node:child_process loads on the first git call: commands answered from files never need it.
-  let childProcess: Promise<typeof import('node:child_process')> | undefined;
+  let childProcess: Promise<typeof ChildProcess> | undefined;
   const limit = pLimit(MAX_PROCESSES);
   const run = (dir: string, args: readonly string[]): Promise<string> =>
     limit(async () => {

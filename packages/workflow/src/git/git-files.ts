@@ -155,6 +155,7 @@ export function locateFromFiles(cwd: string, options: GitFilesOptions): GitLocat
 
 /** A ref name as git accepts it (check-ref-format), conservatively. */
 function validRefName(name: string): boolean {
+  // eslint-disable-next-line no-control-regex -- git refuses ref names with control characters (check-ref-format)
   if (name === '' || name.length > 1000 || /[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|\.lock$|\.$|\/$/.test(name)) return false;
   return name.split('/').every((c) => c !== '' && !c.startsWith('.') && !c.endsWith('.lock'));
 }

@@ -257,7 +257,7 @@ const readText = (file: string): string | null => {
 export function isIncomplete(f: FeatureRef): boolean {
   const meta = readText(path.join(f.dir, 'meta.json'));
   if (meta !== null && /"accepted_at"\s*:\s*"/.test(meta)) return false;
-  let ids: string[] = [];
+  let ids: string[];
   try {
     ids = [
       ...new Set(

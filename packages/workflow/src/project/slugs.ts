@@ -60,6 +60,7 @@ export function validateFeatureSlug(value: unknown): string {
   if (value.length > MAX_SLUG_LENGTH) throw invalid(value, `it is ${value.length} characters long; at most ${MAX_SLUG_LENGTH} are allowed`);
   if (/[/\\]/.test(value) || value.includes('..') || /^[a-zA-Z]:/.test(value))
     throw invalid(value, 'it contains a path separator, a drive letter or ".."');
+  // eslint-disable-next-line no-control-regex -- rejecting control characters in a slug is the point of this check
   if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid(value, 'it contains a control character');
   if (/[^\u0020-\u007e]/.test(value)) throw invalid(value, 'it contains non-ASCII characters (look-alike letters are not allowed)');
   if (/%[0-9a-fA-F]{2}/.test(value)) throw invalid(value, 'it contains URL-encoded characters');

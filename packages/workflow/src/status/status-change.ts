@@ -429,7 +429,7 @@ function doneEvidence(req: LaneRequest): StatusEvent['evidence'] {
   return {
     review: { reviewer: reviewer ?? '', verdict: verdict ?? '', reference },
     ...(repos.length > 0 ? { repos } : {}),
-  } as StatusEvent['evidence'];
+  };
 }
 
 function eventOf(
@@ -454,7 +454,7 @@ function eventOf(
     execution_mode: req.executionMode,
     review_ref: x.reviewRef,
     evidence: x.evidence,
-  } as StatusEvent;
+  };
 }
 
 /** Throws INVALID_LANE for a `--to`/`--lane` value that is not a lane. */
