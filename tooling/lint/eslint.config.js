@@ -23,6 +23,23 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/only-throw-error': 'error',
       'no-console': 'error',
+      // Off for now, each for a stated reason (docs/adr/0020-lint-and-format.md):
+      // - async methods without await implement async ports synchronously on purpose;
+      '@typescript-eslint/require-await': 'off',
+      // - String(x ?? '') on values already checked to be scalars is how the ingest page and ids are rendered;
+      '@typescript-eslint/no-base-to-string': 'off',
+      // - the no-unsafe-* family flags the defensive checks of untyped input (JSON, SQLite rows); typing those
+      //   readers properly is the next clean-up, tracked in the ADR.
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
     },
+  },
+  {
+    // Kysely migrations are written against Kysely<any>: they must not depend on today's schema types.
+    basePath: root,
+    files: ['packages/queue/src/migrations.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

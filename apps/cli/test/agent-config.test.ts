@@ -24,7 +24,10 @@ describe('agent config list|status|add|remove|sync', () => {
     expect(removed['available']).toEqual(['claude', 'codex']);
     expect(existsSync(path.join(sb.project, '.gemini/commands/spec-kitty.implement.toml'))).toBe(false);
     const status = await ok('spec-kitty agent config status --json');
-    expect(status['agents'].map((a: { key: string; missing_files: string[] }) => [a.key, a.missing_files.length])).toEqual([['claude', 0], ['codex', 0]]);
+    expect(status['agents'].map((a: { key: string; missing_files: string[] }) => [a.key, a.missing_files.length])).toEqual([
+      ['claude', 0],
+      ['codex', 0],
+    ]);
     await ok('spec-kitty agent config sync --json');
     expect((await ok('spec-kitty agent config list --json'))['available']).toEqual(['claude', 'codex']);
     expect(sb.git(['status', '--porcelain'])).toBe('');

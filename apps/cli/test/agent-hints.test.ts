@@ -4,11 +4,14 @@ import path from 'node:path';
 import { agentSandbox, explain, oneJson, promptFor, SPEC, tasksFor } from './agent-shell.js';
 
 /** What the CLI's parser says when a command line does not fit the command (the failures a hint must not cause). */
-const PARSE_FAILURES = /Nonexistent flag|Unexpected argument|Missing \d+ required arg|Missing required flag|command .* not found|Unknown flag|Expected --[a-z-]+=.* to be one of|Flag --[a-z-]+ expects a value/i;
+const PARSE_FAILURES =
+  /Nonexistent flag|Unexpected argument|Missing \d+ required arg|Missing required flag|command .* not found|Unknown flag|Expected --[a-z-]+=.* to be one of|Flag --[a-z-]+ expects a value/i;
 
 /** The `spec-kitty …` commands named in a hint or suggestion (up to the end of the sentence or clause). */
 function commandsIn(text: string): string[] {
-  return [...text.matchAll(/spec-kitty ((?:[^\s,;()`.]|\.(?=\S))+(?: (?:[^\s,;()`.]|\.(?=\S))+)*)/g)].map((m) => `spec-kitty ${m[1]}`).filter((c) => /^spec-kitty [a-z]/.test(c));
+  return [...text.matchAll(/spec-kitty ((?:[^\s,;()`.]|\.(?=\S))+(?: (?:[^\s,;()`.]|\.(?=\S))+)*)/g)]
+    .map((m) => `spec-kitty ${m[1]}`)
+    .filter((c) => /^spec-kitty [a-z]/.test(c));
 }
 
 /**
@@ -35,7 +38,14 @@ describe('hints that name a command run as written', () => {
     const dir = beta['feature_dir'] as string;
     writeFileSync(path.join(dir, 'spec.md'), SPEC);
     writeFileSync(path.join(dir, 'plan.md'), '# Plan\n');
-    writeFileSync(path.join(dir, 'tasks.md'), tasksFor([['WP01', []], ['WP02', ['WP01']], ['WP03', []]]));
+    writeFileSync(
+      path.join(dir, 'tasks.md'),
+      tasksFor([
+        ['WP01', []],
+        ['WP02', ['WP01']],
+        ['WP03', []],
+      ]),
+    );
     mkdirSync(path.join(dir, 'tasks'), { recursive: true });
     ['WP01', 'WP02', 'WP03'].forEach((id, i) => writeFileSync(path.join(dir, 'tasks', `${id}-part-${i + 1}.md`), promptFor(id, i + 1)));
     sb.git(['add', '-A']);
@@ -73,7 +83,15 @@ describe('hints that name a command run as written', () => {
       expect({ line, code: err.code }).toEqual({ line, code });
       const hints = [...(err.suggestions ?? []), err.hint ?? ''];
       // A hint that names only flags ("take it over with --force --reason …") means: the same command plus them.
-      const flagHints = hints.filter((h) => commandsIn(h).length === 0).flatMap((h) => [...h.matchAll(/(--[a-z-]+(?: "<[^"]*>"| [a-z0-9_][a-z0-9_.-]*(?=[\s.,]|$))?(?: --[a-z-]+(?: "<[^"]*>"| [a-z0-9_][a-z0-9_.-]*(?=[\s.,]|$))?)*)/g)].map((m) => `${line} ${m[1]}`));
+      const flagHints = hints
+        .filter((h) => commandsIn(h).length === 0)
+        .flatMap((h) =>
+          [
+            ...h.matchAll(
+              /(--[a-z-]+(?: "<[^"]*>"| [a-z0-9_][a-z0-9_.-]*(?=[\s.,]|$))?(?: --[a-z-]+(?: "<[^"]*>"| [a-z0-9_][a-z0-9_.-]*(?=[\s.,]|$))?)*)/g,
+            ),
+          ].map((m) => `${line} ${m[1]}`),
+        );
       const named = [...new Set([...hints.flatMap(commandsIn), ...flagHints])];
       if (named.length === 0) throw new Error(`no command in the hints of "${line}":\n${explain(r)}`);
       for (const hint of named) {

@@ -18,8 +18,19 @@ describe('spec-kitty on PATH', () => {
     const root = tempDir({}, 'kitty-install-');
     const prefix = path.join(root, 'prefix');
     const home = path.join(root, 'home');
-    const env = { PATH: process.env['PATH'] ?? '', HOME: home, npm_config_prefix: prefix, npm_config_cache: path.join(root, 'npm-cache'), npm_config_update_notifier: 'false' };
-    const install = spawnSync('bash', [path.join(repoRoot, 'scripts/install-cli.sh')], { cwd: root, env, encoding: 'utf8', timeout: 110_000 });
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      HOME: home,
+      npm_config_prefix: prefix,
+      npm_config_cache: path.join(root, 'npm-cache'),
+      npm_config_update_notifier: 'false',
+    };
+    const install = spawnSync('bash', [path.join(repoRoot, 'scripts/install-cli.sh')], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
     expect(install.stderr).toContain(`installed in ${path.join(prefix, 'bin')}`);
     expect(install.status).toBe(0);
     expect(existsSync(path.join(prefix, 'bin/spec-kitty'))).toBe(true);
@@ -30,7 +41,12 @@ describe('spec-kitty on PATH', () => {
     expect(version.stdout).toMatch(/^spec-kitty\/\d+\.\d+\.\d+ /);
     expect(version.status).toBe(0);
     // The alias, and a command that loads the runtime resolver (outside the bundle) and its assets.
-    const missions = spawnSync('bash', ['-c', 'kitty config --show-origin --json'], { cwd: root, env: { ...bare, SPEC_KITTY_HOME: path.join(home, '.kittify') }, encoding: 'utf8', timeout: 30_000 });
+    const missions = spawnSync('bash', ['-c', 'kitty config --show-origin --json'], {
+      cwd: root,
+      env: { ...bare, SPEC_KITTY_HOME: path.join(home, '.kittify') },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(missions.status).toBe(0);
     expect(missions.stdout).toContain('software-dev');
     // Removal, as the README says.

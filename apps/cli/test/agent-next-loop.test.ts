@@ -41,7 +41,30 @@ describe('next --json drives a feature to merged', () => {
     const turn = async (agent: string): Promise<void> => {
       const a = await ask(agent);
       seen.push(`${agent}:${a['kind']}:${a['action']}:${a['wp_id'] ?? ''}`);
-      for (const key of ['kind', 'action', 'commands', 'wp_id', 'workspace_path', 'prompt_file', 'reason', 'guard_failures', 'progress', 'ready_wps', 'mission_state', 'agent', 'feature_slug', 'timestamp', 'origin', 'run_id', 'step_id', 'decision_id', 'input_key', 'question', 'options']) expect(a).toHaveProperty(key);
+      for (const key of [
+        'kind',
+        'action',
+        'commands',
+        'wp_id',
+        'workspace_path',
+        'prompt_file',
+        'reason',
+        'guard_failures',
+        'progress',
+        'ready_wps',
+        'mission_state',
+        'agent',
+        'feature_slug',
+        'timestamp',
+        'origin',
+        'run_id',
+        'step_id',
+        'decision_id',
+        'input_key',
+        'question',
+        'options',
+      ])
+        expect(a).toHaveProperty(key);
       if (a['kind'] === 'terminal') {
         finished.add(agent);
         return;
@@ -53,10 +76,19 @@ describe('next --json drives a feature to merged', () => {
           if (featureDir !== '') writeFileSync(path.join(featureDir, 'spec.md'), SPEC);
           break;
         case 'tasks_outline':
-          writeFileSync(path.join(featureDir, 'tasks.md'), tasksFor([['WP01', []], ['WP02', []], ['WP03', ['WP01', 'WP02']]]));
+          writeFileSync(
+            path.join(featureDir, 'tasks.md'),
+            tasksFor([
+              ['WP01', []],
+              ['WP02', []],
+              ['WP03', ['WP01', 'WP02']],
+            ]),
+          );
           break;
         case 'tasks_packages':
-          ['WP01', 'WP02', 'WP03'].forEach((id, i) => writeFileSync(path.join(featureDir, 'tasks', `${id}-part-${i + 1}.md`), promptFor(id, i + 1)));
+          ['WP01', 'WP02', 'WP03'].forEach((id, i) =>
+            writeFileSync(path.join(featureDir, 'tasks', `${id}-part-${i + 1}.md`), promptFor(id, i + 1)),
+          );
           break;
         case 'implement':
           if (a['commands'].some((c: string) => c.includes('--to for_review'))) {
@@ -90,7 +122,11 @@ describe('next --json drives a feature to merged', () => {
     for (let round = 0; round < 30 && finished.size < agents.length; round++) {
       // Planning is one agent's job; once work packages exist both agents take turns at the same time.
       // Accepting and merging are feature-wide, one agent's job again.
-      const parallel = featureDir !== '' && readdirSync(path.join(featureDir, 'tasks')).some((n) => /^WP\d\d.*\.md$/.test(n)) && seen.some((s) => s.includes(':implement:')) && !seen.some((s) => /:(accept|merge|done):/.test(s));
+      const parallel =
+        featureDir !== '' &&
+        readdirSync(path.join(featureDir, 'tasks')).some((n) => /^WP\d\d.*\.md$/.test(n)) &&
+        seen.some((s) => s.includes(':implement:')) &&
+        !seen.some((s) => /:(accept|merge|done):/.test(s));
       if (parallel) await Promise.all(agents.filter((x) => !finished.has(x)).map((x) => turn(x)));
       else await turn(agents[round % 2] as string);
     }

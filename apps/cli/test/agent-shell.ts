@@ -62,9 +62,11 @@ export function oneJson(stdout: string): Record<string, any> | null {
 }
 
 /** A spec without open questions. */
-export const SPEC = '# Feature Specification: Shop\n\n## User Scenarios\n\nGiven a cart, when the user pays, then an order exists.\n\n## Requirements\n\n- FR-001: the system records orders.\n\n## Success Criteria\n\n- SC-001: an order is recorded in under a second.\n';
+export const SPEC =
+  '# Feature Specification: Shop\n\n## User Scenarios\n\nGiven a cart, when the user pays, then an order exists.\n\n## Requirements\n\n- FR-001: the system records orders.\n\n## Success Criteria\n\n- SC-001: an order is recorded in under a second.\n';
 /** A plan without open questions. */
-export const PLAN = '# Implementation Plan: Shop\n\n## Technical Context\n\n**Language/Version**: TypeScript 5 on Node 20\n\n## Decisions\n\n- Orders live in a JSON file.\n';
+export const PLAN =
+  '# Implementation Plan: Shop\n\n## Technical Context\n\n**Language/Version**: TypeScript 5 on Node 20\n\n## Decisions\n\n- Orders live in a JSON file.\n';
 
 /** tasks.md for work packages given as [id, dependencies]. */
 export function tasksFor(wps: ReadonlyArray<readonly [string, readonly string[]]>): string {

@@ -9,7 +9,26 @@ const AGENT_FILES: Record<string, { dir: string; file: (stem: string) => string 
   codex: { dir: '.codex/prompts', file: (s) => `spec-kitty.${s.replace(/-/g, '_')}.md` },
   gemini: { dir: '.gemini/commands', file: (s) => `spec-kitty.${s}.toml` },
 };
-const STEMS = ['accept', 'analyze', 'checklist', 'clarify', 'constitution', 'dashboard', 'doctrine', 'implement', 'merge', 'plan', 'research', 'review', 'specify', 'status', 'tasks', 'tasks-finalize', 'tasks-outline', 'tasks-packages'];
+const STEMS = [
+  'accept',
+  'analyze',
+  'checklist',
+  'clarify',
+  'constitution',
+  'dashboard',
+  'doctrine',
+  'implement',
+  'merge',
+  'plan',
+  'research',
+  'review',
+  'specify',
+  'status',
+  'tasks',
+  'tasks-finalize',
+  'tasks-outline',
+  'tasks-packages',
+];
 
 /** Every `spec-kitty …` line inside a fenced code block (the commands a prompt tells the agent to run). */
 function commandLines(text: string): string[] {
@@ -51,7 +70,9 @@ describe('agent simulation: the installed command files work as written', () => 
     // command lines for every agent once the key is put back (so running one agent's copy proves the others').
     const files: Record<string, Record<string, string>> = {};
     for (const [agent, where] of Object.entries(AGENT_FILES)) {
-      const names = readdirSync(path.join(sb.project, where.dir)).filter((n) => n.startsWith('spec-kitty.')).sort();
+      const names = readdirSync(path.join(sb.project, where.dir))
+        .filter((n) => n.startsWith('spec-kitty.'))
+        .sort();
       expect(names).toEqual(STEMS.map(where.file).sort());
       files[agent] = {};
       for (const stem of STEMS) {
@@ -61,12 +82,16 @@ describe('agent simulation: the installed command files work as written', () => 
         if (text.includes('shown at the end of this prompt')) expect(text).toContain('(the template this prompt refers to)');
         (files[agent] as Record<string, string>)[stem] = text;
         for (const line of commandLines(text)) {
-          if (/ (implement|move-task|add-history|workflow review|next) /.test(` ${line.split(' --')[0]} `)) expect(line).toContain(`--agent ${agent}`);
+          if (/ (implement|move-task|add-history|workflow review|next) /.test(` ${line.split(' --')[0]} `))
+            expect(line).toContain(`--agent ${agent}`);
         }
       }
     }
     for (const stem of STEMS) {
-      const lines = (agent: string): string[] => commandLines((files[agent] as Record<string, string>)[stem] as string).map((l) => l.replace(new RegExp(`(--agent(?:-type)?) ${agent}\\b`, 'g'), '$1 <me>'));
+      const lines = (agent: string): string[] =>
+        commandLines((files[agent] as Record<string, string>)[stem] as string).map((l) =>
+          l.replace(new RegExp(`(--agent(?:-type)?) ${agent}\\b`, 'g'), '$1 <me>'),
+        );
       expect(lines('codex')).toEqual(lines('claude'));
       expect(lines('gemini')).toEqual(lines('claude'));
     }
@@ -83,7 +108,16 @@ describe('agent simulation: the installed command files work as written', () => 
      * Runs the command lines of one agent's template. `pick` chooses lines (default all); `before` is the agent's
      * own work before a line; `inWorkspace` runs a line inside the WP worktree.
      */
-    const follow = async (agent: string, stem: string, opts: { pick?: (line: string) => boolean; before?: (line: string) => void; inWorkspace?: (line: string) => boolean; name?: string } = {}): Promise<Array<Record<string, any> | null>> => {
+    const follow = async (
+      agent: string,
+      stem: string,
+      opts: {
+        pick?: (line: string) => boolean;
+        before?: (line: string) => void;
+        inWorkspace?: (line: string) => boolean;
+        name?: string;
+      } = {},
+    ): Promise<Array<Record<string, any> | null>> => {
       const docs: Array<Record<string, any> | null> = [];
       for (const template of commandLines((files[agent] as Record<string, string>)[stem] as string)) {
         if (opts.pick !== undefined && !opts.pick(template)) continue;
@@ -147,13 +181,15 @@ describe('agent simulation: the installed command files work as written', () => 
 
     // implement (claude), then review (codex) sends it back, implement again, review approves.
     const worktree = path.join(sb.project, '.worktrees', `${slug}-WP01`);
-    const work = (n: number) => (l: string): void => {
-      if (l.includes(' mark-status ')) {
-        writeFileSync(path.join(worktree, `part-${n}.txt`), `part ${n}\n`);
-        sb.git(['add', '.'], worktree);
-        sb.git(['commit', '-qm', `feat(WP01): part ${n}`], worktree);
-      }
-    };
+    const work =
+      (n: number) =>
+      (l: string): void => {
+        if (l.includes(' mark-status ')) {
+          writeFileSync(path.join(worktree, `part-${n}.txt`), `part ${n}\n`);
+          sb.git(['add', '.'], worktree);
+          sb.git(['commit', '-qm', `feat(WP01): part ${n}`], worktree);
+        }
+      };
     const afterClaim = (l: string): boolean => !l.startsWith('spec-kitty implement ') && !(l.includes(' next ') && !l.includes('--result'));
     const impl = await follow('claude', 'implement', {
       before: (l) => {
@@ -165,10 +201,16 @@ describe('agent simulation: the installed command files work as written', () => 
     expect(impl[0]?.['wp_id']).toBe('WP01');
     expect(impl[1]?.['workspace_path']).toBe(worktree);
     workspace = worktree;
-    const rejected = await follow('codex', 'review', { pick: (l) => !l.includes('--to done'), inWorkspace: (l) => l.includes('move-task') });
+    const rejected = await follow('codex', 'review', {
+      pick: (l) => !l.includes('--to done'),
+      inWorkspace: (l) => l.includes('move-task'),
+    });
     expect(rejected[0]?.['wp_id']).toBe('WP01');
     await follow('claude', 'implement', { before: work(2), inWorkspace: afterClaim });
-    await follow('codex', 'review', { pick: (l) => !l.includes('--to planned') && !l.includes('--result'), inWorkspace: (l) => l.includes('move-task') });
+    await follow('codex', 'review', {
+      pick: (l) => !l.includes('--to planned') && !l.includes('--result'),
+      inWorkspace: (l) => l.includes('move-task'),
+    });
 
     await follow('gemini', 'status', { inWorkspace: (l) => l.includes(' next ') });
     await follow('claude', 'dashboard', { inWorkspace: (l) => l.includes('tasks status') });
@@ -179,7 +221,13 @@ describe('agent simulation: the installed command files work as written', () => 
     expect(merged[2]?.['kind']).toBe('terminal');
 
     // Every command line of every template ran at least once (constitution has none).
-    const all = new Set(STEMS.flatMap((stem) => commandLines((files['claude'] as Record<string, string>)[stem] as string).map((l) => `${stem}: ${l.replace(/(--agent(?:-type)?) claude\b/g, '$1 <me>')}`)));
+    const all = new Set(
+      STEMS.flatMap((stem) =>
+        commandLines((files['claude'] as Record<string, string>)[stem] as string).map(
+          (l) => `${stem}: ${l.replace(/(--agent(?:-type)?) claude\b/g, '$1 <me>')}`,
+        ),
+      ),
+    );
     expect([...all].filter((l) => !ran.has(l))).toEqual([]);
     expect(sb.git(['log', '--format=%s', 'main'])).toContain('Merge WP01');
     expect(sb.git(['status', '--porcelain'])).toBe('');

@@ -36,7 +36,11 @@ describe('freshBundleUrl: when bin/run.js may use the bundle', () => {
   const T = 1_700_000_000; // seconds
 
   it('uses a bundle that is newer than every input, and ignores inputs that do not exist', () => {
-    const dir = fakeBundle(T, { 'plugins/a/dist/.tsbuildinfo': T - 60, 'plugins/a/package.json': T - 3600, 'plugins/gone/package.json': null });
+    const dir = fakeBundle(T, {
+      'plugins/a/dist/.tsbuildinfo': T - 60,
+      'plugins/a/package.json': T - 3600,
+      'plugins/gone/package.json': null,
+    });
     expect(freshBundleUrl(dir, {})).toBe(pathToFileURL(path.join(dir, 'index.js')).href);
     expect(freshBundleUrl(pathToFileURL(`${dir}/`), {})).toBe(pathToFileURL(path.join(dir, 'index.js')).href);
   });
@@ -139,7 +143,10 @@ process.stdout.write(JSON.stringify(out));`;
       commands: Record<string, { flags: Record<string, unknown>; args: Record<string, unknown>; description?: string; summary?: string }>;
     };
     const fromBundle = Object.fromEntries(
-      Object.entries(manifest.commands).map(([id, b]) => [id, { flags: Object.keys(b.flags).sort(), args: Object.keys(b.args), description: b.description ?? null, summary: b.summary ?? null }]),
+      Object.entries(manifest.commands).map(([id, b]) => [
+        id,
+        { flags: Object.keys(b.flags).sort(), args: Object.keys(b.args), description: b.description ?? null, summary: b.summary ?? null },
+      ]),
     );
     expect(Object.keys(fromBundle).sort()).toEqual(Object.keys(fromPlugins).sort());
     expect(fromBundle).toEqual(fromPlugins);
@@ -153,11 +160,23 @@ process.stdout.write(JSON.stringify(out));`;
         .map((l) => l.trim().split(/\s+/)[0] ?? ''),
     );
     expect(topics.has('sync')).toBe(true);
-    const cases = [['--help'], ...[...topics].map((t) => [t, '--help']), ['agent', 'feature', '--help'], ['sync', 'now', '--help'], ['events', 'lanes', '--json'], ['no-such-command']];
+    const cases = [
+      ['--help'],
+      ...[...topics].map((t) => [t, '--help']),
+      ['agent', 'feature', '--help'],
+      ['sync', 'now', '--help'],
+      ['events', 'lanes', '--json'],
+      ['no-such-command'],
+    ];
     for (const args of cases) {
       const bundled = runCli(args);
       const plain = runCli(args, { env: { SPEC_KITTY_NO_BUNDLE: '1' } });
-      expect({ args, code: bundled.code, stdout: bundled.stdout, stderr: bundled.stderr }).toEqual({ args, code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+      expect({ args, code: bundled.code, stdout: bundled.stdout, stderr: bundled.stderr }).toEqual({
+        args,
+        code: plain.code,
+        stdout: plain.stdout,
+        stderr: plain.stderr,
+      });
     }
   });
 });

@@ -19,17 +19,25 @@ async function reference(): Promise<IngestServer> {
   return s;
 }
 
-const cli = (args: string[], input?: string) => runCliAsync(args, { env: { HOME: tempDir() }, timeoutMs: 60_000, ...(input === undefined ? {} : { input }) });
+const cli = (args: string[], input?: string) =>
+  runCliAsync(args, { env: { HOME: tempDir() }, timeoutMs: 60_000, ...(input === undefined ? {} : { input }) });
 
 describe('spec-kitty contract verify', () => {
   it('passes every case against the reference server: one JSON document, exit 0', async () => {
     const s = await reference();
     const r = await cli(['contract', 'verify', s.url, '-u', 'ada', '--password-stdin', '--json'], 'secret\n');
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { ok: boolean; total: number; failed: number; cases: Array<{ name: string; outcome: string; expected: string; actual: string }> };
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      total: number;
+      failed: number;
+      cases: Array<{ name: string; outcome: string; expected: string; actual: string }>;
+    };
     expect(report).toMatchObject({ ok: true, failed: 0, server_url: s.url, lane_model: '4-lane', username: 'ada' });
     expect(report.cases.every((c) => c.outcome === 'pass' && c.expected !== '' && c.actual !== '')).toBe(true);
-    expect(report.cases.map((c) => c.name)).toEqual(expect.arrayContaining(['01-single-event', '02-mixed-batch', '03-duplicate', '04-per-event-rejection', '05-bad-request-details']));
+    expect(report.cases.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['01-single-event', '02-mixed-batch', '03-duplicate', '04-per-event-rejection', '05-bad-request-details']),
+    );
     // Tokens never reach the output.
     expect(r.stdout).not.toMatch(/kia_|kir_/);
   }, 60_000);
@@ -40,7 +48,9 @@ describe('spec-kitty contract verify', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^PASS {2}auth-login +Log in with username and password$/m);
     expect(r.stdout).toMatch(/^PASS {2}03-duplicate +Duplicate re-send$/m);
-    expect(r.stdout).toMatch(/\d+ cases against http:\/\/127\.0\.0\.1:\d+ \(4-lane\): \d+ passed, 0 failed, 0 warning\(s\): the server meets the batch-ingest contract\.$/m);
+    expect(r.stdout).toMatch(
+      /\d+ cases against http:\/\/127\.0\.0\.1:\d+ \(4-lane\): \d+ passed, 0 failed, 0 warning\(s\): the server meets the batch-ingest contract\.$/m,
+    );
   }, 60_000);
 
   it('reports every failing case against a broken server and exits 5', async () => {
@@ -52,12 +62,17 @@ describe('spec-kitty contract verify', () => {
         let events: Array<{ event_id: string }> = [];
         try {
           const raw = Buffer.concat(chunks);
-          const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw, { maxOutputLength: 1024 * 1024 }) : raw).toString('utf8');
+          const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw, { maxOutputLength: 1024 * 1024 }) : raw).toString(
+            'utf8',
+          );
           events = (JSON.parse(text) as { events?: Array<{ event_id: string }> }).events ?? [];
         } catch {
           events = [];
         }
-        const body = req.url === '/api/v1/events/batch/' ? { results: events.map((e) => ({ event_id: e.event_id, status: 'success' })) } : { access: 'acc', refresh: 'ref' };
+        const body =
+          req.url === '/api/v1/events/batch/'
+            ? { results: events.map((e) => ({ event_id: e.event_id, status: 'success' })) }
+            : { access: 'acc', refresh: 'ref' };
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       });

@@ -17,7 +17,7 @@ afterEach(async () => {
   await server.close();
 });
 
-const ids = (r: RecordedRequest) => ((r.json as { events?: Array<{ event_id: string; event_type: string }> })?.events ?? []);
+const ids = (r: RecordedRequest) => (r.json as { events?: Array<{ event_id: string; event_type: string }> })?.events ?? [];
 const batches = () => server.requests.filter((r) => r.url === '/api/v1/events/batch/');
 const answerAll = (req: RecordedRequest) => ({ body: { results: ids(req).map((e) => ({ event_id: e.event_id, status: 'success' })) } });
 
@@ -57,7 +57,11 @@ async function sandbox(extraEnv: Record<string, string> = {}) {
   expect((await kitty(['auth', 'login', '-u', 'ada', '--password-stdin'], 'pw\n')).code).toBe(0);
   const queueFile = () => {
     const dir = path.join(home, '.spec-kitty', 'queues');
-    return existsSync(dir) ? readdirSync(dir).filter((f) => /^queue-[0-9a-f]{16}\.db$/.test(f)).map((f) => path.join(dir, f))[0] : undefined;
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => /^queue-[0-9a-f]{16}\.db$/.test(f))
+          .map((f) => path.join(dir, f))[0]
+      : undefined;
   };
   const markerGone = () => {
     const q = queueFile();
@@ -113,7 +117,12 @@ describe('automatic delivery through the CLI', () => {
     expect((await s.kitty(['agent', 'feature', 'create-feature', 'second-thing', '--json'])).code).toBe(0);
     release();
     await waitFor(s.markerGone);
-    expect(s.log().split('\n').filter((l) => l.includes('status='))).toHaveLength(1);
+    expect(
+      s
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('status=')),
+    ).toHaveLength(1);
     // The one delivery sent both commands' events, each once.
     const sent = batches().flatMap((b) => ids(b).map((e) => e.event_id));
     expect(new Set(sent).size).toBe(sent.length);
@@ -131,7 +140,9 @@ describe('automatic delivery through the CLI', () => {
     server.on('POST /api/v1/events/batch/', answerAll);
     expect((await s.kitty(['agent', 'feature', 'create-feature', 'back-online', '--json'])).code).toBe(0);
     await waitFor(async () => s.markerGone() && (await s.pending()) === 0);
-    const delivered = batches().filter((b) => b.json !== undefined).flatMap((b) => ids(b).map((e) => e.event_type));
+    const delivered = batches()
+      .filter((b) => b.json !== undefined)
+      .flatMap((b) => ids(b).map((e) => e.event_type));
     expect(delivered.filter((t) => t === 'FeatureCreated').length).toBeGreaterThanOrEqual(2);
     const st = await s.kitty(['sync', 'status', '--json']);
     expect(JSON.parse(st.stdout)).toMatchObject({ last_sync: { trigger: 'background', status: 'ok' } });

@@ -27,9 +27,20 @@ interface Outcome extends CliResult {
 }
 
 /** Runs the CLI in its own process group and sends `sig` after `delayMs` (to the group for SIGKILL). */
-function runAndKill(args: string[], cwd: string, env: NodeJS.ProcessEnv, sig: 'SIGINT' | 'SIGKILL' | null, delayMs: number): Promise<Outcome> {
+function runAndKill(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  sig: 'SIGINT' | 'SIGKILL' | null,
+  delayMs: number,
+): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     let killed = false;
@@ -87,7 +98,12 @@ describe('writing commands killed at random points', () => {
       const st = git(['status', '--porcelain', '--untracked-files=all']);
       return st === '' && !hasCommits() ? '<no repo>' : st;
     };
-    const subjects = (): string[] => (existsSync(path.join(project, '.git')) && hasCommits() ? git(['log', '--format=%s']).split('\n').filter((l) => l !== '') : []);
+    const subjects = (): string[] =>
+      existsSync(path.join(project, '.git')) && hasCommits()
+        ? git(['log', '--format=%s'])
+            .split('\n')
+            .filter((l) => l !== '')
+        : [];
     const journals = (): string[] => {
       const d = path.join(project, '.git', 'spec-kitty', 'tx');
       return existsSync(d) ? readdirSync(d).filter((n) => n.includes('.json')) : [];
@@ -122,10 +138,31 @@ describe('writing commands killed at random points', () => {
 
     const steps: Step[] = [
       { name: 'init', args: ['init', '--here', '--ai', 'claude', '--json'], done: /^Initial commit from Specify template$/, locks: [] },
-      { name: 'create-feature', args: ['agent', 'feature', 'create-feature', 'shop', '--json'], done: /^Add meta for feature 001-shop$/, locks: ['project.lock'] },
-      { name: 'setup-plan', args: ['agent', 'feature', 'setup-plan', '--json'], done: /^Add plan for feature 001-shop$/, locks: ['feature-001-shop.lock'] },
-      { name: 'finalize-tasks', args: ['agent', 'feature', 'finalize-tasks', '--json'], done: /^Add tasks for feature 001-shop$/, locks: ['feature-001-shop.lock'], before: async () => writeTasks(fdir, 2) },
-      { name: 'implement', args: ['implement', 'WP01', '--agent', 'claude', '--json'], done: /^chore: WP01 claimed for implementation$/, locks: ['feature-001-shop.lock', 'worktrees.lock'] },
+      {
+        name: 'create-feature',
+        args: ['agent', 'feature', 'create-feature', 'shop', '--json'],
+        done: /^Add meta for feature 001-shop$/,
+        locks: ['project.lock'],
+      },
+      {
+        name: 'setup-plan',
+        args: ['agent', 'feature', 'setup-plan', '--json'],
+        done: /^Add plan for feature 001-shop$/,
+        locks: ['feature-001-shop.lock'],
+      },
+      {
+        name: 'finalize-tasks',
+        args: ['agent', 'feature', 'finalize-tasks', '--json'],
+        done: /^Add tasks for feature 001-shop$/,
+        locks: ['feature-001-shop.lock'],
+        before: async () => writeTasks(fdir, 2),
+      },
+      {
+        name: 'implement',
+        args: ['implement', 'WP01', '--agent', 'claude', '--json'],
+        done: /^chore: WP01 claimed for implementation$/,
+        locks: ['feature-001-shop.lock', 'worktrees.lock'],
+      },
       {
         name: 'mark-status',
         args: ['agent', 'tasks', 'mark-status', 'T001', '--status', 'done', '--json'],
@@ -133,14 +170,22 @@ describe('writing commands killed at random points', () => {
         locks: ['feature-001-shop.lock'],
         before: async () => {
           const ws = path.join(project, '.worktrees', '001-shop-WP01');
-          require_((await kitty(['agent', 'tasks', 'add-history', 'WP01', '--note', 'started', '--agent', 'claude', '--json'])).code === 0, 'add-history');
+          require_(
+            (await kitty(['agent', 'tasks', 'add-history', 'WP01', '--note', 'started', '--agent', 'claude', '--json'])).code === 0,
+            'add-history',
+          );
           const { writeFileSync } = await import('node:fs');
           writeFileSync(path.join(ws, 'part1.txt'), 'part 1\n');
           git(['add', 'part1.txt'], ws);
           git(['commit', '-q', '-m', 'feat(WP01): part 1'], ws);
         },
       },
-      { name: 'move-task', args: ['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--json'], done: /^chore: Move WP01 to for_review/, locks: ['feature-001-shop.lock'] },
+      {
+        name: 'move-task',
+        args: ['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--json'],
+        done: /^chore: Move WP01 to for_review/,
+        locks: ['feature-001-shop.lock'],
+      },
       {
         name: 'review',
         args: ['agent', 'workflow', 'review', 'WP01', '--agent', 'codex', '--json'],
@@ -154,7 +199,20 @@ describe('writing commands killed at random points', () => {
         locks: ['feature-001-shop.lock'],
         before: async () => {
           const moves = [
-            ['agent', 'tasks', 'move-task', 'WP01', '--to', 'done', '--agent', 'codex', '--force', '--reason', 'reviewed in the fault test', '--json'],
+            [
+              'agent',
+              'tasks',
+              'move-task',
+              'WP01',
+              '--to',
+              'done',
+              '--agent',
+              'codex',
+              '--force',
+              '--reason',
+              'reviewed in the fault test',
+              '--json',
+            ],
             ['agent', 'tasks', 'mark-status', 'T002', '--status', 'done', '--json'],
             ['agent', 'tasks', 'move-task', 'WP02', '--to', 'canceled', '--agent', 'claude', '--force', '--reason', 'descoped', '--json'],
           ];
@@ -164,7 +222,11 @@ describe('writing commands killed at random points', () => {
           }
           // The templates' open questions would block acceptance: answer them.
           const { writeFileSync } = await import('node:fs');
-          for (const f of ['spec.md', 'plan.md']) writeFileSync(path.join(fdir, f), readFileSync(path.join(fdir, f), 'utf8').replace(/\[NEEDS CLARIFICATION[^\]]*\]/g, 'answered'));
+          for (const f of ['spec.md', 'plan.md'])
+            writeFileSync(
+              path.join(fdir, f),
+              readFileSync(path.join(fdir, f), 'utf8').replace(/\[NEEDS CLARIFICATION[^\]]*\]/g, 'answered'),
+            );
           git(['add', 'kitty-specs']);
           git(['commit', '-q', '-m', 'answer the open questions']);
         },
@@ -207,7 +269,11 @@ describe('writing commands killed at random points', () => {
       if (!completed) {
         const dead = leftLocks().filter((l) => step.locks.includes(l));
         const r = await kitty(step.args);
-        expect({ step: step.name, code: r.code, out: r.code === 0 ? '' : `${r.stdout}${r.stderr}` }).toEqual({ step: step.name, code: 0, out: '' });
+        expect({ step: step.name, code: r.code, out: r.code === 0 ? '' : `${r.stdout}${r.stderr}` }).toEqual({
+          step: step.name,
+          code: 0,
+          out: '',
+        });
         // A lock left by a SIGKILLed run is taken over at once, with a note naming its dead owner (no wait).
         if (dead.length > 0) expect(r.stderr).toMatch(/Took over the lock/);
       }

@@ -34,7 +34,9 @@ describe('e2e: background delivery to the reference ingest server (the README fl
       const events = await srv.events();
       return events.some((e) => e.event['event_type'] === 'FeatureCreated') ? events : undefined;
     });
-    expect(arrived?.map((e) => [e.event['event_type'], e.event['aggregate_id'], e.username])).toEqual([['FeatureCreated', '001-demo', 'ada']]);
+    expect(arrived?.map((e) => [e.event['event_type'], e.event['aggregate_id'], e.username])).toEqual([
+      ['FeatureCreated', '001-demo', 'ada'],
+    ]);
     const drained = await eventually(async () => {
       const status = JSON.parse((await sb.kitty(['sync', 'status', '--json'])).stdout) as { queue: { stats: { depth: number } | null } };
       return status.queue.stats?.depth === 0 ? status : undefined;

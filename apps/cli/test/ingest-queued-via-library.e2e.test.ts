@@ -27,7 +27,14 @@ async function queueFeatureEvents(home: string, serverUrl: string, laneModel: Sy
     nodeId: 'a1b2c3d4e5f6',
     now,
     laneModel,
-    context: { projectUuid: '550e8400-e29b-41d4-a716-446655440000', projectSlug: 'demo', teamSlug: 'acme', gitBranch: 'main', headCommitSha: null, repoSlug: 'acme/demo' },
+    context: {
+      projectUuid: '550e8400-e29b-41d4-a716-446655440000',
+      projectSlug: 'demo',
+      teamSlug: 'acme',
+      gitBranch: 'main',
+      headCommitSha: null,
+      repoSlug: 'acme/demo',
+    },
   });
   const feature = '001-demo';
   const move = (wpId: string, from: string | null, to: string, extra: Record<string, unknown> = {}) =>
@@ -42,7 +49,10 @@ async function queueFeatureEvents(home: string, serverUrl: string, laneModel: Sy
     f.historyAdded({ wpId: 'WP01', content: 'Table created.', author: 'claude' }),
     move('WP01', 'in_progress', 'for_review'),
     move('WP01', 'for_review', 'done', {
-      evidence: { repos: [{ repo: 'acme/demo', branch: '001-demo-WP01', commit: 'abc1234' }], review: { reviewer: 'ada', verdict: 'approved', reference: 'PR#1' } },
+      evidence: {
+        repos: [{ repo: 'acme/demo', branch: '001-demo-WP01', commit: 'abc1234' }],
+        review: { reviewer: 'ada', verdict: 'approved', reference: 'PR#1' },
+      },
     }),
   ];
   const q = await openQueue({ homeDir: home, scope: { serverUrl, username: 'ada' }, now });
@@ -67,7 +77,11 @@ describe('integration: events queued through the library → spec-kitty sync now
     expect(held.map((e) => e.event['event_id'])).toEqual(queued);
     const lamports = held.map((e) => e.event['lamport_clock'] as number);
     expect(lamports).toEqual([...lamports].sort((a, b) => a - b));
-    expect(held.find((e) => e.event['event_type'] === 'WPStatusChanged')?.event['payload']).toMatchObject({ lane_model: '4-lane', to_lane: 'doing', canonical_to_lane: 'claimed' });
+    expect(held.find((e) => e.event['event_type'] === 'WPStatusChanged')?.event['payload']).toMatchObject({
+      lane_model: '4-lane',
+      to_lane: 'doing',
+      canonical_to_lane: 'claimed',
+    });
     const status = await sb.kitty(['sync', 'status', '--json']);
     expect(json(status.stdout)['queue']['stats']).toMatchObject({ depth: 0, dead: 0 });
 
@@ -98,7 +112,9 @@ describe('integration: events queued through the library → spec-kitty sync now
     expect(sync.code).toBe(5);
     const r = json(sync.stdout);
     expect(r).toMatchObject({ status: 'partial', synced: 4, failed: 4, remaining: 4, categories: { schema_mismatch: 4 } });
-    expect(r['failures'].map((f: { code: string; event_type: string }) => [f.event_type, f.code])).toEqual(Array.from({ length: 4 }, () => ['WPStatusChanged', 'invalid_lane']));
+    expect(r['failures'].map((f: { code: string; event_type: string }) => [f.event_type, f.code])).toEqual(
+      Array.from({ length: 4 }, () => ['WPStatusChanged', 'invalid_lane']),
+    );
     expect((await server.events()).map((e) => e.event['event_type'])).toEqual(['FeatureCreated', 'WPCreated', 'WPCreated', 'HistoryAdded']);
     expect(queued).toHaveLength(8);
   }, 120_000);

@@ -91,7 +91,8 @@ export function cliSandbox(options: { readonly autoDeliver?: boolean } = {}) {
     GIT_COMMITTER_EMAIL: 'e2e@example.invalid',
   };
   writeFileSync(path.join(home, 'gitconfig'), '[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n');
-  const kitty = (args: string[], input?: string, cwd = project) => runCliAsync(args, { cwd, env, ...(input === undefined ? {} : { input }), timeoutMs: 60_000 });
+  const kitty = (args: string[], input?: string, cwd = project) =>
+    runCliAsync(args, { cwd, env, ...(input === undefined ? {} : { input }), timeoutMs: 60_000 });
   return { root, home, project, env, kitty };
 }
 

@@ -93,13 +93,23 @@ describe('e2e: reference ingest server ← spec-kitty workflow commands and sync
     expect(result).toMatchObject({ status: 'ok', synced: queued.length, failed: 0, remaining: 0 });
     const held = await server.events();
     expect(held.map((e) => e.event['event_id'])).toEqual(queued);
-    expect(held[0]?.event).toMatchObject({ event_type: 'FeatureCreated', aggregate_id: '001-demo', payload: { feature_slug: '001-demo', feature_number: '001' } });
+    expect(held[0]?.event).toMatchObject({
+      event_type: 'FeatureCreated',
+      aggregate_id: '001-demo',
+      payload: { feature_slug: '001-demo', feature_number: '001' },
+    });
     expect(new Set(held.slice(1, 3).map((e) => e.event['causation_id'])).size).toBe(1);
-    expect(held.find((e) => e.event['event_type'] === 'WPStatusChanged')?.event).toMatchObject({ payload: { wp_id: 'WP01', lane_model: '4-lane' } });
+    expect(held.find((e) => e.event['event_type'] === 'WPStatusChanged')?.event).toMatchObject({
+      payload: { wp_id: 'WP01', lane_model: '4-lane' },
+    });
     expect(held.every((e) => e.username === 'ada')).toBe(true);
     const status = await sb.kitty(['sync', 'status', '--check', '--json']);
     expect(status.code).toBe(0);
-    expect(json(status.stdout)).toMatchObject({ queue: { stats: { depth: 0, dead: 0 } }, connection: { state: 'connected' }, healthy: true });
+    expect(json(status.stdout)).toMatchObject({
+      queue: { stats: { depth: 0, dead: 0 } },
+      connection: { state: 'connected' },
+      healthy: true,
+    });
 
     // The acknowledgements are lost (queue files restored as they were before the sync): a re-send is all duplicates.
     restore();

@@ -33,7 +33,12 @@ function libraries(): LibraryPackage[] {
 }
 
 function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync(cmd, [...args], { cwd, env: { ...process.env, npm_config_nodedir: process.env['npm_config_nodedir'] ?? '/usr', ...env }, encoding: 'utf8', timeout: 600_000 });
+  return spawnSync(cmd, [...args], {
+    cwd,
+    env: { ...process.env, npm_config_nodedir: process.env['npm_config_nodedir'] ?? '/usr', ...env },
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
 }
 
 describe('every library packs, installs into an outside project, and its README example runs there', () => {
@@ -44,38 +49,39 @@ describe('every library packs, installs into an outside project, and its README 
     expect(libs.filter((l) => l.example === null).map((l) => l.name)).toEqual([]);
   });
 
-  it(
-    'packs with pnpm (workspace ranges become versions), installs with npm from the tarballs alone, and runs each example',
-    () => {
-      const out = tempDir();
-      const tarballs = new Map<string, string>();
-      for (const lib of libs) {
-        const r = run('npx', ['-y', 'pnpm@12.4.2', 'pack', '--pack-destination', out], lib.dir);
-        expect({ lib: lib.name, status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ lib: lib.name, status: 0, stderr: '' });
-        const file = readdirSync(out).find((f) => f.startsWith(lib.name.replace('@', '').replace('/', '-')) && f.endsWith('.tgz'));
-        expect(file).toBeDefined();
-        tarballs.set(lib.name, path.join(out, file as string));
-      }
-      // An outside project that knows nothing of the workspace: every @kitty package comes from its tarball (the
-      // overrides make the libraries' own @kitty dependencies resolve to the same tarballs, never to a registry).
-      const app = path.join(out, 'outside-app');
-      const deps = Object.fromEntries([...tarballs].map(([name, file]) => [name, `file:${file}`]));
-      const overrides = Object.fromEntries([...tarballs.keys()].map((name) => [name, `$${name}`]));
-      spawnSync('mkdir', ['-p', app]);
-      writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'outside-app', private: true, type: 'module', dependencies: deps, overrides }, null, 2));
-      const install = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], app);
-      expect({ status: install.status, stderr: install.status === 0 ? '' : install.stderr.slice(-3000) }).toEqual({ status: 0, stderr: '' });
-      for (const lib of libs) {
-        const installed = JSON.parse(readFileSync(path.join(app, 'node_modules', lib.name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-        // no workspace: protocol left in what was published
-        expect(Object.values(installed.dependencies ?? {}).filter((v) => v.startsWith('workspace:'))).toEqual([]);
-        const file = path.join(app, `example-${lib.name.split('/')[1]}.mjs`);
-        writeFileSync(file, `${lib.example}\n`);
-        const r = run(process.execPath, [file], app);
-        expect({ lib: lib.name, status: r.status, stderr: r.stderr }).toEqual({ lib: lib.name, status: 0, stderr: '' });
-        expect(r.stdout.trim()).not.toBe('');
-      }
-    },
-    900_000,
-  );
+  it('packs with pnpm (workspace ranges become versions), installs with npm from the tarballs alone, and runs each example', () => {
+    const out = tempDir();
+    const tarballs = new Map<string, string>();
+    for (const lib of libs) {
+      const r = run('npx', ['-y', 'pnpm@12.4.2', 'pack', '--pack-destination', out], lib.dir);
+      expect({ lib: lib.name, status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ lib: lib.name, status: 0, stderr: '' });
+      const file = readdirSync(out).find((f) => f.startsWith(lib.name.replace('@', '').replace('/', '-')) && f.endsWith('.tgz'));
+      expect(file).toBeDefined();
+      tarballs.set(lib.name, path.join(out, file as string));
+    }
+    // An outside project that knows nothing of the workspace: every @kitty package comes from its tarball (the
+    // overrides make the libraries' own @kitty dependencies resolve to the same tarballs, never to a registry).
+    const app = path.join(out, 'outside-app');
+    const deps = Object.fromEntries([...tarballs].map(([name, file]) => [name, `file:${file}`]));
+    const overrides = Object.fromEntries([...tarballs.keys()].map((name) => [name, `$${name}`]));
+    spawnSync('mkdir', ['-p', app]);
+    writeFileSync(
+      path.join(app, 'package.json'),
+      JSON.stringify({ name: 'outside-app', private: true, type: 'module', dependencies: deps, overrides }, null, 2),
+    );
+    const install = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], app);
+    expect({ status: install.status, stderr: install.status === 0 ? '' : install.stderr.slice(-3000) }).toEqual({ status: 0, stderr: '' });
+    for (const lib of libs) {
+      const installed = JSON.parse(readFileSync(path.join(app, 'node_modules', lib.name, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      // no workspace: protocol left in what was published
+      expect(Object.values(installed.dependencies ?? {}).filter((v) => v.startsWith('workspace:'))).toEqual([]);
+      const file = path.join(app, `example-${lib.name.split('/')[1]}.mjs`);
+      writeFileSync(file, `${lib.example}\n`);
+      const r = run(process.execPath, [file], app);
+      expect({ lib: lib.name, status: r.status, stderr: r.stderr }).toEqual({ lib: lib.name, status: 0, stderr: '' });
+      expect(r.stdout.trim()).not.toBe('');
+    }
+  }, 900_000);
 });

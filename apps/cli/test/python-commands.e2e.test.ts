@@ -18,8 +18,18 @@ describe('upgrade: a Python 2.0.0 project to kitty’s format, without copying t
     const metaBefore = readFileSync(path.join(project, '.kittify/metadata.yaml'), 'utf8');
 
     const dry = json(await sb.kitty(['upgrade', '--dry-run', '--json'], { cwd: project }));
-    expect(dry).toMatchObject({ status: 'success', current_version: '2.0.0', target_version: '2.0.0', dry_run: true, migrations_applied: 0, success: true, templates_copied: false });
-    expect(dry['migrations']).toEqual(expect.arrayContaining([expect.objectContaining({ id: '2.0.0_metadata_format', status: 'pending' })]));
+    expect(dry).toMatchObject({
+      status: 'success',
+      current_version: '2.0.0',
+      target_version: '2.0.0',
+      dry_run: true,
+      migrations_applied: 0,
+      success: true,
+      templates_copied: false,
+    });
+    expect(dry['migrations']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: '2.0.0_metadata_format', status: 'pending' })]),
+    );
     expect(readFileSync(path.join(project, '.kittify/metadata.yaml'), 'utf8')).toBe(metaBefore);
     expect(sb.git(['status', '--porcelain=v1', '-uall'], project)).toBe(statusBefore);
 
@@ -28,7 +38,12 @@ describe('upgrade: a Python 2.0.0 project to kitty’s format, without copying t
     const done = json(r);
     // Stage b: Python left the identity block of config.yaml uncommitted; upgrade commits it with the metadata.
     expect(statusBefore.trim()).toBe('M .kittify/config.yaml');
-    expect(done).toMatchObject({ status: 'success', migrations_applied: 2, auto_committed: true, auto_commit_paths: ['.kittify/config.yaml', '.kittify/metadata.yaml'] });
+    expect(done).toMatchObject({
+      status: 'success',
+      migrations_applied: 2,
+      auto_committed: true,
+      auto_commit_paths: ['.kittify/config.yaml', '.kittify/metadata.yaml'],
+    });
     const meta = parse(readFileSync(path.join(project, '.kittify/metadata.yaml'), 'utf8'), { version: '1.1' }) as Record<string, any>;
     const before = parse(metaBefore, { version: '1.1' }) as Record<string, any>;
     // Python reads the same format version and its own fields, unchanged; kitty's version is separate.
@@ -40,7 +55,11 @@ describe('upgrade: a Python 2.0.0 project to kitty’s format, without copying t
     for (const d of ['templates', 'missions', 'command-templates']) expect(existsSync(path.join(project, '.kittify', d))).toBe(false);
     expect(sb.git(['status', '--porcelain=v1', '-uall'], project)).toBe('');
 
-    expect(json(await sb.kitty(['upgrade', '--json'], { cwd: project }))).toMatchObject({ status: 'up_to_date', migrations_applied: 0, auto_committed: false });
+    expect(json(await sb.kitty(['upgrade', '--json'], { cwd: project }))).toMatchObject({
+      status: 'up_to_date',
+      migrations_applied: 0,
+      auto_committed: false,
+    });
   }, 180_000);
 
   it('a project kitty just set up is up to date; outside a project upgrade says so', async () => {
@@ -58,7 +77,9 @@ describe('mission list|current on a Python 2.0.0 project', () => {
     const sb = workflowSandbox('kitty-pymission-');
     const project = restoreStage('d', path.join(sb.root, 'p'), sb.home);
     const list = json(await sb.kitty(['mission', 'list', '--json'], { cwd: project }));
-    expect(list['missions']).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'software-dev', features: ['001-export-to-csv', '002-offline-sync'] })]));
+    expect(list['missions']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: 'software-dev', features: ['001-export-to-csv', '002-offline-sync'] })]),
+    );
     expect(list['missions'].map((m: { key: string }) => m.key)).toEqual(expect.arrayContaining(['research', 'documentation']));
     const current = json(await sb.kitty(['mission', 'current', '--feature', '001-export-to-csv', '--json'], { cwd: project }));
     expect(current).toMatchObject({ current: 'software-dev', feature: '001-export-to-csv', source: 'feature' });
@@ -86,7 +107,9 @@ describe('validate-encoding on a Python 2.0.0 project', () => {
     const dry = json(await sb.kitty(['validate-encoding', '--fix', '--dry-run', '--json'], { cwd: project }));
     expect(dry).toMatchObject({ dry_run: true, fixed: 0 });
     expect(readFileSync(path.join(fdir, 'research.md'))[2]).toBe(0x93);
-    expect(json(await sb.kitty(['validate-encoding', '--fix', '--feature', '001-export-to-csv', '--json'], { cwd: project }))).toMatchObject({ fixed: 2, ok: true });
+    expect(
+      json(await sb.kitty(['validate-encoding', '--fix', '--feature', '001-export-to-csv', '--json'], { cwd: project })),
+    ).toMatchObject({ fixed: 2, ok: true });
     expect(readFileSync(path.join(fdir, 'research.md'), 'utf8')).toBe('# “Q”\n–\n');
     expect(readFileSync(path.join(fdir, 'quickstart.md'), 'utf8')).toBe('# Quickstart\n');
     expect(json(await sb.kitty(['validate-encoding', '--json'], { cwd: project }))).toMatchObject({ ok: true, problems: [] });
@@ -103,9 +126,15 @@ describe('research scaffolding on a Python 2.0.0 project', () => {
     expect(dry['created']).toHaveLength(4);
     expect(existsSync(path.join(fdir, 'research.md'))).toBe(false);
     const r = json(await sb.kitty(['research', '--feature', '001-export-to-csv', '--json'], { cwd: project }));
-    expect(r['created']).toEqual(['research.md', 'data-model.md', 'research/evidence-log.csv', 'research/source-register.csv'].map((f) => path.join(fdir, f)));
-    expect(readFileSync(path.join(fdir, 'research/evidence-log.csv'), 'utf8').split('\n')[0]).toBe('evidence_id,source_id,sub_question,claim,location,kind,notes');
-    expect(readFileSync(path.join(fdir, 'research/source-register.csv'), 'utf8').split('\n')[0]).toBe('source_id,title,author,year,url_or_reference,type,reliability,notes');
+    expect(r['created']).toEqual(
+      ['research.md', 'data-model.md', 'research/evidence-log.csv', 'research/source-register.csv'].map((f) => path.join(fdir, f)),
+    );
+    expect(readFileSync(path.join(fdir, 'research/evidence-log.csv'), 'utf8').split('\n')[0]).toBe(
+      'evidence_id,source_id,sub_question,claim,location,kind,notes',
+    );
+    expect(readFileSync(path.join(fdir, 'research/source-register.csv'), 'utf8').split('\n')[0]).toBe(
+      'source_id,title,author,year,url_or_reference,type,reliability,notes',
+    );
     writeFileSync(path.join(fdir, 'research.md'), '# mine\n');
     const again = json(await sb.kitty(['research', '--feature', '001-export-to-csv', '--json'], { cwd: project }));
     expect(again).toMatchObject({ created: [] });

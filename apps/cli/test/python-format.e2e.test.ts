@@ -39,19 +39,30 @@ describe('files kitty writes are read by the Python spec-kitty 2.0.0 without ref
     sb.git(['add', 'csv.ts'], ws);
     sb.git(['commit', '-qm', 'feat(WP01): csv'], ws);
     await ok(['agent', 'tasks', 'mark-status', 'T001', '--status', 'done', '--json'], ws);
-    await ok(['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--note', 'Ready for review', '--json'], ws);
+    await ok(
+      ['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--note', 'Ready for review', '--json'],
+      ws,
+    );
     await ok(['agent', 'tasks', 'move-task', 'WP01', '--to', 'done', '--agent', 'codex', '--note', 'Approved', '--json']);
 
     // .kittify/metadata.yaml: the version key Python compares with its own version, timestamps as quoted strings.
     const pyMeta = read(py, '.kittify/metadata.yaml');
     const ourMeta = read(sb.project, '.kittify/metadata.yaml');
-    expect(yaml11(ourMeta)['spec_kitty']).toMatchObject({ version: (yaml11(pyMeta)['spec_kitty'] as Record<string, unknown>)['version'], last_upgraded_at: null });
+    expect(yaml11(ourMeta)['spec_kitty']).toMatchObject({
+      version: (yaml11(pyMeta)['spec_kitty'] as Record<string, unknown>)['version'],
+      last_upgraded_at: null,
+    });
     expect(typeof (yaml11(ourMeta)['spec_kitty'] as Record<string, unknown>)['initialized_at']).toBe('string');
     expect(ourMeta).toMatch(/^ {2}initialized_at: '[^']+'$/m);
     expect(pyMeta).toMatch(/^ {2}initialized_at: '[^']+'$/m);
     for (const key of keysOf(pyMeta) ?? []) expect(Object.keys(yaml11(ourMeta))).toContain(key);
     expect((yaml11(ourMeta)['migrations'] as Record<string, unknown>)['applied']).toEqual([]);
-    expect(ourMeta.split('\n').slice(0, 3).every((l) => l.startsWith('#'))).toBe(true);
+    expect(
+      ourMeta
+        .split('\n')
+        .slice(0, 3)
+        .every((l) => l.startsWith('#')),
+    ).toBe(true);
 
     // WP frontmatter: every key Python's has, every timestamp a string for a YAML 1.1 reader, lanes from its vocabulary.
     const pyWp = yaml11(frontmatter(read(pyFeature, 'tasks/WP01-csv-writer-core.md')));
@@ -86,21 +97,31 @@ describe('files kitty writes are read by the Python spec-kitty 2.0.0 without ref
     const ourStatus = read(fdir, 'status.json');
     expect(ourStatus.endsWith('}\n')).toBe(true);
     const sortedDeep = (v: unknown): unknown =>
-      v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedDeep((v as Record<string, unknown>)[k])])) : v;
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sortedDeep((v as Record<string, unknown>)[k])]),
+          )
+        : v;
     expect(ourStatus).toBe(`${JSON.stringify(sortedDeep(JSON.parse(ourStatus)), null, 2)}\n`);
-    for (const k of Object.keys(JSON.parse(pyStatus) as Record<string, unknown>)) expect(Object.keys(JSON.parse(ourStatus) as Record<string, unknown>)).toContain(k);
+    for (const k of Object.keys(JSON.parse(pyStatus) as Record<string, unknown>))
+      expect(Object.keys(JSON.parse(ourStatus) as Record<string, unknown>)).toContain(k);
 
     // meta.json: indent 2 and every key Python writes (its create-time and implement-time forms).
     const pyMetaJson = JSON.parse(read(pyFeature, 'meta.json')) as Record<string, unknown>;
     const ourMetaText = read(fdir, 'meta.json');
     const ourMetaJson = JSON.parse(ourMetaText) as Record<string, unknown>;
-    for (const k of Object.keys(JSON.parse(read(py, 'kitty-specs/002-offline-sync/meta.json')) as Record<string, unknown>)) expect(Object.keys(ourMetaJson)).toContain(k);
+    for (const k of Object.keys(JSON.parse(read(py, 'kitty-specs/002-offline-sync/meta.json')) as Record<string, unknown>))
+      expect(Object.keys(ourMetaJson)).toContain(k);
     for (const k of Object.keys(pyMetaJson)) if (k !== 'vcs' && k !== 'vcs_locked_at') expect(Object.keys(ourMetaJson)).toContain(k);
     expect(ourMetaText.startsWith('{\n  "')).toBe(true);
     expect(String(ourMetaJson['created_at'])).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     // config.yaml: Python's agents.available list.
     const ourConfig = yaml11(read(sb.project, '.kittify/config.yaml'));
-    expect((ourConfig['agents'] as Record<string, unknown>)['available']).toEqual((yaml11(read(reference, 'projects/after-init/.kittify/config.yaml'))['agents'] as Record<string, unknown>)['available']);
+    expect((ourConfig['agents'] as Record<string, unknown>)['available']).toEqual(
+      (yaml11(read(reference, 'projects/after-init/.kittify/config.yaml'))['agents'] as Record<string, unknown>)['available'],
+    );
   }, 300_000);
 });

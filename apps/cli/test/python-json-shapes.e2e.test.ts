@@ -31,7 +31,8 @@ const STATE_OF: Readonly<Record<string, StateKey>> = {
 };
 
 /** Read-only commands share one copy of their state; every other command gets a fresh one. */
-const READ_ONLY = /^(check-prerequisites|list-tasks|tasks-status|validate-workflow|agent-status-validate|accept\.json|error-check-prerequisites|error-setup-plan|error-move-task-unknown-wp|error-create-feature)/;
+const READ_ONLY =
+  /^(check-prerequisites|list-tasks|tasks-status|validate-workflow|agent-status-validate|accept\.json|error-check-prerequisites|error-setup-plan|error-move-task-unknown-wp|error-create-feature)/;
 
 /**
  * Where kitty deliberately differs in meaning, the command is adapted so that the same outcome is compared:
@@ -46,10 +47,14 @@ const ARGS_OVERRIDE: Readonly<Record<string, (args: string[]) => string[]>> = {
  * why. They are still run (kitty must answer with one JSON document) but their keys are not compared.
  */
 const DIVERGES: Readonly<Record<string, string>> = {
-  'error-move-task-illegal-for-review-to-planned.json': 'kitty allows for_review → planned with review feedback (the events-library transition table); Python 2.0.0 refuses it',
-  'error-move-task-agent-mismatch.json': "kitty reads --agent as who acts: another agent than the implementer moving a work package to done is the separation of duties it asks for, not a mismatch",
-  'error-move-task-done-dirty-planning-repo.json': 'kitty commits the status files it writes itself (atomic writing commands), so the tasks.md Python left modified does not block the move',
-  'list-tasks--no-feature-two-features.json': 'auto-selecting the latest incomplete feature for read-only commands is the feature-detection work (agent helper)',
+  'error-move-task-illegal-for-review-to-planned.json':
+    'kitty allows for_review → planned with review feedback (the events-library transition table); Python 2.0.0 refuses it',
+  'error-move-task-agent-mismatch.json':
+    'kitty reads --agent as who acts: another agent than the implementer moving a work package to done is the separation of duties it asks for, not a mismatch',
+  'error-move-task-done-dirty-planning-repo.json':
+    'kitty commits the status files it writes itself (atomic writing commands), so the tasks.md Python left modified does not block the move',
+  'list-tasks--no-feature-two-features.json':
+    'auto-selecting the latest incomplete feature for read-only commands is the feature-detection work (agent helper)',
 };
 
 function stageOf(row: OutputRow): StateKey {
@@ -57,7 +62,9 @@ function stageOf(row: OutputRow): StateKey {
 }
 
 function argsOf(row: OutputRow, scratch: string): string[] {
-  const raw = row.command.replace(/^spec-kitty /, '').replace('{{WORK}}/scratch/review-feedback-WP01.md', path.join(scratch, 'review-feedback-WP01.md'));
+  const raw = row.command
+    .replace(/^spec-kitty /, '')
+    .replace('{{WORK}}/scratch/review-feedback-WP01.md', path.join(scratch, 'review-feedback-WP01.md'));
   const args = (raw.match(/'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^'|'$/g, ''));
   return ARGS_OVERRIDE[row.file]?.(args) ?? args;
 }
@@ -69,7 +76,18 @@ describe('kitty prints every key of the Python spec-kitty 2.0.0 JSON outputs, wi
     mkdirSync(scratch);
     writeFileSync(path.join(scratch, 'review-feedback-WP01.md'), '# Review\n\nPlease quote fields containing commas.\n');
     const gitIn = (project: string, args: string[]) =>
-      execFileSync('git', args, { cwd: project, env: { ...process.env, ...sb.env, GIT_AUTHOR_NAME: 'Py Tester', GIT_AUTHOR_EMAIL: 'py@example.com', GIT_COMMITTER_NAME: 'Py Tester', GIT_COMMITTER_EMAIL: 'py@example.com' }, encoding: 'utf8' });
+      execFileSync('git', args, {
+        cwd: project,
+        env: {
+          ...process.env,
+          ...sb.env,
+          GIT_AUTHOR_NAME: 'Py Tester',
+          GIT_AUTHOR_EMAIL: 'py@example.com',
+          GIT_COMMITTER_NAME: 'Py Tester',
+          GIT_COMMITTER_EMAIL: 'py@example.com',
+        },
+        encoding: 'utf8',
+      });
 
     let n = 0;
     const build = async (key: StateKey): Promise<string> => {
@@ -79,11 +97,31 @@ describe('kitty prints every key of the Python spec-kitty 2.0.0 JSON outputs, wi
       if (key === 'b-before-finalize') gitIn(project, ['reset', '-q', '--mixed', 'HEAD~1']); // the agent's task files, not yet finalized
       if (key === 'c-approved' || key === 'c-done') {
         // Step 19 of the recorded sequence: the user commits the status files the incumbent left uncommitted.
-        gitIn(project, ['add', 'kitty-specs/001-export-to-csv/tasks.md', 'kitty-specs/001-export-to-csv/status.events.jsonl', 'kitty-specs/001-export-to-csv/status.json']);
+        gitIn(project, [
+          'add',
+          'kitty-specs/001-export-to-csv/tasks.md',
+          'kitty-specs/001-export-to-csv/status.events.jsonl',
+          'kitty-specs/001-export-to-csv/status.json',
+        ]);
         gitIn(project, ['commit', '-qm', 'chore(001-export-to-csv): commit status files left uncommitted by spec-kitty']);
       }
       if (key === 'c-done') {
-        const done = await sb.kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'done', '--agent', 'codex', '--note', 'Approved: quoting covered by tests', '--json'], { cwd: project });
+        const done = await sb.kitty(
+          [
+            'agent',
+            'tasks',
+            'move-task',
+            'WP01',
+            '--to',
+            'done',
+            '--agent',
+            'codex',
+            '--note',
+            'Approved: quoting covered by tests',
+            '--json',
+          ],
+          { cwd: project },
+        );
         expect({ code: done.code, stderr: done.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
       }
       if (key === 'd-one-feature') {
@@ -111,17 +149,21 @@ describe('kitty prints every key of the Python spec-kitty 2.0.0 JSON outputs, wi
       try {
         doc = JSON.parse(r.stdout);
       } catch {
-        problems.push(`${row.file}: kitty's stdout is not one JSON document (exit ${r.code}): ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 300)}`);
+        problems.push(
+          `${row.file}: kitty's stdout is not one JSON document (exit ${r.code}): ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 300)}`,
+        );
         continue;
       }
       if (row.stdoutIs === 'not-json') {
         // Rich wrapped the incumbent's message; kitty prints a structured error with a message.
-        if (typeof (doc as { error?: { message?: unknown } }).error?.message !== 'string') problems.push(`${row.file}: expected a structured error`);
+        if (typeof (doc as { error?: { message?: unknown } }).error?.message !== 'string')
+          problems.push(`${row.file}: expected a structured error`);
         compared += 1;
         continue;
       }
       if (DIVERGES[row.file] !== undefined) continue;
-      if ((row.rc === 0) !== (r.code === 0)) problems.push(`${row.file}: the incumbent exited ${row.rc}, kitty ${r.code}: ${r.stdout.slice(0, 300)}`);
+      if ((row.rc === 0) !== (r.code === 0))
+        problems.push(`${row.file}: the incumbent exited ${row.rc}, kitty ${r.code}: ${r.stdout.slice(0, 300)}`);
       const recorded = recordedJson(row.file)[0];
       const diffs = shapeDiff(recorded, doc);
       problems.push(...diffs.map((d) => `${row.file}: ${d}`));

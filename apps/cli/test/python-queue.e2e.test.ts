@@ -33,7 +33,10 @@ function installPythonHome(home: string, files: readonly string[] = ['queue.db',
 function pythonRows(home: string): Array<{ event_id: string; kitty_adopted_at: number | null }> {
   const db = new Database(path.join(home, '.spec-kitty', 'queue.db'), { readonly: true });
   try {
-    return db.prepare('select event_id, kitty_adopted_at from queue order by id').all() as Array<{ event_id: string; kitty_adopted_at: number | null }>;
+    return db.prepare('select event_id, kitty_adopted_at from queue order by id').all() as Array<{
+      event_id: string;
+      kitty_adopted_at: number | null;
+    }>;
   } finally {
     db.close();
   }
@@ -85,7 +88,10 @@ describe('the Python spec-kitty 2.0.0 queue: adopted by kitty, delivered once', 
 
   it('every pending Python event reaches the loopback ingest server exactly once, accepted, in Lamport order', async () => {
     const sb = cliSandbox();
-    server = await startIngestProcess(['--user', 'maya.chen:tidal-Lantern-42', '--team', 'northwind-labs', '--db', path.join(sb.root, 'ingest.db')], 'maya.chen:tidal-Lantern-42');
+    server = await startIngestProcess(
+      ['--user', 'maya.chen:tidal-Lantern-42', '--team', 'northwind-labs', '--db', path.join(sb.root, 'ingest.db')],
+      'maya.chen:tidal-Lantern-42',
+    );
     expect((await sb.kitty(['sync', 'server', server.url])).code).toBe(0);
     const login = await sb.kitty(['auth', 'login', '-u', 'maya.chen', '--password-stdin'], 'tidal-Lantern-42\n');
     expect(login.code).toBe(0);
@@ -97,7 +103,12 @@ describe('the Python spec-kitty 2.0.0 queue: adopted by kitty, delivered once', 
     const received = await server.events();
     expect(received.map((e) => e.event['event_id'])).toEqual(pythonEvents.map((e) => e['event_id']));
     expect(received.map((e) => e.event['lamport_clock'])).toEqual(pythonEvents.map((e) => e['lamport_clock']));
-    for (const e of received) expect(e.event).toMatchObject({ schema_version: expect.any(String), data_tier: expect.any(Number), correlation_id: expect.any(String) });
+    for (const e of received)
+      expect(e.event).toMatchObject({
+        schema_version: expect.any(String),
+        data_tier: expect.any(Number),
+        correlation_id: expect.any(String),
+      });
 
     // Again: nothing left, nothing re-adopted, nothing sent twice; Python's rows are still there, marked.
     const second = await sb.kitty(['sync', 'now', '--json']);

@@ -74,63 +74,80 @@ function writeAgentTasks(fdir: string): void {
 }
 
 describe('kitty reads every Python 2.0.0 project stage and advances it to merged', () => {
-  it.each(STAGES.map((s) => [s]))('stage %s → every work package done → accepted → merged into main', async (stage: Stage) => {
-    const sb = workflowSandbox(`kitty-pystage-${stage}-`);
-    const project = restoreStage(stage, path.join(sb.root, 'p'), sb.home);
-    // The restore reproduces exactly what Python left (git status of the main repository).
-    expect(sb.git(['status', '--porcelain=v1', '-uall'], project).split('\n').filter((l) => l !== '')).toEqual(recordedStatus(stage));
-    const fdir = path.join(project, 'kitty-specs', FEATURE);
-    const ok = async (args: string[], cwd = project) => {
-      const r = await sb.kitty([...args, '--json'], { cwd });
-      if (r.code !== 0) throw new Error(`stage ${stage}: spec-kitty ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
-      return json(r);
-    };
-    const f = ['--feature', FEATURE];
+  it.each(STAGES.map((s) => [s]))(
+    'stage %s → every work package done → accepted → merged into main',
+    async (stage: Stage) => {
+      const sb = workflowSandbox(`kitty-pystage-${stage}-`);
+      const project = restoreStage(stage, path.join(sb.root, 'p'), sb.home);
+      // The restore reproduces exactly what Python left (git status of the main repository).
+      expect(
+        sb
+          .git(['status', '--porcelain=v1', '-uall'], project)
+          .split('\n')
+          .filter((l) => l !== ''),
+      ).toEqual(recordedStatus(stage));
+      const fdir = path.join(project, 'kitty-specs', FEATURE);
+      const ok = async (args: string[], cwd = project) => {
+        const r = await sb.kitty([...args, '--json'], { cwd });
+        if (r.code !== 0) throw new Error(`stage ${stage}: spec-kitty ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+        return json(r);
+      };
+      const f = ['--feature', FEATURE];
 
-    // Switching to kitty (docs/python-migration.md): `upgrade` commits what Python left uncommitted, copies no template.
-    const upgraded = await ok(['upgrade']);
-    expect(upgraded).toMatchObject({ success: true, templates_copied: false });
-    for (const d of ['templates', 'missions']) expect(existsSync(path.join(project, '.kittify', d))).toBe(false);
+      // Switching to kitty (docs/python-migration.md): `upgrade` commits what Python left uncommitted, copies no template.
+      const upgraded = await ok(['upgrade']);
+      expect(upgraded).toMatchObject({ success: true, templates_copied: false });
+      for (const d of ['templates', 'missions']) expect(existsSync(path.join(project, '.kittify', d))).toBe(false);
 
-    // Read: kitty sees what Python wrote.
-    const check = await ok(['agent', 'feature', 'check-prerequisites', ...f]);
-    expect(check['feature_dir']).toBe(fdir);
-    if (stage === 'a') {
-      writeAgentTasks(fdir);
-      expect(await ok(['agent', 'feature', 'finalize-tasks', ...f])).toMatchObject({ result: 'success' });
-    }
-    const listed = await ok(['agent', 'tasks', 'list-tasks', ...f]);
-    expect(listed['tasks'].map((t: Record<string, unknown>) => t['work_package_id'])).toEqual(['WP01', 'WP02', 'WP03']);
-
-    // Advance every work package in dependency order.
-    for (const wp of ['WP01', 'WP02', 'WP03']) {
-      const lane = () => ok(['agent', 'tasks', 'list-tasks', ...f]).then((l) => (l['tasks'] as Array<Record<string, string>>).find((t) => t['work_package_id'] === wp)?.['lane']);
-      if ((await lane()) === 'done') continue;
-      const file = readdirSync(path.join(fdir, 'tasks')).find((n) => n.startsWith(`${wp}-`)) as string;
-      const fm = parse(/^---\n([\s\S]*?)\n---/.exec(readFileSync(path.join(fdir, 'tasks', file), 'utf8'))?.[1] ?? '') as Record<string, unknown>;
-      if (['planned', 'claimed', 'in_progress'].includes((await lane()) ?? '')) {
-        const impl = await ok(['implement', wp, '--agent', 'claude', ...f]);
-        const ws = impl['workspace_abs_path'] as string;
-        const out = path.join(ws, 'src', `${wp.toLowerCase()}.ts`);
-        mkdirSync(path.dirname(out), { recursive: true });
-        writeFileSync(out, `export const ${wp.toLowerCase()} = true;\n`);
-        sb.git(['add', '-A'], ws);
-        sb.git(['commit', '-qm', `feat(${wp}): implement`], ws);
-        const subtasks = (fm['subtasks'] as string[] | undefined) ?? [];
-        if (subtasks.length > 0) await ok(['agent', 'tasks', 'mark-status', ...subtasks, '--status', 'done', ...f], ws);
-        await ok(['agent', 'tasks', 'move-task', wp, '--to', 'for_review', '--agent', 'claude', '--note', 'Ready for review', ...f], ws);
+      // Read: kitty sees what Python wrote.
+      const check = await ok(['agent', 'feature', 'check-prerequisites', ...f]);
+      expect(check['feature_dir']).toBe(fdir);
+      if (stage === 'a') {
+        writeAgentTasks(fdir);
+        expect(await ok(['agent', 'feature', 'finalize-tasks', ...f])).toMatchObject({ result: 'success' });
       }
-      expect(await ok(['agent', 'tasks', 'move-task', wp, '--to', 'done', '--agent', 'codex', '--note', 'Approved', ...f])).toMatchObject({ new_lane: 'done' });
-    }
-    expect(await ok(['agent', 'tasks', 'status', ...f])).toMatchObject({ total_wps: 3, progress_percentage: 100, by_lane: { done: 3 } });
+      const listed = await ok(['agent', 'tasks', 'list-tasks', ...f]);
+      expect(listed['tasks'].map((t: Record<string, unknown>) => t['work_package_id'])).toEqual(['WP01', 'WP02', 'WP03']);
 
-    const accepted = await ok(['accept', ...f]);
-    expect(accepted).toMatchObject({ result: 'success', ok: true, feature: FEATURE });
-    await ok(['merge', ...f]);
-    // Every work package's code is on main now (WP01's was committed by the Python session at stages c and d).
-    const tree = sb.git(['ls-tree', '-r', '--name-only', 'main'], project).split('\n');
-    const wp01 = stage === 'a' || stage === 'b' ? 'src/wp01.ts' : 'src/export/csvWriter.ts';
-    expect(tree).toEqual(expect.arrayContaining([wp01, 'src/wp02.ts', 'src/wp03.ts']));
-    expect(sb.git(['log', '--format=%s', 'main'], project)).toMatch(/feat\(WP03\): implement/);
-  }, 600_000);
+      // Advance every work package in dependency order.
+      for (const wp of ['WP01', 'WP02', 'WP03']) {
+        const lane = () =>
+          ok(['agent', 'tasks', 'list-tasks', ...f]).then(
+            (l) => (l['tasks'] as Array<Record<string, string>>).find((t) => t['work_package_id'] === wp)?.['lane'],
+          );
+        if ((await lane()) === 'done') continue;
+        const file = readdirSync(path.join(fdir, 'tasks')).find((n) => n.startsWith(`${wp}-`)) as string;
+        const fm = parse(/^---\n([\s\S]*?)\n---/.exec(readFileSync(path.join(fdir, 'tasks', file), 'utf8'))?.[1] ?? '') as Record<
+          string,
+          unknown
+        >;
+        if (['planned', 'claimed', 'in_progress'].includes((await lane()) ?? '')) {
+          const impl = await ok(['implement', wp, '--agent', 'claude', ...f]);
+          const ws = impl['workspace_abs_path'] as string;
+          const out = path.join(ws, 'src', `${wp.toLowerCase()}.ts`);
+          mkdirSync(path.dirname(out), { recursive: true });
+          writeFileSync(out, `export const ${wp.toLowerCase()} = true;\n`);
+          sb.git(['add', '-A'], ws);
+          sb.git(['commit', '-qm', `feat(${wp}): implement`], ws);
+          const subtasks = (fm['subtasks'] as string[] | undefined) ?? [];
+          if (subtasks.length > 0) await ok(['agent', 'tasks', 'mark-status', ...subtasks, '--status', 'done', ...f], ws);
+          await ok(['agent', 'tasks', 'move-task', wp, '--to', 'for_review', '--agent', 'claude', '--note', 'Ready for review', ...f], ws);
+        }
+        expect(await ok(['agent', 'tasks', 'move-task', wp, '--to', 'done', '--agent', 'codex', '--note', 'Approved', ...f])).toMatchObject(
+          { new_lane: 'done' },
+        );
+      }
+      expect(await ok(['agent', 'tasks', 'status', ...f])).toMatchObject({ total_wps: 3, progress_percentage: 100, by_lane: { done: 3 } });
+
+      const accepted = await ok(['accept', ...f]);
+      expect(accepted).toMatchObject({ result: 'success', ok: true, feature: FEATURE });
+      await ok(['merge', ...f]);
+      // Every work package's code is on main now (WP01's was committed by the Python session at stages c and d).
+      const tree = sb.git(['ls-tree', '-r', '--name-only', 'main'], project).split('\n');
+      const wp01 = stage === 'a' || stage === 'b' ? 'src/wp01.ts' : 'src/export/csvWriter.ts';
+      expect(tree).toEqual(expect.arrayContaining([wp01, 'src/wp02.ts', 'src/wp03.ts']));
+      expect(sb.git(['log', '--format=%s', 'main'], project)).toMatch(/feat\(WP03\): implement/);
+    },
+    600_000,
+  );
 });

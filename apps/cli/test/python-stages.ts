@@ -39,7 +39,9 @@ export function restoreStage(stage: Stage, parent: string, home: string): string
   git(['fetch', '-q', '--update-head-ok', path.join(reference, 'projects', `stage-${stage}.bundle`), 'refs/heads/*:refs/heads/*']);
   git(['reset', '-q', '--hard', 'main']);
   appendFileSync(path.join(project, '.git/info/exclude'), '\n# Added by spec-kitty (local exclusions)\n.worktrees/\n');
-  const branches = git(['for-each-ref', '--format=%(refname:short)', 'refs/heads/*-WP*']).split('\n').filter((b) => b !== '');
+  const branches = git(['for-each-ref', '--format=%(refname:short)', 'refs/heads/*-WP*'])
+    .split('\n')
+    .filter((b) => b !== '');
   for (const b of branches) {
     const wt = path.join(project, '.worktrees', b);
     git(['worktree', 'add', '-q', `.worktrees/${b}`, b]);
@@ -60,7 +62,10 @@ export function restoreStage(stage: Stage, parent: string, home: string): string
 export function recordedStatus(stage: Stage): string[] {
   const text = readFileSync(path.join(reference, 'projects', `stage-${stage}.git-state.txt`), 'utf8');
   const section = text.split('\n## ').find((sec) => sec.startsWith('git status --porcelain=v1 -uall  (main repo'));
-  return (section ?? '').split('\n').slice(1).filter((l) => l.trim() !== '');
+  return (section ?? '')
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '');
 }
 
 /** One row of `outputs/INDEX.tsv`. */
@@ -74,7 +79,9 @@ export interface OutputRow {
 }
 
 export function outputIndex(): OutputRow[] {
-  const [, ...rows] = readFileSync(path.join(reference, 'outputs', 'INDEX.tsv'), 'utf8').trim().split('\n');
+  const [, ...rows] = readFileSync(path.join(reference, 'outputs', 'INDEX.tsv'), 'utf8')
+    .trim()
+    .split('\n');
   return rows.map((r) => {
     const [file, stage, cwd, rc, stdoutIs, command] = r.split('\t') as [string, string, string, string, string, string];
     return { file, stage, cwd, rc: Number(rc), stdoutIs, command };
@@ -141,7 +148,8 @@ export function shapeDiff(incumbent: unknown, kitty: unknown, at = ''): string[]
     const pi = pathShape(incumbent as string, true);
     const pk = pathShape(kitty as string, false);
     if (pi !== null && pi !== pk) out.push(`${at}: incumbent prints an ${pi} path (${String(incumbent)}), kitty ${String(kitty)}`);
-    if (key === 'file' && !(incumbent as string).includes('/') && (kitty as string).includes('/')) out.push(`${at}: incumbent prints a file name, kitty a path (${String(kitty)})`);
+    if (key === 'file' && !(incumbent as string).includes('/') && (kitty as string).includes('/'))
+      out.push(`${at}: incumbent prints a file name, kitty a path (${String(kitty)})`);
   } else if (ti === 'object') {
     const i = incumbent as Record<string, unknown>;
     const k = kitty as Record<string, unknown>;

@@ -55,7 +55,9 @@ async function setup(options: { readonly tmpfsQueues?: boolean } = {}) {
     return r;
   };
   const run = (args: string[], extra: { env?: NodeJS.ProcessEnv } = {}) =>
-    extra.env === undefined ? sb.kitty(args) : import('./async-cli.js').then((m) => m.runCliAsync(args, { cwd: sb.project, env: { ...sb.env, ...extra.env }, timeoutMs: 60_000 }));
+    extra.env === undefined
+      ? sb.kitty(args)
+      : import('./async-cli.js').then((m) => m.runCliAsync(args, { cwd: sb.project, env: { ...sb.env, ...extra.env }, timeoutMs: 60_000 }));
   await ok(['sync', 'server', server.url, '--json']);
   const login = await sb.kitty(['auth', 'login', '-u', 'ada', '--password-stdin', '--json'], 'secret\n');
   expect(login.code).toBe(0);
@@ -67,8 +69,15 @@ async function setup(options: { readonly tmpfsQueues?: boolean } = {}) {
   const logFile = path.join(featureDir, 'status.events.jsonl');
   /** Event ids of every committed lane change (the status log at HEAD). */
   const committedIds = (): string[] => {
-    const text = execFileSync('git', ['show', `HEAD:${path.relative(sb.project, logFile)}`], { cwd: sb.project, encoding: 'utf8', env: { ...process.env, ...sb.env } });
-    return text.split('\n').filter((l) => l.trim() !== '').map((l) => (JSON.parse(l) as { event_id: string }).event_id);
+    const text = execFileSync('git', ['show', `HEAD:${path.relative(sb.project, logFile)}`], {
+      cwd: sb.project,
+      encoding: 'utf8',
+      env: { ...process.env, ...sb.env },
+    });
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { event_id: string }).event_id);
   };
   /** Lane-change event ids the server holds, with how many times each arrived. */
   const serverCounts = async (): Promise<Map<string, number>> => {
@@ -88,7 +97,8 @@ async function setup(options: { readonly tmpfsQueues?: boolean } = {}) {
     expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
     expect([...counts.keys()].filter((id) => !ids.includes(id))).toEqual([]);
   };
-  const move = (wp: string, to: string, env?: NodeJS.ProcessEnv) => run(['agent', 'tasks', 'move-task', wp, '--to', to, '--agent', 'claude', '--json'], env === undefined ? {} : { env });
+  const move = (wp: string, to: string, env?: NodeJS.ProcessEnv) =>
+    run(['agent', 'tasks', 'move-task', wp, '--to', to, '--agent', 'claude', '--json'], env === undefined ? {} : { env });
   const queueFile = () => {
     const names = readdirSync(queues).filter((n) => /^queue-[0-9a-f]{16}\.db$/.test(n));
     expect(names).toHaveLength(1);
@@ -100,14 +110,31 @@ async function setup(options: { readonly tmpfsQueues?: boolean } = {}) {
     expect({ status: json(r.stdout)['status'], failed: json(r.stdout)['failed'] }).toEqual({ status: 'ok', failed: 0 });
     return r;
   };
-  return { sb, url: server.url, queues, tmpfs, ok, run, move, syncNow, committedIds, serverCounts, expectAllDeliveredOnce, queueFile, logFile };
+  return {
+    sb,
+    url: server.url,
+    queues,
+    tmpfs,
+    ok,
+    run,
+    move,
+    syncNow,
+    committedIds,
+    serverCounts,
+    expectAllDeliveredOnce,
+    queueFile,
+    logFile,
+  };
 }
 
 /** Another process holding an exclusive lock on a SQLite file until released (killed). */
 function holdLock(file: string): Promise<{ release: () => Promise<void> }> {
   const script = `const D = require('better-sqlite3'); const db = new D(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); console.log('locked'); setInterval(() => {}, 1000);`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script, file], { cwd: path.join(repoRoot, 'apps/cli'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', script, file], {
+      cwd: path.join(repoRoot, 'apps/cli'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

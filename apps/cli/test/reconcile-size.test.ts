@@ -29,11 +29,25 @@ describe('a lane change whose reason and agent are over the 64 KiB event limit',
 
     const reason = 'why '.repeat(25_000); // 100,000 characters
     const agent = `agent-${'x'.repeat(70_000)}`;
-    const moved = await sb.kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'claimed', '--agent', agent, '--reason', reason, '--json']);
+    const moved = await sb.kitty([
+      'agent',
+      'tasks',
+      'move-task',
+      'WP01',
+      '--to',
+      'claimed',
+      '--agent',
+      agent,
+      '--reason',
+      reason,
+      '--json',
+    ]);
     expect(moved.code).toBe(0);
     expect(json(moved.stdout)['events_queued']).toBe(1);
     expect(moved.stderr).toMatch(/the synced copy is truncated, the status log keeps the full text/);
-    const line = JSON.parse(readFileSync(path.join(featureDir, 'status.events.jsonl'), 'utf8').trim().split('\n').pop() as string) as Record<string, any>;
+    const line = JSON.parse(
+      readFileSync(path.join(featureDir, 'status.events.jsonl'), 'utf8').trim().split('\n').pop() as string,
+    ) as Record<string, any>;
     expect(line['reason']).toBe(reason);
 
     const sync = await sb.kitty(['sync', 'now', '--json']);
@@ -41,7 +55,9 @@ describe('a lane change whose reason and agent are over the 64 KiB event limit',
     const got = (await server.events()).filter((e) => e.event['event_type'] === 'WPStatusChanged');
     expect(got.map((e) => e.event['event_id'])).toEqual([line['event_id']]);
     const payload = got[0]?.event['payload'] as Record<string, string>;
-    expect(payload['reason']).toMatch(/^(why ){10}.*… \[truncated by spec-kitty: kept \d+ of 100000 characters; the full text is in status\.events\.jsonl\]$/s);
+    expect(payload['reason']).toMatch(
+      /^(why ){10}.*… \[truncated by spec-kitty: kept \d+ of 100000 characters; the full text is in status\.events\.jsonl\]$/s,
+    );
     expect(Buffer.byteLength(JSON.stringify(got[0]?.event))).toBeLessThanOrEqual(64 * 1024);
   }, 300_000);
 });

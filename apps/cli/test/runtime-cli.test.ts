@@ -21,7 +21,8 @@ interface OriginJson {
   notes: string[];
 }
 
-const asset = (doc: OriginJson, mission: string, kind: string, name: string) => doc.assets.find((a) => a.mission === mission && a.kind === kind && a.name === name);
+const asset = (doc: OriginJson, mission: string, kind: string, name: string) =>
+  doc.assets.find((a) => a.mission === mission && a.kind === kind && a.name === name);
 
 describe('spec-kitty config --show-origin and migrate on a 1.x-style project', () => {
   it('before migrate: works from the project files with exactly one note on stderr; after: customisations apply and stderr is empty', async () => {
@@ -44,11 +45,18 @@ describe('spec-kitty config --show-origin and migrate on a 1.x-style project', (
     const migrated = await spawnCli(['migrate', '--json'], { cwd: project, user });
     expect(migrated.code).toBe(0);
     expect(migrated.stderr).toBe('');
-    const report = JSON.parse(migrated.stdout) as { changed: boolean; project: { removed: unknown[]; moved: unknown[]; kept: { path: string; reason: string }[] } };
+    const report = JSON.parse(migrated.stdout) as {
+      changed: boolean;
+      project: { removed: unknown[]; moved: unknown[]; kept: { path: string; reason: string }[] };
+    };
     expect(report.changed).toBe(true);
     expect(report.project.removed).toHaveLength(13);
-    expect(report.project.moved).toEqual([{ from: '.kittify/templates/command-templates/review.md', to: '.kittify/command-templates/review.md' }]);
-    expect(report.project.kept).toEqual([expect.objectContaining({ path: '.kittify/missions/software-dev/templates/plan-template.md', reason: 'customised' })]);
+    expect(report.project.moved).toEqual([
+      { from: '.kittify/templates/command-templates/review.md', to: '.kittify/command-templates/review.md' },
+    ]);
+    expect(report.project.kept).toEqual([
+      expect.objectContaining({ path: '.kittify/missions/software-dev/templates/plan-template.md', reason: 'customised' }),
+    ]);
 
     const after = await spawnCli(['config', '--show-origin', '--json'], { cwd: project, user });
     expect(after.code).toBe(0);
@@ -60,7 +68,11 @@ describe('spec-kitty config --show-origin and migrate on a 1.x-style project', (
     expect(plan).toMatchObject({ tier: 'project_mission' });
     expect(readFileSync(plan!.path, 'utf8')).toBe(CUSTOM_PLAN);
     const review = asset(afterDoc, 'research', 'command-template', 'review.md');
-    expect(review).toMatchObject({ tier: 'project', legacy: false, path: path.join(project, '.kittify', 'command-templates', 'review.md') });
+    expect(review).toMatchObject({
+      tier: 'project',
+      legacy: false,
+      path: path.join(project, '.kittify', 'command-templates', 'review.md'),
+    });
     expect(asset(afterDoc, 'software-dev', 'template', 'tasks-template.md')).toMatchObject({ tier: 'package_default' });
     const quiet = await spawnCli(['config', '--show-origin'], { cwd: project, user });
     expect(quiet.stderr).toBe('');
@@ -82,7 +94,11 @@ describe('spec-kitty config --show-origin and migrate on a 1.x-style project', (
     const projectMigrated = snapshot(project);
     const second = await spawnCli(['migrate', '--json'], { cwd: project, user });
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ changed: false, runtime: { state: 'current', changes: [] }, project: { removed: [], moved: [] } });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      changed: false,
+      runtime: { state: 'current', changes: [] },
+      project: { removed: [], moved: [] },
+    });
     expect(snapshot(user)).toEqual(userMigrated);
     expect(snapshot(project)).toEqual(projectMigrated);
     const human = await spawnCli(['migrate'], { cwd: project, user });
@@ -91,7 +107,10 @@ describe('spec-kitty config --show-origin and migrate on a 1.x-style project', (
 
   it('two migrate processes at once: both succeed, the work is done once, the state equals a single run', async () => {
     const a = legacySandbox(custom);
-    const [r1, r2] = await Promise.all([spawnCli(['migrate', '--json'], { cwd: a.project, user: a.user }), spawnCli(['migrate', '--json'], { cwd: a.project, user: a.user })]);
+    const [r1, r2] = await Promise.all([
+      spawnCli(['migrate', '--json'], { cwd: a.project, user: a.user }),
+      spawnCli(['migrate', '--json'], { cwd: a.project, user: a.user }),
+    ]);
     expect([r1.code, r2.code, r1.stderr, r2.stderr]).toEqual([0, 0, '', '']);
     const reports = [r1, r2].map((r) => JSON.parse(r.stdout) as { runtime: { changes: unknown[] }; project: { removed: unknown[] } });
     expect(reports.map((r) => r.runtime.changes.length > 0).sort()).toEqual([false, true]);
@@ -102,7 +121,8 @@ describe('spec-kitty config --show-origin and migrate on a 1.x-style project', (
     const notManifest = (rel: string): boolean => rel === '.kittify/cache/manifest.json';
     expect(snapshot(a.user, notManifest)).toEqual(snapshot(b.user, notManifest));
     expect(snapshot(a.project)).toEqual(snapshot(b.project));
-    const manifest = (user: string): { files: unknown; version: string } => JSON.parse(readFileSync(path.join(user, '.kittify', 'cache', 'manifest.json'), 'utf8'));
+    const manifest = (user: string): { files: unknown; version: string } =>
+      JSON.parse(readFileSync(path.join(user, '.kittify', 'cache', 'manifest.json'), 'utf8'));
     expect(manifest(a.user).files).toEqual(manifest(b.user).files);
     const after = await spawnCli(['config', '--show-origin', '--json'], { cwd: a.project, user: a.user });
     expect(after.stderr).toBe('');

@@ -37,20 +37,27 @@ interface Mention {
 /** Every `spec-kitty …` command mentioned in the shipped templates, missions and command templates. */
 function templateMentions(): Mention[] {
   const defaults = new PackageDefaults(defaultPackageRoot());
-  return defaults.allFiles().flatMap((file) =>
-    extractSpecKittyCommands(readFileSync(file.path, 'utf8')).map((m) => ({ command: m.command, where: `assets/${file.rel}:${m.line}: ${m.text}` })),
-  );
+  return defaults
+    .allFiles()
+    .flatMap((file) =>
+      extractSpecKittyCommands(readFileSync(file.path, 'utf8')).map((m) => ({
+        command: m.command,
+        where: `assets/${file.rel}:${m.line}: ${m.text}`,
+      })),
+    );
 }
 
 /** Checks mentions against the CLI's commands and the pending list; returns every problem found. */
 function audit(mentions: readonly Mention[], cliCommands: ReadonlySet<string>, pending: readonly string[]): string[] {
   const problems: string[] = [];
   for (const m of mentions) {
-    if (!cliCommands.has(m.command) && !pending.includes(m.command)) problems.push(`unknown command "spec-kitty ${m.command}" at ${m.where}`);
+    if (!cliCommands.has(m.command) && !pending.includes(m.command))
+      problems.push(`unknown command "spec-kitty ${m.command}" at ${m.where}`);
   }
   for (const p of pending) {
     if (cliCommands.has(p)) problems.push(`"spec-kitty ${p}" exists now: remove it from PENDING_COMMANDS`);
-    else if (!mentions.some((m) => m.command === p)) problems.push(`no template mentions "spec-kitty ${p}" any more: remove it from PENDING_COMMANDS`);
+    else if (!mentions.some((m) => m.command === p))
+      problems.push(`no template mentions "spec-kitty ${p}" any more: remove it from PENDING_COMMANDS`);
   }
   return problems;
 }
@@ -86,6 +93,8 @@ describe('commands named in the package templates', () => {
       'unknown command "spec-kitty agent feature frobnicate" at x.md:1',
     ]);
     expect(audit(used, new Set([...cli, 'merge']), ['merge'])).toEqual(['"spec-kitty merge" exists now: remove it from PENDING_COMMANDS']);
-    expect(audit(used, cli, ['merge', 'dashboard'])).toEqual(['no template mentions "spec-kitty dashboard" any more: remove it from PENDING_COMMANDS']);
+    expect(audit(used, cli, ['merge', 'dashboard'])).toEqual([
+      'no template mentions "spec-kitty dashboard" any more: remove it from PENDING_COMMANDS',
+    ]);
   });
 });

@@ -28,7 +28,10 @@ describe('e2e smoke: init → create-feature → spec → setup-plan → tasks �
       return r;
     };
 
-    expect(json(await ok(['init', '--here', '--ai', 'claude', '--non-interactive', '--json']))).toMatchObject({ result: 'success', git_initialized: true });
+    expect(json(await ok(['init', '--here', '--ai', 'claude', '--non-interactive', '--json']))).toMatchObject({
+      result: 'success',
+      git_initialized: true,
+    });
     await ok(['sync', 'server', server.url]);
     await ok(['auth', 'login', '-u', 'ada', '--password-stdin'], { input: 'pw\n' });
 
@@ -37,48 +40,101 @@ describe('e2e smoke: init → create-feature → spec → setup-plan → tasks �
     const fdir = created['feature_dir'] as string;
     writeFileSync(path.join(fdir, 'spec.md'), '# Spec: smoke test\n\n- FR-001: the loop works.\n');
 
-    expect(json(await ok(['agent', 'feature', 'setup-plan', '--feature', '001-smoke-test', '--json']))).toMatchObject({ plan_created: true, commit_created: true });
+    expect(json(await ok(['agent', 'feature', 'setup-plan', '--feature', '001-smoke-test', '--json']))).toMatchObject({
+      plan_created: true,
+      commit_created: true,
+    });
     writeTasks(fdir, 2);
     const fin = json(await ok(['agent', 'feature', 'finalize-tasks', '--json']));
     expect(fin).toMatchObject({ updated_wp_count: 2, commit_created: true, events_queued: 2 });
 
     const impl = json(await ok(['implement', 'WP01', '--agent', 'claude', '--json']));
-    expect(impl).toMatchObject({ workspace: '.worktrees/001-smoke-test-WP01', branch: '001-smoke-test-WP01', wp_id: 'WP01', base: 'main', status: 'created', lane: 'in_progress', claimed: true, events_queued: 2 });
+    expect(impl).toMatchObject({
+      workspace: '.worktrees/001-smoke-test-WP01',
+      branch: '001-smoke-test-WP01',
+      wp_id: 'WP01',
+      base: 'main',
+      status: 'created',
+      lane: 'in_progress',
+      claimed: true,
+      events_queued: 2,
+    });
     const ws = impl['workspace_abs_path'] as string;
     expect(existsSync(path.join(ws, 'kitty-specs'))).toBe(false);
 
     writeFileSync(path.join(ws, 'smoke.txt'), 'implemented\n');
     git(['add', 'smoke.txt'], ws);
     git(['commit', '-qm', 'feat(WP01): smoke'], ws);
-    expect(json(await ok(['agent', 'tasks', 'mark-status', 'T001', '--status', 'done', '--json'], { cwd: ws }))).toMatchObject({ updated: ['T001'], work_packages: { T001: 'WP01' } });
-    const review = json(await ok(['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--note', 'ready for review', '--json'], { cwd: ws }));
+    expect(json(await ok(['agent', 'tasks', 'mark-status', 'T001', '--status', 'done', '--json'], { cwd: ws }))).toMatchObject({
+      updated: ['T001'],
+      work_packages: { T001: 'WP01' },
+    });
+    const review = json(
+      await ok(['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--note', 'ready for review', '--json'], {
+        cwd: ws,
+      }),
+    );
     expect(review).toMatchObject({ old_lane: 'in_progress', new_lane: 'for_review', commit_created: true, events_queued: 1 });
 
     const claimed = json(await ok(['agent', 'workflow', 'review', 'WP01', '--agent', 'codex', '--json']));
     expect(claimed).toMatchObject({ wp_id: 'WP01', reviewer: 'codex', base_branch: 'main', diff_truncated: false });
     expect(claimed['commits']).toEqual([expect.objectContaining({ subject: 'feat(WP01): smoke' })]);
     expect(readFileSync(claimed['prompt_file'] as string, 'utf8')).toContain('+implemented');
-    const approved = json(await ok(['agent', 'tasks', 'move-task', 'WP01', '--to', 'done', '--agent', 'codex', '--note', 'approved', '--json']));
+    const approved = json(
+      await ok(['agent', 'tasks', 'move-task', 'WP01', '--to', 'done', '--agent', 'codex', '--note', 'approved', '--json']),
+    );
     expect(approved).toMatchObject({ old_lane: 'for_review', new_lane: 'done', events_queued: 1 });
 
     // Artifacts.
-    for (const f of ['spec.md', 'plan.md', 'meta.json', 'tasks.md', 'tasks/WP01-part-1.md', 'tasks/WP02-part-2.md', 'status.events.jsonl', 'status.json']) expect(existsSync(path.join(fdir, f))).toBe(true);
-    const log = readFileSync(path.join(fdir, 'status.events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(log.map((e) => `${e['from_lane']}>${e['to_lane']}`)).toEqual(['planned>claimed', 'claimed>in_progress', 'in_progress>for_review', 'for_review>done']);
+    for (const f of [
+      'spec.md',
+      'plan.md',
+      'meta.json',
+      'tasks.md',
+      'tasks/WP01-part-1.md',
+      'tasks/WP02-part-2.md',
+      'status.events.jsonl',
+      'status.json',
+    ])
+      expect(existsSync(path.join(fdir, f))).toBe(true);
+    const log = readFileSync(path.join(fdir, 'status.events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(log.map((e) => `${e['from_lane']}>${e['to_lane']}`)).toEqual([
+      'planned>claimed',
+      'claimed>in_progress',
+      'in_progress>for_review',
+      'for_review>done',
+    ]);
     expect(log[3]).toMatchObject({ actor: 'codex', evidence: { review: { reviewer: 'codex', verdict: 'approved' } } });
     const snapshot = JSON.parse(readFileSync(path.join(fdir, 'status.json'), 'utf8')) as Record<string, any>;
-    expect(snapshot).toMatchObject({ feature_slug: '001-smoke-test', event_count: 4, summary: { done: 1 }, work_packages: { WP01: { lane: 'done', actor: 'codex' } } });
+    expect(snapshot).toMatchObject({
+      feature_slug: '001-smoke-test',
+      event_count: 4,
+      summary: { done: 1 },
+      work_packages: { WP01: { lane: 'done', actor: 'codex' } },
+    });
     const wp1 = readFileSync(path.join(fdir, 'tasks/WP01-part-1.md'), 'utf8');
     expect(wp1).toContain('lane: "done"');
     expect(wp1).toContain('review_status: "approved"');
     expect(wp1).toMatch(/– codex – shell_pid=\d+ – lane=done – approved/);
     expect(readFileSync(path.join(fdir, 'tasks.md'), 'utf8')).toContain('- [x] T001 Build part 1');
-    expect(readFileSync(path.join(fdir, 'tasks.md'), 'utf8')).toContain('<!-- status-model:start -->\n## Canonical Status (Generated)\n- WP01: done\n<!-- status-model:end -->');
+    expect(readFileSync(path.join(fdir, 'tasks.md'), 'utf8')).toContain(
+      '<!-- status-model:start -->\n## Canonical Status (Generated)\n- WP01: done\n<!-- status-model:end -->',
+    );
 
     // Final lanes, through the CLI.
     const list = json(await ok(['agent', 'tasks', 'list-tasks', '--json']));
-    expect(list['tasks'].map((t: Record<string, unknown>) => [t['work_package_id'], t['lane']])).toEqual([['WP01', 'done'], ['WP02', 'planned']]);
-    expect(json(await ok(['agent', 'tasks', 'status', '--json']))).toMatchObject({ total_wps: 2, progress_percentage: 50, by_lane: { done: 1, planned: 1 } });
+    expect(list['tasks'].map((t: Record<string, unknown>) => [t['work_package_id'], t['lane']])).toEqual([
+      ['WP01', 'done'],
+      ['WP02', 'planned'],
+    ]);
+    expect(json(await ok(['agent', 'tasks', 'status', '--json']))).toMatchObject({
+      total_wps: 2,
+      progress_percentage: 50,
+      by_lane: { done: 1, planned: 1 },
+    });
     expect(json(await ok(['agent', 'status', 'validate', '--json']))).toMatchObject({ passed: true, event_count: 4 });
 
     // A clean repository, in the main checkout and in the workspace.
@@ -101,7 +157,9 @@ describe('e2e smoke: init → create-feature → spec → setup-plan → tasks �
     await q.close();
     const summary = pending.map((p) => {
       const pl = (p.envelope?.payload ?? {}) as Record<string, unknown>;
-      return p.eventType === 'WPStatusChanged' ? `${p.eventType} ${String(pl['wp_id'])} ${String(pl['canonical_from_lane'])}>${String(pl['canonical_to_lane'])} (${String(pl['from_lane'])}>${String(pl['to_lane'])})` : `${p.eventType}${pl['wp_id'] === undefined ? '' : ` ${String(pl['wp_id'])}`}`;
+      return p.eventType === 'WPStatusChanged'
+        ? `${p.eventType} ${String(pl['wp_id'])} ${String(pl['canonical_from_lane'])}>${String(pl['canonical_to_lane'])} (${String(pl['from_lane'])}>${String(pl['to_lane'])})`
+        : `${p.eventType}${pl['wp_id'] === undefined ? '' : ` ${String(pl['wp_id'])}`}`;
     });
     expect(summary).toEqual([
       'FeatureCreated',
@@ -114,9 +172,17 @@ describe('e2e smoke: init → create-feature → spec → setup-plan → tasks �
       'HistoryAdded WP01',
       'WPStatusChanged WP01 for_review>done (for_review>done)',
     ]);
-    for (const p of pending) expect({ id: p.eventId, check: checkEvent(p.envelope) }).toEqual({ id: p.eventId, check: expect.objectContaining({ ok: true }) });
+    for (const p of pending)
+      expect({ id: p.eventId, check: checkEvent(p.envelope) }).toEqual({ id: p.eventId, check: expect.objectContaining({ ok: true }) });
     const done = pending.at(-1)?.envelope?.payload as Record<string, any>;
-    expect(done).toMatchObject({ feature_slug: '001-smoke-test', actor: 'codex', force: false, execution_mode: 'worktree', lane_model: '4-lane', evidence: { review: { reviewer: 'codex', verdict: 'approved' }, repos: [{ branch: '001-smoke-test-WP01' }] } });
+    expect(done).toMatchObject({
+      feature_slug: '001-smoke-test',
+      actor: 'codex',
+      force: false,
+      execution_mode: 'worktree',
+      lane_model: '4-lane',
+      evidence: { review: { reviewer: 'codex', verdict: 'approved' }, repos: [{ branch: '001-smoke-test-WP01' }] },
+    });
     expect(new Set(pending.map((p) => p.envelope?.project_uuid)).size).toBe(1);
     expect(pending.every((p) => p.envelope?.team_slug === 'acme')).toBe(true);
 

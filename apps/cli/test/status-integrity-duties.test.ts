@@ -13,7 +13,11 @@ jest.setTimeout(400_000);
 /** A project with feature 001-shop and `n` finalized work packages (WP02 depends on WP01), agents claude, codex, gemini. */
 async function project(n: number) {
   const sb = workflowSandbox('kitty-integrity-');
-  for (const args of [['init', '--here', '--ai', 'claude,codex,gemini', '--json'], ['agent', 'feature', 'create-feature', 'shop', '--json']]) expect((await sb.kitty(args)).code).toBe(0);
+  for (const args of [
+    ['init', '--here', '--ai', 'claude,codex,gemini', '--json'],
+    ['agent', 'feature', 'create-feature', 'shop', '--json'],
+  ])
+    expect((await sb.kitty(args)).code).toBe(0);
   const fdir = path.join(sb.project, 'kitty-specs', '001-shop');
   writeTasks(fdir, n);
   expect((await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json'])).code).toBe(0);
@@ -25,7 +29,11 @@ async function project(n: number) {
   /** Runs one line exactly as written, through bash, from `cwd` (bounded). */
   const bash = (line: string, cwd = sb.project): Promise<CliResult> =>
     new Promise((resolve) => {
-      const child = spawn('bash', ['-c', line], { cwd, env: { ...process.env, NO_COLOR: '1', ...sb.env, PATH: `${shimDir}:${process.env['PATH'] ?? ''}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', ['-c', line], {
+        cwd,
+        env: { ...process.env, NO_COLOR: '1', ...sb.env, PATH: `${shimDir}:${process.env['PATH'] ?? ''}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -37,7 +45,8 @@ async function project(n: number) {
       });
     });
   const clean = (): string => sb.git(['status', '--porcelain', '--untracked-files=all']).trim();
-  const lastEvent = (): Record<string, any> => JSON.parse(readFileSync(path.join(fdir, 'status.events.jsonl'), 'utf8').trim().split('\n').at(-1) as string) as Record<string, any>;
+  const lastEvent = (): Record<string, any> =>
+    JSON.parse(readFileSync(path.join(fdir, 'status.events.jsonl'), 'utf8').trim().split('\n').at(-1) as string) as Record<string, any>;
   return { ...sb, fdir, bash, clean, lastEvent };
 }
 
@@ -84,7 +93,21 @@ describe('separation of duties through the built CLI', () => {
     const holderApproves = e.suggestions[0] as string;
     const fb = path.join(p.root, 'feedback.md');
     writeFileSync(fb, 'Not like this.\n');
-    e = failure(await p.kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'planned', '--review-feedback-file', fb, '--agent', 'gemini', '--json']));
+    e = failure(
+      await p.kitty([
+        'agent',
+        'tasks',
+        'move-task',
+        'WP01',
+        '--to',
+        'planned',
+        '--review-feedback-file',
+        fb,
+        '--agent',
+        'gemini',
+        '--json',
+      ]),
+    );
     expect(e.code).toBe('REVIEW_HELD_BY_OTHER');
     expect(p.clean()).toBe('');
 
@@ -109,11 +132,32 @@ describe('separation of duties through the built CLI', () => {
     expect(p.lastEvent()).toMatchObject({ actor: 'codex', force: true, reason: 'taken over from claude: <why>' });
     await implementAndHandOver(p, 'WP01', 'T001', 'codex');
     expect((await p.kitty(['agent', 'workflow', 'review', 'WP01', '--agent', 'gemini', '--json'])).code).toBe(0);
-    const forced = await p.kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'done', '--agent', 'claude', '--force', '--reason', 'release blocker', '--json']);
+    const forced = await p.kitty([
+      'agent',
+      'tasks',
+      'move-task',
+      'WP01',
+      '--to',
+      'done',
+      '--agent',
+      'claude',
+      '--force',
+      '--reason',
+      'release blocker',
+      '--json',
+    ]);
     expect(forced.code).toBe(0);
-    expect(p.lastEvent()).toMatchObject({ actor: 'claude', force: true, reason: 'release blocker', evidence: { review: { reviewer: 'claude', verdict: 'forced' } } });
+    expect(p.lastEvent()).toMatchObject({
+      actor: 'claude',
+      force: true,
+      reason: 'release blocker',
+      evidence: { review: { reviewer: 'claude', verdict: 'forced' } },
+    });
     // Without --agent and SPEC_KITTY_AGENT the git user acts (here the sandbox's GIT_AUTHOR_NAME): never a made-up "user".
-    const viaEnv = await p.kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'in_progress', '--force', '--reason', 'reopen', '--json'], { env: { SPEC_KITTY_AGENT: 'gemini' } });
+    const viaEnv = await p.kitty(
+      ['agent', 'tasks', 'move-task', 'WP01', '--to', 'in_progress', '--force', '--reason', 'reopen', '--json'],
+      { env: { SPEC_KITTY_AGENT: 'gemini' } },
+    );
     expect(viaEnv.code).toBe(0);
     expect(p.lastEvent()).toMatchObject({ actor: 'gemini' });
     expect(viaEnv.stderr).toMatch(/Acting as 'gemini' \(from SPEC_KITTY_AGENT/);
@@ -148,8 +192,24 @@ describe('every guard refuses and passes through the built CLI; forced moves nev
 
   it('forced for_review → in_progress (review_ref null) leaves move-task, list-tasks, tasks status, validate and materialize working', async () => {
     const p = await project(2);
-    for (const [to, reason] of [['for_review', 'a'], ['in_progress', 'b']] as const) {
-      const r = await p.kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', to, '--force', '--reason', reason, '--agent', 'claude', '--json']);
+    for (const [to, reason] of [
+      ['for_review', 'a'],
+      ['in_progress', 'b'],
+    ] as const) {
+      const r = await p.kitty([
+        'agent',
+        'tasks',
+        'move-task',
+        'WP01',
+        '--to',
+        to,
+        '--force',
+        '--reason',
+        reason,
+        '--agent',
+        'claude',
+        '--json',
+      ]);
       expect({ code: r.code, err: r.code === 0 ? '' : r.stdout }).toEqual({ code: 0, err: '' });
     }
     expect(p.lastEvent()).toMatchObject({ from_lane: 'for_review', to_lane: 'in_progress', review_ref: null, force: true });
@@ -163,7 +223,11 @@ describe('every guard refuses and passes through the built CLI; forced moves nev
     ];
     for (const args of readers) {
       const r = await p.kitty(args);
-      expect({ args: args.join(' '), code: r.code, err: r.code === 0 ? '' : r.stdout + r.stderr }).toEqual({ args: args.join(' '), code: 0, err: '' });
+      expect({ args: args.join(' '), code: r.code, err: r.code === 0 ? '' : r.stdout + r.stderr }).toEqual({
+        args: args.join(' '),
+        code: 0,
+        err: '',
+      });
       json(r);
     }
     expect(p.clean()).toBe('');
@@ -184,7 +248,11 @@ describe('every guard refuses and passes through the built CLI; forced moves nev
     const r = await p.kitty(['accept', '--mode', 'local', '--test', 'test -f wp01.txt', '--json']);
     expect({ code: r.code, err: r.code === 0 ? '' : r.stdout + r.stderr }).toEqual({ code: 0, err: '' });
     const out = json(r);
-    expect(out).toMatchObject({ result: 'success', ok: true, tests_ran_in: { kind: 'merge-worktree', base: 'main', merged: ['001-shop-WP01'], removed: true } });
+    expect(out).toMatchObject({
+      result: 'success',
+      ok: true,
+      tests_ran_in: { kind: 'merge-worktree', base: 'main', merged: ['001-shop-WP01'], removed: true },
+    });
     expect(out['summary']['unchecked_tasks']).toEqual([]);
     const human = await p.kitty(['accept', '--mode', 'checklist', '--test', 'test -f wp01.txt', '--test-in', 'checkout']);
     expect(human.code).not.toBe(0);

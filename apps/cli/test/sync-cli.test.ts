@@ -18,7 +18,9 @@ const outputs: string[] = [];
 beforeEach(async () => {
   server = await createHttpTestServer();
   server.on('POST /api/v1/token/', (req) =>
-    (req.json as { password?: string }).password === 'hunter2' ? { body: { access: ACCESS, refresh: REFRESH, team_slug: 'team-a' } } : { status: 401, body: { detail: 'No active account' } },
+    (req.json as { password?: string }).password === 'hunter2'
+      ? { body: { access: ACCESS, refresh: REFRESH, team_slug: 'team-a' } }
+      : { status: 401, body: { detail: 'No active account' } },
   );
   server.on('POST /api/v1/token/refresh/', { body: { access: ACCESS2, refresh: REFRESH } });
   home = tempDir();
@@ -27,7 +29,8 @@ afterEach(async () => {
   await server.close();
 });
 
-const ids = (r: RecordedRequest | undefined) => ((r?.json as { events?: Array<{ event_id: string }> })?.events ?? []).map((e) => e.event_id);
+const ids = (r: RecordedRequest | undefined) =>
+  ((r?.json as { events?: Array<{ event_id: string }> })?.events ?? []).map((e) => e.event_id);
 const batchRequests = () => server.requests.filter((r) => r.url === '/api/v1/events/batch/');
 
 async function cli(args: string[], input?: string) {
@@ -41,7 +44,14 @@ async function queueEvents(n: number): Promise<string[]> {
   const f = createEventFactory({
     nodeId: 'a1b2c3d4e5f6',
     now: () => new Date(),
-    context: { projectUuid: '550e8400-e29b-41d4-a716-446655440000', projectSlug: 'demo', teamSlug: 'team-a', gitBranch: 'main', headCommitSha: null, repoSlug: null },
+    context: {
+      projectUuid: '550e8400-e29b-41d4-a716-446655440000',
+      projectSlug: 'demo',
+      teamSlug: 'team-a',
+      gitBranch: 'main',
+      headCommitSha: null,
+      repoSlug: null,
+    },
   });
   const stored = await q.enqueueMany(Array.from({ length: n }, (_, i) => f.historyAdded({ wpId: 'WP01', content: `n${i}` })));
   await q.close();
@@ -105,7 +115,13 @@ describe('spec-kitty sync now', () => {
   it('reports rejections by category with a next step, writes --report, and exits 5', async () => {
     const sent = await setUp(3);
     server.on('POST /api/v1/events/batch/', (req) => ({
-      body: { results: ids(req).map((id, i) => (i === 1 ? { event_id: id, status: 'rejected', error: 'missing required field error_type', code: 'schema_mismatch' } : { event_id: id, status: i === 2 ? 'duplicate' : 'success' })) },
+      body: {
+        results: ids(req).map((id, i) =>
+          i === 1
+            ? { event_id: id, status: 'rejected', error: 'missing required field error_type', code: 'schema_mismatch' }
+            : { event_id: id, status: i === 2 ? 'duplicate' : 'success' },
+        ),
+      },
     }));
     const report = path.join(tempDir(), 'failures.json');
     const r = await cli(['sync', 'now', '--report', report]);
@@ -113,22 +129,37 @@ describe('spec-kitty sync now', () => {
     expect(r.stdout).toContain('Synced: 1, Duplicates: 1, Failed: 1 (schema_mismatch: 1)');
     expect(r.stdout).toMatch(/schema_mismatch: 1 -- Run `spec-kitty sync diagnose`/);
     const doc = JSON.parse(readFileSync(report, 'utf8')) as { failures: Array<Record<string, unknown>> };
-    expect(doc.failures).toEqual([{ event_id: sent[1], event_type: 'HistoryAdded', category: 'schema_mismatch', error: 'missing required field error_type', code: 'schema_mismatch' }]);
+    expect(doc.failures).toEqual([
+      {
+        event_id: sent[1],
+        event_type: 'HistoryAdded',
+        category: 'schema_mismatch',
+        error: 'missing required field error_type',
+        code: 'schema_mismatch',
+      },
+    ]);
   });
 
   it('shows 400 error and details', async () => {
     const sent = await setUp(1);
-    server.on('POST /api/v1/events/batch/', { status: 400, body: { error: 'Batch validation failed', details: [{ event_id: '', error: 'x' }] } });
+    server.on('POST /api/v1/events/batch/', {
+      status: 400,
+      body: { error: 'Batch validation failed', details: [{ event_id: '', error: 'x' }] },
+    });
     const r = await cli(['sync', 'now', '--json']);
     const doc = JSON.parse(r.stdout) as { failures: Array<{ event_id: string; error: string }> };
     expect(r.code).toBe(5);
-    expect(doc.failures).toEqual([expect.objectContaining({ event_id: sent[0], error: expect.stringMatching(/^Batch validation failed: \[/) })]);
+    expect(doc.failures).toEqual([
+      expect.objectContaining({ event_id: sent[0], error: expect.stringMatching(/^Batch validation failed: \[/) }),
+    ]);
   });
 
   it('refreshes on 401 and replays once', async () => {
     await setUp(2);
     server.on('POST /api/v1/events/batch/', (req) =>
-      req.headers['authorization'] === `Bearer ${ACCESS}` ? { status: 401, body: { detail: 'expired' } } : { body: { results: ids(req).map((id) => ({ event_id: id, status: 'success' })) } },
+      req.headers['authorization'] === `Bearer ${ACCESS}`
+        ? { status: 401, body: { detail: 'expired' } }
+        : { body: { results: ids(req).map((id) => ({ event_id: id, status: 'success' })) } },
     );
     const r = await cli(['sync', 'now', '--json']);
     expect(r.code).toBe(0);
@@ -155,7 +186,9 @@ describe('spec-kitty sync now', () => {
 
   it('splits on 413', async () => {
     await setUp(4);
-    server.on('POST /api/v1/events/batch/', (req) => (ids(req).length > 1 ? { status: 413 } : { body: { results: ids(req).map((id) => ({ event_id: id, status: 'success' })) } }));
+    server.on('POST /api/v1/events/batch/', (req) =>
+      ids(req).length > 1 ? { status: 413 } : { body: { results: ids(req).map((id) => ({ event_id: id, status: 'success' })) } },
+    );
     const r = await cli(['sync', 'now', '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', synced: 4 });
   });
@@ -208,7 +241,11 @@ describe('spec-kitty sync diagnose', () => {
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ total: 2, valid: 2, invalid: 0 });
     const q = await openQueue({ homeDir: home, scope: { serverUrl: server.url, username: 'ada' }, now: () => new Date() });
-    await q.enqueue({ event_id: '01J0000000000000000000000Z', event_type: 'HistoryAdded', payload: { wp_id: 'WP01', entry_type: 'gossip' } });
+    await q.enqueue({
+      event_id: '01J0000000000000000000000Z',
+      event_type: 'HistoryAdded',
+      payload: { wp_id: 'WP01', entry_type: 'gossip' },
+    });
     await q.close();
     const bad = await cli(['sync', 'diagnose']);
     expect(bad.code).toBe(2);

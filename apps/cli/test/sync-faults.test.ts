@@ -47,8 +47,13 @@ async function start(batch: Batch): Promise<{ url: string; batches: () => number
         return;
       }
       n += 1;
-      const body = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')) as { events: Array<{ event_id: string }> };
-      batch(body.events.map((e) => e.event_id), res);
+      const body = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')) as {
+        events: Array<{ event_id: string }>;
+      };
+      batch(
+        body.events.map((e) => e.event_id),
+        res,
+      );
     });
   });
   server.on('connection', (s) => {
@@ -72,9 +77,18 @@ async function setUp(url: string, count: number) {
   const f = createEventFactory({
     nodeId: 'a1b2c3d4e5f6',
     now: () => new Date(),
-    context: { projectUuid: '550e8400-e29b-41d4-a716-446655440000', projectSlug: 'demo', teamSlug: 'team-a', gitBranch: 'main', headCommitSha: null, repoSlug: null },
+    context: {
+      projectUuid: '550e8400-e29b-41d4-a716-446655440000',
+      projectSlug: 'demo',
+      teamSlug: 'team-a',
+      gitBranch: 'main',
+      headCommitSha: null,
+      repoSlug: null,
+    },
   });
-  const ids = (await q.enqueueMany(Array.from({ length: count }, (_, i) => f.historyAdded({ wpId: 'WP01', content: `n${i}` })))).map((e) => e.event_id);
+  const ids = (await q.enqueueMany(Array.from({ length: count }, (_, i) => f.historyAdded({ wpId: 'WP01', content: `n${i}` })))).map(
+    (e) => e.event_id,
+  );
   await q.close();
   const pending = async () => {
     const qq = await openQueue({ homeDir: home, scope: { serverUrl: url, username: 'ada' }, now: () => new Date() });
@@ -106,7 +120,11 @@ describe('sync now against faulty servers (built CLI)', () => {
   it('a server echoing the opaque tokens (and, at login, the password): never printed (human or JSON) nor stored', async () => {
     const s = await start((ids, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ results: ids.map((id) => ({ event_id: id, status: 'rejected', error: `token ${ACCESS} refresh ${REFRESH} not allowed` })) }));
+      res.end(
+        JSON.stringify({
+          results: ids.map((id) => ({ event_id: id, status: 'rejected', error: `token ${ACCESS} refresh ${REFRESH} not allowed` })),
+        }),
+      );
     });
     const { home, cli, ids, pending } = await setUp(s.url, 2);
     const report = path.join(tempDir(), 'report.json');

@@ -30,7 +30,8 @@ function sandbox() {
   };
   writeFileSync(path.join(home, 'gitconfig'), '[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n');
   const kitty = (args: string[], cwd = project): CliResult => runCli(args, { cwd, env });
-  const git = (args: string[], cwd = project): string => execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const git = (args: string[], cwd = project): string =>
+    execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
   return { root, project, kitty, git };
 }
 
@@ -99,7 +100,13 @@ describe('planning flow through the built binary: init → create-feature → se
 
     const plan = kitty(['agent', 'feature', 'setup-plan', '--json']);
     expect(plan.code).toBe(0);
-    expect(json(plan)).toMatchObject({ result: 'success', feature_slug: '001-user-login', plan_file: path.join(fdir, 'plan.md'), plan_created: true, commit_created: true });
+    expect(json(plan)).toMatchObject({
+      result: 'success',
+      feature_slug: '001-user-login',
+      plan_file: path.join(fdir, 'plan.md'),
+      plan_created: true,
+      commit_created: true,
+    });
     writeFileSync(path.join(fdir, 'plan.md'), '# Plan written by the agent\n');
     const planAgain = kitty(['agent', 'feature', 'setup-plan', '--feature', '001-user-login', '--json']);
     expect(json(planAgain)).toMatchObject({ plan_created: false, commit_created: false });
@@ -115,7 +122,11 @@ describe('planning flow through the built binary: init → create-feature → se
       result: 'success',
       updated_wp_count: 2,
       commit_created: true,
-      files_committed: ['kitty-specs/001-user-login/tasks.md', 'kitty-specs/001-user-login/tasks/WP01-schema.md', 'kitty-specs/001-user-login/tasks/WP02-login-endpoint.md'],
+      files_committed: [
+        'kitty-specs/001-user-login/tasks.md',
+        'kitty-specs/001-user-login/tasks/WP01-schema.md',
+        'kitty-specs/001-user-login/tasks/WP02-login-endpoint.md',
+      ],
     });
     expect(readFileSync(path.join(fdir, 'tasks/WP02-login-endpoint.md'), 'utf8')).toContain('lane: "planned"\ndependencies: [WP01]\n');
 
@@ -158,7 +169,10 @@ describe('workflow commands: errors are one JSON document with error.code/messag
     kitty(['agent', 'feature', 'create-feature', 'beta', '--json']);
     const r = kitty(['agent', 'feature', 'setup-plan', '--json']);
     expect(r.code).toBe(1);
-    const err = json(r)['error'] as { code: string; details: { candidate_features: Array<{ feature_slug: string }>; suggested_commands: string[] } };
+    const err = json(r)['error'] as {
+      code: string;
+      details: { candidate_features: Array<{ feature_slug: string }>; suggested_commands: string[] };
+    };
     expect(err.code).toBe('PLAN_CONTEXT_UNRESOLVED');
     expect(err.details.candidate_features.map((c) => c.feature_slug)).toEqual(['001-alpha', '002-beta']);
     expect(err.details.suggested_commands[0]).toBe('spec-kitty agent feature setup-plan --feature 001-alpha --json');
@@ -192,7 +206,12 @@ describe('workflow commands: errors are one JSON document with error.code/messag
     writeFileSync(path.join(fdir, 'tasks/WP01-a.md'), wp('WP01', 'A'));
     const cyc = kitty(['agent', 'feature', 'finalize-tasks', '--json']);
     expect(cyc.code).toBe(2);
-    expect(json(cyc)).toMatchObject({ error: { code: 'INVALID_DEPENDENCIES', details: { problems: [{ text: 'kitty-specs/001-broken/tasks.md:4:12: WP02 cannot depend on itself' }] } } });
+    expect(json(cyc)).toMatchObject({
+      error: {
+        code: 'INVALID_DEPENDENCIES',
+        details: { problems: [{ text: 'kitty-specs/001-broken/tasks.md:4:12: WP02 cannot depend on itself' }] },
+      },
+    });
 
     const check = kitty(['agent', 'feature', 'check-prerequisites', '--include-tasks', '--json']);
     expect(check.code).toBe(0);

@@ -17,7 +17,11 @@ const incumbent = path.join(repoRoot, 'fixtures/events/spec-kitty@v2.0.0/tests/c
 /** A project with feature 001-shop and `n` finalized work packages, set up through the CLI. */
 async function project(n: number) {
   const sb = workflowSandbox('kitty-wf-rel-');
-  for (const args of [['init', '--here', '--ai', 'claude', '--json'], ['agent', 'feature', 'create-feature', 'shop', '--json']]) expect((await sb.kitty(args)).code).toBe(0);
+  for (const args of [
+    ['init', '--here', '--ai', 'claude', '--json'],
+    ['agent', 'feature', 'create-feature', 'shop', '--json'],
+  ])
+    expect((await sb.kitty(args)).code).toBe(0);
   const fdir = path.join(sb.project, 'kitty-specs', '001-shop');
   writeTasks(fdir, n);
   expect((await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json'])).code).toBe(0);
@@ -44,19 +48,31 @@ describe('concurrent agents on one feature', () => {
   it('four agents moving four work packages at once: every event kept, every file whole, one commit each', async () => {
     const { kitty, git, fdir } = await project(4);
     const ids = ['WP01', 'WP02', 'WP03', 'WP04'];
-    const results = await Promise.all(ids.map((id, i) => kitty(['agent', 'tasks', 'move-task', id, '--to', i % 2 === 0 ? 'claimed' : 'blocked', '--agent', `agent-${i}`, '--json'])));
+    const results = await Promise.all(
+      ids.map((id, i) =>
+        kitty(['agent', 'tasks', 'move-task', id, '--to', i % 2 === 0 ? 'claimed' : 'blocked', '--agent', `agent-${i}`, '--json']),
+      ),
+    );
     for (const r of results) expect({ code: r.code, err: r.code === 0 ? '' : r.stderr }).toEqual({ code: 0, err: '' });
     expect(results.map((r) => json(r)['new_lane'])).toEqual(['claimed', 'blocked', 'claimed', 'blocked']);
     const log = readFileSync(path.join(fdir, 'status.events.jsonl'), 'utf8');
     expect(log.endsWith('\n')).toBe(true);
-    const events = log.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const events = log
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
     expect(events.map((e) => e['wp_id']).sort()).toEqual(ids);
     expect(new Set(events.map((e) => e['event_id'])).size).toBe(4);
-    const snap = JSON.parse(readFileSync(path.join(fdir, 'status.json'), 'utf8')) as { event_count: number; summary: Record<string, number> };
+    const snap = JSON.parse(readFileSync(path.join(fdir, 'status.json'), 'utf8')) as {
+      event_count: number;
+      summary: Record<string, number>;
+    };
     expect(snap).toMatchObject({ event_count: 4, summary: { claimed: 2, blocked: 2 } });
     expect(json(await kitty(['agent', 'status', 'validate', '--json']))).toMatchObject({ passed: true, error_count: 0, warning_count: 0 });
     expect(git(['status', '--porcelain', '--untracked-files=all']).trim()).toBe('');
-    expect(git(['log', '--format=%s', '-4']).trim().split('\n').sort()).toEqual(ids.map((id, i) => `chore: Move ${id} to ${i % 2 === 0 ? 'claimed' : 'blocked'} on spec 001 [agent-${i}]`).sort());
+    expect(git(['log', '--format=%s', '-4']).trim().split('\n').sort()).toEqual(
+      ids.map((id, i) => `chore: Move ${id} to ${i % 2 === 0 ? 'claimed' : 'blocked'} on spec 001 [agent-${i}]`).sort(),
+    );
   }, 180_000);
 
   it('reliability row 37: 8 processes × 500 appends to one status log: 4000 whole lines, none lost', async () => {
@@ -99,7 +115,9 @@ describe('concurrent agents on one feature', () => {
     const allowed = new Set(['o', 'a', 'b'].map((c) => body(c)));
     for (let round = 0; round < 12; round++) {
       await new Promise<void>((resolve) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', root, file], { stdio: ['ignore', 'pipe', 'ignore'] });
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', root, file], {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
         const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
         child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), 5 + ((round * 37) % 120)));
         child.on('close', () => {
@@ -146,7 +164,9 @@ describe('workflow commands through the CLI: errors, sync trouble, incumbent log
   it('reliability row 34: with sync on and the queue unusable, a lane change still succeeds and says so on stderr', async () => {
     const { home, kitty, git, fdir } = await project(2);
     writeFileSync(path.join(home, '.spec-kitty'), 'a file where the queue directory should be\n');
-    const r = await kitty(['agent', 'tasks', 'move-task', 'WP02', '--to', 'blocked', '--agent', 'claude', '--json'], { env: { SPEC_KITTY_ENABLE_SAAS_SYNC: '1' } });
+    const r = await kitty(['agent', 'tasks', 'move-task', 'WP02', '--to', 'blocked', '--agent', 'claude', '--json'], {
+      env: { SPEC_KITTY_ENABLE_SAAS_SYNC: '1' },
+    });
     expect(r.code).toBe(0);
     expect(json(r)).toMatchObject({ new_lane: 'blocked', events_queued: 0, commit_created: true });
     expect(r.stderr).toMatch(/sync: 1 event\(s\) could not be queued: .*Your command itself succeeded/);
@@ -159,9 +179,13 @@ describe('workflow commands through the CLI: errors, sync trouble, incumbent log
     mkdirSync(path.join(home, '.spec-kitty'), { recursive: true });
     writeFileSync(path.join(home, '.spec-kitty', 'config.toml'), '[sync]\nlane_model = "7-lane"\n');
     const sync = { SPEC_KITTY_ENABLE_SAAS_SYNC: '1' };
-    expect(json(await kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'claimed', '--agent', 'claude', '--json'], { env: sync }))).toMatchObject({ events_queued: 1 });
+    expect(
+      json(await kitty(['agent', 'tasks', 'move-task', 'WP01', '--to', 'claimed', '--agent', 'claude', '--json'], { env: sync })),
+    ).toMatchObject({ events_queued: 1 });
     writeFileSync(path.join(home, '.spec-kitty', 'config.toml'), '[sync]\n');
-    expect(json(await kitty(['agent', 'tasks', 'move-task', 'WP02', '--to', 'blocked', '--agent', 'claude', '--json'], { env: sync }))).toMatchObject({ events_queued: 1 });
+    expect(
+      json(await kitty(['agent', 'tasks', 'move-task', 'WP02', '--to', 'blocked', '--agent', 'claude', '--json'], { env: sync })),
+    ).toMatchObject({ events_queued: 1 });
     const q = await openQueue({ homeDir: home, scope: null, now: () => new Date() });
     const pending = await q.listPending({ limit: 100 });
     await q.close();
@@ -190,7 +214,10 @@ describe('workflow commands through the CLI: errors, sync trouble, incumbent log
     const onDisk = JSON.parse(readFileSync(path.join(fdir, 'status.json'), 'utf8')) as Record<string, unknown>;
     expect({ ...onDisk, materialized_at: null }).toEqual({ ...snap, materialized_at: null });
     expect(existsSync(path.join(fdir, 'status.json'))).toBe(true);
-    expect(json(await kitty(['agent', 'status', 'validate', '--feature', '099-parity-test', '--json']))).toMatchObject({ passed: true, event_count: 10 });
+    expect(json(await kitty(['agent', 'status', 'validate', '--feature', '099-parity-test', '--json']))).toMatchObject({
+      passed: true,
+      event_count: 10,
+    });
     expect(git(['status', '--porcelain', '--untracked-files=all']).trim()).toBe('');
   }, 120_000);
 });

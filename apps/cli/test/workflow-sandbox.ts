@@ -34,8 +34,14 @@ export function workflowSandbox(prefix = 'kitty-wf-cli-') {
   };
   writeFileSync(path.join(home, 'gitconfig'), '[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n');
   const kitty = (args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> =>
-    runCliAsync(args, { cwd: options.cwd ?? project, env: { ...env, ...options.env }, timeoutMs: 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
-  const git = (args: string[], cwd = project): string => execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+    runCliAsync(args, {
+      cwd: options.cwd ?? project,
+      env: { ...env, ...options.env },
+      timeoutMs: 60_000,
+      ...(options.input === undefined ? {} : { input: options.input }),
+    });
+  const git = (args: string[], cwd = project): string =>
+    execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
   return { root, home, project, env, kitty, git };
 }
 

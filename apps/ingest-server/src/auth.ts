@@ -22,7 +22,9 @@ export interface Auth {
   /** `POST /api/v1/token/refresh/` with `{refresh}`. */
   refresh(body: unknown): Promise<Answer>;
   /** Checks `Authorization: Bearer <access token>`. */
-  bearer(header: string | undefined): Promise<{ readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly answer: Answer }>;
+  bearer(
+    header: string | undefined,
+  ): Promise<{ readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly answer: Answer }>;
   /** Checks `Authorization: Basic …` (username and password) for the page and the read endpoint. */
   basic(header: string | undefined): Principal | null;
 }
@@ -54,13 +56,19 @@ export function createAuth(options: ResolvedOptions, store: Store): Auth {
   const issue = async (kind: 'access' | 'refresh', principal: Principal): Promise<string> => {
     const token = `${kind === 'access' ? 'kia' : 'kir'}_${randomBytes(32).toString('base64url')}`;
     const lifetime = kind === 'access' ? options.accessLifetimeS : options.refreshLifetimeS;
-    await store.saveToken(sha256(token), { kind, username: principal.username, teamSlug: principal.teamSlug, expiresAtMs: options.now().getTime() + lifetime * 1000 });
+    await store.saveToken(sha256(token), {
+      kind,
+      username: principal.username,
+      teamSlug: principal.teamSlug,
+      expiresAtMs: options.now().getTime() + lifetime * 1000,
+    });
     return token;
   };
 
   const checkPassword = (username: string, password: string): Principal | null => {
     const user = options.users.get(username);
-    if (user !== undefined) return sameSecret(password, user.password) ? { username, teamSlug: user.teamSlug ?? options.defaultTeamSlug } : null;
+    if (user !== undefined)
+      return sameSecret(password, user.password) ? { username, teamSlug: user.teamSlug ?? options.defaultTeamSlug } : null;
     if (options.allowAnyUser && username.trim() !== '' && password !== '') return { username, teamSlug: options.defaultTeamSlug };
     return null;
   };
@@ -75,7 +83,8 @@ export function createAuth(options: ResolvedOptions, store: Store): Auth {
         return invalidRequest('Send a JSON object {"username": "...", "password": "..."} with both fields non-empty.');
       }
       const principal = checkPassword(username, password);
-      if (principal === null) return { status: 401, body: { error: 'No active account found with the given credentials.', code: 'invalid_credentials' } };
+      if (principal === null)
+        return { status: 401, body: { error: 'No active account found with the given credentials.', code: 'invalid_credentials' } };
       await store.pruneTokens(options.now().getTime());
       return {
         status: 200,
@@ -98,7 +107,10 @@ export function createAuth(options: ResolvedOptions, store: Store): Auth {
       const hash = sha256(refresh);
       const record = await store.findToken(hash);
       if (record === null || record.kind !== 'refresh' || record.revoked || record.expiresAtMs <= options.now().getTime()) {
-        return { status: 401, body: { error: 'Refresh token is invalid, expired or already used. Log in again.', code: 'token_not_valid' } };
+        return {
+          status: 401,
+          body: { error: 'Refresh token is invalid, expired or already used. Log in again.', code: 'token_not_valid' },
+        };
       }
       const principal: Principal = { username: record.username, teamSlug: record.teamSlug };
       const rotated = options.rotateRefreshTokens ? await issue('refresh', principal) : null;
@@ -119,7 +131,8 @@ export function createAuth(options: ResolvedOptions, store: Store): Auth {
       const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(header ?? '');
       if (!m) return { ok: false, answer: NOT_AUTHENTICATED };
       const record = await store.findToken(sha256(m[1] as string));
-      if (record === null || record.kind !== 'access' || record.revoked || record.expiresAtMs <= options.now().getTime()) return { ok: false, answer: TOKEN_NOT_VALID };
+      if (record === null || record.kind !== 'access' || record.revoked || record.expiresAtMs <= options.now().getTime())
+        return { ok: false, answer: TOKEN_NOT_VALID };
       return { ok: true, principal: { username: record.username, teamSlug: record.teamSlug } };
     },
 

@@ -45,13 +45,15 @@ class UsageError extends Error {}
 function number(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${flag} needs a whole number; got ${JSON.stringify(text)}.`);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 0)
+    throw new UsageError(`--${flag} needs a whole number; got ${JSON.stringify(text)}.`);
   return n;
 }
 
 function user(spec: string, where: string): IngestUser {
   const colon = spec.indexOf(':');
-  if (colon <= 0 || colon === spec.length - 1) throw new UsageError(`${where}: expected NAME:PASSWORD; got ${JSON.stringify(spec.replace(/:.*/, ':…'))}.`);
+  if (colon <= 0 || colon === spec.length - 1)
+    throw new UsageError(`${where}: expected NAME:PASSWORD; got ${JSON.stringify(spec.replace(/:.*/, ':…'))}.`);
   return { username: spec.slice(0, colon), password: spec.slice(colon + 1) };
 }
 
@@ -59,7 +61,10 @@ function user(spec: string, where: string): IngestUser {
  * Runs `kitty-ingest-server ARGS`: starts the server and resolves with `null` while it runs, or with an exit
  * code (0 after `--help`, 2 for bad flags, 1 when it cannot start).
  */
-export async function main(argv: readonly string[], io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<IngestServer | number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
+): Promise<IngestServer | number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -108,7 +113,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: (t) =>
       });
     }
     const laneModel = values['lane-model'];
-    if (laneModel !== undefined && laneModel !== '4-lane' && laneModel !== '7-lane') throw new UsageError(`--lane-model must be 4-lane or 7-lane; got ${JSON.stringify(laneModel)}.`);
+    if (laneModel !== undefined && laneModel !== '4-lane' && laneModel !== '7-lane')
+      throw new UsageError(`--lane-model must be 4-lane or 7-lane; got ${JSON.stringify(laneModel)}.`);
     const port = number('port', values.port);
     const access = number('access-lifetime', values['access-lifetime']);
     const refresh = number('refresh-lifetime', values['refresh-lifetime']);
@@ -136,7 +142,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: (t) =>
         `  try: spec-kitty sync server ${server.url} && spec-kitty auth login -u ${names[0] ?? 'NAME'} --password-stdin\n`,
     );
     if (!/^(127\.|localhost$|\[?::1\]?$)/.test(server.host)) {
-      io.stderr(`warning: listening on ${server.host} over plain http: tokens and passwords travel unencrypted; put a TLS proxy in front for anything but local tests.\n`);
+      io.stderr(
+        `warning: listening on ${server.host} over plain http: tokens and passwords travel unencrypted; put a TLS proxy in front for anything but local tests.\n`,
+      );
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -87,7 +87,8 @@ const bad = (what: string, value: unknown, rule: string, example: string): never
 
 const positiveInt = (what: string, value: unknown, fallback: number, example: string): number => {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) return bad(what, value, 'it must be a positive whole number', example);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    return bad(what, value, 'it must be a positive whole number', example);
   return value;
 };
 
@@ -95,7 +96,8 @@ const positiveInt = (what: string, value: unknown, fallback: number, example: st
 export function resolveOptions(options: IngestServerOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object') bad('options', options, 'startIngestServer needs an options object', '{ port: 0 }');
   const port = options.port ?? INGEST_DEFAULTS.port;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) bad('port', port, 'it must be a whole number from 0 to 65535', '8787 (or 0 for any free port)');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    bad('port', port, 'it must be a whole number from 0 to 65535', '8787 (or 0 for any free port)');
   const host = options.host ?? INGEST_DEFAULTS.host;
   if (typeof host !== 'string' || host.trim() === '') bad('host', host, 'it must be a host name or address', '127.0.0.1');
   const dbPath = options.dbPath ?? INGEST_DEFAULTS.dbPath;
@@ -108,9 +110,12 @@ export function resolveOptions(options: IngestServerOptions = {}): ResolvedOptio
     ? (options.users as readonly IngestUser[])
     : Object.entries((options.users ?? {}) as Record<string, string>).map(([username, password]) => ({ username, password }));
   for (const u of list) {
-    if (u === null || typeof u !== 'object' || typeof u.username !== 'string' || u.username.trim() === '') bad('user', u, 'a user needs a non-empty username', '{ username: "ada", password: "secret" }');
-    if (typeof u.password !== 'string' || u.password === '') bad('password of user', u.username, 'a user needs a non-empty password', 'ada:secret');
-    if (u.teamSlug !== undefined && (typeof u.teamSlug !== 'string' || u.teamSlug === '')) bad('teamSlug of user', u.username, 'a team slug must be a non-empty string', 'acme');
+    if (u === null || typeof u !== 'object' || typeof u.username !== 'string' || u.username.trim() === '')
+      bad('user', u, 'a user needs a non-empty username', '{ username: "ada", password: "secret" }');
+    if (typeof u.password !== 'string' || u.password === '')
+      bad('password of user', u.username, 'a user needs a non-empty password', 'ada:secret');
+    if (u.teamSlug !== undefined && (typeof u.teamSlug !== 'string' || u.teamSlug === ''))
+      bad('teamSlug of user', u.username, 'a team slug must be a non-empty string', 'acme');
     if (users.has(u.username)) bad('user', u.username, 'the same username is given twice', 'each username once');
     users.set(u.username, u);
   }
@@ -121,7 +126,8 @@ export function resolveOptions(options: IngestServerOptions = {}): ResolvedOptio
     });
   }
   const defaultTeamSlug = options.defaultTeamSlug ?? null;
-  if (defaultTeamSlug !== null && (typeof defaultTeamSlug !== 'string' || defaultTeamSlug === '')) bad('defaultTeamSlug', defaultTeamSlug, 'it must be a non-empty string', 'acme');
+  if (defaultTeamSlug !== null && (typeof defaultTeamSlug !== 'string' || defaultTeamSlug === ''))
+    bad('defaultTeamSlug', defaultTeamSlug, 'it must be a non-empty string', 'acme');
   const now = options.now ?? (() => new Date());
   if (typeof now !== 'function') bad('now', now, 'it must be a function returning a Date', '() => new Date()');
   const log = options.log ?? (() => undefined);
@@ -140,7 +146,12 @@ export function resolveOptions(options: IngestServerOptions = {}): ResolvedOptio
     defaultTeamSlug,
     publicRead: options.publicRead === true,
     maxBodyBytes: positiveInt('maxBodyBytes', options.maxBodyBytes, INGEST_DEFAULTS.maxBodyBytes, String(INGEST_DEFAULTS.maxBodyBytes)),
-    maxDecodedBytes: positiveInt('maxDecodedBytes', options.maxDecodedBytes, INGEST_DEFAULTS.maxDecodedBytes, String(INGEST_DEFAULTS.maxDecodedBytes)),
+    maxDecodedBytes: positiveInt(
+      'maxDecodedBytes',
+      options.maxDecodedBytes,
+      INGEST_DEFAULTS.maxDecodedBytes,
+      String(INGEST_DEFAULTS.maxDecodedBytes),
+    ),
     maxEventsPerBatch: positiveInt('maxEventsPerBatch', options.maxEventsPerBatch, INGEST_DEFAULTS.maxEventsPerBatch, '1000'),
     now,
     log,

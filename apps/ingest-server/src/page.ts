@@ -20,7 +20,10 @@ export function escapeHtml(text: unknown): string {
 function lanes(e: StoredEvent): string {
   if (e.eventType !== 'WPStatusChanged') return '';
   const p = (e.event['payload'] ?? {}) as Record<string, unknown>;
-  const canon = p['canonical_to_lane'] !== undefined && p['canonical_to_lane'] !== p['to_lane'] ? ` (${String(p['canonical_from_lane'] ?? '∅')} → ${String(p['canonical_to_lane'])})` : '';
+  const canon =
+    p['canonical_to_lane'] !== undefined && p['canonical_to_lane'] !== p['to_lane']
+      ? ` (${String(p['canonical_from_lane'] ?? '∅')} → ${String(p['canonical_to_lane'])})`
+      : '';
   return `${String(p['from_lane'] ?? '∅')} → ${String(p['to_lane'])}${canon}`;
 }
 

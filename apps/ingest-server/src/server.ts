@@ -81,7 +81,13 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(body);
 }
 
-const error = (status: number, message: string, code: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Answer => ({
+const error = (
+  status: number,
+  message: string,
+  code: string,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): Answer => ({
   status,
   body: { error: message, ...extra, code },
   ...(headers ? { headers } : {}),
@@ -175,7 +181,9 @@ function createHandler(opts: ResolvedOptions, store: Store, auth: Auth) {
     const body = await readBody(req, MAX_JSON_BODY_AUTH, MAX_JSON_BODY_AUTH * 4);
     if (!body.ok) return { ok: false, answer: error(413, `Request body too large (${body.received} bytes).`, 'body_too_large') };
     const parsed = parseJson(body.bytes);
-    return parsed.ok ? parsed : { ok: false, answer: error(400, 'The body is not valid JSON.', 'invalid_request', { details: parsed.message }) };
+    return parsed.ok
+      ? parsed
+      : { ok: false, answer: error(400, 'The body is not valid JSON.', 'invalid_request', { details: parsed.message }) };
   };
 
   const reader = async (req: IncomingMessage): Promise<Principal | null> => {
@@ -190,15 +198,32 @@ function createHandler(opts: ResolvedOptions, store: Store, auth: Auth) {
   const batch = async (req: IncomingMessage, who: Principal): Promise<{ answer: Answer; note: string }> => {
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding !== 'gzip' && encoding !== 'x-gzip' && encoding !== 'identity') {
-      return { answer: error(415, `Unsupported Content-Encoding ${JSON.stringify(encoding)}: send gzip (recommended) or no encoding.`, 'unsupported_encoding'), note: '' };
+      return {
+        answer: error(
+          415,
+          `Unsupported Content-Encoding ${JSON.stringify(encoding)}: send gzip (recommended) or no encoding.`,
+          'unsupported_encoding',
+        ),
+        note: '',
+      };
     }
     const type = (req.headers['content-type'] ?? 'application/json').toLowerCase();
     if (!/^application\/json\b/.test(type)) {
-      return { answer: error(415, `Unsupported Content-Type ${JSON.stringify(type)}: send application/json.`, 'unsupported_media_type'), note: '' };
+      return {
+        answer: error(415, `Unsupported Content-Type ${JSON.stringify(type)}: send application/json.`, 'unsupported_media_type'),
+        note: '',
+      };
     }
     const body = await readBody(req, opts.maxBodyBytes, drainCap);
     if (!body.ok) {
-      return { answer: error(413, `Request body too large: ${body.received} bytes on the wire; the limit is ${opts.maxBodyBytes}. Send fewer events per request.`, 'body_too_large'), note: '' };
+      return {
+        answer: error(
+          413,
+          `Request body too large: ${body.received} bytes on the wire; the limit is ${opts.maxBodyBytes}. Send fewer events per request.`,
+          'body_too_large',
+        ),
+        note: '',
+      };
     }
     let bytes = body.bytes;
     if (encoding !== 'identity') {
@@ -207,19 +232,34 @@ function createHandler(opts: ResolvedOptions, store: Store, auth: Auth) {
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-          return { answer: error(413, `Request body too large once decompressed: the limit is ${opts.maxDecodedBytes} bytes. Send fewer events per request.`, 'body_too_large'), note: '' };
+          return {
+            answer: error(
+              413,
+              `Request body too large once decompressed: the limit is ${opts.maxDecodedBytes} bytes. Send fewer events per request.`,
+              'body_too_large',
+            ),
+            note: '',
+          };
         }
-        return { answer: error(400, 'The body is not valid gzip although Content-Encoding says gzip.', 'invalid_encoding', { details: (e as Error).message }), note: '' };
+        return {
+          answer: error(400, 'The body is not valid gzip although Content-Encoding says gzip.', 'invalid_encoding', {
+            details: (e as Error).message,
+          }),
+          note: '',
+        };
       }
     }
     const parsed = parseJson(bytes);
-    if (!parsed.ok) return { answer: error(400, 'Malformed JSON body.', BAD_REQUEST_CODES.malformedJson, { details: parsed.message }), note: '' };
+    if (!parsed.ok)
+      return { answer: error(400, 'Malformed JSON body.', BAD_REQUEST_CODES.malformedJson, { details: parsed.message }), note: '' };
     const checked = parseBatch(parsed.value, { laneModel: opts.laneModel, maxEvents: opts.maxEventsPerBatch });
     if (!checked.ok) return { answer: checked.answer, note: '' };
     const outcomes = await store.ingest(checked.entries, who.username, opts.now().toISOString());
     const results = checked.entries.map((entry, i) => {
       const status = outcomes[i] as 'success' | 'duplicate' | 'rejected';
-      return status === 'rejected' && !entry.ok ? { event_id: entry.eventId, status, error: entry.error, code: entry.code } : { event_id: entry.eventId, status };
+      return status === 'rejected' && !entry.ok
+        ? { event_id: entry.eventId, status, error: entry.error, code: entry.code }
+        : { event_id: entry.eventId, status };
     });
     const count = (s: string) => outcomes.filter((o) => o === s).length;
     return {
@@ -275,7 +315,15 @@ function createHandler(opts: ResolvedOptions, store: Store, auth: Auth) {
         if (!only('GET')) return;
         const principal = await reader(req);
         if (principal === null) {
-          return finish(error(401, 'Send "Authorization: Bearer <access token>" (or basic credentials) to read events.', 'not_authenticated', {}, { 'www-authenticate': 'Bearer realm="kitty-ingest"' }));
+          return finish(
+            error(
+              401,
+              'Send "Authorization: Bearer <access token>" (or basic credentials) to read events.',
+              'not_authenticated',
+              {},
+              { 'www-authenticate': 'Bearer realm="kitty-ingest"' },
+            ),
+          );
         }
         who = principal.username;
         const limitText = url.searchParams.get('limit');
@@ -283,7 +331,11 @@ function createHandler(opts: ResolvedOptions, store: Store, auth: Auth) {
         const limit = limitText === null ? 100 : Number(limitText);
         const after = afterText === null ? 0 : Number(afterText);
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST || !Number.isInteger(after) || after < 0) {
-          return finish(error(400, `limit must be a whole number from 1 to ${MAX_LIST} and after a whole number ≥ 0.`, 'invalid_request', { details: `received limit=${limitText ?? ''} after=${afterText ?? ''}` }));
+          return finish(
+            error(400, `limit must be a whole number from 1 to ${MAX_LIST} and after a whole number ≥ 0.`, 'invalid_request', {
+              details: `received limit=${limitText ?? ''} after=${afterText ?? ''}`,
+            }),
+          );
         }
         const eventType = url.searchParams.get('event_type');
         const events = await store.listEvents({ limit, afterSeq: after, ...(eventType ? { eventType } : {}) });
@@ -305,7 +357,10 @@ function createHandler(opts: ResolvedOptions, store: Store, auth: Auth) {
         if (!only('GET')) return;
         const principal = await reader(req);
         if (principal === null) {
-          res.writeHead(401, { 'www-authenticate': 'Basic realm="kitty ingest server", charset="UTF-8"', 'content-type': 'text/plain; charset=utf-8' });
+          res.writeHead(401, {
+            'www-authenticate': 'Basic realm="kitty ingest server", charset="UTF-8"',
+            'content-type': 'text/plain; charset=utf-8',
+          });
           res.end('Log in with a username and password this server accepts (or start it with --public-read).\n');
           opts.log(`GET / 401 -`);
           return;

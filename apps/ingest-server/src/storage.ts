@@ -90,7 +90,14 @@ export type BatchEntry =
       readonly teamSlug: string | null;
       readonly event: Record<string, unknown>;
     }
-  | { readonly ok: false; readonly key: string; readonly eventId: string; readonly eventType: string | null; readonly code: string; readonly error: string };
+  | {
+      readonly ok: false;
+      readonly key: string;
+      readonly eventId: string;
+      readonly eventType: string | null;
+      readonly code: string;
+      readonly error: string;
+    };
 
 /** What happened to one entry. */
 export type EntryOutcome = 'success' | 'duplicate' | 'rejected';
@@ -108,7 +115,12 @@ export interface Store {
    */
   ingest(entries: readonly BatchEntry[], username: string, receivedAt: string): Promise<EntryOutcome[]>;
   /** Events after `afterSeq` in arrival order, or the newest first. */
-  listEvents(options: { readonly limit: number; readonly afterSeq?: number; readonly eventType?: string; readonly newestFirst?: boolean }): Promise<StoredEvent[]>;
+  listEvents(options: {
+    readonly limit: number;
+    readonly afterSeq?: number;
+    readonly eventType?: string;
+    readonly newestFirst?: boolean;
+  }): Promise<StoredEvent[]>;
   countEvents(): Promise<number>;
   countByType(): Promise<Array<{ readonly eventType: string; readonly count: number }>>;
   listRejections(limit: number): Promise<StoredRejection[]>;
@@ -216,7 +228,11 @@ export async function openStore(path: string): Promise<Store> {
         const stored = new Set<string>();
         const keys = [...new Set(entries.map((e) => e.key))];
         for (let i = 0; i < keys.length; i += 500) {
-          const rows = await trx.selectFrom('events').select('event_key').where('event_key', 'in', keys.slice(i, i + 500)).execute();
+          const rows = await trx
+            .selectFrom('events')
+            .select('event_key')
+            .where('event_key', 'in', keys.slice(i, i + 500))
+            .execute();
           for (const r of rows) stored.add(r.event_key);
         }
         const outcomes: EntryOutcome[] = [];
@@ -228,7 +244,14 @@ export async function openStore(path: string): Promise<Store> {
             continue;
           }
           if (!entry.ok) {
-            rejections.push({ event_id: entry.eventId, event_type: entry.eventType, code: entry.code, error: entry.error, username, received_at: receivedAt });
+            rejections.push({
+              event_id: entry.eventId,
+              event_type: entry.eventType,
+              code: entry.code,
+              error: entry.error,
+              username,
+              received_at: receivedAt,
+            });
             outcomes.push('rejected');
             continue;
           }
@@ -247,22 +270,47 @@ export async function openStore(path: string): Promise<Store> {
           outcomes.push('success');
         }
         // SQLite allows 32,766 bound variables: 9 columns × 200 rows stays far below.
-        for (let i = 0; i < events.length; i += 200) await trx.insertInto('events').values(events.slice(i, i + 200)).execute();
-        for (let i = 0; i < rejections.length; i += 200) await trx.insertInto('rejections').values(rejections.slice(i, i + 200)).execute();
+        for (let i = 0; i < events.length; i += 200)
+          await trx
+            .insertInto('events')
+            .values(events.slice(i, i + 200))
+            .execute();
+        for (let i = 0; i < rejections.length; i += 200)
+          await trx
+            .insertInto('rejections')
+            .values(rejections.slice(i, i + 200))
+            .execute();
         if (rejections.length > 0) {
-          const keep = await trx.selectFrom('rejections').select('seq').orderBy('seq', 'desc').offset(MAX_REJECTIONS_KEPT - 1).limit(1).executeTakeFirst();
+          const keep = await trx
+            .selectFrom('rejections')
+            .select('seq')
+            .orderBy('seq', 'desc')
+            .offset(MAX_REJECTIONS_KEPT - 1)
+            .limit(1)
+            .executeTakeFirst();
           if (keep) await trx.deleteFrom('rejections').where('seq', '<', keep.seq).execute();
         }
         return outcomes;
       });
     },
     async listEvents(options) {
-      let q = db.selectFrom('events').selectAll().where('seq', '>', options.afterSeq ?? 0);
+      let q = db
+        .selectFrom('events')
+        .selectAll()
+        .where('seq', '>', options.afterSeq ?? 0);
       if (options.eventType !== undefined) q = q.where('event_type', '=', options.eventType);
-      return (await q.orderBy('seq', options.newestFirst ? 'desc' : 'asc').limit(options.limit).execute()).map(toEvent);
+      return (
+        await q
+          .orderBy('seq', options.newestFirst ? 'desc' : 'asc')
+          .limit(options.limit)
+          .execute()
+      ).map(toEvent);
     },
     async countEvents() {
-      const r = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
     async countByType() {
@@ -290,12 +338,21 @@ export async function openStore(path: string): Promise<Store> {
     async saveToken(hash, record) {
       await db
         .insertInto('tokens')
-        .values({ token_hash: hash, kind: record.kind, username: record.username, team_slug: record.teamSlug, expires_at_ms: record.expiresAtMs, revoked: 0 })
+        .values({
+          token_hash: hash,
+          kind: record.kind,
+          username: record.username,
+          team_slug: record.teamSlug,
+          expires_at_ms: record.expiresAtMs,
+          revoked: 0,
+        })
         .execute();
     },
     async findToken(hash) {
       const r = await db.selectFrom('tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
-      return r ? { kind: r.kind, username: r.username, teamSlug: r.team_slug, expiresAtMs: r.expires_at_ms, revoked: r.revoked !== 0 } : null;
+      return r
+        ? { kind: r.kind, username: r.username, teamSlug: r.team_slug, expiresAtMs: r.expires_at_ms, revoked: r.revoked !== 0 }
+        : null;
     },
     async revokeToken(hash) {
       await db.updateTable('tokens').set({ revoked: 1 }).where('token_hash', '=', hash).execute();

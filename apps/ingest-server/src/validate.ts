@@ -1,4 +1,13 @@
-import { LANES, SYNC_LANES_4, SYNC_LANE_MODELS, checkEvent, isEventId, isEventType, normalizeEventId, type ValidationIssue } from '@kitty/events';
+import {
+  LANES,
+  SYNC_LANES_4,
+  SYNC_LANE_MODELS,
+  checkEvent,
+  isEventId,
+  isEventType,
+  normalizeEventId,
+  type ValidationIssue,
+} from '@kitty/events';
 import { describeValue } from '@kitty/errors';
 import type { Answer } from './auth.js';
 import type { BatchEntry } from './storage.js';
@@ -42,14 +51,16 @@ function laneProblems(payload: unknown): string[] {
   const lane = (field: string, allowed: ReadonlySet<string>, nullable: boolean) => {
     const value = p[field];
     if (value === undefined || (nullable && value === null)) return;
-    if (typeof value !== 'string' || !allowed.has(value)) out.push(`payload.${field}: ${describeValue(value, 40)} is not a lane (allowed: ${[...allowed].join(', ')})`);
+    if (typeof value !== 'string' || !allowed.has(value))
+      out.push(`payload.${field}: ${describeValue(value, 40)} is not a lane (allowed: ${[...allowed].join(', ')})`);
   };
   lane('from_lane', ANY_LANE, true);
   lane('to_lane', ANY_LANE, false);
   lane('canonical_from_lane', CANONICAL, true);
   lane('canonical_to_lane', CANONICAL, false);
   const model = p['lane_model'];
-  if (model !== undefined && !(SYNC_LANE_MODELS as readonly unknown[]).includes(model)) out.push(`payload.lane_model: ${describeValue(model, 40)} must be 4-lane or 7-lane`);
+  if (model !== undefined && !(SYNC_LANE_MODELS as readonly unknown[]).includes(model))
+    out.push(`payload.lane_model: ${describeValue(model, 40)} must be 4-lane or 7-lane`);
   return out;
 }
 
@@ -61,15 +72,23 @@ export function validateEvent(event: Record<string, unknown>, laneModel: '4-lane
   const eventType = typeof type === 'string' ? type : null;
   const reject = (code: string, error: string): BatchEntry => ({ ok: false, key, eventId, eventType, code, error });
   if (typeof type === 'string' && type !== '' && !isEventType(type)) {
-    return reject(REJECTION_CODES.unknownEventType, `Unknown event_type ${describeValue(type)}: not one of the types in the batch-ingest contract.`);
+    return reject(
+      REJECTION_CODES.unknownEventType,
+      `Unknown event_type ${describeValue(type)}: not one of the types in the batch-ingest contract.`,
+    );
   }
   const r = checkEvent(event, 'kitty');
   if (!r.ok) {
     const lanes = eventType === 'WPStatusChanged' ? laneProblems(event['payload']) : [];
     // Issues of union-typed lane fields come without their field name; the lane check above names them.
-    const others = r.issues.filter((i: ValidationIssue) => !(lanes.length > 0 && (i.path === 'payload' || LANE_FIELDS.test(i.path)))).map((i) => i.message);
+    const others = r.issues
+      .filter((i: ValidationIssue) => !(lanes.length > 0 && (i.path === 'payload' || LANE_FIELDS.test(i.path))))
+      .map((i) => i.message);
     const laneOnly = lanes.length > 0 || r.issues.every((i) => LANE_FIELDS.test(i.path));
-    return reject(laneOnly ? REJECTION_CODES.invalidLane : REJECTION_CODES.schemaMismatch, `Invalid ${eventType ?? 'event'}: ${summarize([...lanes, ...others])}`);
+    return reject(
+      laneOnly ? REJECTION_CODES.invalidLane : REJECTION_CODES.schemaMismatch,
+      `Invalid ${eventType ?? 'event'}: ${summarize([...lanes, ...others])}`,
+    );
   }
   const value = r.value as Record<string, unknown>;
   if (value['event_type'] === 'WPStatusChanged') {
@@ -98,13 +117,27 @@ export function validateEvent(event: Record<string, unknown>, laneModel: '4-lane
  * holds an entry that cannot be identified (not an object, no valid `event_id`) is refused as a whole with a
  * 400 answer; otherwise every event gets its own verdict.
  */
-export function parseBatch(json: unknown, options: { readonly laneModel: '4-lane' | '7-lane'; readonly maxEvents: number }): { readonly ok: true; readonly entries: BatchEntry[] } | { readonly ok: false; readonly answer: Answer } {
-  const events = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>)['events'] : undefined;
+export function parseBatch(
+  json: unknown,
+  options: { readonly laneModel: '4-lane' | '7-lane'; readonly maxEvents: number },
+): { readonly ok: true; readonly entries: BatchEntry[] } | { readonly ok: false; readonly answer: Answer } {
+  const events =
+    typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>)['events'] : undefined;
   if (!Array.isArray(events)) {
-    const got = typeof json === 'object' && json !== null && !Array.isArray(json) ? `an object with keys ${describeValue(Object.keys(json))}` : describeValue(json, 80);
+    const got =
+      typeof json === 'object' && json !== null && !Array.isArray(json)
+        ? `an object with keys ${describeValue(Object.keys(json))}`
+        : describeValue(json, 80);
     return {
       ok: false,
-      answer: { status: 400, body: { error: 'The body must be a JSON object with an "events" list.', details: `received ${got}`, code: BAD_REQUEST_CODES.missingEvents } },
+      answer: {
+        status: 400,
+        body: {
+          error: 'The body must be a JSON object with an "events" list.',
+          details: `received ${got}`,
+          code: BAD_REQUEST_CODES.missingEvents,
+        },
+      },
     };
   }
   if (events.length > options.maxEvents) {
@@ -112,19 +145,33 @@ export function parseBatch(json: unknown, options: { readonly laneModel: '4-lane
       ok: false,
       answer: {
         status: 400,
-        body: { error: 'Too many events in one batch.', details: `received ${events.length} events; at most ${options.maxEvents} are accepted per request`, code: BAD_REQUEST_CODES.batchTooLarge },
+        body: {
+          error: 'Too many events in one batch.',
+          details: `received ${events.length} events; at most ${options.maxEvents} are accepted per request`,
+          code: BAD_REQUEST_CODES.batchTooLarge,
+        },
       },
     };
   }
   const details: Array<{ index: number; event_id: unknown; error: string; code: string }> = [];
   events.forEach((e, index) => {
     if (typeof e !== 'object' || e === null || Array.isArray(e)) {
-      details.push({ index, event_id: null, error: `events[${index}]: invalid entry, not a JSON object (received ${describeValue(e, 60)}).`, code: BAD_REQUEST_CODES.notAnObject });
+      details.push({
+        index,
+        event_id: null,
+        error: `events[${index}]: invalid entry, not a JSON object (received ${describeValue(e, 60)}).`,
+        code: BAD_REQUEST_CODES.notAnObject,
+      });
       return;
     }
     const id = (e as Record<string, unknown>)['event_id'];
     if (typeof id !== 'string' || id === '') {
-      details.push({ index, event_id: id ?? null, error: `events[${index}]: missing event_id string (received ${describeValue(id, 60)}).`, code: BAD_REQUEST_CODES.missingEventId });
+      details.push({
+        index,
+        event_id: id ?? null,
+        error: `events[${index}]: missing event_id string (received ${describeValue(id, 60)}).`,
+        code: BAD_REQUEST_CODES.missingEventId,
+      });
     } else if (!isEventId(id)) {
       details.push({
         index,
@@ -139,7 +186,11 @@ export function parseBatch(json: unknown, options: { readonly laneModel: '4-lane
       ok: false,
       answer: {
         status: 400,
-        body: { error: `Batch validation failed: ${details.length} event(s) cannot be identified; nothing in this batch was stored.`, details, code: BAD_REQUEST_CODES.invalidBatch },
+        body: {
+          error: `Batch validation failed: ${details.length} event(s) cannot be identified; nothing in this batch was stored.`,
+          details,
+          code: BAD_REQUEST_CODES.invalidBatch,
+        },
       },
     };
   }

@@ -42,7 +42,20 @@ describe('kitty-ingest-server command line', () => {
   it('starts with users from flags and a file, prints where it listens, never the passwords', async () => {
     const file = path.join(tempDir(), 'users.txt');
     writeFileSync(file, '# accounts\nbob:pa:ss\n\n');
-    const r = await run(['--port', '0', '--user', 'ada:secret', '--users-file', file, '--team', 'acme', '--lane-model', '7-lane', '--quiet', '--no-rotate']);
+    const r = await run([
+      '--port',
+      '0',
+      '--user',
+      'ada:secret',
+      '--users-file',
+      file,
+      '--team',
+      'acme',
+      '--lane-model',
+      '7-lane',
+      '--quiet',
+      '--no-rotate',
+    ]);
     const server = r.result as IngestServer;
     try {
       const text = r.out.join('');

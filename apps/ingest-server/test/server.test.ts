@@ -26,14 +26,23 @@ describe('token endpoints', () => {
     const s = await start({ accessLifetimeS: 60, refreshLifetimeS: 3600 });
     const r = await postJson(`${s.url}/api/v1/token/`, { username: 'ada', password: 'secret' }, { gzip: false });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ access: expect.stringMatching(/^kia_/), refresh: expect.stringMatching(/^kir_/), access_lifetime: 60, refresh_lifetime: 3600, team_slug: 'acme' });
+    expect(r.json).toMatchObject({
+      access: expect.stringMatching(/^kia_/),
+      refresh: expect.stringMatching(/^kir_/),
+      access_lifetime: 60,
+      refresh_lifetime: 3600,
+      team_slug: 'acme',
+    });
     expect(r.json.access).not.toBe(r.json.refresh);
   });
 
   it('refuses wrong passwords, unknown users and malformed bodies without issuing tokens', async () => {
     const s = await start();
     const url = `${s.url}/api/v1/token/`;
-    for (const body of [{ username: 'ada', password: 'nope' }, { username: 'bob', password: 'secret' }]) {
+    for (const body of [
+      { username: 'ada', password: 'nope' },
+      { username: 'bob', password: 'secret' },
+    ]) {
       const r = await postJson(url, body, { gzip: false });
       expect(r.status).toBe(401);
       expect(r.json).toEqual({ error: expect.any(String), code: 'invalid_credentials' });
@@ -57,7 +66,12 @@ describe('token endpoints', () => {
     const url = `${s.url}/api/v1/token/refresh/`;
     const r = await postJson(url, { refresh: first.refresh }, { gzip: false });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ access: expect.stringMatching(/^kia_/), refresh: expect.stringMatching(/^kir_/), access_lifetime: 900, team_slug: 'acme' });
+    expect(r.json).toMatchObject({
+      access: expect.stringMatching(/^kia_/),
+      refresh: expect.stringMatching(/^kir_/),
+      access_lifetime: 900,
+      team_slug: 'acme',
+    });
     expect(r.json.refresh).not.toBe(first.refresh);
     expect((await postJson(url, { refresh: first.refresh }, { gzip: false })).json).toMatchObject({ code: 'token_not_valid' });
     expect((await postJson(url, { refresh: r.json.refresh }, { gzip: false })).status).toBe(200);
@@ -106,12 +120,23 @@ describe('batch endpoint', () => {
     const [a, b, c] = [ev.note('a'), ev.move('planned', 'claimed'), ev.note('c')];
     const gz = await postJson(batchUrl(s), { events: [a, b] }, { token: access });
     expect(gz.status).toBe(200);
-    expect(gz.json).toEqual({ results: [{ event_id: a.event_id, status: 'success' }, { event_id: b.event_id, status: 'success' }] });
+    expect(gz.json).toEqual({
+      results: [
+        { event_id: a.event_id, status: 'success' },
+        { event_id: b.event_id, status: 'success' },
+      ],
+    });
     const plain = await postJson(batchUrl(s), { events: [c] }, { token: access, gzip: false });
     expect(statuses(plain)).toEqual(['success']);
     const stored = await s.listEvents();
     expect(stored.map((e) => e.eventId)).toEqual([a.event_id, b.event_id, c.event_id]);
-    expect(stored[1]).toMatchObject({ eventType: 'WPStatusChanged', aggregateId: 'WP01', username: 'ada', teamSlug: 'acme', event: JSON.parse(JSON.stringify(b)) });
+    expect(stored[1]).toMatchObject({
+      eventType: 'WPStatusChanged',
+      aggregateId: 'WP01',
+      username: 'ada',
+      teamSlug: 'acme',
+      event: JSON.parse(JSON.stringify(b)),
+    });
   });
 
   it('is idempotent on event_id: re-sends, repeats within a batch and other spellings of an id are duplicates', async () => {
@@ -164,14 +189,28 @@ describe('batch endpoint', () => {
     expect(errors[2]).toContain('payload.to_lane: "review" is not a lane');
     expect(errors[4]).toContain('payload.entry_content');
     expect(await s.countEvents()).toBe(1);
-    expect((await s.listRejections()).map((x) => x.code)).toEqual(['invalid_lane', 'schema_mismatch', 'unknown_event_type', 'invalid_lane', 'invalid_lane']);
+    expect((await s.listRejections()).map((x) => x.code)).toEqual([
+      'invalid_lane',
+      'schema_mismatch',
+      'unknown_event_type',
+      'invalid_lane',
+      'invalid_lane',
+    ]);
   });
 
   it('takes 7-lane payloads when configured and then rejects 4-lane ones', async () => {
     const s = await start({ laneModel: '7-lane' });
     const { access } = await login(s.url);
-    const r = await postJson(batchUrl(s), { events: [events('7-lane').move('claimed', 'in_progress'), events('4-lane').move('claimed', 'in_progress'), events().note()] }, { token: access });
-    expect(r.json.results.map((x: { status: string; code?: string }) => x.code ?? x.status)).toEqual(['success', 'invalid_lane', 'success']);
+    const r = await postJson(
+      batchUrl(s),
+      { events: [events('7-lane').move('claimed', 'in_progress'), events('4-lane').move('claimed', 'in_progress'), events().note()] },
+      { token: access },
+    );
+    expect(r.json.results.map((x: { status: string; code?: string }) => x.code ?? x.status)).toEqual([
+      'success',
+      'invalid_lane',
+      'success',
+    ]);
     expect((await request(`${s.url}/healthz`)).json).toEqual({ ok: true, lane_model: '7-lane' });
   });
 
@@ -191,7 +230,11 @@ describe('batch endpoint', () => {
       expect(r.status).toBe(400);
       expect(r.json).toMatchObject({ error: expect.any(String), details: expect.any(String), code });
     }
-    const r = await postJson(batchUrl(s), { events: [good, 'text', { event_type: 'HistoryAdded' }, { ...ev.note(), event_id: 'WP01-note' }] }, { token: access });
+    const r = await postJson(
+      batchUrl(s),
+      { events: [good, 'text', { event_type: 'HistoryAdded' }, { ...ev.note(), event_id: 'WP01-note' }] },
+      { token: access },
+    );
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ code: 'invalid_batch', error: expect.stringContaining('nothing in this batch was stored') });
     expect(r.json.details).toEqual([
@@ -222,7 +265,11 @@ describe('batch endpoint', () => {
     expect(wire.json.code).toBe('body_too_large');
     const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(64 * 1024);
-    const decoded = await request(batchUrl(s), { method: 'POST', body: bomb, headers: { authorization: `Bearer ${access}`, 'content-encoding': 'gzip', 'content-type': 'application/json' } });
+    const decoded = await request(batchUrl(s), {
+      method: 'POST',
+      body: bomb,
+      headers: { authorization: `Bearer ${access}`, 'content-encoding': 'gzip', 'content-type': 'application/json' },
+    });
     expect(decoded.status).toBe(413);
     expect(decoded.json.error).toContain('decompressed');
     expect(statuses(await postJson(batchUrl(s), { events: [events().note()] }, { token: access }))).toEqual(['success']);
@@ -237,7 +284,11 @@ describe('batch endpoint', () => {
       const r = await request(batchUrl(s), { method: 'POST', body, headers: { 'content-type': 'application/json', ...auth, ...headers } });
       expect(r.status).toBe(415);
     }
-    const notGzip = await request(batchUrl(s), { method: 'POST', body, headers: { ...auth, 'content-encoding': 'gzip', 'content-type': 'application/json' } });
+    const notGzip = await request(batchUrl(s), {
+      method: 'POST',
+      body,
+      headers: { ...auth, 'content-encoding': 'gzip', 'content-type': 'application/json' },
+    });
     expect(notGzip.status).toBe(400);
     expect(notGzip.json.code).toBe('invalid_encoding');
   });
@@ -273,8 +324,14 @@ describe('reading what arrived', () => {
     const page1 = await request(`${url}?limit=2`, { headers: { authorization: `Bearer ${access}` } });
     expect(page1.json).toMatchObject({ total: 3, count: 2, next_after: 2 });
     expect(page1.json.events.map((e: { event: { event_id: string } }) => e.event.event_id)).toEqual([sent[0]?.event_id, sent[1]?.event_id]);
-    const page2 = await request(`${url}?limit=2&after=2`, { headers: { authorization: 'Basic ' + Buffer.from('ada:secret').toString('base64') } });
-    expect(page2.json).toMatchObject({ count: 1, next_after: null, events: [{ seq: 3, username: 'ada', event: { event_id: sent[2]?.event_id } }] });
+    const page2 = await request(`${url}?limit=2&after=2`, {
+      headers: { authorization: 'Basic ' + Buffer.from('ada:secret').toString('base64') },
+    });
+    expect(page2.json).toMatchObject({
+      count: 1,
+      next_after: null,
+      events: [{ seq: 3, username: 'ada', event: { event_id: sent[2]?.event_id } }],
+    });
     const typed = await request(`${url}?event_type=WPStatusChanged`, { headers: { authorization: `Bearer ${access}` } });
     expect(typed.json.events).toHaveLength(1);
     for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'after=-1']) {
@@ -285,7 +342,11 @@ describe('reading what arrived', () => {
   it('serves a page at / behind basic auth that escapes what events contain', async () => {
     const { s, access } = await withEvents();
     const hostile = { ...events().note(), aggregate_id: '<script>alert(1)</script>' };
-    await postJson(batchUrl(s), { events: [hostile, { ...events().note(), event_type: '<img src=x onerror=alert(2)>' }] }, { token: access });
+    await postJson(
+      batchUrl(s),
+      { events: [hostile, { ...events().note(), event_type: '<img src=x onerror=alert(2)>' }] },
+      { token: access },
+    );
     const anon = await request(`${s.url}/`);
     expect(anon.status).toBe(401);
     expect(anon.headers.get('www-authenticate')).toContain('Basic');
@@ -333,7 +394,9 @@ describe('operations', () => {
 
   it('refuses bad options with INVALID_OPTION and a busy port with LISTEN_FAILED', async () => {
     await expect(startIngestServer({ port: 70000, users: { a: 'b' } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
-    await expect(startIngestServer({ laneModel: '5-lane' as '4-lane', users: { a: 'b' } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(startIngestServer({ laneModel: '5-lane' as '4-lane', users: { a: 'b' } })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    });
     await expect(startIngestServer({ users: [{ username: 'a', password: '' }] })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     await expect(startIngestServer({ accessLifetimeS: 0, users: { a: 'b' } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     const blocker = createServer();
@@ -347,6 +410,8 @@ describe('operations', () => {
   });
 
   it('refuses a database file it cannot open with STORAGE_FAILED', async () => {
-    await expect(startIngestServer({ port: 0, users: { a: 'b' }, dbPath: path.join(tempDir(), 'missing-dir', 'x.db') })).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    await expect(
+      startIngestServer({ port: 0, users: { a: 'b' }, dbPath: path.join(tempDir(), 'missing-dir', 'x.db') }),
+    ).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
   });
 });

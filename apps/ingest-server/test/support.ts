@@ -21,8 +21,16 @@ export interface Reply {
 }
 
 /** Sends a request with fetch and reads the whole answer. */
-export async function request(url: string, init: { method?: string; body?: Uint8Array | string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const res = await fetch(url, { method: init.method ?? 'GET', ...(init.body === undefined ? {} : { body: init.body }), headers: init.headers ?? {}, redirect: 'manual' });
+export async function request(
+  url: string,
+  init: { method?: string; body?: Uint8Array | string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    ...(init.body === undefined ? {} : { body: init.body }),
+    headers: init.headers ?? {},
+    redirect: 'manual',
+  });
   const text = await res.text();
   let json: unknown;
   try {
@@ -34,7 +42,11 @@ export async function request(url: string, init: { method?: string; body?: Uint8
 }
 
 /** POSTs JSON, gzip unless told otherwise, with a bearer token when given. */
-export function postJson(url: string, body: unknown, options: { token?: string; gzip?: boolean; headers?: Record<string, string> } = {}): Promise<Reply> {
+export function postJson(
+  url: string,
+  body: unknown,
+  options: { token?: string; gzip?: boolean; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const raw = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
   const gzip = options.gzip ?? true;
   return request(url, {
@@ -50,7 +62,11 @@ export function postJson(url: string, body: unknown, options: { token?: string; 
 }
 
 /** Logs in and returns the token answer. */
-export async function login(base: string, username = 'ada', password = 'secret'): Promise<{ access: string; refresh: string; [k: string]: unknown }> {
+export async function login(
+  base: string,
+  username = 'ada',
+  password = 'secret',
+): Promise<{ access: string; refresh: string; [k: string]: unknown }> {
   const r = await postJson(`${base}/api/v1/token/`, { username, password }, { gzip: false });
   if (r.status !== 200) throw new Error(`login failed: ${r.status} ${r.text}`);
   return r.json;
@@ -63,7 +79,14 @@ export function events(laneModel: SyncLaneModel = '4-lane') {
     nodeId: 'a1b2c3d4e5f6',
     now: () => new Date(),
     laneModel,
-    context: { projectUuid: '550e8400-e29b-41d4-a716-446655440000', projectSlug: 'demo', teamSlug: 'acme', gitBranch: 'main', headCommitSha: null, repoSlug: null },
+    context: {
+      projectUuid: '550e8400-e29b-41d4-a716-446655440000',
+      projectSlug: 'demo',
+      teamSlug: 'acme',
+      gitBranch: 'main',
+      headCommitSha: null,
+      repoSlug: null,
+    },
   });
   return {
     note: (content = 'a note'): EventEnvelope => f.stamp(f.historyAdded({ wpId: 'WP01', content }), clock++),

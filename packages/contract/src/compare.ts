@@ -47,7 +47,13 @@ const show = (v: unknown): string => {
   return s.length > 160 ? `${s.slice(0, 159)}…` : s;
 };
 
-const check = (what: string, level: CheckLevel, pass: boolean, expected: string, actual: string): Check => ({ what, level, pass, expected, actual });
+const check = (what: string, level: CheckLevel, pass: boolean, expected: string, actual: string): Check => ({
+  what,
+  level,
+  pass,
+  expected,
+  actual,
+});
 
 /** The expectation a fixture's `expected_response` states: ids, statuses and codes (error texts are free). */
 export function expectationOf(response: FixtureResponse): Expectation {
@@ -91,13 +97,29 @@ function parseDetails(raw: unknown): unknown {
 export function compareAnswer(expected: Expectation, actual: ObservedAnswer): Check[] {
   const checks: Check[] = [];
   const statusOk = expected.status.includes(actual.status);
-  checks.push(check('HTTP status', 'must', statusOk, expected.status.join(' or '), `${actual.status}${statusOk ? '' : ` ${show(actual.json ?? actual.text)}`}`));
+  checks.push(
+    check(
+      'HTTP status',
+      'must',
+      statusOk,
+      expected.status.join(' or '),
+      `${actual.status}${statusOk ? '' : ` ${show(actual.json ?? actual.text)}`}`,
+    ),
+  );
   if (!statusOk) return checks;
   const body = actual.json as Record<string, unknown> | undefined;
 
   if (actual.status === 200 && expected.results !== undefined) {
     const shape = responseProblems(BatchResponseSchema, body);
-    checks.push(check('body is {"results": [...]}', 'must', shape.length === 0, 'a JSON object with a "results" list of {event_id, status}', shape.length === 0 ? 'ok' : shape.slice(0, 3).join('; ')));
+    checks.push(
+      check(
+        'body is {"results": [...]}',
+        'must',
+        shape.length === 0,
+        'a JSON object with a "results" list of {event_id, status}',
+        shape.length === 0 ? 'ok' : shape.slice(0, 3).join('; '),
+      ),
+    );
     if (shape.length > 0) return checks;
     const results = (body as { results: Array<Record<string, unknown>> }).results;
     const sent = new Set(expected.results.map((r) => r.event_id));
@@ -105,7 +127,13 @@ export function compareAnswer(expected: Expectation, actual: ObservedAnswer): Ch
     for (const r of results) byId.set(String(r['event_id']), [...(byId.get(String(r['event_id'])) ?? []), r]);
     const foreign = results.filter((r) => !sent.has(String(r['event_id']))).map((r) => String(r['event_id']));
     checks.push(
-      check('no results for ids that were not sent (ids echoed exactly as sent)', 'must', foreign.length === 0, 'none', foreign.length === 0 ? 'none' : show(foreign)),
+      check(
+        'no results for ids that were not sent (ids echoed exactly as sent)',
+        'must',
+        foreign.length === 0,
+        'none',
+        foreign.length === 0 ? 'none' : show(foreign),
+      ),
     );
     for (const exp of expected.results) {
       const got = byId.get(exp.event_id) ?? [];
@@ -118,13 +146,29 @@ export function compareAnswer(expected: Expectation, actual: ObservedAnswer): Ch
       checks.push(check(`${label}: status`, 'must', r['status'] === exp.status, exp.status, show(r['status'])));
       if (exp.status !== 'rejected' || r['status'] !== 'rejected') continue;
       const error = typeof r['error'] === 'string' ? r['error'] : typeof r['error_message'] === 'string' ? r['error_message'] : null;
-      checks.push(check(`${label}: error message`, 'must', error !== null && error.trim() !== '', 'a non-empty "error"', show(r['error'] ?? r['error_message'])));
+      checks.push(
+        check(
+          `${label}: error message`,
+          'must',
+          error !== null && error.trim() !== '',
+          'a non-empty "error"',
+          show(r['error'] ?? r['error_message']),
+        ),
+      );
       const code = typeof r['code'] === 'string' ? r['code'] : null;
       if (exp.code !== undefined) {
         checks.push(check(`${label}: code`, 'should', code === exp.code, exp.code, show(code)));
         const want = REJECTION_CODES[exp.code]?.category ?? categorizeFailure(null, exp.code);
         const cat = categorizeFailure(error, code);
-        checks.push(check(`${label}: failure category the CLI derives`, 'must', cat === want, want, `${cat} (from ${code === null ? 'the error text' : `code ${JSON.stringify(code)}`})`));
+        checks.push(
+          check(
+            `${label}: failure category the CLI derives`,
+            'must',
+            cat === want,
+            want,
+            `${cat} (from ${code === null ? 'the error text' : `code ${JSON.stringify(code)}`})`,
+          ),
+        );
       }
     }
     return checks;
@@ -132,25 +176,60 @@ export function compareAnswer(expected: Expectation, actual: ObservedAnswer): Ch
 
   if (actual.status === 400) {
     const shape = responseProblems(BadRequestSchema, body);
-    checks.push(check('body is {"error", "details"}', 'must', shape.length === 0, 'a JSON object with a non-empty "error"', shape.length === 0 ? 'ok' : shape.slice(0, 3).join('; ')));
+    checks.push(
+      check(
+        'body is {"error", "details"}',
+        'must',
+        shape.length === 0,
+        'a JSON object with a non-empty "error"',
+        shape.length === 0 ? 'ok' : shape.slice(0, 3).join('; '),
+      ),
+    );
     if (shape.length > 0) return checks;
     const b = body as Record<string, unknown>;
-    checks.push(check('"details" present', 'should', b['details'] !== undefined && b['details'] !== null && b['details'] !== '', 'text or a list', show(b['details'])));
-    if (expected.errorCode !== undefined) checks.push(check('code', 'should', b['code'] === expected.errorCode, expected.errorCode, show(b['code'])));
+    checks.push(
+      check(
+        '"details" present',
+        'should',
+        b['details'] !== undefined && b['details'] !== null && b['details'] !== '',
+        'text or a list',
+        show(b['details']),
+      ),
+    );
+    if (expected.errorCode !== undefined)
+      checks.push(check('code', 'should', b['code'] === expected.errorCode, expected.errorCode, show(b['code'])));
     const details = parseDetails(b['details']);
     for (const d of expected.detailsFor ?? []) {
       const list = Array.isArray(details) ? (details as Array<Record<string, unknown>>) : [];
       const entry = list.find((x) => typeof x === 'object' && x !== null && x['event_id'] === d.event_id);
-      checks.push(check(`details names event ${d.event_id}`, 'must', entry !== undefined, `an entry {"event_id": ${JSON.stringify(d.event_id)}, "error": …}`, entry ? 'present' : show(b['details'])));
-      if (entry && d.code !== undefined) checks.push(check(`details code of ${d.event_id}`, 'should', entry['code'] === d.code, d.code, show(entry['code'])));
+      checks.push(
+        check(
+          `details names event ${d.event_id}`,
+          'must',
+          entry !== undefined,
+          `an entry {"event_id": ${JSON.stringify(d.event_id)}, "error": …}`,
+          entry ? 'present' : show(b['details']),
+        ),
+      );
+      if (entry && d.code !== undefined)
+        checks.push(check(`details code of ${d.event_id}`, 'should', entry['code'] === d.code, d.code, show(entry['code'])));
     }
     return checks;
   }
 
   if (actual.status >= 400) {
     const err = body?.['error'] ?? body?.['detail'];
-    checks.push(check('error message', 'should', typeof err === 'string' && err.trim() !== '', 'a JSON body with "error"', show(actual.json ?? actual.text)));
-    if (expected.errorCode !== undefined) checks.push(check('code', 'should', body?.['code'] === expected.errorCode, expected.errorCode, show(body?.['code'])));
+    checks.push(
+      check(
+        'error message',
+        'should',
+        typeof err === 'string' && err.trim() !== '',
+        'a JSON body with "error"',
+        show(actual.json ?? actual.text),
+      ),
+    );
+    if (expected.errorCode !== undefined)
+      checks.push(check('code', 'should', body?.['code'] === expected.errorCode, expected.errorCode, show(body?.['code'])));
   }
   return checks;
 }

@@ -1,8 +1,7 @@
 import { COMMON_EXIT_CLASSES, KittyError, type CommonErrorCode, type ExitClassTable } from '@kitty/errors';
 
 /** Every error code `@kitty/contract` throws. */
-export type ContractErrorCode =
-  | CommonErrorCode;
+export type ContractErrorCode = CommonErrorCode;
 
 /** The base class of every `@kitty/contract` error. */
 export class ContractError extends KittyError<ContractErrorCode> {

@@ -1,5 +1,12 @@
 import { describeValue } from '@kitty/errors';
-import { createEventFactory, createIdGenerator, type EventDraft, type EventEnvelope, type EventFactory, type SyncLaneModel } from '@kitty/events';
+import {
+  createEventFactory,
+  createIdGenerator,
+  type EventDraft,
+  type EventEnvelope,
+  type EventFactory,
+  type SyncLaneModel,
+} from '@kitty/events';
 import { ContractError } from './errors.js';
 
 /** The batch endpoint, relative to the server URL. */
@@ -128,11 +135,21 @@ export function buildContractFixtures(options: FixtureBuildOptions): ContractFix
   const f = factory(laneModel);
   const stamp = (draft: EventDraft): EventEnvelope => f.stamp(draft, lamport++);
   const feature = FIXTURE_PROJECT.featureSlug;
-  const move = (wpId: string, from: string | null, to: string, extra: Partial<Parameters<EventFactory['wpStatusChanged']>[0]> = {}, via: EventFactory = f) =>
-    stamp(via.wpStatusChanged({ featureSlug: feature, wpId, from, to, actor: 'claude', executionMode: 'worktree', ...extra }));
+  const move = (
+    wpId: string,
+    from: string | null,
+    to: string,
+    extra: Partial<Parameters<EventFactory['wpStatusChanged']>[0]> = {},
+    via: EventFactory = f,
+  ) => stamp(via.wpStatusChanged({ featureSlug: feature, wpId, from, to, actor: 'claude', executionMode: 'worktree', ...extra }));
   const note = (wpId: string, content: string) => stamp(f.historyAdded({ wpId, content, author: 'claude' }));
   const ok = (e: { event_id: string }) => ({ event_id: e.event_id, status: 'success' });
-  const batch = (events: ReadonlyArray<Record<string, unknown>>): FixtureRequest => ({ method: 'POST', path: BATCH_PATH, headers: HEADERS, body: { events } });
+  const batch = (events: ReadonlyArray<Record<string, unknown>>): FixtureRequest => ({
+    method: 'POST',
+    path: BATCH_PATH,
+    headers: HEADERS,
+    body: { events },
+  });
   const server = { lane_model: laneModel };
 
   // 01
@@ -141,7 +158,9 @@ export function buildContractFixtures(options: FixtureBuildOptions): ContractFix
   const causation = options.newId();
   const created = stamp(f.featureCreated({ featureSlug: feature, targetBranch: 'main', wpCount: 2 }));
   const wp1 = stamp(f.wpCreated({ wpId: 'WP01', title: 'Batch endpoint', featureSlug: feature }, { causationId: causation }));
-  const wp2 = stamp(f.wpCreated({ wpId: 'WP02', title: 'Dashboard lanes', featureSlug: feature, dependencies: ['WP01'] }, { causationId: causation }));
+  const wp2 = stamp(
+    f.wpCreated({ wpId: 'WP02', title: 'Dashboard lanes', featureSlug: feature, dependencies: ['WP01'] }, { causationId: causation }),
+  );
   const started = move('WP01', 'claimed', 'in_progress');
   const noted = note('WP01', 'Endpoint accepts gzip batches.');
   const canceled = move('WP02', 'planned', 'canceled', { force: true, reason: 'Folded into WP01' });
@@ -154,7 +173,10 @@ export function buildContractFixtures(options: FixtureBuildOptions): ContractFix
   delete missingField.payload['error_type'];
   // 05
   const identified = note('WP01', 'Sent in the same batch as an unidentifiable event.');
-  const unidentified = { ...clone(note('WP01', 'This event carries an id that is neither a ULID nor a UUID.')), event_id: INVALID_EVENT_ID };
+  const unidentified = {
+    ...clone(note('WP01', 'This event carries an id that is neither a ULID nor a UUID.')),
+    event_id: INVALID_EVENT_ID,
+  };
   // 06
   const unknownType = { ...clone(note('WP01', 'A type the contract does not know.')), event_type: 'WPTeleported' };
   // 07
@@ -197,13 +219,15 @@ export function buildContractFixtures(options: FixtureBuildOptions): ContractFix
       preconditions: ['01-single-event'],
       request: batch([claimed, after]),
       expected_response: { status_code: 200, body: { results: [{ event_id: claimed.event_id, status: 'duplicate' }, ok(after)] } },
-      client_effect: 'Both events are removed from the queue (a duplicate counts as delivered). Summary: "Synced: 1, Duplicates: 1, Failed: 0".',
+      client_effect:
+        'Both events are removed from the queue (a duplicate counts as delivered). Summary: "Synced: 1, Duplicates: 1, Failed: 0".',
       invalid_event_ids: [],
     },
     {
       name: '04-per-event-rejection',
       title: 'Per-event rejection',
-      description: 'A valid HistoryAdded and an ErrorLogged whose payload lacks the required error_type. Only the invalid event is rejected, with a structured code.',
+      description:
+        'A valid HistoryAdded and an ErrorLogged whose payload lacks the required error_type. Only the invalid event is rejected, with a structured code.',
       server,
       preconditions: [],
       request: batch([fine, missingField]),
@@ -212,7 +236,12 @@ export function buildContractFixtures(options: FixtureBuildOptions): ContractFix
         body: {
           results: [
             ok(fine),
-            { event_id: missingField['event_id'], status: 'rejected', error: 'Invalid ErrorLogged: payload.error_type: required field is missing', code: 'schema_mismatch' },
+            {
+              event_id: missingField['event_id'],
+              status: 'rejected',
+              error: 'Invalid ErrorLogged: payload.error_type: required field is missing',
+              code: 'schema_mismatch',
+            },
           ],
         },
       },
@@ -257,7 +286,12 @@ export function buildContractFixtures(options: FixtureBuildOptions): ContractFix
         status_code: 200,
         body: {
           results: [
-            { event_id: unknownType.event_id, status: 'rejected', error: 'Unknown event_type "WPTeleported": not one of the types in the batch-ingest contract.', code: 'unknown_event_type' },
+            {
+              event_id: unknownType.event_id,
+              status: 'rejected',
+              error: 'Unknown event_type "WPTeleported": not one of the types in the batch-ingest contract.',
+              code: 'unknown_event_type',
+            },
           ],
         },
       },
@@ -308,7 +342,8 @@ export function buildContractFixtures(options: FixtureBuildOptions): ContractFix
           ],
         },
       },
-      client_effect: 'The event stays queued with backoff; category schema_mismatch; exit code 5. Fix the lane_model setting, then `spec-kitty sync dead --requeue --all` if needed.',
+      client_effect:
+        'The event stays queued with backoff; category schema_mismatch; exit code 5. Fix the lane_model setting, then `spec-kitty sync dead --requeue --all` if needed.',
       invalid_event_ids: [],
     },
     {

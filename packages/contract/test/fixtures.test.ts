@@ -34,42 +34,53 @@ describe('committed contract fixtures (fixtures/contract)', () => {
 
   it('hold the five pairs the issue names, and more', () => {
     const names = committed.map((f) => f.name);
-    for (const n of ['01-single-event', '02-mixed-batch', '03-duplicate', '04-per-event-rejection', '05-bad-request-details']) expect(names).toContain(n);
+    for (const n of ['01-single-event', '02-mixed-batch', '03-duplicate', '04-per-event-rejection', '05-bad-request-details'])
+      expect(names).toContain(n);
     expect(names.length).toBeGreaterThanOrEqual(5);
   });
 
-  it.each(committed.map((f) => [f.name, f] as const))('%s: every event validates against kitty schemas, except the deliberately invalid ones', (_name, fixture) => {
-    const invalid = new Set(fixture.invalid_event_ids);
-    for (const event of fixture.request.body.events) {
-      const r = checkEvent(event, 'kitty');
-      expect({ id: event['event_id'], ok: r.ok }).toEqual({ id: event['event_id'], ok: !invalid.has(String(event['event_id'])) });
-      if (!r.ok) continue;
-      // WPStatusChanged events are written in the server's lane model, except the deliberate mismatch.
-      if (event['event_type'] === 'WPStatusChanged') {
-        const model = (event['payload'] as { lane_model: string }).lane_model;
-        expect(model === fixture.server.lane_model).toBe(fixture.name !== '08-lane-model-mismatch');
+  it.each(committed.map((f) => [f.name, f] as const))(
+    '%s: every event validates against kitty schemas, except the deliberately invalid ones',
+    (_name, fixture) => {
+      const invalid = new Set(fixture.invalid_event_ids);
+      for (const event of fixture.request.body.events) {
+        const r = checkEvent(event, 'kitty');
+        expect({ id: event['event_id'], ok: r.ok }).toEqual({ id: event['event_id'], ok: !invalid.has(String(event['event_id'])) });
+        if (!r.ok) continue;
+        // WPStatusChanged events are written in the server's lane model, except the deliberate mismatch.
+        if (event['event_type'] === 'WPStatusChanged') {
+          const model = (event['payload'] as { lane_model: string }).lane_model;
+          expect(model === fixture.server.lane_model).toBe(fixture.name !== '08-lane-model-mismatch');
+        }
       }
-    }
-    expect(fixture.request).toMatchObject({ method: 'POST', path: '/api/v1/events/batch/', headers: { 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' } });
-  });
+      expect(fixture.request).toMatchObject({
+        method: 'POST',
+        path: '/api/v1/events/batch/',
+        headers: { 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' },
+      });
+    },
+  );
 
-  it.each(committed.map((f) => [f.name, f] as const))('%s: the expected answer matches the response schemas and covers every event', (_name, fixture) => {
-    const { status_code: status, body } = fixture.expected_response;
-    const ids = fixture.request.body.events.map((e) => String(e['event_id']));
-    if (status === 200) {
-      expect(responseProblems(BatchResponseSchema, body)).toEqual([]);
-      const exp = expectationOf(fixture.expected_response);
-      expect(exp.results?.map((r) => r.event_id)).toEqual(ids);
-      for (const r of exp.results ?? []) {
-        if (r.status === 'rejected') expect(Object.keys(REJECTION_CODES)).toContain(r.code);
-        else expect(r.code).toBeUndefined();
+  it.each(committed.map((f) => [f.name, f] as const))(
+    '%s: the expected answer matches the response schemas and covers every event',
+    (_name, fixture) => {
+      const { status_code: status, body } = fixture.expected_response;
+      const ids = fixture.request.body.events.map((e) => String(e['event_id']));
+      if (status === 200) {
+        expect(responseProblems(BatchResponseSchema, body)).toEqual([]);
+        const exp = expectationOf(fixture.expected_response);
+        expect(exp.results?.map((r) => r.event_id)).toEqual(ids);
+        for (const r of exp.results ?? []) {
+          if (r.status === 'rejected') expect(Object.keys(REJECTION_CODES)).toContain(r.code);
+          else expect(r.code).toBeUndefined();
+        }
+      } else {
+        expect(status).toBe(400);
+        expect(responseProblems(BadRequestSchema, body)).toEqual([]);
+        expect(expectationOf(fixture.expected_response).detailsFor?.map((d) => d.event_id)).toEqual(fixture.invalid_event_ids);
       }
-    } else {
-      expect(status).toBe(400);
-      expect(responseProblems(BadRequestSchema, body)).toEqual([]);
-      expect(expectationOf(fixture.expected_response).detailsFor?.map((d) => d.event_id)).toEqual(fixture.invalid_event_ids);
-    }
-  });
+    },
+  );
 
   it('reject for the documented reason: missing field, unknown type, bad lane', () => {
     const byName = new Map(committed.map((f) => [f.name, f]));

@@ -3,7 +3,15 @@ import { openQueue } from '@kitty/queue';
 import { startIngestServer, type IngestServer } from '@kitty/ingest-server';
 import { createHttpClient, login, sendBatch, syncNow, updateSyncConfig } from '@kitty/sync-client';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
-import { INVALID_EVENT_ID, buildContractFixtures, compareAnswer, expectationOf, frozenFixtureOptions, sendJson, type ContractFixture } from '../src/index.js';
+import {
+  INVALID_EVENT_ID,
+  buildContractFixtures,
+  compareAnswer,
+  expectationOf,
+  frozenFixtureOptions,
+  sendJson,
+  type ContractFixture,
+} from '../src/index.js';
 
 afterAll(cleanupTempDirs);
 
@@ -44,16 +52,30 @@ describe('the fixtures replayed against the reference server', () => {
     const client = createHttpClient({ timeoutMs: 10_000, bearer: { token: async () => t, refresh: async () => t } });
     const send = (name: string) => sendBatch(client, server.url, eventsOf(name), () => Date.now());
     const single = await send('01-single-event');
-    expect(single).toEqual({ kind: 'results', results: [{ eventId: eventsOf('01-single-event')[0]?.['event_id'], status: 'success' }], unknownIds: [] });
+    expect(single).toEqual({
+      kind: 'results',
+      results: [{ eventId: eventsOf('01-single-event')[0]?.['event_id'], status: 'success' }],
+      unknownIds: [],
+    });
     const dup = await send('03-duplicate');
     expect(dup.kind === 'results' && dup.results.map((r) => r.status)).toEqual(['duplicate', 'success']);
     const rejected = await send('04-per-event-rejection');
-    expect(rejected.kind === 'results' && rejected.results[1]).toMatchObject({ status: 'rejected', code: 'schema_mismatch', category: 'schema_mismatch' });
+    expect(rejected.kind === 'results' && rejected.results[1]).toMatchObject({
+      status: 'rejected',
+      code: 'schema_mismatch',
+      category: 'schema_mismatch',
+    });
     const bad = await send('05-bad-request-details');
-    expect(bad).toMatchObject({ kind: 'bad_request', perEvent: [{ eventId: INVALID_EVENT_ID, status: 'rejected', category: 'schema_mismatch' }] });
+    expect(bad).toMatchObject({
+      kind: 'bad_request',
+      perEvent: [{ eventId: INVALID_EVENT_ID, status: 'rejected', category: 'schema_mismatch' }],
+    });
     for (const name of ['06-unknown-event-type', '07-invalid-lane', '08-lane-model-mismatch']) {
       const r = await send(name);
-      expect({ name, r: r.kind === 'results' ? r.results.map((x) => [x.status, x.category]) : r.kind }).toEqual({ name, r: [['rejected', 'schema_mismatch']] });
+      expect({ name, r: r.kind === 'results' ? r.results.map((x) => [x.status, x.category]) : r.kind }).toEqual({
+        name,
+        r: [['rejected', 'schema_mismatch']],
+      });
     }
   });
 
@@ -67,10 +89,24 @@ describe('the fixtures replayed against the reference server', () => {
       await q.enqueueMany(events.map(({ lamport_clock: _l, ...draft }) => draft as { event_id: string; event_type: string }));
       await q.close();
     };
-    const queued = ['01-single-event', '02-mixed-batch', '04-per-event-rejection', '06-unknown-event-type', '07-invalid-lane', '08-lane-model-mismatch'].flatMap(eventsOf);
+    const queued = [
+      '01-single-event',
+      '02-mixed-batch',
+      '04-per-event-rejection',
+      '06-unknown-event-type',
+      '07-invalid-lane',
+      '08-lane-model-mismatch',
+    ].flatMap(eventsOf);
     await enqueue(queued);
     const first = await syncNow({ homeDir: home, env: {}, now });
-    expect(first).toMatchObject({ status: 'partial', synced: 8, duplicates: 0, failed: 4, remaining: 4, categories: { schema_mismatch: 4 } });
+    expect(first).toMatchObject({
+      status: 'partial',
+      synced: 8,
+      duplicates: 0,
+      failed: 4,
+      remaining: 4,
+      categories: { schema_mismatch: 4 },
+    });
     expect(first.failures.map((f) => f.code)).toEqual(['schema_mismatch', 'unknown_event_type', 'invalid_lane', 'invalid_lane']);
     const accepted = queued.filter((e) => !first.failures.some((f) => f.event_id === e['event_id'])).map((e) => e['event_id']);
     expect((await server.listEvents()).map((e) => e.eventId)).toEqual(accepted);

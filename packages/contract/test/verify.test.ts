@@ -37,7 +37,16 @@ describe('contract verify against the reference server', () => {
     expect(first).toMatchObject({ ok: true, failed: 0, warned: 0, laneModel: '4-lane', serverUrl: s.url });
     expect(first.total).toBeGreaterThanOrEqual(20);
     expect(seen).toEqual(first.cases.map((c) => c.name));
-    for (const name of ['auth-login', 'auth-refresh', 'batch-no-token', '01-single-event', '03-duplicate', '05-bad-request-details', 'gzip-bomb', 'malformed-json']) {
+    for (const name of [
+      'auth-login',
+      'auth-refresh',
+      'batch-no-token',
+      '01-single-event',
+      '03-duplicate',
+      '05-bad-request-details',
+      'gzip-bomb',
+      'malformed-json',
+    ]) {
       expect(seen).toContain(name);
     }
     const second = await verify(s.url);
@@ -70,12 +79,17 @@ describe('contract verify against the reference server', () => {
 });
 
 describe('contract verify against deliberately broken servers', () => {
-  const ids = (req: RecordedRequest): string[] => ((req.json as { events?: Array<{ event_id: string }> } | undefined)?.events ?? []).map((e) => e.event_id);
+  const ids = (req: RecordedRequest): string[] =>
+    ((req.json as { events?: Array<{ event_id: string }> } | undefined)?.events ?? []).map((e) => e.event_id);
   const tokens = (s: HttpTestServer) => {
     s.on('POST /api/v1/token/', (req) =>
-      (req.json as { password?: string }).password === 'secret' ? { body: { access: 'acc', refresh: 'ref', access_lifetime: 900 } } : { status: 401, body: { error: 'no' } },
+      (req.json as { password?: string }).password === 'secret'
+        ? { body: { access: 'acc', refresh: 'ref', access_lifetime: 900 } }
+        : { status: 401, body: { error: 'no' } },
     );
-    s.on('POST /api/v1/token/refresh/', (req) => ((req.json as { refresh?: string }).refresh === 'ref' ? { body: { access: 'acc' } } : { status: 401, body: { error: 'no' } }));
+    s.on('POST /api/v1/token/refresh/', (req) =>
+      (req.json as { refresh?: string }).refresh === 'ref' ? { body: { access: 'acc' } } : { status: 401, body: { error: 'no' } },
+    );
   };
 
   it('reports a naive server that accepts everything: no dedupe, no validation, no auth, no limits', async () => {
@@ -116,13 +130,20 @@ describe('contract verify against deliberately broken servers', () => {
       return {
         body: {
           // Upper-cases ids, drops the last event of multi-event batches, rejects HistoryAdded with a made-up code.
-          results: list.slice(0, list.length > 1 ? -1 : undefined).map((id) => ({ event_id: id.toUpperCase(), status: 'rejected', error: 'nope', code: 'E42' })),
+          results: list
+            .slice(0, list.length > 1 ? -1 : undefined)
+            .map((id) => ({ event_id: id.toUpperCase(), status: 'rejected', error: 'nope', code: 'E42' })),
         },
       };
     });
     const r = await verifyFake(s.url);
     expect(outcomes(r)).toMatchObject({ 'batch-no-token': 'pass', 'id-echo': 'fail', '02-mixed-batch': 'fail', 'too-many-events': 'warn' });
-    expect(r.cases.find((c) => c.name === 'too-many-events')?.checks.filter((c) => !c.pass).map((c) => c.what)).toEqual(['"details" present']);
+    expect(
+      r.cases
+        .find((c) => c.name === 'too-many-events')
+        ?.checks.filter((c) => !c.pass)
+        .map((c) => c.what),
+    ).toEqual(['"details" present']);
     const rejection = r.cases.find((c) => c.name === '06-unknown-event-type');
     expect(rejection?.outcome).toBe('fail');
     expect(rejection?.checks.filter((c) => !c.pass).map((c) => [c.what.replace(/event \S+: /, ''), c.level])).toEqual([
@@ -141,12 +162,18 @@ describe('contract verify against deliberately broken servers', () => {
       if (req.headers['authorization'] !== 'Bearer acc') return { status: 401, body: { error: 'auth' } };
       const list = ids(req);
       const bad = list.filter((id) => !/^[0-9A-Za-z]{26}$/.test(id));
-      const results = list.filter((id) => !bad.includes(id)).map((id) => ({ event_id: id, status: stored.has(id) ? 'duplicate' : 'success' }));
+      const results = list
+        .filter((id) => !bad.includes(id))
+        .map((id) => ({ event_id: id, status: stored.has(id) ? 'duplicate' : 'success' }));
       for (const x of results) stored.add(x.event_id);
       return bad.length > 0 ? { status: 400, body: { error: 'Bad ids', details: 'some ids are bad' } } : { body: { results } };
     });
     const r = await verifyFake(s.url);
-    expect(outcomes(r)).toMatchObject({ '05-bad-request-details': 'fail', '05-bad-request-details-nothing-stored': 'fail', '03-duplicate': 'pass' });
+    expect(outcomes(r)).toMatchObject({
+      '05-bad-request-details': 'fail',
+      '05-bad-request-details-nothing-stored': 'fail',
+      '03-duplicate': 'pass',
+    });
     const details = r.cases.find((c) => c.name === '05-bad-request-details');
     expect(details?.checks.filter((c) => !c.pass).map((c) => c.what)).toEqual(['code', 'details names event not-a-valid-event-id']);
   });

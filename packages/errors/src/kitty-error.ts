@@ -1,4 +1,4 @@
-import { COMMON_EXIT_CLASSES, isExitClass, type ExitClass } from './exit-class.js';
+import { COMMON_EXIT_CLASSES, type ExitClass } from './exit-class.js';
 
 /** Options every kitty error accepts. */
 export interface KittyErrorOptions {
@@ -49,7 +49,7 @@ export class KittyError<C extends string = string> extends Error {
     this.code = code;
     this.suggestions = Object.freeze([...(options.suggestions ?? [])]);
     this.details = options.details === undefined ? undefined : Object.freeze({ ...options.details });
-    const table = (new.target as typeof KittyError).exitClasses;
+    const table = new.target.exitClasses;
     this.exitClass = options.exitClass ?? table[code] ?? 'failure';
   }
 

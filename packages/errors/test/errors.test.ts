@@ -1,5 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { COMMON_EXIT_CLASSES, EXIT_CLASSES, KittyError, describeValue, exitClassOf, isExitClass, isKittyError, typeName, withExitClass, type ExitClassTable } from '../src/index.js';
+import {
+  COMMON_EXIT_CLASSES,
+  EXIT_CLASSES,
+  KittyError,
+  describeValue,
+  exitClassOf,
+  isExitClass,
+  isKittyError,
+  typeName,
+  withExitClass,
+  type ExitClassTable,
+} from '../src/index.js';
 
 class DemoError extends KittyError<'DEMO_FAILED' | 'DEMO_OTHER'> {}
 

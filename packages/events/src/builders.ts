@@ -64,7 +64,10 @@ export interface EventFactory {
   /** Completes a draft with its Lamport clock value (the queue does this inside its transaction). */
   stamp(draft: EventDraft, lamportClock: number): EventEnvelope;
   wpStatusChanged(input: WPStatusChangedInput, options?: DraftOptions): EventDraft;
-  wpCreated(input: { wpId: string; title: string; featureSlug: string; dependencies?: readonly string[] }, options?: DraftOptions): EventDraft;
+  wpCreated(
+    input: { wpId: string; title: string; featureSlug: string; dependencies?: readonly string[] },
+    options?: DraftOptions,
+  ): EventDraft;
   featureCreated(
     input: { featureSlug: string; targetBranch: string; wpCount?: number; createdAt?: string },
     options?: DraftOptions,
@@ -124,7 +127,11 @@ export function createEventFactory(options: EventFactoryOptions): EventFactory {
   const draft: EventFactory['draft'] = (eventType, aggregateId, payload, opts = {}) => {
     if (!isEventType(eventType) || !EVENT_TYPES[eventType].emitted) {
       throw new EventsError('UNKNOWN_EVENT_TYPE', `kitty does not emit event type ${describeValue(eventType)}.`, {
-        suggestions: [`Use one of the emitted types: ${Object.keys(EVENT_TYPES).filter((t) => EVENT_TYPES[t as EventType].emitted).join(', ')}.`],
+        suggestions: [
+          `Use one of the emitted types: ${Object.keys(EVENT_TYPES)
+            .filter((t) => EVENT_TYPES[t as EventType].emitted)
+            .join(', ')}.`,
+        ],
       });
     }
     const full = stamp(

@@ -7,9 +7,13 @@ export const MAX_LAMPORT = Number.MAX_SAFE_INTEGER;
 
 function checkValue(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new EventsError('INVALID_CLOCK_VALUE', `${what} must be a non-negative integer; got ${describeValue(value)} (${typeName(value)}).`, {
-      details: { received: value ?? null },
-    });
+    throw new EventsError(
+      'INVALID_CLOCK_VALUE',
+      `${what} must be a non-negative integer; got ${describeValue(value)} (${typeName(value)}).`,
+      {
+        details: { received: value ?? null },
+      },
+    );
   }
   return value;
 }
@@ -99,7 +103,10 @@ export function memoryClockStore(initial = 0): ClockStore {
  */
 export function deriveNodeId(hostname: string, username: string): string {
   if (typeof hostname !== 'string' || typeof username !== 'string') {
-    throw new EventsError('INVALID_ARGUMENT', `deriveNodeId needs hostname and username strings; got ${typeName(hostname)} and ${typeName(username)}.`);
+    throw new EventsError(
+      'INVALID_ARGUMENT',
+      `deriveNodeId needs hostname and username strings; got ${typeName(hostname)} and ${typeName(username)}.`,
+    );
   }
   return createHash('sha256').update(`${hostname}:${username}`, 'utf8').digest('hex').slice(0, 12);
 }

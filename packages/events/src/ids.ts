@@ -71,7 +71,10 @@ export type IdGenerator = () => string;
  */
 export function createIdGenerator(nowMs: () => number): IdGenerator {
   if (typeof nowMs !== 'function') {
-    throw new EventsError('INVALID_ARGUMENT', `createIdGenerator needs a clock function returning epoch milliseconds; got ${typeName(nowMs)}.`);
+    throw new EventsError(
+      'INVALID_ARGUMENT',
+      `createIdGenerator needs a clock function returning epoch milliseconds; got ${typeName(nowMs)}.`,
+    );
   }
   const next = monotonicFactory();
   return () => {

@@ -18,7 +18,15 @@ export {
 } from './lanes.js';
 export type { Lane, SyncLane4, SyncLaneModel } from './lanes.js';
 export { TRANSITIONS, RULES, validateTransition, allowedTargets, transitionPath, describeLaneModel, sameActor } from './transitions.js';
-export type { GuardName, RuleName, ReviewDuties, DependencyState, ReviewEvidence, TransitionRequest, TransitionDecision } from './transitions.js';
+export type {
+  GuardName,
+  RuleName,
+  ReviewDuties,
+  DependencyState,
+  ReviewEvidence,
+  TransitionRequest,
+  TransitionDecision,
+} from './transitions.js';
 export { normalizeEventId, isEventId, isUlid, isUuid, createIdGenerator } from './ids.js';
 export type { IdGenerator } from './ids.js';
 export { MAX_LAMPORT, lamportTick, lamportReceive, LamportClock, memoryClockStore, deriveNodeId } from './clock.js';

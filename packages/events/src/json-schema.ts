@@ -7,15 +7,30 @@ import { StatusEventSchema, StatusTransitionPayloadSchema } from './schemas/stat
 // Cross-field rules valibot checks in code; JSON Schema gets them as if/then so the SaaS team sees them too.
 const RULES: Record<string, object[]> = {
   'wp-status-changed.payload': [
-    { if: { properties: { force: { const: true } }, required: ['force'] }, then: { properties: { reason: { type: 'string', minLength: 1, pattern: '\\S' } }, required: ['reason'] } },
-    { if: { properties: { canonical_to_lane: { const: 'done' } }, required: ['canonical_to_lane'] }, then: { properties: { evidence: { type: 'object' } }, required: ['evidence'] } },
+    {
+      if: { properties: { force: { const: true } }, required: ['force'] },
+      then: { properties: { reason: { type: 'string', minLength: 1, pattern: '\\S' } }, required: ['reason'] },
+    },
+    {
+      if: { properties: { canonical_to_lane: { const: 'done' } }, required: ['canonical_to_lane'] },
+      then: { properties: { evidence: { type: 'object' } }, required: ['evidence'] },
+    },
   ],
   'status-transition.payload': [
-    { if: { properties: { force: { const: true } }, required: ['force'] }, then: { properties: { reason: { type: 'string', minLength: 1, pattern: '\\S' } }, required: ['reason'] } },
-    { if: { properties: { to_lane: { const: 'done' } }, required: ['to_lane'] }, then: { properties: { evidence: { type: 'object' } }, required: ['evidence'] } },
+    {
+      if: { properties: { force: { const: true } }, required: ['force'] },
+      then: { properties: { reason: { type: 'string', minLength: 1, pattern: '\\S' } }, required: ['reason'] },
+    },
+    {
+      if: { properties: { to_lane: { const: 'done' } }, required: ['to_lane'] },
+      then: { properties: { evidence: { type: 'object' } }, required: ['evidence'] },
+    },
   ],
   'status-event': [
-    { if: { properties: { force: { const: true } }, required: ['force'] }, then: { properties: { reason: { type: 'string', minLength: 1, pattern: '\\S' } }, required: ['reason'] } },
+    {
+      if: { properties: { force: { const: true } }, required: ['force'] },
+      then: { properties: { reason: { type: 'string', minLength: 1, pattern: '\\S' } }, required: ['reason'] },
+    },
     {
       if: { properties: { from_lane: { const: 'for_review' }, to_lane: { const: 'in_progress' } }, required: ['from_lane', 'to_lane'] },
       then: { properties: { review_ref: { type: 'string', minLength: 1 } }, required: ['review_ref'] },
@@ -23,7 +38,11 @@ const RULES: Record<string, object[]> = {
   ],
 };
 
-const kebab = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
+const kebab = (name: string): string =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
 
 function convert(id: string, title: string, schema: v.GenericSchema): JsonSchema {
   // `errorMode: ignore` skips the code-only checks (added back below as if/then rules).
@@ -35,7 +54,7 @@ function convert(id: string, title: string, schema: v.GenericSchema): JsonSchema
     title,
     ...Object.fromEntries(Object.entries(base).filter(([k]) => k !== '$schema')),
     ...(rules ? { allOf: rules } : {}),
-  } as JsonSchema;
+  };
 }
 
 /**
@@ -46,7 +65,11 @@ export function buildJsonSchemas(): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {
     'envelope.schema.json': convert('envelope', 'kitty event envelope', KittyEnvelopeSchema),
     'library-event.schema.json': convert('library-event', 'events-library Event envelope (2.3.1)', LibraryEventSchema),
-    'status-transition.payload.schema.json': convert('status-transition.payload', 'StatusTransitionPayload (events library 2.3.1)', StatusTransitionPayloadSchema),
+    'status-transition.payload.schema.json': convert(
+      'status-transition.payload',
+      'StatusTransitionPayload (events library 2.3.1)',
+      StatusTransitionPayloadSchema,
+    ),
     'status-event.schema.json': convert('status-event', 'status.events.jsonl line', StatusEventSchema),
   };
   for (const [type, info] of Object.entries(EVENT_TYPES) as [EventType, (typeof EVENT_TYPES)[EventType]][]) {

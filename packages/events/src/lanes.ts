@@ -38,10 +38,14 @@ export function resolveLane(input: unknown): Lane {
     const alias = LANE_ALIASES[key];
     if (alias !== undefined) return alias;
   }
-  throw new EventsError('UNKNOWN_LANE', `Unknown lane ${describeValue(input)}: expected one of ${LANES.join(', ')} (or the alias "doing").`, {
-    suggestions: [`Use one of: ${LANES.join(', ')}.`],
-    details: { received: input ?? null, allowed: [...LANES], aliases: { ...LANE_ALIASES } },
-  });
+  throw new EventsError(
+    'UNKNOWN_LANE',
+    `Unknown lane ${describeValue(input)}: expected one of ${LANES.join(', ')} (or the alias "doing").`,
+    {
+      suggestions: [`Use one of: ${LANES.join(', ')}.`],
+      details: { received: input ?? null, allowed: [...LANES], aliases: { ...LANE_ALIASES } },
+    },
+  );
 }
 
 /** The four lanes of the SaaS board and of CLI-side 4-lane displays. */
@@ -114,7 +118,10 @@ export function parseSyncLaneModel(value: unknown): SyncLaneModel {
   throw new EventsError(
     'UNKNOWN_SYNC_LANE_MODEL',
     `Unknown sync lane model ${describeValue(value)}: expected "4-lane" (default) or "7-lane".`,
-    { suggestions: ['Set the sync lane model to "4-lane" or "7-lane".'], details: { received: value ?? null, allowed: [...SYNC_LANE_MODELS] } },
+    {
+      suggestions: ['Set the sync lane model to "4-lane" or "7-lane".'],
+      details: { received: value ?? null, allowed: [...SYNC_LANE_MODELS] },
+    },
   );
 }
 

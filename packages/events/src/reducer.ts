@@ -67,7 +67,11 @@ export function reduceStatusEvents(
   }
   const summary = Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>;
   for (const s of Object.values(wps)) summary[s.lane] += 1;
-  const sortedWps = Object.fromEntries(Object.keys(wps).sort().map((k) => [k, wps[k] as WorkPackageState]));
+  const sortedWps = Object.fromEntries(
+    Object.keys(wps)
+      .sort()
+      .map((k) => [k, wps[k] as WorkPackageState]),
+  );
   return {
     feature_slug: options.featureSlug ?? ordered[0]?.feature_slug ?? null,
     event_count: ordered.length,

@@ -58,9 +58,9 @@ export function repairStatusLine(value: unknown): CheckResult<RepairedStatusLine
       }
     }
   }
-  if (typeof e['force'] === 'string' && ['true', 'false'].includes((e['force'] as string).trim().toLowerCase())) {
+  if (typeof e['force'] === 'string' && ['true', 'false'].includes((e['force']).trim().toLowerCase())) {
     fixes.push(`force ${describeValue(e['force'])} read as a boolean`);
-    e['force'] = (e['force'] as string).trim().toLowerCase() === 'true';
+    e['force'] = (e['force']).trim().toLowerCase() === 'true';
   } else if (e['force'] === undefined || e['force'] === null) {
     e['force'] = false;
     fixes.push('force missing: read as false');
@@ -79,7 +79,15 @@ export function repairStatusLine(value: unknown): CheckResult<RepairedStatusLine
     if (!trial.ok && trial.issues.some((i) => i.path.startsWith('evidence'))) {
       const o = typeof ev === 'object' && !Array.isArray(ev) ? (ev as Record<string, unknown>) : {};
       const r = typeof o['review'] === 'object' && o['review'] !== null ? (o['review'] as Record<string, unknown>) : {};
-      const fixed: Record<string, unknown> = { ...o, review: { ...r, reviewer: str(r['reviewer']) ?? 'unknown', verdict: str(r['verdict']) ?? 'unknown', reference: str(r['reference']) } };
+      const fixed: Record<string, unknown> = {
+        ...o,
+        review: {
+          ...r,
+          reviewer: str(r['reviewer']) ?? 'unknown',
+          verdict: str(r['verdict']) ?? 'unknown',
+          reference: str(r['reference']),
+        },
+      };
       if (!Array.isArray(fixed['repos'])) delete fixed['repos'];
       e['evidence'] = fixed;
       fixes.push('evidence with blank or missing review fields: filled with "unknown"');

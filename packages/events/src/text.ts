@@ -46,7 +46,7 @@ export function checkEventText(text: string, flavor: EnvelopeFlavor = 'kitty'): 
   let format: TextVerdict['format'];
   const trimmed = text.trim();
   let whole: unknown;
-  let wholeOk = false;
+  let wholeOk: boolean;
   try {
     whole = JSON.parse(trimmed);
     wholeOk = true;

@@ -4,14 +4,7 @@ import { LANES, isTerminalLane, resolveLane, type Lane } from './lanes.js';
 
 /** Which guard protects a legal move (see {@link TRANSITIONS}). */
 export type GuardName =
-  | 'actor'
-  | 'workspace_context'
-  | 'subtasks_and_implementation'
-  | 'review_approval'
-  | 'review_ref'
-  | 'reason'
-  | 'review_feedback'
-  | 'none';
+  'actor' | 'workspace_context' | 'subtasks_and_implementation' | 'review_approval' | 'review_ref' | 'reason' | 'review_feedback' | 'none';
 
 /**
  * Rules that hold across the matrix, checked when the caller passes their context (every kitty command does;
@@ -31,7 +24,8 @@ export const RULES: Readonly<Record<RuleName, string>> = Object.freeze({
   separation_of_duties:
     'for_review -> done needs a review claimed by a reviewer (agent workflow review), approved by that reviewer, who did not implement the work package (unless the project allows self-review)',
   review_held: 'while a reviewer holds the review, only that reviewer approves or rejects it',
-  dependencies: "planned -> claimed needs every dependency done or canceled, or a base branch built from the unfinished ones (implement --base)",
+  dependencies:
+    'planned -> claimed needs every dependency done or canceled, or a base branch built from the unfinished ones (implement --base)',
 });
 
 /** Who may finish a review. */
@@ -122,17 +116,28 @@ function ruleViolations(from: Lane, to: Lane, req: TransitionRequest): Array<{ r
   if (duties !== null && from === 'for_review') {
     const holder = blank(duties.claimedBy) ? null : (duties.claimedBy as string).trim();
     if (to === 'done') {
-      if (holder === null) out.push({ rule: 'separation_of_duties', message: `Transition ${move} requires a review claimed by a reviewer (agent workflow review) before approval` });
-      else if (!sameActor(holder, req.actor)) out.push({ rule: 'review_held', message: `Transition ${move}: the review is held by '${holder}', not '${req.actor ?? ''}'` });
+      if (holder === null)
+        out.push({
+          rule: 'separation_of_duties',
+          message: `Transition ${move} requires a review claimed by a reviewer (agent workflow review) before approval`,
+        });
+      else if (!sameActor(holder, req.actor))
+        out.push({ rule: 'review_held', message: `Transition ${move}: the review is held by '${holder}', not '${req.actor ?? ''}'` });
       else if (duties.allowSelfReview !== true && duties.implementers.some((i) => sameActor(i, holder)))
-        out.push({ rule: 'separation_of_duties', message: `Transition ${move}: '${holder}' implemented this work package and cannot approve it (self-review is not allowed in this project)` });
+        out.push({
+          rule: 'separation_of_duties',
+          message: `Transition ${move}: '${holder}' implemented this work package and cannot approve it (self-review is not allowed in this project)`,
+        });
     } else if ((to === 'planned' || to === 'in_progress') && holder !== null && !sameActor(holder, req.actor)) {
       out.push({ rule: 'review_held', message: `Transition ${move}: the review is held by '${holder}', not '${req.actor ?? ''}'` });
     }
   }
   const deps = req.dependencies ?? null;
   if (deps !== null && from === 'planned' && to === 'claimed' && deps.unfinished.length > 0 && blank(deps.base)) {
-    out.push({ rule: 'dependencies', message: `Transition ${move} requires dependencies done (not done: ${deps.unfinished.join(', ')}) or a base branch built from them` });
+    out.push({
+      rule: 'dependencies',
+      message: `Transition ${move} requires dependencies done (not done: ${deps.unfinished.join(', ')}) or a base branch built from them`,
+    });
   }
   return out;
 }
@@ -147,8 +152,7 @@ function guardViolations(guard: GuardName, from: Lane, to: Lane, req: Transition
     case 'subtasks_and_implementation': {
       const v: string[] = [];
       if (req.subtasksComplete !== true) v.push(`Transition ${move} requires completed subtasks or force with reason`);
-      if (req.implementationEvidencePresent !== true)
-        v.push(`Transition ${move} requires implementation evidence or force with reason`);
+      if (req.implementationEvidencePresent !== true) v.push(`Transition ${move} requires implementation evidence or force with reason`);
       return v;
     }
     case 'review_approval': {
@@ -213,12 +217,17 @@ export function validateTransition(req: TransitionRequest): TransitionDecision {
     const why = isTerminalLane(from)
       ? `${from} is terminal; leaving it requires force with actor and reason`
       : `allowed from ${from}: ${allowed.join(', ')}`;
-    throw new TransitionError('ILLEGAL_TRANSITION', `Illegal transition: ${from} -> ${to} (${why}).`, [`Illegal transition: ${from} -> ${to}`], {
-      suggestions: isTerminalLane(from)
-        ? ['Use --force with --reason to reopen a finished work package.']
-        : [`Move to one of: ${allowed.join(', ')}; or use --force with --reason.`],
-      details: { from, to, allowed },
-    });
+    throw new TransitionError(
+      'ILLEGAL_TRANSITION',
+      `Illegal transition: ${from} -> ${to} (${why}).`,
+      [`Illegal transition: ${from} -> ${to}`],
+      {
+        suggestions: isTerminalLane(from)
+          ? ['Use --force with --reason to reopen a finished work package.']
+          : [`Move to one of: ${allowed.join(', ')}; or use --force with --reason.`],
+        details: { from, to, allowed },
+      },
+    );
   }
   const rules = ruleViolations(from, to, req);
   const violations = [...guardViolations(guard, from, to, req), ...rules.map((r) => r.message)];
@@ -252,13 +261,17 @@ export function transitionPath(from: string, to: string): Lane[] {
   if (a === b) return [];
   const i = FORWARD.indexOf(a);
   const j = FORWARD.indexOf(b);
-  if (i >= 0 && j > i) return FORWARD.slice(i + 1, j + 1) as Lane[];
+  if (i >= 0 && j > i) return FORWARD.slice(i + 1, j + 1);
   return [b];
 }
 
 /** Every lane, for help texts and `--json` descriptions of the model. */
-export function describeLaneModel(): { lanes: readonly Lane[]; transitions: Record<string, Record<string, GuardName>>; rules: Record<RuleName, string> } {
+export function describeLaneModel(): {
+  lanes: readonly Lane[];
+  transitions: Record<string, Record<string, GuardName>>;
+  rules: Record<RuleName, string>;
+} {
   const transitions: Record<string, Record<string, GuardName>> = {};
-  for (const lane of LANES) transitions[lane] = { ...TRANSITIONS[lane] } as Record<string, GuardName>;
+  for (const lane of LANES) transitions[lane] = { ...TRANSITIONS[lane] };
   return { lanes: LANES, transitions, rules: { ...RULES } };
 }

@@ -3,7 +3,13 @@ import { describeValue } from '@kitty/errors';
 import { EventValidationError, type EventsErrorCode, type ValidationIssue } from './errors.js';
 import { normalizeEventId } from './ids.js';
 import { assertOneOf } from './_assert.js';
-import { KittyEnvelopeSchema, LegacyCliEnvelopeSchema, LibraryEventSchema, type EventEnvelope, type LibraryEvent } from './schemas/envelope.js';
+import {
+  KittyEnvelopeSchema,
+  LegacyCliEnvelopeSchema,
+  LibraryEventSchema,
+  type EventEnvelope,
+  type LibraryEvent,
+} from './schemas/envelope.js';
 import { EVENT_TYPES, isEventType } from './schemas/registry.js';
 import {
   LegacyWPStatusChangedPayloadSchema,
@@ -85,7 +91,11 @@ export type PayloadContract = 'kitty' | 'library' | 'legacy-cli';
  * events library's `StatusTransitionPayload` (alias `doing` normalised to `in_progress`) and `'legacy-cli'` the
  * spec-kitty 2.0 CLI's payload, instead of kitty's lane-model-aware payload.
  */
-export function checkPayload(eventType: string, payload: unknown, contract: PayloadContract = 'kitty'): CheckResult<Record<string, unknown>> {
+export function checkPayload(
+  eventType: string,
+  payload: unknown,
+  contract: PayloadContract = 'kitty',
+): CheckResult<Record<string, unknown>> {
   assertOneOf(contract, FLAVORS, 'checkPayload', 'the contract');
   if (!isEventType(eventType)) {
     return {
@@ -127,7 +137,10 @@ export function checkEvent(value: unknown, flavor: EnvelopeFlavor = 'kitty'): Ch
 }
 
 function fail(code: EventsErrorCode, what: string, issues: readonly ValidationIssue[]): never {
-  const head = issues.slice(0, 3).map((i) => i.message).join('; ');
+  const head = issues
+    .slice(0, 3)
+    .map((i) => i.message)
+    .join('; ');
   const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : '';
   throw new EventValidationError(code, `Invalid ${what}: ${head}${more}.`, issues, {
     suggestions: ['Fix the fields listed; `spec-kitty sync diagnose` shows every issue of queued events.'],

@@ -121,7 +121,9 @@ describe('lane mapping: where kitty deliberately differs from the library fixtur
 
 describe('spec-kitty v2.0.0 batch fixtures parse as envelopes', () => {
   const dir = path.join(root, 'spec-kitty@v2.0.0/contracts/fixtures');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('there are five', () => expect(files).toHaveLength(5));
 
@@ -135,7 +137,9 @@ describe('spec-kitty v2.0.0 batch fixtures parse as envelopes', () => {
   });
 
   it('flags the payload the server rejects in fixture_04 (ErrorLogged without error_type)', () => {
-    const fx = JSON.parse(readFileSync(path.join(dir, 'fixture_04_rejected_event.json'), 'utf8')) as { request: { events: { payload: unknown }[] } };
+    const fx = JSON.parse(readFileSync(path.join(dir, 'fixture_04_rejected_event.json'), 'utf8')) as {
+      request: { events: { payload: unknown }[] };
+    };
     const r = checkPayload('ErrorLogged', fx.request.events[0]?.payload);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.issues.map((i) => i.path)).toEqual(['payload.error_type']);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { RULES, TransitionError, describeLaneModel, repairStatusLine, sameActor, validateTransition, type TransitionRequest } from '../src/index.js';
+import {
+  RULES,
+  TransitionError,
+  describeLaneModel,
+  repairStatusLine,
+  sameActor,
+  validateTransition,
+  type TransitionRequest,
+} from '../src/index.js';
 
 const approval = { review: { reviewer: 'rev', verdict: 'approved', reference: 'PR#1' } };
 
@@ -14,16 +22,27 @@ function violation(req: TransitionRequest): { code: string; rules: string[]; mes
 }
 
 describe('separation of duties (for_review -> done)', () => {
-  const done = (actor: string, duties: TransitionRequest['duties']): TransitionRequest => ({ from: 'for_review', to: 'done', actor, evidence: approval, ...(duties === undefined ? {} : { duties }) });
+  const done = (actor: string, duties: TransitionRequest['duties']): TransitionRequest => ({
+    from: 'for_review',
+    to: 'done',
+    actor,
+    evidence: approval,
+    ...(duties === undefined ? {} : { duties }),
+  });
 
   it('refuses an approval nobody claimed as a review', () => {
-    expect(violation(done('rev', { claimedBy: null, implementers: ['impl'] }))).toMatchObject({ code: 'TRANSITION_GUARD_FAILED', rules: ['separation_of_duties'] });
+    expect(violation(done('rev', { claimedBy: null, implementers: ['impl'] }))).toMatchObject({
+      code: 'TRANSITION_GUARD_FAILED',
+      rules: ['separation_of_duties'],
+    });
     expect(violation(done('rev', { claimedBy: '  ', implementers: [] }))?.message).toMatch(/requires a review claimed by a reviewer/);
   });
 
   it('refuses self-review unless the project allows it, whatever the spelling of the name', () => {
     expect(violation(done('impl', { claimedBy: 'impl', implementers: ['Impl '] }))).toMatchObject({ rules: ['separation_of_duties'] });
-    expect(violation(done('impl', { claimedBy: 'impl', implementers: ['impl'] }))?.message).toMatch(/'impl' implemented this work package and cannot approve it/);
+    expect(violation(done('impl', { claimedBy: 'impl', implementers: ['impl'] }))?.message).toMatch(
+      /'impl' implemented this work package and cannot approve it/,
+    );
     expect(violation(done('impl', { claimedBy: 'impl', implementers: ['impl'], allowSelfReview: true }))).toBeNull();
   });
 
@@ -33,7 +52,14 @@ describe('separation of duties (for_review -> done)', () => {
   });
 
   it('lets only the holder send the work package back, and anyone when nobody holds it', () => {
-    const back = (to: string, actor: string, claimedBy: string | null): TransitionRequest => ({ from: 'for_review', to, actor, feedback: 'x', reviewRef: 'x', duties: { claimedBy, implementers: ['impl'] } });
+    const back = (to: string, actor: string, claimedBy: string | null): TransitionRequest => ({
+      from: 'for_review',
+      to,
+      actor,
+      feedback: 'x',
+      reviewRef: 'x',
+      duties: { claimedBy, implementers: ['impl'] },
+    });
     expect(violation(back('planned', 'third', 'rev'))).toMatchObject({ rules: ['review_held'] });
     expect(violation(back('in_progress', 'third', 'rev'))?.message).toMatch(/held by 'rev', not 'third'/);
     expect(violation(back('planned', 'rev', 'rev'))).toBeNull();
@@ -41,16 +67,31 @@ describe('separation of duties (for_review -> done)', () => {
   });
 
   it('is bypassed by force with actor and reason, and not checked without context (replaying history)', () => {
-    expect(validateTransition({ from: 'for_review', to: 'done', actor: 'impl', force: true, reason: 'hotfix', duties: { claimedBy: null, implementers: ['impl'] } }).forced).toBe(true);
+    expect(
+      validateTransition({
+        from: 'for_review',
+        to: 'done',
+        actor: 'impl',
+        force: true,
+        reason: 'hotfix',
+        duties: { claimedBy: null, implementers: ['impl'] },
+      }).forced,
+    ).toBe(true);
     expect(violation({ from: 'for_review', to: 'done', actor: 'impl', evidence: approval })).toBeNull();
   });
 });
 
 describe('dependencies (planned -> claimed)', () => {
   it('refuses to start with unfinished dependencies and no base built from them; passes with one or when done', () => {
-    expect(violation({ from: 'planned', to: 'claimed', actor: 'a', dependencies: { unfinished: ['WP01'], base: null } })).toMatchObject({ rules: ['dependencies'] });
-    expect(violation({ from: 'planned', to: 'claimed', actor: 'a', dependencies: { unfinished: ['WP01'], base: null } })?.message).toMatch(/not done: WP01/);
-    expect(violation({ from: 'planned', to: 'claimed', actor: 'a', dependencies: { unfinished: ['WP01'], base: '001-x-WP01' } })).toBeNull();
+    expect(violation({ from: 'planned', to: 'claimed', actor: 'a', dependencies: { unfinished: ['WP01'], base: null } })).toMatchObject({
+      rules: ['dependencies'],
+    });
+    expect(violation({ from: 'planned', to: 'claimed', actor: 'a', dependencies: { unfinished: ['WP01'], base: null } })?.message).toMatch(
+      /not done: WP01/,
+    );
+    expect(
+      violation({ from: 'planned', to: 'claimed', actor: 'a', dependencies: { unfinished: ['WP01'], base: '001-x-WP01' } }),
+    ).toBeNull();
     expect(violation({ from: 'planned', to: 'claimed', actor: 'a', dependencies: { unfinished: [], base: null } })).toBeNull();
   });
 });
@@ -97,7 +138,15 @@ describe('repairStatusLine', () => {
     });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value.event).toMatchObject({ event_id: good.event_id, wp_id: 'WP01', from_lane: 'in_progress', to_lane: 'for_review', force: false, actor: 'unknown', execution_mode: 'worktree' });
+    expect(r.value.event).toMatchObject({
+      event_id: good.event_id,
+      wp_id: 'WP01',
+      from_lane: 'in_progress',
+      to_lane: 'for_review',
+      force: false,
+      actor: 'unknown',
+      execution_mode: 'worktree',
+    });
     expect(r.value.fixes).toHaveLength(7);
     const ev = repairStatusLine({ ...good, to_lane: 'done', evidence: { review: { reviewer: '', verdict: 'approved' } } });
     expect(ev.ok && ev.value.event.evidence?.review).toEqual({ reviewer: 'unknown', verdict: 'approved', reference: null });

@@ -32,7 +32,14 @@ const factory = (extra: Partial<Parameters<typeof createEventFactory>[0]> = {}):
 describe('event factory', () => {
   it('fills ids, timestamps, correlation, context, schema version and data tier', () => {
     const events = factory();
-    const d = events.wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'planned', to: 'claimed', actor: 'claude', executionMode: 'worktree' });
+    const d = events.wpStatusChanged({
+      featureSlug: '001-demo',
+      wpId: 'WP01',
+      from: 'planned',
+      to: 'claimed',
+      actor: 'claude',
+      executionMode: 'worktree',
+    });
     expect(d).toMatchObject({
       event_type: 'WPStatusChanged',
       aggregate_id: 'WP01',
@@ -57,8 +64,21 @@ describe('event factory', () => {
   });
 
   it('writes 4-lane payloads by default and keeps the canonical lanes', () => {
-    const d = factory().wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'planned', to: 'claimed', actor: 'a', executionMode: 'worktree' });
-    expect(d.payload).toMatchObject({ from_lane: 'planned', to_lane: 'doing', canonical_from_lane: 'planned', canonical_to_lane: 'claimed', lane_model: '4-lane' });
+    const d = factory().wpStatusChanged({
+      featureSlug: '001-demo',
+      wpId: 'WP01',
+      from: 'planned',
+      to: 'claimed',
+      actor: 'a',
+      executionMode: 'worktree',
+    });
+    expect(d.payload).toMatchObject({
+      from_lane: 'planned',
+      to_lane: 'doing',
+      canonical_from_lane: 'planned',
+      canonical_to_lane: 'claimed',
+      lane_model: '4-lane',
+    });
   });
 
   it('writes 7-lane payloads that are valid library StatusTransitionPayloads', () => {
@@ -78,14 +98,36 @@ describe('event factory', () => {
   it('enforces payload rules: force needs reason, done needs evidence', () => {
     const events = factory();
     expect(() =>
-      events.wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'done', to: 'planned', actor: 'a', force: true, executionMode: 'worktree' }),
+      events.wpStatusChanged({
+        featureSlug: '001-demo',
+        wpId: 'WP01',
+        from: 'done',
+        to: 'planned',
+        actor: 'a',
+        force: true,
+        executionMode: 'worktree',
+      }),
     ).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', message: expect.stringContaining('payload.reason') }));
     expect(() =>
-      events.wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'for_review', to: 'done', actor: 'a', executionMode: 'worktree' }),
+      events.wpStatusChanged({
+        featureSlug: '001-demo',
+        wpId: 'WP01',
+        from: 'for_review',
+        to: 'done',
+        actor: 'a',
+        executionMode: 'worktree',
+      }),
     ).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', message: expect.stringContaining('requires evidence') }));
     // canceled collapses to "done" in 4-lane mode but needs no evidence: the rule follows the canonical lane.
     expect(
-      events.wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'planned', to: 'canceled', actor: 'a', executionMode: 'worktree' }).payload,
+      events.wpStatusChanged({
+        featureSlug: '001-demo',
+        wpId: 'WP01',
+        from: 'planned',
+        to: 'canceled',
+        actor: 'a',
+        executionMode: 'worktree',
+      }).payload,
     ).toMatchObject({ to_lane: 'done', canonical_to_lane: 'canceled' });
   });
 
@@ -104,7 +146,9 @@ describe('event factory', () => {
     });
     expect(events.historyAdded({ wpId: 'WP01', content: 'note' }).payload).toMatchObject({ entry_type: 'note', author: 'user' });
     expect(events.errorLogged({ errorType: 'runtime', message: 'boom' })).toMatchObject({ aggregate_id: 'error' });
-    expect(() => events.featureCreated({ featureSlug: 'login', targetBranch: 'main' })).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
+    expect(() => events.featureCreated({ featureSlug: 'login', targetBranch: 'main' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_PAYLOAD' }),
+    );
     expect(() => events.wpCreated({ wpId: 'WP1', title: 'x', featureSlug: 'f' })).toThrow(/WP and two digits/);
     expect(() => events.historyAdded({ wpId: 'WP01', content: '' })).toThrow(/entry_content/);
   });
@@ -121,8 +165,12 @@ describe('event factory', () => {
   it('rejects bad options and types it does not emit', () => {
     expect(() => createEventFactory(null as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => createEventFactory({ nodeId: '', now, context })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => createEventFactory({ nodeId: 'n', now: 5 as never, context })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => createEventFactory({ nodeId: 'n', now, context: null as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => createEventFactory({ nodeId: 'n', now: 5 as never, context })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() => createEventFactory({ nodeId: 'n', now, context: null as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
     expect(() => createEventFactory({ nodeId: 'n', now, context, laneModel: '3-lane' as never })).toThrow(
       expect.objectContaining({ code: 'UNKNOWN_SYNC_LANE_MODEL' }),
     );
@@ -168,7 +216,10 @@ describe('validation', () => {
 
   it('reports missing fields and unknown types', () => {
     const { team_slug: _t, ...noTeam } = valid();
-    expect(checkEnvelope(noTeam)).toMatchObject({ ok: false, issues: [{ path: 'team_slug', message: 'team_slug: required field is missing' }] });
+    expect(checkEnvelope(noTeam)).toMatchObject({
+      ok: false,
+      issues: [{ path: 'team_slug', message: 'team_slug: required field is missing' }],
+    });
     expect(checkPayload('Nope', {})).toMatchObject({ ok: false, issues: [{ path: 'event_type' }] });
     expect(checkEvent({ ...valid(), event_type: 'Nope' }).ok).toBe(false);
     expect(checkEvent({ ...valid(), event_type: 'Nope' }, 'library').ok).toBe(true);
@@ -189,7 +240,14 @@ describe('validation', () => {
   });
 
   it('rejects 4-lane payloads whose lanes disagree with their canonical lanes', () => {
-    const d = factory().wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'planned', to: 'claimed', actor: 'a', executionMode: 'worktree' });
+    const d = factory().wpStatusChanged({
+      featureSlug: '001-demo',
+      wpId: 'WP01',
+      from: 'planned',
+      to: 'claimed',
+      actor: 'a',
+      executionMode: 'worktree',
+    });
     const r = checkPayload('WPStatusChanged', { ...d.payload, to_lane: 'claimed' });
     expect(r).toMatchObject({ ok: false, issues: [{ path: 'payload.to_lane' }] });
     const r2 = checkPayload('WPStatusChanged', { ...d.payload, from_lane: 'doing' });
@@ -204,7 +262,12 @@ describe('checkEventText', () => {
   it('reads an object, an array, a batch body, a fixture and JSON Lines', async () => {
     const { checkEventText } = await import('../src/index.js');
     expect(checkEventText(JSON.stringify(good))).toMatchObject({ format: 'object', total: 1, valid: 1 });
-    expect(checkEventText(JSON.stringify([good, { ...good, node_id: '' }]))).toMatchObject({ format: 'array', total: 2, valid: 1, invalid: 1 });
+    expect(checkEventText(JSON.stringify([good, { ...good, node_id: '' }]))).toMatchObject({
+      format: 'array',
+      total: 2,
+      valid: 1,
+      invalid: 1,
+    });
     expect(checkEventText(JSON.stringify({ events: [good] }))).toMatchObject({ format: 'batch', valid: 1 });
     expect(checkEventText(JSON.stringify({ request: { events: [good] } }))).toMatchObject({ format: 'batch', valid: 1 });
     const jsonl = `${JSON.stringify(good)}\n\n{not json\n${JSON.stringify({ ...good, lamport_clock: -2 })}\n`;

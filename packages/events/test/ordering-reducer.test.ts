@@ -14,7 +14,10 @@ import {
   type StatusEvent,
 } from '../src/index.js';
 
-const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/events/spec-kitty@v2.0.0/tests/cross_branch/fixtures');
+const fixtures = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../fixtures/events/spec-kitty@v2.0.0/tests/cross_branch/fixtures',
+);
 const ev = (id: string, lamport: number, agg = 'WP01', cause: string | null = null, node = 'n1') => ({
   event_id: id,
   aggregate_id: agg,
@@ -74,21 +77,45 @@ describe('status reducer', () => {
   });
 
   it('lets a review rollback win a tie at the same instant', () => {
-    const base = { feature_slug: '001-x', wp_id: 'WP01', actor: 'a', force: false, execution_mode: 'worktree' as const, at: '2026-01-01T10:00:00Z' };
-    const forward: StatusEvent = { ...base, event_id: '01JFAA0000000000000000ZZZ1', from_lane: 'for_review', to_lane: 'done', evidence: { review: { reviewer: 'r', verdict: 'ok', reference: 'x' } } };
-    const rollback: StatusEvent = { ...base, event_id: '01JFAA0000000000000000AAA1', from_lane: 'for_review', to_lane: 'in_progress', review_ref: 'rv-1' };
+    const base = {
+      feature_slug: '001-x',
+      wp_id: 'WP01',
+      actor: 'a',
+      force: false,
+      execution_mode: 'worktree' as const,
+      at: '2026-01-01T10:00:00Z',
+    };
+    const forward: StatusEvent = {
+      ...base,
+      event_id: '01JFAA0000000000000000ZZZ1',
+      from_lane: 'for_review',
+      to_lane: 'done',
+      evidence: { review: { reviewer: 'r', verdict: 'ok', reference: 'x' } },
+    };
+    const rollback: StatusEvent = {
+      ...base,
+      event_id: '01JFAA0000000000000000AAA1',
+      from_lane: 'for_review',
+      to_lane: 'in_progress',
+      review_ref: 'rv-1',
+    };
     expect(currentLane([rollback, forward], 'WP01')).toBe('in_progress');
     expect(currentLane([], 'WP01')).toBeNull();
     expect(reduceStatusEvents([], { materializedAt: 't' })).toMatchObject({ event_count: 0, last_event_id: null, feature_slug: null });
   });
 
   it('rejects bad status lines with the field and value', () => {
-    const good = JSON.parse(readFileSync(path.join(fixtures, 'sample_events.jsonl'), 'utf8').split('\n')[0] as string) as Record<string, unknown>;
+    const good = JSON.parse(readFileSync(path.join(fixtures, 'sample_events.jsonl'), 'utf8').split('\n')[0] as string) as Record<
+      string,
+      unknown
+    >;
     expect(checkStatusEvent(good).ok).toBe(true);
     expect(() => parseStatusEvent({ ...good, to_lane: 'doing' })).toThrow(expect.objectContaining({ code: 'INVALID_STATUS_EVENT' }));
     // Legality is not the reader's business (agent status validate judges it): a forced move out of review
     // without review_ref, as an older build wrote it, must stay readable.
-    expect(parseStatusEvent({ ...good, from_lane: 'for_review', to_lane: 'in_progress', force: true, reason: 'b', review_ref: null })).toMatchObject({ review_ref: null });
+    expect(
+      parseStatusEvent({ ...good, from_lane: 'for_review', to_lane: 'in_progress', force: true, reason: 'b', review_ref: null }),
+    ).toMatchObject({ review_ref: null });
     expect(parseStatusEvent({ ...good, force: true, reason: '' })).toMatchObject({ force: true });
     expect(() => parseStatusEvent({ ...good, wp_id: 'WP1' })).toThrow(/wp_id/);
     expect(() => reduceStatusEvents('x' as never, { materializedAt: 't' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));

@@ -7,7 +7,8 @@ import { IoError } from './errors.js';
 // write-file-atomic is CommonJS and names its temp files after its own `__filename`: it is required from this
 // package's own location (so the CLI bundle keeps @kitty/io outside, as a real package), once, on the first write.
 let wfa: typeof writeFileAtomicModule | undefined;
-const load = (): typeof writeFileAtomicModule => (wfa ??= createRequire(import.meta.url)('write-file-atomic') as typeof writeFileAtomicModule);
+const load = (): typeof writeFileAtomicModule =>
+  (wfa ??= createRequire(import.meta.url)('write-file-atomic') as typeof writeFileAtomicModule);
 
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {

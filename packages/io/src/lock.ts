@@ -74,7 +74,11 @@ export function readLockOwner(lockPath: string): LockOwner | null {
     const m = OWNER.exec(n);
     if (m === null) continue;
     const since = Number(m[3]);
-    return { pid: Number(m[1]), host: Buffer.from(m[2] as string, 'hex').toString('utf8'), since: since > 0 ? new Date(since).toISOString() : null };
+    return {
+      pid: Number(m[1]),
+      host: Buffer.from(m[2] as string, 'hex').toString('utf8'),
+      since: since > 0 ? new Date(since).toISOString() : null,
+    };
   }
   return null;
 }
@@ -136,7 +140,7 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
   const host = options.host ?? osHostname();
   const sleep = options.sleep ?? realSleep;
   const what = options.what ?? lockPath;
-  lockfile ??= (await import('proper-lockfile')).default as typeof lockfileModule;
+  lockfile ??= (await import('proper-lockfile')).default;
   try {
     mkdirSync(path.dirname(lockPath), { recursive: true });
   } catch (err) {
@@ -187,21 +191,30 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
       }
       if (tookOverFrom === null) {
         tookOverFrom = owner;
-        notes.push(`Took over the lock of ${what} (${lockPath}): its owner, process ${owner.pid} on ${owner.host}${owner.since === null ? '' : ` since ${owner.since}`}, is no longer running.`);
+        notes.push(
+          `Took over the lock of ${what} (${lockPath}): its owner, process ${owner.pid} on ${owner.host}${owner.since === null ? '' : ` since ${owner.since}`}, is no longer running.`,
+        );
       }
       continue;
     }
     if (waited >= waitMs) {
-      const holder = owner === null ? 'another process' : `process ${owner.pid} on ${owner.host}${owner.since === null ? '' : ` (since ${owner.since})`}`;
-      throw new IoError('IO_LOCK_BUSY', `${holder} holds the lock of ${what} (${lockPath}); gave up after ${Math.round(waitMs / 1000)} s.`, {
-        suggestions: [
-          'Wait for the other command to finish and run this one again.',
-          owner !== null && owner.host !== host
-            ? `The holder runs on another machine (${owner.host}); if it is gone, the lock counts as abandoned ${Math.round(staleMs / 1000)} s after its last refresh.`
-            : `If no such process runs, the lock counts as abandoned ${Math.round(staleMs / 1000)} s after its last refresh.`,
-        ],
-        details: { lock_path: lockPath, owner },
-      });
+      const holder =
+        owner === null
+          ? 'another process'
+          : `process ${owner.pid} on ${owner.host}${owner.since === null ? '' : ` (since ${owner.since})`}`;
+      throw new IoError(
+        'IO_LOCK_BUSY',
+        `${holder} holds the lock of ${what} (${lockPath}); gave up after ${Math.round(waitMs / 1000)} s.`,
+        {
+          suggestions: [
+            'Wait for the other command to finish and run this one again.',
+            owner !== null && owner.host !== host
+              ? `The holder runs on another machine (${owner.host}); if it is gone, the lock counts as abandoned ${Math.round(staleMs / 1000)} s after its last refresh.`
+              : `If no such process runs, the lock counts as abandoned ${Math.round(staleMs / 1000)} s after its last refresh.`,
+          ],
+          details: { lock_path: lockPath, owner },
+        },
+      );
     }
     const pause = Math.min(delay, Math.max(1, waitMs - waited)) * (0.5 + Math.random() / 2);
     await sleep(pause);
@@ -245,7 +258,11 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
  * Runs `fn` while holding the lock `lockPath` (see {@link acquireLock}); `onNote` receives the notes of taking
  * it. The lock is released however `fn` ends.
  */
-export async function withFileLock<T>(lockPath: string, fn: (lock: HeldFileLock) => Promise<T>, options: FileLockOptions & { readonly onNote?: (note: string) => void } = {}): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  fn: (lock: HeldFileLock) => Promise<T>,
+  options: FileLockOptions & { readonly onNote?: (note: string) => void } = {},
+): Promise<T> {
   const lock = await acquireLock(lockPath, options);
   for (const n of lock.notes) options.onNote?.(n);
   try {
@@ -264,8 +281,12 @@ function failed(lockPath: string, err: unknown): IoError {
 }
 
 function aborted(lockPath: string, what: string): IoError {
-  return new IoError('IO_LOCK_ABORTED', `Stopped waiting for the lock of ${what} (${lockPath}): the command was interrupted. Nothing was changed.`, {
-    suggestions: ['Run the command again when you are ready.'],
-    details: { lock_path: lockPath },
-  });
+  return new IoError(
+    'IO_LOCK_ABORTED',
+    `Stopped waiting for the lock of ${what} (${lockPath}): the command was interrupted. Nothing was changed.`,
+    {
+      suggestions: ['Run the command again when you are ready.'],
+      details: { lock_path: lockPath },
+    },
+  );
 }

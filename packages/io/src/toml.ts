@@ -12,7 +12,7 @@ export type TomlTable = Record<string, unknown>;
  */
 export function parseToml(text: string, shownAs = 'TOML document'): TomlTable {
   try {
-    return parse(text) as TomlTable;
+    return parse(text);
   } catch (err) {
     const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
     throw new IoError('IO_TOML_INVALID', `${shownAs} is not valid TOML${where}: ${((err as Error).message ?? '').split('\n')[0]}`, {

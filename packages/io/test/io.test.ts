@@ -5,7 +5,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
-import { acquireLock, isAtomicTempName, isProcessAlive, lockOwnerName, parseToml, readLockOwner, removeAtomicTemps, tomlMultilineBody, tomlString, withFileLock, writeFileAtomic } from '../src/index.js';
+import {
+  acquireLock,
+  isAtomicTempName,
+  isProcessAlive,
+  lockOwnerName,
+  parseToml,
+  readLockOwner,
+  removeAtomicTemps,
+  tomlMultilineBody,
+  tomlString,
+  withFileLock,
+  writeFileAtomic,
+} from '../src/index.js';
 
 afterAll(cleanupTempDirs);
 
@@ -18,7 +30,14 @@ function holder(lockPath: string): Promise<{ pid: number; kill: (sig: NodeJS.Sig
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('held')) resolve({ pid: child.pid as number, kill: async (sig) => { child.kill(sig); await exited; } });
+      if (d.toString().includes('held'))
+        resolve({
+          pid: child.pid as number,
+          kill: async (sig) => {
+            child.kill(sig);
+            await exited;
+          },
+        });
     });
     child.on('error', reject);
   });
@@ -93,7 +112,10 @@ describe('locks', () => {
     const lockPath = path.join(tempDir(), 'l.lock');
     const h = await holder(lockPath);
     try {
-      await expect(acquireLock(lockPath, { waitMs: 200 })).rejects.toMatchObject({ code: 'IO_LOCK_BUSY', message: expect.stringContaining(`process ${h.pid}`) });
+      await expect(acquireLock(lockPath, { waitMs: 200 })).rejects.toMatchObject({
+        code: 'IO_LOCK_BUSY',
+        message: expect.stringContaining(`process ${h.pid}`),
+      });
     } finally {
       await h.kill('SIGTERM');
     }
@@ -135,7 +157,11 @@ describe('locks', () => {
 
   it('withFileLock releases after an exception and passes the notes on', async () => {
     const lockPath = path.join(tempDir(), 'o.lock');
-    await expect(withFileLock(lockPath, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      withFileLock(lockPath, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(existsSync(lockPath)).toBe(false);
     const notes: string[] = [];
     expect(await withFileLock(lockPath, async () => 7, { onNote: (n) => notes.push(n) })).toBe(7);
@@ -144,7 +170,16 @@ describe('locks', () => {
 });
 
 describe('TOML', () => {
-  const nasty = ['plain', 'quote " and """ triple', 'ends with quote"', 'back\\slash \\n', 'tab\tnew\nline', 'ctrl \u0001 \u007f', 'unicode é 🐱', '""""""'];
+  const nasty = [
+    'plain',
+    'quote " and """ triple',
+    'ends with quote"',
+    'back\\slash \\n',
+    'tab\tnew\nline',
+    'ctrl \u0001 \u007f',
+    'unicode é 🐱',
+    '""""""',
+  ];
   it('tomlString and tomlMultilineBody read back to the same text with smol-toml', () => {
     for (const t of nasty) {
       expect((parse(`a = ${tomlString(t)}\n`) as { a: string }).a).toBe(t);
@@ -153,6 +188,8 @@ describe('TOML', () => {
   });
   it('parseToml names the line of a syntax error', () => {
     expect(parseToml('a = 1\n')).toEqual({ a: 1 });
-    expect(() => parseToml('a = 1\nb = \n', 'x.toml')).toThrow(expect.objectContaining({ code: 'IO_TOML_INVALID', message: expect.stringContaining('line 2') }));
+    expect(() => parseToml('a = 1\nb = \n', 'x.toml')).toThrow(
+      expect.objectContaining({ code: 'IO_TOML_INVALID', message: expect.stringContaining('line 2') }),
+    );
   });
 });

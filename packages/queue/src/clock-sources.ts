@@ -24,11 +24,18 @@ export interface ClockReadings {
 
 /** Reads the clock row, the high-water mark and (when `withEvents`) the highest stored event value. */
 export async function readClock(db: Kysely<QueueDb>, withEvents: boolean): Promise<ClockReadings> {
-  const row = await db.selectFrom('lamport_clock').select(sql<unknown>`value`.as('value')).where('id', '=', 1).executeTakeFirst();
+  const row = await db
+    .selectFrom('lamport_clock')
+    .select(sql<unknown>`value`.as('value'))
+    .where('id', '=', 1)
+    .executeTakeFirst();
   const hw = await db.selectFrom('outbox_meta').select('value').where('key', '=', META.lamportHighWater).executeTakeFirst();
   let maxEvent: number | null = null;
   if (withEvents) {
-    const m = await db.selectFrom('outbox').select(sql<unknown>`max(lamport_clock)`.as('m')).executeTakeFirst();
+    const m = await db
+      .selectFrom('outbox')
+      .select(sql<unknown>`max(lamport_clock)`.as('m'))
+      .executeTakeFirst();
     maxEvent = asClock(m?.m);
   }
   return { row: asClock(row?.value), rowPresent: row !== undefined, highWater: asClock(hw?.value), maxEvent };

@@ -66,7 +66,8 @@ export async function prepareDatabase(handle: SqliteHandle, ctx: PrepareContext)
         const text = errorMessage(error);
         const missing = /previously executed migration (\S+) is missing/.exec(text);
         if (missing?.[1] !== undefined) throw tooNew(handle, [missing[1]]);
-        throw error;
+        if (error instanceof Error) throw error;
+        throw new Error(text);
       }
       const isNew = (results ?? []).some((r) => r.migrationName === FIRST_MIGRATION && r.status === 'Success');
       if (isNew) {
@@ -121,7 +122,10 @@ async function recordScope(handle: SqliteHandle, scope: QueueScope): Promise<voi
       'QUEUE_SCOPE_MISMATCH',
       `The queue database ${handle.path} belongs to ${found.get(META.scopeUser)} at ${found.get(META.scopeServer)}, not to ${scope.username} at ${scope.serverUrl}.`,
       {
-        suggestions: ['Move the file aside; spec-kitty creates a fresh queue for this account.', 'Run `spec-kitty sync status` to see every queue.'],
+        suggestions: [
+          'Move the file aside; spec-kitty creates a fresh queue for this account.',
+          'Run `spec-kitty sync status` to see every queue.',
+        ],
         details: { path: handle.path, expected: scope, found: Object.fromEntries(found) },
       },
     );

@@ -39,7 +39,9 @@ export function prepareDraft(draft: unknown, index: number | null): PreparedDraf
   }
   const eventType = d['event_type'];
   if (typeof eventType !== 'string' || eventType.trim().length === 0 || eventType.length > 200) {
-    throw fail(`event_type must be a non-empty string of at most 200 characters; got ${describeValue(eventType)}.`, { field: 'event_type' });
+    throw fail(`event_type must be a non-empty string of at most 200 characters; got ${describeValue(eventType)}.`, {
+      field: 'event_type',
+    });
   }
   let json: string | undefined;
   try {
@@ -52,12 +54,15 @@ export function prepareDraft(draft: unknown, index: number | null): PreparedDraf
   }
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_EVENT_BYTES) {
-    throw new QueueError('QUEUE_EVENT_TOO_LARGE', `${where} was not queued: it is ${bytes} bytes of JSON; the limit is ${MAX_EVENT_BYTES} (64 KiB) so that sync batches stay small.`, {
-      details: { index, eventId, bytes, limit: MAX_EVENT_BYTES },
-      suggestions: ['Keep large content (logs, diffs) out of event payloads; reference it by path or commit instead.'],
-    });
+    throw new QueueError(
+      'QUEUE_EVENT_TOO_LARGE',
+      `${where} was not queued: it is ${bytes} bytes of JSON; the limit is ${MAX_EVENT_BYTES} (64 KiB) so that sync batches stay small.`,
+      {
+        details: { index, eventId, bytes, limit: MAX_EVENT_BYTES },
+        suggestions: ['Keep large content (logs, diffs) out of event payloads; reference it by path or commit instead.'],
+      },
+    );
   }
   const head = json.slice(0, -1);
   return { eventId, eventType, jsonHead: head === '{' ? head : `${head},` };
 }
-

@@ -64,7 +64,9 @@ export function invalidArgument(message: string, details: Record<string, unknown
 export function positiveInt(value: unknown, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalidArgument(`${name} must be an integer from ${min} to ${max}; got ${describeValue(value)} (${typeName(value)}).`, { [name]: value ?? null });
+    throw invalidArgument(`${name} must be an integer from ${min} to ${max}; got ${describeValue(value)} (${typeName(value)}).`, {
+      [name]: value ?? null,
+    });
   }
   return value;
 }
@@ -121,15 +123,24 @@ export function toQueueError(e: unknown, config: { readonly path: string; readon
   if (isKittyError(e)) return e;
   const code = sqliteErrorCode(e);
   const text = errorMessage(e);
-  const errno = typeof (e as { code?: unknown } | null)?.code === 'string' && code === undefined ? ((e as { code: string }).code) : undefined;
+  const errno = typeof (e as { code?: unknown } | null)?.code === 'string' && code === undefined ? (e as { code: string }).code : undefined;
   const details = { path: config.path, ...(code === undefined ? {} : { sqliteCode: code }), ...(errno === undefined ? {} : { errno }) };
   const dir = path.dirname(config.path);
-  if (errno === 'EISDIR' || ((code?.startsWith('SQLITE_CANTOPEN') || errno === 'ENOTDIR' || errno === 'EEXIST') && isDirectory(config.path))) {
-    return new QueueError('QUEUE_PATH_IS_DIRECTORY', `The queue database path ${config.path} is a directory, not a file; nothing was written.`, {
-      cause: e,
-      details,
-      suggestions: [`Move the directory ${config.path} out of the way (for example \`mv "${config.path}" "${config.path}.bak"\`), then retry; spec-kitty creates a fresh queue file there.`],
-    });
+  if (
+    errno === 'EISDIR' ||
+    ((code?.startsWith('SQLITE_CANTOPEN') || errno === 'ENOTDIR' || errno === 'EEXIST') && isDirectory(config.path))
+  ) {
+    return new QueueError(
+      'QUEUE_PATH_IS_DIRECTORY',
+      `The queue database path ${config.path} is a directory, not a file; nothing was written.`,
+      {
+        cause: e,
+        details,
+        suggestions: [
+          `Move the directory ${config.path} out of the way (for example \`mv "${config.path}" "${config.path}.bak"\`), then retry; spec-kitty creates a fresh queue file there.`,
+        ],
+      },
+    );
   }
   const noSpace = errno === 'ENOSPC' || ((code === 'SQLITE_FULL' || (code?.startsWith('SQLITE_IOERR') ?? false)) && diskFull(config.path));
   if (code === 'SQLITE_FULL' && !noSpace) {
@@ -140,21 +151,32 @@ export function toQueueError(e: unknown, config: { readonly path: string; readon
     });
   }
   if (noSpace) {
-    return new QueueError('QUEUE_DISK_FULL', `No space left on the disk that holds the queue database ${config.path}; nothing was recorded.`, {
-      cause: e,
-      details,
-      suggestions: [`Free disk space on the file system of ${dir} (check with \`df -h "${dir}"\`), then retry.`, 'Run `spec-kitty sync now` to send and remove queued events.'],
-    });
+    return new QueueError(
+      'QUEUE_DISK_FULL',
+      `No space left on the disk that holds the queue database ${config.path}; nothing was recorded.`,
+      {
+        cause: e,
+        details,
+        suggestions: [
+          `Free disk space on the file system of ${dir} (check with \`df -h "${dir}"\`), then retry.`,
+          'Run `spec-kitty sync now` to send and remove queued events.',
+        ],
+      },
+    );
   }
   if (readOnlyError(code, errno) || ((code?.startsWith('SQLITE_CANTOPEN') ?? false) && notWritable(config.path))) {
-    return new QueueError('QUEUE_READ_ONLY', `The queue database ${config.path} cannot be written: ${dir} or the file is read-only for this user (${errno ?? code}); nothing was written.`, {
-      cause: e,
-      details,
-      suggestions: [
-        `Make ${dir} and the files in it writable for this user (for example \`chmod u+w "${dir}"\`), or mount the home directory read-write, then retry.`,
-        'Your committed lane changes are not lost: the next command or `spec-kitty sync now` queues them from the status log.',
-      ],
-    });
+    return new QueueError(
+      'QUEUE_READ_ONLY',
+      `The queue database ${config.path} cannot be written: ${dir} or the file is read-only for this user (${errno ?? code}); nothing was written.`,
+      {
+        cause: e,
+        details,
+        suggestions: [
+          `Make ${dir} and the files in it writable for this user (for example \`chmod u+w "${dir}"\`), or mount the home directory read-write, then retry.`,
+          'Your committed lane changes are not lost: the next command or `spec-kitty sync now` queues them from the status log.',
+        ],
+      },
+    );
   }
   if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
     return new QueueError(
@@ -183,4 +205,3 @@ export function toQueueError(e: unknown, config: { readonly path: string; readon
     suggestions: [`Check that ${path.dirname(config.path)} exists, is writable and the disk is healthy.`],
   });
 }
-

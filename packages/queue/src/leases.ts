@@ -8,7 +8,11 @@ import type { QueueDb } from './schema.js';
 export const defaultIsProcessAlive: (pid: number) => boolean = isProcessAlive;
 
 /** True unless the owner is known to be gone (another host, or no pid recorded: not ours to judge). */
-export function ownerAlive(owner: { readonly pid: number | null; readonly host: string | null }, host: string, isAlive: (pid: number) => boolean): boolean {
+export function ownerAlive(
+  owner: { readonly pid: number | null; readonly host: string | null },
+  host: string,
+  isAlive: (pid: number) => boolean,
+): boolean {
   if (owner.pid === null || owner.host === null || owner.host !== host) return true;
   return isAlive(owner.pid);
 }
@@ -23,7 +27,13 @@ export interface StaleRelease {
  * Inside the caller's write transaction: ends every unexpired claim made on `host` by a process that is no longer
  * alive, handing its events back untouched (no retry counts change).
  */
-export async function releaseGoneOwners(db: Kysely<QueueDb>, host: string, nowMs: number, isAlive: (pid: number) => boolean, selfPid: number | null): Promise<StaleRelease> {
+export async function releaseGoneOwners(
+  db: Kysely<QueueDb>,
+  host: string,
+  nowMs: number,
+  isAlive: (pid: number) => boolean,
+  selfPid: number | null,
+): Promise<StaleRelease> {
   const claims = await db
     .selectFrom('outbox_claims')
     .select(['claim_id', 'pid', 'host'])
@@ -35,7 +45,11 @@ export async function releaseGoneOwners(db: Kysely<QueueDb>, host: string, nowMs
   let events = 0;
   for (const c of claims) {
     if (c.pid === selfPid || ownerAlive(c, host, isAlive)) continue;
-    const r = await db.updateTable('outbox').set({ claim_id: null, lease_until: null }).where('claim_id', '=', c.claim_id).executeTakeFirst();
+    const r = await db
+      .updateTable('outbox')
+      .set({ claim_id: null, lease_until: null })
+      .where('claim_id', '=', c.claim_id)
+      .executeTakeFirst();
     await db.deleteFrom('outbox_claims').where('claim_id', '=', c.claim_id).execute();
     released += 1;
     events += Number(r.numUpdatedRows);
@@ -44,7 +58,12 @@ export async function releaseGoneOwners(db: Kysely<QueueDb>, host: string, nowMs
 }
 
 /** Inside a read transaction: how many leased events belong to claims whose owner (on this host) is gone. */
-export async function countGoneOwnerEvents(db: Kysely<QueueDb>, host: string, nowMs: number, isAlive: (pid: number) => boolean): Promise<number> {
+export async function countGoneOwnerEvents(
+  db: Kysely<QueueDb>,
+  host: string,
+  nowMs: number,
+  isAlive: (pid: number) => boolean,
+): Promise<number> {
   const claims = await db
     .selectFrom('outbox_claims')
     .select(['claim_id', 'pid', 'host'])
@@ -54,6 +73,10 @@ export async function countGoneOwnerEvents(db: Kysely<QueueDb>, host: string, no
     .execute();
   const gone = claims.filter((c) => !ownerAlive(c, host, isAlive)).map((c) => c.claim_id);
   if (gone.length === 0) return 0;
-  const r = await db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('claim_id', 'in', gone).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('outbox')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('claim_id', 'in', gone)
+    .executeTakeFirstOrThrow();
   return r.n;
 }

@@ -35,7 +35,6 @@ export interface Opened {
   readonly recovery: RecoveryReport | null;
 }
 
-
 /** Checks what SQLite would not report on open: a foreign `-wal`, a truncated file. Null when the file looks sound. */
 async function detectDamage(file: string, info: FileInspection, busyTimeoutMs: number): Promise<Damage | null> {
   const at = { ino: info.ino, dev: info.dev };
@@ -55,11 +54,17 @@ async function detectDamage(file: string, info: FileInspection, busyTimeoutMs: n
     }
     if (info.kind === 'truncated') {
       const result = handle.pragma('quick_check(1)', true);
-      if (result !== 'ok') return { reason: `the file is truncated (${info.size} bytes) and fails quick_check: ${String(result)}`, foreignWal: false, ...at };
+      if (result !== 'ok')
+        return { reason: `the file is truncated (${info.size} bytes) and fails quick_check: ${String(result)}`, foreignWal: false, ...at };
     }
     return null;
   } catch (e) {
-    if (isCorruption(e)) return { reason: `SQLite reports ${sqliteErrorCode(e)} (${info.kind === 'truncated' ? `truncated file, ${info.size} bytes` : 'damaged file'})`, foreignWal: false, ...at };
+    if (isCorruption(e))
+      return {
+        reason: `SQLite reports ${sqliteErrorCode(e)} (${info.kind === 'truncated' ? `truncated file, ${info.size} bytes` : 'damaged file'})`,
+        foreignWal: false,
+        ...at,
+      };
     return null; // Busy or unreadable for another reason: the normal open reports it.
   } finally {
     await handle?.close().catch(() => undefined);
@@ -119,4 +124,3 @@ export async function openVerified(config: Config): Promise<Opened> {
     suggestions: [`Move ${config.path} and its -wal/-shm files to another folder; spec-kitty then starts a fresh queue.`],
   });
 }
-

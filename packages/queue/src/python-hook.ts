@@ -17,7 +17,11 @@ export async function adoptPythonOnOpen(handle: SqliteHandle, config: Config): P
     }
   };
   try {
-    const r = await adoptPythonQueue(handle, { homeDir: config.homeDir, nowMs: config.now().getTime(), busyTimeoutMs: config.busyTimeoutMs });
+    const r = await adoptPythonQueue(handle, {
+      homeDir: config.homeDir,
+      nowMs: config.now().getTime(),
+      busyTimeoutMs: config.busyTimeoutMs,
+    });
     if (r === null || (r.adopted === 0 && r.unreadable.length === 0)) return;
     const extra = r.unreadable.length > 0 ? ` ${r.unreadable.length} row(s) could not be read and were left in ${r.source}.` : '';
     warn(
@@ -26,6 +30,10 @@ export async function adoptPythonOnOpen(handle: SqliteHandle, config: Config): P
       { source: r.source, adopted: r.adopted, unreadable: r.unreadable, incomplete: r.incomplete },
     );
   } catch (e) {
-    warn('QUEUE_PYTHON_ADOPTION_FAILED', `The Python spec-kitty queue could not be adopted yet (${errorMessage(e)}); kitty tries again next time.`, {});
+    warn(
+      'QUEUE_PYTHON_ADOPTION_FAILED',
+      `The Python spec-kitty queue could not be adopted yet (${errorMessage(e)}); kitty tries again next time.`,
+      {},
+    );
   }
 }

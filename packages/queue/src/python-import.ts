@@ -102,14 +102,17 @@ function laneIn(model: SyncLaneModel, lane: string): string {
 export function completePythonEnvelope(data: Readonly<Record<string, unknown>>, laneModel: SyncLaneModel): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
   out['event_id'] = normalizeEventId(data['event_id']);
-  const causation = typeof data['causation_id'] === 'string' && data['causation_id'] !== '' ? normalizeEventId(data['causation_id'], 'causation_id') : null;
+  const causation =
+    typeof data['causation_id'] === 'string' && data['causation_id'] !== '' ? normalizeEventId(data['causation_id'], 'causation_id') : null;
   out['causation_id'] = causation;
   out['correlation_id'] =
-    typeof data['correlation_id'] === 'string' && data['correlation_id'] !== '' ? normalizeEventId(data['correlation_id'], 'correlation_id') : (causation ?? out['event_id']);
+    typeof data['correlation_id'] === 'string' && data['correlation_id'] !== ''
+      ? normalizeEventId(data['correlation_id'], 'correlation_id')
+      : (causation ?? out['event_id']);
   if (typeof out['schema_version'] !== 'string') out['schema_version'] = KITTY_SCHEMA_VERSION;
   if (typeof out['data_tier'] !== 'number') out['data_tier'] = KITTY_DATA_TIER;
   for (const k of ['project_slug', 'git_branch', 'head_commit_sha', 'repo_slug', 'causation_id']) if (out[k] === undefined) out[k] = null;
-  if (typeof out['head_commit_sha'] === 'string') out['head_commit_sha'] = (out['head_commit_sha'] as string).toLowerCase();
+  if (typeof out['head_commit_sha'] === 'string') out['head_commit_sha'] = (out['head_commit_sha']).toLowerCase();
   if (typeof out['team_slug'] !== 'string' || out['team_slug'] === '') out['team_slug'] = 'local';
 
   const payload = isObject(data['payload']) ? { ...data['payload'] } : {};
@@ -184,7 +187,9 @@ export async function pythonQueueInfo(homeDir: string, options: { readonly busyT
     const t = await hasPythonTable(handle.db, 'main');
     if (!t.table) return none;
     const adoptedExpr = t.marked ? sql`coalesce(sum(${sql.ref(PYTHON_ADOPTED_COLUMN)} is not null), 0)` : sql`0`;
-    const r = await sql<{ rows: number; adopted: number }>`select count(*) as rows, ${adoptedExpr} as adopted from queue`.execute(handle.db);
+    const r = await sql<{ rows: number; adopted: number }>`select count(*) as rows, ${adoptedExpr} as adopted from queue`.execute(
+      handle.db,
+    );
     const rows = Number(r.rows[0]?.rows ?? 0);
     const adopted = Number(r.rows[0]?.adopted ?? 0);
     return { path: file, present: true, rows, adopted, waiting: rows - adopted };
@@ -224,7 +229,9 @@ export async function adoptPythonQueue(
       });
     }
     const rows = (
-      await sql<PythonRow>`select id, event_id, event_type, data, timestamp from queue where ${sql.ref(PYTHON_ADOPTED_COLUMN)} is null order by id`.execute(py.db)
+      await sql<PythonRow>`select id, event_id, event_type, data, timestamp from queue where ${sql.ref(PYTHON_ADOPTED_COLUMN)} is null order by id`.execute(
+        py.db,
+      )
     ).rows;
     if (rows.length === 0) return null;
     const laneModel = options.laneModel ?? configuredLaneModel(options.homeDir);
@@ -236,10 +243,20 @@ export async function adoptPythonQueue(
         const parsed: unknown = JSON.parse(row.data);
         if (!isObject(parsed)) throw new TypeError('the data column is not a JSON object');
         const envelope = completePythonEnvelope({ event_id: row.event_id, event_type: row.event_type, ...parsed }, laneModel);
-        const lamport = typeof parsed['lamport_clock'] === 'number' && Number.isSafeInteger(parsed['lamport_clock']) && parsed['lamport_clock'] >= 0 ? parsed['lamport_clock'] : 0;
+        const lamport =
+          typeof parsed['lamport_clock'] === 'number' && Number.isSafeInteger(parsed['lamport_clock']) && parsed['lamport_clock'] >= 0
+            ? parsed['lamport_clock']
+            : 0;
         envelope['lamport_clock'] = lamport;
         const check = checkEvent(envelope, 'kitty');
-        if (!check.ok) incomplete.push({ eventId: envelope['event_id'] as string, problem: check.issues.map((i) => i.message).slice(0, 3).join('; ') });
+        if (!check.ok)
+          incomplete.push({
+            eventId: envelope['event_id'] as string,
+            problem: check.issues
+              .map((i) => i.message)
+              .slice(0, 3)
+              .join('; '),
+          });
         ready.push({ row, eventId: envelope['event_id'] as string, envelope, lamport });
       } catch (e) {
         unreadable.push({ id: row.id, reason: errorMessage(e) });
@@ -289,9 +306,21 @@ export async function adoptPythonQueue(
         .values({ key: PYTHON_ADOPTED_META, value: String(total) })
         .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(total) }))
         .execute();
-      if (same) await markAdopted(db, ready.map((r) => r.row.id), options.nowMs);
+      if (same)
+        await markAdopted(
+          db,
+          ready.map((r) => r.row.id),
+          options.nowMs,
+        );
     });
-    if (!same) await py.immediate((db) => markAdopted(db, ready.map((r) => r.row.id), options.nowMs));
+    if (!same)
+      await py.immediate((db) =>
+        markAdopted(
+          db,
+          ready.map((r) => r.row.id),
+          options.nowMs,
+        ),
+      );
     return { source, adopted, marked: ready.length, unreadable, incomplete };
   } finally {
     if (pyHandle !== undefined && pyHandle !== target) await pyHandle.close().catch(() => undefined);

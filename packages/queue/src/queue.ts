@@ -31,7 +31,6 @@ import { vacuumIfDrained } from './vacuum.js';
 import { sqliteErrorCode, type SqliteHandle } from './sqlite-adapter.js';
 import type {
   ApplySummary,
-  CapacityPolicy,
   ClaimOptions,
   ClaimedBatch,
   ClaimedEvent,
@@ -53,7 +52,7 @@ import type {
 export const QUEUE_DEFAULTS = Object.freeze({
   busyTimeoutMs: 5000,
   capacity: 100_000,
-  capacityPolicy: 'dead-letter-oldest' as CapacityPolicy,
+  capacityPolicy: 'dead-letter-oldest',
   retryCap: 10,
   claimLimit: 1000,
   maxClaimLimit: 10_000,
@@ -120,7 +119,14 @@ const MAX_CATEGORY_CHARS = 64;
 const CLAIM_GC_MS = 24 * 60 * 60 * 1000;
 const INSERT_CHUNK = 100;
 const ID_CHUNK = 500;
-const REOPEN = Symbol('reopen');
+/** Thrown inside a write transaction when the file at `path` was replaced; caught by `#write`, which reopens. */
+class ReopenSignal extends Error {
+  constructor() {
+    super('the queue database file was replaced; reopen');
+    this.name = 'ReopenSignal';
+  }
+}
+const REOPEN = new ReopenSignal();
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -129,8 +135,16 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** The fields every listing shows of a stored row (the envelope is null when its JSON cannot be read). */
-function rowView(r: { event_id: string; event_type: string; created_at: number; retry_count: number; last_error: string | null; last_category: string | null; data: string }) {
-  let envelope: QueuedEnvelope | null = null;
+function rowView(r: {
+  event_id: string;
+  event_type: string;
+  created_at: number;
+  retry_count: number;
+  last_error: string | null;
+  last_category: string | null;
+  data: string;
+}) {
+  let envelope: QueuedEnvelope | null;
   try {
     envelope = JSON.parse(r.data) as QueuedEnvelope;
   } catch {
@@ -175,7 +189,10 @@ class SqliteQueue implements Queue {
             const current = await this.#clockInTx(db, true);
             const next = fn(current);
             if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < current) {
-              throw invalidArgument(`The Lamport clock may only move forward: ${current} → ${describeValue(next)} was refused.`, { current, next: next ?? null });
+              throw invalidArgument(`The Lamport clock may only move forward: ${current} → ${describeValue(next)} was refused.`, {
+                current,
+                next: next ?? null,
+              });
             }
             await this.#setClock(db, next);
             return next;
@@ -211,7 +228,10 @@ class SqliteQueue implements Queue {
 
   async #op<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) {
-      throw new QueueError('QUEUE_CLOSED', `The queue ${this.path} is closed.`, { suggestions: ['Open it again with openQueue().'], details: { path: this.path } });
+      throw new QueueError('QUEUE_CLOSED', `The queue ${this.path} is closed.`, {
+        suggestions: ['Open it again with openQueue().'],
+        details: { path: this.path },
+      });
     }
     try {
       return await fn();
@@ -238,7 +258,11 @@ class SqliteQueue implements Queue {
 
   #adoptRecovery(report: RecoveryReport): void {
     this.#recovery = report;
-    this.#warn('QUEUE_CORRUPT_QUARANTINED', report.message, { quarantined: report.quarantined, salvaged: report.salvaged, reason: report.reason });
+    this.#warn('QUEUE_CORRUPT_QUARANTINED', report.message, {
+      quarantined: report.quarantined,
+      salvaged: report.salvaged,
+      reason: report.reason,
+    });
   }
 
   #clockRepaired(repair: NonNullable<PrepareResult['clockRepair']>): void {
@@ -251,7 +275,12 @@ class SqliteQueue implements Queue {
 
   async #recover(reason: string): Promise<void> {
     await this.#handle.close().catch(() => undefined);
-    const ctx: RecoveryContext = { homeDir: this.#config.homeDir, scope: this.scope, now: this.#config.now, busyTimeoutMs: this.#config.busyTimeoutMs };
+    const ctx: RecoveryContext = {
+      homeDir: this.#config.homeDir,
+      scope: this.scope,
+      now: this.#config.now,
+      busyTimeoutMs: this.#config.busyTimeoutMs,
+    };
     const report = await recoverCorruptFile(this.path, { reason, foreignWal: false, ino: this.#ino, dev: this.#dev }, ctx);
     if (report !== null) this.#adoptRecovery(report);
     await this.#reopen();
@@ -279,7 +308,10 @@ class SqliteQueue implements Queue {
           await this.#reopen();
           continue;
         }
-        if (e === REOPEN) throw new QueueError('QUEUE_IO', `The queue database ${this.path} keeps being replaced while in use.`, { details: { path: this.path } });
+        if (e === REOPEN)
+          throw new QueueError('QUEUE_IO', `The queue database ${this.path} keeps being replaced while in use.`, {
+            details: { path: this.path },
+          });
         throw e;
       }
     }
@@ -287,12 +319,19 @@ class SqliteQueue implements Queue {
 
   /** The clock value inside a transaction; a damaged row is rebuilt from the high-water mark and the events. */
   async #clockInTx(db: Kysely<QueueDb>, writing: boolean): Promise<number> {
-    const row = await db.selectFrom('lamport_clock').select(sql<unknown>`value`.as('value')).where('id', '=', 1).executeTakeFirst();
+    const row = await db
+      .selectFrom('lamport_clock')
+      .select(sql<unknown>`value`.as('value'))
+      .where('id', '=', 1)
+      .executeTakeFirst();
     const hw = await db.selectFrom('outbox_meta').select('value').where('key', '=', META.lamportHighWater).executeTakeFirst();
     const value = asClock(row?.value);
     const high = asClock(hw?.value);
     if (value !== null && high !== null && value >= high) return value;
-    const max = await db.selectFrom('outbox').select(sql<unknown>`max(lamport_clock)`.as('m')).executeTakeFirst();
+    const max = await db
+      .selectFrom('outbox')
+      .select(sql<unknown>`max(lamport_clock)`.as('m'))
+      .executeTakeFirst();
     const recovered = Math.max(value ?? 0, high ?? 0, asClock(max?.m) ?? 0);
     if (writing) {
       this.#clockRepaired({ found: value, recovered });
@@ -337,7 +376,9 @@ class SqliteQueue implements Queue {
 
   enqueueMany<D extends EventDraft>(drafts: readonly D[]): Promise<Array<QueuedEnvelope<D>>> {
     if (!Array.isArray(drafts)) {
-      return Promise.reject(invalidArgument(`enqueueMany needs an array of envelopes; got ${describeValue(drafts)} (${typeName(drafts)}).`));
+      return Promise.reject(
+        invalidArgument(`enqueueMany needs an array of envelopes; got ${describeValue(drafts)} (${typeName(drafts)}).`),
+      );
     }
     return this.#enqueue(drafts, false);
   }
@@ -357,7 +398,8 @@ class SqliteQueue implements Queue {
   }
 
   statusSyncState(root: string): Promise<StatusSyncState> {
-    if (typeof root !== 'string' || root === '') return Promise.reject(invalidArgument(`statusSyncState needs a project root; got ${describeValue(root)}.`));
+    if (typeof root !== 'string' || root === '')
+      return Promise.reject(invalidArgument(`statusSyncState needs a project root; got ${describeValue(root)}.`));
     return this.#op(() => this.#handle.read((db) => readStatusSyncState(db, root)));
   }
 
@@ -428,7 +470,13 @@ class SqliteQueue implements Queue {
               .updateTable('outbox')
               .set({ status: 'dead', dead_at: nowMs, last_error: reason, last_category: 'capacity', claim_id: null, lease_until: null })
               .where('id', 'in', (qb) =>
-                qb.selectFrom('outbox').select('id').where('status', '=', 'pending').orderBy('created_at').orderBy('id').limit(deadLettered),
+                qb
+                  .selectFrom('outbox')
+                  .select('id')
+                  .where('status', '=', 'pending')
+                  .orderBy('created_at')
+                  .orderBy('id')
+                  .limit(deadLettered),
               )
               .execute();
           }
@@ -456,7 +504,11 @@ class SqliteQueue implements Queue {
           return { stored, pendingAfter: pending + prepared.length - deadLettered, deadLettered };
         });
       } catch (e) {
-        if (sqliteErrorCode(e) === 'SQLITE_CONSTRAINT_UNIQUE') throw await this.#duplicateError(all.map((p) => p.eventId), e);
+        if (sqliteErrorCode(e) === 'SQLITE_CONSTRAINT_UNIQUE')
+          throw await this.#duplicateError(
+            all.map((p) => p.eventId),
+            e,
+          );
         throw e;
       }
       if (outcome.deadLettered > 0) {
@@ -490,7 +542,9 @@ class SqliteQueue implements Queue {
   async #duplicateError(ids: readonly string[], cause: unknown): Promise<QueueError> {
     const existing: Array<{ event_id: string; status: string }> = [];
     for (const chunk of chunks(ids, ID_CHUNK)) {
-      existing.push(...(await this.#handle.db.selectFrom('outbox').select(['event_id', 'status']).where('event_id', 'in', chunk).execute()));
+      existing.push(
+        ...(await this.#handle.db.selectFrom('outbox').select(['event_id', 'status']).where('event_id', 'in', chunk).execute()),
+      );
     }
     const list = existing.map((r) => `${r.event_id} (${r.status})`).join(', ');
     return new QueueError('QUEUE_DUPLICATE_EVENT_ID', `Already queued: ${list || ids.join(', ')}; nothing was queued.`, {
@@ -515,9 +569,15 @@ class SqliteQueue implements Queue {
       const batch = await this.#write(async (db): Promise<ClaimedBatch> => {
         const stale = host === null ? { events: 0 } : await releaseGoneOwners(db, host, nowMs, this.#config.isProcessAlive, pid);
         const releasedStale = stale.events;
-        const nb = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value);
-        if (nb !== null && nb > nowMs) return { claimId: null, owner, leaseUntil: null, events: [], notBefore: new Date(nb), releasedStale };
-        await db.deleteFrom('outbox_claims').where('lease_until', '<', nowMs - CLAIM_GC_MS).execute();
+        const nb = asClock(
+          (await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value,
+        );
+        if (nb !== null && nb > nowMs)
+          return { claimId: null, owner, leaseUntil: null, events: [], notBefore: new Date(nb), releasedStale };
+        await db
+          .deleteFrom('outbox_claims')
+          .where('lease_until', '<', nowMs - CLAIM_GC_MS)
+          .execute();
         const rows = await db
           .selectFrom('outbox')
           .select(['id', 'event_id', 'event_type', 'data', 'lamport_clock', 'created_at', 'retry_count', 'last_error', 'last_category'])
@@ -566,7 +626,15 @@ class SqliteQueue implements Queue {
         }
         await db
           .insertInto('outbox_claims')
-          .values({ claim_id: claimId, owner, claimed_at: nowMs, lease_until: leaseUntil, event_count: events.length, pid, host: pid === null ? null : host })
+          .values({
+            claim_id: claimId,
+            owner,
+            claimed_at: nowMs,
+            lease_until: leaseUntil,
+            event_count: events.length,
+            pid,
+            host: pid === null ? null : host,
+          })
           .execute();
         return { claimId, owner, leaseUntil: new Date(leaseUntil), events, notBefore: null, releasedStale };
       });
@@ -584,17 +652,23 @@ class SqliteQueue implements Queue {
   async #claimRow(db: Kysely<QueueDb>, claimId: string) {
     const claim = await db.selectFrom('outbox_claims').selectAll().where('claim_id', '=', claimId).executeTakeFirst();
     if (claim === undefined) {
-      throw new QueueError('QUEUE_CLAIM_UNKNOWN', `No open claim ${describeValue(claimId)} in ${this.path}: it was never handed out, or it was already applied or released.`, {
-        details: { path: this.path, claimId },
-        suggestions: ['Claim a new batch; events of an unfinished claim are handed out again once its lease ends.'],
-      });
+      throw new QueueError(
+        'QUEUE_CLAIM_UNKNOWN',
+        `No open claim ${describeValue(claimId)} in ${this.path}: it was never handed out, or it was already applied or released.`,
+        {
+          details: { path: this.path, claimId },
+          suggestions: ['Claim a new batch; events of an unfinished claim are handed out again once its lease ends.'],
+        },
+      );
     }
     return claim;
   }
 
   async applyResults(claimId: string, outcomes: readonly EventOutcome[]): Promise<ApplySummary> {
-    if (typeof claimId !== 'string' || claimId.length === 0) throw invalidArgument(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
-    if (!Array.isArray(outcomes)) throw invalidArgument(`outcomes must be an array; got ${describeValue(outcomes)} (${typeName(outcomes)}).`);
+    if (typeof claimId !== 'string' || claimId.length === 0)
+      throw invalidArgument(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
+    if (!Array.isArray(outcomes))
+      throw invalidArgument(`outcomes must be an array; got ${describeValue(outcomes)} (${typeName(outcomes)}).`);
     const checked = outcomes.map((o, i) => {
       if (o === null || typeof o !== 'object' || !['success', 'duplicate', 'rejected'].includes((o as EventOutcome).status)) {
         throw invalidArgument(`outcomes[${i}] must be { eventId, status: success | duplicate | rejected }; got ${describeValue(o)}.`);
@@ -635,7 +709,11 @@ class SqliteQueue implements Queue {
           }
         }
         for (const chunk of chunks([...refused.keys()], ID_CHUNK)) {
-          const rows = await db.selectFrom('outbox').select(['id', 'event_id', 'retry_count', 'claim_id', 'status']).where('event_id', 'in', chunk).execute();
+          const rows = await db
+            .selectFrom('outbox')
+            .select(['id', 'event_id', 'retry_count', 'claim_id', 'status'])
+            .where('event_id', 'in', chunk)
+            .execute();
           const byId = new Map(rows.map((r) => [r.event_id, r]));
           for (const id of chunk) {
             const row = byId.get(id);
@@ -652,8 +730,12 @@ class SqliteQueue implements Queue {
             const dead = o.permanent === true || retries >= retryCap;
             let delay = backoff(retries);
             if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) delay = defaultBackoff(retries);
-            const category = typeof o.category === 'string' && o.category.trim().length > 0 ? o.category.trim().slice(0, MAX_CATEGORY_CHARS) : 'unknown';
-            const error = typeof o.error === 'string' && o.error.length > 0 ? o.error.slice(0, MAX_ERROR_CHARS) : 'rejected by the server (no reason given)';
+            const category =
+              typeof o.category === 'string' && o.category.trim().length > 0 ? o.category.trim().slice(0, MAX_CATEGORY_CHARS) : 'unknown';
+            const error =
+              typeof o.error === 'string' && o.error.length > 0
+                ? o.error.slice(0, MAX_ERROR_CHARS)
+                : 'rejected by the server (no reason given)';
             await db
               .updateTable('outbox')
               .set({
@@ -672,7 +754,11 @@ class SqliteQueue implements Queue {
             else rejected += 1;
           }
         }
-        const released = await db.updateTable('outbox').set({ claim_id: null, lease_until: null }).where('claim_id', '=', claimId).executeTakeFirst();
+        const released = await db
+          .updateTable('outbox')
+          .set({ claim_id: null, lease_until: null })
+          .where('claim_id', '=', claimId)
+          .executeTakeFirst();
         await db.deleteFrom('outbox_claims').where('claim_id', '=', claimId).execute();
         if (synced + duplicates > 0) {
           await this.#setMeta(db, META.lastSuccessAt, String(nowMs));
@@ -693,7 +779,8 @@ class SqliteQueue implements Queue {
   }
 
   async releaseClaim(claimId: string, options: ReleaseOptions = {}): Promise<{ readonly released: number }> {
-    if (typeof claimId !== 'string' || claimId.length === 0) throw invalidArgument(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
+    if (typeof claimId !== 'string' || claimId.length === 0)
+      throw invalidArgument(`claimId must be the id returned by claimBatch; got ${describeValue(claimId)}.`);
     const notBefore = options.notBefore;
     if (notBefore !== undefined && (!(notBefore instanceof Date) || !Number.isFinite(notBefore.getTime()))) {
       throw invalidArgument(`notBefore must be a valid Date; got ${describeValue(notBefore)}.`);
@@ -701,15 +788,23 @@ class SqliteQueue implements Queue {
     return this.#op(async () =>
       this.#write(async (db) => {
         await this.#claimRow(db, claimId);
-        const released = await db.updateTable('outbox').set({ claim_id: null, lease_until: null }).where('claim_id', '=', claimId).executeTakeFirst();
+        const released = await db
+          .updateTable('outbox')
+          .set({ claim_id: null, lease_until: null })
+          .where('claim_id', '=', claimId)
+          .executeTakeFirst();
         await db.deleteFrom('outbox_claims').where('claim_id', '=', claimId).execute();
         if (options.transient !== false) {
-          const failures = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.transientFailures).executeTakeFirst())?.value) ?? 0;
+          const failures =
+            asClock(
+              (await db.selectFrom('outbox_meta').select('value').where('key', '=', META.transientFailures).executeTakeFirst())?.value,
+            ) ?? 0;
           await this.#setMeta(db, META.transientFailures, String(failures + 1));
         }
         if (options.error !== undefined) await this.#setMeta(db, META.lastTransientError, String(options.error).slice(0, MAX_ERROR_CHARS));
         if (notBefore !== undefined) {
-          const current = asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value) ?? 0;
+          const current =
+            asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value) ?? 0;
           await this.#setMeta(db, META.notBefore, String(Math.max(current, notBefore.getTime())));
         }
         return { released: Number(released.numUpdatedRows) };
@@ -738,7 +833,11 @@ class SqliteQueue implements Queue {
           .where('claim_id', 'is not', null)
           .where('lease_until', '>', nowMs)
           .executeTakeFirstOrThrow();
-        const oldest = await db.selectFrom('outbox').select(sql<number | null>`min(created_at)`.as('t')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+        const oldest = await db
+          .selectFrom('outbox')
+          .select(sql<number | null>`min(created_at)`.as('t'))
+          .where('status', '=', 'pending')
+          .executeTakeFirstOrThrow();
         const types = await db
           .selectFrom('outbox')
           .select(['event_type', sql<number>`count(*)`.as('n')])
@@ -760,7 +859,9 @@ class SqliteQueue implements Queue {
         const meta = new Map((await db.selectFrom('outbox_meta').select(['key', 'value']).execute()).map((r) => [r.key, r.value]));
         const clock = await this.#clockInTx(db, false);
         const gone = this.#config.host === null ? 0 : await countGoneOwnerEvents(db, this.#config.host, nowMs, this.#config.isProcessAlive);
-        const projects = (await readStatusSyncProjects(db)).slice(0, 20).map((p) => ({ root: p.root, startAt: p.startAt, backfill: p.backfill }));
+        const projects = (await readStatusSyncProjects(db))
+          .slice(0, 20)
+          .map((p) => ({ root: p.root, startAt: p.startAt, backfill: p.backfill }));
         return { counts, hist, inFlight: inFlight.n, gone, projects, oldest: oldest.t, types, categories, meta, clock };
       });
       const pageCount = Number(this.#handle.pragma('page_count', true));
@@ -812,12 +913,21 @@ class SqliteQueue implements Queue {
     const limit = positiveInt(options.limit, 'limit', 100, 1, QUEUE_DEFAULTS.maxClaimLimit);
     const offset = positiveInt(options.offset, 'offset', 0, 0);
     return this.#op(async () =>
-      this.#handle.db.selectFrom('outbox').selectAll().where('status', '=', status).orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute(),
+      this.#handle.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('status', '=', status)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
     );
   }
 
   async requeueDead(ids: readonly string[] | 'all'): Promise<RequeueSummary> {
-    if (ids !== 'all' && !Array.isArray(ids)) throw invalidArgument(`requeueDead needs an array of event ids or 'all'; got ${describeValue(ids)}.`);
+    if (ids !== 'all' && !Array.isArray(ids))
+      throw invalidArgument(`requeueDead needs an array of event ids or 'all'; got ${describeValue(ids)}.`);
     return this.#op(async () => {
       const nowMs = this.#nowMs();
       const notFound: string[] = [];
@@ -839,7 +949,12 @@ class SqliteQueue implements Queue {
         } else {
           const found = new Set<string>();
           for (const chunk of chunks(wanted, ID_CHUNK)) {
-            const rows = await db.selectFrom('outbox').select('event_id').where('status', '=', 'dead').where('event_id', 'in', chunk).execute();
+            const rows = await db
+              .selectFrom('outbox')
+              .select('event_id')
+              .where('status', '=', 'dead')
+              .where('event_id', 'in', chunk)
+              .execute();
             for (const r of rows) found.add(r.event_id);
           }
           for (const id of wanted) if (!found.has(id)) notFound.push(id);
@@ -851,14 +966,25 @@ class SqliteQueue implements Queue {
           throw new QueueError(
             'QUEUE_FULL',
             `Re-queueing ${count} dead event(s) would take ${this.path} past its capacity (${pending} of ${this.#config.capacity} pending); nothing was changed.`,
-            { details: { path: this.path, pending, capacity: this.#config.capacity, requested: count }, suggestions: ['Run `spec-kitty sync now` first, or re-queue fewer events.'] },
+            {
+              details: { path: this.path, pending, capacity: this.#config.capacity, requested: count },
+              suggestions: ['Run `spec-kitty sync now` first, or re-queue fewer events.'],
+            },
           );
         }
-        const reset = { status: 'pending' as const, retry_count: 0, next_attempt_at: nowMs, dead_at: null, claim_id: null, lease_until: null };
+        const reset = {
+          status: 'pending' as const,
+          retry_count: 0,
+          next_attempt_at: nowMs,
+          dead_at: null,
+          claim_id: null,
+          lease_until: null,
+        };
         if (targets === 'all') {
           await db.updateTable('outbox').set(reset).where('status', '=', 'dead').execute();
         } else {
-          for (const chunk of chunks(targets, ID_CHUNK)) await db.updateTable('outbox').set(reset).where('status', '=', 'dead').where('event_id', 'in', chunk).execute();
+          for (const chunk of chunks(targets, ID_CHUNK))
+            await db.updateTable('outbox').set(reset).where('status', '=', 'dead').where('event_id', 'in', chunk).execute();
         }
         return { requeued: count, notFound };
       });
@@ -871,7 +997,10 @@ class SqliteQueue implements Queue {
       this.#handle.pragma('busy_timeout = 0');
       let rows: Array<{ busy: number }>;
       try {
-        const left = await this.#handle.db.selectFrom('outbox_counts').select(sql<number>`sum(n)`.as('n')).executeTakeFirst();
+        const left = await this.#handle.db
+          .selectFrom('outbox_counts')
+          .select(sql<number>`sum(n)`.as('n'))
+          .executeTakeFirst();
         vacuumIfDrained(this.#handle, Number(left?.n ?? 0));
         rows = this.#handle.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
       } finally {
@@ -911,12 +1040,16 @@ class SqliteQueue implements Queue {
  * const stored = await queue.enqueue({ event_id: newId(), event_type: 'WPStatusChanged', payload: {…} });
  */
 export async function openQueue(options: OpenQueueOptions): Promise<Queue> {
-  if (options === null || typeof options !== 'object') throw invalidArgument(`openQueue needs an options object; got ${describeValue(options)}.`);
+  if (options === null || typeof options !== 'object')
+    throw invalidArgument(`openQueue needs an options object; got ${describeValue(options)}.`);
   if (typeof options.now !== 'function') throw invalidArgument(`openQueue needs a clock: now: () => Date; got ${typeName(options.now)}.`);
   const probe: unknown = options.now();
-  if (!(probe instanceof Date) || !Number.isFinite(probe.getTime())) throw invalidArgument(`openQueue's clock must return a valid Date; got ${describeValue(probe)}.`);
-  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw invalidArgument(`onWarning must be a function; got ${typeName(options.onWarning)}.`);
-  if (options.backoff !== undefined && typeof options.backoff !== 'function') throw invalidArgument(`backoff must be a function; got ${typeName(options.backoff)}.`);
+  if (!(probe instanceof Date) || !Number.isFinite(probe.getTime()))
+    throw invalidArgument(`openQueue's clock must return a valid Date; got ${describeValue(probe)}.`);
+  if (options.onWarning !== undefined && typeof options.onWarning !== 'function')
+    throw invalidArgument(`onWarning must be a function; got ${typeName(options.onWarning)}.`);
+  if (options.backoff !== undefined && typeof options.backoff !== 'function')
+    throw invalidArgument(`backoff must be a function; got ${typeName(options.backoff)}.`);
   const policy = options.capacityPolicy ?? QUEUE_DEFAULTS.capacityPolicy;
   if (policy !== 'dead-letter-oldest' && policy !== 'reject') {
     throw invalidArgument(`capacityPolicy must be 'dead-letter-oldest' or 'reject'; got ${describeValue(policy)}.`);
@@ -933,7 +1066,8 @@ export async function openQueue(options: OpenQueueOptions): Promise<Queue> {
     retryCap: positiveInt(options.retryCap, 'retryCap', QUEUE_DEFAULTS.retryCap, 1, 1000),
     backoff: options.backoff ?? defaultBackoff,
     onWarning: options.onWarning ?? (() => undefined),
-    maxDatabaseBytes: options.maxDatabaseBytes === undefined ? undefined : positiveInt(options.maxDatabaseBytes, 'maxDatabaseBytes', 0, 4096),
+    maxDatabaseBytes:
+      options.maxDatabaseBytes === undefined ? undefined : positiveInt(options.maxDatabaseBytes, 'maxDatabaseBytes', 0, 4096),
     host: typeof options.host === 'string' && options.host !== '' ? options.host : null,
     isProcessAlive: typeof options.isProcessAlive === 'function' ? options.isProcessAlive : defaultIsProcessAlive,
   });

@@ -63,7 +63,13 @@ export function scanEnvelopes(buf: Buffer, into: Map<string, RawEnvelope> = new 
         const env = r.value as { event_id: string; event_type: string; lamport_clock: number; timestamp?: string };
         if (!into.has(env.event_id)) {
           const t = typeof env.timestamp === 'string' ? Date.parse(env.timestamp) : Number.NaN;
-          into.set(env.event_id, { eventId: env.event_id, eventType: env.event_type, lamportClock: env.lamport_clock, timestampMs: Number.isFinite(t) ? t : null, json });
+          into.set(env.event_id, {
+            eventId: env.event_id,
+            eventType: env.event_type,
+            lamportClock: env.lamport_clock,
+            timestampMs: Number.isFinite(t) ? t : null,
+            json,
+          });
         }
         next = end;
       }

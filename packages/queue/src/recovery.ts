@@ -99,7 +99,11 @@ async function salvage(file: string, busyTimeoutMs: number): Promise<Salvage> {
       // The clock is also recovered from the events and the raw bytes.
     }
     try {
-      const meta = await db.selectFrom('outbox_meta').select(['key', 'value']).where('key', 'in', [META.scopeServer, META.scopeUser]).execute();
+      const meta = await db
+        .selectFrom('outbox_meta')
+        .select(['key', 'value'])
+        .where('key', 'in', [META.scopeServer, META.scopeUser])
+        .execute();
       const m = new Map(meta.map((x) => [x.key, x.value]));
       const serverUrl = m.get(META.scopeServer);
       const username = m.get(META.scopeUser);
@@ -114,7 +118,10 @@ async function salvage(file: string, busyTimeoutMs: number): Promise<Salvage> {
     };
     // The highest id ever used bounds the probing below (AUTOINCREMENT keeps it in sqlite_sequence).
     let maxId: number | null = null;
-    for (const q of [sql<{ m: unknown }>`select seq as m from sqlite_sequence where name = 'outbox'`, sql<{ m: unknown }>`select max(id) as m from outbox`]) {
+    for (const q of [
+      sql<{ m: unknown }>`select seq as m from sqlite_sequence where name = 'outbox'`,
+      sql<{ m: unknown }>`select max(id) as m from outbox`,
+    ]) {
       try {
         const m = asClock((await q.execute(db)).rows[0]?.m);
         if (m !== null) maxId = Math.max(maxId ?? 0, m);
@@ -129,7 +136,7 @@ async function salvage(file: string, busyTimeoutMs: number): Promise<Salvage> {
       try {
         // Streamed, so the rows read before a damaged page are kept.
         for await (const r of db.selectFrom('outbox').selectAll().where('id', '>', last).orderBy('id').stream(SALVAGE_CHUNK)) {
-          take(r as unknown as Record<string, unknown>);
+          take(r);
           last = r.id;
         }
         break;
@@ -289,14 +296,18 @@ export async function recoverCorruptFile(dbPath: string, damage: Damage, ctx: Re
     return { reason: damage.reason, quarantined, salvaged: found.rows.length, lamportClock, message };
   } catch (e) {
     if (e instanceof QueueError) throw e;
-    throw new QueueError('QUEUE_CORRUPT', `The queue database ${dbPath} is damaged (${damage.reason}) and could not be repaired: ${errorMessage(e)}.`, {
-      cause: e,
-      suggestions: [
-        `Move ${dbPath} and its -wal/-shm files to another folder yourself; spec-kitty then starts a fresh queue.`,
-        'Check that the folder is writable and the disk is not full.',
-      ],
-      details: { path: dbPath, reason: damage.reason },
-    });
+    throw new QueueError(
+      'QUEUE_CORRUPT',
+      `The queue database ${dbPath} is damaged (${damage.reason}) and could not be repaired: ${errorMessage(e)}.`,
+      {
+        cause: e,
+        suggestions: [
+          `Move ${dbPath} and its -wal/-shm files to another folder yourself; spec-kitty then starts a fresh queue.`,
+          'Check that the folder is writable and the disk is not full.',
+        ],
+        details: { path: dbPath, reason: damage.reason },
+      },
+    );
   } finally {
     removeDb(salvageCopy);
     removeDb(fresh);

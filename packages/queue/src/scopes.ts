@@ -21,12 +21,17 @@ export async function listScopes(homeDir: string, options: { readonly busyTimeou
     try {
       handle = openSqlite(file, { busyTimeoutMs: options.busyTimeoutMs ?? 5000, readonly: true, fileMustExist: true });
       const meta = new Map(
-        (await handle.db.selectFrom('outbox_meta').select(['key', 'value']).where('key', 'in', [META.scopeServer, META.scopeUser]).execute()).map((r) => [
-          r.key,
-          r.value,
-        ]),
+        (
+          await handle.db
+            .selectFrom('outbox_meta')
+            .select(['key', 'value'])
+            .where('key', 'in', [META.scopeServer, META.scopeUser])
+            .execute()
+        ).map((r) => [r.key, r.value]),
       );
-      const counts = new Map((await sql<{ status: string; n: number }>`select status, n from outbox_counts`.execute(handle.db)).rows.map((r) => [r.status, r.n]));
+      const counts = new Map(
+        (await sql<{ status: string; n: number }>`select status, n from outbox_counts`.execute(handle.db)).rows.map((r) => [r.status, r.n]),
+      );
       const serverUrl = meta.get(META.scopeServer);
       const username = meta.get(META.scopeUser);
       out.push({

@@ -44,7 +44,12 @@ export interface StatusSyncState {
 /** Input of `queue.enqueueStatusEvents`. */
 export interface StatusSyncCommit {
   /** The project; registered with this start point if the queue does not know it yet (an existing start point is kept). */
-  readonly project: { readonly root: string; readonly projectUuid: string | null; readonly startAt: string | null; readonly backfill: boolean };
+  readonly project: {
+    readonly root: string;
+    readonly projectUuid: string | null;
+    readonly startAt: string | null;
+    readonly backfill: boolean;
+  };
   /** Envelopes (without `lamport_clock`) of status events; those already seen by event_id are skipped. */
   readonly drafts: readonly { readonly event_id: string; readonly event_type: string; readonly [key: string]: unknown }[];
   /** Event ids that are settled without being queued (e.g. events that cannot be sent); remembered as seen. */
@@ -65,7 +70,8 @@ const ID_CHUNK = 500;
 
 /** Checks and normalises a commit's cursors and project. */
 export function checkStatusSyncCommit(input: StatusSyncCommit): StatusSyncCommit {
-  if (input === null || typeof input !== 'object') throw invalidArgument(`enqueueStatusEvents needs { project, drafts, cursors }; got ${describeValue(input)}.`);
+  if (input === null || typeof input !== 'object')
+    throw invalidArgument(`enqueueStatusEvents needs { project, drafts, cursors }; got ${describeValue(input)}.`);
   const p = input.project;
   if (p === null || typeof p !== 'object' || typeof p.root !== 'string' || p.root === '') {
     throw invalidArgument(`enqueueStatusEvents needs project.root (an absolute path); got ${describeValue(p)}.`);
@@ -73,9 +79,17 @@ export function checkStatusSyncCommit(input: StatusSyncCommit): StatusSyncCommit
   if (p.startAt !== null && (typeof p.startAt !== 'string' || !Number.isFinite(Date.parse(p.startAt)))) {
     throw invalidArgument(`project.startAt must be an ISO 8601 time or null; got ${describeValue(p.startAt)}.`);
   }
-  if (!Array.isArray(input.drafts) || !Array.isArray(input.cursors)) throw invalidArgument('enqueueStatusEvents needs drafts and cursors arrays.');
+  if (!Array.isArray(input.drafts) || !Array.isArray(input.cursors))
+    throw invalidArgument('enqueueStatusEvents needs drafts and cursors arrays.');
   for (const c of input.cursors) {
-    if (c === null || typeof c !== 'object' || typeof c.path !== 'string' || !Number.isSafeInteger(c.offset) || c.offset < 0 || typeof c.tailHash !== 'string') {
+    if (
+      c === null ||
+      typeof c !== 'object' ||
+      typeof c.path !== 'string' ||
+      !Number.isSafeInteger(c.offset) ||
+      c.offset < 0 ||
+      typeof c.tailHash !== 'string'
+    ) {
       throw invalidArgument(`a cursor must be { path, offset, tailHash, size, mtimeMs }; got ${describeValue(c)}.`);
     }
   }
@@ -92,7 +106,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export async function seenIds(db: Kysely<QueueDb>, ids: readonly string[]): Promise<Set<string>> {
   const seen = new Set<string>();
   for (const chunk of chunks([...new Set(ids)], ID_CHUNK)) {
-    for (const r of await db.selectFrom('status_sync_seen').select('event_id').where('event_id', 'in', chunk).execute()) seen.add(r.event_id);
+    for (const r of await db.selectFrom('status_sync_seen').select('event_id').where('event_id', 'in', chunk).execute())
+      seen.add(r.event_id);
     for (const r of await db.selectFrom('outbox').select('event_id').where('event_id', 'in', chunk).execute()) seen.add(r.event_id);
   }
   return seen;
@@ -134,7 +149,13 @@ export async function recordStatusSync(db: Kysely<QueueDb>, input: StatusSyncCom
   }
 }
 
-const projectOf = (r: { root: string; project_uuid: string | null; start_at: string | null; backfill: number; created_at: number }): StatusSyncProject => ({
+const projectOf = (r: {
+  root: string;
+  project_uuid: string | null;
+  start_at: string | null;
+  backfill: number;
+  created_at: number;
+}): StatusSyncProject => ({
   root: r.root,
   projectUuid: r.project_uuid,
   startAt: r.start_at,

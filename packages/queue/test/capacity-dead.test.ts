@@ -8,7 +8,9 @@ async function killAll(t: Awaited<ReturnType<typeof openTest>>, ids: number[]): 
   const b = await t.queue.claimBatch({ limit: 100 });
   await t.queue.applyResults(
     b.claimId as string,
-    b.events.filter((e) => ids.map(eid).includes(e.eventId)).map((e) => ({ eventId: e.eventId, status: 'rejected' as const, permanent: true, category: 'schema_mismatch' })),
+    b.events
+      .filter((e) => ids.map(eid).includes(e.eventId))
+      .map((e) => ({ eventId: e.eventId, status: 'rejected' as const, permanent: true, category: 'schema_mismatch' })),
   );
 }
 
@@ -22,7 +24,10 @@ describe('dead letters', () => {
     await expect(t.queue.listDead({ limit: 0 })).rejects.toMatchObject({ code: 'QUEUE_INVALID_ARGUMENT' });
 
     t.clock.advance(5000);
-    expect(await t.queue.requeueDead([eid(2).toLowerCase(), eid(4), eid(77), 'bad id'])).toEqual({ requeued: 1, notFound: ['bad id', eid(4), eid(77)] });
+    expect(await t.queue.requeueDead([eid(2).toLowerCase(), eid(4), eid(77), 'bad id'])).toEqual({
+      requeued: 1,
+      notFound: ['bad id', eid(4), eid(77)],
+    });
     expect((await t.queue.stats()).dead).toBe(2);
     const batch = await t.queue.claimBatch();
     expect(batch.events.map((e) => [e.eventId, e.retryCount])).toEqual([
@@ -45,13 +50,19 @@ describe('capacity', () => {
     expect(t.warnings).toEqual([]);
     await t.queue.enqueue(draft(8));
     expect(t.warnings).toEqual([
-      expect.objectContaining({ code: 'QUEUE_NEARLY_FULL', details: expect.objectContaining({ pending: 8, capacity: 10, path: t.queue.path }) }),
+      expect.objectContaining({
+        code: 'QUEUE_NEARLY_FULL',
+        details: expect.objectContaining({ pending: 8, capacity: 10, path: t.queue.path }),
+      }),
     ]);
     expect(t.warnings[0]?.message).toContain('80% full (8 of 10');
     await t.queue.enqueue(draft(9));
     expect(t.warnings).toHaveLength(1);
     const b = await t.queue.claimBatch({ limit: 5 });
-    await t.queue.applyResults(b.claimId as string, b.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })));
+    await t.queue.applyResults(
+      b.claimId as string,
+      b.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })),
+    );
     await t.queue.enqueue(draft(10));
     expect(t.warnings).toHaveLength(1);
     await t.queue.enqueueMany([11, 12, 13].map((n) => draft(n)));

@@ -1,4 +1,15 @@
-import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
@@ -11,7 +22,9 @@ const STAMP = '20260301T120000000Z';
 /** A closed queue with `n` pending events (lamport 1..n), one dead event and one with retries. */
 async function seeded(n: number, pad = 200): Promise<TestQueue> {
   const t = await openTest({ retryCap: 3 });
-  await t.queue.enqueueMany(Array.from({ length: n }, (_, i) => draft(i + 1, i % 2 === 0 ? 'WPStatusChanged' : 'WPCreated', { pad: 'p'.repeat(pad) })));
+  await t.queue.enqueueMany(
+    Array.from({ length: n }, (_, i) => draft(i + 1, i % 2 === 0 ? 'WPStatusChanged' : 'WPCreated', { pad: 'p'.repeat(pad) })),
+  );
   const b = await t.queue.claimBatch({ limit: 2 });
   await t.queue.applyResults(b.claimId as string, [
     { eventId: eid(1), status: 'rejected', error: 'bad lane', category: 'schema_mismatch', permanent: true },
@@ -48,7 +61,12 @@ describe('corrupt queue files are quarantined, salvaged and replaced (reliabilit
     expect(readFileSync(quarantine)).toEqual(damaged);
     expect(spekittyFiles(t.home)).toEqual(['queue.corrupt-20260301T120000000Z.db', 'queue.db', 'queue.db-shm', 'queue.db-wal']);
     // Status, retries, errors and the clock survive; the fresh file is a healthy queue.
-    expect(await again.queue.stats()).toMatchObject({ depth: 39, dead: 1, retryHistogram: { '0': 38, '1-3': 1, '4+': 0 }, lamportClock: 40 });
+    expect(await again.queue.stats()).toMatchObject({
+      depth: 39,
+      dead: 1,
+      retryHistogram: { '0': 38, '1-3': 1, '4+': 0 },
+      lamportClock: 40,
+    });
     expect((await again.queue.listDead()).map((d) => [d.eventId, d.lastError])).toEqual([[eid(1), 'bad lane']]);
     expect((await again.queue.enqueue(draft(41))).lamport_clock).toBe(41);
     await again.queue.close();
@@ -136,7 +154,9 @@ describe('corrupt queue files are quarantined, salvaged and replaced (reliabilit
   it('a damaged page met during an operation: the operation recovers the file and succeeds on the fresh queue', async () => {
     const t = await seeded(200);
     const db = rawDb(t.queue.path, { readonly: true });
-    const page = db.prepare(`select pageno from dbstat where name = 'outbox' and pagetype = 'leaf' order by pageno limit 1 offset 3`).get() as { pageno: number };
+    const page = db
+      .prepare(`select pageno from dbstat where name = 'outbox' and pagetype = 'leaf' order by pageno limit 1 offset 3`)
+      .get() as { pageno: number };
     db.close();
     // Break the b-tree page header (page type byte and cell counts).
     overwrite(t.queue.path, (page.pageno - 1) * 4096, Buffer.from([0x42, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
@@ -158,7 +178,9 @@ describe('corrupt queue files are quarantined, salvaged and replaced (reliabilit
   it('check() finds damage that no operation touched yet and repairs it; a healthy file is left alone', async () => {
     const t = await seeded(200);
     const db = rawDb(t.queue.path, { readonly: true });
-    const page = db.prepare(`select pageno from dbstat where name = 'outbox_types' and pagetype = 'leaf' order by pageno limit 1`).get() as { pageno: number };
+    const page = db
+      .prepare(`select pageno from dbstat where name = 'outbox_types' and pagetype = 'leaf' order by pageno limit 1`)
+      .get() as { pageno: number };
     db.close();
     const again = await openTest({ homeDir: t.home, clock: t.clock });
     expect(await again.queue.check()).toEqual({ ok: true, recovery: null });

@@ -16,7 +16,9 @@ describe('enqueue', () => {
     expect(await queue.clock.read()).toBe(2);
 
     const db = rawDb(queue.path, { readonly: true });
-    const rows = db.prepare('select event_id, event_type, data, lamport_clock, status, retry_count, created_at, next_attempt_at from outbox order by id').all() as Array<Record<string, unknown>>;
+    const rows = db
+      .prepare('select event_id, event_type, data, lamport_clock, status, retry_count, created_at, next_attempt_at from outbox order by id')
+      .all() as Array<Record<string, unknown>>;
     db.close();
     expect(rows).toHaveLength(2);
     expect(JSON.parse(String(rows[0]?.['data']))).toEqual(stored);
@@ -144,7 +146,9 @@ describe('enqueue', () => {
     await expect(openQueue({ homeDir: t.home, now: t.clock.now, capacityPolicy: 'drop' as never })).rejects.toMatchObject({
       code: 'QUEUE_INVALID_ARGUMENT',
     });
-    await expect(openQueue({ homeDir: t.home, now: () => new Date('not a date') })).rejects.toMatchObject({ code: 'QUEUE_INVALID_ARGUMENT' });
+    await expect(openQueue({ homeDir: t.home, now: () => new Date('not a date') })).rejects.toMatchObject({
+      code: 'QUEUE_INVALID_ARGUMENT',
+    });
     // A clock that goes bad later fails the operation, not the data.
     let good = true;
     const flaky = await openTest({ homeDir: t.home, now: () => (good ? new Date('2026-03-01T12:00:00Z') : new Date(Number.NaN)) });

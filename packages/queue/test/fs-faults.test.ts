@@ -66,9 +66,11 @@ describe('file-system faults get their own error code, the path and what to do',
       if (mounted) writeFileSync(path.join(dir, 'filler'), Buffer.alloc(200 * 1024));
       let err: unknown = null;
       for (let i = 0; i < 200 && err === null; i++) {
-        await q.enqueueMany(Array.from({ length: 20 }, (_, j) => draft(i * 20 + j + 1, 'WPStatusChanged', { pad: 'x'.repeat(2000) }))).catch((e: unknown) => {
-          err = e;
-        });
+        await q
+          .enqueueMany(Array.from({ length: 20 }, (_, j) => draft(i * 20 + j + 1, 'WPStatusChanged', { pad: 'x'.repeat(2000) })))
+          .catch((e: unknown) => {
+            err = e;
+          });
       }
       expect(err).toMatchObject({ code: 'QUEUE_DISK_FULL' });
       expect((err as Error).message).toContain(q.path);

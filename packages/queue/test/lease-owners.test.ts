@@ -43,7 +43,9 @@ describe('leases record their owner (pid, host)', () => {
     await t.queue.enqueueMany(Array.from({ length: 30 }, (_, i) => draft(i + 1)));
     // One event waits for its retry time: it must not be counted as leased.
     const first = await t.queue.claimBatch({ limit: 1 });
-    await t.queue.applyResults(first.claimId as string, [{ eventId: first.events[0]?.eventId as string, status: 'rejected', error: 'bad' }]);
+    await t.queue.applyResults(first.claimId as string, [
+      { eventId: first.events[0]?.eventId as string, status: 'rejected', error: 'bad' },
+    ]);
 
     const claimer = await claimAndHang(t.home, 'box-a', 20);
     let stats = await t.queue.stats();

@@ -43,7 +43,9 @@ function run(fixture: string, args: readonly string[]): Proc {
   child.stderr.on('data', (d: Buffer) => {
     err += String(d);
   });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     lines,
@@ -91,7 +93,11 @@ describe('processes sharing one queue file', () => {
     const all = results.flatMap((r) => r.lamports);
     expect(new Set(all).size).toBe(8000);
     const db = rawDb(queuePath(home), { readonly: true });
-    expect(db.prepare('select count(*) n, count(distinct lamport_clock) d, max(lamport_clock) m from outbox').get()).toEqual({ n: 8000, d: 8000, m: 8000 });
+    expect(db.prepare('select count(*) n, count(distinct lamport_clock) d, max(lamport_clock) m from outbox').get()).toEqual({
+      n: 8000,
+      d: 8000,
+      m: 8000,
+    });
     expect(db.prepare(`select value from lamport_clock`).get()).toEqual({ value: 8000 });
     expect(db.pragma('quick_check', { simple: true })).toBe('ok');
     db.close();
@@ -111,7 +117,12 @@ describe('processes sharing one queue file', () => {
       next += 10_000;
       const db = rawDb(queuePath(home), { readonly: true });
       expect(db.pragma('quick_check', { simple: true })).toBe('ok');
-      const rows = db.prepare('select event_id, event_type, data, lamport_clock from outbox').all() as Array<{ event_id: string; event_type: string; data: string; lamport_clock: number }>;
+      const rows = db.prepare('select event_id, event_type, data, lamport_clock from outbox').all() as Array<{
+        event_id: string;
+        event_type: string;
+        data: string;
+        lamport_clock: number;
+      }>;
       const ids = new Set(rows.map((r) => r.event_id));
       for (const line of p.lines) {
         const single = /^ok (\S+) (\d+)$/.exec(line);
@@ -161,7 +172,9 @@ describe('processes sharing one queue file', () => {
           if (known.has(id)) return { event_id: id, status: 'duplicate' };
           known.add(id);
           // Every event whose number ends in 7 is refused (schema mismatch).
-          return id.endsWith('7') ? { event_id: id, status: 'rejected', error: 'invalid field to_lane' } : { event_id: id, status: 'success' };
+          return id.endsWith('7')
+            ? { event_id: id, status: 'rejected', error: 'invalid field to_lane' }
+            : { event_id: id, status: 'success' };
         });
         return { status: 200, body: { results }, delayMs: 10 };
       });
@@ -191,7 +204,11 @@ describe('processes sharing one queue file', () => {
       expect(results.reduce((n, r) => n + r.synced, 0)).toBe(total - rejected);
       expect(results.reduce((n, r) => n + r.rejected, 0)).toBe(rejected);
       const after = await openTest({ homeDir: t.home, now: () => new Date() });
-      expect(await after.queue.stats()).toMatchObject({ depth: rejected, inFlight: 0, retryHistogram: { '0': 0, '1-3': rejected, '4+': 0 } });
+      expect(await after.queue.stats()).toMatchObject({
+        depth: rejected,
+        inFlight: 0,
+        retryHistogram: { '0': 0, '1-3': rejected, '4+': 0 },
+      });
       await after.queue.close();
     }, 120_000);
 

@@ -19,14 +19,19 @@ const pythonEvents = pythonLines.map((l) => JSON.parse(l) as Record<string, unkn
 function pythonHome(): string {
   const home = tempDir({}, 'kitty-pyqueue-');
   mkdirSync(path.join(home, '.spec-kitty'));
-  for (const f of ['queue.db', 'clock.json', 'config.toml']) copyFileSync(path.join(fixtureHome, '.spec-kitty', f), path.join(home, '.spec-kitty', f));
+  for (const f of ['queue.db', 'clock.json', 'config.toml'])
+    copyFileSync(path.join(fixtureHome, '.spec-kitty', f), path.join(home, '.spec-kitty', f));
   return home;
 }
 
 function pythonRows(home: string): Array<{ id: number; event_id: string; kitty_adopted_at: number | null }> {
   const db = new Database(path.join(home, '.spec-kitty', 'queue.db'), { readonly: true });
   try {
-    return db.prepare('select id, event_id, kitty_adopted_at from queue order by id').all() as Array<{ id: number; event_id: string; kitty_adopted_at: number | null }>;
+    return db.prepare('select id, event_id, kitty_adopted_at from queue order by id').all() as Array<{
+      id: number;
+      event_id: string;
+      kitty_adopted_at: number | null;
+    }>;
   } finally {
     db.close();
   }
@@ -54,7 +59,13 @@ describe('completePythonEnvelope: Python 2.0.0 envelopes completed to the kitty 
     const root = completePythonEnvelope(pythonEvents[0] as Record<string, unknown>, '4-lane');
     expect(root['correlation_id']).toBe(root['event_id']);
     const claim = completePythonEnvelope(pythonEvents[4] as Record<string, unknown>, '4-lane');
-    expect(claim['payload']).toMatchObject({ from_lane: 'planned', to_lane: 'doing', canonical_from_lane: 'planned', canonical_to_lane: 'in_progress', lane_model: '4-lane' });
+    expect(claim['payload']).toMatchObject({
+      from_lane: 'planned',
+      to_lane: 'doing',
+      canonical_from_lane: 'planned',
+      canonical_to_lane: 'in_progress',
+      lane_model: '4-lane',
+    });
   });
 
   it('upper-cases ULIDs given in lower case and refuses an envelope without a usable event id', () => {
@@ -76,9 +87,17 @@ describe('adoption of the Python queue when kitty opens its queue', () => {
     const batch = await t.queue.claimBatch({ limit: 100 });
     expect(batch.events.map((e) => e.lamportClock)).toEqual(pythonEvents.map((e) => e['lamport_clock']));
     expect(batch.events.map((e) => e.eventId)).toEqual(pythonEvents.map((e) => e['event_id']));
-    await t.queue.applyResults(batch.claimId as string, batch.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })));
+    await t.queue.applyResults(
+      batch.claimId as string,
+      batch.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })),
+    );
     // A new kitty event comes after every adopted one.
-    const next = await t.queue.enqueue({ event_id: '01KAAAAAAAAAAAAAAAAAAAAAAA', event_type: 'HistoryAdded', aggregate_id: 'WP01', payload: {} });
+    const next = await t.queue.enqueue({
+      event_id: '01KAAAAAAAAAAAAAAAAAAAAAAA',
+      event_type: 'HistoryAdded',
+      aggregate_id: 'WP01',
+      payload: {},
+    });
     expect(next.lamport_clock).toBe(18);
     await t.queue.close();
     const rows = pythonRows(home);
@@ -110,7 +129,12 @@ describe('adoption of the Python queue when kitty opens its queue', () => {
     await (await openTest({ homeDir: home, scope })).queue.close();
     const db = new Database(path.join(home, '.spec-kitty', 'queue.db'));
     const later = { ...(pythonEvents[5] as Record<string, unknown>), event_id: '01M8VM1000000000000000000Z', lamport_clock: 18 };
-    db.prepare('insert into queue (event_id, event_type, data, timestamp, retry_count) values (?, ?, ?, ?, 0)').run(later['event_id'], 'HistoryAdded', JSON.stringify(later), 1796223300);
+    db.prepare('insert into queue (event_id, event_type, data, timestamp, retry_count) values (?, ?, ?, ?, 0)').run(
+      later['event_id'],
+      'HistoryAdded',
+      JSON.stringify(later),
+      1796223300,
+    );
     // As if kitty died after committing to its outbox but before marking Python's rows.
     db.prepare('update queue set kitty_adopted_at = null where id <= 3').run();
     db.close();

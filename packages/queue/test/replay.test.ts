@@ -56,7 +56,13 @@ describe('claimBatch: FIFO batches of due events', () => {
       { eventId: eid(0), status: 'success' },
       { eventId: eid(1), status: 'rejected', error: 'x' },
     ]);
-    expect(late).toMatchObject({ synced: 1, rejected: 0, released: 0, leaseExpired: true, ignored: [{ eventId: eid(1), reason: 'not-held' }] });
+    expect(late).toMatchObject({
+      synced: 1,
+      rejected: 0,
+      released: 0,
+      leaseExpired: true,
+      ignored: [{ eventId: eid(1), reason: 'not-held' }],
+    });
     const done = await b.queue.applyResults(
       retake.claimId as string,
       ids.map((eventId) => ({ eventId, status: 'duplicate' as const })),
@@ -93,13 +99,41 @@ describe('applyResults', () => {
       leaseExpired: false,
     });
     const db = rawDb(t.queue.path, { readonly: true });
-    const rows = db.prepare('select event_id, retry_count, next_attempt_at, last_error, last_category, last_attempt_at, claim_id from outbox order by id').all();
+    const rows = db
+      .prepare(
+        'select event_id, retry_count, next_attempt_at, last_error, last_category, last_attempt_at, claim_id from outbox order by id',
+      )
+      .all();
     db.close();
     const now = t.clock.nowMs();
     expect(rows).toEqual([
-      { event_id: eid(3), retry_count: 1, next_attempt_at: now + MIN, last_error: 'missing field wp_id', last_category: 'schema_mismatch', last_attempt_at: now, claim_id: null },
-      { event_id: eid(4), retry_count: 0, next_attempt_at: now, last_error: null, last_category: null, last_attempt_at: null, claim_id: null },
-      { event_id: eid(5), retry_count: 0, next_attempt_at: now, last_error: null, last_category: null, last_attempt_at: null, claim_id: null },
+      {
+        event_id: eid(3),
+        retry_count: 1,
+        next_attempt_at: now + MIN,
+        last_error: 'missing field wp_id',
+        last_category: 'schema_mismatch',
+        last_attempt_at: now,
+        claim_id: null,
+      },
+      {
+        event_id: eid(4),
+        retry_count: 0,
+        next_attempt_at: now,
+        last_error: null,
+        last_category: null,
+        last_attempt_at: null,
+        claim_id: null,
+      },
+      {
+        event_id: eid(5),
+        retry_count: 0,
+        next_attempt_at: now,
+        last_error: null,
+        last_category: null,
+        last_attempt_at: null,
+        claim_id: null,
+      },
     ]);
     expect((await t.queue.stats()).lastSuccessAt?.getTime()).toBe(now);
     // The claim is finished: using it again is an error.
@@ -123,7 +157,10 @@ describe('applyResults', () => {
     );
     const next = await t.queue.claimBatch({ limit: 2 });
     expect(next.events.map((e) => e.eventId)).toEqual([eid(3), eid(4)]);
-    await t.queue.applyResults(next.claimId as string, next.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })));
+    await t.queue.applyResults(
+      next.claimId as string,
+      next.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })),
+    );
     expect((await t.queue.claimBatch()).events).toEqual([]);
     // After the backoff the poison events come back, still in FIFO order.
     t.clock.advance(MIN);
@@ -144,7 +181,9 @@ describe('applyResults', () => {
       const s = await t.queue.applyResults(batch.claimId as string, [{ eventId: eid(1), status: 'rejected', error: `round ${round}` }]);
       expect(s.deadLettered).toBe(round === 3 ? 1 : 0);
       const db = rawDb(t.queue.path, { readonly: true });
-      const row = db.prepare('select next_attempt_at - last_attempt_at as delay from outbox where event_id = ?').get(eid(1)) as { delay: number };
+      const row = db.prepare('select next_attempt_at - last_attempt_at as delay from outbox where event_id = ?').get(eid(1)) as {
+        delay: number;
+      };
       db.close();
       delays.push(row.delay);
       t.clock.advance(round * 1000);
@@ -152,11 +191,19 @@ describe('applyResults', () => {
     expect(delays).toEqual([1000, 2000, 3000]);
     const dead = await t.queue.listDead();
     expect(dead).toEqual([
-      expect.objectContaining({ eventId: eid(1), retryCount: 3, lastError: 'round 3', lastCategory: 'unknown', envelope: { ...draft(1), lamport_clock: 1 } }),
+      expect.objectContaining({
+        eventId: eid(1),
+        retryCount: 3,
+        lastError: 'round 3',
+        lastCategory: 'unknown',
+        envelope: { ...draft(1), lamport_clock: 1 },
+      }),
     ]);
     const batch = await t.queue.claimBatch();
     expect(batch.events.map((e) => e.eventId)).toEqual([eid(2)]);
-    await t.queue.applyResults(batch.claimId as string, [{ eventId: eid(2), status: 'rejected', error: 'too large', category: 'too_large', permanent: true }]);
+    await t.queue.applyResults(batch.claimId as string, [
+      { eventId: eid(2), status: 'rejected', error: 'too large', category: 'too_large', permanent: true },
+    ]);
     expect((await t.queue.listDead()).map((d) => [d.eventId, d.retryCount, d.lastCategory])).toEqual([
       [eid(1), 3, 'unknown'],
       [eid(2), 1, 'too_large'],
@@ -190,13 +237,20 @@ describe('releaseClaim (transient failures)', () => {
     const until = new Date(a.clock.nowMs() + 7000);
     expect(await a.queue.releaseClaim(batchA.claimId as string, { error: 'HTTP 429', notBefore: until })).toEqual({ released: 1 });
     // A shorter Retry-After seen by another process never shortens the longer one.
-    expect(await b.queue.releaseClaim(batchB.claimId as string, { error: 'HTTP 503', notBefore: new Date(a.clock.nowMs() + 2000) })).toEqual({ released: 1 });
+    expect(
+      await b.queue.releaseClaim(batchB.claimId as string, { error: 'HTTP 503', notBefore: new Date(a.clock.nowMs() + 2000) }),
+    ).toEqual({ released: 1 });
     // Neither process hands anything out before Retry-After.
     const blocked = await b.queue.claimBatch();
     expect(blocked).toMatchObject({ claimId: null, events: [], notBefore: until });
     expect((await a.queue.claimBatch()).events).toEqual([]);
     const stats = await b.queue.stats();
-    expect(stats).toMatchObject({ consecutiveTransientFailures: 2, lastTransientError: 'HTTP 503', notBefore: until, retryHistogram: { '0': 2, '1-3': 0, '4+': 0 } });
+    expect(stats).toMatchObject({
+      consecutiveTransientFailures: 2,
+      lastTransientError: 'HTTP 503',
+      notBefore: until,
+      retryHistogram: { '0': 2, '1-3': 0, '4+': 0 },
+    });
     a.clock.advance(7000);
     const later = await b.queue.claimBatch();
     expect(later.events.map((e) => [e.eventId, e.retryCount])).toEqual([
@@ -206,7 +260,9 @@ describe('releaseClaim (transient failures)', () => {
     await b.queue.releaseClaim(later.claimId as string, { notBefore: new Date(a.clock.nowMs() - 1000) });
     expect((await b.queue.claimBatch()).events).toHaveLength(2);
     await expect(b.queue.releaseClaim('nope')).rejects.toMatchObject({ code: 'QUEUE_CLAIM_UNKNOWN' });
-    await expect(b.queue.releaseClaim(later.claimId as string, { notBefore: new Date('x') })).rejects.toMatchObject({ code: 'QUEUE_INVALID_ARGUMENT' });
+    await expect(b.queue.releaseClaim(later.claimId as string, { notBefore: new Date('x') })).rejects.toMatchObject({
+      code: 'QUEUE_INVALID_ARGUMENT',
+    });
     expect((await b.queue.stats()).consecutiveTransientFailures).toBe(3);
     await a.queue.close();
     await b.queue.close();

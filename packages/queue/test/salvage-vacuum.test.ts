@@ -8,14 +8,29 @@ import { openTest, rawDb } from './helpers.js';
 
 afterAll(cleanupTempDirs);
 
-const context = { projectUuid: '11111111-1111-4111-8111-111111111111', projectSlug: 'demo', teamSlug: 'acme', gitBranch: 'main', headCommitSha: null, repoSlug: null };
+const context = {
+  projectUuid: '11111111-1111-4111-8111-111111111111',
+  projectSlug: 'demo',
+  teamSlug: 'acme',
+  gitBranch: 'main',
+  headCommitSha: null,
+  repoSlug: null,
+};
 
 /** `n` real WPStatusChanged envelopes (about 700 bytes each) from the events library's factory. */
 function statusDrafts(n: number) {
   let ms = Date.parse('2026-03-01T10:00:00.000Z');
   const f = createEventFactory({ nodeId: 'abcdef012345', now: () => new Date(ms++), context });
   return Array.from({ length: n }, (_, i) =>
-    f.wpStatusChanged({ featureSlug: '001-demo', wpId: `WP${String((i % 99) + 1).padStart(2, '0')}`, from: 'planned', to: 'claimed', actor: 'claude', reason: `step ${i} `.repeat(20), executionMode: 'worktree' }),
+    f.wpStatusChanged({
+      featureSlug: '001-demo',
+      wpId: `WP${String((i % 99) + 1).padStart(2, '0')}`,
+      from: 'planned',
+      to: 'claimed',
+      actor: 'claude',
+      reason: `step ${i} `.repeat(20),
+      executionMode: 'worktree',
+    }),
   );
 }
 
@@ -64,7 +79,10 @@ describe('the queue file stays small', () => {
     for (;;) {
       const b = await t.queue.claimBatch({ limit: 1000 });
       if (b.claimId === null) break;
-      await t.queue.applyResults(b.claimId, b.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })));
+      await t.queue.applyResults(
+        b.claimId,
+        b.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })),
+      );
     }
     await t.queue.checkpoint();
     const drained = statSync(t.queue.path).size;
@@ -92,7 +110,10 @@ describe('the queue file stays small', () => {
     for (;;) {
       const b = await q.claimBatch({ limit: 1000 });
       if (b.claimId === null) break;
-      await q.applyResults(b.claimId, b.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })));
+      await q.applyResults(
+        b.claimId,
+        b.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })),
+      );
     }
     await q.checkpoint();
     expect(statSync(file).size).toBeLessThan(full / 10);

@@ -95,7 +95,9 @@ describe('the Lamport clock never goes back when a new scope file appears', () =
   });
 
   it("continues above the Python CLI's ~/.spec-kitty/clock.json", async () => {
-    const home = tempDir({ '.spec-kitty/clock.json': JSON.stringify({ value: 41, node_id: 'abcdefabcdef', updated_at: '2026-01-01T00:00:00+00:00' }) });
+    const home = tempDir({
+      '.spec-kitty/clock.json': JSON.stringify({ value: 41, node_id: 'abcdefabcdef', updated_at: '2026-01-01T00:00:00+00:00' }),
+    });
     const t = await openTest({ homeDir: home });
     expect((await t.queue.enqueue(draft(1))).lamport_clock).toBe(42);
     await t.queue.close();

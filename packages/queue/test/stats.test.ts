@@ -98,15 +98,35 @@ describe('stats', () => {
         .orderBy('created_at')
         .orderBy('id')
         .limit(1000),
-      db.selectFrom('outbox').select(sql`sum(retry_count = 0)`.as('a')).where('status', '=', 'pending'),
-      db.selectFrom('outbox').select(sql`min(created_at)`.as('a')).where('status', '=', 'pending'),
-      db.selectFrom('outbox').select(['event_type', sql`count(*)`.as('n')]).where('status', '=', 'pending').groupBy('event_type'),
-      db.selectFrom('outbox').select(['last_category', sql`count(*)`.as('n')]).where('last_category', 'is not', null).groupBy('last_category'),
-      db.selectFrom('outbox').select(sql`count(*)`.as('n')).where('claim_id', 'is not', null).where('lease_until', '>', now),
+      db
+        .selectFrom('outbox')
+        .select(sql`sum(retry_count = 0)`.as('a'))
+        .where('status', '=', 'pending'),
+      db
+        .selectFrom('outbox')
+        .select(sql`min(created_at)`.as('a'))
+        .where('status', '=', 'pending'),
+      db
+        .selectFrom('outbox')
+        .select(['event_type', sql`count(*)`.as('n')])
+        .where('status', '=', 'pending')
+        .groupBy('event_type'),
+      db
+        .selectFrom('outbox')
+        .select(['last_category', sql`count(*)`.as('n')])
+        .where('last_category', 'is not', null)
+        .groupBy('last_category'),
+      db
+        .selectFrom('outbox')
+        .select(sql`count(*)`.as('n'))
+        .where('claim_id', 'is not', null)
+        .where('lease_until', '>', now),
     ];
     for (const q of queries) {
       const c = q.compile();
-      const plan = (raw.prepare(`explain query plan ${c.sql}`).all(...(c.parameters as unknown[])) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      const plan = (raw.prepare(`explain query plan ${c.sql}`).all(...(c.parameters as unknown[])) as Array<{ detail: string }>)
+        .map((r) => r.detail)
+        .join(' | ');
       expect(plan).toMatch(/USING (COVERING )?INDEX outbox_/);
       expect(plan).not.toMatch(/SCAN outbox(?! USING)/);
       expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);

@@ -4,8 +4,19 @@ import { draft, eid, openTest } from './helpers.js';
 
 afterAll(cleanupTempDirs);
 
-const project = { root: '/work/app', projectUuid: '11111111-1111-4111-8111-111111111111', startAt: '2026-03-01T11:00:00.000Z', backfill: false };
-const cursor = (offset: number) => ({ path: '/work/app/kitty-specs/001-x/status.events.jsonl', offset, tailHash: `h${offset}`, size: offset, mtimeMs: offset });
+const project = {
+  root: '/work/app',
+  projectUuid: '11111111-1111-4111-8111-111111111111',
+  startAt: '2026-03-01T11:00:00.000Z',
+  backfill: false,
+};
+const cursor = (offset: number) => ({
+  path: '/work/app/kitty-specs/001-x/status.events.jsonl',
+  offset,
+  tailHash: `h${offset}`,
+  size: offset,
+  mtimeMs: offset,
+});
 
 describe('status-log reconciliation bookkeeping', () => {
   it('queues unseen events once, remembers them after delivery, and stores cursors with the events', async () => {
@@ -42,7 +53,9 @@ describe('status-log reconciliation bookkeeping', () => {
   it('is all or nothing: a failed enqueue leaves neither events, seen ids nor cursors', async () => {
     const { queue } = await openTest();
     const bad = { event_id: eid(5), event_type: 'X', payload: { big: 'x'.repeat(70 * 1024) } };
-    await expect(queue.enqueueStatusEvents({ project, drafts: [draft(4), bad], cursors: [cursor(10)] })).rejects.toMatchObject({ code: 'QUEUE_EVENT_TOO_LARGE' });
+    await expect(queue.enqueueStatusEvents({ project, drafts: [draft(4), bad], cursors: [cursor(10)] })).rejects.toMatchObject({
+      code: 'QUEUE_EVENT_TOO_LARGE',
+    });
     expect(await queue.statusSyncState(project.root)).toEqual({ project: null, cursors: [] });
     expect((await queue.seenEventIds([eid(4)])).size).toBe(0);
     expect((await queue.stats()).depth).toBe(0);
@@ -54,7 +67,9 @@ describe('status-log reconciliation bookkeeping', () => {
     await queue.enqueueStatusEvents({ project, drafts: [], settled: [eid(7)], cursors: [cursor(1)] });
     expect((await queue.seenEventIds([eid(7)])).has(eid(7))).toBe(true);
     expect((await queue.stats()).depth).toBe(0);
-    await expect(queue.enqueueStatusEvents({ project: { ...project, root: '' }, drafts: [], cursors: [] })).rejects.toMatchObject({ code: 'QUEUE_INVALID_ARGUMENT' });
+    await expect(queue.enqueueStatusEvents({ project: { ...project, root: '' }, drafts: [], cursors: [] })).rejects.toMatchObject({
+      code: 'QUEUE_INVALID_ARGUMENT',
+    });
     await queue.close();
   });
 });

@@ -47,7 +47,9 @@ describe('SQLite set-up', () => {
     await sql`insert into lamport_clock (id, value) values (1, 7)`.execute(kdb);
     await sql`insert into outbox_meta (key, value) values ('lamport_high_water', '7')`.execute(kdb);
     await sql`insert into outbox (event_id, event_type, data, lamport_clock, created_at, next_attempt_at)
-      values ('01J00000000000000000000007', 'Old', '{"event_id":"01J00000000000000000000007","event_type":"Old","lamport_clock":7}', 7, 1, 1)`.execute(kdb);
+      values ('01J00000000000000000000007', 'Old', '{"event_id":"01J00000000000000000000007","event_type":"Old","lamport_clock":7}', 7, 1, 1)`.execute(
+      kdb,
+    );
     await expect(sql`select * from outbox_claims`.execute(kdb)).rejects.toMatchObject({ message: expect.stringMatching(/no such table/) });
     await kdb.destroy();
 
@@ -66,13 +68,17 @@ describe('SQLite set-up', () => {
     const legacy = rawDb(file);
     legacy.exec(`create table queue (id integer primary key autoincrement, event_id text unique not null, event_type text not null,
       data text not null, timestamp integer not null, retry_count integer default 0)`);
-    legacy.prepare('insert into queue (event_id, event_type, data, timestamp) values (?, ?, ?, ?)').run('01J00000000000000000000099', 'Legacy', '{}', 1);
+    legacy
+      .prepare('insert into queue (event_id, event_type, data, timestamp) values (?, ?, ?, ?)')
+      .run('01J00000000000000000000099', 'Legacy', '{}', 1);
     legacy.close();
     const t = await openTest({ homeDir: home });
     expect((await t.queue.enqueue(draft(1))).lamport_clock).toBe(1);
     await t.queue.close();
     const db = rawDb(file, { readonly: true });
-    expect(db.prepare('select event_id, event_type, retry_count from queue').all()).toEqual([{ event_id: '01J00000000000000000000099', event_type: 'Legacy', retry_count: 0 }]);
+    expect(db.prepare('select event_id, event_type, retry_count from queue').all()).toEqual([
+      { event_id: '01J00000000000000000000099', event_type: 'Legacy', retry_count: 0 },
+    ]);
     db.close();
   });
 
@@ -107,7 +113,11 @@ describe('BEGIN IMMEDIATE versus kysely transaction() (reliability row 27)', () 
     const attempt = kdb.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('lamport_clock').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
       intruder.prepare(`insert into outbox_meta (key, value) values ('intruder', 'x')`).run();
-      await trx.updateTable('lamport_clock').set({ value: row.value + 1 }).where('id', '=', 1).execute();
+      await trx
+        .updateTable('lamport_clock')
+        .set({ value: row.value + 1 })
+        .where('id', '=', 1)
+        .execute();
     });
     await expect(attempt).rejects.toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
     await kdb.destroy();
@@ -142,7 +152,9 @@ describe('locks and full disks (reliability rows 25, 26)', () => {
   it('waits for a lock held by another process and then succeeds (busy timeout)', async () => {
     const t = await openTest({ busyTimeoutMs: 10_000 });
     await t.queue.enqueue(draft(1));
-    const child = spawn(process.execPath, [path.join(here, 'fixtures', 'hold-lock.mjs'), t.queue.path, '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(here, 'fixtures', 'hold-lock.mjs'), t.queue.path, '300'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => (String(d).includes('locked') ? resolve() : undefined));

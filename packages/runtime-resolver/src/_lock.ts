@@ -53,11 +53,15 @@ export async function acquireLock(
       const lost = lock.compromised();
       await lock.release();
       if (lost !== null) {
-        throw new RuntimeError('MIGRATE_LOCK_LOST', `The migrate lock ${lockDir} was taken over by another process while this one was writing ${what}.`, {
-          suggestions: ['Run `spec-kitty migrate` again: it checks every file and finishes any half-done work.'],
-          details: { lock: lockDir },
-          cause: lost,
-        });
+        throw new RuntimeError(
+          'MIGRATE_LOCK_LOST',
+          `The migrate lock ${lockDir} was taken over by another process while this one was writing ${what}.`,
+          {
+            suggestions: ['Run `spec-kitty migrate` again: it checks every file and finishes any half-done work.'],
+            details: { lock: lockDir },
+            cause: lost,
+          },
+        );
       }
     },
   };

@@ -22,10 +22,14 @@ export function parseCommandTemplate(text: string, file = '(command template)'):
   const doc = parseDocument(match[1] ?? '');
   const data: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
   if (data !== null && (typeof data !== 'object' || Array.isArray(data))) {
-    throw new RuntimeError('INVALID_COMMAND_TEMPLATE', `The frontmatter of ${file} must be a YAML mapping; got ${doc.errors[0]?.message.split('\n')[0] ?? describeValue(data)}.`, {
-      suggestions: [`Fix the block between the two --- lines at the top of ${file}, e.g. "description: Create a feature spec".`],
-      details: { path: file },
-    });
+    throw new RuntimeError(
+      'INVALID_COMMAND_TEMPLATE',
+      `The frontmatter of ${file} must be a YAML mapping; got ${doc.errors[0]?.message.split('\n')[0] ?? describeValue(data)}.`,
+      {
+        suggestions: [`Fix the block between the two --- lines at the top of ${file}, e.g. "description: Create a feature spec".`],
+        details: { path: file },
+      },
+    );
   }
   const frontmatter = (data ?? {}) as Record<string, unknown>;
   const description = typeof frontmatter['description'] === 'string' ? frontmatter['description'] : null;

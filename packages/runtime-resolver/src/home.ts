@@ -68,7 +68,6 @@ export function resolveHome(options: HomeOptions): HomeLocation {
   );
 }
 
-
 function samePath(a: string, b: string): boolean {
   const real = (p: string): string => {
     try {

@@ -9,7 +9,15 @@ export type { PackageAssetFile } from './package-assets.js';
 export { MANIFEST_FILE, VERSION_LOCK_FILE, readManifest, readVersionStamp, runtimeStatus } from './runtime-state.js';
 export type { RuntimeManifest, RuntimeState, RuntimeStatus } from './runtime-state.js';
 export { RuntimeResolver } from './resolver.js';
-export type { OriginEntry, OriginReport, ResolvedAsset, ResolverInternals, RuntimeNote, RuntimeNoteCode, RuntimeResolverOptions } from './resolver.js';
+export type {
+  OriginEntry,
+  OriginReport,
+  ResolvedAsset,
+  ResolverInternals,
+  RuntimeNote,
+  RuntimeNoteCode,
+  RuntimeResolverOptions,
+} from './resolver.js';
 export { MISSION_DOMAINS, parseMission } from './mission.js';
 export type { Mission, MissionDomain, MissionIssue } from './mission.js';
 export { parseCommandTemplate } from './command-template.js';

@@ -79,35 +79,50 @@ export function parseMission(key: string, text: string, file: string): Mission {
   const name = str('name', data['name']);
   const description = str('description', data['description']);
   const version = str('version', data['version'], /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'a semantic version string like "1.0.0"');
-  const domain = str('domain', data['domain'], new RegExp(`^(${MISSION_DOMAINS.join('|')})$`), `one of ${MISSION_DOMAINS.join(', ')}`) as MissionDomain;
+  const domain = str(
+    'domain',
+    data['domain'],
+    new RegExp(`^(${MISSION_DOMAINS.join('|')})$`),
+    `one of ${MISSION_DOMAINS.join(', ')}`,
+  ) as MissionDomain;
   const workflow = data['workflow'];
   const phases: { name: string; description: string }[] = [];
   if (!isRecord(workflow) || !Array.isArray(workflow['phases']) || workflow['phases'].length === 0) {
-    issues.push({ path: 'workflow.phases', expected: 'a non-empty list of {name, description}', received: describeValue(isRecord(workflow) ? workflow['phases'] : workflow) });
+    issues.push({
+      path: 'workflow.phases',
+      expected: 'a non-empty list of {name, description}',
+      received: describeValue(isRecord(workflow) ? workflow['phases'] : workflow),
+    });
   } else {
     workflow['phases'].forEach((phase: unknown, i: number) => {
       if (!isRecord(phase)) {
         issues.push({ path: `workflow.phases.${i}`, expected: 'a mapping with name and description', received: describeValue(phase) });
         return;
       }
-      phases.push({ name: str(`workflow.phases.${i}.name`, phase['name']), description: str(`workflow.phases.${i}.description`, phase['description']) });
+      phases.push({
+        name: str(`workflow.phases.${i}.name`, phase['name']),
+        description: str(`workflow.phases.${i}.description`, phase['description']),
+      });
     });
   }
   const artifacts = data['artifacts'];
   let required: string[] = [];
   let optional: string[] = [];
-  if (!isRecord(artifacts)) issues.push({ path: 'artifacts', expected: 'a mapping with required (and optional) lists', received: describeValue(artifacts) });
+  if (!isRecord(artifacts))
+    issues.push({ path: 'artifacts', expected: 'a mapping with required (and optional) lists', received: describeValue(artifacts) });
   else {
     required = strList('artifacts.required', artifacts['required'], true);
     optional = strList('artifacts.optional', artifacts['optional'], false);
   }
   const paths: Record<string, string> = {};
   if (data['paths'] !== undefined) {
-    if (!isRecord(data['paths'])) issues.push({ path: 'paths', expected: 'a mapping of names to paths', received: describeValue(data['paths']) });
+    if (!isRecord(data['paths']))
+      issues.push({ path: 'paths', expected: 'a mapping of names to paths', received: describeValue(data['paths']) });
     else for (const [k, v] of Object.entries(data['paths'])) paths[k] = str(`paths.${k}`, v);
   }
   const agentContext = data['agent_context'];
-  if (agentContext !== undefined && typeof agentContext !== 'string') issues.push({ path: 'agent_context', expected: 'text', received: describeValue(agentContext) });
+  if (agentContext !== undefined && typeof agentContext !== 'string')
+    issues.push({ path: 'agent_context', expected: 'text', received: describeValue(agentContext) });
   if (issues.length > 0) fail(issues);
   return {
     key,

@@ -46,16 +46,22 @@ export class PackageDefaults {
   constructor(root: string) {
     this.root = root;
     if (!isDir(path.join(root, 'missions'))) {
-      throw new RuntimeError('PACKAGE_ASSETS_MISSING', `spec-kitty's default templates are missing: ${path.join(root, 'missions')} does not exist.`, {
-        suggestions: ['Reinstall spec-kitty; the package ships its templates in @kitty/runtime-resolver/assets.'],
-        details: { root },
-      });
+      throw new RuntimeError(
+        'PACKAGE_ASSETS_MISSING',
+        `spec-kitty's default templates are missing: ${path.join(root, 'missions')} does not exist.`,
+        {
+          suggestions: ['Reinstall spec-kitty; the package ships its templates in @kitty/runtime-resolver/assets.'],
+          details: { root },
+        },
+      );
     }
   }
 
   /** The built-in mission keys (directories with a `mission.yaml`), sorted. */
   missions(): readonly string[] {
-    this.#missions ??= listDirs(path.join(this.root, 'missions')).filter((k) => isFile(path.join(this.root, 'missions', k, 'mission.yaml')));
+    this.#missions ??= listDirs(path.join(this.root, 'missions')).filter((k) =>
+      isFile(path.join(this.root, 'missions', k, 'mission.yaml')),
+    );
     return this.#missions;
   }
 
@@ -75,7 +81,8 @@ export class PackageDefaults {
     const files = new Map<string, string>();
     if (this.missions().includes(key)) {
       const dir = path.join(this.root, 'missions', key);
-      for (const name of this.baseCommandTemplates()) files.set(`command-templates/${name}`, joinRel(path.join(this.root, 'command-templates'), name));
+      for (const name of this.baseCommandTemplates())
+        files.set(`command-templates/${name}`, joinRel(path.join(this.root, 'command-templates'), name));
       for (const rel of listFiles(dir)) files.set(rel, joinRel(dir, rel));
     }
     const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -126,6 +133,10 @@ export class PackageDefaults {
     if (abs === undefined) return null;
     const rel = path.relative(this.root, abs).split(path.sep).join('/');
     if (sameText(content, this.bytes(abs))) return rel;
-    return this.superseded().get(rel)?.has(sha256(normalizeEol(content))) === true ? rel : null;
+    return this.superseded()
+      .get(rel)
+      ?.has(sha256(normalizeEol(content))) === true
+      ? rel
+      : null;
   }
 }

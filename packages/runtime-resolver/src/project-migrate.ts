@@ -90,7 +90,8 @@ export function planProject(options: RuntimeResolverOptions & { readonly project
   const templatesDir = path.join(kittify, 'templates');
   for (const rel of listFiles(templatesDir)) {
     const abs = joinRel(templatesDir, rel);
-    if (rel.startsWith('command-templates/')) addAsset(abs, 'command-template', null, rel.slice('command-templates/'.length), 'project', true);
+    if (rel.startsWith('command-templates/'))
+      addAsset(abs, 'command-template', null, rel.slice('command-templates/'.length), 'project', true);
     else addAsset(abs, 'template', null, rel, 'project');
   }
   const commandDir = path.join(kittify, 'command-templates');
@@ -101,7 +102,8 @@ export function planProject(options: RuntimeResolverOptions & { readonly project
       const abs = joinRel(dir, rel);
       if (rel === 'mission.yaml') addAsset(abs, 'mission', key, 'mission.yaml', 'project_mission');
       else if (rel.startsWith('templates/')) addAsset(abs, 'template', key, rel.slice('templates/'.length), 'project_mission');
-      else if (rel.startsWith('command-templates/')) addAsset(abs, 'command-template', key, rel.slice('command-templates/'.length), 'project_mission');
+      else if (rel.startsWith('command-templates/'))
+        addAsset(abs, 'command-template', key, rel.slice('command-templates/'.length), 'project_mission');
       else notUsed(abs);
     }
   }
@@ -115,7 +117,12 @@ export function planProject(options: RuntimeResolverOptions & { readonly project
     const matched = before.stockMatch(entry.kind, entry.mission ?? '', entry.name, entry.tier, bytes);
     if (matched !== null) removals.push({ entry, matched });
     else if (entry.legacy) legacyCustom.push(entry);
-    else kept.push({ path: entry.rel, reason: 'customised', detail: `differs from the defaults; it stays in the ${entry.tier} tier and keeps applying` });
+    else
+      kept.push({
+        path: entry.rel,
+        reason: 'customised',
+        detail: `differs from the defaults; it stays in the ${entry.tier} tier and keeps applying`,
+      });
   }
   const removing = new Set(removals.map((r) => r.entry.abs));
   const moves: { from: string; to: string }[] = [];
@@ -127,7 +134,11 @@ export function planProject(options: RuntimeResolverOptions & { readonly project
       removals.push({ entry, matched: relOf(to) });
       removing.add(entry.abs);
     } else {
-      kept.push({ path: entry.rel, reason: 'conflict', detail: `${relOf(to)} holds a different version (that one applies); merge the two by hand and delete this one` });
+      kept.push({
+        path: entry.rel,
+        reason: 'conflict',
+        detail: `${relOf(to)} holds a different version (that one applies); merge the two by hand and delete this one`,
+      });
     }
   }
 

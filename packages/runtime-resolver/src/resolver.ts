@@ -164,8 +164,14 @@ export class RuntimeResolver {
     const found = this.#locate(kind, mission, name);
     const [winner, ...rest] = found;
     if (winner === undefined) return null;
-    if ((winner.tier === 'project_mission' || winner.tier === 'project') && this.isStockProjectCopy(kind, mission, name, winner, winner.bytes)) {
-      const rel = path.relative(this.projectRoot ?? '', winner.path).split(path.sep).join('/');
+    if (
+      (winner.tier === 'project_mission' || winner.tier === 'project') &&
+      this.isStockProjectCopy(kind, mission, name, winner, winner.bytes)
+    ) {
+      const rel = path
+        .relative(this.projectRoot ?? '', winner.path)
+        .split(path.sep)
+        .join('/');
       this.#note(
         'LEGACY_PROJECT_COPIES',
         `Note: this project still has copies of spec-kitty's default templates in .kittify/ (for example ${rel}), from an older layout. ` +
@@ -215,7 +221,8 @@ export class RuntimeResolver {
     const missions = this.listMissions();
     const assets: OriginEntry[] = [];
     const add = (a: ResolvedAsset | null): void => {
-      if (a !== null) assets.push({ kind: a.kind, mission: a.mission, name: a.name, tier: a.tier, path: a.path, legacy: a.legacy, shadowed: a.shadowed });
+      if (a !== null)
+        assets.push({ kind: a.kind, mission: a.mission, name: a.name, tier: a.tier, path: a.path, legacy: a.legacy, shadowed: a.shadowed });
     };
     for (const mission of missions) {
       add(this.find('mission', mission, 'mission.yaml'));
@@ -340,14 +347,17 @@ export class RuntimeResolver {
   #notFound(kind: AssetKind, mission: string, name: string): RuntimeError {
     const searched = candidates(kind, mission, name, this.#roots);
     const lines = searched.map((c, i) => `  ${i + 1}. ${c.tier.padEnd(15)} ${c.path}${c.legacy ? ' (pre-2.x location)' : ''}`);
-    if (this.projectRoot === null) lines.unshift('  -  project tiers: skipped (not inside a spec-kitty project: no .kittify/ folder here or above)');
+    if (this.projectRoot === null)
+      lines.unshift('  -  project tiers: skipped (not inside a spec-kitty project: no .kittify/ folder here or above)');
     const suggestions: string[] = [];
     const missions = this.listMissions();
     if (!missions.includes(mission)) {
       suggestions.push(`Mission "${mission}" is unknown here; known missions: ${missions.join(', ')}.`);
     } else if (kind !== 'mission') {
       const known = kind === 'template' ? this.listTemplates(mission) : this.listCommandTemplates(mission);
-      suggestions.push(`Check the name; ${kind === 'template' ? 'templates' : 'command templates'} of "${mission}": ${known.join(', ') || '(none)'}.`);
+      suggestions.push(
+        `Check the name; ${kind === 'template' ? 'templates' : 'command templates'} of "${mission}": ${known.join(', ') || '(none)'}.`,
+      );
     }
     if (kind === 'mission') {
       suggestions.push(
@@ -364,9 +374,13 @@ export class RuntimeResolver {
       );
     }
     suggestions.push('If spec-kitty was just upgraded or reinstalled, run `spec-kitty migrate` and try again.');
-    return new RuntimeError('ASSET_NOT_FOUND', `${describeAsset(kind, mission, name)} was not found in any tier. Searched, in order:\n${lines.join('\n')}`, {
-      suggestions,
-      details: { kind, mission, name, searched: searched.map((c) => ({ tier: c.tier, path: c.path })) },
-    });
+    return new RuntimeError(
+      'ASSET_NOT_FOUND',
+      `${describeAsset(kind, mission, name)} was not found in any tier. Searched, in order:\n${lines.join('\n')}`,
+      {
+        suggestions,
+        details: { kind, mission, name, searched: searched.map((c) => ({ tier: c.tier, path: c.path })) },
+      },
+    );
   }
 }

@@ -98,7 +98,14 @@ function planRuntime(home: string, defaults: PackageDefaults, version: string): 
     recorded.version === version &&
     Object.keys(recorded.files).length === Object.keys(desired).length &&
     Object.entries(desired).every(([k, v]) => recorded.files[k] === v);
-  const state = effective === null ? 'not_installed' : effective !== version ? 'stale' : changes.length > 0 || !manifestCurrent ? 'incomplete' : 'current';
+  const state =
+    effective === null
+      ? 'not_installed'
+      : effective !== version
+        ? 'stale'
+        : changes.length > 0 || !manifestCurrent
+          ? 'incomplete'
+          : 'current';
   return {
     state,
     version,
@@ -130,7 +137,8 @@ function recoverCrashedRun(home: string): void {
       }
     }
   }
-  for (const name of listDirs(cache)) if (name.startsWith('.old-') || name.startsWith('.staging-')) rmSync(path.join(cache, name), { recursive: true, force: true });
+  for (const name of listDirs(cache))
+    if (name.startsWith('.old-') || name.startsWith('.staging-')) rmSync(path.join(cache, name), { recursive: true, force: true });
 }
 
 function writeFailed(home: string, err: unknown): RuntimeError {
@@ -153,7 +161,13 @@ function backupStamp(now: Date): string {
  * a staging folder and swapped in with renames; `cache/manifest.json` and then `cache/version.lock` are
  * written last, so a crash leaves a runtime that the next run repairs. Edited copies are kept.
  */
-export async function installRuntime(home: string, defaults: PackageDefaults, version: string, now: () => Date, lock: LockSettings = {}): Promise<RuntimeMigration> {
+export async function installRuntime(
+  home: string,
+  defaults: PackageDefaults,
+  version: string,
+  now: () => Date,
+  lock: LockSettings = {},
+): Promise<RuntimeMigration> {
   const first = planRuntime(home, defaults, version);
   if (!first.stamp_written && first.changes.length === 0) return strip(first);
   try {

@@ -78,7 +78,13 @@ export function runtimeStatus(home: string, packageVersion: string): RuntimeStat
   // The Python CLI rewrites the stamp (and its mission folders) on its next command: kitty's own install, as its
   // manifest records it, still counts, and a runtime only Python installed is read as it is.
   const state =
-    installed === null ? 'not_installed' : installed === packageVersion || kitty === packageVersion ? 'current' : by === 'python' && kitty === null ? 'other_cli' : 'stale';
+    installed === null
+      ? 'not_installed'
+      : installed === packageVersion || kitty === packageVersion
+        ? 'current'
+        : by === 'python' && kitty === null
+          ? 'other_cli'
+          : 'stale';
   return { home, state, installed_version: installed, installed_by: by, kitty_version: kitty, package_version: packageVersion };
 }
 

@@ -80,11 +80,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   const version = options.version ?? packageVersion();
   const defaults = new PackageDefaults(packageRoot);
   const dryRun = options.dryRun === true;
-  const runtime = dryRun ? previewRuntime(location.home, defaults, version) : await installRuntime(location.home, defaults, version, options.now, options.lock);
+  const runtime = dryRun
+    ? previewRuntime(location.home, defaults, version)
+    : await installRuntime(location.home, defaults, version, options.now, options.lock);
   const project =
     projectRoot === null ? null : await migrateProject({ home: location.home, projectRoot, packageRoot, version }, dryRun, options.lock);
   const notes: string[] = [];
-  if (projectRoot === null) notes.push(`No spec-kitty project at ${options.cwd} or above (no .kittify/ folder): only the global runtime was handled.`);
+  if (projectRoot === null)
+    notes.push(`No spec-kitty project at ${options.cwd} or above (no .kittify/ folder): only the global runtime was handled.`);
   const changed =
     runtime.changes.length > 0 || runtime.stamp_written || (project !== null && (project.removed.length > 0 || project.moved.length > 0));
   return { dry_run: dryRun, changed, home: location.home, home_source: location.source, runtime, project, notes };
@@ -98,5 +101,7 @@ export async function installGlobalRuntime(options: MigrateOptions): Promise<Run
   const home = resolveHome(options).home;
   const defaults = new PackageDefaults(options.packageRoot ?? defaultPackageRoot());
   const version = options.version ?? packageVersion();
-  return options.dryRun === true ? previewRuntime(home, defaults, version) : installRuntime(home, defaults, version, options.now, options.lock);
+  return options.dryRun === true
+    ? previewRuntime(home, defaults, version)
+    : installRuntime(home, defaults, version, options.now, options.lock);
 }

@@ -41,10 +41,14 @@ const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 /** Throws INVALID_MISSION_KEY unless `key` is a kebab-case mission key such as `software-dev`. */
 export function checkMissionKey(key: unknown): string {
   if (typeof key !== 'string' || !MISSION_KEY.test(key)) {
-    throw new RuntimeError('INVALID_MISSION_KEY', `A mission key must be lower-case kebab-case like "software-dev"; got ${describeValue(key)}.`, {
-      suggestions: ['Use one of the built-in missions: software-dev, research, documentation (or your own kebab-case key).'],
-      details: { received: key ?? null },
-    });
+    throw new RuntimeError(
+      'INVALID_MISSION_KEY',
+      `A mission key must be lower-case kebab-case like "software-dev"; got ${describeValue(key)}.`,
+      {
+        suggestions: ['Use one of the built-in missions: software-dev, research, documentation (or your own kebab-case key).'],
+        details: { received: key ?? null },
+      },
+    );
   }
   return key;
 }

@@ -16,16 +16,42 @@ describe('package defaults', () => {
   });
 
   it('give every mission the spec, plan, tasks and task prompt templates plus its extras', () => {
-    const templates = (key: string): string[] => [...defaults.missionFiles(key).keys()].filter((k) => k.startsWith('templates/')).map((k) => k.slice(10));
+    const templates = (key: string): string[] =>
+      [...defaults.missionFiles(key).keys()].filter((k) => k.startsWith('templates/')).map((k) => k.slice(10));
     const core = ['plan-template.md', 'spec-template.md', 'task-prompt-template.md', 'tasks-template.md'];
     expect(templates('software-dev')).toEqual(['checklist-template.md', ...core]);
-    expect(templates('research')).toEqual(['evidence-log.csv', 'findings-template.md', ...core.slice(0, 1), 'source-register.csv', ...core.slice(1)]);
+    expect(templates('research')).toEqual([
+      'evidence-log.csv',
+      'findings-template.md',
+      ...core.slice(0, 1),
+      'source-register.csv',
+      ...core.slice(1),
+    ]);
     expect(templates('documentation')).toEqual(['divio-page-template.md', 'gap-analysis-template.md', ...core]);
   });
 
   it('give every mission the agent command templates init installs, each with a description and $ARGUMENTS', () => {
     // The incumbent's 18 (reference §1.4), in file-name order.
-    const expected = ['accept', 'analyze', 'checklist', 'clarify', 'constitution', 'dashboard', 'doctrine', 'implement', 'merge', 'plan', 'research', 'review', 'specify', 'status', 'tasks-finalize', 'tasks-outline', 'tasks-packages', 'tasks'];
+    const expected = [
+      'accept',
+      'analyze',
+      'checklist',
+      'clarify',
+      'constitution',
+      'dashboard',
+      'doctrine',
+      'implement',
+      'merge',
+      'plan',
+      'research',
+      'review',
+      'specify',
+      'status',
+      'tasks-finalize',
+      'tasks-outline',
+      'tasks-packages',
+      'tasks',
+    ];
     for (const key of defaults.missions()) {
       const names = [...defaults.missionFiles(key).keys()].filter((k) => k.startsWith('command-templates/'));
       expect(names.map((n) => n.slice('command-templates/'.length).replace(/\.md$/, ''))).toEqual(expected);

@@ -22,8 +22,12 @@ describe('resolveHome', () => {
 
   it('uses %LOCALAPPDATA%\\kittify\\kittify on Windows, with Windows separators', () => {
     const env = { LOCALAPPDATA: 'C:\\Users\\ana\\AppData\\Local' };
-    expect(resolveHome({ env, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe('C:\\Users\\ana\\AppData\\Local\\kittify\\kittify');
-    expect(resolveHome({ env: {}, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe('C:\\Users\\ana\\AppData\\Local\\kittify\\kittify');
+    expect(resolveHome({ env, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe(
+      'C:\\Users\\ana\\AppData\\Local\\kittify\\kittify',
+    );
+    expect(resolveHome({ env: {}, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe(
+      'C:\\Users\\ana\\AppData\\Local\\kittify\\kittify',
+    );
     expect(resolveHome({ env: { SPEC_KITTY_HOME: 'D:\\kitty\\' }, homeDir: 'C:\\Users\\ana', platform: 'win32' }).home).toBe('D:\\kitty');
     expect(resolveHome({ env: { SPEC_KITTY_HOME: '/' }, homeDir: '/home/ana', platform: 'linux' }).home).toBe('/');
   });

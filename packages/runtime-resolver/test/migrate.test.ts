@@ -63,13 +63,22 @@ describe('migrate on a 1.x-style project', () => {
     expect(p.kept.filter((k) => k.reason === 'not_used').map((k) => k.path)).toEqual(['.kittify/scripts/bash/create-new-feature.sh']);
     // Removing the stock mission copy of spec-template.md lets the project's customised shared one apply.
     const specRemoval = p.removed.find((r) => r.path === '.kittify/missions/software-dev/templates/spec-template.md');
-    expect(specRemoval?.now_resolves_from).toEqual([{ mission: 'software-dev', tier: 'project', path: path.join(project, '.kittify', 'templates', 'spec-template.md') }]);
+    expect(specRemoval?.now_resolves_from).toEqual([
+      { mission: 'software-dev', tier: 'project', path: path.join(project, '.kittify', 'templates', 'spec-template.md') },
+    ]);
 
     // The customisations still apply, from tiers the chain reads.
     const after = openRuntime(ctx);
-    expect(after.resolveTemplate('software-dev', 'plan-template.md')).toMatchObject({ tier: 'project_mission', content: '# Our plan template\n\nWith our own sections.\n' });
+    expect(after.resolveTemplate('software-dev', 'plan-template.md')).toMatchObject({
+      tier: 'project_mission',
+      content: '# Our plan template\n\nWith our own sections.\n',
+    });
     expect(after.resolveTemplate('research', 'spec-template.md')).toMatchObject({ tier: 'project', content: '# Our spec template\n' });
-    expect(after.resolveCommandTemplate('software-dev', 'review.md')).toMatchObject({ tier: 'project', legacy: false, content: expect.stringContaining('Our review steps') });
+    expect(after.resolveCommandTemplate('software-dev', 'review.md')).toMatchObject({
+      tier: 'project',
+      legacy: false,
+      content: expect.stringContaining('Our review steps'),
+    });
     expect(after.resolveTemplate('software-dev', 'tasks-template.md').tier).toBe('package_default');
     // Project-specific files are untouched; emptied folders are gone.
     expect(readFileSync(path.join(project, '.kittify', 'memory', 'constitution.md'), 'utf8')).toBe('# Constitution\n');
@@ -124,8 +133,12 @@ describe('migrate on a 1.x-style project', () => {
       '.kittify/command-templates/plan.md': '# same custom\n',
     });
     const report = await migrate({ ...ctx, now: clock.now });
-    expect(report.project?.kept.filter((k) => k.reason === 'conflict')).toEqual([expect.objectContaining({ path: '.kittify/templates/command-templates/specify.md' })]);
-    expect(report.project?.removed).toEqual([expect.objectContaining({ path: '.kittify/templates/command-templates/plan.md', matched: '.kittify/command-templates/plan.md' })]);
+    expect(report.project?.kept.filter((k) => k.reason === 'conflict')).toEqual([
+      expect.objectContaining({ path: '.kittify/templates/command-templates/specify.md' }),
+    ]);
+    expect(report.project?.removed).toEqual([
+      expect.objectContaining({ path: '.kittify/templates/command-templates/plan.md', matched: '.kittify/command-templates/plan.md' }),
+    ]);
     expect(openRuntime(ctx).resolveCommandTemplate('software-dev', 'specify.md').content).toBe('# new custom\n');
     expect(readFileSync(path.join(project, '.kittify', 'templates', 'command-templates', 'specify.md'), 'utf8')).toBe('# old custom\n');
     expect(sweep(ctx)).toEqual([]);
@@ -184,8 +197,14 @@ describe('refreshing the global runtime', () => {
     expect(readFileSync(mine, 'utf8')).toBe('# my global plan template\n');
     expect(readFileSync(path.join(home, 'templates', 'x.md'), 'utf8')).toBe('user tier\n');
     const r = openRuntime({ ...ctx, packageRoot: assets, version: '1.1.0' });
-    expect(r.resolveTemplate('software-dev', 'plan-template.md')).toMatchObject({ tier: 'global_mission', content: '# my global plan template\n' });
-    expect(r.resolveTemplate('software-dev', 'spec-template.md')).toMatchObject({ tier: 'package_default', content: '# spec template v2\n' });
+    expect(r.resolveTemplate('software-dev', 'plan-template.md')).toMatchObject({
+      tier: 'global_mission',
+      content: '# my global plan template\n',
+    });
+    expect(r.resolveTemplate('software-dev', 'spec-template.md')).toMatchObject({
+      tier: 'package_default',
+      content: '# spec template v2\n',
+    });
     expect(r.takeNotes()).toEqual([]);
     const again = await migrate({ ...ctx, packageRoot: assets, version: '1.1.0', now: clock.now });
     expect(again.changed).toBe(false);
@@ -202,7 +221,11 @@ describe('refreshing the global runtime', () => {
     expect(report.runtime.state).toBe('not_installed'); // kitty never installed it: the Python CLI did
     const replaced = report.runtime.changes.filter((c) => c.action === 'replace');
     expect(replaced).toEqual([
-      { action: 'replace', path: 'missions/software-dev/templates/spec-template.md', backup: `${report.runtime.backup_dir}/missions/software-dev/templates/spec-template.md` },
+      {
+        action: 'replace',
+        path: 'missions/software-dev/templates/spec-template.md',
+        backup: `${report.runtime.backup_dir}/missions/software-dev/templates/spec-template.md`,
+      },
     ]);
     expect(readFileSync(path.join(home, ...replaced[0]!.backup!.split('/')), 'utf8')).toBe('# python spec template\n');
     expect(readFileSync(path.join(home, 'missions', 'software-dev', 'templates', 'spec-template.md'), 'utf8')).toBe(
@@ -220,7 +243,10 @@ describe('refreshing the global runtime', () => {
     writeTree(home, { 'cache/version.lock': '2.0.0', 'missions/software-dev/templates/spec-template.md': '# python spec template\n' });
     expect(runtimeStatus(home, packageVersion())).toMatchObject({ state: 'other_cli', installed_by: 'python', kitty_version: null });
     const r = openRuntime(ctx);
-    expect(r.resolveTemplate('software-dev', 'spec-template.md')).toMatchObject({ tier: 'global_mission', content: '# python spec template\n' });
+    expect(r.resolveTemplate('software-dev', 'spec-template.md')).toMatchObject({
+      tier: 'global_mission',
+      content: '# python spec template\n',
+    });
     expect(r.takeNotes()).toEqual([]);
   });
 
@@ -233,7 +259,9 @@ describe('refreshing the global runtime', () => {
     const report = await migrate({ ...ctx, now: clock.now });
     expect(report.runtime.state).toBe('incomplete'); // kitty's install (its manifest) is current; a copy changed
     expect(readFileSync(path.join(home, 'cache', 'version.lock'), 'utf8')).toBe('2.0.11');
-    expect(report.runtime.changes).toEqual([expect.objectContaining({ action: 'replace', path: 'missions/research/templates/spec-template.md' })]);
+    expect(report.runtime.changes).toEqual([
+      expect.objectContaining({ action: 'replace', path: 'missions/research/templates/spec-template.md' }),
+    ]);
     expect(readFileSync(copy, 'utf8')).toBe(defaultText('missions/research/templates/spec-template.md'));
     expect(readFileSync(path.join(home, ...report.runtime.changes[0]!.backup!.split('/')), 'utf8')).toBe('# python research spec\n');
   });
@@ -287,7 +315,10 @@ describe('concurrency and faults', () => {
     const { home, ctx } = sandbox();
     const lockfile = (await import('proper-lockfile')).default;
     mkdirSync(path.join(home, 'cache'), { recursive: true });
-    const release = await lockfile.lock(path.join(home, 'cache', 'kitty-update'), { realpath: false, lockfilePath: path.join(home, 'cache', 'kitty-update.lock') });
+    const release = await lockfile.lock(path.join(home, 'cache', 'kitty-update'), {
+      realpath: false,
+      lockfilePath: path.join(home, 'cache', 'kitty-update.lock'),
+    });
     try {
       await expect(migrate({ ...ctx, now: clock.now, lock: { retries: 1 } })).rejects.toMatchObject({
         code: 'MIGRATE_LOCKED',
@@ -308,7 +339,10 @@ describe('concurrency and faults', () => {
     const before = snapshot(project);
     await expect(
       migrate({ env: { SPEC_KITTY_HOME: blocker }, homeDir: user, platform: process.platform, cwd: project, now: clock.now }),
-    ).rejects.toMatchObject({ code: 'RUNTIME_WRITE_FAILED', suggestions: expect.arrayContaining([expect.stringContaining('SPEC_KITTY_HOME')]) });
+    ).rejects.toMatchObject({
+      code: 'RUNTIME_WRITE_FAILED',
+      suggestions: expect.arrayContaining([expect.stringContaining('SPEC_KITTY_HOME')]),
+    });
     expect(snapshot(project)).toEqual(before);
   });
 
@@ -325,7 +359,9 @@ describe('concurrency and faults', () => {
     expect(existsSync(path.join(project, '.kittify', 'migrate.lock'))).toBe(false);
     rmSync(path.join(project, '.kittify', 'command-templates'));
     const rerun = await migrate({ ...ctx, now: clock.now });
-    expect(rerun.project?.moved).toEqual([{ from: '.kittify/templates/command-templates/review.md', to: '.kittify/command-templates/review.md' }]);
+    expect(rerun.project?.moved).toEqual([
+      { from: '.kittify/templates/command-templates/review.md', to: '.kittify/command-templates/review.md' },
+    ]);
     expect(sweep(ctx)).toEqual([]);
   });
 

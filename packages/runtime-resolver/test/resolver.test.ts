@@ -10,7 +10,13 @@ afterAll(cleanupTempDirs);
 const clock = fixedClock('2026-03-01T10:00:00.000Z');
 
 /** Puts a distinct file in every tier of `kind`/`name` and returns the text each tier holds. */
-function fillTiers(home: string, project: string, kind: 'templates' | 'command-templates', mission: string, name: string): Record<Tier, string> {
+function fillTiers(
+  home: string,
+  project: string,
+  kind: 'templates' | 'command-templates',
+  mission: string,
+  name: string,
+): Record<Tier, string> {
   const text = (tier: string): string => `# ${tier} version of ${name}\n`;
   writeTree(project, {
     [`.kittify/missions/${mission}/${kind}/${name}`]: text('project_mission'),
@@ -40,7 +46,9 @@ describe('the resolution chain (DESIGN 3.7)', () => {
         package_default: '',
       };
       const resolve = (): ReturnType<RuntimeResolver['resolveTemplate']> =>
-        kind === 'templates' ? openRuntime(ctx).resolveTemplate('research', name) : openRuntime(ctx).resolveCommandTemplate('research', name);
+        kind === 'templates'
+          ? openRuntime(ctx).resolveTemplate('research', name)
+          : openRuntime(ctx).resolveCommandTemplate('research', name);
       // research overrides implement.md, so the base command template is a second package default behind it.
       const baseToo: Tier[] = kind === 'command-templates' ? ['package_default'] : [];
       for (const tier of TIERS) {
@@ -75,7 +83,9 @@ describe('the resolution chain (DESIGN 3.7)', () => {
     const r = openRuntime(ctx);
     expect(r.resolveCommandTemplate('software-dev', 'implement.md').path).toContain(`${path.sep}command-templates${path.sep}implement.md`);
     expect(r.resolveCommandTemplate('software-dev', 'implement.md').content).toBe(defaultText('command-templates/implement.md'));
-    expect(r.resolveCommandTemplate('research', 'implement.md').content).toBe(defaultText('missions/research/command-templates/implement.md'));
+    expect(r.resolveCommandTemplate('research', 'implement.md').content).toBe(
+      defaultText('missions/research/command-templates/implement.md'),
+    );
   });
 
   it('reads command templates from the pre-2.x folder .kittify/templates/command-templates (flagged legacy)', () => {
@@ -103,7 +113,10 @@ describe('managed copies in the global runtime', () => {
     const fresh = openRuntime(ctx).resolveTemplate('software-dev', 'spec-template.md');
     expect(fresh.tier).toBe('package_default');
     writeTree(home, { 'templates/spec-template.md': '# my spec for every project\n' });
-    expect(openRuntime(ctx).resolveTemplate('software-dev', 'spec-template.md')).toMatchObject({ tier: 'global', content: '# my spec for every project\n' });
+    expect(openRuntime(ctx).resolveTemplate('software-dev', 'spec-template.md')).toMatchObject({
+      tier: 'global',
+      content: '# my spec for every project\n',
+    });
     const copy = path.join(home, 'missions', 'software-dev', 'templates', 'spec-template.md');
     writeFileSync(copy, `${readFileSync(copy, 'utf8')}\n## Our extra section\n`);
     const edited = openRuntime(ctx).resolveTemplate('software-dev', 'spec-template.md');
@@ -121,7 +134,8 @@ describe('managed copies in the global runtime', () => {
     writeFileSync(copy, '# plan template of an older release\n');
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { files: Record<string, string> };
     const { createHash } = await import('node:crypto');
-    manifest.files['missions/software-dev/templates/plan-template.md'] = `sha256:${createHash('sha256').update('# plan template of an older release\n').digest('hex')}`;
+    manifest.files['missions/software-dev/templates/plan-template.md'] =
+      `sha256:${createHash('sha256').update('# plan template of an older release\n').digest('hex')}`;
     writeFileSync(manifestFile, JSON.stringify(manifest));
     const got = openRuntime(ctx).resolveTemplate('software-dev', 'plan-template.md');
     expect(got.tier).toBe('package_default');
@@ -143,7 +157,9 @@ describe('asset not found', () => {
     expect(err.message).toContain('Template "roadmap-template.md" for mission "software-dev"');
     expect(err.details.searched.map((s) => s.tier)).toEqual([...TIERS]);
     for (const s of err.details.searched) expect(err.message).toContain(s.path);
-    expect(err.details.searched[0]?.path).toBe(path.join(project, '.kittify', 'missions', 'software-dev', 'templates', 'roadmap-template.md'));
+    expect(err.details.searched[0]?.path).toBe(
+      path.join(project, '.kittify', 'missions', 'software-dev', 'templates', 'roadmap-template.md'),
+    );
     expect(err.suggestions.join('\n')).toContain(path.join(home, 'templates', 'roadmap-template.md'));
     expect(err.suggestions.join('\n')).toContain('spec-template.md');
   });
@@ -188,7 +204,9 @@ describe('notes', () => {
   });
 
   it('notes a project that still serves unmodified copies, but not one with only customised files', async () => {
-    const { project, ctx } = sandbox({ '.kittify/templates/spec-template.md': defaultText('missions/software-dev/templates/spec-template.md') });
+    const { project, ctx } = sandbox({
+      '.kittify/templates/spec-template.md': defaultText('missions/software-dev/templates/spec-template.md'),
+    });
     await migrate({ ...ctx, dryRun: true, now: clock.now });
     await (await import('../src/index.js')).installGlobalRuntime({ ...ctx, now: clock.now });
     const r = openRuntime(ctx);
@@ -215,7 +233,10 @@ describe('notes', () => {
 describe('listing and the origin report', () => {
   it('lists missions, templates and command templates across tiers', () => {
     const { home, project, ctx } = sandbox();
-    writeTree(project, { '.kittify/missions/marketing/mission.yaml': defaultText('missions/software-dev/mission.yaml'), '.kittify/templates/extra.md': 'x' });
+    writeTree(project, {
+      '.kittify/missions/marketing/mission.yaml': defaultText('missions/software-dev/mission.yaml'),
+      '.kittify/templates/extra.md': 'x',
+    });
     writeTree(home, { 'command-templates/standup.md': '---\ndescription: Daily standup\n---\nbody\n' });
     const r = openRuntime(ctx);
     expect(r.listMissions()).toEqual(['documentation', 'marketing', 'research', 'software-dev']);
@@ -264,7 +285,9 @@ describe('mission and command template parsing', () => {
 
   it('reports YAML syntax errors with their line', () => {
     const { ctx } = sandbox({ '.kittify/missions/research/mission.yaml': 'name: [unclosed\n' });
-    expect(() => openRuntime(ctx).loadMission('research')).toThrow(expect.objectContaining({ code: 'INVALID_MISSION', message: expect.stringMatching(/at line \d+, column \d+/) }));
+    expect(() => openRuntime(ctx).loadMission('research')).toThrow(
+      expect.objectContaining({ code: 'INVALID_MISSION', message: expect.stringMatching(/at line \d+, column \d+/) }),
+    );
   });
 
   it('splits command templates into description and body, and rejects a broken frontmatter', () => {
@@ -273,6 +296,8 @@ describe('mission and command template parsing', () => {
     expect(parsed.body.startsWith('# Specify a feature')).toBe(true);
     expect(parsed.body).toContain('$ARGUMENTS');
     expect(parseCommandTemplate('no frontmatter')).toEqual({ description: null, frontmatter: {}, body: 'no frontmatter' });
-    expect(() => parseCommandTemplate('---\n- a list\n---\nbody', 'x.md')).toThrow(expect.objectContaining({ code: 'INVALID_COMMAND_TEMPLATE' }));
+    expect(() => parseCommandTemplate('---\n- a list\n---\nbody', 'x.md')).toThrow(
+      expect.objectContaining({ code: 'INVALID_COMMAND_TEMPLATE' }),
+    );
   });
 });

@@ -25,7 +25,10 @@ export async function withFileLock<T>(target: string, fn: () => Promise<T>, wait
     if (entered) throw e;
     throw new SyncError('CREDENTIALS_LOCKED', `Another spec-kitty process holds ${lockPath} (waited ${Math.round(waitMs / 1000)} s).`, {
       cause: e,
-      suggestions: ['Wait for the other spec-kitty command to finish and try again.', `If none is running, remove the stale lock: rm -r ${lockPath}`],
+      suggestions: [
+        'Wait for the other spec-kitty command to finish and try again.',
+        `If none is running, remove the stale lock: rm -r ${lockPath}`,
+      ],
     });
   }
 }

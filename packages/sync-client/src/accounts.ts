@@ -32,14 +32,22 @@ export async function loginFlow(options: {
 }): Promise<LoginFlowResult> {
   const settings = options.settings ?? loadSyncSettings({ homeDir: options.homeDir, env: options.env });
   if (!settings.enabled || settings.serverUrl === null) {
-    throw new SyncError('SYNC_DISABLED', `Sync is disabled (${settings.reason}), so there is no server to log in to.`, { suggestions: [ENABLE_SYNC_HINT] });
+    throw new SyncError('SYNC_DISABLED', `Sync is disabled (${settings.reason}), so there is no server to log in to.`, {
+      suggestions: [ENABLE_SYNC_HINT],
+    });
   }
   const server = settings.serverUrl;
   const notes: string[] = [...settings.warnings];
   const { listScopes } = await import('@kitty/queue');
   const current = readCredentials(options.homeDir);
-  if (!options.force && current.status === 'present' && current.credentials.serverUrl !== null && sameServer(current.credentials.serverUrl, server)) {
-    const refreshAlive = current.credentials.refreshExpiresAt === null || Date.parse(current.credentials.refreshExpiresAt) > options.now().getTime();
+  if (
+    !options.force &&
+    current.status === 'present' &&
+    current.credentials.serverUrl !== null &&
+    sameServer(current.credentials.serverUrl, server)
+  ) {
+    const refreshAlive =
+      current.credentials.refreshExpiresAt === null || Date.parse(current.credentials.refreshExpiresAt) > options.now().getTime();
     if (refreshAlive) {
       const c = current.credentials;
       return {
@@ -70,7 +78,9 @@ export async function loginFlow(options: {
   const mine = queuePath(options.homeDir, scope);
   const others = (await listScopes(options.homeDir)).filter((s) => s.path !== mine && s.scope !== null && (s.pending ?? 0) > 0);
   for (const o of others) {
-    notes.push(`${o.pending} event(s) are still queued for ${o.scope?.username} on ${o.scope?.serverUrl}; they are sent when that account logs in again.`);
+    notes.push(
+      `${o.pending} event(s) are still queued for ${o.scope?.username} on ${o.scope?.serverUrl}; they are sent when that account logs in again.`,
+    );
   }
   return { ...result, alreadyAuthenticated: false, adopted, otherQueues: others, notes };
 }
@@ -99,12 +109,16 @@ async function adoptLoggedOutEvents(homeDir: string, settings: SyncSettings, now
         await to.enqueueMany(drafts);
       } catch (e) {
         const { isQueueError } = await import('@kitty/queue');
-        const held = isQueueError(e) && e.code === 'QUEUE_DUPLICATE_EVENT_ID' ? ((e.details?.['eventIds'] as string[] | undefined) ?? []) : null;
+        const held =
+          isQueueError(e) && e.code === 'QUEUE_DUPLICATE_EVENT_ID' ? ((e.details?.['eventIds'] as string[] | undefined) ?? []) : null;
         if (held === null || held.length === 0) throw e;
         const rest = drafts.filter((d) => !held.includes(d.event_id));
         if (rest.length > 0) await to.enqueueMany(rest);
       }
-      await from.applyResults(claim.claimId, claim.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })));
+      await from.applyResults(
+        claim.claimId,
+        claim.events.map((e) => ({ eventId: e.eventId, status: 'success' as const })),
+      );
       moved += claim.events.length;
     }
   } finally {
@@ -116,7 +130,12 @@ async function adoptLoggedOutEvents(homeDir: string, settings: SyncSettings, now
 }
 
 /** Dead-lettered events of the active queue. */
-export async function listDeadEvents(options: { readonly homeDir: string; readonly env: Readonly<Record<string, string | undefined>>; readonly now: () => Date; readonly limit?: number }) {
+export async function listDeadEvents(options: {
+  readonly homeDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+  readonly limit?: number;
+}) {
   const settings = loadSyncSettings({ homeDir: options.homeDir, env: options.env });
   const { existsSync } = await import('node:fs');
   const { queuePath } = await import('@kitty/queue');

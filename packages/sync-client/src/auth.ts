@@ -1,6 +1,13 @@
 import { describeValue } from '@kitty/errors';
 import { SyncError } from './errors.js';
-import { credentialsPath, deleteCredentials, readCredentials, writeCredentials, type Credentials, type CredentialsState } from './credentials.js';
+import {
+  credentialsPath,
+  deleteCredentials,
+  readCredentials,
+  writeCredentials,
+  type Credentials,
+  type CredentialsState,
+} from './credentials.js';
 import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { postJson, type HttpReply } from './http.js';
@@ -38,11 +45,15 @@ function assertWritable(file: string): void {
     accessSync(dir, fsConstants.W_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EACCES';
-    throw new SyncError('CREDENTIALS_NOT_WRITABLE', `Cannot write the credentials: ${dir} is not writable (${code}${code === 'EROFS' ? ': read-only file system' : ''}).`, {
-      cause: e,
-      suggestions: [`Make ${dir} writable (e.g. chmod u+w ${dir}) or run with a writable HOME, then try again.`],
-      details: { path: dir, errno: code },
-    });
+    throw new SyncError(
+      'CREDENTIALS_NOT_WRITABLE',
+      `Cannot write the credentials: ${dir} is not writable (${code}${code === 'EROFS' ? ': read-only file system' : ''}).`,
+      {
+        cause: e,
+        suggestions: [`Make ${dir} writable (e.g. chmod u+w ${dir}) or run with a writable HOME, then try again.`],
+        details: { path: dir, errno: code },
+      },
+    );
   }
 }
 
@@ -93,7 +104,11 @@ function statusOf(state: CredentialsState, serverUrl: string, nowMs: number): Au
   };
   if (state.status === 'missing') return { ...base, state: 'logged_out' };
   if (state.status === 'corrupt') {
-    return { ...base, state: 'corrupt', problem: `Credentials file ${state.path} ${state.problem}; you are treated as logged out. ${LOGIN_HINT}` };
+    return {
+      ...base,
+      state: 'corrupt',
+      problem: `Credentials file ${state.path} ${state.problem}; you are treated as logged out. ${LOGIN_HINT}`,
+    };
   }
   const c = state.credentials;
   const view = {
@@ -112,7 +127,8 @@ function statusOf(state: CredentialsState, serverUrl: string, nowMs: number): Au
       problem: `These credentials were issued by ${c.serverUrl ?? 'an unknown server'}, but sync is configured for ${serverUrl}; tokens are never sent to another server. Run \`spec-kitty auth login --force\`.`,
     };
   }
-  if (fresh(c.accessExpiresAt, nowMs) || (c.accessExpiresAt === null && alive(c.refreshExpiresAt, nowMs))) return { ...view, state: 'active' };
+  if (fresh(c.accessExpiresAt, nowMs) || (c.accessExpiresAt === null && alive(c.refreshExpiresAt, nowMs)))
+    return { ...view, state: 'active' };
   if (alive(c.refreshExpiresAt, nowMs)) return { ...view, state: 'refreshable' };
   return { ...view, state: 'expired', problem: `Session expired (refresh token expired at ${c.refreshExpiresAt}). ${LOGIN_HINT}` };
 }
@@ -131,14 +147,22 @@ function unreachable(server: string, what: string, r: { code: string; message: s
   );
 }
 
-function tokensFrom(reply: HttpReply, server: string, what: string): { access: string; refresh: string | null; accessLife: number; refreshLife: number; team: string | null } {
+function tokensFrom(
+  reply: HttpReply,
+  server: string,
+  what: string,
+): { access: string; refresh: string | null; accessLife: number; refreshLife: number; team: string | null } {
   const body = reply.json as Record<string, unknown> | undefined;
   const access = body?.['access'];
   const refresh = body?.['refresh'];
   if (reply.truncated || typeof body !== 'object' || body === null || typeof access !== 'string' || access === '') {
-    throw new SyncError('UNEXPECTED_RESPONSE', `${server} answered ${what} with HTTP ${reply.status} but no access token: ${excerpt(reply.text) || '(empty body)'}.`, {
-      suggestions: ['Check that the server URL points at a spec-kitty sync server (`spec-kitty sync server`).'],
-    });
+    throw new SyncError(
+      'UNEXPECTED_RESPONSE',
+      `${server} answered ${what} with HTTP ${reply.status} but no access token: ${excerpt(reply.text) || '(empty body)'}.`,
+      {
+        suggestions: ['Check that the server URL points at a spec-kitty sync server (`spec-kitty sync server`).'],
+      },
+    );
   }
   rememberSecret(access);
   if (typeof refresh === 'string') rememberSecret(refresh);
@@ -176,10 +200,14 @@ export async function login(options: AuthOptions & { readonly username: string; 
   }
   rememberSecret(options.password); // never printed or stored, whatever the server echoes
   assertWritable(credentialsPath(options.homeDir));
-  const r = await postJson(`${server}/api/v1/token/`, { username: options.username, password: options.password }, {
-    timeoutMs: options.timeoutMs ?? 10_000,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const r = await postJson(
+    `${server}/api/v1/token/`,
+    { username: options.username, password: options.password },
+    {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
   if (r.kind !== 'reply') throw unreachable(server, 'login', r);
   if (r.status === 400 || r.status === 401) {
     throw new SyncError('INVALID_CREDENTIALS', `Invalid username or password for ${server} (HTTP ${r.status}).`, {
@@ -187,14 +215,22 @@ export async function login(options: AuthOptions & { readonly username: string; 
     });
   }
   if (r.status === 403) {
-    throw new SyncError('AUTH_FORBIDDEN', `${server} refused the login for ${describeValue(options.username)} (HTTP 403): ${excerpt(r.text)}.`, {
-      suggestions: ['Ask your team admin whether your account may use the CLI.'],
-    });
+    throw new SyncError(
+      'AUTH_FORBIDDEN',
+      `${server} refused the login for ${describeValue(options.username)} (HTTP 403): ${excerpt(r.text)}.`,
+      {
+        suggestions: ['Ask your team admin whether your account may use the CLI.'],
+      },
+    );
   }
   if (r.status !== 200) {
-    throw new SyncError(r.status >= 500 ? 'SERVER_UNAVAILABLE' : 'UNEXPECTED_RESPONSE', `Login failed: ${server} answered HTTP ${r.status}: ${excerpt(r.text) || '(empty body)'}.`, {
-      suggestions: ['Try again in a few minutes; check the server URL with `spec-kitty sync server`.'],
-    });
+    throw new SyncError(
+      r.status >= 500 ? 'SERVER_UNAVAILABLE' : 'UNEXPECTED_RESPONSE',
+      `Login failed: ${server} answered HTTP ${r.status}: ${excerpt(r.text) || '(empty body)'}.`,
+      {
+        suggestions: ['Try again in a few minutes; check the server URL with `spec-kitty sync server`.'],
+      },
+    );
   }
   const t = tokensFrom(r, server, 'login');
   if (t.refresh === null) throw new SyncError('UNEXPECTED_RESPONSE', `${server} answered login without a refresh token.`);
@@ -220,7 +256,11 @@ export async function login(options: AuthOptions & { readonly username: string; 
 }
 
 /** Deletes the local session (also an expired one). */
-export function logout(homeDir: string): { readonly hadSession: boolean; readonly username: string | null; readonly credentialsPath: string } {
+export function logout(homeDir: string): {
+  readonly hadSession: boolean;
+  readonly username: string | null;
+  readonly credentialsPath: string;
+} {
   const state = readCredentials(homeDir);
   const username = state.status === 'present' ? state.credentials.username : null;
   return { hadSession: deleteCredentials(homeDir), username, credentialsPath: credentialsPath(homeDir) };
@@ -251,7 +291,8 @@ export function createTokenProvider(options: AuthOptions): TokenProvider {
     const st = statusOf(state, server, options.now().getTime());
     if (st.state === 'logged_out') throw new SyncError('NOT_AUTHENTICATED', `Not logged in to ${server}.`, { suggestions: [LOGIN_HINT] });
     if (st.state === 'corrupt') throw new SyncError('CREDENTIALS_CORRUPT', st.problem as string, { suggestions: [LOGIN_HINT] });
-    if (st.state === 'other_server') throw new SyncError('TOKEN_SERVER_MISMATCH', st.problem as string, { suggestions: ['Run `spec-kitty auth login --force`.'] });
+    if (st.state === 'other_server')
+      throw new SyncError('TOKEN_SERVER_MISMATCH', st.problem as string, { suggestions: ['Run `spec-kitty auth login --force`.'] });
     if (st.state === 'expired') throw new SyncError('SESSION_EXPIRED', st.problem as string, { suggestions: [LOGIN_HINT] });
     const c = (state as Extract<CredentialsState, { status: 'present' }>).credentials;
     return c.access === rejected ? { ...c, accessExpiresAt: new Date(0).toISOString() } : c;
@@ -263,23 +304,37 @@ export function createTokenProvider(options: AuthOptions): TokenProvider {
       const c = usable(rejected);
       if (c.access !== rejected && fresh(c.accessExpiresAt, options.now().getTime())) return c.access;
       if (!alive(c.refreshExpiresAt, options.now().getTime())) {
-        throw new SyncError('SESSION_EXPIRED', `Session expired for ${c.username} on ${server}. ${LOGIN_HINT}`, { suggestions: [LOGIN_HINT] });
-      }
-      refreshCount += 1;
-      const r = await postJson(`${server}/api/v1/token/refresh/`, { refresh: c.refresh }, {
-        timeoutMs: options.timeoutMs ?? 10_000,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      if (r.kind !== 'reply') throw unreachable(server, 'a token refresh', r);
-      if (r.status === 400 || r.status === 401 || r.status === 403) {
-        throw new SyncError('SESSION_EXPIRED', `Session expired: ${server} refused the refresh token (HTTP ${r.status}). Re-authenticate: run \`spec-kitty auth login\`.`, {
+        throw new SyncError('SESSION_EXPIRED', `Session expired for ${c.username} on ${server}. ${LOGIN_HINT}`, {
           suggestions: [LOGIN_HINT],
         });
       }
+      refreshCount += 1;
+      const r = await postJson(
+        `${server}/api/v1/token/refresh/`,
+        { refresh: c.refresh },
+        {
+          timeoutMs: options.timeoutMs ?? 10_000,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+      if (r.kind !== 'reply') throw unreachable(server, 'a token refresh', r);
+      if (r.status === 400 || r.status === 401 || r.status === 403) {
+        throw new SyncError(
+          'SESSION_EXPIRED',
+          `Session expired: ${server} refused the refresh token (HTTP ${r.status}). Re-authenticate: run \`spec-kitty auth login\`.`,
+          {
+            suggestions: [LOGIN_HINT],
+          },
+        );
+      }
       if (r.status !== 200) {
-        throw new SyncError('SERVER_UNAVAILABLE', `Token refresh failed: ${server} answered HTTP ${r.status}; your session is kept, try again later.`, {
-          suggestions: ['Try again later; `spec-kitty sync status --check` shows the server state.'],
-        });
+        throw new SyncError(
+          'SERVER_UNAVAILABLE',
+          `Token refresh failed: ${server} answered HTTP ${r.status}; your session is kept, try again later.`,
+          {
+            suggestions: ['Try again later; `spec-kitty sync status --check` shows the server state.'],
+          },
+        );
       }
       const t = tokensFrom(r, server, 'the token refresh');
       const nowMs = options.now().getTime();

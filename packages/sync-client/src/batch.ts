@@ -46,7 +46,8 @@ function parseDetails(raw: unknown): { list: Array<Record<string, unknown>> | nu
       }
     } else return { list: null, text: t === '' ? null : t };
   }
-  if (Array.isArray(value)) return { list: value.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null), text: null };
+  if (Array.isArray(value))
+    return { list: value.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null), text: null };
   if (value === null || value === undefined) return { list: null, text: null };
   return { list: null, text: JSON.stringify(value) };
 }
@@ -70,17 +71,25 @@ export function classifyBatchAnswer(r: HttpResult, sentIds: ReadonlySet<string>,
   if (r.kind === 'deadline') return { kind: 'deadline', message: `${server} had not answered when the run deadline was reached` };
   if (r.kind === 'refresh') return { kind: 'refresh_failed', code: r.code, message: r.message };
   if (r.kind !== 'reply') {
-    return { kind: 'transient', message: r.kind === 'timeout' ? `${server} did not answer in time (${r.message})` : `cannot reach ${server} (${r.code}: ${r.message})` };
+    return {
+      kind: 'transient',
+      message:
+        r.kind === 'timeout' ? `${server} did not answer in time (${r.message})` : `cannot reach ${server} (${r.code}: ${r.message})`,
+    };
   }
   const reply: HttpReply = redactReply(r);
   const body = reply.json as Record<string, unknown> | undefined;
   const snippet = excerpt(reply.text) || '(empty body)';
   const s = reply.status;
   if (s >= 300 && s < 400) {
-    return { kind: 'redirect', message: `${server} answered HTTP ${s} redirecting to ${reply.headers.get('location') ?? '(no location)'}; redirects are not followed so your token is only sent to the configured server` };
+    return {
+      kind: 'redirect',
+      message: `${server} answered HTTP ${s} redirecting to ${reply.headers.get('location') ?? '(no location)'}; redirects are not followed so your token is only sent to the configured server`,
+    };
   }
   if (s === 200) {
-    if (reply.truncated) return { kind: 'malformed', message: `unexpected response from server: HTTP 200 with a body larger than the limit` };
+    if (reply.truncated)
+      return { kind: 'malformed', message: `unexpected response from server: HTTP 200 with a body larger than the limit` };
     const results = body?.['results'];
     if (typeof body !== 'object' || body === null || !Array.isArray(results)) {
       return { kind: 'malformed', message: `unexpected response from server: HTTP 200 without a "results" list: ${snippet}` };
@@ -97,7 +106,8 @@ export function classifyBatchAnswer(r: HttpResult, sentIds: ReadonlySet<string>,
       const status = rec['status'];
       if (status === 'success' || status === 'duplicate') out.push({ eventId: id, status });
       else {
-        const error = text(rec['error_message']) ?? text(rec['error']) ?? `server answered status ${JSON.stringify(status ?? null)} without a message`;
+        const error =
+          text(rec['error_message']) ?? text(rec['error']) ?? `server answered status ${JSON.stringify(status ?? null)} without a message`;
         const code = text(rec['code']);
         out.push({ eventId: id, status: 'rejected', error, ...(code ? { code } : {}), category: categorizeFailure(error, code) });
       }
@@ -113,22 +123,39 @@ export function classifyBatchAnswer(r: HttpResult, sentIds: ReadonlySet<string>,
       if (id === null || !sentIds.has(id)) continue;
       const reason = text(item['error']) ?? text(item['reason']) ?? text(item['message']) ?? error;
       const code = text(item['code']);
-      perEvent.push({ eventId: id, status: 'rejected', error: reason, ...(code ? { code } : {}), category: categorizeFailure(reason, code) });
+      perEvent.push({
+        eventId: id,
+        status: 'rejected',
+        error: reason,
+        ...(code ? { code } : {}),
+        category: categorizeFailure(reason, code),
+      });
     }
     return { kind: 'bad_request', error, details: detailText ?? (list ? JSON.stringify(list) : null), perEvent };
   }
   if (s === 401) return { kind: 'unauthorized', message: text(body?.['error']) ?? text(body?.['detail']) ?? 'HTTP 401' };
   if (s === 403) return { kind: 'forbidden', message: text(body?.['error']) ?? text(body?.['detail']) ?? snippet };
-  if (s === 413) return { kind: 'too_large', message: `${server} answered HTTP 413 (payload too large)${reply.text.trim() ? `: ${snippet}` : ''}` };
+  if (s === 413)
+    return { kind: 'too_large', message: `${server} answered HTTP 413 (payload too large)${reply.text.trim() ? `: ${snippet}` : ''}` };
   if (s === 429 || s === 503) {
-    return { kind: 'rate_limited', status: s, retryAfterMs: parseRetryAfter(reply.headers.get('retry-after'), nowMs), message: `${server} answered HTTP ${s}${s === 429 ? ' (rate limited)' : ' (unavailable)'}` };
+    return {
+      kind: 'rate_limited',
+      status: s,
+      retryAfterMs: parseRetryAfter(reply.headers.get('retry-after'), nowMs),
+      message: `${server} answered HTTP ${s}${s === 429 ? ' (rate limited)' : ' (unavailable)'}`,
+    };
   }
   if (s === 408 || s >= 500) return { kind: 'transient', message: `${server} answered HTTP ${s}: ${snippet}` };
   return { kind: 'http_error', status: s, message: `${server} answered HTTP ${s}: ${snippet}` };
 }
 
 /** Sends one batch with `client` (which adds the bearer token): gzip JSON `{"events": [...]}`; never throws for network trouble. */
-export async function sendBatch(client: HttpClient, server: string, events: readonly Record<string, unknown>[], nowMs: () => number): Promise<BatchAnswer> {
+export async function sendBatch(
+  client: HttpClient,
+  server: string,
+  events: readonly Record<string, unknown>[],
+  nowMs: () => number,
+): Promise<BatchAnswer> {
   const sent = new Set(events.map((e) => String(e['event_id'])));
   const r = await client.postJson(`${server}/api/v1/events/batch/`, { events }, { gzip: true });
   return classifyBatchAnswer(r, sent, server, nowMs());

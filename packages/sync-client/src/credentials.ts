@@ -37,7 +37,14 @@ const str = (t: Record<string, unknown> | undefined, k: string): string | null =
 /** Parses an expiry written by either CLI (aware ISO, naive ISO = UTC, or a TOML date-time) to ISO UTC. */
 export function parseExpiry(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  const text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? (value as { toString(): string }).toString() : typeof value === 'string' ? value : null;
+  const text =
+    value instanceof Date
+      ? value.toISOString()
+      : typeof value === 'object'
+        ? (value as { toString(): string }).toString()
+        : typeof value === 'string'
+          ? value
+          : null;
   if (text === null || text.trim() === '') return null;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim());
   const ms = Date.parse(hasZone ? text.trim() : `${text.trim()}Z`);
@@ -54,7 +61,9 @@ function safetyWarnings(file: string): string[] {
   if (process.platform === 'win32') return warnings;
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    warnings.push(`${file} is readable by other users (mode ${mode.toString(8)}); it will be rewritten with mode 600 on the next login or refresh. Run \`chmod 600 ${file}\` now.`);
+    warnings.push(
+      `${file} is readable by other users (mode ${mode.toString(8)}); it will be rewritten with mode 600 on the next login or refresh. Run \`chmod 600 ${file}\` now.`,
+    );
   }
   return warnings;
 }
@@ -65,9 +74,13 @@ function assertNotEscapingLink(file: string): void {
   const dir = realpathSync(path.dirname(file));
   const target = realpathSync(file);
   if (path.dirname(target) !== dir) {
-    throw new SyncError('CREDENTIALS_UNSAFE', `${file} is a symbolic link to ${target}, outside ${dir}; refusing to read or write tokens through it.`, {
-      suggestions: [`Remove the link (rm ${file}) and run \`spec-kitty auth login\`.`],
-    });
+    throw new SyncError(
+      'CREDENTIALS_UNSAFE',
+      `${file} is a symbolic link to ${target}, outside ${dir}; refusing to read or write tokens through it.`,
+      {
+        suggestions: [`Remove the link (rm ${file}) and run \`spec-kitty auth login\`.`],
+      },
+    );
   }
 }
 

@@ -116,7 +116,8 @@ export function scheduleDelivery(options: {
   if (!settings.autoDeliver) return { started: false, reason: 'auto_deliver_off', pid: null };
   if (activeScope(options.homeDir, settings) === null) return { started: false, reason: 'not_logged_in', pid: null };
   if (!existsSync(options.queueFile)) return { started: false, reason: 'nothing_queued', pid: null };
-  if (!claimDeliveryMarker(options.queueFile, options.selfPid, options.nowMs)) return { started: false, reason: 'already_running', pid: null };
+  if (!claimDeliveryMarker(options.queueFile, options.selfPid, options.nowMs))
+    return { started: false, reason: 'already_running', pid: null };
   try {
     const child = spawn(options.command.execPath, [...options.command.args], {
       detached: true,
@@ -194,7 +195,10 @@ export async function runBackgroundDelivery(options: {
     run.catch(() => undefined); // observed below; never an unhandled rejection after an overdue return
     const r = await Promise.race([run, overdue]);
     if (r === 'overdue') {
-      appendDeliveryLog(options.homeDir, `${options.now().toISOString()} pid=${options.pid} status=offline stopped: still busy ${Math.round(deadlineMs / 1000)} s after start; unsent events stay queued`);
+      appendDeliveryLog(
+        options.homeDir,
+        `${options.now().toISOString()} pid=${options.pid} status=offline stopped: still busy ${Math.round(deadlineMs / 1000)} s after start; unsent events stay queued`,
+      );
       return null;
     }
     appendDeliveryLog(

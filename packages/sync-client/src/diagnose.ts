@@ -53,21 +53,41 @@ export async function diagnoseQueue(options: {
   if (!existsSync(path)) return { queuePath: path, total: 0, valid: 0, invalid: 0, results };
   const limit = options.limit ?? 100_000;
   const q = await openScopedQueue({ homeDir: options.homeDir, settings, scope, now: options.now });
-  const judge = (status: 'pending' | 'dead', e: { eventId: string; eventType: string; lastError: string | null; envelope: QueuedEnvelope | null }): DiagnoseResult => {
+  const judge = (
+    status: 'pending' | 'dead',
+    e: { eventId: string; eventType: string; lastError: string | null; envelope: QueuedEnvelope | null },
+  ): DiagnoseResult => {
     if (e.envelope === null) {
       return {
         event_id: e.eventId,
         event_type: e.eventType,
         status,
         valid: false,
-        issues: [{ field: '(document)', expected: 'a JSON envelope', actual: 'unreadable stored JSON', message: 'the stored event is not readable JSON' }],
+        issues: [
+          {
+            field: '(document)',
+            expected: 'a JSON envelope',
+            actual: 'unreadable stored JSON',
+            message: 'the stored event is not readable JSON',
+          },
+        ],
         error_category: 'schema_mismatch',
         last_error: e.lastError,
       };
     }
     const r = checkEvent(e.envelope, 'kitty');
-    const issues = r.ok ? [] : r.issues.map((i) => ({ field: i.path || '(document)', expected: i.expected, actual: i.received, message: i.message }));
-    return { event_id: e.eventId, event_type: e.eventType, status, valid: r.ok, issues, error_category: r.ok ? null : 'schema_mismatch', last_error: e.lastError };
+    const issues = r.ok
+      ? []
+      : r.issues.map((i) => ({ field: i.path || '(document)', expected: i.expected, actual: i.received, message: i.message }));
+    return {
+      event_id: e.eventId,
+      event_type: e.eventType,
+      status,
+      valid: r.ok,
+      issues,
+      error_category: r.ok ? null : 'schema_mismatch',
+      last_error: e.lastError,
+    };
   };
   try {
     for (let offset = 0; results.length < limit; offset += 1000) {

@@ -47,7 +47,10 @@ export async function createSyncEmitter(options: SyncEmitterOptions): Promise<Sy
   const settings = options.settings ?? loadSyncSettings({ homeDir: options.homeDir, env: options.env });
   const creds = readCredentials(options.homeDir);
   const teamSlug =
-    creds.status === 'present' && settings.serverUrl !== null && creds.credentials.serverUrl !== null && sameServer(creds.credentials.serverUrl, settings.serverUrl)
+    creds.status === 'present' &&
+    settings.serverUrl !== null &&
+    creds.credentials.serverUrl !== null &&
+    sameServer(creds.credentials.serverUrl, settings.serverUrl)
       ? (creds.credentials.teamSlug ?? 'local')
       : 'local';
   const nodeId = ev.deriveNodeId(options.hostname, options.username);
@@ -59,7 +62,14 @@ export async function createSyncEmitter(options: SyncEmitterOptions): Promise<Sy
     teamSlug,
     nodeId,
     createFactory(ctx) {
-      return ev.createEventFactory({ nodeId, now: options.now, newId, correlationId, laneModel: settings.laneModel, context: { ...ctx, teamSlug } });
+      return ev.createEventFactory({
+        nodeId,
+        now: options.now,
+        newId,
+        correlationId,
+        laneModel: settings.laneModel,
+        context: { ...ctx, teamSlug },
+      });
     },
     async enqueue(drafts) {
       if (!settings.enabled || drafts.length === 0) return { queued: 0, notes: [], queuePath: null, delivery: null };
@@ -79,7 +89,15 @@ export async function createSyncEmitter(options: SyncEmitterOptions): Promise<Sy
           await queue.close();
         }
         const delivery = options.delivery
-          ? scheduleDelivery({ homeDir: options.homeDir, env: options.env, settings, queueFile: queue.path, command: options.delivery.command, selfPid: options.delivery.selfPid, nowMs: options.now().getTime() })
+          ? scheduleDelivery({
+              homeDir: options.homeDir,
+              env: options.env,
+              settings,
+              queueFile: queue.path,
+              command: options.delivery.command,
+              selfPid: options.delivery.selfPid,
+              nowMs: options.now().getTime(),
+            })
           : null;
         return { queued, notes, queuePath: queue.path, delivery };
       } catch (e) {

@@ -81,7 +81,11 @@ export interface HttpClient {
   /** POSTs raw bytes. Never throws for network trouble: it returns a failure. */
   post(url: string, request: PostRequest): Promise<HttpResult>;
   /** POSTs a JSON value (gzip when asked) with JSON content headers. */
-  postJson(url: string, value: unknown, options?: { readonly gzip?: boolean; readonly headers?: Readonly<Record<string, string>> }): Promise<HttpResult>;
+  postJson(
+    url: string,
+    value: unknown,
+    options?: { readonly gzip?: boolean; readonly headers?: Readonly<Record<string, string>> },
+  ): Promise<HttpResult>;
   /** Requests sent so far (every attempt, replay and retry counts). */
   readonly requests: number;
   /** Token refreshes asked for by a 401. */
@@ -193,7 +197,15 @@ async function replyOf(res: Response): Promise<HttpReply> {
   }
   const date = res.headers.get('date');
   const serverDateMs = date ? Date.parse(date) : Number.NaN;
-  return { kind: 'reply', status: res.status, headers: res.headers, text, json, truncated, serverDateMs: Number.isNaN(serverDateMs) ? null : serverDateMs };
+  return {
+    kind: 'reply',
+    status: res.status,
+    headers: res.headers,
+    text,
+    json,
+    truncated,
+    serverDateMs: Number.isNaN(serverDateMs) ? null : serverDateMs,
+  };
 }
 
 /**
@@ -271,14 +283,23 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const ky = await getKy();
     const refreshed = { done: false };
     try {
-      const res = await ky.post(url, { ...kyOptions(refreshed), body: request.body, ...(request.headers ? { headers: { ...request.headers } } : {}) });
+      const res = await ky.post(url, {
+        ...kyOptions(refreshed),
+        body: request.body,
+        ...(request.headers ? { headers: { ...request.headers } } : {}),
+      });
       return await replyOf(res);
     } catch (e) {
       const err = e as ErrorLike & { response?: Response };
       if (err.name === 'HTTPError' && err.response) return replyOf(err.response);
       if (options.signal?.aborted) return { kind: 'deadline', code: 'ETIMEDOUT', message: 'the run deadline was reached' };
       if (refreshed.done && !(err.name === 'TimeoutError' || err.name === 'TypeError' || err.name === 'AbortError')) {
-        return { kind: 'refresh', code: (err as { code?: string }).code ?? 'REFRESH_FAILED', message: redact(err.message ?? String(e)), error: e };
+        return {
+          kind: 'refresh',
+          code: (err as { code?: string }).code ?? 'REFRESH_FAILED',
+          message: redact(err.message ?? String(e)),
+          error: e,
+        };
       }
       return failureOf(e, timeoutMs);
     }

@@ -28,21 +28,39 @@ export async function checkConnection(options: {
   const { settings } = options;
   const server = settings.serverUrl;
   if (!settings.enabled || server === null) {
-    return { state: 'disabled', serverUrl: server, message: `Sync is disabled (${settings.reason}). ${ENABLE_SYNC_HINT}`, httpStatus: null, refreshed: false };
+    return {
+      state: 'disabled',
+      serverUrl: server,
+      message: `Sync is disabled (${settings.reason}). ${ENABLE_SYNC_HINT}`,
+      httpStatus: null,
+      refreshed: false,
+    };
   }
   const base = { serverUrl: server, httpStatus: null, refreshed: false };
   const local = authStatus({ homeDir: options.homeDir, serverUrl: server, now: options.now });
   if (local.state === 'logged_out' || local.state === 'corrupt' || local.state === 'other_server') {
-    return { ...base, state: 'not_authenticated', message: local.problem ?? `Not authenticated with ${server}. Run \`spec-kitty auth login\` to connect.` };
+    return {
+      ...base,
+      state: 'not_authenticated',
+      message: local.problem ?? `Not authenticated with ${server}. Run \`spec-kitty auth login\` to connect.`,
+    };
   }
-  if (local.state === 'expired') return { ...base, state: 'expired', message: local.problem ?? 'Session expired. Run `spec-kitty auth login`.' };
+  if (local.state === 'expired')
+    return { ...base, state: 'expired', message: local.problem ?? 'Session expired. Run `spec-kitty auth login`.' };
   const tokens = createTokenProvider({ homeDir: options.homeDir, serverUrl: server, now: options.now });
   let token: string;
   try {
     token = await tokens.accessToken();
   } catch (e) {
     const code = isSyncError(e) ? e.code : '';
-    const state = code === 'SESSION_EXPIRED' ? 'expired' : code === 'SERVER_UNREACHABLE' ? 'unreachable' : code === 'SERVER_UNAVAILABLE' ? 'unavailable' : 'not_authenticated';
+    const state =
+      code === 'SESSION_EXPIRED'
+        ? 'expired'
+        : code === 'SERVER_UNREACHABLE'
+          ? 'unreachable'
+          : code === 'SERVER_UNAVAILABLE'
+            ? 'unavailable'
+            : 'not_authenticated';
     return { ...base, state, message: (e as Error).message, refreshed: tokens.refreshCount > 0 };
   }
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -74,9 +92,43 @@ export async function checkConnection(options: {
     };
   }
   const s = r.status;
-  if (s === 200) return { ...base, refreshed, httpStatus: s, state: 'connected', message: `Connected to ${server}: server reachable, authentication valid.` };
-  if (s === 401) return { ...base, refreshed, httpStatus: s, state: 'expired', message: `${server} refuses your token (HTTP 401). Run \`spec-kitty auth login\`.` };
-  if (s === 403) return { ...base, refreshed, httpStatus: s, state: 'forbidden', message: `${server} denies access (HTTP 403): ${excerpt(r.text)}. Check your team membership for this project.` };
-  if (s === 429 || s >= 500) return { ...base, refreshed, httpStatus: s, state: 'unavailable', message: `${server} is unavailable (HTTP ${s}); events stay queued for later.` };
-  return { ...base, refreshed, httpStatus: s, state: 'unexpected', message: `${server} answered HTTP ${s}: ${excerpt(r.text) || '(empty body)'}. Check the server URL.` };
+  if (s === 200)
+    return {
+      ...base,
+      refreshed,
+      httpStatus: s,
+      state: 'connected',
+      message: `Connected to ${server}: server reachable, authentication valid.`,
+    };
+  if (s === 401)
+    return {
+      ...base,
+      refreshed,
+      httpStatus: s,
+      state: 'expired',
+      message: `${server} refuses your token (HTTP 401). Run \`spec-kitty auth login\`.`,
+    };
+  if (s === 403)
+    return {
+      ...base,
+      refreshed,
+      httpStatus: s,
+      state: 'forbidden',
+      message: `${server} denies access (HTTP 403): ${excerpt(r.text)}. Check your team membership for this project.`,
+    };
+  if (s === 429 || s >= 500)
+    return {
+      ...base,
+      refreshed,
+      httpStatus: s,
+      state: 'unavailable',
+      message: `${server} is unavailable (HTTP ${s}); events stay queued for later.`,
+    };
+  return {
+    ...base,
+    refreshed,
+    httpStatus: s,
+    state: 'unexpected',
+    message: `${server} answered HTTP ${s}: ${excerpt(r.text) || '(empty body)'}. Check the server URL.`,
+  };
 }

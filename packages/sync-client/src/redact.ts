@@ -35,7 +35,10 @@ const MASK = '***';
 
 /** Masks the password of `scheme://user:password@host` (the user name stays, so the message still says who). */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:'"]*):([^\s/@'"]*)@/gi, (_m, scheme: string, user: string) => `${scheme}${user}:${MASK}@`);
+  return text.replace(
+    /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:'"]*):([^\s/@'"]*)@/gi,
+    (_m, scheme: string, user: string) => `${scheme}${user}:${MASK}@`,
+  );
 }
 
 /**

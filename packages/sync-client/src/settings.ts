@@ -109,14 +109,17 @@ export function loadSyncSettings(input: SettingsInput): SyncSettings {
     const n = sync['max_queue_size'];
     if (typeof n === 'number' && Number.isInteger(n) && n > 0) maxQueueSize = n;
     else if (typeof n === 'bigint' && n > 0n && n <= BigInt(Number.MAX_SAFE_INTEGER)) maxQueueSize = Number(n);
-    else warnings.push(`${file}: [sync] max_queue_size must be a positive integer; got ${describeValue(n)}; using ${DEFAULT_MAX_QUEUE_SIZE}.`);
+    else
+      warnings.push(`${file}: [sync] max_queue_size must be a positive integer; got ${describeValue(n)}; using ${DEFAULT_MAX_QUEUE_SIZE}.`);
   }
   let laneModel: SyncLaneModel = DEFAULT_SYNC_LANE_MODEL;
   if (sync['lane_model'] !== undefined) {
     try {
       laneModel = parseSyncLaneModel(sync['lane_model']);
     } catch {
-      warnings.push(`${file}: [sync] lane_model must be "4-lane" or "7-lane"; got ${describeValue(sync['lane_model'])}; using ${DEFAULT_SYNC_LANE_MODEL}.`);
+      warnings.push(
+        `${file}: [sync] lane_model must be "4-lane" or "7-lane"; got ${describeValue(sync['lane_model'])}; using ${DEFAULT_SYNC_LANE_MODEL}.`,
+      );
     }
   }
   let autoDeliver = true;
@@ -137,7 +140,9 @@ export function loadSyncSettings(input: SettingsInput): SyncSettings {
   const runDeadlineMs = seconds('run_deadline_seconds', DEFAULT_RUN_DEADLINE_S, 3600);
 
   if (input.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') {
-    warnings.push('NODE_TLS_REJECT_UNAUTHORIZED=0 is set: TLS certificates are not verified, so your tokens could be sent to an impostor. Unset it and use NODE_EXTRA_CA_CERTS for a private CA.');
+    warnings.push(
+      'NODE_TLS_REJECT_UNAUTHORIZED=0 is set: TLS certificates are not verified, so your tokens could be sent to an impostor. Unset it and use NODE_EXTRA_CA_CERTS for a private CA.',
+    );
   }
   const flag = parseFlag(input.env[SYNC_FLAG_ENV]);
   let enabled: boolean;
@@ -180,7 +185,12 @@ export const ENABLE_SYNC_HINT = `Run \`spec-kitty sync server https://YOUR-SERVE
  */
 export function updateSyncConfig(
   homeDir: string,
-  changes: { readonly server_url?: string | null; readonly lane_model?: SyncLaneModel; readonly auto_deliver?: boolean; readonly max_queue_size?: number },
+  changes: {
+    readonly server_url?: string | null;
+    readonly lane_model?: SyncLaneModel;
+    readonly auto_deliver?: boolean;
+    readonly max_queue_size?: number;
+  },
 ): string {
   const file = configPath(homeDir);
   const { data, error } = readConfigFile(file);

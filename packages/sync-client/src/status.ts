@@ -45,15 +45,24 @@ export async function syncStatus(options: {
   const warnings: string[] = [...settings.warnings];
   let stats: QueueStats | null = null;
   if (existsSync(path)) {
-    const q = await openScopedQueue({ homeDir: options.homeDir, settings, scope, now: options.now, onWarning: (w) => warnings.push(w.message) });
+    const q = await openScopedQueue({
+      homeDir: options.homeDir,
+      settings,
+      scope,
+      now: options.now,
+      onWarning: (w) => warnings.push(w.message),
+    });
     try {
       stats = await q.stats();
     } finally {
       await q.close();
     }
   }
-  const auth = settings.serverUrl === null ? null : authStatus({ homeDir: options.homeDir, serverUrl: settings.serverUrl, now: options.now });
-  const others = (await listScopes(options.homeDir)).filter((s) => s.path !== path && ((s.pending ?? 0) > 0 || (s.dead ?? 0) > 0 || s.error !== null || (s.pythonWaiting ?? 0) > 0));
+  const auth =
+    settings.serverUrl === null ? null : authStatus({ homeDir: options.homeDir, serverUrl: settings.serverUrl, now: options.now });
+  const others = (await listScopes(options.homeDir)).filter(
+    (s) => s.path !== path && ((s.pending ?? 0) > 0 || (s.dead ?? 0) > 0 || s.error !== null || (s.pythonWaiting ?? 0) > 0),
+  );
   const connection = options.check ? await checkConnection({ homeDir: options.homeDir, settings, now: options.now }) : null;
 
   const problems: string[] = [];
@@ -61,15 +70,28 @@ export async function syncStatus(options: {
   if (settings.enabled && auth && auth.state !== 'active' && auth.state !== 'refreshable') {
     problems.push(auth.problem ?? 'Not logged in: run `spec-kitty auth login` so queued events can be sent.');
   }
-  if (stats && stats.dead > 0) problems.push(`${stats.dead} event(s) are dead-lettered: see \`spec-kitty sync dead\` and re-queue them with \`spec-kitty sync dead --requeue\`.`);
-  if (stats && stats.capacityUsed >= 0.8) problems.push(`The queue is ${Math.round(stats.capacityUsed * 100)}% full (${stats.depth} / ${stats.capacity}); run \`spec-kitty sync now\`.`);
+  if (stats && stats.dead > 0)
+    problems.push(
+      `${stats.dead} event(s) are dead-lettered: see \`spec-kitty sync dead\` and re-queue them with \`spec-kitty sync dead --requeue\`.`,
+    );
+  if (stats && stats.capacityUsed >= 0.8)
+    problems.push(
+      `The queue is ${Math.round(stats.capacityUsed * 100)}% full (${stats.depth} / ${stats.capacity}); run \`spec-kitty sync now\`.`,
+    );
   if (connection && connection.state !== 'connected' && connection.state !== 'disabled') problems.push(connection.message);
   const last = readLastSync(path);
-  if (last && last.status !== 'ok' && last.status !== 'empty' && stats && stats.depth > 0) problems.push(`The last sync (${last.at}) ended ${last.status}: ${last.message}`);
+  if (last && last.status !== 'ok' && last.status !== 'empty' && stats && stats.depth > 0)
+    problems.push(`The last sync (${last.at}) ended ${last.status}: ${last.message}`);
   for (const o of others) {
-    if ((o.pythonWaiting ?? 0) > 0) warnings.push(`${o.pythonWaiting} event(s) queued by the Python spec-kitty wait in ${o.path}; kitty adopts them into its queue the next time it queues or sends (\`spec-kitty sync now\`).`);
+    if ((o.pythonWaiting ?? 0) > 0)
+      warnings.push(
+        `${o.pythonWaiting} event(s) queued by the Python spec-kitty wait in ${o.path}; kitty adopts them into its queue the next time it queues or sends (\`spec-kitty sync now\`).`,
+      );
     if (o.error) problems.push(`Queue ${o.path} could not be read (${o.error}); opening it repairs it.`);
-    else if (o.scope === null && (o.pending ?? 0) > 0) problems.push(`${o.pending} event(s) were recorded while logged out (${o.path}); \`spec-kitty auth login\` adopts them into your account.`);
+    else if (o.scope === null && (o.pending ?? 0) > 0)
+      problems.push(
+        `${o.pending} event(s) were recorded while logged out (${o.path}); \`spec-kitty auth login\` adopts them into your account.`,
+      );
   }
   return {
     enabled: settings.enabled,

@@ -21,16 +21,7 @@ export interface PlanState {
 
 /** Why a run stopped early. */
 export type StopReason =
-  | 'auth'
-  | 'forbidden'
-  | 'rate_limited'
-  | 'offline'
-  | 'deadline'
-  | 'circuit_breaker'
-  | 'redirect'
-  | 'tls'
-  | 'malformed'
-  | 'http_error';
+  'auth' | 'forbidden' | 'rate_limited' | 'offline' | 'deadline' | 'circuit_breaker' | 'redirect' | 'tls' | 'malformed' | 'http_error';
 
 /** What to do after one answer. */
 export type Step =
@@ -74,7 +65,13 @@ const halves = (ids: readonly string[]): Array<readonly string[]> => {
   return [ids.slice(0, mid), ids.slice(mid)];
 };
 
-const stop = (status: 'auth' | 'offline' | 'error', reason: StopReason, message: string, transient = false, retryAfterMs: number | null = null): Step => ({
+const stop = (
+  status: 'auth' | 'offline' | 'error',
+  reason: StopReason,
+  message: string,
+  transient = false,
+  retryAfterMs: number | null = null,
+): Step => ({
   kind: 'stop',
   status,
   reason,
@@ -83,7 +80,10 @@ const stop = (status: 'auth' | 'offline' | 'error', reason: StopReason, message:
   retryAfterMs,
 });
 
-const record = (outcomes: readonly PerEventResult[], extra: { missing?: readonly string[]; unknown?: readonly string[]; resend?: ReadonlyArray<readonly string[]> } = {}): Step => ({
+const record = (
+  outcomes: readonly PerEventResult[],
+  extra: { missing?: readonly string[]; unknown?: readonly string[]; resend?: ReadonlyArray<readonly string[]> } = {},
+): Step => ({
   kind: 'record',
   outcomes,
   missing: extra.missing ?? [],
@@ -95,7 +95,12 @@ const record = (outcomes: readonly PerEventResult[], extra: { missing?: readonly
  * Decides the next step after `answer` to a request that carried the events `sent` (ids, in order) to
  * `server`. Pure: same inputs, same output.
  */
-export function decide(state: PlanState, sent: readonly string[], answer: BatchAnswer, server: string): { readonly state: PlanState; readonly step: Step } {
+export function decide(
+  state: PlanState,
+  sent: readonly string[],
+  answer: BatchAnswer,
+  server: string,
+): { readonly state: PlanState; readonly step: Step } {
   const reset: PlanState = { ...state, refusals: 0 };
   const refused: PlanState = { ...state, refusals: state.refusals + 1 };
   const breaker = (what: string): Step =>
@@ -108,7 +113,10 @@ export function decide(state: PlanState, sent: readonly string[], answer: BatchA
   switch (answer.kind) {
     case 'results': {
       const answered = new Set(answer.results.map((r) => r.eventId));
-      return { state: reset, step: record(answer.results, { missing: sent.filter((id) => !answered.has(id)), unknown: answer.unknownIds }) };
+      return {
+        state: reset,
+        step: record(answer.results, { missing: sent.filter((id) => !answered.has(id)), unknown: answer.unknownIds }),
+      };
     }
     case 'bad_request': {
       if (answer.perEvent.length > 0) {
@@ -129,22 +137,49 @@ export function decide(state: PlanState, sent: readonly string[], answer: BatchA
       const only = sent[0] as string;
       return {
         state: refused,
-        step: record([{ eventId: only, status: 'rejected', error: `${answer.message}: this single event is larger than the server accepts`, category: 'too_large', permanent: true }]),
+        step: record([
+          {
+            eventId: only,
+            status: 'rejected',
+            error: `${answer.message}: this single event is larger than the server accepts`,
+            category: 'too_large',
+            permanent: true,
+          },
+        ]),
       };
     }
     case 'unauthorized':
-      return { state, step: stop('auth', 'auth', `${server} refused the token even after a refresh (HTTP 401). Re-authenticate: run \`spec-kitty auth login\`.`) };
+      return {
+        state,
+        step: stop(
+          'auth',
+          'auth',
+          `${server} refused the token even after a refresh (HTTP 401). Re-authenticate: run \`spec-kitty auth login\`.`,
+        ),
+      };
     case 'refresh_failed': {
       // The refresh itself could not be done (5xx, reset, timeout): that is the server's state, not the session's.
       const offline = answer.code === 'SERVER_UNAVAILABLE' || answer.code === 'SERVER_UNREACHABLE';
       return offline
-        ? { state, step: stop('offline', 'offline', `Offline or server unavailable: the token refresh after HTTP 401 failed (${answer.message}).`, true) }
+        ? {
+            state,
+            step: stop(
+              'offline',
+              'offline',
+              `Offline or server unavailable: the token refresh after HTTP 401 failed (${answer.message}).`,
+              true,
+            ),
+          }
         : { state, step: stop('auth', 'auth', answer.message) };
     }
     case 'forbidden':
       return {
         state,
-        step: stop('auth', 'forbidden', `${server} refused access (HTTP 403): ${answer.message}. Check that your account belongs to the project's team (\`spec-kitty auth status\`).`),
+        step: stop(
+          'auth',
+          'forbidden',
+          `${server} refused access (HTTP 403): ${answer.message}. Check that your account belongs to the project's team (\`spec-kitty auth status\`).`,
+        ),
       };
     case 'rate_limited': {
       const wait = answer.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;

@@ -108,7 +108,12 @@ export interface SyncNowOptions {
 }
 
 /** The seed's summary line. */
-export function formatSummary(synced: number, duplicates: number, failed: number, categories: Partial<Record<FailureCategory, number>>): string {
+export function formatSummary(
+  synced: number,
+  duplicates: number,
+  failed: number,
+  categories: Partial<Record<FailureCategory, number>>,
+): string {
   const parts = FAILURE_CATEGORIES.filter((c) => (categories[c] ?? 0) > 0).map((c) => `${c}: ${categories[c]}`);
   return `Synced: ${synced}, Duplicates: ${duplicates}, Failed: ${failed}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
@@ -145,7 +150,12 @@ export async function syncNow(options: SyncNowOptions): Promise<SyncRunResult> {
     warnings,
   };
   if (!settings.enabled || settings.serverUrl === null) {
-    return { ...base, status: 'disabled', summary: formatSummary(0, 0, 0, {}), message: `Sync is disabled (${settings.reason}). ${ENABLE_SYNC_HINT}` };
+    return {
+      ...base,
+      status: 'disabled',
+      summary: formatSummary(0, 0, 0, {}),
+      message: `Sync is disabled (${settings.reason}). ${ENABLE_SYNC_HINT}`,
+    };
   }
   const server = settings.serverUrl;
   const scope = activeScope(options.homeDir, settings);
@@ -195,14 +205,27 @@ async function runWithQueue(
   const attempts = Math.max(1, options.transientAttempts ?? 3);
   // One signal ends every request, retry wait and body read of this run at its deadline.
   const deadline = AbortSignal.timeout(deadlineMs);
-  const tokens: TokenProvider = createTokenProvider({ homeDir: options.homeDir, serverUrl: server, now: options.now, timeoutMs, signal: deadline });
+  const tokens: TokenProvider = createTokenProvider({
+    homeDir: options.homeDir,
+    serverUrl: server,
+    now: options.now,
+    timeoutMs,
+    signal: deadline,
+  });
   let client: HttpClient | null = null;
 
-  const finish = async (status: SyncRunStatus, message: string, retryAt: Date | null, stopReason: StopReason | null = null): Promise<SyncRunResult> => {
+  const finish = async (
+    status: SyncRunStatus,
+    message: string,
+    retryAt: Date | null,
+    stopReason: StopReason | null = null,
+  ): Promise<SyncRunResult> => {
     const end = await queue.stats();
     await queue.checkpoint().catch(() => undefined);
     const summary = formatSummary(counts.synced, counts.duplicates, counts.failed, categories);
-    const actions = FAILURE_CATEGORIES.filter((c) => (categories[c] ?? 0) > 0).map((c) => `${c}: ${categories[c]} -- ${CATEGORY_ACTIONS[c]}`);
+    const actions = FAILURE_CATEGORIES.filter((c) => (categories[c] ?? 0) > 0).map(
+      (c) => `${c}: ${categories[c]} -- ${CATEGORY_ACTIONS[c]}`,
+    );
     const safeMessage = redact(message);
     const result: SyncRunResult = {
       ...base,
@@ -254,9 +277,14 @@ async function runWithQueue(
     token = await tokens.accessToken();
   } catch (e) {
     const offline = isSyncError(e) && (e.code === 'SERVER_UNREACHABLE' || e.code === 'SERVER_UNAVAILABLE');
-    return finish(offline ? 'offline' : 'auth', `${(e as Error).message} ${pendingAtStart} event(s) kept for later.`, null, offline ? 'offline' : 'auth');
+    return finish(
+      offline ? 'offline' : 'auth',
+      `${(e as Error).message} ${pendingAtStart} event(s) kept for later.`,
+      null,
+      offline ? 'offline' : 'auth',
+    );
   }
-  const http = client = createHttpClient({
+  const http = (client = createHttpClient({
     timeoutMs,
     retries: attempts - 1,
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
@@ -265,7 +293,7 @@ async function runWithQueue(
       token: () => Promise.resolve(token),
       refresh: async (rejected) => (token = await tokens.accessToken({ rejected })),
     },
-  });
+  }));
   const deadlineStop: StopStep = {
     kind: 'stop',
     status: 'offline',
@@ -281,7 +309,12 @@ async function runWithQueue(
   let unanswered = 0;
   const owner = options.owner ?? `sync:${process.pid}`;
   const claimNext = () =>
-    queue.claimBatch({ limit: batchSize, leaseMs: Math.max(120_000, deadlineMs + 60_000), owner, ...(options.pid === undefined ? {} : { pid: options.pid }) });
+    queue.claimBatch({
+      limit: batchSize,
+      leaseMs: Math.max(120_000, deadlineMs + 60_000),
+      owner,
+      ...(options.pid === undefined ? {} : { pid: options.pid }),
+    });
   let prefetched: ReturnType<typeof claimNext> | null = null;
   /** Hands a prefetched claim back untouched when the run stops. */
   const releasePrefetched = async (): Promise<void> => {
@@ -300,10 +333,18 @@ async function runWithQueue(
     // The next batch is claimed while the current one is at the server (the two processes work in parallel).
     const claim = await (prefetched ?? claimNext());
     prefetched = null;
-    if (claim.releasedStale > 0) warnings.push(`Released ${claim.releasedStale} event(s) claimed by a sync run that was killed; they are sent now.`);
+    if (claim.releasedStale > 0)
+      warnings.push(`Released ${claim.releasedStale} event(s) claimed by a sync run that was killed; they are sent now.`);
     if (claim.claimId === null) {
       if (claim.notBefore !== null) {
-        stop = { kind: 'stop', status: 'offline', reason: 'rate_limited', message: `The server asked to wait; sending resumes after ${claim.notBefore.toISOString()}.`, transient: false, retryAfterMs: claim.notBefore.getTime() - options.now().getTime() };
+        stop = {
+          kind: 'stop',
+          status: 'offline',
+          reason: 'rate_limited',
+          message: `The server asked to wait; sending resumes after ${claim.notBefore.toISOString()}.`,
+          transient: false,
+          retryAfterMs: claim.notBefore.getTime() - options.now().getTime(),
+        };
       }
       break;
     }
@@ -328,7 +369,12 @@ async function runWithQueue(
           break;
         }
         const group = work.shift() as readonly string[];
-        const answer = await sendBatch(http, server, group.map((id) => byId.get(id)?.envelope as Record<string, unknown>), () => options.now().getTime());
+        const answer = await sendBatch(
+          http,
+          server,
+          group.map((id) => byId.get(id)?.envelope as Record<string, unknown>),
+          () => options.now().getTime(),
+        );
         const next = decide(plan, group, answer, server);
         plan = next.state;
         const step = next.step;
@@ -342,7 +388,8 @@ async function runWithQueue(
         }
         for (const o of step.outcomes) outcomes.set(o.eventId, o);
         missing.push(...step.missing);
-        if (step.unknown.length > 0) warnings.push(`The server answered for ${step.unknown.length} event id(s) that were not in the batch; ignored.`);
+        if (step.unknown.length > 0)
+          warnings.push(`The server answered for ${step.unknown.length} event id(s) that were not in the batch; ignored.`);
         work.unshift(...step.resend);
       }
     } catch (e) {
@@ -351,12 +398,20 @@ async function runWithQueue(
       throw e;
     }
     await settle(queue, claim.claimId, outcomes, byId, stop, options.now, counts, categories, failures);
-    options.onProgress?.({ batches: counts.batches, sent: counts.synced + counts.duplicates + counts.failed, synced: counts.synced, duplicates: counts.duplicates, failed: counts.failed, pendingAtStart });
+    options.onProgress?.({
+      batches: counts.batches,
+      sent: counts.synced + counts.duplicates + counts.failed,
+      synced: counts.synced,
+      duplicates: counts.duplicates,
+      failed: counts.failed,
+      pendingAtStart,
+    });
   }
   await releasePrefetched();
   if (stop !== null) {
     const kept = (await queue.stats()).depth;
-    const msg = stop.status === 'offline' || stop.reason === 'circuit_breaker' ? `${stop.message} ${kept} event(s) kept for later.` : stop.message;
+    const msg =
+      stop.status === 'offline' || stop.reason === 'circuit_breaker' ? `${stop.message} ${kept} event(s) kept for later.` : stop.message;
     const retryAt = stop.retryAfterMs === null ? null : new Date(options.now().getTime() + stop.retryAfterMs);
     return finish(stop.status, msg, retryAt, stop.reason);
   }
@@ -375,7 +430,9 @@ async function runWithQueue(
     const s = await queue.stats();
     const why = [
       s.backingOff > 0 ? `${s.backingOff} wait for their retry time after a rejection` : '',
-      s.inFlight - s.leasedByGoneProcess > 0 ? `${s.inFlight - s.leasedByGoneProcess} are being sent by another sync run (their lease has not expired)` : '',
+      s.inFlight - s.leasedByGoneProcess > 0
+        ? `${s.inFlight - s.leasedByGoneProcess} are being sent by another sync run (their lease has not expired)`
+        : '',
       s.leasedByGoneProcess > 0 ? `${s.leasedByGoneProcess} are held by a sync run that was killed (released by the next claim)` : '',
     ].filter((x) => x !== '');
     return finish('ok', `Nothing was due${why.length > 0 ? `: ${why.join('; ')}` : ''}.`, null);
@@ -419,12 +476,22 @@ async function settle(
     if (r.status !== 'rejected') continue;
     const cat = r.category ?? 'unknown';
     categories[cat] = (categories[cat] ?? 0) + 1;
-    failures.push({ event_id: r.eventId, event_type: byId.get(r.eventId)?.eventType ?? 'unknown', category: cat, error: r.error ?? '', code: r.code ?? null });
+    failures.push({
+      event_id: r.eventId,
+      event_type: byId.get(r.eventId)?.eventType ?? 'unknown',
+      category: cat,
+      error: r.error ?? '',
+      code: r.code ?? null,
+    });
   }
 }
 
 /** Writes `--report FILE`: per-event failures with the run's summary (JSON, 2-space indent). */
-export async function writeSyncReport(file: string, result: SyncRunResult, now: () => Date): Promise<{ readonly path: string; readonly failures: number }> {
+export async function writeSyncReport(
+  file: string,
+  result: SyncRunResult,
+  now: () => Date,
+): Promise<{ readonly path: string; readonly failures: number }> {
   const { writeFile } = await import('node:fs/promises');
   const doc = {
     generated_at: now().toISOString(),

@@ -22,7 +22,8 @@ function issueTokens(): void {
   let n = 0;
   server.on('POST /api/v1/token/', (req) => {
     const b = req.json as { username?: string; password?: string };
-    if (b.username === 'ada' && b.password === 'secret') return { body: { access: 'acc-0', refresh: 'ref-0', access_lifetime: '900', team_slug: 'team-a' } };
+    if (b.username === 'ada' && b.password === 'secret')
+      return { body: { access: 'acc-0', refresh: 'ref-0', access_lifetime: '900', team_slug: 'team-a' } };
     return { status: 401, body: { detail: 'No active account found with the given credentials' } };
   });
   server.on('POST /api/v1/token/refresh/', (req) => {
@@ -41,7 +42,12 @@ describe('login and logout', () => {
     const home = tempDir();
     const clock = fixedClock('2026-03-01T12:00:00Z');
     const r = await login({ homeDir: home, serverUrl: server.url, now: clock.now, username: 'ada', password: 'secret' });
-    expect(r).toMatchObject({ username: 'ada', teamSlug: 'team-a', accessExpiresAt: '2026-03-01T12:15:00.000Z', refreshExpiresAt: '2026-03-08T12:00:00.000Z' });
+    expect(r).toMatchObject({
+      username: 'ada',
+      teamSlug: 'team-a',
+      accessExpiresAt: '2026-03-01T12:15:00.000Z',
+      refreshExpiresAt: '2026-03-08T12:00:00.000Z',
+    });
     expect(statSync(credentialsPath(home)).mode & 0o777).toBe(0o600);
     expect(server.requests[0]?.json).toEqual({ username: 'ada', password: 'secret' });
     expect(authStatus({ homeDir: home, serverUrl: server.url, now: clock.now })).toMatchObject({ state: 'active', username: 'ada' });
@@ -56,7 +62,10 @@ describe('login and logout', () => {
     const base = { homeDir: home, serverUrl: server.url, now: () => new Date(), username: 'ada' };
     await expect(login({ ...base, password: 'nope' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     server.on('POST /api/v1/token/', { status: 503, body: 'down for maintenance' });
-    await expect(login({ ...base, password: 'secret' })).rejects.toMatchObject({ code: 'SERVER_UNAVAILABLE', message: expect.stringContaining('HTTP 503') });
+    await expect(login({ ...base, password: 'secret' })).rejects.toMatchObject({
+      code: 'SERVER_UNAVAILABLE',
+      message: expect.stringContaining('HTTP 503'),
+    });
     server.on('POST /api/v1/token/', { status: 200, body: '<html>hi</html>' });
     await expect(login({ ...base, password: 'secret' })).rejects.toMatchObject({ code: 'UNEXPECTED_RESPONSE' });
     server.on('POST /api/v1/token/', { status: 200, body: { access: 'a' } });
@@ -112,7 +121,10 @@ describe('token provider', () => {
     const before = readFileSync(credentialsPath(home), 'utf8');
     clock.advance(20 * 60_000);
     const p = createTokenProvider({ homeDir: home, serverUrl: server.url, now: clock.now });
-    await expect(p.accessToken()).rejects.toMatchObject({ code: 'SESSION_EXPIRED', message: expect.stringContaining('spec-kitty auth login') });
+    await expect(p.accessToken()).rejects.toMatchObject({
+      code: 'SESSION_EXPIRED',
+      message: expect.stringContaining('spec-kitty auth login'),
+    });
     expect(readFileSync(credentialsPath(home), 'utf8')).toBe(before);
   });
 
@@ -146,12 +158,23 @@ describe('token provider', () => {
     const now = () => new Date('2026-03-01T12:00:00Z');
     const p = createTokenProvider({ homeDir: home, serverUrl: server.url, now });
     await expect(p.accessToken()).rejects.toMatchObject({ code: 'NOT_AUTHENTICATED' });
-    writeCredentials(home, { access: 'a', refresh: 'r', accessExpiresAt: '2026-01-01T00:00:00Z', refreshExpiresAt: '2026-01-02T00:00:00Z', username: 'u', teamSlug: null, serverUrl: server.url });
+    writeCredentials(home, {
+      access: 'a',
+      refresh: 'r',
+      accessExpiresAt: '2026-01-01T00:00:00Z',
+      refreshExpiresAt: '2026-01-02T00:00:00Z',
+      username: 'u',
+      teamSlug: null,
+      serverUrl: server.url,
+    });
     await expect(p.accessToken()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
     expect(authStatus({ homeDir: home, serverUrl: server.url, now }).state).toBe('expired');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(credentialsPath(home), 'garbage = = =');
-    await expect(p.accessToken()).rejects.toMatchObject({ code: 'CREDENTIALS_CORRUPT', message: expect.stringContaining(credentialsPath(home)) });
+    await expect(p.accessToken()).rejects.toMatchObject({
+      code: 'CREDENTIALS_CORRUPT',
+      message: expect.stringContaining(credentialsPath(home)),
+    });
     expect(refreshCalls()).toBe(0);
   });
 
@@ -159,7 +182,13 @@ describe('token provider', () => {
     issueTokens();
     const home = tempDir();
     // Logged in 20 minutes ago: the access token is expired, the refresh token valid and single-use.
-    await login({ homeDir: home, serverUrl: server.url, now: () => new Date(Date.now() - 20 * 60_000), username: 'ada', password: 'secret' });
+    await login({
+      homeDir: home,
+      serverUrl: server.url,
+      now: () => new Date(Date.now() - 20 * 60_000),
+      username: 'ada',
+      password: 'secret',
+    });
     server.on('POST /api/v1/token/refresh/', async (req) => {
       await new Promise((r) => setTimeout(r, 150)); // a slow server widens the race window
       const b = req.json as { refresh?: string };
@@ -168,7 +197,9 @@ describe('token provider', () => {
     });
     const child = () =>
       new Promise<{ token?: string; error?: string }>((resolve, reject) => {
-        const c = spawn(process.execPath, [path.join(here, 'fixtures/get-token.mjs'), home, server.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const c = spawn(process.execPath, [path.join(here, 'fixtures/get-token.mjs'), home, server.url], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let out = '';
         c.stdout.on('data', (d: Buffer) => (out += d.toString()));
         const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);

@@ -20,7 +20,13 @@ import { answerAll, idsOf, loggedInHome, loggedInHomeAt, startFaultServer, start
 afterAll(cleanupTempDirs);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const worker = { execPath: process.execPath, args: [path.join(here, 'fixtures/deliver.mjs')] };
-const ctx = { projectUuid: '550e8400-e29b-41d4-a716-446655440000', projectSlug: 'demo', gitBranch: 'main', headCommitSha: null, repoSlug: null };
+const ctx = {
+  projectUuid: '550e8400-e29b-41d4-a716-446655440000',
+  projectSlug: 'demo',
+  gitBranch: 'main',
+  headCommitSha: null,
+  repoSlug: null,
+};
 
 let server: Awaited<ReturnType<typeof startServer>>;
 beforeEach(async () => {
@@ -41,7 +47,14 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms = 15_000): Pr
 }
 
 async function emitter(home: string, env: Record<string, string> = {}): Promise<SyncEmitter> {
-  return createSyncEmitter({ homeDir: home, env: { HOME: home, ...env }, now: () => new Date(), hostname: 'h', username: 'u', delivery: { command: worker, selfPid: process.pid } });
+  return createSyncEmitter({
+    homeDir: home,
+    env: { HOME: home, ...env },
+    now: () => new Date(),
+    hostname: 'h',
+    username: 'u',
+    delivery: { command: worker, selfPid: process.pid },
+  });
 }
 
 async function pending(home: string): Promise<number> {
@@ -129,16 +142,23 @@ describe('automatic delivery', () => {
   it('does not start when turned off, logged out, or disabled', async () => {
     const { home } = await loggedInHome(server, 0);
     const off = await emitter(home, { SPEC_KITTY_AUTO_DELIVER: '0' });
-    expect((await off.enqueue([off.createFactory(ctx).historyAdded({ wpId: 'WP01', content: 'x' })])).delivery).toMatchObject({ started: false, reason: 'auto_deliver_off' });
+    expect((await off.enqueue([off.createFactory(ctx).historyAdded({ wpId: 'WP01', content: 'x' })])).delivery).toMatchObject({
+      started: false,
+      reason: 'auto_deliver_off',
+    });
     updateSyncConfig(home, { auto_deliver: false });
     const cfgOff = await emitter(home);
-    expect((await cfgOff.enqueue([cfgOff.createFactory(ctx).historyAdded({ wpId: 'WP01', content: 'y' })])).delivery?.reason).toBe('auto_deliver_off');
+    expect((await cfgOff.enqueue([cfgOff.createFactory(ctx).historyAdded({ wpId: 'WP01', content: 'y' })])).delivery?.reason).toBe(
+      'auto_deliver_off',
+    );
     const loggedOut = tempDir();
     updateSyncConfig(loggedOut, { server_url: server.url });
     const lo = await emitter(loggedOut);
     expect((await lo.enqueue([lo.createFactory(ctx).historyAdded({ wpId: 'WP01', content: 'z' })])).delivery?.reason).toBe('not_logged_in');
     expect(server.batchRequests()).toHaveLength(0);
-    expect(scheduleDelivery({ homeDir: tempDir(), env: {}, command: worker, queueFile: '/nonexistent', selfPid: process.pid }).reason).toBe('disabled');
+    expect(scheduleDelivery({ homeDir: tempDir(), env: {}, command: worker, queueFile: '/nonexistent', selfPid: process.pid }).reason).toBe(
+      'disabled',
+    );
   });
 
   it('replaces a stale marker left by a crashed delivery', async () => {

@@ -23,7 +23,12 @@ describe('sync diagnose', () => {
     const { home, queue } = await loggedInHome(server, 2);
     const q = await queue();
     await q.enqueueMany([
-      { event_id: '01J0000000000000000000000X', event_type: 'WPStatusChanged', aggregate_id: 'WP01', payload: { wp_id: 'WP1', to_lane: 'in_review' } },
+      {
+        event_id: '01J0000000000000000000000X',
+        event_type: 'WPStatusChanged',
+        aggregate_id: 'WP01',
+        payload: { wp_id: 'WP1', to_lane: 'in_review' },
+      },
     ]);
     await q.close();
     server.on('POST /api/v1/events/batch/', { status: 413 }); // everything goes dead
@@ -33,10 +38,18 @@ describe('sync diagnose', () => {
     const r = await diagnoseQueue({ homeDir: home, env: {}, now });
     expect(r).toMatchObject({ total: 4, valid: 3, invalid: 1 });
     const bad = r.results.find((x) => !x.valid);
-    expect(bad).toMatchObject({ event_id: '01J0000000000000000000000X', status: 'dead', error_category: 'schema_mismatch', last_error: expect.stringContaining('413') });
+    expect(bad).toMatchObject({
+      event_id: '01J0000000000000000000000X',
+      status: 'dead',
+      error_category: 'schema_mismatch',
+      last_error: expect.stringContaining('413'),
+    });
     const fields = bad?.issues.map((i) => i.field) ?? [];
     expect(fields).toEqual(expect.arrayContaining(['node_id', 'correlation_id', 'payload.wp_id', 'payload.to_lane']));
-    expect(bad?.issues.find((i) => i.field === 'payload.wp_id')).toMatchObject({ expected: 'must look like WP01 (WP and two digits) (/^WP\\d{2}$/)', actual: '"WP1"' });
+    expect(bad?.issues.find((i) => i.field === 'payload.wp_id')).toMatchObject({
+      expected: 'must look like WP01 (WP and two digits) (/^WP\\d{2}$/)',
+      actual: '"WP1"',
+    });
     expect(r.results.filter((x) => x.status === 'pending')).toHaveLength(1);
   });
 });

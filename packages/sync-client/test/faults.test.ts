@@ -65,7 +65,11 @@ describe('bounded time', () => {
     const stalled = await client.postJson(`${server.url}/api/v1/events/batch/`, { events: [] });
     expect(stalled).toMatchObject({ kind: 'timeout', code: 'ETIMEDOUT' });
     let n = 0;
-    server.setBatch(() => (++n === 1 ? { kind: 'answer', status: 503, headers: { 'retry-after': '1' }, body: { error: 'busy' } } : { kind: 'answer', body: { results: [] } }));
+    server.setBatch(() =>
+      ++n === 1
+        ? { kind: 'answer', status: 503, headers: { 'retry-after': '1' }, body: { error: 'busy' } }
+        : { kind: 'answer', body: { results: [] } },
+    );
     const retrying = createHttpClient({ timeoutMs: 2_000, retries: 1 });
     const r = await retrying.postJson(`${server.url}/api/v1/events/batch/`, { events: [] });
     expect(r).toMatchObject({ kind: 'reply', status: 200 });
@@ -98,7 +102,10 @@ describe('refusals and partial answers', () => {
 
   it('a 200 that answers only half the events: status incomplete, the missing ids named and kept', async () => {
     server = await startFaultServer();
-    server.setBatch((ids) => ({ kind: 'answer', body: { results: ids.slice(0, Math.floor(ids.length / 2)).map((id) => ({ event_id: id, status: 'success' })) } }));
+    server.setBatch((ids) => ({
+      kind: 'answer',
+      body: { results: ids.slice(0, Math.floor(ids.length / 2)).map((id) => ({ event_id: id, status: 'success' })) },
+    }));
     const { home, ids, queue } = await loggedInHomeAt(server.url, 10);
     const r = await run(home);
     expect(r).toMatchObject({ status: 'incomplete', synced: 5, remaining: 5 });
@@ -117,7 +124,13 @@ describe('redaction', () => {
     expect(readCredentials(home)).toMatchObject({ status: 'present' });
     server.setBatch((sent) => ({
       kind: 'answer',
-      body: { results: sent.map((id) => ({ event_id: id, status: 'rejected', error: `token ${access} (refresh ${refresh}) is not allowed to write here; password pw-secret-1` })) },
+      body: {
+        results: sent.map((id) => ({
+          event_id: id,
+          status: 'rejected',
+          error: `token ${access} (refresh ${refresh}) is not allowed to write here; password pw-secret-1`,
+        })),
+      },
     }));
     const r = await run(home);
     expect(r).toMatchObject({ status: 'partial', failed: 2 });

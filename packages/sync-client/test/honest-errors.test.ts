@@ -45,7 +45,9 @@ describe('honest errors', () => {
     const state = path.join(home, '.spec-kitty');
     const undo = readOnlyDir(state);
     try {
-      const err = await login({ homeDir: home, serverUrl: server.url, now: () => new Date(), username: 'ada', password: 'pw' }).catch((e: unknown) => e);
+      const err = await login({ homeDir: home, serverUrl: server.url, now: () => new Date(), username: 'ada', password: 'pw' }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toMatchObject({ code: 'CREDENTIALS_NOT_WRITABLE', details: { path: state } });
       expect((err as Error).message).toContain(state);
       expect((err as Error).message).not.toMatch(/another/i);
@@ -59,7 +61,15 @@ describe('honest errors', () => {
     const home = tempDir();
     const now = () => new Date();
     const undo = readOnlyDir(path.join(home, '.spec-kitty'), () =>
-      writeCredentials(home, { access: 'acc-0', refresh: 'ref-0', accessExpiresAt: new Date(0).toISOString(), refreshExpiresAt: null, username: 'ada', teamSlug: null, serverUrl: server.url }),
+      writeCredentials(home, {
+        access: 'acc-0',
+        refresh: 'ref-0',
+        accessExpiresAt: new Date(0).toISOString(),
+        refreshExpiresAt: null,
+        username: 'ada',
+        teamSlug: null,
+        serverUrl: server.url,
+      }),
     );
     try {
       const tokens = createTokenProvider({ homeDir: home, serverUrl: server.url, now });

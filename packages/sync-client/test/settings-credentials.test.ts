@@ -38,7 +38,9 @@ describe('server URLs', () => {
     [42, /empty/],
   ])('rejects %p naming the rule', (input, why) => {
     expect(() => normalizeServerUrl(input)).toThrow(why);
-    expect(() => normalizeServerUrl(input)).toThrow(expect.objectContaining({ code: 'INVALID_SERVER_URL', suggestions: [expect.stringContaining('https')] }));
+    expect(() => normalizeServerUrl(input)).toThrow(
+      expect.objectContaining({ code: 'INVALID_SERVER_URL', suggestions: [expect.stringContaining('https')] }),
+    );
   });
 
   it('knows loopback hosts exactly', () => {
@@ -51,20 +53,33 @@ describe('server URLs', () => {
 describe('sync settings', () => {
   it('is disabled by default and says how to enable', () => {
     const home = tempDir();
-    expect(loadSyncSettings({ homeDir: home, env: {} })).toMatchObject({ enabled: false, serverUrl: null, reason: 'no server URL configured', laneModel: '4-lane', maxQueueSize: 100000 });
+    expect(loadSyncSettings({ homeDir: home, env: {} })).toMatchObject({
+      enabled: false,
+      serverUrl: null,
+      reason: 'no server URL configured',
+      laneModel: '4-lane',
+      maxQueueSize: 100000,
+    });
   });
 
   it('is enabled by a configured server URL, or by the flag with the default server', () => {
     const home = tempDir();
     updateSyncConfig(home, { server_url: 'http://127.0.0.1:9/' });
-    expect(loadSyncSettings({ homeDir: home, env: {} })).toMatchObject({ enabled: true, serverUrl: 'http://127.0.0.1:9', serverUrlSource: 'config' });
+    expect(loadSyncSettings({ homeDir: home, env: {} })).toMatchObject({
+      enabled: true,
+      serverUrl: 'http://127.0.0.1:9',
+      serverUrlSource: 'config',
+    });
     const other = tempDir();
     expect(loadSyncSettings({ homeDir: other, env: { SPEC_KITTY_ENABLE_SAAS_SYNC: ' Yes ' } })).toMatchObject({
       enabled: true,
       serverUrl: DEFAULT_SERVER_URL,
       serverUrlSource: 'default',
     });
-    expect(loadSyncSettings({ homeDir: home, env: { SPEC_KITTY_ENABLE_SAAS_SYNC: '0' } })).toMatchObject({ enabled: false, reason: expect.stringContaining('turned off') });
+    expect(loadSyncSettings({ homeDir: home, env: { SPEC_KITTY_ENABLE_SAAS_SYNC: '0' } })).toMatchObject({
+      enabled: false,
+      reason: expect.stringContaining('turned off'),
+    });
   });
 
   it('keeps other keys when updating and writes 0600', () => {
@@ -74,7 +89,11 @@ describe('sync settings', () => {
     updateSyncConfig(home, { server_url: 'https://s.example.com', lane_model: '7-lane' });
     const text = readFileSync(configPath(home), 'utf8');
     expect(text).toContain('theme = "dark"');
-    expect(loadSyncSettings({ homeDir: home, env: {} })).toMatchObject({ maxQueueSize: 500, laneModel: '7-lane', serverUrl: 'https://s.example.com' });
+    expect(loadSyncSettings({ homeDir: home, env: {} })).toMatchObject({
+      maxQueueSize: 500,
+      laneModel: '7-lane',
+      serverUrl: 'https://s.example.com',
+    });
     expect(statSync(configPath(home)).mode & 0o777).toBe(0o600);
   });
 
@@ -85,14 +104,19 @@ describe('sync settings', () => {
     const s = loadSyncSettings({ homeDir: home, env: {} });
     expect(s.enabled).toBe(false);
     expect(s.warnings[0]).toMatch(/config\.toml:1:\d+: invalid TOML/);
-    expect(() => updateSyncConfig(home, { server_url: 'https://s.example.com' })).toThrow(expect.objectContaining({ code: 'CONFIG_UNREADABLE' }));
+    expect(() => updateSyncConfig(home, { server_url: 'https://s.example.com' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_UNREADABLE' }),
+    );
     expect(readFileSync(configPath(home), 'utf8')).toBe('[sync\nserver_url = "x"\n');
   });
 
   it('warns about bad values and keeps defaults', () => {
     const home = tempDir();
     mkdirSync(path.join(home, '.spec-kitty'));
-    writeFileSync(configPath(home), '[sync]\nserver_url = "http://evil.example.com"\nmax_queue_size = -3\nlane_model = "9"\nauto_deliver = "yes"\n');
+    writeFileSync(
+      configPath(home),
+      '[sync]\nserver_url = "http://evil.example.com"\nmax_queue_size = -3\nlane_model = "9"\nauto_deliver = "yes"\n',
+    );
     const s = loadSyncSettings({ homeDir: home, env: {} });
     expect(s).toMatchObject({ enabled: false, maxQueueSize: 100000, laneModel: '4-lane', autoDeliver: true });
     expect(s.warnings).toHaveLength(4);
@@ -123,7 +147,9 @@ describe('credentials file', () => {
     expect(statSync(credentialsPath(home)).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(credentialsPath(home))).mode & 0o777).toBe(0o700);
     const text = readFileSync(credentialsPath(home), 'utf8');
-    expect(text).toMatch(/\[tokens\][\s\S]*access = "acc-token-1"[\s\S]*\[user\][\s\S]*username = "ada"[\s\S]*\[server\][\s\S]*url = "https:\/\/s.example.com"/);
+    expect(text).toMatch(
+      /\[tokens\][\s\S]*access = "acc-token-1"[\s\S]*\[user\][\s\S]*username = "ada"[\s\S]*\[server\][\s\S]*url = "https:\/\/s.example.com"/,
+    );
   });
 
   it('reads files written by the Python CLI: naive UTC expiries and an [expiries] table', () => {
@@ -136,7 +162,12 @@ describe('credentials file', () => {
     );
     expect(readCredentials(home)).toMatchObject({
       status: 'present',
-      credentials: { accessExpiresAt: '2026-02-12T10:15:00.123Z', refreshExpiresAt: '2026-02-19T10:00:00.000Z', teamSlug: null, username: 'bob' },
+      credentials: {
+        accessExpiresAt: '2026-02-12T10:15:00.123Z',
+        refreshExpiresAt: '2026-02-19T10:00:00.000Z',
+        teamSlug: null,
+        username: 'bob',
+      },
     });
     expect(parseExpiry('garbage')).toBeNull();
   });

@@ -26,7 +26,13 @@ afterEach(async () => {
   await server.close();
 });
 const now = () => new Date();
-const ctx = { projectUuid: '550e8400-e29b-41d4-a716-446655440000', projectSlug: 'demo', gitBranch: 'main', headCommitSha: null, repoSlug: 'acme/demo' };
+const ctx = {
+  projectUuid: '550e8400-e29b-41d4-a716-446655440000',
+  projectSlug: 'demo',
+  gitBranch: 'main',
+  headCommitSha: null,
+  repoSlug: 'acme/demo',
+};
 
 describe('sync emitter', () => {
   it('queues nothing when sync is disabled', async () => {
@@ -34,7 +40,12 @@ describe('sync emitter', () => {
     const em = await createSyncEmitter({ homeDir: home, env: {}, now, hostname: 'h', username: 'u' });
     expect(em.enabled).toBe(false);
     const f = em.createFactory(ctx);
-    expect(await em.enqueue([f.historyAdded({ wpId: 'WP01', content: 'x' })])).toEqual({ queued: 0, notes: [], queuePath: null, delivery: null });
+    expect(await em.enqueue([f.historyAdded({ wpId: 'WP01', content: 'x' })])).toEqual({
+      queued: 0,
+      notes: [],
+      queuePath: null,
+      delivery: null,
+    });
     expect(existsSync(path.join(home, '.spec-kitty'))).toBe(false);
   });
 
@@ -51,7 +62,14 @@ describe('sync emitter', () => {
     expect(em).toMatchObject({ enabled: true, teamSlug: 'team-a', laneModel: '4-lane' });
     const f = em.createFactory(ctx);
     const drafts = [
-      f.wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'planned', to: 'claimed', actor: 'claude', executionMode: 'worktree' }),
+      f.wpStatusChanged({
+        featureSlug: '001-demo',
+        wpId: 'WP01',
+        from: 'planned',
+        to: 'claimed',
+        actor: 'claude',
+        executionMode: 'worktree',
+      }),
       f.historyAdded({ wpId: 'WP01', content: 'x' }),
     ];
     const r = await em.enqueue(drafts);
@@ -78,7 +96,9 @@ describe('sync emitter', () => {
 describe('auth login flow', () => {
   it('says when already logged in, refuses when sync is disabled, and reports other accounts', async () => {
     const home = tempDir();
-    await expect(loginFlow({ homeDir: home, env: {}, now, username: 'ada', password: 'pw' })).rejects.toMatchObject({ code: 'SYNC_DISABLED' });
+    await expect(loginFlow({ homeDir: home, env: {}, now, username: 'ada', password: 'pw' })).rejects.toMatchObject({
+      code: 'SYNC_DISABLED',
+    });
     updateSyncConfig(home, { server_url: server.url });
     const first = await loginFlow({ homeDir: home, env: {}, now, username: 'ada', password: 'pw' });
     expect(first).toMatchObject({ alreadyAuthenticated: false, username: 'ada', adopted: 0 });
@@ -101,13 +121,23 @@ describe('sync status and --check', () => {
 
   it('shows queue health, auth, last sync and a real connection check', async () => {
     const { home, ids } = await loggedInHome(server, 3);
-    server.on('POST /api/v1/events/batch/', answerAll((id) => (id === ids[0] ? 'rejected' : 'success')));
+    server.on(
+      'POST /api/v1/events/batch/',
+      answerAll((id) => (id === ids[0] ? 'rejected' : 'success')),
+    );
     await syncNow({ homeDir: home, env: {}, now });
     const s = await syncStatus({ homeDir: home, env: {}, now, check: true });
     expect(s).toMatchObject({
       enabled: true,
       auth: { state: 'active', username: 'ada' },
-      queue: { username: 'ada', stats: { depth: 1, retryHistogram: { '0': 0, '1-3': 1, '4+': 0 }, topFailureCategories: [{ category: 'schema_mismatch', count: 1 }] } },
+      queue: {
+        username: 'ada',
+        stats: {
+          depth: 1,
+          retryHistogram: { '0': 0, '1-3': 1, '4+': 0 },
+          topFailureCategories: [{ category: 'schema_mismatch', count: 1 }],
+        },
+      },
       lastSync: { status: 'partial', synced: 2, failed: 1 },
       connection: { state: 'connected', httpStatus: 200 },
     });
@@ -132,7 +162,9 @@ describe('sync status and --check', () => {
   it('reports not authenticated and unreachable servers', async () => {
     const home = tempDir();
     updateSyncConfig(home, { server_url: server.url });
-    expect((await checkConnection({ homeDir: home, settings: loadSyncSettings({ homeDir: home, env: {} }), now })).state).toBe('not_authenticated');
+    expect((await checkConnection({ homeDir: home, settings: loadSyncSettings({ homeDir: home, env: {} }), now })).state).toBe(
+      'not_authenticated',
+    );
     const { home: h2 } = await loggedInHome(server, 0);
     const closed = await createHttpTestServer();
     await closed.close();
@@ -149,7 +181,10 @@ describe('dead events', () => {
     await syncNow({ homeDir: home, env: {}, now });
     const dead = await listDeadEvents({ homeDir: home, env: {}, now });
     expect(dead.events.map((e) => e.eventId).sort()).toEqual([...ids].sort());
-    expect(await requeueDeadEvents({ homeDir: home, env: {}, now, ids: [ids[0] as string, 'nope'] })).toMatchObject({ requeued: 1, notFound: ['nope'] });
+    expect(await requeueDeadEvents({ homeDir: home, env: {}, now, ids: [ids[0] as string, 'nope'] })).toMatchObject({
+      requeued: 1,
+      notFound: ['nope'],
+    });
     expect((await listDeadEvents({ homeDir: home, env: {}, now })).events).toHaveLength(1);
   });
 });

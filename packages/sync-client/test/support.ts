@@ -25,7 +25,11 @@ export const idsOf = (req: RecordedRequest | undefined): string[] =>
   ((req?.json as { events?: Array<{ event_id: string }> } | undefined)?.events ?? []).map((e) => e.event_id);
 
 /** A home with sync configured for `server`, logged in as ada, and `count` HistoryAdded events queued. */
-export async function loggedInHome(server: HttpTestServer, count: number, now: () => Date = () => new Date()): Promise<{ home: string; ids: string[]; queue: () => Promise<Queue> }> {
+export async function loggedInHome(
+  server: HttpTestServer,
+  count: number,
+  now: () => Date = () => new Date(),
+): Promise<{ home: string; ids: string[]; queue: () => Promise<Queue> }> {
   const home = tempDir();
   updateSyncConfig(home, { server_url: server.url });
   await login({ homeDir: home, serverUrl: server.url, now, username: 'ada', password: 'pw' });
@@ -39,7 +43,14 @@ export async function enqueue(queue: Queue, count: number, now: () => Date = () 
   const events = createEventFactory({
     nodeId: 'a1b2c3d4e5f6',
     now,
-    context: { projectUuid: '550e8400-e29b-41d4-a716-446655440000', projectSlug: 'demo', teamSlug: 'team-a', gitBranch: 'main', headCommitSha: null, repoSlug: null },
+    context: {
+      projectUuid: '550e8400-e29b-41d4-a716-446655440000',
+      projectSlug: 'demo',
+      teamSlug: 'team-a',
+      gitBranch: 'main',
+      headCommitSha: null,
+      repoSlug: null,
+    },
   });
   const drafts: EventDraft[] = Array.from({ length: count }, (_, i) => events.historyAdded({ wpId: 'WP01', content: `note ${i}` }));
   const stored = await queue.enqueueMany(drafts);
@@ -51,9 +62,14 @@ export async function enqueue(queue: Queue, count: number, now: () => Date = () 
 export const answerAll =
   (status: (id: string, i: number) => 'success' | 'duplicate' | 'rejected' = () => 'success') =>
   (req: RecordedRequest) => ({
-    body: { results: idsOf(req).map((id, i) => ({ event_id: id, status: status(id, i), ...(status(id, i) === 'rejected' ? { error: 'Invalid payload: missing field', code: 'schema_mismatch' } : {}) })) },
+    body: {
+      results: idsOf(req).map((id, i) => ({
+        event_id: id,
+        status: status(id, i),
+        ...(status(id, i) === 'rejected' ? { error: 'Invalid payload: missing field', code: 'schema_mismatch' } : {}),
+      })),
+    },
   });
-
 
 /** What the fault server does with a batch request: answer like the test-utils server, or misbehave on the raw socket. */
 export type FaultMode =

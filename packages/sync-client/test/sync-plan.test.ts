@@ -19,18 +19,41 @@ const rows: Row[] = [
   {
     row: '200 + success / duplicate: recorded (removed from the queue)',
     answer: { kind: 'results', unknownIds: [], results: sent.map((id, i) => ({ eventId: id, status: i % 2 ? 'duplicate' : 'success' })) },
-    step: { kind: 'record', missing: [], resend: [], outcomes: expect.arrayContaining([{ eventId: 'e1', status: 'success' }, { eventId: 'e2', status: 'duplicate' }]) },
+    step: {
+      kind: 'record',
+      missing: [],
+      resend: [],
+      outcomes: expect.arrayContaining([
+        { eventId: 'e1', status: 'success' },
+        { eventId: 'e2', status: 'duplicate' },
+      ]),
+    },
     refusals: 0,
   },
   {
     row: '200 + rejected: recorded as rejected with its category (kept with backoff, dead at the cap)',
-    answer: { kind: 'results', unknownIds: [], results: [{ eventId: 'e1', status: 'rejected', error: 'missing field', category: 'schema_mismatch' }] },
+    answer: {
+      kind: 'results',
+      unknownIds: [],
+      results: [{ eventId: 'e1', status: 'rejected', error: 'missing field', category: 'schema_mismatch' }],
+    },
     sent: ['e1'],
-    step: { kind: 'record', outcomes: [{ eventId: 'e1', status: 'rejected', error: 'missing field', category: 'schema_mismatch' }], missing: [] },
+    step: {
+      kind: 'record',
+      outcomes: [{ eventId: 'e1', status: 'rejected', error: 'missing field', category: 'schema_mismatch' }],
+      missing: [],
+    },
   },
   {
     row: '200 with missing and unknown ids: missing stay pending (named), unknown ignored',
-    answer: { kind: 'results', unknownIds: ['zz'], results: [{ eventId: 'e1', status: 'success' }, { eventId: 'e3', status: 'success' }] },
+    answer: {
+      kind: 'results',
+      unknownIds: ['zz'],
+      results: [
+        { eventId: 'e1', status: 'success' },
+        { eventId: 'e3', status: 'success' },
+      ],
+    },
     step: { kind: 'record', missing: ['e2', 'e4'], unknown: ['zz'] },
   },
   {
@@ -55,21 +78,35 @@ const rows: Row[] = [
   },
   {
     row: '400 with per-event details: exactly those rejected, the others re-sent',
-    answer: { kind: 'bad_request', error: 'Batch validation failed', details: null, perEvent: [{ eventId: 'e2', status: 'rejected', error: 'bad lane', category: 'schema_mismatch' }] },
+    answer: {
+      kind: 'bad_request',
+      error: 'Batch validation failed',
+      details: null,
+      perEvent: [{ eventId: 'e2', status: 'rejected', error: 'bad lane', category: 'schema_mismatch' }],
+    },
     step: { kind: 'record', outcomes: [expect.objectContaining({ eventId: 'e2', status: 'rejected' })], resend: [['e1', 'e3', 'e4']] },
     refusals: 0,
   },
   {
     row: '400 without details: the batch is bisected (a whole-batch refusal)',
     answer: { kind: 'bad_request', error: 'Bad request', details: null, perEvent: [] },
-    step: { kind: 'split', groups: [['e1', 'e2'], ['e3', 'e4']] },
+    step: {
+      kind: 'split',
+      groups: [
+        ['e1', 'e2'],
+        ['e3', 'e4'],
+      ],
+    },
     refusals: 1,
   },
   {
     row: '400 without details for a single event: that event is rejected with the server message',
     answer: { kind: 'bad_request', error: 'Bad request', details: 'invalid field lane', perEvent: [] },
     sent: ['e3'],
-    step: { kind: 'record', outcomes: [{ eventId: 'e3', status: 'rejected', error: 'Bad request: invalid field lane', category: 'schema_mismatch' }] },
+    step: {
+      kind: 'record',
+      outcomes: [{ eventId: 'e3', status: 'rejected', error: 'Bad request: invalid field lane', category: 'schema_mismatch' }],
+    },
   },
   {
     row: '403: stop with the status and the server message, events stay queued',
@@ -89,14 +126,23 @@ const rows: Row[] = [
   {
     row: '413: halve the batch',
     answer: { kind: 'too_large', message: `${S} answered HTTP 413` },
-    step: { kind: 'split', groups: [['e1', 'e2'], ['e3', 'e4']] },
+    step: {
+      kind: 'split',
+      groups: [
+        ['e1', 'e2'],
+        ['e3', 'e4'],
+      ],
+    },
     refusals: 1,
   },
   {
     row: '413 for a single event: dead letter, category too_large (not schema_mismatch)',
     answer: { kind: 'too_large', message: `${S} answered HTTP 413` },
     sent: ['e4'],
-    step: { kind: 'record', outcomes: [expect.objectContaining({ eventId: 'e4', status: 'rejected', category: 'too_large', permanent: true })] },
+    step: {
+      kind: 'record',
+      outcomes: [expect.objectContaining({ eventId: 'e4', status: 'rejected', category: 'too_large', permanent: true })],
+    },
   },
   {
     row: '413 after N-1 refusals in a row: the circuit breaker stops the run',
@@ -114,7 +160,14 @@ const rows: Row[] = [
   {
     row: '429 with Retry-After (longer than the client waits in-process): keep, store next attempt for every process',
     answer: { kind: 'rate_limited', status: 429, retryAfterMs: 42_000, message: `${S} answered HTTP 429 (rate limited)` },
-    step: { kind: 'stop', status: 'offline', reason: 'rate_limited', retryAfterMs: 42_000, transient: true, message: expect.stringContaining('retry after 42 s') },
+    step: {
+      kind: 'stop',
+      status: 'offline',
+      reason: 'rate_limited',
+      retryAfterMs: 42_000,
+      transient: true,
+      message: expect.stringContaining('retry after 42 s'),
+    },
   },
   {
     row: '503 with Retry-After: same as 429',

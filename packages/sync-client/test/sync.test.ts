@@ -16,14 +16,22 @@ afterEach(async () => {
   await server.close();
 });
 
-const run = (home: string, extra: Partial<SyncNowOptions> = {}) => syncNow({ homeDir: home, env: {}, now: () => new Date(), retryDelayMs: 1, ...extra });
+const run = (home: string, extra: Partial<SyncNowOptions> = {}) =>
+  syncNow({ homeDir: home, env: {}, now: () => new Date(), retryDelayMs: 1, ...extra });
 
 describe('sync now', () => {
   it('sends gzip JSON batches with the bearer token and removes acknowledged events', async () => {
     const { home, ids, queue } = await loggedInHome(server, 3);
     server.on('POST /api/v1/events/batch/', answerAll());
     const r = await run(home);
-    expect(r).toMatchObject({ status: 'ok', synced: 3, duplicates: 0, failed: 0, remaining: 0, summary: 'Synced: 3, Duplicates: 0, Failed: 0' });
+    expect(r).toMatchObject({
+      status: 'ok',
+      synced: 3,
+      duplicates: 0,
+      failed: 0,
+      remaining: 0,
+      summary: 'Synced: 3, Duplicates: 0, Failed: 0',
+    });
     const req = server.batchRequests()[0];
     expect(req?.headers['content-encoding']).toBe('gzip');
     expect(req?.headers['content-type']).toBe('application/json');
@@ -59,7 +67,12 @@ describe('sync now', () => {
   it('releases at once the events a killed run had claimed on this host, and says so', async () => {
     const { home, ids } = await loggedInHome(server, 3);
     const { openQueue } = await import('@kitty/queue');
-    const q = await openQueue({ homeDir: home, scope: { serverUrl: server.url, username: 'ada' }, now: () => new Date(), host: 'this-host' });
+    const q = await openQueue({
+      homeDir: home,
+      scope: { serverUrl: server.url, username: 'ada' },
+      now: () => new Date(),
+      host: 'this-host',
+    });
     expect((await q.claimBatch({ limit: 10, pid: 999_999_999, owner: 'sync:killed' })).events).toHaveLength(3);
     await q.close();
     server.on('POST /api/v1/events/batch/', answerAll());
@@ -76,7 +89,12 @@ describe('sync now', () => {
         results: [
           { event_id: ids[0], status: 'success' },
           { event_id: ids[1], status: 'duplicate' },
-          { event_id: ids[2], status: 'rejected', error: 'Invalid payload for HistoryAdded: missing required field', code: 'schema_mismatch' },
+          {
+            event_id: ids[2],
+            status: 'rejected',
+            error: 'Invalid payload for HistoryAdded: missing required field',
+            code: 'schema_mismatch',
+          },
           { event_id: '01JZZZZZZZZZZZZZZZZZZZZZZZ', status: 'success' },
         ],
       },
@@ -85,7 +103,15 @@ describe('sync now', () => {
     expect(r).toMatchObject({ status: 'partial', synced: 1, duplicates: 1, failed: 1, remaining: 2 });
     expect(r.summary).toBe('Synced: 1, Duplicates: 1, Failed: 1 (schema_mismatch: 1)');
     expect(r.actions[0]).toMatch(/^schema_mismatch: 1 -- Run `spec-kitty sync diagnose`/);
-    expect(r.failures).toEqual([{ event_id: ids[2], event_type: 'HistoryAdded', category: 'schema_mismatch', error: expect.stringContaining('missing'), code: 'schema_mismatch' }]);
+    expect(r.failures).toEqual([
+      {
+        event_id: ids[2],
+        event_type: 'HistoryAdded',
+        category: 'schema_mismatch',
+        error: expect.stringContaining('missing'),
+        code: 'schema_mismatch',
+      },
+    ]);
     expect(r.warnings.join(' ')).toContain('not in the batch');
     const stats = await (await queue()).stats();
     expect(stats.retryHistogram).toEqual({ '0': 1, '1-3': 1, '4+': 0 });
@@ -93,7 +119,10 @@ describe('sync now', () => {
 
   it('does not let a rejected event block newer ones', async () => {
     const { home, ids, queue } = await loggedInHome(server, 2);
-    server.on('POST /api/v1/events/batch/', answerAll((id) => (id === ids[0] ? 'rejected' : 'success')));
+    server.on(
+      'POST /api/v1/events/batch/',
+      answerAll((id) => (id === ids[0] ? 'rejected' : 'success')),
+    );
     await run(home);
     const { enqueue } = await import('./support.js');
     const [newer] = await enqueue(await queue(), 1);
@@ -107,7 +136,14 @@ describe('sync now', () => {
     let calls = 0;
     server.on('POST /api/v1/events/batch/', (req) => {
       calls += 1;
-      if (calls === 1) return { status: 400, body: { error: 'Batch validation failed', details: [{ event_id: ids[1], error: 'project_uuid authorization check failed', code: 'unauthorized' }] } };
+      if (calls === 1)
+        return {
+          status: 400,
+          body: {
+            error: 'Batch validation failed',
+            details: [{ event_id: ids[1], error: 'project_uuid authorization check failed', code: 'unauthorized' }],
+          },
+        };
       return answerAll()(req);
     });
     const r = await run(home);
@@ -120,16 +156,22 @@ describe('sync now', () => {
     const { home, ids } = await loggedInHome(server, 5);
     const poison = ids[3] as string;
     server.on('POST /api/v1/events/batch/', (req) =>
-      idsOf(req).includes(poison) ? { status: 400, body: { error: 'Bad batch', details: 'one event has an invalid field' } } : answerAll()(req),
+      idsOf(req).includes(poison)
+        ? { status: 400, body: { error: 'Bad batch', details: 'one event has an invalid field' } }
+        : answerAll()(req),
     );
     const r = await run(home);
     expect(r).toMatchObject({ status: 'partial', synced: 4, failed: 1 });
-    expect(r.failures).toEqual([expect.objectContaining({ event_id: poison, error: 'Bad batch: one event has an invalid field', category: 'schema_mismatch' })]);
+    expect(r.failures).toEqual([
+      expect.objectContaining({ event_id: poison, error: 'Bad batch: one event has an invalid field', category: 'schema_mismatch' }),
+    ]);
   });
 
   it('refreshes once on 401 and replays the batch', async () => {
     const { home } = await loggedInHome(server, 2);
-    server.on('POST /api/v1/events/batch/', (req) => (req.headers['authorization'] === 'Bearer acc-0' ? { status: 401, body: { detail: 'expired' } } : answerAll()(req)));
+    server.on('POST /api/v1/events/batch/', (req) =>
+      req.headers['authorization'] === 'Bearer acc-0' ? { status: 401, body: { detail: 'expired' } } : answerAll()(req),
+    );
     const r = await run(home);
     expect(r).toMatchObject({ status: 'ok', synced: 2, refreshes: 1 });
     expect(server.refreshes()).toBe(1);
@@ -153,7 +195,9 @@ describe('sync now', () => {
   it('splits on 413 and dead-letters a single event that is still too large', async () => {
     const { home, ids, queue } = await loggedInHome(server, 4);
     const big = ids[2] as string;
-    server.on('POST /api/v1/events/batch/', (req) => (idsOf(req).length > 1 || idsOf(req)[0] === big ? { status: 413, body: 'too large' } : answerAll()(req)));
+    server.on('POST /api/v1/events/batch/', (req) =>
+      idsOf(req).length > 1 || idsOf(req)[0] === big ? { status: 413, body: 'too large' } : answerAll()(req),
+    );
     const r = await run(home);
     expect(r).toMatchObject({ synced: 3, failed: 1, deadLettered: 1, remaining: 0 });
     const dead = await (await queue()).listDead();
@@ -206,7 +250,10 @@ describe('sync now', () => {
       { body: '<html>oops</html>' },
       { body: { results: {} } },
       { rawBody: Buffer.alloc(5 * 1024 * 1024, 0x20), headers: { 'content-type': 'application/json' } },
-      { rawBody: gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
+      {
+        rawBody: gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      },
     ]) {
       server.on('POST /api/v1/events/batch/', bad);
       const r = await run(home);
@@ -244,14 +291,22 @@ describe('sync now', () => {
 
   it('writes the --report file with per-event failures', async () => {
     const { home, ids } = await loggedInHome(server, 2);
-    server.on('POST /api/v1/events/batch/', answerAll((id) => (id === ids[1] ? 'rejected' : 'success')));
+    server.on(
+      'POST /api/v1/events/batch/',
+      answerAll((id) => (id === ids[1] ? 'rejected' : 'success')),
+    );
     const r = await run(home);
     const { writeSyncReport } = await import('../src/index.js');
     const file = path.join(tempDir(), 'report.json');
     await writeSyncReport(file, r, () => new Date('2026-03-01T00:00:00Z'));
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as { summary: { failed: number }; failures: Array<{ event_id: string; event_type: string; category: string; error: string }> };
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+      summary: { failed: number };
+      failures: Array<{ event_id: string; event_type: string; category: string; error: string }>;
+    };
     expect(doc.summary.failed).toBe(1);
     expect(doc.failures).toEqual([expect.objectContaining({ event_id: ids[1], event_type: 'HistoryAdded', category: 'schema_mismatch' })]);
-    await expect(writeSyncReport(path.join(tempDir(), 'no/such/dir/r.json'), r, () => new Date())).rejects.toMatchObject({ code: 'REPORT_WRITE_FAILED' });
+    await expect(writeSyncReport(path.join(tempDir(), 'no/such/dir/r.json'), r, () => new Date())).rejects.toMatchObject({
+      code: 'REPORT_WRITE_FAILED',
+    });
   });
 });

@@ -40,7 +40,14 @@ export type { WorkPackageFile, WorkPackageSet } from './tasks/work-packages.js';
 export { analyzeTaskPlan } from './tasks/task-plan.js';
 export type { TaskPlan } from './tasks/task-plan.js';
 export type { DependencyEdge } from './tasks/graph.js';
-export { MCP_SERVER_NAME, MCP_SERVER_COMMAND, MCP_CONFIG_FORMATS, mcpConfigFormat, mergeMcpConfig, planMcpConfigs } from './planning/mcp-config.js';
+export {
+  MCP_SERVER_NAME,
+  MCP_SERVER_COMMAND,
+  MCP_CONFIG_FORMATS,
+  mcpConfigFormat,
+  mergeMcpConfig,
+  planMcpConfigs,
+} from './planning/mcp-config.js';
 export type { McpConfigFormat, McpConfigWrite } from './planning/mcp-config.js';
 export { FEATURE_DOCUMENTS, listFeatureDocuments, readFeatureDocument } from './project/documents.js';
 export type { FeatureDocumentName, FeatureDocuments, DocumentText } from './project/documents.js';
@@ -64,20 +71,74 @@ export type { ImplementOptions, ImplementResult } from './execution/implement.js
 export { reviewWorkPackage } from './execution/review.js';
 export type { ReviewOptions, ReviewResult, ReviewCommit } from './execution/review.js';
 export { listTasks, validateWorkflow, addHistory, markStatus, tasksStatus } from './tasks/task-commands.js';
-export type { TaskRow, ListTasksResult, ValidateWorkflowResult, AddHistoryResult, MarkStatusResult, BoardWorkPackage, TasksStatusResult } from './tasks/task-commands.js';
+export type {
+  TaskRow,
+  ListTasksResult,
+  ValidateWorkflowResult,
+  AddHistoryResult,
+  MarkStatusResult,
+  BoardWorkPackage,
+  TasksStatusResult,
+} from './tasks/task-commands.js';
 export { emitStatus, materializeStatus, validateStatus } from './status/status-commands.js';
 export type { EmitStatusOptions, EmitStatusResult, MaterializeResult, ValidateStatusResult } from './status/status-commands.js';
 export { acceptFeature } from './execution/accept.js';
-export type { AcceptOptions, AcceptResult, AcceptanceSummary, AcceptanceWorkPackage, AcceptanceMode, TestRunner } from './execution/accept.js';
+export type {
+  AcceptOptions,
+  AcceptResult,
+  AcceptanceSummary,
+  AcceptanceWorkPackage,
+  AcceptanceMode,
+  TestRunner,
+} from './execution/accept.js';
 export { mergeFeature } from './execution/merge.js';
 export type { MergeOptions, MergeResult, MergeItem } from './execution/merge.js';
 export { nextStep } from './execution/next.js';
 export { listDependents } from './execution/next.js';
-export type { NextOptions, NextResult, NextKind, NextProgress, ReadyWorkPackage, StepResult, ListDependentsResult } from './execution/next.js';
+export type {
+  NextOptions,
+  NextResult,
+  NextKind,
+  NextProgress,
+  ReadyWorkPackage,
+  StepResult,
+  ListDependentsResult,
+} from './execution/next.js';
 export { agentConfig } from './planning/agent-config.js';
 export type { AgentConfigOptions, AgentConfigResult, AgentConfigEntry } from './planning/agent-config.js';
 export { updateAgentContext } from './planning/agent-context.js';
 export type { UpdateContextResult } from './planning/agent-context.js';
-export { FEATURE_ARTIFACTS, featureOverview, projectOverview, workPackageDetail, findFeature, readFeatureArtifact, reviewFeedbackOf } from './overview.js';
-export type { ArtifactKey, ArtifactInfo, BoardEvent, WorkPackageFacts, WorkflowProgress, FeatureOverview, ProjectOverview, WorkPackageDetail } from './overview.js';
-export { reconcileStatusInto, reconcileStatusLogs, readLogDelta, fitEnvelope, statusEnvelope, CURSOR_TAIL_BYTES, type StatusLogCursor, type StatusSyncStore, type StatusSyncProjectState, type ReconcileOptions, type ReconcileResult, type StatusSyncQueue, type ReconcileIntoOptions } from './status/status-sync.js';
+export {
+  FEATURE_ARTIFACTS,
+  featureOverview,
+  projectOverview,
+  workPackageDetail,
+  findFeature,
+  readFeatureArtifact,
+  reviewFeedbackOf,
+} from './overview.js';
+export type {
+  ArtifactKey,
+  ArtifactInfo,
+  BoardEvent,
+  WorkPackageFacts,
+  WorkflowProgress,
+  FeatureOverview,
+  ProjectOverview,
+  WorkPackageDetail,
+} from './overview.js';
+export {
+  reconcileStatusInto,
+  reconcileStatusLogs,
+  readLogDelta,
+  fitEnvelope,
+  statusEnvelope,
+  CURSOR_TAIL_BYTES,
+  type StatusLogCursor,
+  type StatusSyncStore,
+  type StatusSyncProjectState,
+  type ReconcileOptions,
+  type ReconcileResult,
+  type StatusSyncQueue,
+  type ReconcileIntoOptions,
+} from './status/status-sync.js';

@@ -2,7 +2,15 @@ import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { acceptFeature, implementWorkPackage, markStatus, mergeFeature, moveTask, reviewWorkPackage, type ImplementResult } from '../src/index.js';
+import {
+  acceptFeature,
+  implementWorkPackage,
+  markStatus,
+  mergeFeature,
+  moveTask,
+  reviewWorkPackage,
+  type ImplementResult,
+} from '../src/index.js';
 import { porcelain, read, sgit, subjects, write } from './helpers.js';
 import { caught, commitIn, withTasks } from './exec-helpers.js';
 
@@ -31,7 +39,10 @@ async function finished(files: { wp1?: [string, string]; wp2?: [string, string] 
   await sg.rm([path.join(fdir, 'tasks/WP03-ui.md'), path.join(fdir, 'tasks/WP04-docs.md')]);
   await sg.commit('two work packages only');
   const impl: Record<string, ImplementResult> = {};
-  for (const [wp, task, file] of [['WP01', 'T001', files.wp1 ?? ['schema.sql', 'create table t;\n']], ['WP02', 'T002', files.wp2 ?? ['api.ts', 'export {};\n']]] as const) {
+  for (const [wp, task, file] of [
+    ['WP01', 'T001', files.wp1 ?? ['schema.sql', 'create table t;\n']],
+    ['WP02', 'T002', files.wp2 ?? ['api.ts', 'export {};\n']],
+  ] as const) {
     impl[wp] = await implementWorkPackage({ ...env(), wpId: wp, agent: 'claude' });
     await commitIn((impl[wp] as ImplementResult).workspace_abs_path, file[0], file[1], `feat(${wp}): work`);
     await markStatus({ ...env(), taskIds: [task], status: 'done' });
@@ -64,7 +75,11 @@ describe('accept', () => {
     write(t.fdir, { 'plan.md': '# Plan\n' });
     await t.sg.add([path.join(t.fdir, 'plan.md')]);
     await t.sg.commit('plan');
-    const failing = await acceptFeature({ ...t.env(), tests: ['false'], runTest: async (cmd) => ({ exitCode: cmd === 'false' ? 1 : 0, output: 'boom' }) });
+    const failing = await acceptFeature({
+      ...t.env(),
+      tests: ['false'],
+      runTest: async (cmd) => ({ exitCode: cmd === 'false' ? 1 : 0, output: 'boom' }),
+    });
     expect(failing.summary.test_failures).toEqual(['false: exit 1 — boom']);
     expect(failing.ok).toBe(false);
     const check = await acceptFeature({ ...t.env(), mode: 'checklist' });
@@ -74,10 +89,17 @@ describe('accept', () => {
     expect(ok).toMatchObject({ result: 'success', ok: true, mode: 'local', accepted_by: 'ada', commit_created: true });
     expect(await subjects(t.sg, 1)).toEqual(['Accept 001-checkout']);
     const meta = JSON.parse(read(t.fdir, 'meta.json')) as Record<string, unknown>;
-    expect(meta).toMatchObject({ accepted_by: 'ada', acceptance_mode: 'local', accepted_from_commit: ok.parent_commit, accepted_at: ok.accepted_at });
+    expect(meta).toMatchObject({
+      accepted_by: 'ada',
+      acceptance_mode: 'local',
+      accepted_from_commit: ok.parent_commit,
+      accepted_at: ok.accepted_at,
+    });
     expect(meta['acceptance_history']).toHaveLength(1);
     expect(Object.keys(meta)).toEqual([...Object.keys(meta)].sort());
-    expect(t.events.drafts.map((d) => [d.event_type, (d.payload as Record<string, unknown>)['total_wps']])).toEqual([['FeatureCompleted', 2]]);
+    expect(t.events.drafts.map((d) => [d.event_type, (d.payload as Record<string, unknown>)['total_wps']])).toEqual([
+      ['FeatureCompleted', 2],
+    ]);
     expect(await porcelain(t.sg)).toEqual([]);
     expect((await caught(acceptFeature({ ...t.env(), mode: 'yolo' }))).code).toBe('INVALID_OPTION');
   });
@@ -91,7 +113,10 @@ describe('merge', () => {
     expect(dry.work_packages.map((w) => w.status)).toEqual(['pending', 'pending']);
     expect(await subjects(t.sg, 1)).toEqual(['chore: Move WP02 to done on spec 001 [codex]']);
     const r = await mergeFeature({ ...t.env() });
-    expect(r.work_packages.map((w) => [w.wp_id, w.status])).toEqual([['WP01', 'merged'], ['WP02', 'merged']]);
+    expect(r.work_packages.map((w) => [w.wp_id, w.status])).toEqual([
+      ['WP01', 'merged'],
+      ['WP02', 'merged'],
+    ]);
     expect(await subjects(t.sg, 2)).toEqual(['Merge WP02 from 001-checkout', 'Merge WP01 from 001-checkout']);
     expect(r.worktrees_removed).toEqual(['.worktrees/001-checkout-WP01', '.worktrees/001-checkout-WP02']);
     expect(r.branches_deleted).toEqual(['001-checkout-WP01', '001-checkout-WP02']);
@@ -118,7 +143,10 @@ describe('merge', () => {
     expect(r.merge_dir).toBe(path.join(t.dir, '.worktrees', '001-checkout-merge-main'));
     expect(r.notes.join(' ')).toMatch(/merging in a temporary worktree/);
     expect((await t.sg.raw(['branch', '--show-current'])).trim()).toBe('my-topic');
-    expect((await t.sg.raw(['log', '-2', '--format=%s', 'main'])).trim().split('\n')).toEqual(['Merge WP02 from 001-checkout', 'Merge WP01 from 001-checkout']);
+    expect((await t.sg.raw(['log', '-2', '--format=%s', 'main'])).trim().split('\n')).toEqual([
+      'Merge WP02 from 001-checkout',
+      'Merge WP01 from 001-checkout',
+    ]);
     expect(r.branches_kept.map((b) => b.branch)).toEqual(['001-checkout-WP01', '001-checkout-WP02']);
     expect(r.branches_kept[0]?.reason).toMatch(/squash-merged/);
     expect(existsSync(r.merge_dir)).toBe(false);

@@ -35,9 +35,19 @@ const emptyHome = tempDir({}, 'kitty-nohome-');
 /** Git with a pre-commit (and pre-merge-commit) hook that refuses every commit. */
 const hookGit: GitPort = createGitPort({ env: { ...GIT_ENV, GIT_CONFIG_VALUE_2: hooks } });
 /** Git without any identity: no user.* anywhere, HOME without .gitconfig, no system config, no guessing. */
-const noIdentityEnv: Record<string, string | undefined> = Object.fromEntries(Object.entries(GIT_ENV).filter(([k]) => !/^GIT_(AUTHOR|COMMITTER)_|^EMAIL$/.test(k)));
+const noIdentityEnv: Record<string, string | undefined> = Object.fromEntries(
+  Object.entries(GIT_ENV).filter(([k]) => !/^GIT_(AUTHOR|COMMITTER)_|^EMAIL$/.test(k)),
+);
 const noIdentityGit: GitPort = createGitPort({
-  env: { ...noIdentityEnv, HOME: emptyHome, XDG_CONFIG_HOME: emptyHome, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_COUNT: '4', GIT_CONFIG_KEY_3: 'user.useConfigOnly', GIT_CONFIG_VALUE_3: 'true' },
+  env: {
+    ...noIdentityEnv,
+    HOME: emptyHome,
+    XDG_CONFIG_HOME: emptyHome,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_COUNT: '4',
+    GIT_CONFIG_KEY_3: 'user.useConfigOnly',
+    GIT_CONFIG_VALUE_3: 'true',
+  },
 });
 
 /** Everything that must be unchanged by a failed command: files (not .git), status, index, refs, worktrees. */
@@ -85,7 +95,8 @@ interface Case {
   setup(): Promise<{ dir: string; run: (git: GitPort) => Promise<unknown>; once: (dir: string) => Promise<void> }>;
 }
 
-const subjectsOf = async (dir: string): Promise<string[]> => (await sgit(dir).raw(['log', '--format=%s'])).split('\n').filter((l) => l !== '');
+const subjectsOf = async (dir: string): Promise<string[]> =>
+  (await sgit(dir).raw(['log', '--format=%s'])).split('\n').filter((l) => l !== '');
 const countOf = (list: string[], s: string): number => list.filter((x) => x === s).length;
 
 const ONE = `# Work Packages: Checkout
@@ -112,7 +123,18 @@ const CASES: Case[] = [
     name: 'init',
     async setup() {
       const dir = tempDir({}, 'kitty-init-');
-      const run = (git: GitPort) => initProject({ ...wenv(dir), git, here: true, ai: 'claude', nonInteractive: true, templates: memoryTemplates(), machine, runtime, newUuid: () => '11111111-2222-4333-8444-555555555555' });
+      const run = (git: GitPort) =>
+        initProject({
+          ...wenv(dir),
+          git,
+          here: true,
+          ai: 'claude',
+          nonInteractive: true,
+          templates: memoryTemplates(),
+          machine,
+          runtime,
+          newUuid: () => '11111111-2222-4333-8444-555555555555',
+        });
       return { dir, run, once: async (d) => expect(countOf(await subjectsOf(d), 'Initial commit from Specify template')).toBe(1) };
     },
   },
@@ -132,7 +154,11 @@ const CASES: Case[] = [
     async setup() {
       const { dir } = await newProject();
       await createFeature({ ...wenv(dir), slug: 'demo', templates: memoryTemplates() });
-      return { dir, run: (git) => setupPlan({ ...wenv(dir), git, templates: memoryTemplates() }), once: async (d) => expect(countOf(await subjectsOf(d), 'Add plan for feature 001-demo')).toBe(1) };
+      return {
+        dir,
+        run: (git) => setupPlan({ ...wenv(dir), git, templates: memoryTemplates() }),
+        once: async (d) => expect(countOf(await subjectsOf(d), 'Add plan for feature 001-demo')).toBe(1),
+      };
     },
   },
   {
@@ -140,15 +166,29 @@ const CASES: Case[] = [
     async setup() {
       const { dir } = await newProject();
       const f = await createFeature({ ...wenv(dir), slug: 'checkout', templates: memoryTemplates() });
-      write(f.feature_dir, { 'tasks.md': TASKS_MD, 'tasks/WP01-schema.md': wpFile('WP01', 'Schema'), 'tasks/WP02-api.md': wpFile('WP02', 'API'), 'tasks/WP03-ui.md': wpFile('WP03', 'UI'), 'tasks/WP04-docs.md': wpFile('WP04', 'Docs') });
-      return { dir, run: (git) => finalizeTasks({ ...wenv(dir), git }), once: async (d) => expect(countOf(await subjectsOf(d), 'Add tasks for feature 001-checkout')).toBe(1) };
+      write(f.feature_dir, {
+        'tasks.md': TASKS_MD,
+        'tasks/WP01-schema.md': wpFile('WP01', 'Schema'),
+        'tasks/WP02-api.md': wpFile('WP02', 'API'),
+        'tasks/WP03-ui.md': wpFile('WP03', 'UI'),
+        'tasks/WP04-docs.md': wpFile('WP04', 'Docs'),
+      });
+      return {
+        dir,
+        run: (git) => finalizeTasks({ ...wenv(dir), git }),
+        once: async (d) => expect(countOf(await subjectsOf(d), 'Add tasks for feature 001-checkout')).toBe(1),
+      };
     },
   },
   {
     name: 'implement',
     async setup() {
       const t = await withTasks();
-      return { dir: t.dir, run: (git) => implementWorkPackage({ ...t.env(), git, wpId: 'WP01', agent: 'claude' }), once: async (d) => expect(countOf(await subjectsOf(d), 'chore: WP01 claimed for implementation')).toBe(1) };
+      return {
+        dir: t.dir,
+        run: (git) => implementWorkPackage({ ...t.env(), git, wpId: 'WP01', agent: 'claude' }),
+        once: async (d) => expect(countOf(await subjectsOf(d), 'chore: WP01 claimed for implementation')).toBe(1),
+      };
     },
   },
   {
@@ -167,7 +207,11 @@ const CASES: Case[] = [
     async setup() {
       const t = await withTasks();
       const before = (await subjectsOf(t.dir)).length;
-      return { dir: t.dir, run: (git) => markStatus({ ...t.env(), git, taskIds: ['T001'], status: 'done' }), once: async (d) => expect((await subjectsOf(d)).length).toBe(before + 1) };
+      return {
+        dir: t.dir,
+        run: (git) => markStatus({ ...t.env(), git, taskIds: ['T001'], status: 'done' }),
+        once: async (d) => expect((await subjectsOf(d)).length).toBe(before + 1),
+      };
     },
   },
   {
@@ -175,7 +219,11 @@ const CASES: Case[] = [
     async setup() {
       const t = await inReview();
       const before = (await subjectsOf(t.dir)).length;
-      return { dir: t.dir, run: (git) => reviewWorkPackage({ ...t.env(), git, wpId: 'WP01', agent: 'codex' }), once: async (d) => expect((await subjectsOf(d)).length).toBe(before + 1) };
+      return {
+        dir: t.dir,
+        run: (git) => reviewWorkPackage({ ...t.env(), git, wpId: 'WP01', agent: 'codex' }),
+        once: async (d) => expect((await subjectsOf(d)).length).toBe(before + 1),
+      };
     },
   },
   {
@@ -183,12 +231,17 @@ const CASES: Case[] = [
     async setup() {
       const t = await withTasks();
       await markStatus({ ...t.env(), taskIds: ['T001', 'T002', 'T003', 'T004', 'T005'], status: 'done' });
-      for (const wp of ['WP01', 'WP02', 'WP03', 'WP04']) await moveTask({ ...t.env(), wpId: wp, to: 'canceled', agent: 'claude', force: true, reason: 'descoped' });
+      for (const wp of ['WP01', 'WP02', 'WP03', 'WP04'])
+        await moveTask({ ...t.env(), wpId: wp, to: 'canceled', agent: 'claude', force: true, reason: 'descoped' });
       write(t.fdir, { 'plan.md': '# Plan\n' });
       await t.sg.add([path.join(t.fdir, 'plan.md')]);
       await t.sg.commit('plan');
       expect((await acceptFeature({ ...t.env(), mode: 'checklist' })).summary).toMatchObject({ all_done: true });
-      return { dir: t.dir, run: (git) => acceptFeature({ ...t.env(), git, actor: 'ada', mode: 'local' }), once: async (d) => expect(countOf(await subjectsOf(d), 'Accept 001-checkout')).toBe(1) };
+      return {
+        dir: t.dir,
+        run: (git) => acceptFeature({ ...t.env(), git, actor: 'ada', mode: 'local' }),
+        once: async (d) => expect(countOf(await subjectsOf(d), 'Accept 001-checkout')).toBe(1),
+      };
     },
   },
   {
@@ -196,7 +249,11 @@ const CASES: Case[] = [
     async setup() {
       const t = await inReview();
       await moveTask({ ...t.env(), wpId: 'WP01', to: 'done', agent: 'codex', force: true, reason: 'reviewed in the test' });
-      return { dir: t.dir, run: (git) => mergeFeature({ ...t.env(), git }), once: async (d) => expect(countOf(await subjectsOf(d), 'Merge WP01 from 001-checkout')).toBe(1) };
+      return {
+        dir: t.dir,
+        run: (git) => mergeFeature({ ...t.env(), git }),
+        once: async (d) => expect(countOf(await subjectsOf(d), 'Merge WP01 from 001-checkout')).toBe(1),
+      };
     },
   },
 ];
@@ -214,7 +271,8 @@ describe.each(CASES)('$name with a failing commit', (c) => {
       expect([err.message, ...err.suggestions].join('\n')).toContain(fix);
       expect(err.message).toContain('put back');
       expect(await snapshot(s.dir)).toEqual(before);
-      if (before['repo'] !== 'none') expect(readdirSync(path.join(s.dir, '.git', 'spec-kitty', 'tx')).filter((n) => n.endsWith('.json'))).toEqual([]);
+      if (before['repo'] !== 'none')
+        expect(readdirSync(path.join(s.dir, '.git', 'spec-kitty', 'tx')).filter((n) => n.endsWith('.json'))).toEqual([]);
     }
     await s.run(createGitPort({ env: GIT_ENV }));
     await s.once(s.dir);
@@ -225,10 +283,29 @@ describe.each(CASES)('$name with a failing commit', (c) => {
 describe('rollback details', () => {
   it('init in a new directory that fails removes the directory it created (no half-made project init then refuses)', async () => {
     const parent = tempDir();
-    const err = await caught(initProject({ ...wenv(parent), git: noIdentityGit, path: 'fresh', ai: 'claude', nonInteractive: true, templates: memoryTemplates(), machine, runtime }));
+    const err = await caught(
+      initProject({
+        ...wenv(parent),
+        git: noIdentityGit,
+        path: 'fresh',
+        ai: 'claude',
+        nonInteractive: true,
+        templates: memoryTemplates(),
+        machine,
+        runtime,
+      }),
+    );
     expect(err.code).toBe('GIT_IDENTITY_MISSING');
     expect(readdirSync(parent)).toEqual([]);
-    const ok = await initProject({ ...wenv(parent), path: 'fresh', ai: 'claude', nonInteractive: true, templates: memoryTemplates(), machine, runtime });
+    const ok = await initProject({
+      ...wenv(parent),
+      path: 'fresh',
+      ai: 'claude',
+      nonInteractive: true,
+      templates: memoryTemplates(),
+      machine,
+      runtime,
+    });
     expect(ok.commit_created).toBe(true);
   });
 });

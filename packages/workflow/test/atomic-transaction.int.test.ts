@@ -22,7 +22,14 @@ async function deadPid(): Promise<number> {
 async function setup() {
   const p = await newProject();
   const scratch = path.join(p.dir, '.git', 'spec-kitty');
-  const ctx = (extra: Partial<TransactionContext> = {}): TransactionContext => ({ git, repoTop: p.dir, scratch, command: 'test', now: clock.now, ...extra });
+  const ctx = (extra: Partial<TransactionContext> = {}): TransactionContext => ({
+    git,
+    repoTop: p.dir,
+    scratch,
+    command: 'test',
+    now: clock.now,
+    ...extra,
+  });
   const cfg = path.join(p.dir, '.kittify', 'config.yaml');
   return { ...p, scratch, ctx, cfg, before: readFileSync(cfg, 'utf8'), head: (await subjects(p.sg, 1))[0] };
 }

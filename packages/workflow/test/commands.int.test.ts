@@ -3,7 +3,19 @@ import { appendFileSync, existsSync, readFileSync, rmSync, statSync, unlinkSync,
 import path from 'node:path';
 import { checkEvent, checkPayload, type EventDraft } from '@kitty/events';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { addHistory, emitStatus, implementWorkPackage, listTasks, markStatus, materializeStatus, moveTask, reviewWorkPackage, tasksStatus, validateStatus, validateWorkflow } from '../src/index.js';
+import {
+  addHistory,
+  emitStatus,
+  implementWorkPackage,
+  listTasks,
+  markStatus,
+  materializeStatus,
+  moveTask,
+  reviewWorkPackage,
+  tasksStatus,
+  validateStatus,
+  validateWorkflow,
+} from '../src/index.js';
 import { filesOf, memoryEvents, porcelain, read, subjects } from './helpers.js';
 import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 
@@ -25,13 +37,26 @@ describe('sync emission: after the local write, never failing the command', () =
       ['planned', 'doing', 'claimed'],
       ['doing', 'doing', 'in_progress'],
     ]);
-    expect(payload(status[0] as EventDraft)).toMatchObject({ feature_slug: '001-checkout', wp_id: 'WP04', actor: 'claude', force: true, reason: 'written elsewhere', execution_mode: 'direct_repo', lane_model: '4-lane' });
-    expect(payload(status[1] as EventDraft)['evidence']).toMatchObject({ review: { reviewer: 'codex', verdict: 'approved' }, repos: [{ repo: expect.any(String), branch: expect.any(String), commit: expect.stringMatching(/^[0-9a-f]{40}$/) }] });
+    expect(payload(status[0] as EventDraft)).toMatchObject({
+      feature_slug: '001-checkout',
+      wp_id: 'WP04',
+      actor: 'claude',
+      force: true,
+      reason: 'written elsewhere',
+      execution_mode: 'direct_repo',
+      lane_model: '4-lane',
+    });
+    expect(payload(status[1] as EventDraft)['evidence']).toMatchObject({
+      review: { reviewer: 'codex', verdict: 'approved' },
+      repos: [{ repo: expect.any(String), branch: expect.any(String), commit: expect.stringMatching(/^[0-9a-f]{40}$/) }],
+    });
     for (const d of events.drafts) {
       expect(checkEvent({ ...d, lamport_clock: 7 })).toMatchObject({ ok: true });
       if (d.event_type === 'WPStatusChanged') {
         const p = payload(d);
-        expect(checkPayload('WPStatusChanged', { ...p, from_lane: p['canonical_from_lane'], to_lane: p['canonical_to_lane'] }, 'library')).toMatchObject({ ok: true });
+        expect(
+          checkPayload('WPStatusChanged', { ...p, from_lane: p['canonical_from_lane'], to_lane: p['canonical_to_lane'] }, 'library'),
+        ).toMatchObject({ ok: true });
       }
     }
   });
@@ -51,7 +76,12 @@ describe('sync emission: after the local write, never failing the command', () =
     const e = await caught(moveTask({ ...env(), wpId: 'WP01', to: 'for_review', agent: 'claude', force: true }));
     expect(e.code).toBe('FORCE_NEEDS_ACTOR_AND_REASON');
     expect(events.drafts.map((d) => d.event_type)).toEqual(['ErrorLogged']);
-    expect(payload(events.drafts[0] as EventDraft)).toMatchObject({ error_type: 'validation', wp_id: 'WP01', agent_id: 'claude', error_message: expect.stringMatching(/^move-task: Force transitions require actor and reason/) });
+    expect(payload(events.drafts[0] as EventDraft)).toMatchObject({
+      error_type: 'validation',
+      wp_id: 'WP01',
+      agent_id: 'claude',
+      error_message: expect.stringMatching(/^move-task: Force transitions require actor and reason/),
+    });
   });
 });
 
@@ -65,7 +95,9 @@ describe('history and subtasks', () => {
     expect(read(fdir, 'tasks/WP02-api.md')).toMatch(/– codex – shell_pid=99 – lane=blocked – Waiting for the payment API key\n/);
     expect(await subjects(sg, 1)).toEqual(['chore: Add history to WP02 on spec 001 [codex]']);
     expect(await filesOf(sg)).toEqual(['kitty-specs/001-checkout/tasks/WP02-api.md']);
-    expect(events.drafts.map((d) => [d.event_type, payload(d)['wp_id'], payload(d)['entry_type'], payload(d)['author']])).toEqual([['HistoryAdded', 'WP02', 'note', 'codex']]);
+    expect(events.drafts.map((d) => [d.event_type, payload(d)['wp_id'], payload(d)['entry_type'], payload(d)['author']])).toEqual([
+      ['HistoryAdded', 'WP02', 'note', 'codex'],
+    ]);
     expect((await caught(addHistory({ ...env(), wpId: 'WP02', note: '  ' }))).code).toBe('INVALID_OPTION');
     expect(await porcelain(sg)).toEqual([]);
   });
@@ -100,14 +132,31 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
     const impl = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'claude' });
     await moveTask({ ...env(), wpId: 'WP04', to: 'done', agent: 'a', force: true, reason: 'x' });
     const all = await listTasks({ ...env() });
-    expect(all.tasks.map((t) => [t.work_package_id, t.lane])).toEqual([['WP01', 'in_progress'], ['WP02', 'planned'], ['WP03', 'planned'], ['WP04', 'done']]);
-    expect(all.tasks[1]).toMatchObject({ title: 'API', relative_path: 'kitty-specs/001-checkout/tasks/WP02-api.md', dependencies: ['WP01'] });
+    expect(all.tasks.map((t) => [t.work_package_id, t.lane])).toEqual([
+      ['WP01', 'in_progress'],
+      ['WP02', 'planned'],
+      ['WP03', 'planned'],
+      ['WP04', 'done'],
+    ]);
+    expect(all.tasks[1]).toMatchObject({
+      title: 'API',
+      relative_path: 'kitty-specs/001-checkout/tasks/WP02-api.md',
+      dependencies: ['WP01'],
+    });
     expect((await listTasks({ ...env(), lane: 'doing' })).tasks.map((t) => t.work_package_id)).toEqual(['WP01']);
     expect((await caught(listTasks({ ...env(), lane: 'nope' }))).code).toBe('INVALID_LANE');
 
     await commitIn(impl.workspace_abs_path);
     const fresh = await tasksStatus({ ...env(), staleThresholdMinutes: 10 });
-    expect(fresh).toMatchObject({ feature: '001-checkout', total_wps: 4, by_lane: { planned: 2, in_progress: 1, done: 1 }, lane_counts: { planned: 2, in_progress: 1, done: 1, claimed: 0, for_review: 0, blocked: 0, canceled: 0 }, progress_percentage: 25, stale_wps: 0, stale_wp_ids: [] });
+    expect(fresh).toMatchObject({
+      feature: '001-checkout',
+      total_wps: 4,
+      by_lane: { planned: 2, in_progress: 1, done: 1 },
+      lane_counts: { planned: 2, in_progress: 1, done: 1, claimed: 0, for_review: 0, blocked: 0, canceled: 0 },
+      progress_percentage: 25,
+      stale_wps: 0,
+      stale_wp_ids: [],
+    });
     expect(Object.keys(fresh.by_lane).sort()).toEqual(['done', 'in_progress', 'planned']);
     expect(fresh.work_packages[0]).toMatchObject({ id: 'WP01', worktree_exists: true, is_stale: false });
     // An hour later (by the injected clock) the in-progress work package counts as stale.
@@ -136,7 +185,12 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
     const drift = await validateWorkflow({ ...env(), wpId: 'WP01' });
     expect(drift.valid).toBe(false);
     expect(drift.errors.join(' ')).toMatch(/disagrees with the status log \('claimed'\)/);
-    writeFileSync(p, readFileSync(p, 'utf8').replace('lane: "doing"', 'lane: "paused"').replace(/^title: .*$/m, ''));
+    writeFileSync(
+      p,
+      readFileSync(p, 'utf8')
+        .replace('lane: "doing"', 'lane: "paused"')
+        .replace(/^title: .*$/m, ''),
+    );
     const bad = await validateWorkflow({ ...env(), wpId: 'WP01' });
     expect(bad.errors).toEqual(expect.arrayContaining(['Missing required field: title', expect.stringMatching(/Invalid lane 'paused'/)]));
 
@@ -151,7 +205,10 @@ describe('read-only views: list-tasks, validate-workflow, status board', () => {
     const e = await caught(moveTask({ ...env(), wpId: 'WP02', to: 'claimed', agent: 'a' }));
     expect(e.code).toBe('INVALID_FRONTMATTER');
     expect(readFileSync(broken, 'utf8')).toBe(before);
-    expect(await porcelain(sg)).toEqual([' M kitty-specs/001-checkout/tasks/WP01-schema.md', ' M kitty-specs/001-checkout/tasks/WP02-api.md']);
+    expect(await porcelain(sg)).toEqual([
+      ' M kitty-specs/001-checkout/tasks/WP01-schema.md',
+      ' M kitty-specs/001-checkout/tasks/WP02-api.md',
+    ]);
   });
 });
 
@@ -199,10 +256,18 @@ describe('agent status emit | materialize | validate, and the torn log', () => {
   it('emit records exactly one move; materialize repairs drifted views; validate names each drift', async () => {
     const { sg, fdir, env, events } = await withTasks();
     const r = await emitStatus({ ...env(), wpId: 'WP03', to: 'blocked', actor: 'ada', reason: 'needs design' });
-    expect(r).toMatchObject({ wp_id: 'WP03', from_lane: 'planned', to_lane: 'blocked', actor: 'ada', event_id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/) });
+    expect(r).toMatchObject({
+      wp_id: 'WP03',
+      from_lane: 'planned',
+      to_lane: 'blocked',
+      actor: 'ada',
+      event_id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+    });
     expect(events.drafts.filter((d) => d.event_type === 'WPStatusChanged')).toHaveLength(1);
     expect((await caught(emitStatus({ ...env(), wpId: 'WP03', to: 'for_review', actor: 'ada' }))).code).toBe('ILLEGAL_TRANSITION');
-    expect((await caught(emitStatus({ ...env(), wpId: 'WP03', to: 'done', actor: 'ada', evidenceJson: '{nope' }))).code).toBe('INVALID_OPTION');
+    expect((await caught(emitStatus({ ...env(), wpId: 'WP03', to: 'done', actor: 'ada', evidenceJson: '{nope' }))).code).toBe(
+      'INVALID_OPTION',
+    );
 
     const wp = path.join(fdir, 'tasks/WP03-ui.md');
     writeFileSync(wp, readFileSync(wp, 'utf8').replace('lane: "blocked"', 'lane: "done"'));
@@ -254,14 +319,24 @@ describe('git index.lock during a lane change (reliability row 41)', () => {
     expect(r.commit_created).toBe(true);
     expect(waits).toBeGreaterThanOrEqual(2);
 
-    const before = { log: read(fdir, 'status.events.jsonl'), snap: read(fdir, 'status.json'), wp: read(fdir, 'tasks/WP01-schema.md'), tasks: read(fdir, 'tasks.md') };
+    const before = {
+      log: read(fdir, 'status.events.jsonl'),
+      snap: read(fdir, 'status.json'),
+      wp: read(fdir, 'tasks/WP01-schema.md'),
+      tasks: read(fdir, 'tasks.md'),
+    };
     writeFileSync(lock, '');
     const e = await caught(moveTask({ ...env(), sleep: async () => undefined, wpId: 'WP01', to: 'blocked', agent: 'claude' }));
     expect(e.code).toBe('GIT_INDEX_LOCKED');
     expect(e.message).toContain(lock);
     expect(existsSync(lock)).toBe(true);
     unlinkSync(lock);
-    expect({ log: read(fdir, 'status.events.jsonl'), snap: read(fdir, 'status.json'), wp: read(fdir, 'tasks/WP01-schema.md'), tasks: read(fdir, 'tasks.md') }).toEqual(before);
+    expect({
+      log: read(fdir, 'status.events.jsonl'),
+      snap: read(fdir, 'status.json'),
+      wp: read(fdir, 'tasks/WP01-schema.md'),
+      tasks: read(fdir, 'tasks.md'),
+    }).toEqual(before);
     expect(await porcelain(sg)).toEqual([]);
     expect(logEvents(dir, feature).map((x) => x.to_lane)).toEqual(['claimed']);
     expect(statSync(path.join(fdir, 'status.events.jsonl')).size).toBe(Buffer.byteLength(before.log));
@@ -279,10 +354,14 @@ describe('review claim', () => {
     expect(r).toMatchObject({ wp_id: 'WP03', workspace: null, commits: [], lane: 'for_review' });
     expect(r.notes.join(' ')).toMatch(/has no branch/);
     expect(read(fdir, 'tasks/WP03-ui.md')).toMatch(/review_status: "in_review"[\s\S]*reviewed_by: "codex"/);
-    expect(events.drafts.map((d) => [d.event_type, payload(d)['entry_type'], payload(d)['author']])).toEqual([['HistoryAdded', 'review', 'codex']]);
+    expect(events.drafts.map((d) => [d.event_type, payload(d)['entry_type'], payload(d)['author']])).toEqual([
+      ['HistoryAdded', 'review', 'codex'],
+    ]);
     expect((await caught(reviewWorkPackage({ ...env(), wpId: 'WP03', agent: 'gemini' }))).code).toBe('REVIEW_ALREADY_CLAIMED');
     expect((await caught(reviewWorkPackage({ ...env(), wpId: 'WP03', agent: 'gemini', force: true }))).code).toBe('FORCE_NEEDS_REASON');
-    expect((await reviewWorkPackage({ ...env(), wpId: 'WP03', agent: 'gemini', force: true, reason: 'codex is away' })).reviewer).toBe('gemini');
+    expect((await reviewWorkPackage({ ...env(), wpId: 'WP03', agent: 'gemini', force: true, reason: 'codex is away' })).reviewer).toBe(
+      'gemini',
+    );
     // Only the reviewer holding the review approves it; a missing --agent is not that reviewer.
     expect((await caught(moveTask({ ...env(), wpId: 'WP03', to: 'done', agent: 'codex' }))).code).toBe('REVIEW_HELD_BY_OTHER');
     expect(['ACTOR_UNKNOWN', 'REVIEW_HELD_BY_OTHER']).toContain((await caught(moveTask({ ...env(), wpId: 'WP03', to: 'done' }))).code);

@@ -5,7 +5,19 @@ import { parse } from 'yaml';
 import { checkEvent } from '@kitty/events';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { createFeature, WorkflowError } from '../src/index.js';
-import { filesOf, machine, memoryEvents, memoryTemplates, newProject, porcelain, read, SPEC_TEMPLATE, subjects, wenv, write } from './helpers.js';
+import {
+  filesOf,
+  machine,
+  memoryEvents,
+  memoryTemplates,
+  newProject,
+  porcelain,
+  read,
+  SPEC_TEMPLATE,
+  subjects,
+  wenv,
+  write,
+} from './helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -14,7 +26,15 @@ describe('agent feature create-feature', () => {
     const { dir, sg } = await newProject();
     const r = await createFeature({ ...wenv(dir), slug: 'user-auth', templates: memoryTemplates() });
     const fdir = path.join(dir, 'kitty-specs/001-user-auth');
-    expect(r).toMatchObject({ result: 'success', feature: '001-user-auth', feature_dir: fdir, feature_number: '001', mission: 'software-dev', target_branch: 'main', events_queued: 0 });
+    expect(r).toMatchObject({
+      result: 'success',
+      feature: '001-user-auth',
+      feature_dir: fdir,
+      feature_number: '001',
+      mission: 'software-dev',
+      target_branch: 'main',
+      events_queued: 0,
+    });
     expect(read(fdir, 'spec.md')).toBe(SPEC_TEMPLATE);
     expect(JSON.parse(read(fdir, 'meta.json'))).toEqual({
       feature_number: '001',
@@ -26,7 +46,11 @@ describe('agent feature create-feature', () => {
       created_at: '2026-03-01T12:00:00.000Z',
     });
     expect(await subjects(sg, 2)).toEqual(['Add meta for feature 001-user-auth', 'Add spec for feature 001-user-auth']);
-    expect(await filesOf(sg, 'HEAD~1')).toEqual(['kitty-specs/001-user-auth/spec.md', 'kitty-specs/001-user-auth/tasks/.gitkeep', 'kitty-specs/001-user-auth/tasks/README.md']);
+    expect(await filesOf(sg, 'HEAD~1')).toEqual([
+      'kitty-specs/001-user-auth/spec.md',
+      'kitty-specs/001-user-auth/tasks/.gitkeep',
+      'kitty-specs/001-user-auth/tasks/README.md',
+    ]);
     expect(await filesOf(sg)).toEqual(['kitty-specs/001-user-auth/meta.json']);
     expect(r.commits).toHaveLength(2);
     for (const sub of ['checklists', 'research', 'tasks']) expect(existsSync(path.join(fdir, sub))).toBe(true);
@@ -49,8 +73,23 @@ describe('agent feature create-feature', () => {
     const sandbox = tempDir({}, 'kitty-sandbox-');
     const { dir, sg } = await newProject('claude', sandbox);
     const before = readdirSync(sandbox);
-    for (const slug of ['../escape', '..\\escape', '/etc/passwd', 'a/../../b', '%2e%2e', 'x'.repeat(300), 'CON', 'nul', 'Uѕer', 'foo\0bar', 'My_Feature', 'trailing.']) {
-      await expect(createFeature({ ...wenv(dir), slug, templates: memoryTemplates() })).rejects.toMatchObject({ code: 'INVALID_FEATURE_SLUG' });
+    for (const slug of [
+      '../escape',
+      '..\\escape',
+      '/etc/passwd',
+      'a/../../b',
+      '%2e%2e',
+      'x'.repeat(300),
+      'CON',
+      'nul',
+      'Uѕer',
+      'foo\0bar',
+      'My_Feature',
+      'trailing.',
+    ]) {
+      await expect(createFeature({ ...wenv(dir), slug, templates: memoryTemplates() })).rejects.toMatchObject({
+        code: 'INVALID_FEATURE_SLUG',
+      });
     }
     expect(existsSync(path.join(dir, 'kitty-specs'))).toBe(false);
     expect(readdirSync(sandbox)).toEqual(before);
@@ -61,18 +100,24 @@ describe('agent feature create-feature', () => {
   it('refuses from inside a worktree, on a detached HEAD, outside a project, and for unknown missions', async () => {
     const { dir, sg } = await newProject();
     await sg.raw(['worktree', 'add', '-b', 'wt', path.join(dir, '.worktrees/001-x-WP01')]);
-    await expect(createFeature({ ...wenv(path.join(dir, '.worktrees/001-x-WP01')), slug: 'x', templates: memoryTemplates() })).rejects.toMatchObject({ code: 'INSIDE_WORKTREE' });
-    await expect(createFeature({ ...wenv(dir), slug: 'x', mission: 'nope', templates: memoryTemplates() })).rejects.toMatchObject({ code: 'UNKNOWN_MISSION' });
+    await expect(
+      createFeature({ ...wenv(path.join(dir, '.worktrees/001-x-WP01')), slug: 'x', templates: memoryTemplates() }),
+    ).rejects.toMatchObject({ code: 'INSIDE_WORKTREE' });
+    await expect(createFeature({ ...wenv(dir), slug: 'x', mission: 'nope', templates: memoryTemplates() })).rejects.toMatchObject({
+      code: 'UNKNOWN_MISSION',
+    });
     await sg.raw(['checkout', '--detach']);
     await expect(createFeature({ ...wenv(dir), slug: 'x', templates: memoryTemplates() })).rejects.toMatchObject({ code: 'DETACHED_HEAD' });
-    await expect(createFeature({ ...wenv(tempDir()), slug: 'x', templates: memoryTemplates() })).rejects.toMatchObject({ code: 'NOT_A_PROJECT' });
+    await expect(createFeature({ ...wenv(tempDir()), slug: 'x', templates: memoryTemplates() })).rejects.toMatchObject({
+      code: 'NOT_A_PROJECT',
+    });
     const noTemplate = { ...memoryTemplates(), template: async () => null };
     await sg.checkout('main');
     await expect(createFeature({ ...wenv(dir), slug: 'x', templates: noTemplate })).rejects.toMatchObject({ code: 'TEMPLATE_NOT_FOUND' });
     expect(existsSync(path.join(dir, 'kitty-specs'))).toBe(false);
   });
 
-  it('works from a subdirectory and never commits or disturbs the user\'s other changes and stashes', async () => {
+  it("works from a subdirectory and never commits or disturbs the user's other changes and stashes", async () => {
     const { dir, sg } = await newProject();
     write(dir, { 'src/app.ts': 'export {}\n', 'README.md': '# x\n' });
     await sg.add(['src/app.ts', 'README.md']);
@@ -103,7 +148,9 @@ describe('agent feature create-feature', () => {
     const { dir } = await newProject();
     const outside = tempDir({}, 'kitty-outside-');
     symlinkSync(outside, path.join(dir, 'kitty-specs'));
-    await expect(createFeature({ ...wenv(dir), slug: 'evil', templates: memoryTemplates() })).rejects.toMatchObject({ code: 'INVALID_PATH' });
+    await expect(createFeature({ ...wenv(dir), slug: 'evil', templates: memoryTemplates() })).rejects.toMatchObject({
+      code: 'INVALID_PATH',
+    });
     expect(readdirSync(outside)).toEqual([]);
   });
 
@@ -132,9 +179,17 @@ describe('agent feature create-feature', () => {
     await sg.add('.kittify/config.yaml');
     await sg.commit('python cli config');
     const events = memoryEvents();
-    await createFeature({ ...wenv(dir, { events }), slug: 'legacy', templates: memoryTemplates(), machine, newUuid: () => '99999999-2222-4333-8444-555555555555' });
+    await createFeature({
+      ...wenv(dir, { events }),
+      slug: 'legacy',
+      templates: memoryTemplates(),
+      machine,
+      newUuid: () => '99999999-2222-4333-8444-555555555555',
+    });
     expect(await filesOf(sg)).toEqual(['.kittify/config.yaml', 'kitty-specs/001-legacy/meta.json']);
-    expect(read(dir, '.kittify/config.yaml').startsWith('vcs:\n  type: git\nagents:\n  available:\n  - claude\nproject:\n  uuid: 99999999-')).toBe(true);
+    expect(
+      read(dir, '.kittify/config.yaml').startsWith('vcs:\n  type: git\nagents:\n  available:\n  - claude\nproject:\n  uuid: 99999999-'),
+    ).toBe(true);
     expect(parse(read(dir, '.kittify/config.yaml')).project.uuid).toBe('99999999-2222-4333-8444-555555555555');
     expect(events.drafts[0]?.project_uuid).toBe('99999999-2222-4333-8444-555555555555');
     expect(await porcelain(sg)).toEqual([]);
@@ -142,7 +197,12 @@ describe('agent feature create-feature', () => {
 
   it('never fails the command when the events port fails: the failure becomes a note', async () => {
     const { dir, sg } = await newProject();
-    const r = await createFeature({ ...wenv(dir, { events: memoryEvents({ fail: 'queue.db is locked' }) }), slug: 'offline', templates: memoryTemplates(), machine });
+    const r = await createFeature({
+      ...wenv(dir, { events: memoryEvents({ fail: 'queue.db is locked' }) }),
+      slug: 'offline',
+      templates: memoryTemplates(),
+      machine,
+    });
     expect(r.result).toBe('success');
     expect(r.events_queued).toBe(0);
     expect(r.notes.join('\n')).toContain('queue.db is locked');

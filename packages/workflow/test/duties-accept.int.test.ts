@@ -64,11 +64,18 @@ describe('accept', () => {
   it('--test runs where the merged result is: a temporary merge worktree that sees the code a work package added, removed afterwards', async () => {
     const t = await feature();
     expect(existsSync(path.join(t.dir, 'src/writer.txt'))).toBe(false);
-    const r = await acceptFeature({ ...t.env(), mode: 'local', tests: ['test -f src/writer.txt', 'grep -q "csv writer" src/writer.txt'], runTest: sh });
+    const r = await acceptFeature({
+      ...t.env(),
+      mode: 'local',
+      tests: ['test -f src/writer.txt', 'grep -q "csv writer" src/writer.txt'],
+      runTest: sh,
+    });
     expect(r.summary.test_failures).toEqual([]);
     expect(r).toMatchObject({ ok: true, result: 'success', commit_created: true });
     expect(r.tests_ran_in).toMatchObject({ kind: 'merge-worktree', base: 'main', merged: ['001-checkout-WP01'], removed: true });
-    expect(r.notes.join('\n')).toMatch(/Tests ran in a temporary merge worktree .*: main with 001-checkout-WP01 merged in \(removed again\)/);
+    expect(r.notes.join('\n')).toMatch(
+      /Tests ran in a temporary merge worktree .*: main with 001-checkout-WP01 merged in \(removed again\)/,
+    );
     expect(existsSync(r.tests_ran_in?.path as string)).toBe(false);
     // Nothing left behind: no temporary branch or worktree, a clean checkout still without the WP's file.
     expect(await t.sg.raw(['branch', '--list', 'kitty-accept-*'])).toBe('');

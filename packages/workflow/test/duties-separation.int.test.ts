@@ -46,7 +46,11 @@ describe('separation of duties: done needs a review held by someone other than t
     expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'done', agent: 'claude' }))).code).toBe('REVIEW_HELD_BY_OTHER');
     const done = await moveTask({ ...env(), wpId: 'WP04', to: 'done', agent: 'codex' });
     expect(done.events.map((x) => `${x.from_lane}>${x.to_lane}:${x.force}`)).toEqual(['for_review>done:false']);
-    expect(logEvents(dir, feature).at(-1)).toMatchObject({ actor: 'codex', force: false, evidence: { review: { reviewer: 'codex', verdict: 'approved' } } });
+    expect(logEvents(dir, feature).at(-1)).toMatchObject({
+      actor: 'codex',
+      force: false,
+      evidence: { review: { reviewer: 'codex', verdict: 'approved' } },
+    });
     expect(wpText(fdir)).toMatch(/review_status: "approved"/);
     expect(await porcelain(sg)).toEqual([]);
   });
@@ -88,7 +92,14 @@ describe('separation of duties: done needs a review held by someone other than t
     expect(e.code).toBe('REVIEW_HELD_BY_OTHER');
     expect(logEvents(dir, feature)).toHaveLength(n);
     // Force with a reason: one forced event whose evidence says forced, by gemini.
-    const forced = await moveTask({ ...env(), wpId: 'WP04', to: 'done', agent: 'gemini', force: true, reason: 'release today; codex is offline' });
+    const forced = await moveTask({
+      ...env(),
+      wpId: 'WP04',
+      to: 'done',
+      agent: 'gemini',
+      force: true,
+      reason: 'release today; codex is offline',
+    });
     expect(forced.events).toEqual([expect.objectContaining({ from_lane: 'for_review', to_lane: 'done', force: true })]);
     expect(logEvents(dir, feature).at(-1)).toMatchObject({
       actor: 'gemini',
@@ -150,7 +161,9 @@ describe('who is acting: --agent, else SPEC_KITTY_AGENT, else the git user; neve
     const e = await caught(moveTask({ ...env(), wpId: 'WP04', to: 'blocked' }));
     expect(e.code).toBe('AGENT_MISMATCH');
     expect(e.message).toMatch(/claimed by 'gemini', not 'Ada Lovelace' \(from the git user, as no --agent was given\)/);
-    expect(e.suggestions[0]).toBe('spec-kitty agent tasks move-task WP04 --to blocked --feature 001-checkout --agent "Ada Lovelace" --force --reason "<why>"');
+    expect(e.suggestions[0]).toBe(
+      'spec-kitty agent tasks move-task WP04 --to blocked --feature 001-checkout --agent "Ada Lovelace" --force --reason "<why>"',
+    );
     const viaGit = await moveTask({ ...env(), wpId: 'WP03', to: 'blocked' });
     expect(viaGit.notes.join(' ')).toMatch(/Acting as 'Ada Lovelace' \(from the git user/);
     expect(logEvents(dir, feature).at(-1)?.actor).toBe('Ada Lovelace');
@@ -178,7 +191,13 @@ describe('who is acting: --agent, else SPEC_KITTY_AGENT, else the git user; neve
     expect(impl.suggestions[0]).toBe('spec-kitty implement WP04 --feature 001-checkout --agent codex --force --reason "<why>"');
     const taken = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'codex', force: true, reason: 'claude stopped responding' });
     expect(taken.lane).toBe('in_progress');
-    expect(logEvents(dir, feature).at(-1)).toMatchObject({ from_lane: 'claimed', to_lane: 'in_progress', force: true, actor: 'codex', reason: 'taken over from claude: claude stopped responding' });
+    expect(logEvents(dir, feature).at(-1)).toMatchObject({
+      from_lane: 'claimed',
+      to_lane: 'in_progress',
+      force: true,
+      actor: 'codex',
+      reason: 'taken over from claude: claude stopped responding',
+    });
     expect(read(fdir, 'tasks/WP04-docs.md')).toContain('agent: "codex"');
     expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'blocked', agent: 'claude' }))).code).toBe('AGENT_MISMATCH');
   });

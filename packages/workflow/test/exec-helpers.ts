@@ -35,7 +35,9 @@ export const TASKS_MD = `# Work Packages: Checkout
 `;
 
 /** A project with a finalized four-package feature, and an in-memory events port. */
-export async function withTasks(options: { events?: EventsPort & { drafts: EventDraft[] }; tasks?: string; parent?: string; agents?: string } = {}) {
+export async function withTasks(
+  options: { events?: EventsPort & { drafts: EventDraft[] }; tasks?: string; parent?: string; agents?: string } = {},
+) {
   const events = options.events ?? memoryEvents();
   const p = await newProject(options.agents ?? 'claude', options.parent);
   const f = await createFeature({ ...wenv(p.dir, { events }), slug: 'checkout', templates: memoryTemplates() });
@@ -64,7 +66,12 @@ export async function commitIn(ws: string, file = 'src/feature.txt', text = 'wor
 
 /** The status log's events of a feature directory. */
 export function logEvents(dir: string, feature: string) {
-  return readStatusLog(dir, { slug: feature, number: feature.slice(0, 3), dir: path.join(dir, 'kitty-specs', feature), relDir: `kitty-specs/${feature}` }).events;
+  return readStatusLog(dir, {
+    slug: feature,
+    number: feature.slice(0, 3),
+    dir: path.join(dir, 'kitty-specs', feature),
+    relDir: `kitty-specs/${feature}`,
+  }).events;
 }
 
 /** Marks subtasks done by editing tasks.md and committing it. */

@@ -10,17 +10,34 @@ import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
 
-const types = (drafts: readonly EventDraft[]) => drafts.map((d) => `${d.event_type}:${String((d.payload as Record<string, unknown>)['canonical_from_lane'] ?? '')}>${String((d.payload as Record<string, unknown>)['canonical_to_lane'] ?? '')}`);
+const types = (drafts: readonly EventDraft[]) =>
+  drafts.map(
+    (d) =>
+      `${d.event_type}:${String((d.payload as Record<string, unknown>)['canonical_from_lane'] ?? '')}>${String((d.payload as Record<string, unknown>)['canonical_to_lane'] ?? '')}`,
+  );
 
 describe('implement → move-task for_review → review → done (library, real git)', () => {
   it('runs the whole loop with one commit per step, a clean repository and valid events', async () => {
     const { dir, sg, feature, fdir, env, events } = await withTasks();
     const impl = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'claude', shellPid: '4242' });
-    expect(impl).toMatchObject({ workspace: `.worktrees/${feature}-WP01`, branch: `${feature}-WP01`, wp_id: 'WP01', base: 'main', status: 'created', lane: 'in_progress', claimed: true });
+    expect(impl).toMatchObject({
+      workspace: `.worktrees/${feature}-WP01`,
+      branch: `${feature}-WP01`,
+      wp_id: 'WP01',
+      base: 'main',
+      status: 'created',
+      lane: 'in_progress',
+      claimed: true,
+    });
     const ws = impl.workspace_abs_path;
     expect(existsSync(path.join(ws, 'kitty-specs'))).toBe(false);
     expect(await subjects(sg, 1)).toEqual(['chore: WP01 claimed for implementation']);
-    expect((await filesOf(sg)).sort()).toEqual([`kitty-specs/${feature}/status.events.jsonl`, `kitty-specs/${feature}/status.json`, `kitty-specs/${feature}/tasks.md`, `kitty-specs/${feature}/tasks/WP01-schema.md`]);
+    expect((await filesOf(sg)).sort()).toEqual([
+      `kitty-specs/${feature}/status.events.jsonl`,
+      `kitty-specs/${feature}/status.json`,
+      `kitty-specs/${feature}/tasks.md`,
+      `kitty-specs/${feature}/tasks/WP01-schema.md`,
+    ]);
     expect(await porcelain(sg)).toEqual([]);
     expect(logEvents(dir, feature).map((e) => `${e.from_lane}>${e.to_lane}`)).toEqual(['planned>claimed', 'claimed>in_progress']);
     expect(types(events.drafts)).toEqual(['WPStatusChanged:planned>claimed', 'WPStatusChanged:claimed>in_progress']);
@@ -28,7 +45,9 @@ describe('implement → move-task for_review → review → done (library, real 
     expect(wp1).toContain('lane: "in_progress"');
     expect(wp1).toContain('agent: "claude"');
     expect(wp1).toMatch(/– claude – shell_pid=4242 – lane=in_progress – Started implementation/);
-    expect(read(fdir, 'tasks.md')).toContain('<!-- status-model:start -->\n## Canonical Status (Generated)\n- WP01: in_progress\n<!-- status-model:end -->\n');
+    expect(read(fdir, 'tasks.md')).toContain(
+      '<!-- status-model:start -->\n## Canonical Status (Generated)\n- WP01: in_progress\n<!-- status-model:end -->\n',
+    );
 
     const early = await caught(moveTask({ ...env(ws), wpId: 'WP01', to: 'for_review', agent: 'claude' }));
     expect(early.code).toBe('TRANSITION_GUARD_FAILED');
@@ -62,9 +81,19 @@ describe('implement → move-task for_review → review → done (library, real 
     const { sg, env, events } = await withTasks();
     await sg.addRemote('origin', 'https://github.com/acme/demo.git');
     const moved = await moveTask({ ...env(), wpId: 'WP04', to: 'claimed', agent: 'claude' });
-    expect(events.drafts.at(-1)).toMatchObject({ event_type: 'WPStatusChanged', git_branch: 'main', head_commit_sha: moved.commit_hash, repo_slug: 'acme/demo' });
+    expect(events.drafts.at(-1)).toMatchObject({
+      event_type: 'WPStatusChanged',
+      git_branch: 'main',
+      head_commit_sha: moved.commit_hash,
+      repo_slug: 'acme/demo',
+    });
     expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'in_progress', agent: 'codex' }))).code).toBe('AGENT_MISMATCH');
-    expect(events.drafts.at(-1)).toMatchObject({ event_type: 'ErrorLogged', git_branch: 'main', head_commit_sha: moved.commit_hash, repo_slug: 'acme/demo' });
+    expect(events.drafts.at(-1)).toMatchObject({
+      event_type: 'ErrorLogged',
+      git_branch: 'main',
+      head_commit_sha: moved.commit_hash,
+      repo_slug: 'acme/demo',
+    });
     await sg.removeRemote('origin');
     await moveTask({ ...env(), wpId: 'WP04', to: 'blocked', agent: 'claude' });
     expect(events.drafts.at(-1)).toMatchObject({ event_type: 'WPStatusChanged', repo_slug: null });

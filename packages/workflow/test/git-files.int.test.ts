@@ -3,7 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, gitRepo, tempDir } from '@kitty/test-utils';
-import { branchHeadsFromFiles, currentBranchFromFiles, executableOnPath, headCommitFromFiles, locateFromFiles } from '../src/git/git-files.js';
+import {
+  branchHeadsFromFiles,
+  currentBranchFromFiles,
+  executableOnPath,
+  headCommitFromFiles,
+  locateFromFiles,
+} from '../src/git/git-files.js';
 import { createGitPort, type GitPort } from '../src/index.js';
 import { GIT_ENV, sgit } from './helpers.js';
 
@@ -21,7 +27,8 @@ async function sameAsGit(dir: string, branches: readonly string[] = ['main']): P
   expect(await fast.locate(dir)).toEqual(await slow.locate(dir));
   expect(await fast.currentBranch(dir)).toEqual(await slow.currentBranch(dir));
   expect(await fast.headCommit(dir)).toEqual(await slow.headCommit(dir));
-  if ((await slow.locate(dir)) !== null) expect([...(await fast.branchHeads(dir, branches))]).toEqual([...(await slow.branchHeads(dir, branches))]);
+  if ((await slow.locate(dir)) !== null)
+    expect([...(await fast.branchHeads(dir, branches))]).toEqual([...(await slow.branchHeads(dir, branches))]);
 }
 
 async function repo(): Promise<{ dir: string; sha: string }> {
@@ -33,10 +40,21 @@ describe('git facts from the file system (plain layouts), equal to what git says
   it('a normal repository, from its root and from a sub-directory', async () => {
     const { dir, sha } = await repo();
     for (const cwd of [dir, path.join(dir, 'sub')]) {
-      expect(locateFromFiles(cwd, opts)).toEqual({ topLevel: dir, gitDir: path.join(dir, '.git'), commonDir: path.join(dir, '.git'), mainRoot: dir, linkedWorktree: false });
+      expect(locateFromFiles(cwd, opts)).toEqual({
+        topLevel: dir,
+        gitDir: path.join(dir, '.git'),
+        commonDir: path.join(dir, '.git'),
+        mainRoot: dir,
+        linkedWorktree: false,
+      });
       expect(currentBranchFromFiles(cwd, opts)).toBe('main');
       expect(headCommitFromFiles(cwd, opts)).toBe(sha);
-      expect(branchHeadsFromFiles(cwd, ['main', 'nope'], opts)).toEqual(new Map([['main', sha], ['nope', null]]));
+      expect(branchHeadsFromFiles(cwd, ['main', 'nope'], opts)).toEqual(
+        new Map([
+          ['main', sha],
+          ['nope', null],
+        ]),
+      );
       await sameAsGit(cwd, ['main', 'nope']);
     }
   });
@@ -61,7 +79,13 @@ describe('git facts from the file system (plain layouts), equal to what git says
     const { dir, sha } = await repo();
     await sgit(dir).raw(['branch', 'side']);
     await sgit(dir).raw(['pack-refs', '--all']);
-    expect(branchHeadsFromFiles(dir, ['main', 'side', 'nope'], opts)).toEqual(new Map([['main', sha], ['side', sha], ['nope', null]]));
+    expect(branchHeadsFromFiles(dir, ['main', 'side', 'nope'], opts)).toEqual(
+      new Map([
+        ['main', sha],
+        ['side', sha],
+        ['nope', null],
+      ]),
+    );
     expect(headCommitFromFiles(dir, opts)).toBe(sha);
     await sameAsGit(dir, ['main', 'side', 'nope']);
     writeFileSync(path.join(dir, 'c.txt'), 'c\n');
@@ -69,7 +93,12 @@ describe('git facts from the file system (plain layouts), equal to what git says
     await sgit(dir).commit('next');
     const next = (await sgit(dir).revparse(['HEAD'])).trim();
     expect(headCommitFromFiles(dir, opts)).toBe(next);
-    expect(branchHeadsFromFiles(dir, ['main', 'side'], opts)).toEqual(new Map([['main', next], ['side', sha]]));
+    expect(branchHeadsFromFiles(dir, ['main', 'side'], opts)).toEqual(
+      new Map([
+        ['main', next],
+        ['side', sha],
+      ]),
+    );
     await sameAsGit(dir, ['main', 'side']);
   });
 
@@ -78,10 +107,21 @@ describe('git facts from the file system (plain layouts), equal to what git says
     const wt = path.join(dir, '.worktrees', 'wp01');
     await sgit(dir).raw(['worktree', 'add', '--quiet', '-b', 'wp01', wt]);
     const loc = locateFromFiles(path.join(wt, 'sub'), opts);
-    expect(loc).toEqual({ topLevel: wt, gitDir: path.join(dir, '.git/worktrees/wp01'), commonDir: path.join(dir, '.git'), mainRoot: dir, linkedWorktree: true });
+    expect(loc).toEqual({
+      topLevel: wt,
+      gitDir: path.join(dir, '.git/worktrees/wp01'),
+      commonDir: path.join(dir, '.git'),
+      mainRoot: dir,
+      linkedWorktree: true,
+    });
     expect(currentBranchFromFiles(wt, opts)).toBe('wp01');
     expect(currentBranchFromFiles(dir, opts)).toBe('main');
-    expect(branchHeadsFromFiles(wt, ['wp01', 'main'], opts)).toEqual(new Map([['wp01', sha], ['main', sha]]));
+    expect(branchHeadsFromFiles(wt, ['wp01', 'main'], opts)).toEqual(
+      new Map([
+        ['wp01', sha],
+        ['main', sha],
+      ]),
+    );
     await sameAsGit(path.join(wt, 'sub'), ['wp01', 'main']);
     // A worktree outside the repository's directory.
     const outside = path.join(realpathSync(tempDir()), 'elsewhere');
@@ -132,7 +172,11 @@ describe('git facts from the file system: anything unusual is left to git', () =
     const { dir: lib } = await repo();
     const { dir } = await repo();
     // a local submodule needs file transport allowed for this one call (simple-git refuses to pass -c protocol.*)
-    execFileSync('git', ['-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', lib, 'vendor/lib'], { cwd: dir, env: { ...process.env, ...GIT_ENV } as NodeJS.ProcessEnv, stdio: 'ignore' });
+    execFileSync('git', ['-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', lib, 'vendor/lib'], {
+      cwd: dir,
+      env: { ...process.env, ...GIT_ENV } as NodeJS.ProcessEnv,
+      stdio: 'ignore',
+    });
     await sgit(dir).commit('add submodule');
     const sub = path.join(dir, 'vendor', 'lib');
     await sameAsGit(sub);
@@ -167,7 +211,12 @@ describe('git facts from the file system: anything unusual is left to git', () =
   });
 
   it('core.worktree, config includes, bare settings and another ref storage', async () => {
-    for (const extra of ['[core]\n\tworktree = /somewhere/else\n', '[include]\n\tpath = extra.config\n', '[core] bare\n', '[extensions]\n\trefStorage = reftable\n']) {
+    for (const extra of [
+      '[core]\n\tworktree = /somewhere/else\n',
+      '[include]\n\tpath = extra.config\n',
+      '[core] bare\n',
+      '[extensions]\n\trefStorage = reftable\n',
+    ]) {
       const { dir } = await repo();
       appendFileSync(path.join(dir, '.git/config'), extra);
       expect(locateFromFiles(dir, opts)).toBeUndefined();
@@ -236,8 +285,14 @@ describe('git adapter: processes', () => {
     const { dir } = await repo();
     const missing = path.join(dir, 'no-such-dir');
     expect(await slow.locate(missing)).toBeNull();
-    await expect(slow.status(missing, ['.'])).rejects.toMatchObject({ code: 'GIT_FAILED', message: expect.stringContaining('does not exist') });
-    await expect(fast.deleteBranch(dir, 'no-such-branch')).rejects.toMatchObject({ code: 'GIT_FAILED', message: expect.stringContaining("branch 'no-such-branch' not found") });
+    await expect(slow.status(missing, ['.'])).rejects.toMatchObject({
+      code: 'GIT_FAILED',
+      message: expect.stringContaining('does not exist'),
+    });
+    await expect(fast.deleteBranch(dir, 'no-such-branch')).rejects.toMatchObject({
+      code: 'GIT_FAILED',
+      message: expect.stringContaining("branch 'no-such-branch' not found"),
+    });
     expect(await fast.resolveCommit(dir, 'no-such-ref')).toBeNull();
   });
 

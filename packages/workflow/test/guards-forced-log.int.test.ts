@@ -37,7 +37,12 @@ async function readAll(t: Awaited<ReturnType<typeof withTasks>>, lane: Lane, ful
   const m = await materializeStatus({ ...t.env() });
   expect(m.work_packages['WP04']?.lane).toBe(lane);
   // A writer on another work package reads the whole log too.
-  const other = await moveTask({ ...t.env(), wpId: 'WP03', to: list.tasks.find((x) => x.work_package_id === 'WP03')?.lane === 'blocked' ? 'planned' : 'blocked', agent: 'zed' });
+  const other = await moveTask({
+    ...t.env(),
+    wpId: 'WP03',
+    to: list.tasks.find((x) => x.work_package_id === 'WP03')?.lane === 'blocked' ? 'planned' : 'blocked',
+    agent: 'zed',
+  });
   expect(other.changed).toBe(true);
 }
 
@@ -93,13 +98,21 @@ describe('lines an older build wrote: read tolerantly, repaired by materialize -
     const log = path.join(t.fdir, 'status.events.jsonl');
     const [l1, l2] = readFileSync(log, 'utf8').trim().split('\n') as [string, string];
     // As another build might write it: lower-case id, alias and case in the lanes, wp id without padding.
-    const old = { ...JSON.parse(l2), event_id: (JSON.parse(l2).event_id as string).toLowerCase(), from_lane: 'Planned', to_lane: 'blocked', wp_id: 'wp4' };
+    const old = {
+      ...JSON.parse(l2),
+      event_id: (JSON.parse(l2).event_id as string).toLowerCase(),
+      from_lane: 'Planned',
+      to_lane: 'blocked',
+      wp_id: 'wp4',
+    };
     writeFileSync(log, `${l1}\n${JSON.stringify(old)}\n`);
     await t.sg.add([log]);
     await t.sg.commit('written by another build');
 
     const moved = await moveTask({ ...t.env(), wpId: 'WP02', to: 'blocked', agent: 'codex' });
-    expect(moved.notes.join('\n')).toMatch(/:2: read an older line tolerantly \(event_id .* read as .*; wp_id "wp4" read as WP04; from_lane "Planned" read as planned\)/);
+    expect(moved.notes.join('\n')).toMatch(
+      /:2: read an older line tolerantly \(event_id .* read as .*; wp_id "wp4" read as WP04; from_lane "Planned" read as planned\)/,
+    );
     expect((await listTasks({ ...t.env() })).tasks.find((x) => x.work_package_id === 'WP04')?.lane).toBe('blocked');
     const before = await validateStatus({ ...t.env() });
     expect(before.passed).toBe(true);
@@ -107,7 +120,11 @@ describe('lines an older build wrote: read tolerantly, repaired by materialize -
 
     const repaired = await materializeStatus({ ...t.env(), repair: true });
     expect(repaired).toMatchObject({ repaired_lines: [2], removed_lines: [], commit_created: true });
-    expect(JSON.parse(read(t.fdir, 'status.events.jsonl').split('\n')[1] as string)).toMatchObject({ wp_id: 'WP04', from_lane: 'planned', event_id: JSON.parse(l2).event_id });
+    expect(JSON.parse(read(t.fdir, 'status.events.jsonl').split('\n')[1] as string)).toMatchObject({
+      wp_id: 'WP04',
+      from_lane: 'planned',
+      event_id: JSON.parse(l2).event_id,
+    });
     expect((await validateStatus({ ...t.env() })).warning_count).toBe(0);
     expect(await porcelain(t.sg)).toEqual([]);
 

@@ -8,7 +8,8 @@ import { caught, commitIn, logEvents, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
 
-const guardCodes = (e: WorkflowError): string[] => ((e.details?.['guards'] as Array<{ code: string }> | undefined) ?? []).map((g) => g.code);
+const guardCodes = (e: WorkflowError): string[] =>
+  ((e.details?.['guards'] as Array<{ code: string }> | undefined) ?? []).map((g) => g.code);
 
 /** Asserts that a failed command changed nothing: same log, same files, clean repository. */
 async function unchanged(dir: string, feature: string, sg: ReturnType<typeof sgit>, before: number): Promise<void> {
@@ -80,9 +81,21 @@ describe('guards of in_progress → for_review (real worktrees)', () => {
     const e = await caught(moveTask({ ...env(), wpId: 'WP04', to: 'for_review', agent: 'claude' }));
     expect(guardCodes(e)).toEqual(['UNCHECKED_SUBTASKS', 'NO_BRANCH']);
     expect(logEvents(dir, feature)).toHaveLength(0);
-    const forced = await moveTask({ ...env(), wpId: 'WP04', to: 'for_review', agent: 'claude', force: true, reason: 'docs were written elsewhere' });
+    const forced = await moveTask({
+      ...env(),
+      wpId: 'WP04',
+      to: 'for_review',
+      agent: 'claude',
+      force: true,
+      reason: 'docs were written elsewhere',
+    });
     expect(forced.events.map((x) => [x.from_lane, x.to_lane, x.force])).toEqual([['planned', 'for_review', true]]);
-    expect(logEvents(dir, feature).at(-1)).toMatchObject({ force: true, reason: 'docs were written elsewhere', actor: 'claude', execution_mode: 'direct_repo' });
+    expect(logEvents(dir, feature).at(-1)).toMatchObject({
+      force: true,
+      reason: 'docs were written elsewhere',
+      actor: 'claude',
+      execution_mode: 'direct_repo',
+    });
     await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'claude' });
     const back = await moveTask({ ...env(), wpId: 'WP01', to: 'planned', agent: 'claude', reason: 'restart' });
     expect(back.new_lane).toBe('planned');
@@ -104,24 +117,69 @@ describe('the other guards, force rules and ownership', () => {
     // claimed → in_progress needs a workspace context: a worktree, or one named explicitly.
     e = await caught(emitStatus({ ...env(), wpId: 'WP01', to: 'in_progress', actor: 'claude' }));
     expect(e.message).toMatch(/requires workspace context/);
-    expect((await emitStatus({ ...env(), wpId: 'WP01', to: 'in_progress', actor: 'claude', workspaceContext: 'direct_repo:here', executionMode: 'direct_repo' })).to_lane).toBe('in_progress');
+    expect(
+      (
+        await emitStatus({
+          ...env(),
+          wpId: 'WP01',
+          to: 'in_progress',
+          actor: 'claude',
+          workspaceContext: 'direct_repo:here',
+          executionMode: 'direct_repo',
+        })
+      ).to_lane,
+    ).toBe('in_progress');
     // in_progress → planned needs a reason.
     e = await caught(moveTask({ ...env(), wpId: 'WP01', to: 'planned', agent: 'claude' }));
     expect(e.message).toMatch(/in_progress -> planned requires a reason/);
-    expect((await moveTask({ ...env(), wpId: 'WP01', to: 'planned', agent: 'claude', reason: 'picked the wrong package' })).new_lane).toBe('planned');
+    expect((await moveTask({ ...env(), wpId: 'WP01', to: 'planned', agent: 'claude', reason: 'picked the wrong package' })).new_lane).toBe(
+      'planned',
+    );
     // in_progress → for_review with explicit guard inputs (emit): both must be true.
     await emitStatus({ ...env(), wpId: 'WP02', to: 'claimed', actor: 'codex', force: true, reason: 'WP01 is not done; test setup' });
     await emitStatus({ ...env(), wpId: 'WP02', to: 'in_progress', actor: 'codex', workspaceContext: 'direct_repo:here' });
-    e = await caught(emitStatus({ ...env(), wpId: 'WP02', to: 'for_review', actor: 'codex', subtasksComplete: false, implementationEvidencePresent: true }));
+    e = await caught(
+      emitStatus({
+        ...env(),
+        wpId: 'WP02',
+        to: 'for_review',
+        actor: 'codex',
+        subtasksComplete: false,
+        implementationEvidencePresent: true,
+      }),
+    );
     expect(e.message).toMatch(/requires completed subtasks/);
-    e = await caught(emitStatus({ ...env(), wpId: 'WP02', to: 'for_review', actor: 'codex', subtasksComplete: true, implementationEvidencePresent: false }));
+    e = await caught(
+      emitStatus({
+        ...env(),
+        wpId: 'WP02',
+        to: 'for_review',
+        actor: 'codex',
+        subtasksComplete: true,
+        implementationEvidencePresent: false,
+      }),
+    );
     expect(e.message).toMatch(/requires implementation evidence/);
-    await emitStatus({ ...env(), wpId: 'WP02', to: 'for_review', actor: 'codex', subtasksComplete: true, implementationEvidencePresent: true });
+    await emitStatus({
+      ...env(),
+      wpId: 'WP02',
+      to: 'for_review',
+      actor: 'codex',
+      subtasksComplete: true,
+      implementationEvidencePresent: true,
+    });
     // for_review → in_progress needs a review reference.
     e = await caught(emitStatus({ ...env(), wpId: 'WP02', to: 'in_progress', actor: 'ada' }));
     expect(e.message).toMatch(/requires a review reference/);
     await emitStatus({ ...env(), wpId: 'WP02', to: 'in_progress', actor: 'ada', reviewRef: 'PR#7 comment 3' });
-    await emitStatus({ ...env(), wpId: 'WP02', to: 'for_review', actor: 'codex', subtasksComplete: true, implementationEvidencePresent: true });
+    await emitStatus({
+      ...env(),
+      wpId: 'WP02',
+      to: 'for_review',
+      actor: 'codex',
+      subtasksComplete: true,
+      implementationEvidencePresent: true,
+    });
     // for_review → done needs reviewer, verdict and reference (emit takes the evidence as given).
     e = await caught(emitStatus({ ...env(), wpId: 'WP02', to: 'done', actor: 'ada', evidenceJson: '{"review":{"verdict":"approved"}}' }));
     expect(e.message).toMatch(/requires evidence \(reviewer identity, verdict and approval reference\); missing: reviewer, reference/);
@@ -161,7 +219,13 @@ describe('the other guards, force rules and ownership', () => {
     expect((await caught(implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'codex', force: true }))).code).toBe('AGENT_MISMATCH');
     const taken = await implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'codex', force: true, reason: 'claude is stuck' });
     expect(taken.status).toBe('reused');
-    expect(logEvents(dir, feature).at(-1)).toMatchObject({ from_lane: 'in_progress', to_lane: 'in_progress', force: true, actor: 'codex', reason: 'taken over from claude: claude is stuck' });
+    expect(logEvents(dir, feature).at(-1)).toMatchObject({
+      from_lane: 'in_progress',
+      to_lane: 'in_progress',
+      force: true,
+      actor: 'codex',
+      reason: 'taken over from claude: claude is stuck',
+    });
     expect(readFileSync(path.join(fdir, 'tasks/WP01-schema.md'), 'utf8')).toContain('agent: "codex"');
     expect((await moveTask({ ...env(), wpId: 'WP01', to: 'blocked', agent: 'codex' })).new_lane).toBe('blocked');
   });
@@ -171,11 +235,17 @@ describe('the other guards, force rules and ownership', () => {
     await moveTask({ ...env(), wpId: 'WP04', to: 'for_review', agent: 'claude', force: true, reason: 'setup' });
     const n = logEvents(dir, feature).length;
     expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex' }))).code).toBe('INVALID_FEEDBACK');
-    expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex', force: true, reason: 'r' }))).code).toBe('INVALID_FEEDBACK');
+    expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex', force: true, reason: 'r' }))).code).toBe(
+      'INVALID_FEEDBACK',
+    );
     const empty = path.join(dir, '..', `empty-${path.basename(dir)}.md`);
     writeFileSync(empty, '  \n');
-    expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex', reviewFeedbackFile: empty }))).message).toMatch(/empty/);
-    expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex', reviewFeedbackFile: `${empty}.missing` }))).message).toMatch(/does not exist/);
+    expect((await caught(moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex', reviewFeedbackFile: empty }))).message).toMatch(
+      /empty/,
+    );
+    expect(
+      (await caught(moveTask({ ...env(), wpId: 'WP04', to: 'planned', agent: 'codex', reviewFeedbackFile: `${empty}.missing` }))).message,
+    ).toMatch(/does not exist/);
     expect(logEvents(dir, feature)).toHaveLength(n);
   });
 });

@@ -3,7 +3,15 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { createEventFactory, type EventDraft } from '@kitty/events';
 import { fixedClock, gitRepo, tempDir } from '@kitty/test-utils';
-import { createGitPort, initProject, type EventsPort, type GitPort, type TemplateAsset, type TemplateSource, type InitResult } from '../src/index.js';
+import {
+  createGitPort,
+  initProject,
+  type EventsPort,
+  type GitPort,
+  type TemplateAsset,
+  type TemplateSource,
+  type InitResult,
+} from '../src/index.js';
 
 /** A git environment that does not depend on the machine: fixed identity, no signing, branch main. */
 export const GIT_ENV: Record<string, string | undefined> = {
@@ -26,9 +34,11 @@ export const git: GitPort = createGitPort({ env: GIT_ENV });
 
 /** simple-git for test assertions and setup, with the same fixed environment. */
 export function sgit(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, allowEnvironment: Object.keys(GIT_ENV), unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true } }).env(
-    Object.fromEntries(Object.entries(GIT_ENV).filter((e): e is [string, string] => e[1] !== undefined)),
-  );
+  return simpleGit({
+    baseDir: dir,
+    allowEnvironment: Object.keys(GIT_ENV),
+    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true },
+  }).env(Object.fromEntries(Object.entries(GIT_ENV).filter((e): e is [string, string] => e[1] !== undefined)));
 }
 export const clock = fixedClock('2026-03-01T12:00:00.000Z');
 export const machine = { hostname: 'test-host', username: 'tester' };
@@ -47,8 +57,16 @@ export function memoryTemplates(extra: Partial<Record<string, string>> = {}): Te
     ...Object.fromEntries(Object.entries(extra).filter((e): e is [string, string] => e[1] !== undefined)),
   };
   const commands: TemplateAsset[] = [
-    { name: 'specify.md', text: '---\ndescription: Create a feature spec\nscripts:\n  sh: x\n---\nRun `spec-kitty agent feature create-feature` with $ARGUMENTS for __AGENT__.\n', origin: 'memory:specify.md' },
-    { name: 'tasks-finalize.md', text: '---\ndescription: "Finalize \\"tasks\\""\n---\nFinalize: {ARGS}\n"""quotes"""\n', origin: 'memory:tasks-finalize.md' },
+    {
+      name: 'specify.md',
+      text: '---\ndescription: Create a feature spec\nscripts:\n  sh: x\n---\nRun `spec-kitty agent feature create-feature` with $ARGUMENTS for __AGENT__.\n',
+      origin: 'memory:specify.md',
+    },
+    {
+      name: 'tasks-finalize.md',
+      text: '---\ndescription: "Finalize \\"tasks\\""\n---\nFinalize: {ARGS}\n"""quotes"""\n',
+      origin: 'memory:tasks-finalize.md',
+    },
   ];
   const notes: string[] = [];
   return {
@@ -94,7 +112,16 @@ export function wenv(cwd: string, extra: { env?: Record<string, string | undefin
 export async function newProject(agents = 'claude', parent?: string): Promise<{ dir: string; sg: SimpleGit; init: InitResult }> {
   const dir = parent === undefined ? tempDir({}, 'kitty-wf-') : path.join(parent, 'project');
   mkdirSync(dir, { recursive: true });
-  const init = await initProject({ ...wenv(dir), here: true, ai: agents, nonInteractive: true, templates: memoryTemplates(), machine, runtime, newUuid: () => '11111111-2222-4333-8444-555555555555' });
+  const init = await initProject({
+    ...wenv(dir),
+    here: true,
+    ai: agents,
+    nonInteractive: true,
+    templates: memoryTemplates(),
+    machine,
+    runtime,
+    newUuid: () => '11111111-2222-4333-8444-555555555555',
+  });
   return { dir, sg: sgit(dir), init };
 }
 
@@ -105,7 +132,10 @@ export async function plainRepo(tree: Record<string, string> = { 'README.md': '#
 
 /** `git status --porcelain` lines, sorted (empty means clean). */
 export async function porcelain(sg: SimpleGit): Promise<string[]> {
-  return (await sg.raw(['status', '--porcelain', '--untracked-files=all'])).split('\n').filter((l) => l !== '').sort();
+  return (await sg.raw(['status', '--porcelain', '--untracked-files=all']))
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }
 
 /** Subjects of the last `n` commits, newest first. */
@@ -117,7 +147,10 @@ export async function subjects(sg: SimpleGit, n = 10): Promise<string[]> {
 /** Files of one commit. */
 export async function filesOf(sg: SimpleGit, rev = 'HEAD'): Promise<string[]> {
   const out = await sg.raw(['show', '--name-only', '--format=', rev]);
-  return out.split('\n').filter((l) => l !== '').sort();
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }
 
 /** Writes files under `root` (paths relative, parents created). */

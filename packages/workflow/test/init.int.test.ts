@@ -9,21 +9,41 @@ import { GIT_ENV, sgit, filesOf, machine, memoryTemplates, porcelain, read, runt
 
 afterAll(cleanupTempDirs);
 
-const base = (cwd: string) => ({ ...wenv(cwd), templates: memoryTemplates(), machine, runtime, nonInteractive: true, newUuid: () => '11111111-2222-4333-8444-555555555555' });
+const base = (cwd: string) => ({
+  ...wenv(cwd),
+  templates: memoryTemplates(),
+  machine,
+  runtime,
+  nonInteractive: true,
+  newUuid: () => '11111111-2222-4333-8444-555555555555',
+});
 
 describe('spec-kitty init', () => {
   it('sets up a new directory: git init, config with identity, metadata, agent files, .gitignore, one clean commit', async () => {
     const parent = tempDir({}, 'kitty-init-');
     const r = await initProject({ ...base(parent), path: 'my-app', ai: 'claude,codex,gemini,copilot' });
     const dir = path.join(parent, 'my-app');
-    expect(r).toMatchObject({ result: 'success', project_path: dir, agents: ['claude', 'codex', 'gemini', 'copilot'], git_initialized: true, commit_created: true });
+    expect(r).toMatchObject({
+      result: 'success',
+      project_path: dir,
+      agents: ['claude', 'codex', 'gemini', 'copilot'],
+      git_initialized: true,
+      commit_created: true,
+    });
     const config = parse(read(dir, '.kittify/config.yaml'));
     expect(config).toEqual({
       vcs: { type: 'git' },
-      agents: { available: ['claude', 'codex', 'gemini', 'copilot'], selection: { preferred_implementer: 'claude', preferred_reviewer: 'codex' } },
+      agents: {
+        available: ['claude', 'codex', 'gemini', 'copilot'],
+        selection: { preferred_implementer: 'claude', preferred_reviewer: 'codex' },
+      },
       project: { uuid: '11111111-2222-4333-8444-555555555555', slug: 'my-app', node_id: deriveNodeId('test-host', 'tester') },
     });
-    expect(parse(read(dir, '.kittify/metadata.yaml'))).toMatchObject({ spec_kitty: { version: '2.0.0', initialized_at: '2026-03-01T12:00:00.000Z', last_upgraded_at: null }, migrations: { applied: [] }, kitty: { version: '0.1.0' } });
+    expect(parse(read(dir, '.kittify/metadata.yaml'))).toMatchObject({
+      spec_kitty: { version: '2.0.0', initialized_at: '2026-03-01T12:00:00.000Z', last_upgraded_at: null },
+      migrations: { applied: [] },
+      kitty: { version: '0.1.0' },
+    });
     expect(read(dir, '.claude/commands/spec-kitty.specify.md')).toContain('with $ARGUMENTS for claude');
     expect(existsSync(path.join(dir, '.codex/prompts/spec-kitty.tasks_finalize.md'))).toBe(true);
     expect(read(dir, '.gemini/commands/spec-kitty.specify.toml')).toContain('{{args}}');
@@ -84,7 +104,9 @@ describe('spec-kitty init', () => {
     await expect(initProject({ ...base(empty), here: true, ai: 'claude,notepad' })).rejects.toMatchObject({ code: 'INVALID_AGENTS' });
     await expect(initProject({ ...base(empty), ai: 'claude' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(initProject({ ...base(empty), here: true, path: 'x', ai: 'claude' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(initProject({ ...base(empty), here: true, ai: 'claude', mission: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_MISSION' });
+    await expect(initProject({ ...base(empty), here: true, ai: 'claude', mission: 'nope' })).rejects.toMatchObject({
+      code: 'UNKNOWN_MISSION',
+    });
     expect(readdirSync(empty)).toEqual([]);
   });
 
@@ -117,7 +139,12 @@ describe('spec-kitty init', () => {
     writeFileSync(path.join(dir, '.claude/commands/my-own.md'), 'user command\n');
     const fewer = memoryTemplates();
     const all = await fewer.commandTemplates('software-dev');
-    const r = await initProject({ ...base(dir), here: true, ai: 'claude', templates: { ...fewer, commandTemplates: async () => all.slice(0, 1) } });
+    const r = await initProject({
+      ...base(dir),
+      here: true,
+      ai: 'claude',
+      templates: { ...fewer, commandTemplates: async () => all.slice(0, 1) },
+    });
     expect(r.files_removed).toEqual(['.claude/commands/spec-kitty.tasks-finalize.md']);
     expect(readdirSync(path.join(dir, '.claude/commands')).sort()).toEqual(['my-own.md', 'spec-kitty.specify.md']);
   });
@@ -126,7 +153,10 @@ describe('spec-kitty init', () => {
     const dir = tempDir({}, 'kitty-init-');
     await initProject({ ...base(dir), here: true, ai: 'claude,codex' });
     const cfg = path.join(dir, '.kittify/config.yaml');
-    writeFileSync(cfg, `# team settings\n${read(dir, '.kittify/config.yaml').replace('preferred_reviewer: codex', 'preferred_reviewer: codex # chosen by the team')}sync:\n  auto_start: false\n`);
+    writeFileSync(
+      cfg,
+      `# team settings\n${read(dir, '.kittify/config.yaml').replace('preferred_reviewer: codex', 'preferred_reviewer: codex # chosen by the team')}sync:\n  auto_start: false\n`,
+    );
     const sg = sgit(dir);
     await sg.add('.');
     await sg.commit('team config');

@@ -1,7 +1,17 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { checkPrerequisites, createFeature, finalizeTasks, implementWorkPackage, listDependents, listTasks, nextStep, setupPlan, WorkflowError } from '../src/index.js';
+import {
+  checkPrerequisites,
+  createFeature,
+  finalizeTasks,
+  implementWorkPackage,
+  listDependents,
+  listTasks,
+  nextStep,
+  setupPlan,
+  WorkflowError,
+} from '../src/index.js';
 import { memoryTemplates, newProject, sgit, wenv, wpFile, write } from './helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -31,10 +41,15 @@ describe('feature detection agents can rely on', () => {
     expect((await listTasks({ ...wenv(dir), feature: 'beta' })).feature_slug).toBe('002-beta');
     expect((await listTasks({ ...wenv(dir), feature: 'al' })).feature_slug).toBe('001-alpha');
     await createFeature({ ...wenv(dir), slug: 'alpine', templates: memoryTemplates() });
-    const e = await caught(listTasks({ ...wenv(dir), feature: 'alp', argv: ['agent', 'tasks', 'list-tasks', '--feature', 'alp', '--json'] }));
+    const e = await caught(
+      listTasks({ ...wenv(dir), feature: 'alp', argv: ['agent', 'tasks', 'list-tasks', '--feature', 'alp', '--json'] }),
+    );
     expect(e.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
     expect((e.details as Record<string, unknown>)['candidate_features']).toHaveLength(2);
-    expect((e.details as Record<string, unknown>)['suggested_commands']).toEqual(['spec-kitty agent tasks list-tasks --feature 001-alpha --json', 'spec-kitty agent tasks list-tasks --feature 003-alpine --json']);
+    expect((e.details as Record<string, unknown>)['suggested_commands']).toEqual([
+      'spec-kitty agent tasks list-tasks --feature 001-alpha --json',
+      'spec-kitty agent tasks list-tasks --feature 003-alpine --json',
+    ]);
     const unknown = await caught(listTasks({ ...wenv(dir), feature: 'zeta' }));
     expect(unknown.code).toBe('UNKNOWN_FEATURE');
   });
@@ -71,27 +86,40 @@ describe('next', () => {
     write(path.join(dir, 'kitty-specs/001-alpha'), { 'spec.md': '# Spec\n\nGiven x, when y, then z.\n' });
     n = await nextStep({ ...wenv(dir), agent: 'claude', ...f });
     expect(n).toMatchObject({ kind: 'step', action: 'plan', commands: ['spec-kitty agent feature setup-plan --feature 001-alpha --json'] });
-    await sgit(dir).add('.').then(() => sgit(dir).commit('spec'));
+    await sgit(dir)
+      .add('.')
+      .then(() => sgit(dir).commit('spec'));
     await setupPlan({ ...wenv(dir), feature: '001', templates });
     n = await nextStep({ ...wenv(dir), agent: 'claude', ...f });
     expect(n.mission_state).toBe('tasks_outline');
     write(path.join(dir, 'kitty-specs/001-alpha'), {
-      'tasks.md': '# Tasks\n\n## Work Package WP01: A\n\n- [ ] T001 a\n\n## Work Package WP02: B\n\n- [ ] T002 b\n\n## Work Package WP03: C\n\nDepends on WP01, WP02.\n\n- [ ] T003 c\n',
+      'tasks.md':
+        '# Tasks\n\n## Work Package WP01: A\n\n- [ ] T001 a\n\n## Work Package WP02: B\n\n- [ ] T002 b\n\n## Work Package WP03: C\n\nDepends on WP01, WP02.\n\n- [ ] T003 c\n',
       'tasks/WP01-a.md': wpFile('WP01', 'A'),
       'tasks/WP02-b.md': wpFile('WP02', 'B'),
       'tasks/WP03-c.md': wpFile('WP03', 'C'),
     });
     n = await nextStep({ ...wenv(dir), agent: 'claude', ...f });
-    expect(n).toMatchObject({ mission_state: 'tasks_finalize', commands: ['spec-kitty agent feature finalize-tasks --feature 001-alpha --json'] });
+    expect(n).toMatchObject({
+      mission_state: 'tasks_finalize',
+      commands: ['spec-kitty agent feature finalize-tasks --feature 001-alpha --json'],
+    });
     await finalizeTasks({ ...wenv(dir), feature: '001' });
     n = await nextStep({ ...wenv(dir), agent: 'claude', ...f });
-    expect(n).toMatchObject({ kind: 'step', action: 'implement', wp_id: 'WP01', commands: ['spec-kitty implement WP01 --agent claude --feature 001-alpha --json'] });
+    expect(n).toMatchObject({
+      kind: 'step',
+      action: 'implement',
+      wp_id: 'WP01',
+      commands: ['spec-kitty implement WP01 --agent claude --feature 001-alpha --json'],
+    });
     expect(n.ready_wps.map((w) => w.wp_id)).toEqual(['WP01', 'WP02']);
     expect(n.progress).toMatchObject({ total_wps: 3, done_wps: 0 });
     await implementWorkPackage({ ...wenv(dir), wpId: 'WP01', feature: '001', agent: 'claude' });
     n = await nextStep({ ...wenv(dir), agent: 'claude', ...f });
     expect(n).toMatchObject({ action: 'implement', wp_id: 'WP01', workspace_path: path.join(dir, '.worktrees/001-alpha-WP01') });
-    expect(n.commands.at(-1)).toBe('spec-kitty agent tasks move-task WP01 --to for_review --agent claude --feature 001-alpha --note "Ready for review" --json');
+    expect(n.commands.at(-1)).toBe(
+      'spec-kitty agent tasks move-task WP01 --to for_review --agent claude --feature 001-alpha --note "Ready for review" --json',
+    );
     const other = await nextStep({ ...wenv(dir), agent: 'codex', ...f });
     expect(other).toMatchObject({ action: 'implement', wp_id: 'WP02' });
     expect(await listDependents({ ...wenv(dir), wpId: 'WP01', feature: '001' })).toMatchObject({ dependents: ['WP03'], depends_on: [] });

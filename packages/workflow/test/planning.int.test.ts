@@ -5,7 +5,19 @@ import { parse } from 'yaml';
 import { checkEvent } from '@kitty/events';
 import { cleanupTempDirs } from '@kitty/test-utils';
 import { checkPrerequisites, createFeature, finalizeTasks, setupPlan, type WorkflowError } from '../src/index.js';
-import { filesOf, memoryEvents, memoryTemplates, newProject, PLAN_TEMPLATE, porcelain, read, subjects, wenv, wpFile, write } from './helpers.js';
+import {
+  filesOf,
+  memoryEvents,
+  memoryTemplates,
+  newProject,
+  PLAN_TEMPLATE,
+  porcelain,
+  read,
+  subjects,
+  wenv,
+  wpFile,
+  write,
+} from './helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -53,7 +65,15 @@ describe('agent feature setup-plan', () => {
   it('creates plan.md from the mission template, commits it, and never overwrites an authored plan', async () => {
     const { dir, sg, feature, fdir } = await withFeature();
     const first = await setupPlan({ ...wenv(dir), templates: memoryTemplates() });
-    expect(first).toMatchObject({ result: 'success', feature_slug: feature, plan_file: path.join(fdir, 'plan.md'), feature_dir: fdir, spec_file: path.join(fdir, 'spec.md'), plan_created: true, commit_created: true });
+    expect(first).toMatchObject({
+      result: 'success',
+      feature_slug: feature,
+      plan_file: path.join(fdir, 'plan.md'),
+      feature_dir: fdir,
+      spec_file: path.join(fdir, 'spec.md'),
+      plan_created: true,
+      commit_created: true,
+    });
     expect(read(fdir, 'plan.md')).toBe(PLAN_TEMPLATE);
     expect(await subjects(sg, 1)).toEqual([`Add plan for feature ${feature}`]);
     expect(await filesOf(sg)).toEqual([`kitty-specs/${feature}/plan.md`]);
@@ -78,7 +98,10 @@ describe('agent feature setup-plan', () => {
     const { dir, sg, fdir } = await withFeature();
     await sg.rm([path.join(fdir, 'spec.md')]);
     await sg.commit('drop spec');
-    expect(await caught(setupPlan({ ...wenv(dir), templates: memoryTemplates() }))).toMatchObject({ code: 'SPEC_FILE_MISSING', details: { spec_file: path.join(fdir, 'spec.md') } });
+    expect(await caught(setupPlan({ ...wenv(dir), templates: memoryTemplates() }))).toMatchObject({
+      code: 'SPEC_FILE_MISSING',
+      details: { spec_file: path.join(fdir, 'spec.md') },
+    });
     await createFeature({ ...wenv(dir), slug: 'second', templates: memoryTemplates() });
     const err = await caught(setupPlan({ ...wenv(dir), templates: memoryTemplates() }));
     expect(err.code).toBe('PLAN_CONTEXT_UNRESOLVED');
@@ -87,7 +110,10 @@ describe('agent feature setup-plan', () => {
         { feature_slug: '001-user-auth', spec_exists: false },
         { feature_slug: '002-second', spec_exists: true },
       ],
-      suggested_commands: ['spec-kitty agent feature setup-plan --feature 001-user-auth --json', 'spec-kitty agent feature setup-plan --feature 002-second --json'],
+      suggested_commands: [
+        'spec-kitty agent feature setup-plan --feature 001-user-auth --json',
+        'spec-kitty agent feature setup-plan --feature 002-second --json',
+      ],
     });
   });
 });
@@ -106,11 +132,17 @@ describe('feature detection', () => {
     expect(guessed.notes.join('')).toMatch(/Auto-selected latest incomplete feature: 003-gamma/);
     const ambiguous = await caught(finalizeTasks({ ...wenv(dir) }));
     expect(ambiguous.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
-    expect((ambiguous.details?.['candidate_features'] as Array<{ feature_slug: string }>).map((c) => c.feature_slug)).toEqual(['001-alpha', '002-beta', '003-gamma']);
+    expect((ambiguous.details?.['candidate_features'] as Array<{ feature_slug: string }>).map((c) => c.feature_slug)).toEqual([
+      '001-alpha',
+      '002-beta',
+      '003-gamma',
+    ]);
 
     expect((await checkPrerequisites({ ...wenv(path.join(dir, 'kitty-specs/002-beta/research')) })).feature_slug).toBe('002-beta');
     expect((await checkPrerequisites({ ...wenv(dir, { env: { SPECIFY_FEATURE: '003-gamma' } }) })).feature_slug).toBe('003-gamma');
-    expect((await checkPrerequisites({ ...wenv(dir, { env: { SPECIFY_FEATURE: '003-gamma' } }), feature: '001-alpha' })).feature_slug).toBe('001-alpha');
+    expect((await checkPrerequisites({ ...wenv(dir, { env: { SPECIFY_FEATURE: '003-gamma' } }), feature: '001-alpha' })).feature_slug).toBe(
+      '001-alpha',
+    );
     expect((await checkPrerequisites({ ...wenv(dir), feature: '002' })).feature_slug).toBe('002-beta');
 
     await sg.checkoutLocalBranch('002-beta');
@@ -118,7 +150,10 @@ describe('feature detection', () => {
     expect((await checkPrerequisites({ ...wenv(path.join(dir, 'kitty-specs/001-alpha')) })).feature_slug).toBe('002-beta');
     await sg.checkout('main');
 
-    expect(await caught(checkPrerequisites({ ...wenv(dir), feature: '009-nope' }))).toMatchObject({ code: 'UNKNOWN_FEATURE', details: { available_features: ['001-alpha', '002-beta', '003-gamma'] } });
+    expect(await caught(checkPrerequisites({ ...wenv(dir), feature: '009-nope' }))).toMatchObject({
+      code: 'UNKNOWN_FEATURE',
+      details: { available_features: ['001-alpha', '002-beta', '003-gamma'] },
+    });
     expect(await caught(checkPrerequisites({ ...wenv(dir), feature: '../001-alpha' }))).toMatchObject({ code: 'INVALID_FEATURE_SLUG' });
   });
 
@@ -147,7 +182,12 @@ describe('agent feature check-prerequisites', () => {
   it('reports what exists; valid:false for missing required files; never writes', async () => {
     const { dir, sg, fdir, feature } = await withFeature();
     const r = await checkPrerequisites({ ...wenv(dir) });
-    expect(r).toMatchObject({ valid: true, errors: [], feature_slug: feature, paths: { feature_dir: fdir, spec_file: path.join(fdir, 'spec.md'), tasks_dir: path.join(fdir, 'tasks') } });
+    expect(r).toMatchObject({
+      valid: true,
+      errors: [],
+      feature_slug: feature,
+      paths: { feature_dir: fdir, spec_file: path.join(fdir, 'spec.md'), tasks_dir: path.join(fdir, 'tasks') },
+    });
     expect(r.paths.plan_file).toBeUndefined();
     const t = await checkPrerequisites({ ...wenv(dir), includeTasks: true });
     expect(t).toMatchObject({ valid: false, errors: ['Missing required file: tasks.md'] });
@@ -157,7 +197,11 @@ describe('agent feature check-prerequisites', () => {
   it('with --include-tasks reports malformed tasks.md and frontmatter as path:line:col and leaves them untouched', async () => {
     const { dir, fdir, feature } = await withFeature();
     const badWp = '---\nwork_package_id: WP01\nlane: planned\nlane: done\n---\n# x\n';
-    write(fdir, { 'tasks.md': '## Work Package WP1: bad\n', 'tasks/WP01-a.md': badWp, 'tasks/WP02-b.md': '---\nwork_package_id: WP03\n---\n' });
+    write(fdir, {
+      'tasks.md': '## Work Package WP1: bad\n',
+      'tasks/WP01-a.md': badWp,
+      'tasks/WP02-b.md': '---\nwork_package_id: WP03\n---\n',
+    });
     const r = await checkPrerequisites({ ...wenv(dir), includeTasks: true });
     expect(r.valid).toBe(false);
     expect(r.errors).toEqual([
@@ -185,7 +229,13 @@ describe('agent feature finalize-tasks', () => {
     const { dir, sg, fdir, feature } = await withTasks();
     const before = read(fdir, 'tasks/WP02-login-api.md');
     const r = await finalizeTasks({ ...wenv(dir) });
-    expect(r).toMatchObject({ result: 'success', feature_slug: feature, updated_wp_count: 3, tasks_dir: path.join(fdir, 'tasks'), commit_created: true });
+    expect(r).toMatchObject({
+      result: 'success',
+      feature_slug: feature,
+      updated_wp_count: 3,
+      tasks_dir: path.join(fdir, 'tasks'),
+      commit_created: true,
+    });
     expect(r.files_committed).toEqual([
       `kitty-specs/${feature}/tasks.md`,
       `kitty-specs/${feature}/tasks/WP01-schema.md`,
@@ -198,12 +248,38 @@ describe('agent feature finalize-tasks', () => {
     // Only the dependencies line changed; the inline comment, quoting and key order are kept.
     expect(wp2).toBe(before.replace('dependencies: []  # filled by finalize-tasks', 'dependencies: [WP01]  # filled by finalize-tasks'));
     const wp3 = read(fdir, 'tasks/WP03-sessions.md');
-    expect(wp3).toBe(wpFile('WP03', 'Sessions').replace('lane: "planned"  # do not edit by hand\n', 'lane: "planned"  # do not edit by hand\ndependencies: [WP01, WP02]\n'));
+    expect(wp3).toBe(
+      wpFile('WP03', 'Sessions').replace(
+        'lane: "planned"  # do not edit by hand\n',
+        'lane: "planned"  # do not edit by hand\ndependencies: [WP01, WP02]\n',
+      ),
+    );
     expect(parse(read(fdir, 'tasks/WP01-schema.md').split('---')[1] as string).dependencies).toEqual([]);
     expect(r.work_packages).toEqual([
-      { id: 'WP01', title: 'Schema', dependencies: [], subtasks: ['T001', 'T002'], file: `kitty-specs/${feature}/tasks/WP01-schema.md`, updated: true },
-      { id: 'WP02', title: 'Login API', dependencies: ['WP01'], subtasks: ['T003'], file: `kitty-specs/${feature}/tasks/WP02-login-api.md`, updated: true },
-      { id: 'WP03', title: 'Sessions', dependencies: ['WP01', 'WP02'], subtasks: [], file: `kitty-specs/${feature}/tasks/WP03-sessions.md`, updated: true },
+      {
+        id: 'WP01',
+        title: 'Schema',
+        dependencies: [],
+        subtasks: ['T001', 'T002'],
+        file: `kitty-specs/${feature}/tasks/WP01-schema.md`,
+        updated: true,
+      },
+      {
+        id: 'WP02',
+        title: 'Login API',
+        dependencies: ['WP01'],
+        subtasks: ['T003'],
+        file: `kitty-specs/${feature}/tasks/WP02-login-api.md`,
+        updated: true,
+      },
+      {
+        id: 'WP03',
+        title: 'Sessions',
+        dependencies: ['WP01', 'WP02'],
+        subtasks: [],
+        file: `kitty-specs/${feature}/tasks/WP03-sessions.md`,
+        updated: true,
+      },
     ]);
     expect(await porcelain(sg)).toEqual([]);
 
@@ -265,7 +341,7 @@ describe('agent feature finalize-tasks', () => {
     const tm = await caught(finalizeTasks({ ...wenv(dir) }));
     expect(tm.code).toBe('INVALID_TASKS_FILE');
     expect(tm.message).toContain(`kitty-specs/${feature}/tasks.md:24:17: WP02 has a second section here`);
-    expect(tm.message).toContain("2 problems");
+    expect(tm.message).toContain('2 problems');
   });
 
   it('keeps frontmatter dependencies of work packages tasks.md does not mention, and repairs the old string form', async () => {

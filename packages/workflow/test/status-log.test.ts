@@ -6,11 +6,21 @@ import { reduceStatusEvents, type StatusEvent } from '@kitty/events';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { normalizeWpId, readStatusLog, type FeatureRef, type WorkflowError } from '../src/index.js';
 import { appendActivity, activityEntries, setCheckboxes, setReviewFeedback, upsertStatusBlock } from '../src/tasks/views.js';
-import { appendStatusEvents, formatEventTime, materialize, renderSnapshot, repairTornTail, serializeStatusEvent } from '../src/status/status-log.js';
+import {
+  appendStatusEvents,
+  formatEventTime,
+  materialize,
+  renderSnapshot,
+  repairTornTail,
+  serializeStatusEvent,
+} from '../src/status/status-log.js';
 
 afterAll(cleanupTempDirs);
 
-const incumbent = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/events/spec-kitty@v2.0.0/tests/cross_branch/fixtures');
+const incumbent = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../fixtures/events/spec-kitty@v2.0.0/tests/cross_branch/fixtures',
+);
 
 function feature(slug = '001-demo'): { root: string; f: FeatureRef; log: string } {
   const root = tempDir({}, 'kitty-log-');
@@ -51,12 +61,27 @@ describe('status.events.jsonl', () => {
     const text = renderSnapshot(snap);
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n')[1]).toBe('  "event_count": 10,');
-    expect(Object.keys(JSON.parse(text) as object)).toEqual(['event_count', 'feature_slug', 'last_event_id', 'materialized_at', 'summary', 'work_packages']);
+    expect(Object.keys(JSON.parse(text) as object)).toEqual([
+      'event_count',
+      'feature_slug',
+      'last_event_id',
+      'materialized_at',
+      'summary',
+      'work_packages',
+    ]);
     // Each incumbent line re-serialises to the same data (sorted keys), in the form the Python CLI 2.0.0 itself
     // writes (json.dumps separators, policy_metadata present: ../shared/reference/python-2.0.0).
     const lines = readFileSync(path.join(incumbent, 'sample_events.jsonl'), 'utf8').trim().split('\n');
-    expect(log.events.map((e) => JSON.parse(serializeStatusEvent(e)) as unknown)).toEqual(lines.map((l) => ({ policy_metadata: null, ...(JSON.parse(l) as object) })));
-    for (const line of log.events.map(serializeStatusEvent)) expect(line).toBe(JSON.stringify(JSON.parse(line)).replace(/","/g, '", "').replace(/":(?=["\d\[{ntf-])/g, '": ').replace(/,"(?=[a-z_]+": )/g, ', "'));
+    expect(log.events.map((e) => JSON.parse(serializeStatusEvent(e)) as unknown)).toEqual(
+      lines.map((l) => ({ policy_metadata: null, ...(JSON.parse(l) as object) })),
+    );
+    for (const line of log.events.map(serializeStatusEvent))
+      expect(line).toBe(
+        JSON.stringify(JSON.parse(line))
+          .replace(/","/g, '", "')
+          .replace(/":(?=["\d\[{ntf-])/g, '": ')
+          .replace(/,"(?=[a-z_]+": )/g, ', "'),
+      );
   });
 
   it('appends whole lines and reads them back; the format is sorted JSON with json.dumps separators and +00:00 times', () => {
@@ -98,7 +123,17 @@ describe('status.events.jsonl', () => {
 
   it('fails on a bad line in the middle with every line number; tolerant reading skips them', () => {
     const { root, f, log } = feature();
-    writeFileSync(log, [serializeStatusEvent(ev(1)), 'not json', '', JSON.stringify({ ...ev(2), to_lane: 'doing-ish' }), serializeStatusEvent(ev(3, { wp_id: 'WP02' })), ''].join('\n'));
+    writeFileSync(
+      log,
+      [
+        serializeStatusEvent(ev(1)),
+        'not json',
+        '',
+        JSON.stringify({ ...ev(2), to_lane: 'doing-ish' }),
+        serializeStatusEvent(ev(3, { wp_id: 'WP02' })),
+        '',
+      ].join('\n'),
+    );
     let err: WorkflowError | null = null;
     try {
       readStatusLog(root, f);
@@ -122,17 +157,34 @@ describe('status.events.jsonl', () => {
 
 describe('derived views', () => {
   it('appends Activity Log lines in the incumbent grammar (EN dashes, optional shell_pid) and parses them back', () => {
-    const body = '---\nwork_package_id: WP01\n# a YAML comment\n---\n# WP01\n\n## Activity Log\n\n- 2026-01-01T00:00:00Z – system – lane=planned – Prompt created.\n\n## Notes\nkeep\n';
-    const out = appendActivity(body, { at: new Date('2026-03-01T12:00:00.500Z'), agent: 'claude', shellPid: '77', lane: 'in_progress', note: 'multi\nline note' });
-    expect(out).toContain('- 2026-01-01T00:00:00Z – system – lane=planned – Prompt created.\n- 2026-03-01T12:00:00Z – claude – shell_pid=77 – lane=in_progress – multi line note\n\n## Notes\nkeep\n');
-    expect(activityEntries(out).map((e) => [e.agent, e.lane])).toEqual([['system', 'planned'], ['claude', 'in_progress']]);
+    const body =
+      '---\nwork_package_id: WP01\n# a YAML comment\n---\n# WP01\n\n## Activity Log\n\n- 2026-01-01T00:00:00Z – system – lane=planned – Prompt created.\n\n## Notes\nkeep\n';
+    const out = appendActivity(body, {
+      at: new Date('2026-03-01T12:00:00.500Z'),
+      agent: 'claude',
+      shellPid: '77',
+      lane: 'in_progress',
+      note: 'multi\nline note',
+    });
+    expect(out).toContain(
+      '- 2026-01-01T00:00:00Z – system – lane=planned – Prompt created.\n- 2026-03-01T12:00:00Z – claude – shell_pid=77 – lane=in_progress – multi line note\n\n## Notes\nkeep\n',
+    );
+    expect(activityEntries(out).map((e) => [e.agent, e.lane])).toEqual([
+      ['system', 'planned'],
+      ['claude', 'in_progress'],
+    ]);
     const noSection = appendActivity('# WP\n\nText.\n', { at: new Date('2026-03-01T12:00:00Z'), agent: 'a', lane: 'planned', note: '' });
     expect(noSection).toBe('# WP\n\nText.\n\n## Activity Log\n\n- 2026-03-01T12:00:00Z – a – lane=planned – Moved to planned\n');
   });
 
   it('writes the review feedback section before the Activity Log and replaces an old one', () => {
     const text = '# WP01\n\n## Review Feedback\n\n*none yet*\n\n## Activity Log\n\n- x\n';
-    const fb = { reviewer: 'codex', at: new Date('2026-03-01T12:00:00Z'), pointer: 'feedback://001-x/WP01/a.md', feedback: 'Fix the tests.' };
+    const fb = {
+      reviewer: 'codex',
+      at: new Date('2026-03-01T12:00:00Z'),
+      pointer: 'feedback://001-x/WP01/a.md',
+      feedback: 'Fix the tests.',
+    };
     const once = setReviewFeedback(text, fb);
     expect(once).toContain('## Review Feedback\n\n**Reviewed by**: codex\n**Status**: ❌ Changes Requested\n');
     expect(once).toContain('Fix the tests.\n\n## Activity Log');
@@ -141,17 +193,44 @@ describe('derived views', () => {
   });
 
   it('generates, replaces and keeps the tasks.md status block; ticks checkboxes at the parsed positions', () => {
-    const snap = materialize({ slug: '001-x', number: '001', dir: '/x', relDir: 'kitty-specs/001-x' }, [ev(1, { feature_slug: '001-x' }), ev(2, { feature_slug: '001-x', wp_id: 'WP02', to_lane: 'blocked' })], new Date(0));
+    const snap = materialize(
+      { slug: '001-x', number: '001', dir: '/x', relDir: 'kitty-specs/001-x' },
+      [ev(1, { feature_slug: '001-x' }), ev(2, { feature_slug: '001-x', wp_id: 'WP02', to_lane: 'blocked' })],
+      new Date(0),
+    );
     const once = upsertStatusBlock('# Tasks\r\n- [ ] T001 a\r\n', snap);
-    expect(once).toBe('# Tasks\r\n- [ ] T001 a\r\n\r\n<!-- status-model:start -->\r\n## Canonical Status (Generated)\r\n- WP01: claimed\r\n- WP02: blocked\r\n<!-- status-model:end -->\r\n');
+    expect(once).toBe(
+      '# Tasks\r\n- [ ] T001 a\r\n\r\n<!-- status-model:start -->\r\n## Canonical Status (Generated)\r\n- WP01: claimed\r\n- WP02: blocked\r\n<!-- status-model:end -->\r\n',
+    );
     expect(upsertStatusBlock(once, snap)).toBe(once);
-    expect(setCheckboxes('- [ ] T001 a\n- [X] T002 b\n', [{ line: 1, col: 7 }, { line: 2, col: 7 }], true)).toBe('- [x] T001 a\n- [x] T002 b\n');
+    expect(
+      setCheckboxes(
+        '- [ ] T001 a\n- [X] T002 b\n',
+        [
+          { line: 1, col: 7 },
+          { line: 2, col: 7 },
+        ],
+        true,
+      ),
+    ).toBe('- [x] T001 a\n- [x] T002 b\n');
     expect(setCheckboxes('- [x] T001 a', [{ line: 1, col: 7 }], false)).toBe('- [ ] T001 a');
   });
 
   it('normalises work package ids and refuses anything that could be a path', () => {
     expect(['WP01', 'wp1', '1', '01', 'WP01-login', ' WP7 '].map(normalizeWpId)).toEqual(['WP01', 'WP01', 'WP01', 'WP01', 'WP01', 'WP07']);
-    for (const bad of ['../x', 'WP01/../../etc', '/etc/passwd', 'WP100', 'WP00', '%2e%2e', 'WP01\0', 'WPx', '', 'ＷＰ01', 'a'.repeat(300)]) {
+    for (const bad of [
+      '../x',
+      'WP01/../../etc',
+      '/etc/passwd',
+      'WP100',
+      'WP00',
+      '%2e%2e',
+      'WP01\0',
+      'WPx',
+      '',
+      'ＷＰ01',
+      'a'.repeat(300),
+    ]) {
       expect(() => normalizeWpId(bad)).toThrow(expect.objectContaining({ code: 'INVALID_WP_ID' }) as unknown as Error);
     }
   });

@@ -55,16 +55,34 @@ function memoryStore() {
   return { store, queued, seen, commits: () => commits, cursors };
 }
 
-const context = { projectUuid: '11111111-1111-4111-8111-111111111111', projectSlug: 'demo', gitBranch: 'main', headCommitSha: null, repoSlug: null };
+const context = {
+  projectUuid: '11111111-1111-4111-8111-111111111111',
+  projectSlug: 'demo',
+  gitBranch: 'main',
+  headCommitSha: null,
+  repoSlug: null,
+};
 
 function project() {
   const root = tempDir({}, 'kitty-status-sync-');
   const dir = path.join(root, 'kitty-specs', '001-demo');
   mkdirSync(dir, { recursive: true });
-  const factory = createEventFactory({ nodeId: 'abcdef012345', now: () => new Date('2026-01-15T12:00:00Z'), context: { ...context, teamSlug: 'acme' } });
+  const factory = createEventFactory({
+    nodeId: 'abcdef012345',
+    now: () => new Date('2026-01-15T12:00:00Z'),
+    context: { ...context, teamSlug: 'acme' },
+  });
   const mem = memoryStore();
   const run = (over: { startAt?: Date; backfill?: boolean } = {}) =>
-    reconcileStatusLogs({ root, store: mem.store, git: createGitPort(), context, factory: () => factory, startAt: over.startAt ?? new Date('2026-01-15T10:03:00Z'), backfill: over.backfill ?? false });
+    reconcileStatusLogs({
+      root,
+      store: mem.store,
+      git: createGitPort(),
+      context,
+      factory: () => factory,
+      startAt: over.startAt ?? new Date('2026-01-15T10:03:00Z'),
+      backfill: over.backfill ?? false,
+    });
   return { root, log: path.join(dir, 'status.events.jsonl'), mem, run, factory };
 }
 
@@ -81,7 +99,12 @@ describe('reconcileStatusLogs', () => {
 
     // Nothing new: the log is not read and nothing is written.
     const commits = p.mem.commits();
-    expect(await p.run({ startAt: new Date('2030-01-01T00:00:00Z') })).toMatchObject({ queued: 0, logsRead: 0, registered: false, startAt: '2026-01-15T10:03:00.000Z' });
+    expect(await p.run({ startAt: new Date('2030-01-01T00:00:00Z') })).toMatchObject({
+      queued: 0,
+      logsRead: 0,
+      registered: false,
+      startAt: '2026-01-15T10:03:00.000Z',
+    });
     expect(p.mem.commits()).toBe(commits);
 
     // An append plus a torn line: only the complete new line is read; the torn one waits for its line break.
@@ -122,14 +145,31 @@ describe('reconcileStatusLogs', () => {
 describe('fitEnvelope (the truncation rule of ADR 0012)', () => {
   it('leaves small envelopes alone and cuts the longest free-text field of a big one to fit', () => {
     const p = project();
-    const small = p.factory.wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'planned', to: 'claimed', actor: 'a', executionMode: 'worktree' });
+    const small = p.factory.wpStatusChanged({
+      featureSlug: '001-demo',
+      wpId: 'WP01',
+      from: 'planned',
+      to: 'claimed',
+      actor: 'a',
+      executionMode: 'worktree',
+    });
     expect(fitEnvelope(small)).toEqual({ draft: small, truncated: false });
-    const big = p.factory.wpStatusChanged({ featureSlug: '001-demo', wpId: 'WP01', from: 'planned', to: 'claimed', actor: 'é'.repeat(40_000), reason: 'r'.repeat(90_000), executionMode: 'worktree' });
+    const big = p.factory.wpStatusChanged({
+      featureSlug: '001-demo',
+      wpId: 'WP01',
+      from: 'planned',
+      to: 'claimed',
+      actor: 'é'.repeat(40_000),
+      reason: 'r'.repeat(90_000),
+      executionMode: 'worktree',
+    });
     const fitted = fitEnvelope(big);
     expect(fitted?.truncated).toBe(true);
     const payload = (fitted?.draft as { payload: Record<string, string> }).payload;
     expect(Buffer.byteLength(JSON.stringify({ ...fitted?.draft, lamport_clock: 2 ** 40 }))).toBeLessThanOrEqual(MAX_ENVELOPE_BYTES);
-    expect(payload['reason']).toMatch(/… \[truncated by spec-kitty: kept \d+ of 90000 characters; the full text is in status\.events\.jsonl\]$/);
+    expect(payload['reason']).toMatch(
+      /… \[truncated by spec-kitty: kept \d+ of 90000 characters; the full text is in status\.events\.jsonl\]$/,
+    );
     expect(payload['actor']?.startsWith('éé')).toBe(true);
   });
 });

@@ -161,11 +161,16 @@ describe('validateDependencyGraph', () => {
   const e = (from: string, to: string, line: number) => ({ from, to, path: 'tasks.md', line, col: 12 });
 
   it('accepts a DAG', () => {
-    expect(validateDependencyGraph(['WP01', 'WP02', 'WP03'], [e('WP02', 'WP01', 3), e('WP03', 'WP02', 5), e('WP03', 'WP01', 6)])).toEqual([]);
+    expect(validateDependencyGraph(['WP01', 'WP02', 'WP03'], [e('WP02', 'WP01', 3), e('WP03', 'WP02', 5), e('WP03', 'WP01', 6)])).toEqual(
+      [],
+    );
   });
 
   it('rejects self, unknown and cyclic dependencies with precise messages', () => {
-    const problems = validateDependencyGraph(['WP01', 'WP02', 'WP03'], [e('WP01', 'WP01', 2), e('WP02', 'WP99', 4), e('WP02', 'WP03', 5), e('WP03', 'WP02', 8)]);
+    const problems = validateDependencyGraph(
+      ['WP01', 'WP02', 'WP03'],
+      [e('WP01', 'WP01', 2), e('WP02', 'WP99', 4), e('WP02', 'WP03', 5), e('WP03', 'WP02', 8)],
+    );
     expect(problems.map((p) => `${p.path}:${p.line}:${p.col}: ${p.message}`)).toEqual([
       'tasks.md:2:12: WP01 cannot depend on itself',
       'tasks.md:4:12: WP02 depends on WP99, which is not defined (known work packages: WP01, WP02, WP03)',
@@ -180,7 +185,15 @@ describe('validateDependencyGraph', () => {
   });
 
   it('orders work packages dependencies first', () => {
-    expect(topologicalOrder(new Map([['WP03', ['WP01']], ['WP01', []], ['WP02', ['WP03']]]))).toEqual(['WP01', 'WP03', 'WP02']);
+    expect(
+      topologicalOrder(
+        new Map([
+          ['WP03', ['WP01']],
+          ['WP01', []],
+          ['WP02', ['WP03']],
+        ]),
+      ),
+    ).toEqual(['WP01', 'WP03', 'WP02']);
   });
 });
 
@@ -208,12 +221,18 @@ describe('agent manifest', () => {
     expect(codeOf(() => parseAgentList(' , ;'))).toBe('INVALID_AGENTS');
   });
 
-  const template = { name: 'tasks-finalize.md', text: '---\ndescription: Finalize "the" tasks\nscripts:\n  sh: run.sh\n---\nDo it with $ARGUMENTS as __AGENT__; also {ARGS}.\n"""three quotes"""\nback\\slash\n', origin: 'test' };
+  const template = {
+    name: 'tasks-finalize.md',
+    text: '---\ndescription: Finalize "the" tasks\nscripts:\n  sh: run.sh\n---\nDo it with $ARGUMENTS as __AGENT__; also {ARGS}.\n"""three quotes"""\nback\\slash\n',
+    origin: 'test',
+  };
 
   it('renders Markdown commands with the agent placeholder and without scripts blocks', () => {
     const out = renderAgentCommand(agentSpec('claude')!, template);
     expect(out.relPath).toBe('.claude/commands/spec-kitty.tasks-finalize.md');
-    expect(out.content).toBe('---\ndescription: Finalize "the" tasks\n---\n\nDo it with $ARGUMENTS as claude; also $ARGUMENTS.\n"""three quotes"""\nback\\slash\n');
+    expect(out.content).toBe(
+      '---\ndescription: Finalize "the" tasks\n---\n\nDo it with $ARGUMENTS as claude; also $ARGUMENTS.\n"""three quotes"""\nback\\slash\n',
+    );
     expect(renderAgentCommand(agentSpec('codex')!, template).relPath).toBe('.codex/prompts/spec-kitty.tasks_finalize.md');
     expect(renderAgentCommand(agentSpec('copilot')!, template).relPath).toBe('.github/prompts/spec-kitty.tasks-finalize.prompt.md');
   });
@@ -229,7 +248,9 @@ describe('agent manifest', () => {
   });
 
   it('reports a malformed command template', () => {
-    expect(codeOf(() => renderAgentCommand(agentSpec('claude')!, { name: 'x.md', text: '---\na: [\n---\nbody', origin: 'o' }))).toBe('INVALID_TEMPLATE');
+    expect(codeOf(() => renderAgentCommand(agentSpec('claude')!, { name: 'x.md', text: '---\na: [\n---\nbody', origin: 'o' }))).toBe(
+      'INVALID_TEMPLATE',
+    );
   });
 });
 

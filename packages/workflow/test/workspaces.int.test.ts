@@ -128,15 +128,29 @@ describe('implement: worktree edge cases (reliability row 42)', () => {
     const r = await implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'a' });
     expect(r.workspace_abs_path.startsWith(parent)).toBe(true);
     await commitIn(r.workspace_abs_path);
-    await moveTask({ ...env(r.workspace_abs_path), wpId: 'WP04', to: 'for_review', agent: 'a', force: true, reason: 'no subtasks to tick here' });
+    await moveTask({
+      ...env(r.workspace_abs_path),
+      wpId: 'WP04',
+      to: 'for_review',
+      agent: 'a',
+      force: true,
+      reason: 'no subtasks to tick here',
+    });
     expect(await porcelain(sg)).toEqual([]);
   });
 
   it('two implements at once (different work packages) both succeed, serialised by the locks', async () => {
     const { dir, sg, feature, env } = await withTasks();
-    const [a, b] = await Promise.all([implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'a' }), implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'b' })]);
+    const [a, b] = await Promise.all([
+      implementWorkPackage({ ...env(), wpId: 'WP01', agent: 'a' }),
+      implementWorkPackage({ ...env(), wpId: 'WP04', agent: 'b' }),
+    ]);
     expect([a.status, b.status]).toEqual(['created', 'created']);
-    expect(logEvents(dir, feature).map((x) => `${x.wp_id}:${x.to_lane}`).sort()).toEqual(['WP01:claimed', 'WP01:in_progress', 'WP04:claimed', 'WP04:in_progress']);
+    expect(
+      logEvents(dir, feature)
+        .map((x) => `${x.wp_id}:${x.to_lane}`)
+        .sort(),
+    ).toEqual(['WP01:claimed', 'WP01:in_progress', 'WP04:claimed', 'WP04:in_progress']);
     expect(await porcelain(sg)).toEqual([]);
     expect((await sg.raw(['worktree', 'list'])).split('\n').filter((l) => l.includes('.worktrees'))).toHaveLength(2);
   });

@@ -58,7 +58,10 @@ describe('editYaml: minimal textual changes', () => {
       { path: ['agents', 'available'], value: ['claude', 'codex'] },
       { path: ['agents', 'selection', 'preferred_implementer'], value: 'claude' },
     ]);
-    expect(parse(out)).toEqual({ vcs: { type: 'git' }, agents: { available: ['claude', 'codex'], selection: { preferred_implementer: 'claude' } } });
+    expect(parse(out)).toEqual({
+      vcs: { type: 'git' },
+      agents: { available: ['claude', 'codex'], selection: { preferred_implementer: 'claude' } },
+    });
     const under = editYaml('project:\n# keep me\nother: 1\n', [{ path: ['project', 'uuid'], value: 'u-1' }]);
     expect(under).toBe('project:\n  uuid: u-1\n# keep me\nother: 1\n');
   });

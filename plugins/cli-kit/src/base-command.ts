@@ -74,7 +74,9 @@ export abstract class KittyCommand extends Command {
   /** After a command that completed although it was interrupted (the signal came while its commit ran). */
   protected override async finally(err: Error | undefined): Promise<unknown> {
     if (err === undefined && wasInterrupted()) {
-      this.note('The interrupt came while the commit was being made, so the command finished: the repository holds its new, committed state.');
+      this.note(
+        'The interrupt came while the commit was being made, so the command finished: the repository holds its new, committed state.',
+      );
     }
     return super.finally(err);
   }

@@ -33,7 +33,9 @@ export function installInterruptHandlers(): void {
     }
     c.abort(sig);
     if (getEventListeners(c.signal, 'abort').length === 0) {
-      process.stderr.write(`Interrupted (${sig}). No spec-kitty change was being written: the repository is as the last completed command left it.\n`);
+      process.stderr.write(
+        `Interrupted (${sig}). No spec-kitty change was being written: the repository is as the last completed command left it.\n`,
+      );
       process.exit(130);
     }
     process.stderr.write(`Interrupted (${sig}): undoing what this command wrote (a commit already running is allowed to finish)…\n`);

@@ -7,7 +7,8 @@ export function renderCase(c: CaseReport): string {
   const lines = [`${LABEL[c.outcome]}  ${c.name.padEnd(38)} ${c.title}`];
   if (c.outcome !== 'pass') {
     lines.push(`      expected: ${c.expected}`, `      actual:   ${c.actual}`);
-    for (const k of c.checks.filter((x) => !x.pass)) lines.push(`      ✗ ${k.level === 'must' ? 'MUST' : 'SHOULD'} ${k.what}: expected ${k.expected}; got ${k.actual}`);
+    for (const k of c.checks.filter((x) => !x.pass))
+      lines.push(`      ✗ ${k.level === 'must' ? 'MUST' : 'SHOULD'} ${k.what}: expected ${k.expected}; got ${k.actual}`);
   }
   return lines.join('\n');
 }

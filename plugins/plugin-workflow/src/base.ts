@@ -4,7 +4,9 @@ import { KittyCommand } from '@kitty/cli-kit';
  * The `--json` document of a workflow result (everything but its notes) and the notes (printed on stderr). The
  * one place that shapes it: the commands below and the MCP server's tools both use it.
  */
-export function splitResult<T extends { readonly notes: readonly string[] }>(result: T): { json: Omit<T, 'notes'>; notes: readonly string[] } {
+export function splitResult<T extends { readonly notes: readonly string[] }>(
+  result: T,
+): { json: Omit<T, 'notes'>; notes: readonly string[] } {
   const { notes, ...json } = result;
   return { json, notes };
 }
@@ -40,7 +42,12 @@ export abstract class WorkflowCommand extends KittyCommand {
         const { resolverTemplates } = await import('./templates.js');
         const i = this.argv.indexOf('--agent');
         const agent = i >= 0 && this.argv[i + 1] !== undefined ? (this.argv[i + 1] as string) : 'user';
-        const next = await nextStep({ ...(await workflowEnv({ events: false })), agent: /^[A-Za-z0-9._-]{1,64}$/.test(agent) ? agent : 'user', feature: this.nextFeature, templates: await resolverTemplates() });
+        const next = await nextStep({
+          ...(await workflowEnv({ events: false })),
+          agent: /^[A-Za-z0-9._-]{1,64}$/.test(agent) ? agent : 'user',
+          feature: this.nextFeature,
+          templates: await resolverTemplates(),
+        });
         this.log(`Next: ${next.summary}`);
       } catch {
         // The step itself succeeded; without an answer there is simply no "Next:" line.

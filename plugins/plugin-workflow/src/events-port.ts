@@ -30,7 +30,8 @@ async function brokenPort(err: unknown): Promise<EventsPort> {
   const { createEventFactory } = await import('@kitty/events');
   const ctx = commandContext();
   return {
-    createFactory: (projectContext) => createEventFactory({ nodeId: '000000000000', now: ctx.now, context: { ...projectContext, teamSlug: 'local' } }),
+    createFactory: (projectContext) =>
+      createEventFactory({ nodeId: '000000000000', now: ctx.now, context: { ...projectContext, teamSlug: 'local' } }),
     enqueue: async (drafts) => ({
       queued: 0,
       notes: [
@@ -80,7 +81,10 @@ async function syncPort(): Promise<EventsPort | undefined> {
         scheduleDelivery: !delivered,
       });
       if (rec.error !== null) {
-        if (lane > 0) notes.push(`sync: ${lane} lane change(s) were not queued now: ${rec.error} They are committed in the status log: the next command or \`spec-kitty sync now\` queues them. Your command itself succeeded.`);
+        if (lane > 0)
+          notes.push(
+            `sync: ${lane} lane change(s) were not queued now: ${rec.error} They are committed in the status log: the next command or \`spec-kitty sync now\` queues them. Your command itself succeeded.`,
+          );
         else notes.push(`sync: reconciliation with the status log failed: ${rec.error}`);
       } else if (rec.result !== null) {
         queued += rec.result.queued;
@@ -122,10 +126,26 @@ export async function reconcileStatusForSync(
     const settings = sc.loadSyncSettings({ homeDir: ctx.homeDir, env: ctx.env });
     if (!settings.enabled) return { result: null, error: null, queuePath: null };
     const wf = await import('@kitty/workflow');
-    const factory =
-      options.factory ?? (await sc.createSyncEmitter({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, hostname: ctx.hostname, username: ctx.username, settings })).createFactory;
+    let factory = options.factory;
+    if (factory === undefined) {
+      const emitter = await sc.createSyncEmitter({
+        homeDir: ctx.homeDir,
+        env: ctx.env,
+        now: ctx.now,
+        hostname: ctx.hostname,
+        username: ctx.username,
+        settings,
+      });
+      factory = (pc) => emitter.createFactory(pc);
+    }
     const warnings: string[] = [];
-    const queue = await sc.openScopedQueue({ homeDir: ctx.homeDir, settings, scope: sc.activeScope(ctx.homeDir, settings), now: ctx.now, onWarning: (w) => warnings.push(`sync: ${w.message}`) });
+    const queue = await sc.openScopedQueue({
+      homeDir: ctx.homeDir,
+      settings,
+      scope: sc.activeScope(ctx.homeDir, settings),
+      now: ctx.now,
+      onWarning: (w) => warnings.push(`sync: ${w.message}`),
+    });
     let result: ReconcileResult | null;
     try {
       result = await wf.reconcileStatusInto(queue, {
@@ -141,7 +161,14 @@ export async function reconcileStatusForSync(
     }
     if (result === null) return { result: null, error: null, queuePath: null };
     if (result.queued > 0 && options.scheduleDelivery === true) {
-      sc.scheduleDelivery({ homeDir: ctx.homeDir, env: ctx.env, settings, queueFile: queue.path, command: selfCommand(['sync', 'deliver']), selfPid: process.pid });
+      sc.scheduleDelivery({
+        homeDir: ctx.homeDir,
+        env: ctx.env,
+        settings,
+        queueFile: queue.path,
+        command: selfCommand(['sync', 'deliver']),
+        selfPid: process.pid,
+      });
     }
     return { result: { ...result, notes: [...warnings, ...result.notes] }, error: null, queuePath: queue.path };
   } catch (err) {

@@ -43,7 +43,12 @@ export function renderReview(r: ReviewResult): string {
     `✓ ${r.reviewer} is reviewing ${r.wp_id}${committed(r.commit_hash)}`,
     `  Workspace: ${r.workspace_path ?? '(none)'}`,
     `  Base: ${r.base_branch ?? '?'} @ ${short(r.base_commit)}; ${r.commits.length} commit(s)`,
-    r.diffstat === '' ? '  (no changes)' : r.diffstat.split('\n').map((l) => `  ${l}`).join('\n'),
+    r.diffstat === ''
+      ? '  (no changes)'
+      : r.diffstat
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n'),
     '',
     `Prompt with the full diff: cat ${r.prompt_file}`,
     `Approve:  spec-kitty agent tasks move-task ${r.wp_id} --to done --agent ${r.reviewer} --note "<summary>"`,
@@ -61,7 +66,11 @@ export function renderListTasks(r: ListTasksResult): string {
 
 /** Human output of `agent tasks validate-workflow`. */
 export function renderValidateWorkflow(r: ValidateWorkflowResult): string {
-  return [`${r.valid ? '✓' : '✗'} ${r.task_id} (${r.lane ?? 'no lane'}): ${r.valid ? 'valid' : 'invalid'}`, ...r.errors.map((e) => `  error: ${e}`), ...r.warnings.map((e) => `  warning: ${e}`)].join('\n');
+  return [
+    `${r.valid ? '✓' : '✗'} ${r.task_id} (${r.lane ?? 'no lane'}): ${r.valid ? 'valid' : 'invalid'}`,
+    ...r.errors.map((e) => `  error: ${e}`),
+    ...r.warnings.map((e) => `  warning: ${e}`),
+  ].join('\n');
 }
 
 /** Human output of `agent tasks add-history`. */
@@ -83,7 +92,9 @@ export function renderBoard(r: TasksStatusResult): string {
     if (n === 0 && (lane === 'blocked' || lane === 'canceled' || lane === 'claimed')) continue;
     lines.push(`  ${lane} (${n})`);
     for (const w of r.work_packages.filter((x) => x.lane === lane)) {
-      lines.push(`    ${w.id}  ${w.title}${w.agent === '' ? '' : `  [${w.agent}]`}${w.is_stale === true ? `  ⚠ stale: no commit for ${w.minutes_since_commit} min` : ''}`);
+      lines.push(
+        `    ${w.id}  ${w.title}${w.agent === '' ? '' : `  [${w.agent}]`}${w.is_stale === true ? `  ⚠ stale: no commit for ${w.minutes_since_commit} min` : ''}`,
+      );
     }
   }
   return lines.join('\n');
@@ -91,18 +102,27 @@ export function renderBoard(r: TasksStatusResult): string {
 
 /** Human output of `agent status emit`. */
 export function renderEmit(r: EmitStatusResult): string {
-  return r.event_id === null ? `${r.wp_id} stays in ${r.to_lane}` : `✓ ${r.wp_id}: ${r.from_lane} → ${r.to_lane} (event ${r.event_id})${committed(r.commit_hash)}`;
+  return r.event_id === null
+    ? `${r.wp_id} stays in ${r.to_lane}`
+    : `✓ ${r.wp_id}: ${r.from_lane} → ${r.to_lane} (event ${r.event_id})${committed(r.commit_hash)}`;
 }
 
 /** Human output of `agent status materialize`. */
 export function renderMaterialize(r: MaterializeResult): string {
-  const lanes = Object.entries(r.summary).filter(([, n]) => n > 0).map(([l, n]) => `${l} ${n}`).join(', ');
+  const lanes = Object.entries(r.summary)
+    .filter(([, n]) => n > 0)
+    .map(([l, n]) => `${l} ${n}`)
+    .join(', ');
   return `✓ ${r.feature_slug}: ${r.event_count} event(s); ${lanes || 'no work packages'}${r.commit_created ? `; rewrote ${r.files_committed.join(', ')}${committed(r.commit_hash)}` : '; everything was up to date'}`;
 }
 
 /** Human output of `agent status validate`. */
 export function renderValidateStatus(r: ValidateStatusResult): string {
-  return [`${r.passed ? '✓' : '✗'} ${r.feature_slug}: ${r.event_count} event(s), ${r.error_count} error(s), ${r.warning_count} warning(s)`, ...r.errors.map((e) => `  error: ${e}`), ...r.warnings.map((e) => `  warning: ${e}`)].join('\n');
+  return [
+    `${r.passed ? '✓' : '✗'} ${r.feature_slug}: ${r.event_count} event(s), ${r.error_count} error(s), ${r.warning_count} warning(s)`,
+    ...r.errors.map((e) => `  error: ${e}`),
+    ...r.warnings.map((e) => `  warning: ${e}`),
+  ].join('\n');
 }
 
 /** Human output of `accept`. */
@@ -125,8 +145,11 @@ export function renderAccept(r: AcceptResult): string {
     for (const [label, items] of groups) for (const i of items) lines.push(`  ${label}: ${i}`);
     return lines.join('\n');
   }
-  if (r.accepted_at === null) return [`✓ ${r.feature} passes every acceptance check (${r.mode} mode; nothing recorded).`, ...where].join('\n');
-  return [`✓ Accepted ${r.feature} (${r.mode})${committed(r.accept_commit)}`, ...where, ...r.instructions.map((i) => `  Next: ${i}`)].join('\n');
+  if (r.accepted_at === null)
+    return [`✓ ${r.feature} passes every acceptance check (${r.mode} mode; nothing recorded).`, ...where].join('\n');
+  return [`✓ Accepted ${r.feature} (${r.mode})${committed(r.accept_commit)}`, ...where, ...r.instructions.map((i) => `  Next: ${i}`)].join(
+    '\n',
+  );
 }
 
 /** The line saying where the --test commands ran (none when no test was given). */
@@ -135,7 +158,9 @@ function testsRanIn(r: AcceptResult): string[] {
   if (p === null || p === undefined) return [];
   return p.kind === 'checkout'
     ? [`  Tests ran in the main checkout ${p.path} (${p.base ?? 'detached HEAD'}).`]
-    : [`  Tests ran in a temporary merge worktree: ${p.base} with ${p.merged.length === 0 ? 'nothing to merge' : p.merged.join(', ')} merged in${p.removed ? ' (removed again)' : ` (left at ${p.path})`}.`];
+    : [
+        `  Tests ran in a temporary merge worktree: ${p.base} with ${p.merged.length === 0 ? 'nothing to merge' : p.merged.join(', ')} merged in${p.removed ? ' (removed again)' : ` (left at ${p.path})`}.`,
+      ];
 }
 
 /** Human output of `merge`. */

@@ -11,7 +11,11 @@ export async function resolverTemplates(projectRoot?: string): Promise<TemplateS
   const ctx = { env: process.env, homeDir: os.homedir(), platform: process.platform, cwd: process.cwd() };
   const home = resolveHome(ctx).home;
   const resolver = new RuntimeResolver({ home, projectRoot: projectRoot ?? findProjectRoot({ cwd: ctx.cwd, env: ctx.env, home }) });
-  const asset = (a: { name: string; content: string; tier: string; path: string }): TemplateAsset => ({ name: a.name, text: a.content, origin: `${a.tier}: ${a.path}` });
+  const asset = (a: { name: string; content: string; tier: string; path: string }): TemplateAsset => ({
+    name: a.name,
+    text: a.content,
+    origin: `${a.tier}: ${a.path}`,
+  });
   return {
     async missions() {
       return resolver.listMissions();

@@ -73,8 +73,7 @@ export async function createHttpTestServer(): Promise<HttpTestServer> {
       req.socket.destroy();
       return;
     }
-    const payload =
-      out.rawBody ?? (out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body));
+    const payload = out.rawBody ?? (out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body));
     const headers: Record<string, string> = {
       ...(out.body !== undefined && typeof out.body !== 'string' ? { 'content-type': 'application/json' } : {}),
       ...out.headers,

@@ -8,7 +8,7 @@ afterAll(cleanupTempDirs);
 
 describe('test-utils', () => {
   it('tempDir writes a tree and cleanup removes it', () => {
-    const dir = tempDir({ 'a/b.txt': 'hi', 'empty': null });
+    const dir = tempDir({ 'a/b.txt': 'hi', empty: null });
     expect(readFileSync(path.join(dir, 'a/b.txt'), 'utf8')).toBe('hi');
     expect(existsSync(path.join(dir, 'empty'))).toBe(true);
   });

@@ -74,9 +74,7 @@ export const EVENT_TYPES = {
 export type EventType = keyof typeof EVENT_TYPES;
 
 /** The event types kitty emits. */
-export const EMITTED_EVENT_TYPES = Object.freeze(
-  (Object.keys(EVENT_TYPES) as EventType[]).filter((t) => EVENT_TYPES[t].emitted),
-);
+export const EMITTED_EVENT_TYPES = Object.freeze((Object.keys(EVENT_TYPES) as EventType[]).filter((t) => EVENT_TYPES[t].emitted));
 
 /** True for a known event type name. */
 export function isEventType(value: unknown): value is EventType {

@@ -61,7 +61,11 @@ export const StatusTransitionPayloadSchema = v.pipe(
     evidence: opt(DoneEvidenceSchema),
   }),
   v.forward(
-    v.partialCheck([['force'], ['reason']], (input) => input.force !== true || filled(input.reason), 'force=true requires a non-empty reason'),
+    v.partialCheck(
+      [['force'], ['reason']],
+      (input) => input.force !== true || filled(input.reason),
+      'force=true requires a non-empty reason',
+    ),
     ['reason'],
   ),
   v.forward(
@@ -99,7 +103,11 @@ export const WPStatusChangedPayloadSchema = v.pipe(
     policy_metadata: opt(JsonObject),
   }),
   v.forward(
-    v.partialCheck([['force'], ['reason']], (input) => input.force !== true || filled(input.reason), 'force=true requires a non-empty reason'),
+    v.partialCheck(
+      [['force'], ['reason']],
+      (input) => input.force !== true || filled(input.reason),
+      'force=true requires a non-empty reason',
+    ),
     ['reason'],
   ),
   v.forward(

@@ -130,7 +130,13 @@ const CLARIFY_FILES = ['spec.md', 'plan.md', 'quickstart.md', 'tasks.md', 'resea
  * with every work package branch (not canceled, not yet in the target) merged in dependency order; the worktree
  * and branch are removed afterwards, whatever happens. A merge conflict is a test failure (nothing runs).
  */
-async function runTests(env: WorkflowEnv, fc: FeatureContext, state: FeatureState, options: AcceptOptions, where: TestLocation): Promise<{ failures: string[]; place: TestRunPlace | null }> {
+async function runTests(
+  env: WorkflowEnv,
+  fc: FeatureContext,
+  state: FeatureState,
+  options: AcceptOptions,
+  where: TestLocation,
+): Promise<{ failures: string[]; place: TestRunPlace | null }> {
   const tests = options.tests ?? [];
   if (tests.length === 0) return { failures: [], place: null };
   const root = fc.project.root;
@@ -142,7 +148,10 @@ async function runTests(env: WorkflowEnv, fc: FeatureContext, state: FeatureStat
         continue;
       }
       const r = await options.runTest(cmd, dir);
-      if (r.exitCode !== 0) failures.push(`${cmd}: exit ${r.exitCode}${r.output.trim() === '' ? '' : ` — ${r.output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`}`);
+      if (r.exitCode !== 0)
+        failures.push(
+          `${cmd}: exit ${r.exitCode}${r.output.trim() === '' ? '' : ` — ${r.output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`}`,
+        );
     }
   };
   if (where === 'checkout') {
@@ -151,14 +160,16 @@ async function runTests(env: WorkflowEnv, fc: FeatureContext, state: FeatureStat
   }
   const target = fc.target ?? fc.branch;
   if (target === null) {
-    failures.push('tests: no target branch to merge the work packages into (meta.json names none and HEAD is detached); use --test-in checkout');
+    failures.push(
+      'tests: no target branch to merge the work packages into (meta.json names none and HEAD is detached); use --test-in checkout',
+    );
     return { failures, place: null };
   }
   const stamp = randomBytes(5).toString('hex');
   const branch = `kitty-accept-${fc.feature.slug}-${stamp}`;
   const dir = path.join(scratchDir(fc.project), 'accept', `${fc.feature.slug}-${stamp}`);
   const merged: string[] = [];
-  let removed = false;
+  let removed: boolean;
   const targetSha = await env.git.resolveCommit(root, target);
   await env.git.worktreeAdd(root, dir, { branch, newBranch: true, base: target });
   try {
@@ -172,7 +183,9 @@ async function runTests(env: WorkflowEnv, fc: FeatureContext, state: FeatureStat
       const r = await env.git.merge(dir, b, { message: `Merge ${b} (acceptance tests)`, noFf: true });
       if (!r.ok) {
         await env.git.mergeAbort(dir).catch(() => undefined);
-        failures.push(`tests: merging ${b} into ${target} conflicts in ${r.conflicts.join(', ')}; nothing was run (resolve it, or merge first and use --test-in checkout)`);
+        failures.push(
+          `tests: merging ${b} into ${target} conflicts in ${r.conflicts.join(', ')}; nothing was run (resolve it, or merge first and use --test-in checkout)`,
+        );
         conflict = true;
         break;
       }
@@ -187,7 +200,13 @@ async function runTests(env: WorkflowEnv, fc: FeatureContext, state: FeatureStat
   return { failures, place: { kind: 'merge-worktree', path: dir, base: target, merged, removed } };
 }
 
-async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureState, options: AcceptOptions, tests: readonly string[]): Promise<AcceptanceSummary> {
+async function summarize(
+  env: WorkflowEnv,
+  fc: FeatureContext,
+  state: FeatureState,
+  options: AcceptOptions,
+  tests: readonly string[],
+): Promise<AcceptanceSummary> {
   const root = fc.project.root;
   const dir = fc.feature.dir;
   const lanes: Record<string, string[]> = {};
@@ -214,14 +233,17 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
     if (options.lenient === true) continue;
     if (w.lane !== lane) metadata.push(`${w.id}: frontmatter lane ${JSON.stringify(w.lane)} but the status log says ${lane}`);
     if (entries.length === 0) activity.push(`${w.id}: no Activity Log entries`);
-    else if (lane === 'done' && latest !== null && norm(latest) !== 'done') activity.push(`${w.id}: done, but its last Activity Log entry is lane=${latest}`);
+    else if (lane === 'done' && latest !== null && norm(latest) !== 'done')
+      activity.push(`${w.id}: done, but its last Activity Log entry is lane=${latest}`);
   }
   metadata.push(...state.workPackages.problems.map(formatProblem));
   const parsedTasks = await state.tasksMd.parse();
   // A canceled work package's subtasks will never be done: they do not block acceptance.
   const canceled = new Set(wps.filter((w) => w.lane === 'canceled').map((w) => w.id));
   const unchecked = [
-    ...(parsedTasks?.sections ?? []).filter((s) => !canceled.has(s.id)).flatMap((s) => s.subtasks.filter((t) => !t.done).map((t) => `${t.id} (${s.id}, tasks.md:${t.line})`)),
+    ...(parsedTasks?.sections ?? [])
+      .filter((s) => !canceled.has(s.id))
+      .flatMap((s) => s.subtasks.filter((t) => !t.done).map((t) => `${t.id} (${s.id}, tasks.md:${t.line})`)),
     ...(parsedTasks?.looseSubtasks ?? []).filter((t) => !t.done).map((t) => `${t.id} (tasks.md:${t.line})`),
   ];
   const clarify: string[] = [];
@@ -237,7 +259,9 @@ async function summarize(env: WorkflowEnv, fc: FeatureContext, state: FeatureSta
   const missing = REQUIRED.filter((f) => !isFile(path.join(dir, f)));
   const optional = OPTIONAL.filter((f) => !isFile(path.join(dir, f)) && !isDir(path.join(dir, f)));
   // `.kittify/workspaces/` holds the Python CLI's per-workspace context files (runtime state it never commits).
-  const dirty = (await env.git.status(fc.repoTop, ['.'])).filter((s) => !isRuntimeState(s.path)).map((s) => `${s.index}${s.workTree} ${s.path}`);
+  const dirty = (await env.git.status(fc.repoTop, ['.']))
+    .filter((s) => !isRuntimeState(s.path))
+    .map((s) => `${s.index}${s.workTree} ${s.path}`);
   const allDone = wps.length > 0 && wps.every((w) => w.lane === 'done' || w.lane === 'canceled');
   const warnings = [...state.log.warnings];
   if (wps.length === 0) warnings.push('The feature has no work packages.');
@@ -283,17 +307,24 @@ export async function acceptFeature(options: AcceptOptions): Promise<AcceptResul
 async function accept(options: AcceptOptions, fc: FeatureContext): Promise<AcceptResult> {
   const requested = (options.mode ?? 'auto').trim().toLowerCase();
   if (!['auto', 'pr', 'local', 'checklist'].includes(requested)) {
-    throw new WorkflowError('INVALID_OPTION', `--mode must be auto, pr, local or checklist; got ${JSON.stringify(requested.slice(0, 20))}.`, { suggestions: ['Leave it out for auto (pr when the repository has a remote, else local).'] });
+    throw new WorkflowError(
+      'INVALID_OPTION',
+      `--mode must be auto, pr, local or checklist; got ${JSON.stringify(requested.slice(0, 20))}.`,
+      { suggestions: ['Leave it out for auto (pr when the repository has a remote, else local).'] },
+    );
   }
   const root = fc.project.root;
   const notes = [...fc.notes];
-  const mode: Exclude<AcceptanceMode, 'auto'> = requested === 'auto' ? ((await options.git.remotes(root)).length > 0 ? 'pr' : 'local') : (requested as Exclude<AcceptanceMode, 'auto'>);
+  const mode: Exclude<AcceptanceMode, 'auto'> =
+    requested === 'auto' ? ((await options.git.remotes(root)).length > 0 ? 'pr' : 'local') : (requested as Exclude<AcceptanceMode, 'auto'>);
   const parent = await options.git.resolveCommit(root, 'HEAD');
   const base = { feature: fc.feature.slug, mode, parent_commit: parent };
   const testIn = (options.testIn ?? 'merge').trim().toLowerCase();
   if (testIn !== 'merge' && testIn !== 'checkout') {
     throw new WorkflowError('INVALID_OPTION', `--test-in must be merge or checkout; got ${JSON.stringify(testIn.slice(0, 20))}.`, {
-      suggestions: [`spec-kitty accept --feature ${fc.feature.slug} --test-in merge${(options.tests ?? []).map((t) => ` --test ${JSON.stringify(t)}`).join('')}`],
+      suggestions: [
+        `spec-kitty accept --feature ${fc.feature.slug} --test-in merge${(options.tests ?? []).map((t) => ` --test ${JSON.stringify(t)}`).join('')}`,
+      ],
     });
   }
   const preview = readFeatureState(root, fc.feature, options.now());
@@ -307,28 +338,70 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
   }
   const summary = await summarize(options, fc, preview, options, ran.failures);
   if (!summary.ok || mode === 'checklist' || options.noCommit === true) {
-    if (!summary.ok) notes.push(`Not accepted: fix the issues in the summary, then run spec-kitty accept --feature ${fc.feature.slug} again.`);
+    if (!summary.ok)
+      notes.push(`Not accepted: fix the issues in the summary, then run spec-kitty accept --feature ${fc.feature.slug} again.`);
     // The summary's keys also sit at the top level, where the incumbent prints them (`summary` stays too).
-    return { ...summary, result: summary.ok ? 'success' : 'not_ready', ...base, ok: summary.ok, accepted_at: null, accepted_by: null, accept_commit: null, commit_created: false, instructions: [], cleanup_instructions: [], summary, tests_ran_in: ran.place, events_queued: 0, notes };
+    return {
+      ...summary,
+      result: summary.ok ? 'success' : 'not_ready',
+      ...base,
+      ok: summary.ok,
+      accepted_at: null,
+      accepted_by: null,
+      accept_commit: null,
+      commit_created: false,
+      instructions: [],
+      cleanup_instructions: [],
+      summary,
+      tests_ran_in: ran.place,
+      events_queued: 0,
+      notes,
+    };
   }
-  const actor = options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
+  const actor =
+    options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
   const acceptedAt = options.now().toISOString();
   const metaPath = path.join(fc.feature.dir, 'meta.json');
   const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, () => {
     const meta: Record<string, unknown> = { ...(fc.meta ?? {}) };
     const history = Array.isArray(meta['acceptance_history']) ? [...(meta['acceptance_history'] as unknown[])] : [];
     history.push({ accepted_at: acceptedAt, accepted_by: actor, acceptance_mode: mode, accepted_from_commit: parent });
-    Object.assign(meta, { accepted_at: acceptedAt, accepted_by: actor, acceptance_mode: mode, accepted_from_commit: parent, acceptance_history: history.slice(-20) });
-    const sorted = Object.fromEntries(Object.keys(meta).sort().map((k) => [k, meta[k]]));
-    return { requests: [], extraFiles: [{ path: metaPath, text: renderMeta(sorted) }], commitMessage: `Accept ${fc.feature.slug}`, result: null };
+    Object.assign(meta, {
+      accepted_at: acceptedAt,
+      accepted_by: actor,
+      acceptance_mode: mode,
+      accepted_from_commit: parent,
+      acceptance_history: history.slice(-20),
+    });
+    const sorted = Object.fromEntries(
+      Object.keys(meta)
+        .sort()
+        .map((k) => [k, meta[k]]),
+    );
+    return {
+      requests: [],
+      extraFiles: [{ path: metaPath, text: renderMeta(sorted) }],
+      commitMessage: `Accept ${fc.feature.slug}`,
+      result: null,
+    };
   });
   notes.push(...outcome.notes);
   const total = summary.work_packages.length;
-  const queued = await emitAfter(options, root, 'FeatureCompleted', notes, (f) => [f.draft('FeatureCompleted', fc.feature.slug, { feature_slug: fc.feature.slug, total_wps: total, completed_at: acceptedAt })], hint(fc, null));
+  const queued = await emitAfter(
+    options,
+    root,
+    'FeatureCompleted',
+    notes,
+    (f) => [f.draft('FeatureCompleted', fc.feature.slug, { feature_slug: fc.feature.slug, total_wps: total, completed_at: acceptedAt })],
+    hint(fc, null),
+  );
   const target = fc.target ?? 'main';
   const instructions =
     mode === 'pr'
-      ? [`Push the branch: git push origin ${fc.branch ?? target}`, `Open a pull request into ${target}, or merge the work packages with /spec-kitty.merge (spec-kitty merge --feature ${fc.feature.slug}).`]
+      ? [
+          `Push the branch: git push origin ${fc.branch ?? target}`,
+          `Open a pull request into ${target}, or merge the work packages with /spec-kitty.merge (spec-kitty merge --feature ${fc.feature.slug}).`,
+        ]
       : [`Merge the work packages into ${target}: spec-kitty merge --feature ${fc.feature.slug} --dry-run, then without --dry-run.`];
   return {
     ...summary,
@@ -340,7 +413,9 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
     accept_commit: outcome.commit.commit_hash,
     commit_created: outcome.commit.commit_created,
     instructions,
-    cleanup_instructions: ['spec-kitty merge removes the work package worktrees and branches after merging them (--keep-worktree / --keep-branch to keep them).'],
+    cleanup_instructions: [
+      'spec-kitty merge removes the work package worktrees and branches after merging them (--keep-worktree / --keep-branch to keep them).',
+    ],
     summary,
     tests_ran_in: ran.place,
     events_queued: queued,

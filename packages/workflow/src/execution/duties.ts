@@ -32,7 +32,10 @@ export function shellWord(w: string): string {
 
 /** A command line from words (each quoted when needed); `null`/`undefined` words are left out. */
 export function commandLine(...words: ReadonlyArray<string | null | undefined | false>): string {
-  return words.filter((w): w is string => typeof w === 'string' && w !== '').map((w, i) => (i === 0 || w.startsWith('--') || w.startsWith('"') ? w : shellWord(w))).join(' ');
+  return words
+    .filter((w): w is string => typeof w === 'string' && w !== '')
+    .map((w, i) => (i === 0 || w.startsWith('--') || w.startsWith('"') ? w : shellWord(w)))
+    .join(' ');
 }
 
 /** The agents configured in the project other than `except`, for suggestions (e.g. who could review). */
@@ -57,10 +60,14 @@ export async function resolveActor(env: WorkflowEnv, root: string, flag: string 
   const git = str(await env.git.configGet(root, 'user.name').catch(() => null)) ?? str(env.env['GIT_AUTHOR_NAME']);
   if (git !== null) return { name: git, source: 'git_user' };
   const example = otherAgents(root, [])[0] ?? 'claude';
-  throw new WorkflowError('ACTOR_UNKNOWN', `Cannot tell who is acting: no --agent, no ${AGENT_ENV} and no git user.name; lane changes are recorded with their actor, so one is required.`, {
-    suggestions: [`${retry} --agent ${example}`, `export ${AGENT_ENV}=${example}`],
-    details: { looked_at: ['--agent', AGENT_ENV, 'git config user.name', 'GIT_AUTHOR_NAME'] },
-  });
+  throw new WorkflowError(
+    'ACTOR_UNKNOWN',
+    `Cannot tell who is acting: no --agent, no ${AGENT_ENV} and no git user.name; lane changes are recorded with their actor, so one is required.`,
+    {
+      suggestions: [`${retry} --agent ${example}`, `export ${AGENT_ENV}=${example}`],
+      details: { looked_at: ['--agent', AGENT_ENV, 'git config user.name', 'GIT_AUTHOR_NAME'] },
+    },
+  );
 }
 
 /** Whether an event is the bootstrap kitty writes for a lane found only in the frontmatter (not an act of anyone). */
@@ -81,7 +88,8 @@ export function implementersOf(state: FeatureState, wp: WorkPackageFile): string
   add(str(wp.data['agent']));
   for (const e of state.log.events) {
     if (e.wp_id !== wp.id || isBootstrapReason(e.reason)) continue;
-    if ((e.to_lane === 'claimed' || e.to_lane === 'in_progress' || e.to_lane === 'for_review') && e.from_lane !== 'for_review') add(e.actor);
+    if ((e.to_lane === 'claimed' || e.to_lane === 'in_progress' || e.to_lane === 'for_review') && e.from_lane !== 'for_review')
+      add(e.actor);
   }
   return out;
 }
@@ -93,7 +101,7 @@ export function reviewHolder(wp: WorkPackageFile): string | null {
 
 /** The review context of a work package for the guards (see `RULES` in @kitty/events). */
 export function dutiesOf(state: FeatureState, wp: WorkPackageFile, root: string): ReviewDuties {
-  let allow = false;
+  let allow: boolean;
   try {
     allow = allowSelfReview(readProjectConfig(root));
   } catch {
@@ -106,7 +114,13 @@ export function dutiesOf(state: FeatureState, wp: WorkPackageFile, root: string)
 export function ownerOf(state: FeatureState, wp: WorkPackageFile): string | null {
   const agent = str(wp.data['agent']);
   if (agent !== null) return agent;
-  const claims = state.log.events.filter((e) => e.wp_id === wp.id && (e.to_lane === 'claimed' || e.to_lane === 'in_progress') && e.from_lane !== 'for_review' && !isBootstrapReason(e.reason));
+  const claims = state.log.events.filter(
+    (e) =>
+      e.wp_id === wp.id &&
+      (e.to_lane === 'claimed' || e.to_lane === 'in_progress') &&
+      e.from_lane !== 'for_review' &&
+      !isBootstrapReason(e.reason),
+  );
   return claims.at(-1)?.actor ?? null;
 }
 
@@ -118,13 +132,26 @@ const IMPLEMENTATION_LANES: readonly Lane[] = ['claimed', 'in_progress', 'blocke
  * with a reason. `retry` is the command as run (with its --agent); the suggestion adds --force --reason to it,
  * so pass it only for commands that have both flags.
  */
-export function checkTakeover(state: FeatureState, wp: WorkPackageFile, lane: Lane, actor: Actor, o: { readonly force: boolean; readonly reason: string | null | undefined; readonly retry: string; readonly board: string }): void {
+export function checkTakeover(
+  state: FeatureState,
+  wp: WorkPackageFile,
+  lane: Lane,
+  actor: Actor,
+  o: { readonly force: boolean; readonly reason: string | null | undefined; readonly retry: string; readonly board: string },
+): void {
   const owner = ownerOf(state, wp);
   if (owner === null || sameActor(owner, actor.name) || !IMPLEMENTATION_LANES.includes(lane)) return;
   if (o.force && str(o.reason) !== null) return;
-  const who = actor.source === 'agent_flag' ? `'${actor.name}'` : `'${actor.name}' (from ${actor.source === 'env' ? AGENT_ENV : 'the git user'}, as no --agent was given)`;
-  throw new WorkflowError('AGENT_MISMATCH', `Agent mismatch: ${wp.id} is ${lane === 'claimed' ? 'claimed' : lane === 'blocked' ? 'blocked while held' : 'being implemented'} by '${owner}', not ${who}${o.force ? '; --force needs --reason to take it over' : ''}.`, {
-    suggestions: [`${o.retry} --force --reason "<why>"`, `See who works on what: ${o.board}`],
-    details: { wp_id: wp.id, owner, agent: actor.name, actor_source: actor.source, lane },
-  });
+  const who =
+    actor.source === 'agent_flag'
+      ? `'${actor.name}'`
+      : `'${actor.name}' (from ${actor.source === 'env' ? AGENT_ENV : 'the git user'}, as no --agent was given)`;
+  throw new WorkflowError(
+    'AGENT_MISMATCH',
+    `Agent mismatch: ${wp.id} is ${lane === 'claimed' ? 'claimed' : lane === 'blocked' ? 'blocked while held' : 'being implemented'} by '${owner}', not ${who}${o.force ? '; --force needs --reason to take it over' : ''}.`,
+    {
+      suggestions: [`${o.retry} --force --reason "<why>"`, `See who works on what: ${o.board}`],
+      details: { wp_id: wp.id, owner, agent: actor.name, actor_source: actor.source, lane },
+    },
+  );
 }

@@ -83,7 +83,15 @@ interface BasePlan {
  * unmerged, or missing; all merged → the target; one unmerged → that branch; several → the first, with the
  * others (and the target, when a merged dependency is not in the first) merged into the new branch.
  */
-export async function chooseBase(git: GitPort, root: string, fc: FeatureContext, state: FeatureState, wpId: string, deps: readonly string[], target: string): Promise<BasePlan> {
+export async function chooseBase(
+  git: GitPort,
+  root: string,
+  fc: FeatureContext,
+  state: FeatureState,
+  wpId: string,
+  deps: readonly string[],
+  target: string,
+): Promise<BasePlan> {
   const notes: string[] = [];
   const branches = deps.map((d) => wpBranch(fc.feature, d));
   const heads = await git.branchHeads(root, branches);
@@ -99,7 +107,10 @@ export async function chooseBase(git: GitPort, root: string, fc: FeatureContext,
         continue;
       }
       throw new WorkflowError('DEPENDENCY_NOT_STARTED', `${wpId} depends on ${dep}, which has no branch yet (${branch}; lane ${lane}).`, {
-        suggestions: [`Implement ${dep} first: spec-kitty implement ${dep}`, `Or choose the base yourself: spec-kitty implement ${wpId} --base <WPxx>`],
+        suggestions: [
+          `Implement ${dep} first: spec-kitty implement ${dep}`,
+          `Or choose the base yourself: spec-kitty implement ${wpId} --base <WPxx>`,
+        ],
         details: { wp_id: wpId, dependency: dep, lane },
       });
     }
@@ -135,11 +146,15 @@ function worktreeError(err: unknown, ws: WorkspaceFacts, root: string): never {
   const msg = (err as Error)?.message ?? String(err);
   const inUse = /already (?:checked out|used by worktree) at '([^']+)'/.exec(msg);
   if (inUse !== null) {
-    throw new WorkflowError('WORKTREE_BRANCH_IN_USE', `Branch ${ws.branch} is already checked out at ${inUse[1]}; a branch can be checked out in one place only.`, {
-      suggestions: [`Switch that checkout to another branch (git -C "${inUse[1]}" switch <other>), then run the command again.`],
-      details: { branch: ws.branch, checked_out_at: inUse[1] },
-      cause: err,
-    });
+    throw new WorkflowError(
+      'WORKTREE_BRANCH_IN_USE',
+      `Branch ${ws.branch} is already checked out at ${inUse[1]}; a branch can be checked out in one place only.`,
+      {
+        suggestions: [`Switch that checkout to another branch (git -C "${inUse[1]}" switch <other>), then run the command again.`],
+        details: { branch: ws.branch, checked_out_at: inUse[1] },
+        cause: err,
+      },
+    );
   }
   if (/missing but locked worktree/.test(msg)) {
     throw new WorkflowError('WORKTREE_LOCKED', `The worktree ${ws.relPath} is locked and its directory is missing.`, {
@@ -171,7 +186,14 @@ function ensureExcluded(fc: FeatureContext): void {
  * `kitty-specs/` (sparse checkout in the worktree's own config), and merges further base branches in (several
  * unmerged dependencies); a conflict removes the half-made workspace again.
  */
-async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFacts, base: BasePlan, wpId: string, tx: Transaction): Promise<{ notes: string[]; newBranch: boolean }> {
+async function createWorkspace(
+  git: GitPort,
+  fc: FeatureContext,
+  ws: WorkspaceFacts,
+  base: BasePlan,
+  wpId: string,
+  tx: Transaction,
+): Promise<{ notes: string[]; newBranch: boolean }> {
   const root = fc.project.root;
   const notes: string[] = [];
   return withLock(
@@ -200,7 +222,9 @@ async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFa
       try {
         await git.sparseCheckout(ws.path, WORKSPACE_SPARSE_PATTERNS);
       } catch (err) {
-        notes.push(`Sparse checkout is not available (${((err as Error).message ?? '').split('\n')[0]}); kitty-specs/ is checked out in the workspace too. Change planning files in the main checkout only.`);
+        notes.push(
+          `Sparse checkout is not available (${((err as Error).message ?? '').split('\n')[0]}); kitty-specs/ is checked out in the workspace too. Change planning files in the main checkout only.`,
+        );
         await git.checkoutHead(ws.path);
       }
       if (newBranch) {
@@ -210,13 +234,17 @@ async function createWorkspace(git: GitPort, fc: FeatureContext, ws: WorkspaceFa
             await git.mergeAbort(ws.path).catch(() => undefined);
             await git.worktreeRemove(root, ws.path, { force: true }).catch(() => undefined);
             await git.deleteBranch(root, ws.branch, { force: true }).catch(() => undefined);
-            throw new WorkflowError('MERGE_BASE_CONFLICT', `Cannot build the base of ${wpId}: merging ${other} into ${base.from} conflicts in ${r.conflicts.join(', ')}. Nothing was created.`, {
-              suggestions: [
-                `Pick one dependency as the base (spec-kitty implement ${wpId} --base <WPxx>) and merge the others in the workspace yourself, resolving the conflicts.`,
-                'Or merge the dependencies into the target branch first (spec-kitty merge), then implement again.',
-              ],
-              details: { wp_id: wpId, base: base.from, merging: other, conflicts: [...r.conflicts] },
-            });
+            throw new WorkflowError(
+              'MERGE_BASE_CONFLICT',
+              `Cannot build the base of ${wpId}: merging ${other} into ${base.from} conflicts in ${r.conflicts.join(', ')}. Nothing was created.`,
+              {
+                suggestions: [
+                  `Pick one dependency as the base (spec-kitty implement ${wpId} --base <WPxx>) and merge the others in the workspace yourself, resolving the conflicts.`,
+                  'Or merge the dependencies into the target branch first (spec-kitty merge), then implement again.',
+                ],
+                details: { wp_id: wpId, base: base.from, merging: other, conflicts: [...r.conflicts] },
+              },
+            );
           }
         }
       }
@@ -235,7 +263,11 @@ async function commitPlanningArtifacts(env: WorkflowEnv, fc: FeatureContext, wpI
   if (dirty.length === 0) return null;
   const files = dirty.map((d) => path.join(fc.repoTop, d.path));
   const message = `chore: Planning artifacts for ${fc.feature.slug}\n\nAuto-committed by spec-kitty before creating workspace for ${wpId}`;
-  const c = await tx.commit(message, () => commitFiles(env.git, fc.repoTop, fc.project.root, files, message, { force: true, ...(env.sleep ? { sleep: env.sleep } : {}) }), { final: false });
+  const c = await tx.commit(
+    message,
+    () => commitFiles(env.git, fc.repoTop, fc.project.root, files, message, { force: true, ...(env.sleep ? { sleep: env.sleep } : {}) }),
+    { final: false },
+  );
   return c.commit_hash;
 }
 
@@ -246,7 +278,10 @@ function pickPlanned(state: FeatureState): string {
   const pick = ready ?? planned[0];
   if (pick === undefined) {
     throw new WorkflowError('NO_WORK_PACKAGE_AVAILABLE', 'No planned work packages found.', {
-      suggestions: ['Specify a work package explicitly, e.g. spec-kitty agent workflow implement WP01 --agent <name>', 'See the board: spec-kitty agent tasks status'],
+      suggestions: [
+        'Specify a work package explicitly, e.g. spec-kitty agent workflow implement WP01 --agent <name>',
+        'See the board: spec-kitty agent tasks status',
+      ],
     });
   }
   return pick.id;
@@ -271,118 +306,199 @@ export async function implementWorkPackage(options: ImplementOptions): Promise<I
     });
   }
   if (mode === 'implement' && explicit === undefined) {
-    throw new WorkflowError('INVALID_WP_ID', 'Which work package? Pass its id, e.g. spec-kitty implement WP01.', { suggestions: ['List them: spec-kitty agent tasks list-tasks --json'] });
+    throw new WorkflowError('INVALID_WP_ID', 'Which work package? Pass its id, e.g. spec-kitty implement WP01.', {
+      suggestions: ['List them: spec-kitty agent tasks list-tasks --json'],
+    });
   }
   return reportingFailures(options, fc, { command, wpId: explicit, agent: options.agent }, () => implement(options, fc, explicit, mode));
 }
 
-async function implement(options: ImplementOptions, fc: FeatureContext, explicit: string | undefined, mode: 'implement' | 'workflow'): Promise<ImplementResult> {
+async function implement(
+  options: ImplementOptions,
+  fc: FeatureContext,
+  explicit: string | undefined,
+  mode: 'implement' | 'workflow',
+): Promise<ImplementResult> {
   const root = fc.project.root;
   const notes = [...fc.notes];
   const target = fc.target;
   if (target === null) {
-    throw new WorkflowError('DETACHED_HEAD', `The main checkout (${root}) is in detached HEAD state and ${fc.feature.relDir}/meta.json names no target_branch.`, {
-      suggestions: ['git switch <the feature target branch, e.g. main> and run the command again.'],
-    });
+    throw new WorkflowError(
+      'DETACHED_HEAD',
+      `The main checkout (${root}) is in detached HEAD state and ${fc.feature.relDir}/meta.json names no target_branch.`,
+      {
+        suggestions: ['git switch <the feature target branch, e.g. main> and run the command again.'],
+      },
+    );
   }
   const baseWp = filled(options.base) ? normalizeWpId(options.base) : undefined;
   const force = options.force === true;
   const slug = fc.feature.slug;
   const cmdOf = (wpId: string): string[] =>
-    mode === 'workflow' ? ['spec-kitty', 'agent', 'workflow', 'implement', wpId, '--feature', slug] : ['spec-kitty', 'implement', wpId, '--feature', slug, ...(baseWp !== undefined ? ['--base', baseWp] : [])];
+    mode === 'workflow'
+      ? ['spec-kitty', 'agent', 'workflow', 'implement', wpId, '--feature', slug]
+      : ['spec-kitty', 'implement', wpId, '--feature', slug, ...(baseWp !== undefined ? ['--base', baseWp] : [])];
   const actor: Actor = await resolveActor(options, root, options.agent, commandLine(...cmdOf(explicit ?? 'WP01')));
-  if (actor.source !== 'agent_flag') notes.push(`Acting as '${actor.name}' (from ${actor.source === 'env' ? 'SPEC_KITTY_AGENT' : 'the git user'}; pass --agent to name the agent).`);
-  type Core = Omit<ImplementResult, 'events_queued' | 'notes' | 'commit_hash' | 'lane' | 'claimed' | 'prompt_file'> & { readonly wpText: string };
+  if (actor.source !== 'agent_flag')
+    notes.push(
+      `Acting as '${actor.name}' (from ${actor.source === 'env' ? 'SPEC_KITTY_AGENT' : 'the git user'}; pass --agent to name the agent).`,
+    );
+  type Core = Omit<ImplementResult, 'events_queued' | 'notes' | 'commit_hash' | 'lane' | 'claimed' | 'prompt_file'> & {
+    readonly wpText: string;
+  };
 
-  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop, command: mode === 'workflow' ? 'agent workflow implement' : 'implement' }, async (state, tx): Promise<StatusChangePlan<Core>> => {
-    const wpId = explicit ?? pickPlanned(state);
-    const wp = state.wp(wpId);
-    const lane = state.laneOf(wpId);
-    const owner = ownerOf(state, wp);
-    checkTakeover(state, wp, lane, actor, { force, reason: options.reason, retry: commandLine(...cmdOf(wpId), '--agent', actor.name), board: commandLine('spec-kitty', 'agent', 'tasks', 'status', '--feature', slug) });
-    const takeover = force && owner !== null && !sameActor(owner, actor.name) && (lane === 'claimed' || lane === 'in_progress');
-    if (baseWp !== undefined) state.wp(baseWp);
-    const deps = wp.dependencies ?? [];
-    if (baseWp !== undefined && !deps.includes(baseWp)) notes.push(`Note: ${wpId} does not declare a dependency on ${baseWp}; using it as the base anyway.`);
-    if (baseWp === wpId) {
-      throw new WorkflowError('INVALID_OPTION', `${wpId} cannot be its own base.`, { suggestions: ['Pass another work package with --base, or leave it out.'] });
-    }
-    let ws = await workspaceFacts(options.git, root, fc.feature, wp);
-    const sets: YamlSet[] = [];
-    let status: 'created' | 'reused' = 'reused';
-    let baseBranch = ws.baseBranch;
-    let baseCommit = ws.baseCommit;
-    if (ws.exists) {
-      if (ws.entry?.branch !== ws.branch) notes.push(`Note: ${ws.relPath} has ${ws.entry?.branch ?? 'a detached HEAD'} checked out, not ${ws.branch}.`);
-      notes.push(`Reusing the existing workspace ${ws.relPath}.`);
-    } else {
-      const planning = await commitPlanningArtifacts(options, fc, wpId, tx);
-      if (planning !== null) notes.push(`Committed the feature's uncommitted planning files first (${planning.slice(0, 7)}).`);
-      const base = await chooseBase(options.git, root, fc, state, wpId, baseWp !== undefined ? [baseWp] : deps, target);
-      notes.push(...base.notes);
-      const made = await createWorkspace(options.git, fc, ws, base, wpId, tx);
-      notes.push(...made.notes);
-      status = 'created';
-      if (made.newBranch) {
-        baseBranch = base.from;
-        baseCommit = await options.git.resolveCommit(ws.path, 'HEAD');
-        sets.push(
-          { path: ['base_branch'], value: baseBranch, after: ['dependencies', 'lane', 'title'] },
-          { path: ['base_commit'], value: baseCommit, after: ['base_branch', 'dependencies', 'lane'] },
-          { path: ['created_at'], value: options.now().toISOString(), after: ['base_commit', 'base_branch', 'dependencies'] },
-        );
+  const outcome = await changeFeatureStatus(
+    {
+      env: options,
+      project: fc.project,
+      feature: fc.feature,
+      repoTop: fc.repoTop,
+      command: mode === 'workflow' ? 'agent workflow implement' : 'implement',
+    },
+    async (state, tx): Promise<StatusChangePlan<Core>> => {
+      const wpId = explicit ?? pickPlanned(state);
+      const wp = state.wp(wpId);
+      const lane = state.laneOf(wpId);
+      const owner = ownerOf(state, wp);
+      checkTakeover(state, wp, lane, actor, {
+        force,
+        reason: options.reason,
+        retry: commandLine(...cmdOf(wpId), '--agent', actor.name),
+        board: commandLine('spec-kitty', 'agent', 'tasks', 'status', '--feature', slug),
+      });
+      const takeover = force && owner !== null && !sameActor(owner, actor.name) && (lane === 'claimed' || lane === 'in_progress');
+      if (baseWp !== undefined) state.wp(baseWp);
+      const deps = wp.dependencies ?? [];
+      if (baseWp !== undefined && !deps.includes(baseWp))
+        notes.push(`Note: ${wpId} does not declare a dependency on ${baseWp}; using it as the base anyway.`);
+      if (baseWp === wpId) {
+        throw new WorkflowError('INVALID_OPTION', `${wpId} cannot be its own base.`, {
+          suggestions: ['Pass another work package with --base, or leave it out.'],
+        });
       }
-      ws = { ...ws, exists: true };
-    }
-    const claim = lane === 'planned' || lane === 'claimed';
-    if (!claim && lane !== 'in_progress') notes.push(`${wpId} is in ${lane}; the workspace is ready but the lane was not changed.`);
-    if (filled(options.agent) || claim || takeover) sets.push({ path: ['agent'], value: actor.name, after: ['assignee', 'phase', 'subtasks', 'lane'] });
-    if ((claim || takeover) && filled(options.shellPid)) sets.push({ path: ['shell_pid'], value: options.shellPid.trim(), after: ['agent', 'assignee', 'phase', 'lane'] });
-    const unfinished = deps.filter((d) => !['done', 'canceled'].includes(state.laneOf(d)));
-    const dependencies = { unfinished, base: baseBranch ?? target };
-    // A takeover is one forced event (recording who took it over and why); a claim walks planned → claimed → in_progress.
-    const requests: LaneRequest[] = takeover
-      ? [{ wpId, to: 'in_progress', walk: false, actor: actor.name, force: true, reason: `taken over from ${owner}: ${options.reason ?? ''}`.trim(), workspaceContext: `worktree:${ws.relPath}`, executionMode: 'worktree' }]
-      : claim
-        ? [{ wpId, to: 'in_progress', walk: true, actor: actor.name, force: false, workspaceContext: `worktree:${ws.relPath}`, executionMode: 'worktree', dependencies }]
-        : [];
-    const activityNote = takeover
-      ? `Taken over from ${owner} in ${ws.relPath}: ${options.reason ?? ''}`
-      : `Started implementation in ${ws.relPath} (base ${baseBranch ?? target})`;
-    const edit: WpEdit = {
-      frontmatter: sets,
-      ...(claim || takeover ? { activity: { agent: actor.name, shellPid: options.shellPid ?? null, note: activityNote } } : {}),
-    };
-    const out: Core = {
-      wpText: wp.file.text,
-      workspace: ws.relPath,
-      workspace_path: ws.relPath,
-      workspace_abs_path: ws.path,
-      branch: ws.branch,
-      feature: fc.feature.slug,
-      wp_id: wpId,
-      base: baseBranch ?? target,
-      base_branch: baseBranch,
-      base_commit: baseCommit,
-      dependencies: deps,
-      status,
-    };
-    return {
-      requests,
-      edits: new Map([[wpId, edit]]),
-      commitMessage: mode === 'workflow' ? `chore: Start ${wpId} implementation [${actor.name}]` : `chore: ${wpId} claimed for implementation`,
-      result: out,
-    };
-  });
+      let ws = await workspaceFacts(options.git, root, fc.feature, wp);
+      const sets: YamlSet[] = [];
+      let status: 'created' | 'reused' = 'reused';
+      let baseBranch = ws.baseBranch;
+      let baseCommit = ws.baseCommit;
+      if (ws.exists) {
+        if (ws.entry?.branch !== ws.branch)
+          notes.push(`Note: ${ws.relPath} has ${ws.entry?.branch ?? 'a detached HEAD'} checked out, not ${ws.branch}.`);
+        notes.push(`Reusing the existing workspace ${ws.relPath}.`);
+      } else {
+        const planning = await commitPlanningArtifacts(options, fc, wpId, tx);
+        if (planning !== null) notes.push(`Committed the feature's uncommitted planning files first (${planning.slice(0, 7)}).`);
+        const base = await chooseBase(options.git, root, fc, state, wpId, baseWp !== undefined ? [baseWp] : deps, target);
+        notes.push(...base.notes);
+        const made = await createWorkspace(options.git, fc, ws, base, wpId, tx);
+        notes.push(...made.notes);
+        status = 'created';
+        if (made.newBranch) {
+          baseBranch = base.from;
+          baseCommit = await options.git.resolveCommit(ws.path, 'HEAD');
+          sets.push(
+            { path: ['base_branch'], value: baseBranch, after: ['dependencies', 'lane', 'title'] },
+            { path: ['base_commit'], value: baseCommit, after: ['base_branch', 'dependencies', 'lane'] },
+            { path: ['created_at'], value: options.now().toISOString(), after: ['base_commit', 'base_branch', 'dependencies'] },
+          );
+        }
+        ws = { ...ws, exists: true };
+      }
+      const claim = lane === 'planned' || lane === 'claimed';
+      if (!claim && lane !== 'in_progress') notes.push(`${wpId} is in ${lane}; the workspace is ready but the lane was not changed.`);
+      if (filled(options.agent) || claim || takeover)
+        sets.push({ path: ['agent'], value: actor.name, after: ['assignee', 'phase', 'subtasks', 'lane'] });
+      if ((claim || takeover) && filled(options.shellPid))
+        sets.push({ path: ['shell_pid'], value: options.shellPid.trim(), after: ['agent', 'assignee', 'phase', 'lane'] });
+      const unfinished = deps.filter((d) => !['done', 'canceled'].includes(state.laneOf(d)));
+      const dependencies = { unfinished, base: baseBranch ?? target };
+      // A takeover is one forced event (recording who took it over and why); a claim walks planned → claimed → in_progress.
+      const requests: LaneRequest[] = takeover
+        ? [
+            {
+              wpId,
+              to: 'in_progress',
+              walk: false,
+              actor: actor.name,
+              force: true,
+              reason: `taken over from ${owner}: ${options.reason ?? ''}`.trim(),
+              workspaceContext: `worktree:${ws.relPath}`,
+              executionMode: 'worktree',
+            },
+          ]
+        : claim
+          ? [
+              {
+                wpId,
+                to: 'in_progress',
+                walk: true,
+                actor: actor.name,
+                force: false,
+                workspaceContext: `worktree:${ws.relPath}`,
+                executionMode: 'worktree',
+                dependencies,
+              },
+            ]
+          : [];
+      const activityNote = takeover
+        ? `Taken over from ${owner} in ${ws.relPath}: ${options.reason ?? ''}`
+        : `Started implementation in ${ws.relPath} (base ${baseBranch ?? target})`;
+      const edit: WpEdit = {
+        frontmatter: sets,
+        ...(claim || takeover ? { activity: { agent: actor.name, shellPid: options.shellPid ?? null, note: activityNote } } : {}),
+      };
+      const out: Core = {
+        wpText: wp.file.text,
+        workspace: ws.relPath,
+        workspace_path: ws.relPath,
+        workspace_abs_path: ws.path,
+        branch: ws.branch,
+        feature: fc.feature.slug,
+        wp_id: wpId,
+        base: baseBranch ?? target,
+        base_branch: baseBranch,
+        base_commit: baseCommit,
+        dependencies: deps,
+        status,
+      };
+      return {
+        requests,
+        edits: new Map([[wpId, edit]]),
+        commitMessage:
+          mode === 'workflow' ? `chore: Start ${wpId} implementation [${actor.name}]` : `chore: ${wpId} claimed for implementation`,
+        result: out,
+      };
+    },
+  );
   notes.push(...outcome.notes);
-  const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n), hint(fc, outcome.commit.commit_hash));
+  const queued = await emitAfter(
+    options,
+    root,
+    'WPStatusChanged',
+    notes,
+    (f, n) => statusDrafts(f, outcome.events, n),
+    hint(fc, outcome.commit.commit_hash),
+  );
   const { wpText, ...r } = outcome.result;
   const lane = outcome.snapshot.work_packages[r.wp_id]?.lane ?? 'planned';
-  const promptFile = mode === 'workflow' ? writePrompt(fc.project, `${fc.feature.slug}-${r.wp_id}-implement.md`, implementPrompt(fc, r, wpText)) : null;
-  return { ...r, lane, claimed: outcome.events.length > 0, commit_hash: outcome.commit.commit_hash, prompt_file: promptFile, events_queued: queued, notes };
+  const promptFile =
+    mode === 'workflow' ? writePrompt(fc.project, `${fc.feature.slug}-${r.wp_id}-implement.md`, implementPrompt(fc, r, wpText)) : null;
+  return {
+    ...r,
+    lane,
+    claimed: outcome.events.length > 0,
+    commit_hash: outcome.commit.commit_hash,
+    prompt_file: promptFile,
+    events_queued: queued,
+    notes,
+  };
 }
 
-function implementPrompt(fc: FeatureContext, r: { workspace: string; workspace_abs_path: string; branch: string; wp_id: string; base: string }, wpText: string): string {
+function implementPrompt(
+  fc: FeatureContext,
+  r: { workspace: string; workspace_abs_path: string; branch: string; wp_id: string; base: string },
+  wpText: string,
+): string {
   return [
     `# Implement ${r.wp_id} of ${fc.feature.slug}`,
     '',

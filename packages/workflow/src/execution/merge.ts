@@ -93,7 +93,10 @@ function loadState(fc: FeatureContext): MergeState | null {
   try {
     return JSON.parse(readFileSync(p, 'utf8')) as MergeState;
   } catch (err) {
-    throw new WorkflowError('FILE_READ_FAILED', `The merge state ${p} is unreadable: ${(err as Error).message}`, { suggestions: [`Remove it (rm "${p}") and check the target branch with git log.`], details: { path: p } });
+    throw new WorkflowError('FILE_READ_FAILED', `The merge state ${p} is unreadable: ${(err as Error).message}`, {
+      suggestions: [`Remove it (rm "${p}") and check the target branch with git log.`],
+      details: { path: p },
+    });
   }
 }
 
@@ -148,7 +151,12 @@ export async function mergeFeature(options: MergeOptions): Promise<MergeResult> 
   // merge state go back to how they were (a conflict is kept on purpose: it is resolved and resumed).
   const tx = projectTransaction(options, fc.project, fc.repoTop, 'merge', note);
   return reportingFailures(options, fc, { command: 'merge' }, () =>
-    withLock(featureLockPath(fc.project.root, fc.feature.slug), () => runTransaction(tx, (t) => merge(options, fc, t, notes)), { what: `feature ${fc.feature.slug}`, onNote: note, signal: options.signal, now: options.now }),
+    withLock(featureLockPath(fc.project.root, fc.feature.slug), () => runTransaction(tx, (t) => merge(options, fc, t, notes)), {
+      what: `feature ${fc.feature.slug}`,
+      onNote: note,
+      signal: options.signal,
+      now: options.now,
+    }),
   );
 }
 
@@ -161,27 +169,45 @@ async function merge(options: MergeOptions, fc: FeatureContext, tx: Transaction,
     if (existing === null) throw notInProgress(fc);
     return run(git, fc, existing, options, notes, tx);
   }
-  if (existing !== null && !existing.has_pending_conflicts && existing.items.every((i) => i.status !== 'pending') && options.dryRun !== true) {
+  if (
+    existing !== null &&
+    !existing.has_pending_conflicts &&
+    existing.items.every((i) => i.status !== 'pending') &&
+    options.dryRun !== true
+  ) {
     notes.push(`Every work package of the earlier merge into ${existing.target_branch} is merged; finishing its clean-up.`);
     return run(git, fc, existing, options, notes, tx);
   }
   if (existing !== null && options.dryRun !== true) {
-    throw new WorkflowError('MERGE_BLOCKED', `A merge of ${fc.feature.slug} into ${existing.target_branch} is already in progress (stopped at ${existing.current_wp ?? '?'}).`, {
-      suggestions: [`Continue it: spec-kitty merge --feature ${fc.feature.slug} --resume`, `Or give up: spec-kitty merge --feature ${fc.feature.slug} --abort`],
-      details: { state: statePath(fc) },
-    });
+    throw new WorkflowError(
+      'MERGE_BLOCKED',
+      `A merge of ${fc.feature.slug} into ${existing.target_branch} is already in progress (stopped at ${existing.current_wp ?? '?'}).`,
+      {
+        suggestions: [
+          `Continue it: spec-kitty merge --feature ${fc.feature.slug} --resume`,
+          `Or give up: spec-kitty merge --feature ${fc.feature.slug} --abort`,
+        ],
+        details: { state: statePath(fc) },
+      },
+    );
   }
   const strategyIn = (options.strategy ?? 'merge').trim().toLowerCase();
   if (strategyIn === 'rebase') {
-    throw new WorkflowError('INVALID_OPTION', 'The rebase strategy is not supported: it rewrites the work-package branches.', { suggestions: ['Use --strategy merge (default) or --strategy squash.'] });
+    throw new WorkflowError('INVALID_OPTION', 'The rebase strategy is not supported: it rewrites the work-package branches.', {
+      suggestions: ['Use --strategy merge (default) or --strategy squash.'],
+    });
   }
   if (strategyIn !== 'merge' && strategyIn !== 'squash') {
-    throw new WorkflowError('INVALID_OPTION', `--strategy must be merge or squash; got ${JSON.stringify(strategyIn.slice(0, 20))}.`, { suggestions: ['Example: spec-kitty merge --feature 001-x --strategy squash'] });
+    throw new WorkflowError('INVALID_OPTION', `--strategy must be merge or squash; got ${JSON.stringify(strategyIn.slice(0, 20))}.`, {
+      suggestions: ['Example: spec-kitty merge --feature 001-x --strategy squash'],
+    });
   }
   const strategy: 'merge' | 'squash' = strategyIn;
   const target = options.target?.trim() || fc.target;
   if (target === null || target === undefined || target === '') {
-    throw new WorkflowError('DETACHED_HEAD', 'No target branch: meta.json names none and the main checkout has a detached HEAD.', { suggestions: ['Pass --target <branch>.'] });
+    throw new WorkflowError('DETACHED_HEAD', 'No target branch: meta.json names none and the main checkout has a detached HEAD.', {
+      suggestions: ['Pass --target <branch>.'],
+    });
   }
   const state = readFeatureState(root, fc.feature, options.now());
   const deps = new Map(state.workPackages.workPackages.map((w) => [w.id, w.dependencies ?? []]));
@@ -190,7 +216,10 @@ async function merge(options: MergeOptions, fc: FeatureContext, tx: Transaction,
   const targetSha = await git.resolveCommit(root, `refs/heads/${target}`);
   if (targetSha === null) blockers.push(`The target branch ${target} does not exist.`);
   if (fc.meta?.['accepted_at'] === undefined) notes.push(`Note: ${fc.feature.slug} has not been accepted yet (spec-kitty accept).`);
-  const heads = await git.branchHeads(root, order.map((id) => wpBranch(fc.feature, id)));
+  const heads = await git.branchHeads(
+    root,
+    order.map((id) => wpBranch(fc.feature, id)),
+  );
   const worktrees = await git.worktrees(root);
   const items: MergeItem[] = [];
   for (const id of order) {
@@ -211,7 +240,13 @@ async function merge(options: MergeOptions, fc: FeatureContext, tx: Transaction,
     const wt = worktrees.find((w) => path.resolve(w.path) === path.resolve(wpWorkspace(root, fc.feature, id)));
     if (wt !== undefined && existsSync(wt.path) && options.removeWorktree !== false) {
       const dirty = await git.status(wt.path, ['.']);
-      if (dirty.length > 0) blockers.push(`The worktree ${path.relative(root, wt.path)} has uncommitted changes (${dirty.slice(0, 3).map((d) => d.path).join(', ')}); commit or remove them first.`);
+      if (dirty.length > 0)
+        blockers.push(
+          `The worktree ${path.relative(root, wt.path)} has uncommitted changes (${dirty
+            .slice(0, 3)
+            .map((d) => d.path)
+            .join(', ')}); commit or remove them first.`,
+        );
     }
   }
   const main = worktrees[0];
@@ -220,14 +255,25 @@ async function merge(options: MergeOptions, fc: FeatureContext, tx: Transaction,
   let temp = false;
   if (main?.branch === target) {
     const dirty = (await git.status(root, ['.'])).filter((s) => s.index !== '?');
-    if (dirty.length > 0) blockers.push(`Target repository at ${root} has uncommitted changes (${dirty.slice(0, 3).map((d) => d.path).join(', ')}).`);
+    if (dirty.length > 0)
+      blockers.push(
+        `Target repository at ${root} has uncommitted changes (${dirty
+          .slice(0, 3)
+          .map((d) => d.path)
+          .join(', ')}).`,
+      );
   } else if (elsewhere !== undefined) {
-    blockers.push(`The target branch ${target} is checked out in another worktree (${elsewhere.path}); run the merge there or switch it away.`);
+    blockers.push(
+      `The target branch ${target} is checked out in another worktree (${elsewhere.path}); run the merge there or switch it away.`,
+    );
   } else {
     temp = true;
     mergeDir = path.join(root, WORKTREES_DIR, `${fc.feature.slug}-merge-${target.replace(/[^A-Za-z0-9._-]+/g, '-')}`);
-    if (existsSync(mergeDir)) blockers.push(`${path.relative(root, mergeDir)} already exists (a previous merge's leftover?); remove it first.`);
-    notes.push(`The main checkout is on ${main?.branch ?? 'a detached HEAD'}, not ${target}: merging in a temporary worktree, your checkout stays as it is.`);
+    if (existsSync(mergeDir))
+      blockers.push(`${path.relative(root, mergeDir)} already exists (a previous merge's leftover?); remove it first.`);
+    notes.push(
+      `The main checkout is on ${main?.branch ?? 'a detached HEAD'}, not ${target}: merging in a temporary worktree, your checkout stays as it is.`,
+    );
   }
   const now = options.now().toISOString();
   const s: MergeState = {
@@ -249,10 +295,14 @@ async function merge(options: MergeOptions, fc: FeatureContext, tx: Transaction,
   };
   if (options.dryRun === true) return result(fc, s, 'dry_run', blockers, { notes });
   if (blockers.length > 0) {
-    throw new WorkflowError('MERGE_BLOCKED', `Cannot merge ${fc.feature.slug} into ${target}:\n${blockers.map((b) => `- ${b}`).join('\n')}`, {
-      suggestions: ['Fix what is listed (spec-kitty merge --dry-run shows it again), then run the merge.'],
-      details: { blockers },
-    });
+    throw new WorkflowError(
+      'MERGE_BLOCKED',
+      `Cannot merge ${fc.feature.slug} into ${target}:\n${blockers.map((b) => `- ${b}`).join('\n')}`,
+      {
+        suggestions: ['Fix what is listed (spec-kitty merge --dry-run shows it again), then run the merge.'],
+        details: { blockers },
+      },
+    );
   }
   tx.track([statePath(fc)]);
   if (temp) {
@@ -263,7 +313,14 @@ async function merge(options: MergeOptions, fc: FeatureContext, tx: Transaction,
   return run(git, fc, s, options, notes, tx);
 }
 
-async function run(git: GitPort, fc: FeatureContext, s: MergeState, options: MergeOptions, notes: string[], tx: Transaction): Promise<MergeResult> {
+async function run(
+  git: GitPort,
+  fc: FeatureContext,
+  s: MergeState,
+  options: MergeOptions,
+  notes: string[],
+  tx: Transaction,
+): Promise<MergeResult> {
   const root = fc.project.root;
   tx.track([statePath(fc)]);
   if (existsSync(s.merge_dir) && !mergeInProgress(s.merge_dir)) await tx.mergesInto(s.merge_dir);
@@ -299,7 +356,11 @@ async function run(git: GitPort, fc: FeatureContext, s: MergeState, options: Mer
     let commit: string | null;
     if (s.strategy === 'squash') {
       const staged = await git.status(s.merge_dir, ['.']);
-      commit = staged.some((x) => x.index !== ' ' && x.index !== '?') ? await git.commitStaged(s.merge_dir, message).catch(async (err: unknown) => Promise.reject(await explainCommitFailure(git, s.merge_dir, err))) : null;
+      commit = staged.some((x) => x.index !== ' ' && x.index !== '?')
+        ? await git.commitStaged(s.merge_dir, message).catch(async (err: unknown) => {
+            throw await explainCommitFailure(git, s.merge_dir, err);
+          })
+        : null;
     } else commit = await git.resolveCommit(s.merge_dir, 'HEAD');
     s.items = s.items.map((i) => (i.wp_id === item.wp_id ? { ...i, status: commit === null ? 'already_merged' : 'merged', commit } : i));
     s.completed_wps.push(item.wp_id);
@@ -341,11 +402,19 @@ async function run(git: GitPort, fc: FeatureContext, s: MergeState, options: Mer
         deleted.push(i.branch);
       } catch (err) {
         const squash = s.strategy === 'squash';
-        keptBr.push({ branch: i.branch, reason: squash ? `squash-merged, so git does not see it as merged; delete it with git branch -D ${i.branch} once you are sure` : (((err as Error).message ?? '').split('\n')[0] ?? 'git refused') });
+        keptBr.push({
+          branch: i.branch,
+          reason: squash
+            ? `squash-merged, so git does not see it as merged; delete it with git branch -D ${i.branch} once you are sure`
+            : (((err as Error).message ?? '').split('\n')[0] ?? 'git refused'),
+        });
       }
     }
   }
-  if (s.temp_worktree) await git.worktreeRemove(root, s.merge_dir, { force: true }).catch(() => notes.push(`Could not remove the temporary worktree ${s.merge_dir}; remove it with git worktree remove.`));
+  if (s.temp_worktree)
+    await git
+      .worktreeRemove(root, s.merge_dir, { force: true })
+      .catch(() => notes.push(`Could not remove the temporary worktree ${s.merge_dir}; remove it with git worktree remove.`));
   clearState(fc);
   return result(fc, s, 'success', [], { notes, removed, keptWt, deleted, keptBr, pushed });
 }
@@ -355,7 +424,14 @@ function result(
   s: MergeState,
   kind: MergeResult['result'],
   blockers: readonly string[],
-  x: { notes: string[]; removed?: string[]; keptWt?: Array<{ path: string; reason: string }>; deleted?: string[]; keptBr?: Array<{ branch: string; reason: string }>; pushed?: boolean },
+  x: {
+    notes: string[];
+    removed?: string[];
+    keptWt?: Array<{ path: string; reason: string }>;
+    deleted?: string[];
+    keptBr?: Array<{ branch: string; reason: string }>;
+    pushed?: boolean;
+  },
 ): MergeResult {
   return {
     result: kind,
@@ -378,18 +454,24 @@ function result(
 }
 
 function conflictError(fc: FeatureContext, s: MergeState, conflicts: readonly string[], head: string): WorkflowError {
-  return new WorkflowError('MERGE_CONFLICT', `${head} The merge stopped at ${s.current_wp} in ${s.merge_dir}${conflicts.length > 0 ? `; conflicting files: ${conflicts.join(', ')}` : ''}.`, {
-    suggestions: [
-      `Resolve the conflicts in ${s.merge_dir}, then git add the files and git commit there.`,
-      `Then continue: spec-kitty merge --feature ${fc.feature.slug} --resume`,
-      `Or give up: spec-kitty merge --feature ${fc.feature.slug} --abort`,
-    ],
-    details: { wp_id: s.current_wp, merge_dir: s.merge_dir, conflicts: [...conflicts] },
-  });
+  return new WorkflowError(
+    'MERGE_CONFLICT',
+    `${head} The merge stopped at ${s.current_wp} in ${s.merge_dir}${conflicts.length > 0 ? `; conflicting files: ${conflicts.join(', ')}` : ''}.`,
+    {
+      suggestions: [
+        `Resolve the conflicts in ${s.merge_dir}, then git add the files and git commit there.`,
+        `Then continue: spec-kitty merge --feature ${fc.feature.slug} --resume`,
+        `Or give up: spec-kitty merge --feature ${fc.feature.slug} --abort`,
+      ],
+      details: { wp_id: s.current_wp, merge_dir: s.merge_dir, conflicts: [...conflicts] },
+    },
+  );
 }
 
 function notInProgress(fc: FeatureContext): WorkflowError {
-  return new WorkflowError('MERGE_NOT_IN_PROGRESS', `No merge of ${fc.feature.slug} is in progress.`, { suggestions: [`Start one: spec-kitty merge --feature ${fc.feature.slug} --dry-run`] });
+  return new WorkflowError('MERGE_NOT_IN_PROGRESS', `No merge of ${fc.feature.slug} is in progress.`, {
+    suggestions: [`Start one: spec-kitty merge --feature ${fc.feature.slug} --dry-run`],
+  });
 }
 
 async function abort(git: GitPort, fc: FeatureContext, s: MergeState | null, notes: string[]): Promise<MergeResult> {

@@ -1,10 +1,25 @@
 import path from 'node:path';
 import { sameActor, transitionPath, type Lane, type ReviewDuties } from '@kitty/events';
 import { WorkflowError } from '../errors.js';
-import { emitAfter, hint, openFeature, reportingFailures, specNumber, statusDrafts, type FeatureContext } from '../project/feature-context.js';
+import {
+  emitAfter,
+  hint,
+  openFeature,
+  reportingFailures,
+  specNumber,
+  statusDrafts,
+  type FeatureContext,
+} from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
 import { readFeedbackFile, storeFeedback } from '../project/scratch.js';
-import { changeFeatureStatus, laneArg, type FeatureState, type LaneRequest, type StatusChangePlan, type WpEdit } from '../status/status-change.js';
+import {
+  changeFeatureStatus,
+  laneArg,
+  type FeatureState,
+  type LaneRequest,
+  type StatusChangePlan,
+  type WpEdit,
+} from '../status/status-change.js';
 import { setReviewFeedback } from '../tasks/views.js';
 import { checkReadiness, repoName, workspaceFacts, type ReadinessProblem, type WorkspaceFacts } from './workspace-facts.js';
 import type { WorkPackageFile } from '../tasks/work-packages.js';
@@ -67,10 +82,17 @@ const filled = (s: string | null | undefined): s is string => s !== undefined &&
 
 /** Throws TRANSITION_GUARD_FAILED listing every readiness problem with its fix; `retry` is the command as run. */
 export function guardFailed(wpId: string, to: Lane, problems: readonly ReadinessProblem[], retry?: string): WorkflowError {
-  return new WorkflowError('TRANSITION_GUARD_FAILED', `Cannot move ${wpId} to ${to}:\n${problems.map((p) => `- ${p.message}`).join('\n')}`, {
-    suggestions: [...problems.map((p) => p.fix), retry === undefined ? 'Or override with --force --reason "<why>".' : `${retry} --force --reason "<why>"`],
-    details: { wp_id: wpId, to_lane: to, guards: problems.map((p) => ({ code: p.code, message: p.message, fix: p.fix })) },
-  });
+  return new WorkflowError(
+    'TRANSITION_GUARD_FAILED',
+    `Cannot move ${wpId} to ${to}:\n${problems.map((p) => `- ${p.message}`).join('\n')}`,
+    {
+      suggestions: [
+        ...problems.map((p) => p.fix),
+        retry === undefined ? 'Or override with --force --reason "<why>".' : `${retry} --force --reason "<why>"`,
+      ],
+      details: { wp_id: wpId, to_lane: to, guards: problems.map((p) => ({ code: p.code, message: p.message, fix: p.fix })) },
+    },
+  );
 }
 
 /**
@@ -91,44 +113,71 @@ function checkDuties(o: {
   readonly root: string;
   readonly main: (line: string) => string;
 }): void {
-  const review = (agent: string, extra: string[] = []): string => o.main(commandLine('spec-kitty', 'agent', 'workflow', 'review', o.wpId, '--feature', o.slug, '--agent', agent, ...extra));
+  const review = (agent: string, extra: string[] = []): string =>
+    o.main(commandLine('spec-kitty', 'agent', 'workflow', 'review', o.wpId, '--feature', o.slug, '--agent', agent, ...extra));
   const retryAs = (agent: string): string => o.retry.replace(/--agent (?:"[^"]*"|\S+)$/, `--agent ${shellWord(agent)}`);
   const forceLine = `${o.retry} --force --reason "<why>"`;
   const impl = o.duties.implementers;
   const isImpl = (a: string): boolean => impl.some((i) => sameActor(i, a));
   const other = (): string => otherAgents(o.root, [...impl, o.actor])[0] ?? otherAgents(o.root, impl)[0] ?? '<another agent>';
-  const details = { wp_id: o.wpId, actor: o.actor, implementers: [...impl], review_held_by: o.duties.claimedBy, self_review_allowed: o.duties.allowSelfReview === true };
+  const details = {
+    wp_id: o.wpId,
+    actor: o.actor,
+    implementers: [...impl],
+    review_held_by: o.duties.claimedBy,
+    self_review_allowed: o.duties.allowSelfReview === true,
+  };
   if (o.hops.includes('done') && o.from !== 'for_review') {
-    throw new WorkflowError('REVIEW_REQUIRED', `${o.wpId} is in ${o.from}: it reaches done only through a review. Hand it over (for_review), then a reviewer other than its implementer claims the review (agent workflow review) and approves it; move-task does not walk past the review.`, {
-      suggestions: [
-        ...(o.from === 'in_progress' ? [o.retry.replace(/--to done/, '--to for_review')] : []),
-        review(other()),
-        forceLine,
-      ],
-      details,
-    });
+    throw new WorkflowError(
+      'REVIEW_REQUIRED',
+      `${o.wpId} is in ${o.from}: it reaches done only through a review. Hand it over (for_review), then a reviewer other than its implementer claims the review (agent workflow review) and approves it; move-task does not walk past the review.`,
+      {
+        suggestions: [...(o.from === 'in_progress' ? [o.retry.replace(/--to done/, '--to for_review')] : []), review(other()), forceLine],
+        details,
+      },
+    );
   }
   if (o.from !== 'for_review') return;
   const holder = o.duties.claimedBy;
   if (o.to === 'done' && holder === null) {
     const reviewer = isImpl(o.actor) && o.duties.allowSelfReview !== true ? other() : o.actor;
-    throw new WorkflowError('REVIEW_NOT_CLAIMED', `${o.wpId} cannot be approved by '${o.actor}': nobody has claimed its review. Approval needs a review claimed with agent workflow review${o.duties.allowSelfReview === true ? '' : ` by an agent other than its implementer${impl.length > 0 ? ` (${impl.join(', ')})` : ''}`}.`, {
-      suggestions: [review(reviewer), retryAs(reviewer), forceLine],
-      details,
-    });
+    throw new WorkflowError(
+      'REVIEW_NOT_CLAIMED',
+      `${o.wpId} cannot be approved by '${o.actor}': nobody has claimed its review. Approval needs a review claimed with agent workflow review${o.duties.allowSelfReview === true ? '' : ` by an agent other than its implementer${impl.length > 0 ? ` (${impl.join(', ')})` : ''}`}.`,
+      {
+        suggestions: [review(reviewer), retryAs(reviewer), forceLine],
+        details,
+      },
+    );
   }
   if (holder !== null && !sameActor(holder, o.actor) && (o.to === 'done' || o.to === 'planned' || o.to === 'in_progress')) {
-    throw new WorkflowError('REVIEW_HELD_BY_OTHER', `${o.wpId}'s review is held by '${holder}', not '${o.actor}': only the reviewer holding it approves or rejects it.`, {
-      suggestions: [retryAs(holder), review(o.actor, ['--force', '--reason', `"taking over the review from ${holder}: <why>"`]), forceLine],
-      details,
-    });
+    throw new WorkflowError(
+      'REVIEW_HELD_BY_OTHER',
+      `${o.wpId}'s review is held by '${holder}', not '${o.actor}': only the reviewer holding it approves or rejects it.`,
+      {
+        suggestions: [
+          retryAs(holder),
+          review(o.actor, ['--force', '--reason', `"taking over the review from ${holder}: <why>"`]),
+          forceLine,
+        ],
+        details,
+      },
+    );
   }
   if (o.to === 'done' && holder !== null && isImpl(holder) && o.duties.allowSelfReview !== true) {
     const reviewer = other();
-    throw new WorkflowError('SELF_REVIEW_NOT_ALLOWED', `'${holder}' implemented ${o.wpId} and cannot approve it: self-review is not allowed in this project (review.allow_self_review in .kittify/config.yaml).`, {
-      suggestions: [review(reviewer, ['--force', '--reason', `"review by someone who did not implement it"`]), retryAs(reviewer), forceLine],
-      details,
-    });
+    throw new WorkflowError(
+      'SELF_REVIEW_NOT_ALLOWED',
+      `'${holder}' implemented ${o.wpId} and cannot approve it: self-review is not allowed in this project (review.allow_self_review in .kittify/config.yaml).`,
+      {
+        suggestions: [
+          review(reviewer, ['--force', '--reason', `"review by someone who did not implement it"`]),
+          retryAs(reviewer),
+          forceLine,
+        ],
+        details,
+      },
+    );
   }
 }
 
@@ -138,7 +187,12 @@ export async function approvalEvidence(
   fc: FeatureContext,
   ws: WorkspaceFacts,
   wp: WorkPackageFile,
-  o: { readonly reviewer?: string | undefined; readonly agent?: string | undefined; readonly approvalRef?: string | undefined; readonly reviewRef?: string | undefined },
+  o: {
+    readonly reviewer?: string | undefined;
+    readonly agent?: string | undefined;
+    readonly approvalRef?: string | undefined;
+    readonly reviewRef?: string | undefined;
+  },
 ): Promise<Pick<LaneRequest, 'review' | 'repos'>> {
   // The approver is the acting reviewer (who holds the review); --reviewer may only repeat that name.
   const reviewer = [o.agent, o.reviewer, reviewHolder(wp)].find(filled) ?? null;
@@ -178,9 +232,21 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
   const feedbackFile = filled(options.reviewFeedbackFile) ? readFeedbackFile(options.cwd, options.reviewFeedbackFile) : null;
   const root = fc.project.root;
   const slug = fc.feature.slug;
-  const cmd = ['spec-kitty', 'agent', 'tasks', 'move-task', wpId, '--to', to, '--feature', slug, ...(feedbackFile !== null ? ['--review-feedback-file', options.reviewFeedbackFile as string] : [])];
+  const cmd = [
+    'spec-kitty',
+    'agent',
+    'tasks',
+    'move-task',
+    wpId,
+    '--to',
+    to,
+    '--feature',
+    slug,
+    ...(feedbackFile !== null ? ['--review-feedback-file', options.reviewFeedbackFile as string] : []),
+  ];
   const actor = await resolveActor(options, root, options.agent, commandLine(...cmd));
-  if (actor.source !== 'agent_flag') notes.push(`Acting as '${actor.name}' (from ${actor.source === 'env' ? AGENT_ENV : 'the git user'}; pass --agent to name the agent).`);
+  if (actor.source !== 'agent_flag')
+    notes.push(`Acting as '${actor.name}' (from ${actor.source === 'env' ? AGENT_ENV : 'the git user'}; pass --agent to name the agent).`);
   const retry = commandLine(...cmd, '--agent', actor.name);
   const board = commandLine('spec-kitty', 'agent', 'tasks', 'status', '--feature', slug);
   // Commands that must run from the main checkout are prefixed with a cd when this one runs elsewhere.
@@ -188,130 +254,185 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
   const main = (line: string): string => (inMain ? line : `cd ${shellWord(root)} && ${line}`);
   let pointer: string | null = null;
 
-  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, async (state: FeatureState): Promise<StatusChangePlan<{ from: Lane; wpPath: string }>> => {
-    const wp = state.wp(wpId);
-    const from = state.laneOf(wpId);
-    const result = { from, wpPath: wp.shownAs };
-    checkTakeover(state, wp, from, actor, { force, reason: options.reason ?? options.note, retry, board });
-    if (from === to && !force) {
-      notes.push(`${wpId} is already in ${to}; nothing to do.`);
-      return { requests: [], commitMessage: '', result };
-    }
-    const rejection = from === 'for_review' && to === 'planned';
-    if (rejection && feedbackFile === null) {
-      throw new WorkflowError('INVALID_FEEDBACK', `Moving ${wpId} from for_review back to planned is a review rejection: it needs review feedback (also with --force).`, {
-        suggestions: [`${commandLine(...cmd, '--agent', actor.name)} --review-feedback-file feedback.md`],
-        details: { wp_id: wpId },
-      });
-    }
-    const hops = force ? [to] : transitionPath(from, to);
-    const ws = await workspaceFacts(options.git, root, fc.feature, wp, { registry: false });
-    const duties = dutiesOf(state, wp, root);
-    if (!force) checkDuties({ wpId, slug, from, to, hops, actor: actor.name, duties, retry, root, main });
-    const deps = wp.dependencies ?? [];
-    const unfinished = deps.filter((d) => !['done', 'canceled'].includes(state.laneOf(d)));
-    const depBase = ws.exists ? (ws.baseBranch ?? ws.branch) : null;
-    if (!force && from === 'planned' && hops[0] === 'claimed') {
-      if (unfinished.length > 0 && depBase === null) {
-        const first = unfinished[0] as string;
-        throw new WorkflowError('DEPENDENCIES_NOT_DONE', `${wpId} depends on ${unfinished.map((d) => `${d} (${state.laneOf(d)})`).join(', ')}, not done yet; it has no workspace built on their work. Starting it before they are done is allowed only the way implement does it: a workspace branched from ${wpBranch(fc.feature, first)}.`, {
-          suggestions: [main(commandLine('spec-kitty', 'implement', wpId, '--base', first, '--feature', slug, '--agent', actor.name)), `${retry} --force --reason "<why it can start now>"`],
-          details: { wp_id: wpId, unfinished, checked: 'dependency lanes in the status log, and the workspace at ' + ws.relPath },
-        });
+  const outcome = await changeFeatureStatus(
+    { env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop },
+    async (state: FeatureState): Promise<StatusChangePlan<{ from: Lane; wpPath: string }>> => {
+      const wp = state.wp(wpId);
+      const from = state.laneOf(wpId);
+      const result = { from, wpPath: wp.shownAs };
+      checkTakeover(state, wp, from, actor, { force, reason: options.reason ?? options.note, retry, board });
+      if (from === to && !force) {
+        notes.push(`${wpId} is already in ${to}; nothing to do.`);
+        return { requests: [], commitMessage: '', result };
       }
-      if (unfinished.length > 0) notes.push(`${wpId} starts before ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} done, on top of ${depBase} (its workspace base).`);
-    }
-    // A walk on to for_review reports every readiness problem at once (no branch, no commits, …) first.
-    const ready = hops.includes('for_review') && !force ? await checkReadiness(options.git, root, ws, wpId, await state.tasksMd.parse(), fc.target) : null;
-    if (ready !== null && ready.problems.length > 0) throw guardFailed(wpId, 'for_review', ready.problems, retry);
-    const startsWork = !force && hops.includes('in_progress') && (from === 'planned' || from === 'claimed');
-    if (startsWork && !ws.exists) {
-      throw new WorkflowError('WORKSPACE_MISSING', `${wpId} cannot move to in_progress: it has no workspace. Checked: a git worktree at ${ws.relPath} (${ws.entry !== null ? 'git still lists it but the directory is gone' : 'none registered'})${ws.branchSha === null ? `; branch ${ws.branch} does not exist either` : `; branch ${ws.branch} exists`}. Implementation happens in the work package's workspace.`, {
-        suggestions: [main(commandLine('spec-kitty', 'implement', wpId, '--feature', slug, '--agent', actor.name)), `${retry} --force --reason "<why no workspace is needed>"`],
-        details: { wp_id: wpId, checked: { worktree: ws.relPath, registered: ws.entry !== null, directory_exists: ws.exists, branch: ws.branch, branch_exists: ws.branchSha !== null } },
-      });
-    }
-    const req: { -readonly [K in keyof LaneRequest]: LaneRequest[K] } = {
-      wpId,
-      to,
-      walk: true,
-      actor: actor.name,
-      force,
-      reason: [options.reason, options.note].find(filled) ?? null,
-      reviewRef: [options.reviewRef].find(filled) ?? null,
-      executionMode: ws.exists ? 'worktree' : 'direct_repo',
-      // Only a real workspace satisfies the workspace guard of claimed → in_progress.
-      workspaceContext: ws.exists ? `worktree:${ws.relPath}` : null,
-      duties,
-      dependencies: { unfinished, base: depBase },
-    };
-    if (ready !== null) {
-      req.subtasksComplete = ready.subtasksComplete;
-      req.implementationEvidencePresent = ready.implementationEvidencePresent;
-    }
-    const sets: YamlSet[] = [];
-    const after = (...keys: string[]): string[] => [...keys, 'lane', 'title'];
-    let reviewer: string | null = null;
-    if (hops.includes('done')) {
-      if (!force && filled(options.reviewer) && !sameActor(options.reviewer, actor.name)) {
-        throw new WorkflowError('INVALID_OPTION', `--reviewer '${options.reviewer}' is not the agent approving ('${actor.name}'): the approval is recorded in the name of the reviewer who holds the review.`, {
-          suggestions: [commandLine(...cmd, '--agent', options.reviewer.trim())],
-          details: { wp_id: wpId, reviewer: options.reviewer, actor: actor.name },
-        });
+      const rejection = from === 'for_review' && to === 'planned';
+      if (rejection && feedbackFile === null) {
+        throw new WorkflowError(
+          'INVALID_FEEDBACK',
+          `Moving ${wpId} from for_review back to planned is a review rejection: it needs review feedback (also with --force).`,
+          {
+            suggestions: [`${commandLine(...cmd, '--agent', actor.name)} --review-feedback-file feedback.md`],
+            details: { wp_id: wpId },
+          },
+        );
       }
-      Object.assign(req, await approvalEvidence(options, fc, ws, wp, { ...options, agent: actor.name }));
-      // Forced: the evidence says so, by whom, and why (the reason) unless an approval reference is given.
-      if (force) req.review = { reviewer: actor.name, verdict: 'forced', reference: filled(options.approvalRef) ? options.approvalRef : null };
-      reviewer = req.review?.reviewer ?? null;
-      if (filled(reviewer)) sets.push({ path: ['reviewed_by'], value: reviewer, after: after('review_status', 'shell_pid', 'agent') });
-      sets.push({ path: ['review_status'], value: force ? 'forced' : 'approved', after: after('shell_pid', 'agent') });
-    }
-    let body: WpEdit['body'];
-    if (rejection && feedbackFile !== null) {
-      const stored = storeFeedback(fc.project, fc.feature.slug, wpId, feedbackFile.text, options.now());
-      pointer = stored.pointer;
-      reviewer = actor.name;
-      req.feedback = feedbackFile.text;
-      req.reviewRef = req.reviewRef ?? pointer;
-      req.reason = req.reason ?? `review feedback: ${pointer}`;
-      sets.push(
-        { path: ['review_status'], value: 'has_feedback', after: after('shell_pid', 'agent') },
-        { path: ['reviewed_by'], value: reviewer, after: after('review_status', 'shell_pid', 'agent') },
-        { path: ['review_feedback'], value: pointer, after: after('reviewed_by', 'review_status') },
-      );
-      const fb = { reviewer, at: options.now(), pointer, feedback: feedbackFile.text };
-      body = (text) => setReviewFeedback(text, fb);
-    }
-    if (to === 'for_review' && from !== 'for_review') {
-      // A new hand-over: feedback is acknowledged, and a claim left from an earlier round no longer holds.
-      if (wp.data['review_status'] === 'has_feedback') sets.push({ path: ['review_status'], value: 'acknowledged', after: after('shell_pid', 'agent') });
-      else if (wp.data['review_status'] === 'in_review') sets.push({ path: ['review_status'], value: '', after: after('shell_pid', 'agent') });
-    } else if (from === 'for_review' && to !== 'done' && !rejection && wp.data['review_status'] === 'in_review') {
-      sets.push({ path: ['review_status'], value: '', after: after('shell_pid', 'agent') });
-    }
-    const takesOwnership = filled(options.agent) || to === 'claimed' || to === 'in_progress';
-    if (takesOwnership && !['for_review', 'done', 'canceled'].includes(from)) sets.push({ path: ['agent'], value: actor.name, after: after('assignee', 'phase') });
-    if (filled(options.assignee)) sets.push({ path: ['assignee'], value: options.assignee.trim(), after: after('phase', 'subtasks') });
-    if (filled(options.shellPid)) sets.push({ path: ['shell_pid'], value: options.shellPid.trim(), after: after('agent', 'assignee') });
-    const note = filled(options.note)
-      ? options.note
-      : rejection
-        ? `Changes requested by ${reviewer} (feedback: ${pointer})`
-        : force
-          ? `Forced to ${to} by ${actor.name}: ${req.reason ?? ''}`
-          : to === 'done' && filled(reviewer)
-            ? `Approved by ${reviewer}`
-            : `Moved to ${to}`;
-    const edit: WpEdit = { frontmatter: sets, ...(body === undefined ? {} : { body }), activity: { agent: actor.name, shellPid: options.shellPid ?? null, note } };
-    return {
-      requests: [req],
-      edits: new Map([[wpId, edit]]),
-      commitMessage: `chore: Move ${wpId} to ${to} on spec ${specNumber(fc.feature.slug)} [${actor.name}]`,
-      result,
-    };
-  });
+      const hops = force ? [to] : transitionPath(from, to);
+      const ws = await workspaceFacts(options.git, root, fc.feature, wp, { registry: false });
+      const duties = dutiesOf(state, wp, root);
+      if (!force) checkDuties({ wpId, slug, from, to, hops, actor: actor.name, duties, retry, root, main });
+      const deps = wp.dependencies ?? [];
+      const unfinished = deps.filter((d) => !['done', 'canceled'].includes(state.laneOf(d)));
+      const depBase = ws.exists ? (ws.baseBranch ?? ws.branch) : null;
+      if (!force && from === 'planned' && hops[0] === 'claimed') {
+        if (unfinished.length > 0 && depBase === null) {
+          const first = unfinished[0] as string;
+          throw new WorkflowError(
+            'DEPENDENCIES_NOT_DONE',
+            `${wpId} depends on ${unfinished.map((d) => `${d} (${state.laneOf(d)})`).join(', ')}, not done yet; it has no workspace built on their work. Starting it before they are done is allowed only the way implement does it: a workspace branched from ${wpBranch(fc.feature, first)}.`,
+            {
+              suggestions: [
+                main(commandLine('spec-kitty', 'implement', wpId, '--base', first, '--feature', slug, '--agent', actor.name)),
+                `${retry} --force --reason "<why it can start now>"`,
+              ],
+              details: { wp_id: wpId, unfinished, checked: 'dependency lanes in the status log, and the workspace at ' + ws.relPath },
+            },
+          );
+        }
+        if (unfinished.length > 0)
+          notes.push(
+            `${wpId} starts before ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} done, on top of ${depBase} (its workspace base).`,
+          );
+      }
+      // A walk on to for_review reports every readiness problem at once (no branch, no commits, …) first.
+      const ready =
+        hops.includes('for_review') && !force
+          ? await checkReadiness(options.git, root, ws, wpId, await state.tasksMd.parse(), fc.target)
+          : null;
+      if (ready !== null && ready.problems.length > 0) throw guardFailed(wpId, 'for_review', ready.problems, retry);
+      const startsWork = !force && hops.includes('in_progress') && (from === 'planned' || from === 'claimed');
+      if (startsWork && !ws.exists) {
+        throw new WorkflowError(
+          'WORKSPACE_MISSING',
+          `${wpId} cannot move to in_progress: it has no workspace. Checked: a git worktree at ${ws.relPath} (${ws.entry !== null ? 'git still lists it but the directory is gone' : 'none registered'})${ws.branchSha === null ? `; branch ${ws.branch} does not exist either` : `; branch ${ws.branch} exists`}. Implementation happens in the work package's workspace.`,
+          {
+            suggestions: [
+              main(commandLine('spec-kitty', 'implement', wpId, '--feature', slug, '--agent', actor.name)),
+              `${retry} --force --reason "<why no workspace is needed>"`,
+            ],
+            details: {
+              wp_id: wpId,
+              checked: {
+                worktree: ws.relPath,
+                registered: ws.entry !== null,
+                directory_exists: ws.exists,
+                branch: ws.branch,
+                branch_exists: ws.branchSha !== null,
+              },
+            },
+          },
+        );
+      }
+      const req: { -readonly [K in keyof LaneRequest]: LaneRequest[K] } = {
+        wpId,
+        to,
+        walk: true,
+        actor: actor.name,
+        force,
+        reason: [options.reason, options.note].find(filled) ?? null,
+        reviewRef: [options.reviewRef].find(filled) ?? null,
+        executionMode: ws.exists ? 'worktree' : 'direct_repo',
+        // Only a real workspace satisfies the workspace guard of claimed → in_progress.
+        workspaceContext: ws.exists ? `worktree:${ws.relPath}` : null,
+        duties,
+        dependencies: { unfinished, base: depBase },
+      };
+      if (ready !== null) {
+        req.subtasksComplete = ready.subtasksComplete;
+        req.implementationEvidencePresent = ready.implementationEvidencePresent;
+      }
+      const sets: YamlSet[] = [];
+      const after = (...keys: string[]): string[] => [...keys, 'lane', 'title'];
+      let reviewer: string | null = null;
+      if (hops.includes('done')) {
+        if (!force && filled(options.reviewer) && !sameActor(options.reviewer, actor.name)) {
+          throw new WorkflowError(
+            'INVALID_OPTION',
+            `--reviewer '${options.reviewer}' is not the agent approving ('${actor.name}'): the approval is recorded in the name of the reviewer who holds the review.`,
+            {
+              suggestions: [commandLine(...cmd, '--agent', options.reviewer.trim())],
+              details: { wp_id: wpId, reviewer: options.reviewer, actor: actor.name },
+            },
+          );
+        }
+        Object.assign(req, await approvalEvidence(options, fc, ws, wp, { ...options, agent: actor.name }));
+        // Forced: the evidence says so, by whom, and why (the reason) unless an approval reference is given.
+        if (force)
+          req.review = { reviewer: actor.name, verdict: 'forced', reference: filled(options.approvalRef) ? options.approvalRef : null };
+        reviewer = req.review?.reviewer ?? null;
+        if (filled(reviewer)) sets.push({ path: ['reviewed_by'], value: reviewer, after: after('review_status', 'shell_pid', 'agent') });
+        sets.push({ path: ['review_status'], value: force ? 'forced' : 'approved', after: after('shell_pid', 'agent') });
+      }
+      let body: WpEdit['body'];
+      if (rejection && feedbackFile !== null) {
+        const stored = storeFeedback(fc.project, fc.feature.slug, wpId, feedbackFile.text, options.now());
+        pointer = stored.pointer;
+        reviewer = actor.name;
+        req.feedback = feedbackFile.text;
+        req.reviewRef = req.reviewRef ?? pointer;
+        req.reason = req.reason ?? `review feedback: ${pointer}`;
+        sets.push(
+          { path: ['review_status'], value: 'has_feedback', after: after('shell_pid', 'agent') },
+          { path: ['reviewed_by'], value: reviewer, after: after('review_status', 'shell_pid', 'agent') },
+          { path: ['review_feedback'], value: pointer, after: after('reviewed_by', 'review_status') },
+        );
+        const fb = { reviewer, at: options.now(), pointer, feedback: feedbackFile.text };
+        body = (text) => setReviewFeedback(text, fb);
+      }
+      if (to === 'for_review' && from !== 'for_review') {
+        // A new hand-over: feedback is acknowledged, and a claim left from an earlier round no longer holds.
+        if (wp.data['review_status'] === 'has_feedback')
+          sets.push({ path: ['review_status'], value: 'acknowledged', after: after('shell_pid', 'agent') });
+        else if (wp.data['review_status'] === 'in_review')
+          sets.push({ path: ['review_status'], value: '', after: after('shell_pid', 'agent') });
+      } else if (from === 'for_review' && to !== 'done' && !rejection && wp.data['review_status'] === 'in_review') {
+        sets.push({ path: ['review_status'], value: '', after: after('shell_pid', 'agent') });
+      }
+      const takesOwnership = filled(options.agent) || to === 'claimed' || to === 'in_progress';
+      if (takesOwnership && !['for_review', 'done', 'canceled'].includes(from))
+        sets.push({ path: ['agent'], value: actor.name, after: after('assignee', 'phase') });
+      if (filled(options.assignee)) sets.push({ path: ['assignee'], value: options.assignee.trim(), after: after('phase', 'subtasks') });
+      if (filled(options.shellPid)) sets.push({ path: ['shell_pid'], value: options.shellPid.trim(), after: after('agent', 'assignee') });
+      const note = filled(options.note)
+        ? options.note
+        : rejection
+          ? `Changes requested by ${reviewer} (feedback: ${pointer})`
+          : force
+            ? `Forced to ${to} by ${actor.name}: ${req.reason ?? ''}`
+            : to === 'done' && filled(reviewer)
+              ? `Approved by ${reviewer}`
+              : `Moved to ${to}`;
+      const edit: WpEdit = {
+        frontmatter: sets,
+        ...(body === undefined ? {} : { body }),
+        activity: { agent: actor.name, shellPid: options.shellPid ?? null, note },
+      };
+      return {
+        requests: [req],
+        edits: new Map([[wpId, edit]]),
+        commitMessage: `chore: Move ${wpId} to ${to} on spec ${specNumber(fc.feature.slug)} [${actor.name}]`,
+        result,
+      };
+    },
+  );
   notes.push(...outcome.notes);
-  const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n), hint(fc, outcome.commit.commit_hash));
+  const queued = await emitAfter(
+    options,
+    root,
+    'WPStatusChanged',
+    notes,
+    (f, n) => statusDrafts(f, outcome.events, n),
+    hint(fc, outcome.commit.commit_hash),
+  );
   const last = outcome.events.at(-1);
   const { from, wpPath } = outcome.result;
   return {

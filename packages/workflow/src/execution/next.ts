@@ -112,12 +112,20 @@ interface Base {
 export async function nextStep(options: NextOptions): Promise<NextResult> {
   const agent = str(options.agent);
   if (agent === '' || !/^[A-Za-z0-9._-]{1,64}$/.test(agent)) {
-    throw new WorkflowError('INVALID_OPTION', `--agent must be the agent's key (letters, digits, . _ -), got ${JSON.stringify(options.agent.slice(0, 64))}.`, { suggestions: ['spec-kitty next --agent claude --json'] });
+    throw new WorkflowError(
+      'INVALID_OPTION',
+      `--agent must be the agent's key (letters, digits, . _ -), got ${JSON.stringify(options.agent.slice(0, 64))}.`,
+      { suggestions: ['spec-kitty next --agent claude --json'] },
+    );
   }
   let lastResult: StepResult | null = null;
   if (options.result !== undefined && options.result !== '') {
     if (!RESULTS.includes(options.result as StepResult)) {
-      throw new WorkflowError('INVALID_OPTION', `--result must be success, failed or blocked, got ${JSON.stringify(options.result.slice(0, 40))}.`, { suggestions: [`spec-kitty next --agent ${agent} --result success --json`] });
+      throw new WorkflowError(
+        'INVALID_OPTION',
+        `--result must be success, failed or blocked, got ${JSON.stringify(options.result.slice(0, 40))}.`,
+        { suggestions: [`spec-kitty next --agent ${agent} --result success --json`] },
+      );
     }
     lastResult = options.result as StepResult;
   }
@@ -133,7 +141,15 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
       reason: 'The project has no feature yet.',
     });
   }
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: `next --agent ${agent}`, guess: true });
+  const feature = await resolveFeature({
+    project,
+    git: options.git,
+    flag: options.feature,
+    env: options.env,
+    argv: options.argv,
+    command: `next --agent ${agent}`,
+    guess: true,
+  });
   const meta = readMeta(project.root, feature)?.data ?? null;
   const base: Base = { agent, feature, mission: missionOf(meta), now, lastResult, notes: feature.note === undefined ? [] : [feature.note] };
   const slug = feature.slug;
@@ -142,13 +158,26 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   const commitDocs = (files: string): string => `git add ${files} && git commit -m "Update ${slug} planning documents"`;
 
   if (lastResult === 'blocked') {
-    return answer(base, null, { kind: 'blocked', state: 'blocked', action: 'wait', commands: [], instructions: ['Tell the user what blocks you; ask again with --result success once it is resolved.'], reason: 'The agent reported the last step as blocked.' });
+    return answer(base, null, {
+      kind: 'blocked',
+      state: 'blocked',
+      action: 'wait',
+      commands: [],
+      instructions: ['Tell the user what blocks you; ask again with --result success once it is resolved.'],
+      reason: 'The agent reported the last step as blocked.',
+    });
   }
   const spec = path.join(feature.dir, 'spec.md');
-  const specTemplate = options.templates === undefined ? null : ((await options.templates.template(base.mission, 'spec-template.md').catch(() => null))?.text ?? null);
+  const specTemplate =
+    options.templates === undefined
+      ? null
+      : ((await options.templates.template(base.mission, 'spec-template.md').catch(() => null))?.text ?? null);
   if (blankSpec(spec, specTemplate)) {
     return answer(base, null, {
-      kind: 'step', state: 'specify', action: 'specify', prompt: spec,
+      kind: 'step',
+      state: 'specify',
+      action: 'specify',
+      prompt: spec,
       instructions: [`Write ${rel(spec)} from the spec template (run /spec-kitty.specify), then commit it.`],
       commands: [commitDocs(rel(feature.dir))],
       reason: 'spec.md is not written yet (empty or still the template).',
@@ -157,7 +186,10 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   const specText = readFileSync(spec, 'utf8');
   if (specText.includes('[NEEDS CLARIFICATION')) {
     return answer(base, null, {
-      kind: 'step', state: 'clarify', action: 'clarify', prompt: spec,
+      kind: 'step',
+      state: 'clarify',
+      action: 'clarify',
+      prompt: spec,
       instructions: [`Resolve every [NEEDS CLARIFICATION: …] marker in ${rel(spec)} with the user (run /spec-kitty.clarify), then commit.`],
       commands: [commitDocs(rel(feature.dir))],
       reason: `spec.md has ${specText.split('[NEEDS CLARIFICATION').length - 1} open clarification marker(s).`,
@@ -166,7 +198,10 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   const plan = path.join(feature.dir, 'plan.md');
   if (!isFile(plan)) {
     return answer(base, null, {
-      kind: 'step', state: 'plan', action: 'plan', prompt: plan,
+      kind: 'step',
+      state: 'plan',
+      action: 'plan',
+      prompt: plan,
       commands: [`spec-kitty agent feature setup-plan ${f} --json`],
       instructions: [`After setup-plan, fill ${rel(plan)} (run /spec-kitty.plan) and commit it: ${commitDocs(rel(feature.dir))}`],
       reason: 'The feature has a spec but no plan.md.',
@@ -178,7 +213,10 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   const wps = state.workPackages.workPackages;
   if (!isFile(tasksMd)) {
     return answer(base, state, {
-      kind: 'step', state: 'tasks_outline', action: 'tasks', prompt: tasksMd,
+      kind: 'step',
+      state: 'tasks_outline',
+      action: 'tasks',
+      prompt: tasksMd,
       instructions: [`Write ${rel(tasksMd)} (run /spec-kitty.tasks): work packages WP01… with subtasks and dependencies.`],
       commands: [],
       reason: 'The feature has a plan but no tasks.md.',
@@ -186,20 +224,32 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   }
   if (wps.length === 0) {
     return answer(base, state, {
-      kind: 'step', state: 'tasks_packages', action: 'tasks', prompt: path.join(feature.dir, 'tasks'),
-      instructions: [`Write one prompt file per work package in ${rel(path.join(feature.dir, 'tasks'))}/ (WP01-short-name.md, …) from the task prompt template, then finalize.`],
+      kind: 'step',
+      state: 'tasks_packages',
+      action: 'tasks',
+      prompt: path.join(feature.dir, 'tasks'),
+      instructions: [
+        `Write one prompt file per work package in ${rel(path.join(feature.dir, 'tasks'))}/ (WP01-short-name.md, …) from the task prompt template, then finalize.`,
+      ],
       commands: [`spec-kitty agent feature finalize-tasks ${f} --json`],
       reason: 'tasks.md exists but there are no work package files.',
     });
   }
   const unfinalized = wps.filter((w) => !Object.prototype.hasOwnProperty.call(w.data, 'dependencies'));
-  const neverCommitted = !isFile(path.join(feature.dir, 'status.events.jsonl')) && (await options.git.status(project.root, [rel(path.join(feature.dir, 'tasks'))]).catch(() => [])).length > 0;
+  const neverCommitted =
+    !isFile(path.join(feature.dir, 'status.events.jsonl')) &&
+    (await options.git.status(project.root, [rel(path.join(feature.dir, 'tasks'))]).catch(() => [])).length > 0;
   if (unfinalized.length > 0 || neverCommitted) {
     return answer(base, state, {
-      kind: 'step', state: 'tasks_finalize', action: 'tasks',
+      kind: 'step',
+      state: 'tasks_finalize',
+      action: 'tasks',
       commands: [`spec-kitty agent feature finalize-tasks ${f} --json`],
       instructions: [],
-      reason: unfinalized.length > 0 ? `Work packages without a dependencies line: ${unfinalized.map((w) => w.id).join(', ')}.` : 'The work package files are not committed yet.',
+      reason:
+        unfinalized.length > 0
+          ? `Work packages without a dependencies line: ${unfinalized.map((w) => w.id).join(', ')}.`
+          : 'The work package files are not committed yet.',
       guards: unfinalized.map((w) => `${w.id}: no dependencies in the frontmatter (run finalize-tasks)`),
     });
   }
@@ -223,8 +273,15 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
     const parsed = await state.tasksMd.parse().catch(() => null);
     const open = uncheckedSubtasks(parsed, id);
     return answer(base, state, {
-      kind: 'step', state: 'implement', action: 'implement', wp: id, workspace: ws(id), prompt: wpFile(id),
-      instructions: [`Implement ${id} inside ${rel(ws(id))} following ${rel(wpFile(id))} (its Review Feedback first, when present); commit your work there, then run the commands.`],
+      kind: 'step',
+      state: 'implement',
+      action: 'implement',
+      wp: id,
+      workspace: ws(id),
+      prompt: wpFile(id),
+      instructions: [
+        `Implement ${id} inside ${rel(ws(id))} following ${rel(wpFile(id))} (its Review Feedback first, when present); commit your work there, then run the commands.`,
+      ],
       commands: [
         ...(open.length > 0 ? [`spec-kitty agent tasks mark-status ${open.join(' ')} --status done ${f} --json`] : []),
         `spec-kitty agent tasks move-task ${id} --to for_review --agent ${agent} ${f} --note "Ready for review" --json`,
@@ -236,55 +293,101 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   if (reviewing.length > 0) {
     const id = (reviewing[0] as (typeof reviewing)[number]).id;
     return answer(base, state, {
-      kind: 'decision_required', state: 'review', action: 'review', wp: id, workspace: ws(id), prompt: wpFile(id),
-      instructions: [`Review ${id} in ${rel(ws(id))} against ${rel(wpFile(id))}, then approve (first command) or write feedback to a file and request changes (the option).`],
+      kind: 'decision_required',
+      state: 'review',
+      action: 'review',
+      wp: id,
+      workspace: ws(id),
+      prompt: wpFile(id),
+      instructions: [
+        `Review ${id} in ${rel(ws(id))} against ${rel(wpFile(id))}, then approve (first command) or write feedback to a file and request changes (the option).`,
+      ],
       commands: [`spec-kitty agent tasks move-task ${id} --to done --agent ${agent} ${f} --note "Approved" --json`],
       reason: `${agent} holds the review of ${id}.${failed}`,
-      decision: { question: `Approve ${id} or request changes?`, options: [`spec-kitty agent tasks move-task ${id} --to done --agent ${agent} ${f} --note "Approved" --json`, `spec-kitty agent tasks move-task ${id} --to planned --review-feedback-file <feedback-file> --agent ${agent} ${f} --json`] },
+      decision: {
+        question: `Approve ${id} or request changes?`,
+        options: [
+          `spec-kitty agent tasks move-task ${id} --to done --agent ${agent} ${f} --note "Approved" --json`,
+          `spec-kitty agent tasks move-task ${id} --to planned --review-feedback-file <feedback-file> --agent ${agent} ${f} --json`,
+        ],
+      },
     });
   }
   const toReview = wps.filter((w) => laneOf(w.id) === 'for_review' && reviewerOf(w.id) === '' && !mine(w.id));
   if (toReview.length > 0) {
     const id = (toReview[0] as (typeof toReview)[number]).id;
     return answer(base, state, {
-      kind: 'step', state: 'review', action: 'review', wp: id, workspace: ws(id), prompt: wpFile(id),
+      kind: 'step',
+      state: 'review',
+      action: 'review',
+      wp: id,
+      workspace: ws(id),
+      prompt: wpFile(id),
       commands: [`spec-kitty agent workflow review ${id} --agent ${agent} ${f} --json`],
       instructions: ['Claim the review, then ask next again for the decision.'],
       reason: `${id} waits for a review by an agent other than its implementer (${ownerOf(id) || 'unknown'}).`,
     });
   }
-  const ready = readyOf(state, wps.map((w) => w.id), depsOf);
+  const ready = readyOf(
+    state,
+    wps.map((w) => w.id),
+    depsOf,
+  );
   if (ready.length > 0) {
     const id = (ready[0] as ReadyWorkPackage).wp_id;
-    return answer(base, state, {
-      kind: 'step', state: 'implement', action: 'implement', wp: id, workspace: ws(id), prompt: wpFile(id),
-      commands: [`spec-kitty implement ${id} --agent ${agent} ${f} --json`],
-      instructions: ['Claim the work package and create its workspace, then ask next again.'],
-      reason: `${id} is planned and its dependencies are done.`,
-    }, ready);
+    return answer(
+      base,
+      state,
+      {
+        kind: 'step',
+        state: 'implement',
+        action: 'implement',
+        wp: id,
+        workspace: ws(id),
+        prompt: wpFile(id),
+        commands: [`spec-kitty implement ${id} --agent ${agent} ${f} --json`],
+        instructions: ['Claim the work package and create its workspace, then ask next again.'],
+        reason: `${id} is planned and its dependencies are done.`,
+      },
+      ready,
+    );
   }
   const open = wps.filter((w) => !FINISHED.has(laneOf(w.id)));
   if (open.length > 0) {
     const why = open.map((w) => {
       const lane = laneOf(w.id);
-      if (lane === 'planned') return `${w.id} waits for ${depsOf(w.id).filter((d) => laneOf(d) !== 'done').join(', ') || 'nothing'}`;
-      if (lane === 'for_review') return `${w.id} in for_review${reviewerOf(w.id) !== '' ? ` (reviewed by ${reviewerOf(w.id)})` : ` (needs a reviewer other than ${ownerOf(w.id) || 'its implementer'})`}`;
+      if (lane === 'planned')
+        return `${w.id} waits for ${
+          depsOf(w.id)
+            .filter((d) => laneOf(d) !== 'done')
+            .join(', ') || 'nothing'
+        }`;
+      if (lane === 'for_review')
+        return `${w.id} in for_review${reviewerOf(w.id) !== '' ? ` (reviewed by ${reviewerOf(w.id)})` : ` (needs a reviewer other than ${ownerOf(w.id) || 'its implementer'})`}`;
       return `${w.id} ${lane}${ownerOf(w.id) !== '' ? ` (${ownerOf(w.id)})` : ''}`;
     });
     // Others are on it (in progress, or a review only another agent may do): wait and ask again. Nobody can
     // move (only blocked or unreachable packages left): blocked, for a human to look at.
     const moving = open.some((w) => ['claimed', 'in_progress', 'for_review'].includes(laneOf(w.id)));
     return answer(base, state, {
-      kind: moving ? 'step' : 'blocked', state: 'implement', action: 'wait',
+      kind: moving ? 'step' : 'blocked',
+      state: 'implement',
+      action: 'wait',
       commands: moving ? [`spec-kitty next --agent ${agent} ${f} --json`] : [],
-      instructions: [moving ? 'Other agents are working on what is left: ask again later (the command).' : 'Nothing can move without help: show the user the reason.'],
+      instructions: [
+        moving
+          ? 'Other agents are working on what is left: ask again later (the command).'
+          : 'Nothing can move without help: show the user the reason.',
+      ],
       reason: `Nothing ${agent} can do now: ${why.join('; ')}.`,
       guards: why,
     });
   }
   if (str(meta?.['accepted_at']) === '') {
     return answer(base, state, {
-      kind: 'step', state: 'accept', action: 'accept',
+      kind: 'step',
+      state: 'accept',
+      action: 'accept',
       commands: [`spec-kitty accept ${f} --json`],
       instructions: [],
       reason: 'Every work package is done.',
@@ -300,13 +403,22 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   }
   if (unmerged.length > 0) {
     return answer(base, state, {
-      kind: 'step', state: 'merge', action: 'merge',
+      kind: 'step',
+      state: 'merge',
+      action: 'merge',
       commands: [`spec-kitty merge ${f} --json`],
       instructions: [],
       reason: `The feature is accepted; ${unmerged.length} work package branch(es) are not merged into ${target}.`,
     });
   }
-  return answer(base, state, { kind: 'terminal', state: 'done', action: 'done', commands: [], instructions: [], reason: `${slug} is accepted and merged into ${target}.` });
+  return answer(base, state, {
+    kind: 'terminal',
+    state: 'done',
+    action: 'done',
+    commands: [],
+    instructions: [],
+    reason: `${slug} is accepted and merged into ${target}.`,
+  });
 }
 
 function readyOf(state: FeatureState, ids: readonly string[], depsOf: (id: string) => readonly string[]): ReadyWorkPackage[] {
@@ -332,7 +444,12 @@ interface Step {
   decision?: { question: string; options: string[] };
 }
 
-function answer(base: Omit<Base, 'feature' | 'mission'> & Partial<Pick<Base, 'feature' | 'mission'>>, state: FeatureState | null, step: Step, ready?: ReadyWorkPackage[]): NextResult {
+function answer(
+  base: Omit<Base, 'feature' | 'mission'> & Partial<Pick<Base, 'feature' | 'mission'>>,
+  state: FeatureState | null,
+  step: Step,
+  ready?: ReadyWorkPackage[],
+): NextResult {
   let progress: NextProgress | null = null;
   let readyWps: ReadyWorkPackage[] = ready ?? [];
   if (state !== null) {
@@ -340,17 +457,23 @@ function answer(base: Omit<Base, 'feature' | 'mission'> & Partial<Pick<Base, 'fe
     const byLane: Record<string, number> = {};
     for (const id of ids) byLane[state.laneOf(id)] = (byLane[state.laneOf(id)] ?? 0) + 1;
     const done = ids.filter((id) => state.laneOf(id) === 'done').length;
-    progress = { total_wps: ids.length, done_wps: done, by_lane: byLane, percentage: ids.length === 0 ? 0 : Math.round((done / ids.length) * 100) };
+    progress = {
+      total_wps: ids.length,
+      done_wps: done,
+      by_lane: byLane,
+      percentage: ids.length === 0 ? 0 : Math.round((done / ids.length) * 100),
+    };
     if (ready === undefined) {
       readyWps = readyOf(state, ids, (id) => state.workPackages.workPackages.find((w) => w.id === id)?.dependencies ?? []);
     }
   }
   const first = step.commands[0];
-  const summary = step.kind === 'terminal'
-    ? `nothing left: ${step.reason}`
-    : step.kind === 'blocked' || step.action === 'wait'
-      ? `wait (${step.reason})`
-      : `${step.action}${step.wp === undefined ? '' : ` ${step.wp}`}${first === undefined ? ` — ${step.instructions[0] ?? step.reason}` : ` — run: ${first}`}`;
+  const summary =
+    step.kind === 'terminal'
+      ? `nothing left: ${step.reason}`
+      : step.kind === 'blocked' || step.action === 'wait'
+        ? `wait (${step.reason})`
+        : `${step.action}${step.wp === undefined ? '' : ` ${step.wp}`}${first === undefined ? ` — ${step.instructions[0] ?? step.reason}` : ` — run: ${first}`}`;
   const decisionId = step.decision === undefined ? null : `${base.feature?.slug ?? ''}:${step.wp ?? ''}:review`;
   return {
     kind: step.kind,
@@ -397,15 +520,28 @@ export interface ListDependentsResult {
 }
 
 /** `spec-kitty agent tasks list-dependents WPxx`: who depends on a work package (from the frontmatter). Read-only. */
-export async function listDependents(options: WorkflowEnv & { readonly wpId: string; readonly feature?: string | undefined }): Promise<ListDependentsResult> {
+export async function listDependents(
+  options: WorkflowEnv & { readonly wpId: string; readonly feature?: string | undefined },
+): Promise<ListDependentsResult> {
   const { normalizeWpId } = await import('../tasks/wp-ref.js');
   const wpId = normalizeWpId(options.wpId);
   const project = await openProject(options);
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: `agent tasks list-dependents ${wpId}`, guess: true });
+  const feature = await resolveFeature({
+    project,
+    git: options.git,
+    flag: options.feature,
+    env: options.env,
+    argv: options.argv,
+    command: `agent tasks list-dependents ${wpId}`,
+    guess: true,
+  });
   const state = readFeatureState(project.root, feature, options.now(), { tolerant: true });
   const wp = state.wp(wpId);
   const deps = new Map(state.workPackages.workPackages.map((w) => [w.id, w.dependencies ?? []] as const));
-  const direct = [...deps].filter(([, d]) => d.includes(wpId)).map(([id]) => id).sort();
+  const direct = [...deps]
+    .filter(([, d]) => d.includes(wpId))
+    .map(([id]) => id)
+    .sort();
   const all = new Set<string>();
   const queue = [...direct];
   while (queue.length > 0) {
@@ -414,5 +550,12 @@ export async function listDependents(options: WorkflowEnv & { readonly wpId: str
     all.add(id);
     for (const [other, d] of deps) if (d.includes(id)) queue.push(other);
   }
-  return { wp_id: wpId, feature_slug: feature.slug, depends_on: wp.dependencies ?? [], dependents: direct, all_dependents: [...all].sort(), notes: feature.note === undefined ? [] : [feature.note] };
+  return {
+    wp_id: wpId,
+    feature_slug: feature.slug,
+    depends_on: wp.dependencies ?? [],
+    dependents: direct,
+    all_dependents: [...all].sort(),
+    notes: feature.note === undefined ? [] : [feature.note],
+  };
 }

@@ -86,10 +86,14 @@ async function ensureReviewWorkspace(env: WorkflowEnv, fc: FeatureContext, ws: W
 export async function reviewWorkPackage(options: ReviewOptions): Promise<ReviewResult> {
   const fc = await openFeature(options, { feature: options.feature, command: 'agent workflow review' });
   if (!filled(options.agent)) {
-    throw new WorkflowError('INVALID_OPTION', '--agent is required to claim a review.', { suggestions: ['Example: spec-kitty agent workflow review WP01 --agent claude'] });
+    throw new WorkflowError('INVALID_OPTION', '--agent is required to claim a review.', {
+      suggestions: ['Example: spec-kitty agent workflow review WP01 --agent claude'],
+    });
   }
   const explicit = filled(options.wpId) ? normalizeWpId(options.wpId) : undefined;
-  return reportingFailures(options, fc, { command: 'agent workflow review', wpId: explicit, agent: options.agent }, () => review(options, fc, explicit));
+  return reportingFailures(options, fc, { command: 'agent workflow review', wpId: explicit, agent: options.agent }, () =>
+    review(options, fc, explicit),
+  );
 }
 
 async function review(options: ReviewOptions, fc: FeatureContext, explicit: string | undefined): Promise<ReviewResult> {
@@ -97,111 +101,167 @@ async function review(options: ReviewOptions, fc: FeatureContext, explicit: stri
   const notes = [...fc.notes];
   const agent = options.agent.trim();
   type Ctx = Omit<ReviewResult, 'result' | 'commit_hash' | 'events_queued' | 'notes' | 'prompt_file' | 'feedback_file'>;
-  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, async (state): Promise<StatusChangePlan<{ ctx: Ctx; wpText: string; diff: string }>> => {
-    const wpId = explicit ?? state.workPackages.workPackages.find((w) => state.laneOf(w.id) === 'for_review')?.id;
-    if (wpId === undefined) {
-      throw new WorkflowError('NO_WORK_PACKAGE_AVAILABLE', 'No work packages ready for review (none is in for_review).', { suggestions: ['See the board: spec-kitty agent tasks status'] });
-    }
-    const wp = state.wp(wpId);
-    const lane = state.laneOf(wpId);
-    if (lane !== 'for_review') {
-      throw new WorkflowError('WP_NOT_FOR_REVIEW', `${wpId} is in ${lane}, not for_review; only work handed over for review can be reviewed.`, {
-        suggestions: [`${commandLine('spec-kitty', 'agent', 'tasks', 'move-task', wpId, '--to', 'for_review', '--feature', fc.feature.slug, '--agent', ownerOf(state, wp) ?? '<implementer>')}`],
-        details: { wp_id: wpId, lane },
-      });
-    }
-    const claimedBy = reviewHolder(wp) ?? '';
-    const slug = fc.feature.slug;
-    const retry = commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', agent);
-    const forced = options.force === true && filled(options.reason);
-    if (options.force === true && !filled(options.reason)) {
-      throw new WorkflowError('FORCE_NEEDS_REASON', `--force needs --reason: a forced review claim is recorded with why it was forced.`, {
-        suggestions: [`${retry} --force --reason "<why>"`],
-        details: { wp_id: wpId },
-      });
-    }
-    if (claimedBy !== '' && !sameActor(claimedBy, agent) && !forced) {
-      throw new WorkflowError('REVIEW_ALREADY_CLAIMED', `${wpId} is already being reviewed by '${claimedBy}'; only one reviewer holds a review.`, {
-        suggestions: [commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', claimedBy), `${retry} --force --reason "taking over the review from ${claimedBy}: <why>"`],
-        details: { wp_id: wpId, reviewer: claimedBy },
-      });
-    }
-    const duties = dutiesOf(state, wp, root);
-    if (duties.allowSelfReview !== true && duties.implementers.some((i) => sameActor(i, agent)) && !forced) {
-      const other = otherAgents(root, duties.implementers)[0] ?? '<another agent>';
-      throw new WorkflowError('SELF_REVIEW_NOT_ALLOWED', `'${agent}' implemented ${wpId} (implementers: ${duties.implementers.join(', ')}) and cannot review it: self-review is not allowed in this project (review.allow_self_review in .kittify/config.yaml).`, {
-        suggestions: [commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', other), `${retry} --force --reason "<why no one else can review it>"`],
-        details: { wp_id: wpId, agent, implementers: [...duties.implementers] },
-      });
-    }
-    if (forced && claimedBy !== '' && !sameActor(claimedBy, agent)) notes.push(`Took the review of ${wpId} over from '${claimedBy}': ${options.reason ?? ''}`);
-    const ws = await workspaceFacts(options.git, root, fc.feature, wp);
-    const hasWorkspace = await ensureReviewWorkspace(options, fc, ws, notes);
-    const db = await diffBase(options.git, root, ws, fc.target);
-    const base = db.from;
-    let commits: ReviewCommit[] = [];
-    let diffstat = '';
-    let truncated = false;
-    let diff = '';
-    if (ws.branchSha !== null && base !== null) {
-      const [log, stat, patch] = await Promise.all([
-        options.git.ownCommits(root, ws.branch, db.exclude, [], 200),
-        options.git.diff(root, base, ws.branch, 'stat'),
-        options.git.diff(root, base, ws.branch, 'patch'),
-      ]);
-      commits = log.map((c) => ({ sha: c.sha, subject: c.subject }));
-      diffstat = stat.trimEnd();
-      const max = options.maxDiffBytes ?? 200 * 1024;
-      truncated = Buffer.byteLength(patch, 'utf8') > max;
-      diff = truncated ? `${Buffer.from(patch, 'utf8').subarray(0, max).toString('utf8')}\n… (diff cut at ${max} bytes; run git diff ${base.slice(0, 12)} ${ws.branch} in the workspace for the rest)` : patch;
-    } else {
-      notes.push(`${wpId} has no branch ${ws.branch}; there is no diff to review.`);
-    }
-    const ctx: Ctx = {
-      wp_id: wpId,
-      feature_slug: fc.feature.slug,
-      reviewer: agent,
-      lane: 'for_review',
-      workspace: hasWorkspace ? ws.relPath : null,
-      workspace_path: hasWorkspace ? ws.path : null,
-      branch: ws.branch,
-      base_branch: db.baseRef,
-      base_commit: base,
-      commits,
-      diffstat,
-      diff_truncated: truncated,
-    };
-    return {
-      requests: [],
-      edits: new Map([
-        [
-          wpId,
+  const outcome = await changeFeatureStatus(
+    { env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop },
+    async (state): Promise<StatusChangePlan<{ ctx: Ctx; wpText: string; diff: string }>> => {
+      const wpId = explicit ?? state.workPackages.workPackages.find((w) => state.laneOf(w.id) === 'for_review')?.id;
+      if (wpId === undefined) {
+        throw new WorkflowError('NO_WORK_PACKAGE_AVAILABLE', 'No work packages ready for review (none is in for_review).', {
+          suggestions: ['See the board: spec-kitty agent tasks status'],
+        });
+      }
+      const wp = state.wp(wpId);
+      const lane = state.laneOf(wpId);
+      if (lane !== 'for_review') {
+        throw new WorkflowError(
+          'WP_NOT_FOR_REVIEW',
+          `${wpId} is in ${lane}, not for_review; only work handed over for review can be reviewed.`,
           {
-            frontmatter: [
-              { path: ['review_status'], value: 'in_review', after: ['shell_pid', 'agent', 'lane'] },
-              { path: ['reviewed_by'], value: agent, after: ['review_status', 'shell_pid', 'lane'] },
+            suggestions: [
+              `${commandLine('spec-kitty', 'agent', 'tasks', 'move-task', wpId, '--to', 'for_review', '--feature', fc.feature.slug, '--agent', ownerOf(state, wp) ?? '<implementer>')}`,
             ],
-            activity: {
-              agent,
-              shellPid: options.shellPid ?? null,
-              note: `Started review${base === null ? '' : ` (diff against ${base.slice(0, 12)})`}${forced ? ` (forced: ${options.reason ?? ''}${claimedBy !== '' && !sameActor(claimedBy, agent) ? `; taken over from ${claimedBy}` : ''})` : ''}`,
-            },
+            details: { wp_id: wpId, lane },
           },
-        ],
-      ]),
-      commitMessage: `chore: Start ${wpId} review [${agent}]`,
-      result: { ctx, wpText: wp.file.text, diff },
-    };
-  });
+        );
+      }
+      const claimedBy = reviewHolder(wp) ?? '';
+      const slug = fc.feature.slug;
+      const retry = commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', agent);
+      const forced = options.force === true && filled(options.reason);
+      if (options.force === true && !filled(options.reason)) {
+        throw new WorkflowError('FORCE_NEEDS_REASON', `--force needs --reason: a forced review claim is recorded with why it was forced.`, {
+          suggestions: [`${retry} --force --reason "<why>"`],
+          details: { wp_id: wpId },
+        });
+      }
+      if (claimedBy !== '' && !sameActor(claimedBy, agent) && !forced) {
+        throw new WorkflowError(
+          'REVIEW_ALREADY_CLAIMED',
+          `${wpId} is already being reviewed by '${claimedBy}'; only one reviewer holds a review.`,
+          {
+            suggestions: [
+              commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', claimedBy),
+              `${retry} --force --reason "taking over the review from ${claimedBy}: <why>"`,
+            ],
+            details: { wp_id: wpId, reviewer: claimedBy },
+          },
+        );
+      }
+      const duties = dutiesOf(state, wp, root);
+      if (duties.allowSelfReview !== true && duties.implementers.some((i) => sameActor(i, agent)) && !forced) {
+        const other = otherAgents(root, duties.implementers)[0] ?? '<another agent>';
+        throw new WorkflowError(
+          'SELF_REVIEW_NOT_ALLOWED',
+          `'${agent}' implemented ${wpId} (implementers: ${duties.implementers.join(', ')}) and cannot review it: self-review is not allowed in this project (review.allow_self_review in .kittify/config.yaml).`,
+          {
+            suggestions: [
+              commandLine('spec-kitty', 'agent', 'workflow', 'review', wpId, '--feature', slug, '--agent', other),
+              `${retry} --force --reason "<why no one else can review it>"`,
+            ],
+            details: { wp_id: wpId, agent, implementers: [...duties.implementers] },
+          },
+        );
+      }
+      if (forced && claimedBy !== '' && !sameActor(claimedBy, agent))
+        notes.push(`Took the review of ${wpId} over from '${claimedBy}': ${options.reason ?? ''}`);
+      const ws = await workspaceFacts(options.git, root, fc.feature, wp);
+      const hasWorkspace = await ensureReviewWorkspace(options, fc, ws, notes);
+      const db = await diffBase(options.git, root, ws, fc.target);
+      const base = db.from;
+      let commits: ReviewCommit[] = [];
+      let diffstat = '';
+      let truncated = false;
+      let diff = '';
+      if (ws.branchSha !== null && base !== null) {
+        const [log, stat, patch] = await Promise.all([
+          options.git.ownCommits(root, ws.branch, db.exclude, [], 200),
+          options.git.diff(root, base, ws.branch, 'stat'),
+          options.git.diff(root, base, ws.branch, 'patch'),
+        ]);
+        commits = log.map((c) => ({ sha: c.sha, subject: c.subject }));
+        diffstat = stat.trimEnd();
+        const max = options.maxDiffBytes ?? 200 * 1024;
+        truncated = Buffer.byteLength(patch, 'utf8') > max;
+        diff = truncated
+          ? `${Buffer.from(patch, 'utf8').subarray(0, max).toString('utf8')}\n… (diff cut at ${max} bytes; run git diff ${base.slice(0, 12)} ${ws.branch} in the workspace for the rest)`
+          : patch;
+      } else {
+        notes.push(`${wpId} has no branch ${ws.branch}; there is no diff to review.`);
+      }
+      const ctx: Ctx = {
+        wp_id: wpId,
+        feature_slug: fc.feature.slug,
+        reviewer: agent,
+        lane: 'for_review',
+        workspace: hasWorkspace ? ws.relPath : null,
+        workspace_path: hasWorkspace ? ws.path : null,
+        branch: ws.branch,
+        base_branch: db.baseRef,
+        base_commit: base,
+        commits,
+        diffstat,
+        diff_truncated: truncated,
+      };
+      return {
+        requests: [],
+        edits: new Map([
+          [
+            wpId,
+            {
+              frontmatter: [
+                { path: ['review_status'], value: 'in_review', after: ['shell_pid', 'agent', 'lane'] },
+                { path: ['reviewed_by'], value: agent, after: ['review_status', 'shell_pid', 'lane'] },
+              ],
+              activity: {
+                agent,
+                shellPid: options.shellPid ?? null,
+                note: `Started review${base === null ? '' : ` (diff against ${base.slice(0, 12)})`}${forced ? ` (forced: ${options.reason ?? ''}${claimedBy !== '' && !sameActor(claimedBy, agent) ? `; taken over from ${claimedBy}` : ''})` : ''}`,
+              },
+            },
+          ],
+        ]),
+        commitMessage: `chore: Start ${wpId} review [${agent}]`,
+        result: { ctx, wpText: wp.file.text, diff },
+      };
+    },
+  );
   notes.push(...outcome.notes);
   const { ctx: c, wpText, diff } = outcome.result;
-  const queued = await emitAfter(options, root, 'HistoryAdded', notes, (f) => [f.historyAdded({ wpId: c.wp_id, entryType: 'review', content: `Review started by ${agent} (spec ${specNumber(fc.feature.slug)})`, author: agent })], hint(fc, null));
+  const queued = await emitAfter(
+    options,
+    root,
+    'HistoryAdded',
+    notes,
+    (f) => [
+      f.historyAdded({
+        wpId: c.wp_id,
+        entryType: 'review',
+        content: `Review started by ${agent} (spec ${specNumber(fc.feature.slug)})`,
+        author: agent,
+      }),
+    ],
+    hint(fc, null),
+  );
   const feedbackFile = path.join(scratchDir(fc.project), 'prompts', `${fc.feature.slug}-${c.wp_id}-review-feedback.md`);
   const promptFile = writePrompt(fc.project, `${fc.feature.slug}-${c.wp_id}-review.md`, reviewPrompt(fc, c, wpText, diff, feedbackFile));
-  return { result: 'success', ...c, prompt_file: promptFile, feedback_file: feedbackFile, commit_hash: outcome.commit.commit_hash, events_queued: queued, notes };
+  return {
+    result: 'success',
+    ...c,
+    prompt_file: promptFile,
+    feedback_file: feedbackFile,
+    commit_hash: outcome.commit.commit_hash,
+    events_queued: queued,
+    notes,
+  };
 }
 
-function reviewPrompt(fc: FeatureContext, c: Omit<ReviewResult, 'result' | 'commit_hash' | 'events_queued' | 'notes' | 'prompt_file' | 'feedback_file'>, wpText: string, diff: string, feedbackFile: string): string {
+function reviewPrompt(
+  fc: FeatureContext,
+  c: Omit<ReviewResult, 'result' | 'commit_hash' | 'events_queued' | 'notes' | 'prompt_file' | 'feedback_file'>,
+  wpText: string,
+  diff: string,
+  feedbackFile: string,
+): string {
   return [
     `# Review ${c.wp_id} of ${fc.feature.slug}`,
     '',

@@ -51,12 +51,21 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !=
  * file system when healthy, else from `git worktree list`. `registry: false` skips asking git about a workspace
  * whose directory does not exist (callers that do not repair stale worktree records).
  */
-export async function workspaceFacts(git: GitPort, root: string, feature: FeatureRef, wp: WorkPackageFile, options: { readonly registry?: boolean } = {}): Promise<WorkspaceFacts> {
+export async function workspaceFacts(
+  git: GitPort,
+  root: string,
+  feature: FeatureRef,
+  wp: WorkPackageFile,
+  options: { readonly registry?: boolean } = {},
+): Promise<WorkspaceFacts> {
   const branch = wpBranch(feature, wp.id);
   const wsPath = wpWorkspace(root, feature, wp.id);
   const local = localWorktree(wsPath);
   const skip = local !== null || (options.registry === false && !existsSync(wsPath));
-  const [list, heads] = await Promise.all([skip ? Promise.resolve(local === null ? [] : [local]) : git.worktrees(root), git.branchHeads(root, [branch])]);
+  const [list, heads] = await Promise.all([
+    skip ? Promise.resolve(local === null ? [] : [local]) : git.worktrees(root),
+    git.branchHeads(root, [branch]),
+  ]);
   const entry = list.find((w) => path.resolve(w.path) === path.resolve(wsPath)) ?? null;
   return {
     branch,
@@ -72,7 +81,15 @@ export async function workspaceFacts(git: GitPort, root: string, feature: Featur
 
 /** A failed readiness check: a stable code, what is wrong, and how to fix it. */
 export interface ReadinessProblem {
-  readonly code: 'UNCHECKED_SUBTASKS' | 'NO_BRANCH' | 'NO_COMMITS' | 'DIRTY_WORKTREE' | 'OPERATION_IN_PROGRESS' | 'WRONG_BRANCH' | 'BEHIND_BASE' | 'PLANNING_EDITS';
+  readonly code:
+    | 'UNCHECKED_SUBTASKS'
+    | 'NO_BRANCH'
+    | 'NO_COMMITS'
+    | 'DIRTY_WORKTREE'
+    | 'OPERATION_IN_PROGRESS'
+    | 'WRONG_BRANCH'
+    | 'BEHIND_BASE'
+    | 'PLANNING_EDITS';
   readonly message: string;
   readonly fix: string;
 }
@@ -114,7 +131,12 @@ export async function baseOf(git: GitPort, root: string, ws: WorkspaceFacts, tar
  * the commit to diff from — the fork point with that branch, so that merging the base in later (or the status
  * commits it carries) does not show up as the work package's own change.
  */
-export async function diffBase(git: GitPort, root: string, ws: WorkspaceFacts, target: string | null): Promise<{ readonly from: string | null; readonly baseRef: string | null; readonly exclude: readonly string[] }> {
+export async function diffBase(
+  git: GitPort,
+  root: string,
+  ws: WorkspaceFacts,
+  target: string | null,
+): Promise<{ readonly from: string | null; readonly baseRef: string | null; readonly exclude: readonly string[] }> {
   if (ws.branchSha === null) return { from: null, baseRef: null, exclude: [] };
   const base = await baseOf(git, root, ws, target);
   const baseRef = ws.baseBranch !== null && (await git.resolveCommit(root, ws.baseBranch)) !== null ? ws.baseBranch : target;
@@ -153,7 +175,14 @@ function operationInProgress(ws: WorkspaceFacts): string | null {
  * exists, a clean worktree on that branch with no merge or rebase in progress, not behind its base (commits
  * that only touch planning files do not count) and no committed changes under `kitty-specs/`.
  */
-export async function checkReadiness(git: GitPort, root: string, ws: WorkspaceFacts, wpId: string, tasksMd: TasksMd | null, target: string | null): Promise<Readiness> {
+export async function checkReadiness(
+  git: GitPort,
+  root: string,
+  ws: WorkspaceFacts,
+  wpId: string,
+  tasksMd: TasksMd | null,
+  target: string | null,
+): Promise<Readiness> {
   const problems: ReadinessProblem[] = [];
   const unchecked = uncheckedSubtasks(tasksMd, wpId);
   if (unchecked.length > 0) {
@@ -164,7 +193,11 @@ export async function checkReadiness(git: GitPort, root: string, ws: WorkspaceFa
     });
   }
   if (ws.branchSha === null) {
-    problems.push({ code: 'NO_BRANCH', message: `No implementation commits: the branch ${ws.branch} does not exist.`, fix: `spec-kitty implement ${wpId}, commit the work in ${ws.relPath}, then move it again` });
+    problems.push({
+      code: 'NO_BRANCH',
+      message: `No implementation commits: the branch ${ws.branch} does not exist.`,
+      fix: `spec-kitty implement ${wpId}, commit the work in ${ws.relPath}, then move it again`,
+    });
     return { subtasksComplete: unchecked.length === 0, implementationEvidencePresent: false, commits: 0, base: null, problems };
   }
   const base = await baseOf(git, root, ws, target);
@@ -174,20 +207,46 @@ export async function checkReadiness(git: GitPort, root: string, ws: WorkspaceFa
   const exclude = [...new Set([base, baseRef, target].filter((x): x is string => x !== null))];
   const own = await git.ownCommits(root, ws.branch, exclude);
   const commits = own.length;
-  if (commits === 0) problems.push({ code: 'NO_COMMITS', message: `No implementation commits on WP branch ${ws.branch} beyond its base.`, fix: `commit your work in ${ws.relPath} (git add … && git commit), then move it again` });
+  if (commits === 0)
+    problems.push({
+      code: 'NO_COMMITS',
+      message: `No implementation commits on WP branch ${ws.branch} beyond its base.`,
+      fix: `commit your work in ${ws.relPath} (git add … && git commit), then move it again`,
+    });
   if (ws.exists) {
     const op = operationInProgress(ws);
-    if (op !== null) problems.push({ code: 'OPERATION_IN_PROGRESS', message: `${op} is in progress in ${ws.relPath}.`, fix: 'finish it (or abort it) in the worktree, then move it again' });
+    if (op !== null)
+      problems.push({
+        code: 'OPERATION_IN_PROGRESS',
+        message: `${op} is in progress in ${ws.relPath}.`,
+        fix: 'finish it (or abort it) in the worktree, then move it again',
+      });
     if (ws.entry !== null && ws.entry.branch !== ws.branch) {
-      problems.push({ code: 'WRONG_BRANCH', message: `${ws.relPath} has ${ws.entry.branch === null ? 'a detached HEAD' : `branch ${ws.entry.branch}`} checked out, not ${ws.branch}.`, fix: `git -C ${ws.relPath} switch ${ws.branch}` });
+      problems.push({
+        code: 'WRONG_BRANCH',
+        message: `${ws.relPath} has ${ws.entry.branch === null ? 'a detached HEAD' : `branch ${ws.entry.branch}`} checked out, not ${ws.branch}.`,
+        fix: `git -C ${ws.relPath} switch ${ws.branch}`,
+      });
     }
     const dirty = await git.status(ws.path, ['.']);
     if (dirty.length > 0) {
       const staged = dirty.some((d) => d.index !== ' ' && d.index !== '?');
       const unstaged = dirty.some((d) => d.workTree !== ' ');
-      const kind = staged && unstaged ? 'Staged and unstaged changes' : staged ? 'Staged but uncommitted changes' : 'Uncommitted implementation changes';
-      const shown = dirty.slice(0, 8).map((d) => d.path).join(', ');
-      problems.push({ code: 'DIRTY_WORKTREE', message: `${kind} in worktree ${ws.relPath}: ${shown}${dirty.length > 8 ? ` (+${dirty.length - 8} more)` : ''}`, fix: `commit (or remove) them in ${ws.relPath}, then move it again` });
+      const kind =
+        staged && unstaged
+          ? 'Staged and unstaged changes'
+          : staged
+            ? 'Staged but uncommitted changes'
+            : 'Uncommitted implementation changes';
+      const shown = dirty
+        .slice(0, 8)
+        .map((d) => d.path)
+        .join(', ');
+      problems.push({
+        code: 'DIRTY_WORKTREE',
+        message: `${kind} in worktree ${ws.relPath}: ${shown}${dirty.length > 8 ? ` (+${dirty.length - 8} more)` : ''}`,
+        fix: `commit (or remove) them in ${ws.relPath}, then move it again`,
+      });
     }
   }
   if (baseRef !== null) {
@@ -215,7 +274,13 @@ export async function checkReadiness(git: GitPort, root: string, ws: WorkspaceFa
     }
   }
   const implementationProblems = problems.filter((p) => p.code !== 'UNCHECKED_SUBTASKS');
-  return { subtasksComplete: unchecked.length === 0, implementationEvidencePresent: implementationProblems.length === 0, commits, base, problems };
+  return {
+    subtasksComplete: unchecked.length === 0,
+    implementationEvidencePresent: implementationProblems.length === 0,
+    commits,
+    base,
+    problems,
+  };
 }
 
 /** The repository name for `done` evidence: the project slug from `.kittify/config.yaml`, else the directory name. */

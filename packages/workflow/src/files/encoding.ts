@@ -8,8 +8,33 @@ import type { WorkflowEnv } from '../ports.js';
 
 /** Windows-1252 characters of bytes 0x80–0x9F (the rest of the byte range is Latin-1). */
 const CP1252: Readonly<Record<number, string>> = {
-  0x80: '€', 0x82: '‚', 0x83: 'ƒ', 0x84: '„', 0x85: '…', 0x86: '†', 0x87: '‡', 0x88: 'ˆ', 0x89: '‰', 0x8a: 'Š', 0x8b: '‹', 0x8c: 'Œ', 0x8e: 'Ž',
-  0x91: '‘', 0x92: '’', 0x93: '“', 0x94: '”', 0x95: '•', 0x96: '–', 0x97: '—', 0x98: '˜', 0x99: '™', 0x9a: 'š', 0x9b: '›', 0x9c: 'œ', 0x9e: 'ž', 0x9f: 'Ÿ',
+  0x80: '€',
+  0x82: '‚',
+  0x83: 'ƒ',
+  0x84: '„',
+  0x85: '…',
+  0x86: '†',
+  0x87: '‡',
+  0x88: 'ˆ',
+  0x89: '‰',
+  0x8a: 'Š',
+  0x8b: '‹',
+  0x8c: 'Œ',
+  0x8e: 'Ž',
+  0x91: '‘',
+  0x92: '’',
+  0x93: '“',
+  0x94: '”',
+  0x95: '•',
+  0x96: '–',
+  0x97: '—',
+  0x98: '˜',
+  0x99: '™',
+  0x9a: 'š',
+  0x9b: '›',
+  0x9c: 'œ',
+  0x9e: 'ž',
+  0x9f: 'Ÿ',
 };
 
 /** One file that is not clean UTF-8. */
@@ -36,7 +61,7 @@ export interface EncodingReport {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function firstBadByte(buf: Buffer): number {
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     const b = buf[i] as number;
     const len = b < 0x80 ? 1 : b >> 5 === 0b110 ? 2 : b >> 4 === 0b1110 ? 3 : b >> 3 === 0b11110 ? 4 : 0;
     if (len === 0) return i;
@@ -71,9 +96,14 @@ function walk(dir: string, out: string[]): void {
  * feature (or all) are UTF-8 without a byte-order mark, as both CLIs read them. `--fix` rewrites a file that is
  * not UTF-8 from Windows-1252 and drops a BOM; `--dry-run` only says what `--fix` would change.
  */
-export async function validateEncoding(options: WorkflowEnv & { readonly feature?: string | undefined; readonly fix?: boolean; readonly dryRun?: boolean }): Promise<EncodingReport> {
+export async function validateEncoding(
+  options: WorkflowEnv & { readonly feature?: string | undefined; readonly fix?: boolean; readonly dryRun?: boolean },
+): Promise<EncodingReport> {
   const project = await openProject({ cwd: options.cwd, git: options.git, env: options.env });
-  const features = options.feature === undefined ? listFeatures(project.root) : [await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'validate-encoding' })];
+  const features =
+    options.feature === undefined
+      ? listFeatures(project.root)
+      : [await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'validate-encoding' })];
   const files: string[] = [];
   for (const f of features) walk(f.dir, files);
   const fix = options.fix === true && options.dryRun !== true;
@@ -94,6 +124,17 @@ export async function validateEncoding(options: WorkflowEnv & { readonly feature
     }
   }
   const fixed = problems.filter((p) => p.fixed).length;
-  const notes = problems.length > 0 && !fix ? [`${problems.length} file(s) are not clean UTF-8; run with --fix to rewrite them (--dry-run shows the list).`] : [];
-  return { feature: options.feature === undefined ? null : (features[0]?.slug ?? null), files_checked: files.length, problems, fixed, dry_run: options.dryRun === true, ok: problems.every((p) => p.fixed), notes };
+  const notes =
+    problems.length > 0 && !fix
+      ? [`${problems.length} file(s) are not clean UTF-8; run with --fix to rewrite them (--dry-run shows the list).`]
+      : [];
+  return {
+    feature: options.feature === undefined ? null : (features[0]?.slug ?? null),
+    files_checked: files.length,
+    problems,
+    fixed,
+    dry_run: options.dryRun === true,
+    ok: problems.every((p) => p.fixed),
+    notes,
+  };
 }

@@ -52,7 +52,15 @@ export function readTextFile(file: string, shownAs: string): { file: TextFile; p
     if (st.size > MAX_PLANNING_FILE_BYTES) {
       return {
         file: null,
-        problems: [{ path: shownAs, line: 1, col: 1, code: 'FILE_TOO_LARGE', message: `file is ${st.size} bytes; planning files may be at most ${MAX_PLANNING_FILE_BYTES} bytes` }],
+        problems: [
+          {
+            path: shownAs,
+            line: 1,
+            col: 1,
+            code: 'FILE_TOO_LARGE',
+            message: `file is ${st.size} bytes; planning files may be at most ${MAX_PLANNING_FILE_BYTES} bytes`,
+          },
+        ],
       };
     }
     bytes = readFileSync(file);
@@ -70,13 +78,19 @@ export function readTextFile(file: string, shownAs: string): { file: TextFile; p
     const good = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     const at = good.indexOf('\uFFFD');
     const pos = positionOf(good, Math.max(at, 0));
-    return { file: null, problems: [{ path: shownAs, ...pos, code: 'NOT_UTF8', message: 'file is not valid UTF-8 text; save it as UTF-8' }] };
+    return {
+      file: null,
+      problems: [{ path: shownAs, ...pos, code: 'NOT_UTF8', message: 'file is not valid UTF-8 text; save it as UTF-8' }],
+    };
   }
   const bom = text.charCodeAt(0) === 0xfeff;
   if (bom) text = text.slice(1);
   const nul = text.indexOf('\0');
   if (nul >= 0) {
-    return { file: null, problems: [{ path: shownAs, ...positionOf(text, nul), code: 'NUL_BYTE', message: 'file contains a NUL byte; is it a binary file?' }] };
+    return {
+      file: null,
+      problems: [{ path: shownAs, ...positionOf(text, nul), code: 'NUL_BYTE', message: 'file contains a NUL byte; is it a binary file?' }],
+    };
   }
   return { file: { path: file, text, bom, sha256: sha(bytes) }, problems: [] };
 }
@@ -138,7 +152,6 @@ export interface AtomicWriteOptions {
 export function writeFileAtomic(root: string, file: string, content: string, options: AtomicWriteOptions = {}): void {
   const shown = options.shownAs ?? displayPath(root, file);
   assertInside(root, file);
-  const dir = path.dirname(file);
   let mode: number | undefined;
   try {
     const st = lstatSync(file);
@@ -158,10 +171,14 @@ export function writeFileAtomic(root: string, file: string, content: string, opt
   if (options.expectedSha256 !== undefined) {
     const now = existsSync(file) ? sha(readFileSync(file)) : null;
     if (now !== options.expectedSha256) {
-      throw new WorkflowError('FILE_CHANGED_ON_DISK', `${shown} changed on disk while the command was running; nothing was written to it.`, {
-        suggestions: ['Another program (an editor or another agent) edited the file. Run the command again.'],
-        details: { path: file },
-      });
+      throw new WorkflowError(
+        'FILE_CHANGED_ON_DISK',
+        `${shown} changed on disk while the command was running; nothing was written to it.`,
+        {
+          suggestions: ['Another program (an editor or another agent) edited the file. Run the command again.'],
+          details: { path: file },
+        },
+      );
     }
   }
   try {

@@ -24,7 +24,8 @@ export interface ParsedFrontmatter extends FrontmatterBlock {
 }
 
 /** Parse outcome: either the frontmatter, or every problem found (positions are in the whole file). */
-export type FrontmatterResult = { readonly ok: true; readonly value: ParsedFrontmatter } | { readonly ok: false; readonly problems: readonly FileProblem[] };
+export type FrontmatterResult =
+  { readonly ok: true; readonly value: ParsedFrontmatter } | { readonly ok: false; readonly problems: readonly FileProblem[] };
 
 const FENCE = /^---[ \t]*$/;
 const CLOSE = /^(?:---|\.\.\.)[ \t]*$/;
@@ -38,35 +39,69 @@ export function locateFrontmatter(text: string, shownAs: string): FrontmatterBlo
   const firstLine = (firstNl < 0 ? text : text.slice(0, firstNl)).replace(/\r$/, '');
   if (!firstLine.startsWith('---')) return null;
   if (!FENCE.test(firstLine)) {
-    return { path: shownAs, line: 1, col: 4, code: 'BAD_FENCE', message: `the frontmatter must open with a line holding only "---"; found ${JSON.stringify(firstLine.slice(0, 40))}` };
+    return {
+      path: shownAs,
+      line: 1,
+      col: 4,
+      code: 'BAD_FENCE',
+      message: `the frontmatter must open with a line holding only "---"; found ${JSON.stringify(firstLine.slice(0, 40))}`,
+    };
   }
-  if (firstNl < 0) return { path: shownAs, line: 1, col: 1, code: 'UNCLOSED_FRONTMATTER', message: 'the frontmatter opened on line 1 is never closed with a "---" line' };
+  if (firstNl < 0)
+    return {
+      path: shownAs,
+      line: 1,
+      col: 1,
+      code: 'UNCLOSED_FRONTMATTER',
+      message: 'the frontmatter opened on line 1 is never closed with a "---" line',
+    };
   let pos = firstNl + 1;
-  let line = 2;
   while (pos <= text.length) {
     const nl = text.indexOf('\n', pos);
     const end = nl < 0 ? text.length : nl;
     const content = text.slice(pos, end).replace(/\r$/, '');
     if (CLOSE.test(content)) {
-      return { yaml: text.slice(firstNl + 1, pos), yamlStart: firstNl + 1, yamlEnd: pos, bodyStart: nl < 0 ? text.length : nl + 1, firstLine: 2 };
+      return {
+        yaml: text.slice(firstNl + 1, pos),
+        yamlStart: firstNl + 1,
+        yamlEnd: pos,
+        bodyStart: nl < 0 ? text.length : nl + 1,
+        firstLine: 2,
+      };
     }
     if (nl < 0) break;
     pos = nl + 1;
-    line++;
   }
-  return { path: shownAs, line: 1, col: 1, code: 'UNCLOSED_FRONTMATTER', message: 'the frontmatter opened on line 1 is never closed with a "---" line' };
+  return {
+    path: shownAs,
+    line: 1,
+    col: 1,
+    code: 'UNCLOSED_FRONTMATTER',
+    message: 'the frontmatter opened on line 1 is never closed with a "---" line',
+  };
 }
 
 function yamlProblem(e: YAMLError, shownAs: string, firstLine: number): FileProblem {
   const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
-  return { path: shownAs, line: pos.line + firstLine - 1, col: pos.col, code: e.code, message: e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? e.code };
+  return {
+    path: shownAs,
+    line: pos.line + firstLine - 1,
+    col: pos.col,
+    code: e.code,
+    message: e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? e.code,
+  };
 }
 
 /**
  * Parses YAML text as planning data: YAML 1.2 core schema, unique keys, at most 100 aliases, no custom tags.
  * Positions in problems are shifted by `firstLine` so they point into the enclosing file.
  */
-export function parseYamlMapping(yaml: string, shownAs: string, firstLine = 1, allowEmpty = true): { ok: true; data: Record<string, unknown> } | { ok: false; problems: FileProblem[] } {
+export function parseYamlMapping(
+  yaml: string,
+  shownAs: string,
+  firstLine = 1,
+  allowEmpty = true,
+): { ok: true; data: Record<string, unknown> } | { ok: false; problems: FileProblem[] } {
   const doc = parseDocument(yaml, YAML_PARSE_OPTIONS);
   const problems = [...doc.errors, ...doc.warnings].map((e) => yamlProblem(e, shownAs, firstLine));
   if (problems.length > 0) return { ok: false, problems };
@@ -77,7 +112,9 @@ export function parseYamlMapping(yaml: string, shownAs: string, firstLine = 1, a
     return { ok: false, problems: [{ path: shownAs, line: firstLine, col: 1, code: 'ALIAS_LIMIT', message: (err as Error).message }] };
   }
   if (data === null || data === undefined) {
-    return allowEmpty ? { ok: true, data: {} } : { ok: false, problems: [{ path: shownAs, line: firstLine, col: 1, code: 'EMPTY', message: 'the YAML is empty' }] };
+    return allowEmpty
+      ? { ok: true, data: {} }
+      : { ok: false, problems: [{ path: shownAs, line: firstLine, col: 1, code: 'EMPTY', message: 'the YAML is empty' }] };
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
     const node = doc.contents as { range?: [number, number, number] } | null;
@@ -85,7 +122,18 @@ export function parseYamlMapping(yaml: string, shownAs: string, firstLine = 1, a
     const before = yaml.slice(0, offset);
     const line = (before.match(/\n/g)?.length ?? 0) + firstLine;
     const col = offset - (before.lastIndexOf('\n') + 1) + 1;
-    return { ok: false, problems: [{ path: shownAs, line, col, code: 'NOT_A_MAPPING', message: `expected a mapping of keys to values; got ${Array.isArray(data) ? 'a list' : `a ${typeof data}`}` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: shownAs,
+          line,
+          col,
+          code: 'NOT_A_MAPPING',
+          message: `expected a mapping of keys to values; got ${Array.isArray(data) ? 'a list' : `a ${typeof data}`}`,
+        },
+      ],
+    };
   }
   return { ok: true, data: data as Record<string, unknown> };
 }
@@ -100,8 +148,20 @@ export function parseYamlMapping(yaml: string, shownAs: string, firstLine = 1, a
 export function parseFrontmatter(text: string, shownAs: string, options: { optional?: boolean } = {}): FrontmatterResult {
   const block = locateFrontmatter(text, shownAs);
   if (block === null) {
-    if (options.optional === true) return { ok: true, value: { yaml: '', yamlStart: 0, yamlEnd: 0, bodyStart: 0, firstLine: 1, data: {}, body: text } };
-    return { ok: false, problems: [{ path: shownAs, line: 1, col: 1, code: 'MISSING_FRONTMATTER', message: 'the file must start with YAML frontmatter between two "---" lines' }] };
+    if (options.optional === true)
+      return { ok: true, value: { yaml: '', yamlStart: 0, yamlEnd: 0, bodyStart: 0, firstLine: 1, data: {}, body: text } };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: shownAs,
+          line: 1,
+          col: 1,
+          code: 'MISSING_FRONTMATTER',
+          message: 'the file must start with YAML frontmatter between two "---" lines',
+        },
+      ],
+    };
   }
   if ('code' in block) return { ok: false, problems: [block] };
   const parsed = parseYamlMapping(block.yaml, shownAs, block.firstLine);
@@ -116,7 +176,13 @@ export function parseFrontmatter(text: string, shownAs: string, options: { optio
 export function updateFrontmatter(text: string, sets: readonly YamlSet[], shownAs: string): string {
   const block = locateFrontmatter(text, shownAs);
   if (block === null || 'code' in block) {
-    const problem = block ?? { path: shownAs, line: 1, col: 1, code: 'MISSING_FRONTMATTER', message: 'the file must start with YAML frontmatter between two "---" lines' };
+    const problem = block ?? {
+      path: shownAs,
+      line: 1,
+      col: 1,
+      code: 'MISSING_FRONTMATTER',
+      message: 'the file must start with YAML frontmatter between two "---" lines',
+    };
     throw new PlanningFileError('INVALID_FRONTMATTER', [problem]);
   }
   const parsed = parseYamlMapping(block.yaml, shownAs, block.firstLine);

@@ -58,7 +58,12 @@ export function parseCachePath(root: string, feature: FeatureRef, kind: CacheKin
  * Opens a parse cache of a feature; null when there is no place for one (no `.git` directory). Stored entries
  * that are not objects, or that `accept` rejects, are ignored.
  */
-export function openParseCache<T extends object>(root: string, feature: FeatureRef, kind: CacheKind, accept: (v: Record<string, unknown>) => boolean = () => true): ParseCache<T> | null {
+export function openParseCache<T extends object>(
+  root: string,
+  feature: FeatureRef,
+  kind: CacheKind,
+  accept: (v: Record<string, unknown>) => boolean = () => true,
+): ParseCache<T> | null {
   const file = parseCachePath(root, feature, kind);
   if (file === null) return null;
   const format = FORMATS[kind];
@@ -68,7 +73,8 @@ export function openParseCache<T extends object>(root: string, feature: FeatureR
     if (text.length <= MAX_CACHE_BYTES) {
       const doc: unknown = JSON.parse(text);
       if (isRecord(doc) && doc['format'] === format && isRecord(doc['entries'])) {
-        for (const [k, v] of Object.entries(doc['entries'])) if (/^[0-9a-f]{64}$/.test(k) && isRecord(v) && accept(v)) stored.set(k, v as T);
+        for (const [k, v] of Object.entries(doc['entries']))
+          if (/^[0-9a-f]{64}$/.test(k) && isRecord(v) && accept(v)) stored.set(k, v as T);
       }
     }
   } catch {

@@ -155,7 +155,14 @@ function renderNested(keys: readonly string[], value: YamlValue, indent: number,
   return out;
 }
 
-function insertKeys(text: string, map: YAMLMap, keys: readonly string[], value: YamlValue, after: readonly string[] | undefined, eol: string): string | null {
+function insertKeys(
+  text: string,
+  map: YAMLMap,
+  keys: readonly string[],
+  value: YamlValue,
+  after: readonly string[] | undefined,
+  eol: string,
+): string | null {
   if (map.flow === true) return null;
   const pairs = map.items.filter((p): p is Pair<Node, Node | null> => isPair(p));
   const first = pairs[0];
@@ -208,7 +215,8 @@ function applyOne(text: string, set: YamlSet, eol: string): string | null {
 }
 
 function setIn(obj: unknown, path: readonly string[], value: YamlValue): unknown {
-  const root: Record<string, unknown> = obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? { ...(obj as Record<string, unknown>) } : {};
+  const root: Record<string, unknown> =
+    obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? { ...(obj as Record<string, unknown>) } : {};
   const [head, ...rest] = path;
   if (head === undefined) return value;
   root[head] = rest.length === 0 ? (Array.isArray(value) ? [...value] : value) : setIn(root[head], rest, value);
@@ -235,7 +243,10 @@ export function editYaml(text: string, sets: readonly YamlSet[], what = 'the YAM
     if (set.path.length === 0) throw new WorkflowError('INVALID_ARGUMENT', 'editYaml needs a non-empty key path.');
     const current = parseDocument(out, YAML_PARSE_OPTIONS);
     const existing: unknown = current.getIn(set.path);
-    const plain = existing !== null && typeof existing === 'object' && 'toJSON' in (existing as object) ? (existing as { toJSON(): unknown }).toJSON() : existing;
+    const plain =
+      existing !== null && typeof existing === 'object' && 'toJSON' in (existing)
+        ? (existing as { toJSON(): unknown }).toJSON()
+        : existing;
     const has = current.hasIn(set.path);
     expected = setIn(expected, set.path, set.value);
     if (has && isDeepStrictEqual(plain, set.value)) continue;

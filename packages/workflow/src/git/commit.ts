@@ -62,12 +62,22 @@ export async function repoTopOf(project: ProjectContext, git: GitPort): Promise<
  * `git add` of those paths, then `git commit --only -- <paths>`. Whatever else the user staged, changed or
  * stashed is left exactly as it was; nothing is stashed. Retries on a contended `index.lock`.
  */
-export async function commitFiles(git: GitPort, repoTop: string, projectRoot: string, files: readonly string[], message: string, options: CommitOptions = {}): Promise<CommitResult> {
+export async function commitFiles(
+  git: GitPort,
+  repoTop: string,
+  projectRoot: string,
+  files: readonly string[],
+  message: string,
+  options: CommitOptions = {},
+): Promise<CommitResult> {
   const rel = (abs: string): string => path.relative(repoTop, abs).split(path.sep).join('/');
   const wanted = [...new Set(files.map(rel))];
   if (wanted.length === 0) return { commit_created: false, commit_hash: null, files_committed: [] };
   const status = options.knownChanged === true ? null : await git.status(repoTop, wanted);
-  const changed = status === null ? [...wanted].sort() : [...new Set(status.map((s) => s.path))].filter((p) => wanted.some((w) => p === w || p.startsWith(`${w}/`))).sort();
+  const changed =
+    status === null
+      ? [...wanted].sort()
+      : [...new Set(status.map((s) => s.path))].filter((p) => wanted.some((w) => p === w || p.startsWith(`${w}/`))).sort();
   if (changed.length === 0) return { commit_created: false, commit_hash: null, files_committed: [] };
   const wait = options.lockWaitMs ?? 5000;
   let sha: string | null = null;
@@ -76,7 +86,8 @@ export async function commitFiles(git: GitPort, repoTop: string, projectRoot: st
     try {
       sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
     } catch (err) {
-      if (!(err instanceof WorkflowError) || !/did not match any file/.test(err.message)) throw await explainCommitFailure(git, repoTop, err);
+      if (!(err instanceof WorkflowError) || !/did not match any file/.test(err.message))
+        throw await explainCommitFailure(git, repoTop, err);
     }
   }
   if (sha === null) {
@@ -91,7 +102,8 @@ export async function commitFiles(git: GitPort, repoTop: string, projectRoot: st
   return { commit_created: true, commit_hash: sha, files_committed: changed.map(fromRoot) };
 }
 
-const IDENTITY = /Please tell me who you are|Author identity unknown|Committer identity unknown|empty ident name|unable to auto-detect email address|no email was given/i;
+const IDENTITY =
+  /Please tell me who you are|Author identity unknown|Committer identity unknown|empty ident name|unable to auto-detect email address|no email was given/i;
 const COMMIT_HOOKS = ['pre-commit', 'pre-merge-commit', 'prepare-commit-msg', 'commit-msg'];
 
 /**
@@ -105,31 +117,50 @@ export async function explainCommitFailure(git: GitPort, repoTop: string, err: u
   const text = err.message;
   const undone = 'Nothing was committed and the files and the index were put back as they were.';
   if (IDENTITY.test(text)) {
-    return new WorkflowError('GIT_IDENTITY_MISSING', `git does not know who you are (no user.name / user.email), so it refused the commit. ${undone}`, {
-      suggestions: ['git config --global user.email "you@example.com"', 'git config --global user.name "Your Name"', 'Then run the command again.'],
-      details: { repo: repoTop, git_message: text },
-      cause: err,
-    });
+    return new WorkflowError(
+      'GIT_IDENTITY_MISSING',
+      `git does not know who you are (no user.name / user.email), so it refused the commit. ${undone}`,
+      {
+        suggestions: [
+          'git config --global user.email "you@example.com"',
+          'git config --global user.name "Your Name"',
+          'Then run the command again.',
+        ],
+        details: { repo: repoTop, git_message: text },
+        cause: err,
+      },
+    );
   }
   const hooksPath = await git.configGet(repoTop, 'core.hooksPath').catch(() => null);
   const loc = await git.locate(repoTop).catch(() => null);
   const hooksDir = hooksPath !== null ? path.resolve(repoTop, hooksPath) : loc === null ? null : path.join(loc.commonDir, 'hooks');
-  const hook = hooksDir === null ? undefined : COMMIT_HOOKS.find((h) => {
-    try {
-      accessSync(path.join(hooksDir, h), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const hook =
+    hooksDir === null
+      ? undefined
+      : COMMIT_HOOKS.find((h) => {
+          try {
+            accessSync(path.join(hooksDir, h), constants.X_OK);
+            return true;
+          } catch {
+            return false;
+          }
+        });
   if (hook !== undefined && hooksDir !== null) {
     const output = text.replace(/^git (?:commit|merge) .*? failed in [^:]*: /s, '');
-    return new WorkflowError('GIT_HOOK_REJECTED', `The git ${hook} hook (${path.join(hooksDir, hook)}) refused the commit: ${output.trim() || 'it exited non-zero without a message'}. ${undone}`, {
-      suggestions: [`Fix what the ${hook} hook reports (run it yourself: ${path.join(hooksDir, hook)}), then run the command again.`],
-      details: { repo: repoTop, hook: path.join(hooksDir, hook), git_message: text },
-      cause: err,
-    });
+    return new WorkflowError(
+      'GIT_HOOK_REJECTED',
+      `The git ${hook} hook (${path.join(hooksDir, hook)}) refused the commit: ${output.trim() || 'it exited non-zero without a message'}. ${undone}`,
+      {
+        suggestions: [`Fix what the ${hook} hook reports (run it yourself: ${path.join(hooksDir, hook)}), then run the command again.`],
+        details: { repo: repoTop, hook: path.join(hooksDir, hook), git_message: text },
+        cause: err,
+      },
+    );
   }
   if (err.code !== 'GIT_COMMIT_FAILED') return err;
-  return new WorkflowError('GIT_COMMIT_FAILED', `${text} ${undone}`, { suggestions: [...err.suggestions], details: { ...err.details }, cause: err });
+  return new WorkflowError('GIT_COMMIT_FAILED', `${text} ${undone}`, {
+    suggestions: [...err.suggestions],
+    details: { ...err.details },
+    cause: err,
+  });
 }

@@ -1,8 +1,16 @@
+import type * as ChildProcess from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { WorkflowError } from '../errors.js';
-import { branchHeadsFromFiles, currentBranchFromFiles, executableOnPath, headCommitFromFiles, locateFromFiles, type GitFilesOptions } from './git-files.js';
+import {
+  branchHeadsFromFiles,
+  currentBranchFromFiles,
+  executableOnPath,
+  headCommitFromFiles,
+  locateFromFiles,
+  type GitFilesOptions,
+} from './git-files.js';
 import type { CommitInfo, GitLocation, GitPort, MergeOutcome, StatusEntry, WorktreeEntry } from './git-port.js';
 
 /** Options of {@link createGitPort}. */
@@ -100,7 +108,7 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
   };
   const binary = options.binary ?? 'git';
   // node:child_process loads on the first git call: commands answered from files never need it.
-  let childProcess: Promise<typeof import('node:child_process')> | undefined;
+  let childProcess: Promise<typeof ChildProcess> | undefined;
   const limit = pLimit(MAX_PROCESSES);
   const run = (dir: string, args: readonly string[]): Promise<string> =>
     limit(async () => {
@@ -118,7 +126,9 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
           if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
           else {
             const text = Buffer.concat([...err, ...out]).toString('utf8');
-            reject(new Error(text.trim() !== '' ? text : `exited with ${code === null ? `signal ${signal ?? 'unknown'}` : `code ${code}`}`));
+            reject(
+              new Error(text.trim() !== '' ? text : `exited with ${code === null ? `signal ${signal ?? 'unknown'}` : `code ${code}`}`),
+            );
           }
         });
       });
@@ -141,7 +151,8 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
   };
 
   // The commit a work tree's HEAD points at right after a commit: from its files, else `git rev-parse HEAD`.
-  const newHead = async (dir: string): Promise<string> => fromFiles((o) => headCommitFromFiles(dir, o)) ?? (await raw(dir, ['rev-parse', 'HEAD'])).trim();
+  const newHead = async (dir: string): Promise<string> =>
+    fromFiles((o) => headCommitFromFiles(dir, o)) ?? (await raw(dir, ['rev-parse', 'HEAD'])).trim();
 
   return {
     async locate(cwd) {
@@ -269,7 +280,16 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
       return out.split('\0').filter((p) => p !== '');
     },
     async ownCommits(dir, tip, exclude, paths = [], max = 1000) {
-      const out = await raw(dir, ['log', '--no-merges', `--max-count=${Math.max(1, Math.floor(max))}`, '--format=%H%x00%ct%x00%s%x1e', tip, ...exclude.map((x) => `^${x}`), '--', ...paths]);
+      const out = await raw(dir, [
+        'log',
+        '--no-merges',
+        `--max-count=${Math.max(1, Math.floor(max))}`,
+        '--format=%H%x00%ct%x00%s%x1e',
+        tip,
+        ...exclude.map((x) => `^${x}`),
+        '--',
+        ...paths,
+      ]);
       return parseLog(out);
     },
     async log(dir, range, max) {
@@ -318,7 +338,10 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
       await raw(dir, ['read-tree', '-mu', 'HEAD']);
     },
     async merge(dir, ref, opts): Promise<MergeOutcome> {
-      const args = opts.squash === true ? ['merge', '--squash', '--', ref] : ['merge', '--no-edit', ...(opts.noFf === true ? ['--no-ff'] : []), '-m', opts.message, '--', ref];
+      const args =
+        opts.squash === true
+          ? ['merge', '--squash', '--', ref]
+          : ['merge', '--no-edit', ...(opts.noFf === true ? ['--no-ff'] : []), '-m', opts.message, '--', ref];
       try {
         const out = await run(dir, args);
         return { ok: true, conflicts: [], message: out.trim() };
@@ -340,7 +363,10 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
     },
     async remotes(dir) {
       const out = await rawOrNull(dir, ['remote']);
-      return (out ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      return (out ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
     },
   };
 }

@@ -58,7 +58,8 @@ function configIsPlain(text: string): boolean {
   return true;
 }
 
-const worktreeConfigOn = (text: string): boolean => /(?:^|\])[ \t]*worktreeconfig[ \t]*(?:=[ \t]*(?!false\b|no\b|off\b|0\b)|$)/im.test(text);
+const worktreeConfigOn = (text: string): boolean =>
+  /(?:^|\])[ \t]*worktreeconfig[ \t]*(?:=[ \t]*(?!false\b|no\b|off\b|0\b)|$)/im.test(text);
 
 /** The git dir's config (and the worktree's own config when enabled) allow reading files directly. */
 function layoutIsPlain(gitDir: string, commonDir: string): boolean {
@@ -104,7 +105,8 @@ function fromGitFile(top: string, file: string, options: GitFilesOptions): GitLo
   } catch {
     return undefined;
   }
-  if (!looksLikeGitDir(gitDir, commonDir) || !layoutIsPlain(gitDir, commonDir) || !ownedBy(options.uid, top, file, gitDir, commonDir)) return undefined;
+  if (!looksLikeGitDir(gitDir, commonDir) || !layoutIsPlain(gitDir, commonDir) || !ownedBy(options.uid, top, file, gitDir, commonDir))
+    return undefined;
   const linkedWorktree = gitDir !== commonDir;
   // The main checkout of a repository whose common dir is not a `.git` directory is only known to git.
   if (linkedWorktree && path.basename(commonDir) !== '.git') return undefined;
@@ -153,6 +155,7 @@ export function locateFromFiles(cwd: string, options: GitFilesOptions): GitLocat
 
 /** A ref name as git accepts it (check-ref-format), conservatively. */
 function validRefName(name: string): boolean {
+  // eslint-disable-next-line no-control-regex -- git refuses ref names with control characters (check-ref-format)
   if (name === '' || name.length > 1000 || /[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|\.lock$|\.$|\/$/.test(name)) return false;
   return name.split('/').every((c) => c !== '' && !c.startsWith('.') && !c.endsWith('.lock'));
 }
@@ -197,7 +200,8 @@ function resolveRef(commonDir: string, ref: string, packed: () => Map<string, st
 
 /** Whether any file, directory or packed entry could make git see `ref` as existing. */
 function mightExist(gitDir: string, commonDir: string, ref: string, packed: () => Map<string, string> | null | undefined): boolean {
-  if (statOrNull(path.join(gitDir, ...ref.split('/'))) !== null || statOrNull(path.join(commonDir, ...ref.split('/'))) !== null) return true;
+  if (statOrNull(path.join(gitDir, ...ref.split('/'))) !== null || statOrNull(path.join(commonDir, ...ref.split('/'))) !== null)
+    return true;
   const p = packed();
   return p === undefined || (p?.has(ref) ?? false);
 }
@@ -243,14 +247,22 @@ export function headCommitFromFiles(dir: string, options: GitFilesOptions): stri
   const head = readHead(gitDir);
   if (head === undefined) return undefined;
   if ('sha' in head) return head.sha;
-  return resolveRef(commonDir, head.ref, memo(() => packedRefs(commonDir)));
+  return resolveRef(
+    commonDir,
+    head.ref,
+    memo(() => packedRefs(commonDir)),
+  );
 }
 
 /**
  * Where local branches point (null for one that does not exist), as `git for-each-ref refs/heads/<b>…` would
  * report them; undefined when git must answer for any of them.
  */
-export function branchHeadsFromFiles(dir: string, branches: readonly string[], options: GitFilesOptions): Map<string, string | null> | undefined {
+export function branchHeadsFromFiles(
+  dir: string,
+  branches: readonly string[],
+  options: GitFilesOptions,
+): Map<string, string | null> | undefined {
   const found = locateFromFiles(dir, options);
   if (found === null || found === undefined) return undefined;
   const { commonDir } = found;

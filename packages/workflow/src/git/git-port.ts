@@ -119,7 +119,11 @@ export interface GitPort {
    * `git worktree add`: a new branch `branch` from `base` (`newBranch`), or an existing branch. With
    * `noCheckout` the files are not checked out (see {@link GitPort.sparseCheckout}).
    */
-  worktreeAdd(dir: string, worktreePath: string, options: { readonly branch: string; readonly newBranch: boolean; readonly base?: string; readonly noCheckout?: boolean }): Promise<void>;
+  worktreeAdd(
+    dir: string,
+    worktreePath: string,
+    options: { readonly branch: string; readonly newBranch: boolean; readonly base?: string; readonly noCheckout?: boolean },
+  ): Promise<void>;
   /** `git worktree remove` (refuses a worktree with changes unless `force`). */
   worktreeRemove(dir: string, worktreePath: string, options?: { readonly force?: boolean }): Promise<void>;
   /** `git worktree prune`: forgets worktrees whose directory is gone (locked ones stay). */
@@ -132,7 +136,11 @@ export interface GitPort {
   /** Checks out HEAD's files in a worktree added with `noCheckout` (`read-tree -mu HEAD`). */
   checkoutHead(dir: string): Promise<void>;
   /** Merges `ref` into the current branch of `dir`; conflicts are reported, not thrown. */
-  merge(dir: string, ref: string, options: { readonly message: string; readonly squash?: boolean; readonly noFf?: boolean }): Promise<MergeOutcome>;
+  merge(
+    dir: string,
+    ref: string,
+    options: { readonly message: string; readonly squash?: boolean; readonly noFf?: boolean },
+  ): Promise<MergeOutcome>;
   /** `git merge --abort`. */
   mergeAbort(dir: string): Promise<void>;
   /** `git branch -d` (or `-D` with `force`). */

@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { isProcessAlive, removeAtomicTemps, writeFileAtomic } from '@kitty/io';
@@ -169,7 +182,8 @@ export class Transaction {
 
   /** Throws INTERRUPTED (after the caller's rollback) when the signal fired; a commit in flight is never cut. */
   checkpoint(): void {
-    if (this.ctx.signal?.aborted === true && !this.deferInterrupt) throw interrupted(this.ctx.command, this.ctx.signal, 'Nothing it had written was kept: the repository is as it was before.');
+    if (this.ctx.signal?.aborted === true && !this.deferInterrupt)
+      throw interrupted(this.ctx.command, this.ctx.signal, 'Nothing it had written was kept: the repository is as it was before.');
   }
 
   /**
@@ -416,7 +430,8 @@ async function undoJournal(git: GitPort, j: Journal): Promise<string[]> {
       }
       await git.worktreePrune(top).catch(() => undefined);
     });
-    if (w.new_branch) await attempt(`delete the branch ${w.branch}`, () => git.deleteBranch(top, w.branch, { force: true }).catch(() => undefined));
+    if (w.new_branch)
+      await attempt(`delete the branch ${w.branch}`, () => git.deleteBranch(top, w.branch, { force: true }).catch(() => undefined));
   }
   if (j.git_dir_created !== null) {
     const g = j.git_dir_created;
@@ -511,9 +526,18 @@ export async function recoverTransactions(options: RecoverOptions): Promise<stri
       for (const f of j.files) removeAtomicTemps(f.path);
       // git may have been killed after moving the branch but before writing the index: make the index entries of
       // the committed files match the commit again (the files themselves already do).
-      const inRepo = j.files.map((f) => path.relative(j.repo_top, f.path)).filter((r) => r !== '' && !r.startsWith('..') && !path.isAbsolute(r) && r.split(path.sep)[0] !== '.git');
-      await options.git.unstage(j.repo_top, inRepo.map((r) => r.split(path.sep).join('/'))).catch(() => undefined);
-      notes.push(`A previous ${j.command} (process ${j.pid}, started ${j.started_at}) was stopped right after its commit; its commit is kept.`);
+      const inRepo = j.files
+        .map((f) => path.relative(j.repo_top, f.path))
+        .filter((r) => r !== '' && !r.startsWith('..') && !path.isAbsolute(r) && r.split(path.sep)[0] !== '.git');
+      await options.git
+        .unstage(
+          j.repo_top,
+          inRepo.map((r) => r.split(path.sep).join('/')),
+        )
+        .catch(() => undefined);
+      notes.push(
+        `A previous ${j.command} (process ${j.pid}, started ${j.started_at}) was stopped right after its commit; its commit is kept.`,
+      );
     } else {
       const problems = await undoJournal(options.git, j);
       notes.push(
@@ -541,7 +565,13 @@ export async function recoverTransactions(options: RecoverOptions): Promise<stri
  * });
  */
 export async function runTransaction<T>(ctx: TransactionContext, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  for (const n of await recoverTransactions({ git: ctx.git, scratch: ctx.scratch, ...(ctx.pid === undefined ? {} : { pid: ctx.pid }), ...(ctx.host === undefined ? {} : { host: ctx.host }) })) ctx.onNote?.(n);
+  for (const n of await recoverTransactions({
+    git: ctx.git,
+    scratch: ctx.scratch,
+    ...(ctx.pid === undefined ? {} : { pid: ctx.pid }),
+    ...(ctx.host === undefined ? {} : { host: ctx.host }),
+  }))
+    ctx.onNote?.(n);
   const tx = new Transaction(ctx);
   const listener = (): void => undefined;
   ctx.signal?.addEventListener('abort', listener);
@@ -558,11 +588,15 @@ export async function runTransaction<T>(ctx: TransactionContext, fn: (tx: Transa
     }
     const problems = await tx.rollback();
     if (problems.length > 0) {
-      throw new WorkflowError('ROLLBACK_INCOMPLETE', `${ctx.command} failed (${(err as Error).message}) and could not put everything back: ${problems.join('; ')}.`, {
-        suggestions: ['Check the repository with git status and git log, and restore what is listed by hand.'],
-        details: { problems },
-        cause: err,
-      });
+      throw new WorkflowError(
+        'ROLLBACK_INCOMPLETE',
+        `${ctx.command} failed (${(err as Error).message}) and could not put everything back: ${problems.join('; ')}.`,
+        {
+          suggestions: ['Check the repository with git status and git log, and restore what is listed by hand.'],
+          details: { problems },
+          cause: err,
+        },
+      );
     }
     if (ctx.signal?.aborted === true && !(err instanceof WorkflowError && err.code === 'INTERRUPTED')) {
       throw interrupted(ctx.command, ctx.signal, 'Everything it had written was rolled back: the repository is as it was before.');
@@ -574,6 +608,12 @@ export async function runTransaction<T>(ctx: TransactionContext, fn: (tx: Transa
 }
 
 /** The transaction context of a workflow command in a project (journal in the project's git scratch space). */
-export function projectTransaction(env: WorkflowEnv, project: ProjectContext, repoTop: string, command: string, onNote: (note: string) => void): TransactionContext {
+export function projectTransaction(
+  env: WorkflowEnv,
+  project: ProjectContext,
+  repoTop: string,
+  command: string,
+  onNote: (note: string) => void,
+): TransactionContext {
   return { git: env.git, repoTop, scratch: scratchDir(project), command, now: env.now, signal: env.signal, onNote };
 }

@@ -57,7 +57,9 @@ export async function agentConfig(options: AgentConfigOptions): Promise<AgentCon
   let commit: string | null = null;
   const requested = (): string[] => {
     if (options.agents === undefined || options.agents.length === 0) {
-      throw new WorkflowError('INVALID_AGENTS', `agent config ${options.action} needs at least one agent key.`, { suggestions: [`spec-kitty agent config ${options.action} ${AGENTS.find((a) => !current.includes(a.key))?.key ?? 'claude'}`] });
+      throw new WorkflowError('INVALID_AGENTS', `agent config ${options.action} needs at least one agent key.`, {
+        suggestions: [`spec-kitty agent config ${options.action} ${AGENTS.find((a) => !current.includes(a.key))?.key ?? 'claude'}`],
+      });
     }
     return parseAgentList(options.agents);
   };
@@ -72,7 +74,10 @@ export async function agentConfig(options: AgentConfigOptions): Promise<AgentCon
     if (changed.length === 0) notes.push(`Already configured: ${add.join(', ')}.`);
     commit = (await rerun([...current, ...changed])).commit_hash;
   } else if (options.action === 'sync') {
-    if (current.length === 0) throw new WorkflowError('MISSING_AGENTS', 'No agents are configured in .kittify/config.yaml.', { suggestions: ['spec-kitty agent config add claude'] });
+    if (current.length === 0)
+      throw new WorkflowError('MISSING_AGENTS', 'No agents are configured in .kittify/config.yaml.', {
+        suggestions: ['spec-kitty agent config add claude'],
+      });
     commit = (await rerun(current)).commit_hash;
   } else if (options.action === 'remove') {
     const remove = requested();
@@ -81,7 +86,10 @@ export async function agentConfig(options: AgentConfigOptions): Promise<AgentCon
     if (changed.length > 0) {
       const config = readProjectConfig(root);
       const text = editYaml(config.file?.text ?? '', [{ path: ['agents', 'available'], value: left }], CONFIG_REL);
-      writeFileAtomic(root, config.path, text, { ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }), shownAs: CONFIG_REL });
+      writeFileAtomic(root, config.path, text, {
+        ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }),
+        shownAs: CONFIG_REL,
+      });
       const files = [config.path];
       for (const key of changed) {
         const spec = agentSpec(key) as AgentSpec;
@@ -96,22 +104,46 @@ export async function agentConfig(options: AgentConfigOptions): Promise<AgentCon
       }
       const location = project.location;
       if (location !== null && location !== undefined) {
-        const ignored = new Set(await options.git.ignored(location.topLevel, files.map((f) => path.relative(location.topLevel, f).split(path.sep).join('/'))));
+        const ignored = new Set(
+          await options.git.ignored(
+            location.topLevel,
+            files.map((f) => path.relative(location.topLevel, f).split(path.sep).join('/')),
+          ),
+        );
         const toCommit = files.filter((f) => !ignored.has(path.relative(location.topLevel, f).split(path.sep).join('/')));
-        commit = (await commitFiles(options.git, location.topLevel, root, toCommit, `chore: Remove spec-kitty agent(s) ${changed.join(', ')}`)).commit_hash;
+        commit = (
+          await commitFiles(options.git, location.topLevel, root, toCommit, `chore: Remove spec-kitty agent(s) ${changed.join(', ')}`)
+        ).commit_hash;
       }
     } else notes.push(`Not configured: ${remove.join(', ')}.`);
   }
   const config = readProjectConfig(root);
   const available = configuredAgents(config);
-  const selection = ((config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {}) as Record<string, unknown>;
+  const selection = ((config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {});
   const templates = await options.templates.commandTemplates(options.mission ?? 'software-dev').catch(() => []);
   const entries = AGENTS.filter((a) => available.includes(a.key)).map((a): AgentConfigEntry => {
     const dir = path.join(root, a.dir);
     const present = isDir(dir) ? readdirSync(dir).filter((n) => n.startsWith('spec-kitty.') && n.endsWith(a.extension)) : [];
     const expected = templates.map((t) => agentCommandFileName(a, t.name));
-    return { key: a.key, display_name: a.displayName, directory: a.dir, configured: true, command_files: present.length, expected_files: expected.length, missing_files: expected.filter((e) => !present.includes(e)) };
+    return {
+      key: a.key,
+      display_name: a.displayName,
+      directory: a.dir,
+      configured: true,
+      command_files: present.length,
+      expected_files: expected.length,
+      missing_files: expected.filter((e) => !present.includes(e)),
+    };
   });
   const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-  return { action: options.action, available, preferred_implementer: str(selection['preferred_implementer']), preferred_reviewer: str(selection['preferred_reviewer']), agents: entries, changed, commit_hash: commit, notes };
+  return {
+    action: options.action,
+    available,
+    preferred_implementer: str(selection['preferred_implementer']),
+    preferred_reviewer: str(selection['preferred_reviewer']),
+    agents: entries,
+    changed,
+    commit_hash: commit,
+    notes,
+  };
 }

@@ -26,7 +26,16 @@ const CONTEXT_FILES: Readonly<Record<string, string>> = {
 
 const START = '<!-- spec-kitty:context:start (generated from the plan; edit outside these markers) -->';
 const END = '<!-- spec-kitty:context:end -->';
-const FIELDS = ['Language/Version', 'Primary Dependencies', 'Storage', 'Testing', 'Target Platform', 'Project Type', 'Performance Goals', 'Constraints'];
+const FIELDS = [
+  'Language/Version',
+  'Primary Dependencies',
+  'Storage',
+  'Testing',
+  'Target Platform',
+  'Project Type',
+  'Performance Goals',
+  'Constraints',
+];
 
 /** What `agent context update-context --json` prints. */
 export interface UpdateContextResult {
@@ -46,18 +55,31 @@ export interface UpdateContextResult {
  * dependencies, storage, testing, platform, …) into the agent's context file (CLAUDE.md, AGENTS.md, …) between
  * spec-kitty's markers, leaving everything else in the file as it was, and commits the file.
  */
-export async function updateAgentContext(options: WorkflowEnv & { readonly feature?: string | undefined; readonly agentType?: string | undefined }): Promise<UpdateContextResult> {
+export async function updateAgentContext(
+  options: WorkflowEnv & { readonly feature?: string | undefined; readonly agentType?: string | undefined },
+): Promise<UpdateContextResult> {
   const key = (options.agentType ?? 'claude').trim().toLowerCase();
   const spec = agentSpec(key);
   if (spec === undefined) {
-    throw new WorkflowError('INVALID_AGENTS', `Unknown agent type ${JSON.stringify(key.slice(0, 40))}.`, { suggestions: [`spec-kitty agent context update-context --agent-type claude (one of ${AGENTS.map((a) => a.key).join(', ')})`] });
+    throw new WorkflowError('INVALID_AGENTS', `Unknown agent type ${JSON.stringify(key.slice(0, 40))}.`, {
+      suggestions: [`spec-kitty agent context update-context --agent-type claude (one of ${AGENTS.map((a) => a.key).join(', ')})`],
+    });
   }
   const project = await openProject(options);
   requireGit(project, 'agent context update-context');
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent context update-context' });
+  const feature = await resolveFeature({
+    project,
+    git: options.git,
+    flag: options.feature,
+    env: options.env,
+    argv: options.argv,
+    command: 'agent context update-context',
+  });
   const plan = path.join(feature.dir, 'plan.md');
   if (!isFile(plan)) {
-    throw new WorkflowError('SPEC_FILE_MISSING', `${feature.relDir}/plan.md does not exist yet.`, { suggestions: [`spec-kitty agent feature setup-plan --feature ${feature.slug} --json`] });
+    throw new WorkflowError('SPEC_FILE_MISSING', `${feature.relDir}/plan.md does not exist yet.`, {
+      suggestions: [`spec-kitty agent feature setup-plan --feature ${feature.slug} --json`],
+    });
   }
   const text = readFileSync(plan, 'utf8');
   const context: Record<string, string> = {};
@@ -69,16 +91,41 @@ export async function updateAgentContext(options: WorkflowEnv & { readonly featu
   const rel = CONTEXT_FILES[spec.key] ?? 'AGENTS.md';
   const file = path.join(project.root, rel);
   const old = isFile(file) ? readFileSync(file, 'utf8') : '';
-  const block = [START, `## Active technologies (${feature.slug})`, '', ...Object.entries(context).map(([k, v]) => `- **${k}**: ${v}`), ...(Object.keys(context).length === 0 ? ['- (the plan names none yet)'] : []), END].join('\n');
+  const block = [
+    START,
+    `## Active technologies (${feature.slug})`,
+    '',
+    ...Object.entries(context).map(([k, v]) => `- **${k}**: ${v}`),
+    ...(Object.keys(context).length === 0 ? ['- (the plan names none yet)'] : []),
+    END,
+  ].join('\n');
   const s = old.indexOf(START);
   const e = old.indexOf(END);
-  const next = s >= 0 && e > s ? `${old.slice(0, s)}${block}${old.slice(e + END.length)}` : `${old}${old === '' || old.endsWith('\n\n') ? '' : old.endsWith('\n') ? '\n' : '\n\n'}${block}\n`;
+  const next =
+    s >= 0 && e > s
+      ? `${old.slice(0, s)}${block}${old.slice(e + END.length)}`
+      : `${old}${old === '' || old.endsWith('\n\n') ? '' : old.endsWith('\n') ? '\n' : '\n\n'}${block}\n`;
   const notes: string[] = [];
   let commit: string | null = null;
   if (next !== old) {
     writeFileAtomic(project.root, file, next);
-    const c = await commitFiles(options.git, await repoTopOf(project, options.git), project.root, [file], `chore: Update ${rel} from the plan of ${feature.slug}`);
+    const c = await commitFiles(
+      options.git,
+      await repoTopOf(project, options.git),
+      project.root,
+      [file],
+      `chore: Update ${rel} from the plan of ${feature.slug}`,
+    );
     commit = c.commit_hash;
   } else notes.push(`${rel} is already up to date.`);
-  return { result: 'success', feature_slug: feature.slug, agent_type: spec.key, context_file: file, technical_context: context, updated: next !== old, commit_hash: commit, notes };
+  return {
+    result: 'success',
+    feature_slug: feature.slug,
+    agent_type: spec.key,
+    context_file: file,
+    technical_context: context,
+    updated: next !== old,
+    commit_hash: commit,
+    notes,
+  };
 }

@@ -23,7 +23,17 @@ export interface AgentSpec {
 }
 
 const md = (key: string, displayName: string, dir: string, cli: string | null, extra: Partial<AgentSpec> = {}): AgentSpec =>
-  Object.freeze({ key, displayName, dir, extension: '.md', format: 'markdown', argPlaceholder: '$ARGUMENTS', underscoreNames: false, cli, ...extra });
+  Object.freeze({
+    key,
+    displayName,
+    dir,
+    extension: '.md',
+    format: 'markdown',
+    argPlaceholder: '$ARGUMENTS',
+    underscoreNames: false,
+    cli,
+    ...extra,
+  });
 
 /**
  * The agent manifest: every agent `spec-kitty init --ai` can set up, with the directory, file naming and
@@ -45,7 +55,15 @@ export const AGENTS: readonly AgentSpec[] = Object.freeze([
 ]);
 
 /** Other names people use for an agent, mapped to its key. */
-const ALIASES: Readonly<Record<string, string>> = { 'claude-code': 'claude', 'github-copilot': 'copilot', augment: 'auggie', 'kilo-code': 'kilocode', 'roo-code': 'roo', 'amazon-q': 'q', amazonq: 'q' };
+const ALIASES: Readonly<Record<string, string>> = {
+  'claude-code': 'claude',
+  'github-copilot': 'copilot',
+  augment: 'auggie',
+  'kilo-code': 'kilocode',
+  'roo-code': 'roo',
+  'amazon-q': 'q',
+  amazonq: 'q',
+};
 
 /** The manifest entry of an agent key (aliases accepted), or undefined. */
 export function agentSpec(key: string): AgentSpec | undefined {
@@ -61,10 +79,14 @@ export function agentSpec(key: string): AgentSpec | undefined {
  * parseAgentList('Claude, codex;claude') // => ['claude', 'codex']
  */
 export function parseAgentList(raw: string | readonly string[]): string[] {
-  const parts = (typeof raw === 'string' ? raw.split(/[,;]/) : raw.flatMap((r) => r.split(/[,;]/))).map((p) => p.trim()).filter((p) => p !== '');
+  const parts = (typeof raw === 'string' ? raw.split(/[,;]/) : raw.flatMap((r) => r.split(/[,;]/)))
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const all = AGENTS.map((a) => a.key).join(', ');
   if (parts.length === 0) {
-    throw new WorkflowError('INVALID_AGENTS', '--ai did not contain any agent key.', { suggestions: [`Choose from: ${all}. Example: --ai claude,codex`] });
+    throw new WorkflowError('INVALID_AGENTS', '--ai did not contain any agent key.', {
+      suggestions: [`Choose from: ${all}. Example: --ai claude,codex`],
+    });
   }
   const unknown = parts.filter((p) => agentSpec(p) === undefined);
   if (unknown.length > 0) {
@@ -107,25 +129,37 @@ export interface AgentCommandFile {
  * its key; TOML agents (Gemini, Qwen) get `description = "…"` and `prompt = """…"""`. Throws
  * INVALID_TEMPLATE when the template's frontmatter is malformed.
  */
-export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset, inlined: ReadonlyMap<string, string> = new Map()): AgentCommandFile {
+export function renderAgentCommand(
+  agent: AgentSpec,
+  template: TemplateAsset,
+  inlined: ReadonlyMap<string, string> = new Map(),
+): AgentCommandFile {
   const text = template.text.replace(/\r\n/g, '\n');
   const parsed = parseFrontmatter(text, template.origin, { optional: true });
   if (!parsed.ok) {
     const p = parsed.problems[0];
-    throw new WorkflowError('INVALID_TEMPLATE', `The command template ${template.name} is malformed: ${p ? `${p.path}:${p.line}:${p.col}: ${p.message}` : 'bad frontmatter'}.`, {
-      suggestions: ['Fix the frontmatter of the template (or remove the project override) and run init again.'],
-      details: { template: template.name, origin: template.origin },
-    });
+    throw new WorkflowError(
+      'INVALID_TEMPLATE',
+      `The command template ${template.name} is malformed: ${p ? `${p.path}:${p.line}:${p.col}: ${p.message}` : 'bad frontmatter'}.`,
+      {
+        suggestions: ['Fix the frontmatter of the template (or remove the project override) and run init again.'],
+        details: { template: template.name, origin: template.origin },
+      },
+    );
   }
   const { scripts: _s, agent_scripts: _a, inline_templates: inline, ...meta } = parsed.value.data as Record<string, unknown>;
   const appendix = inlineTemplateNames(inline)
     .map((name) => {
       const text = inlined.get(name);
       if (text === undefined) {
-        throw new WorkflowError('TEMPLATE_NOT_FOUND', `The command template ${template.name} shows ${name}, which the mission does not have.`, {
-          suggestions: ['Reinstall spec-kitty, or add the template to the project (.kittify/templates/) and run spec-kitty init again.'],
-          details: { template: template.name, missing: name },
-        });
+        throw new WorkflowError(
+          'TEMPLATE_NOT_FOUND',
+          `The command template ${template.name} shows ${name}, which the mission does not have.`,
+          {
+            suggestions: ['Reinstall spec-kitty, or add the template to the project (.kittify/templates/) and run spec-kitty init again.'],
+            details: { template: template.name, missing: name },
+          },
+        );
       }
       return `\n\n---\n\n## ${name} (the template this prompt refers to)\n\n\`\`\`\`markdown\n${text.replace(/\r\n/g, '\n').trimEnd()}\n\`\`\`\`\n`;
     })
@@ -138,7 +172,11 @@ export function renderAgentCommand(agent: AgentSpec, template: TemplateAsset, in
   if (agent.format === 'toml') {
     const description = typeof meta['description'] === 'string' ? meta['description'] : '';
     const prompt = body.endsWith('\n') ? body : `${body}\n`;
-    return { agent: agent.key, relPath, content: `description = ${tomlString(description)}\n\nprompt = """\n${tomlMultilineBody(prompt)}"""\n` };
+    return {
+      agent: agent.key,
+      relPath,
+      content: `description = ${tomlString(description)}\n\nprompt = """\n${tomlMultilineBody(prompt)}"""\n`,
+    };
   }
   const head = Object.keys(meta).length > 0 ? `---\n${stringify(meta, { lineWidth: 0 })}---\n\n` : '';
   const content = `${head}${body}`;

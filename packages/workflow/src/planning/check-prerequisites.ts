@@ -45,7 +45,15 @@ export interface CheckPrerequisitesResult {
  */
 export async function checkPrerequisites(options: CheckPrerequisitesOptions): Promise<CheckPrerequisitesResult> {
   const project = await openProject(options);
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, guess: true, command: 'agent feature check-prerequisites' });
+  const feature = await resolveFeature({
+    project,
+    git: options.git,
+    flag: options.feature,
+    env: options.env,
+    argv: options.argv,
+    guess: true,
+    command: 'agent feature check-prerequisites',
+  });
   const errors: string[] = [];
   const warnings: string[] = [];
   const paths: Record<string, string> = { feature_dir: feature.dir };
@@ -73,5 +81,13 @@ export async function checkPrerequisites(options: CheckPrerequisitesOptions): Pr
       warnings.push(`${plan.tasksMd.path}: no work package sections found (expected headings like "## Work Package WP01: Title")`);
     }
   }
-  return { valid: errors.length === 0, errors, warnings, paths: paths as unknown as PrerequisitePaths, feature_slug: feature.slug, feature_dir: feature.dir, notes: feature.note === undefined ? [] : [feature.note] };
+  return {
+    valid: errors.length === 0,
+    errors,
+    warnings,
+    paths: paths as unknown as PrerequisitePaths,
+    feature_slug: feature.slug,
+    feature_dir: feature.dir,
+    notes: feature.note === undefined ? [] : [feature.note],
+  };
 }

@@ -98,63 +98,90 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
   };
   const made = await withLock(
     projectLockPath(root),
-    () => runTransaction(projectTransaction(options, project, repoTop, 'agent feature create-feature', note), async (tx) => {
-      const n = nextFeatureNumber(root);
-      if (n > 999) {
-        throw new WorkflowError('FEATURE_NUMBER_EXHAUSTED', 'All feature numbers 001–999 are used in kitty-specs/ and .worktrees/.', {
-          suggestions: ['Archive or remove old features from kitty-specs/ before creating more.'],
-        });
-      }
-      const featureSlug = featureSlugFor(n, slug);
-      const same = listFeatures(root).filter((f) => f.slug.slice(4) === slug);
-      if (same.length > 0) notes.push(`Note: a feature with this name already exists (${same.map((f) => f.slug).join(', ')}); created ${featureSlug} as a separate feature.`);
-      const dir = path.join(root, SPECS_DIR, featureSlug);
-      const spec = path.join(dir, 'spec.md');
-      const keep = path.join(dir, 'tasks', '.gitkeep');
-      const metaPath = path.join(dir, 'meta.json');
-      const readme = path.join(dir, 'tasks', 'README.md');
-      tx.track([spec, keep, readme, metaPath]);
-      for (const sub of ['checklists', 'research', 'tasks']) {
-        assertInside(root, path.join(dir, sub));
-        tx.mkdir(path.join(dir, sub));
-      }
-      if (!existsSync(spec)) writeFileAtomic(root, spec, specTemplate.text);
-      if (!existsSync(keep)) writeFileAtomic(root, keep, '');
-      if (!existsSync(readme)) writeFileAtomic(root, readme, TASKS_README);
-      const commits: string[] = [];
-      const m1 = `Add spec for feature ${featureSlug}`;
-      const c1 = await tx.commit(m1, () => commitFiles(options.git, repoTop, root, [spec, keep, readme], m1, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }), { final: false });
-      if (c1.commit_hash !== null) commits.push(c1.commit_hash);
-
-      const feature = { slug: featureSlug, number: featureSlug.slice(0, 3), dir, relDir: `${SPECS_DIR}/${featureSlug}` };
-      const meta = mergeMeta(readMeta(root, feature)?.data ?? null, {
-        feature_number: feature.number,
-        slug: featureSlug,
-        feature_slug: featureSlug,
-        friendly_name: slug.replace(/-/g, ' '),
-        mission,
-        target_branch: branch,
-        created_at: now.toISOString(),
-        ...(mission === 'documentation' ? { documentation_state: DOCUMENTATION_STATE } : {}),
-      });
-      tx.checkpoint();
-      writeFileAtomic(root, metaPath, renderMeta(meta));
-      const metaFiles = [metaPath];
-      if (options.events !== undefined && options.machine !== undefined) {
-        const configClean = (await options.git.status(repoTop, ['.kittify/config.yaml'].map((p) => path.relative(repoTop, path.join(root, p)).split(path.sep).join('/')))).length === 0;
-        if (configClean) {
-          tx.track([path.join(root, '.kittify', 'config.yaml')]);
-          const ensured = await ensureProjectIdentity({ root, git: options.git, machine: options.machine, ...(options.newUuid ? { newUuid: options.newUuid } : {}) });
-          if (ensured.written) metaFiles.push(ensured.configPath);
-        } else {
-          notes.push('Note: .kittify/config.yaml has uncommitted changes, so no project identity was added to it; sync events need one (commit your change, then run the command again).');
+    () =>
+      runTransaction(projectTransaction(options, project, repoTop, 'agent feature create-feature', note), async (tx) => {
+        const n = nextFeatureNumber(root);
+        if (n > 999) {
+          throw new WorkflowError('FEATURE_NUMBER_EXHAUSTED', 'All feature numbers 001–999 are used in kitty-specs/ and .worktrees/.', {
+            suggestions: ['Archive or remove old features from kitty-specs/ before creating more.'],
+          });
         }
-      }
-      const m2 = `Add meta for feature ${featureSlug}`;
-      const c2 = await tx.commit(m2, () => commitFiles(options.git, repoTop, root, metaFiles, m2, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }));
-      if (c2.commit_hash !== null) commits.push(c2.commit_hash);
-      return { featureSlug, dir, spec, metaPath, commits, meta };
-    }),
+        const featureSlug = featureSlugFor(n, slug);
+        const same = listFeatures(root).filter((f) => f.slug.slice(4) === slug);
+        if (same.length > 0)
+          notes.push(
+            `Note: a feature with this name already exists (${same.map((f) => f.slug).join(', ')}); created ${featureSlug} as a separate feature.`,
+          );
+        const dir = path.join(root, SPECS_DIR, featureSlug);
+        const spec = path.join(dir, 'spec.md');
+        const keep = path.join(dir, 'tasks', '.gitkeep');
+        const metaPath = path.join(dir, 'meta.json');
+        const readme = path.join(dir, 'tasks', 'README.md');
+        tx.track([spec, keep, readme, metaPath]);
+        for (const sub of ['checklists', 'research', 'tasks']) {
+          assertInside(root, path.join(dir, sub));
+          tx.mkdir(path.join(dir, sub));
+        }
+        if (!existsSync(spec)) writeFileAtomic(root, spec, specTemplate.text);
+        if (!existsSync(keep)) writeFileAtomic(root, keep, '');
+        if (!existsSync(readme)) writeFileAtomic(root, readme, TASKS_README);
+        const commits: string[] = [];
+        const m1 = `Add spec for feature ${featureSlug}`;
+        const c1 = await tx.commit(
+          m1,
+          () =>
+            commitFiles(options.git, repoTop, root, [spec, keep, readme], m1, {
+              force: true,
+              ...(options.sleep ? { sleep: options.sleep } : {}),
+            }),
+          { final: false },
+        );
+        if (c1.commit_hash !== null) commits.push(c1.commit_hash);
+
+        const feature = { slug: featureSlug, number: featureSlug.slice(0, 3), dir, relDir: `${SPECS_DIR}/${featureSlug}` };
+        const meta = mergeMeta(readMeta(root, feature)?.data ?? null, {
+          feature_number: feature.number,
+          slug: featureSlug,
+          feature_slug: featureSlug,
+          friendly_name: slug.replace(/-/g, ' '),
+          mission,
+          target_branch: branch,
+          created_at: now.toISOString(),
+          ...(mission === 'documentation' ? { documentation_state: DOCUMENTATION_STATE } : {}),
+        });
+        tx.checkpoint();
+        writeFileAtomic(root, metaPath, renderMeta(meta));
+        const metaFiles = [metaPath];
+        if (options.events !== undefined && options.machine !== undefined) {
+          const configClean =
+            (
+              await options.git.status(
+                repoTop,
+                ['.kittify/config.yaml'].map((p) => path.relative(repoTop, path.join(root, p)).split(path.sep).join('/')),
+              )
+            ).length === 0;
+          if (configClean) {
+            tx.track([path.join(root, '.kittify', 'config.yaml')]);
+            const ensured = await ensureProjectIdentity({
+              root,
+              git: options.git,
+              machine: options.machine,
+              ...(options.newUuid ? { newUuid: options.newUuid } : {}),
+            });
+            if (ensured.written) metaFiles.push(ensured.configPath);
+          } else {
+            notes.push(
+              'Note: .kittify/config.yaml has uncommitted changes, so no project identity was added to it; sync events need one (commit your change, then run the command again).',
+            );
+          }
+        }
+        const m2 = `Add meta for feature ${featureSlug}`;
+        const c2 = await tx.commit(m2, () =>
+          commitFiles(options.git, repoTop, root, metaFiles, m2, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }),
+        );
+        if (c2.commit_hash !== null) commits.push(c2.commit_hash);
+        return { featureSlug, dir, spec, metaPath, commits, meta };
+      }),
     { what: 'feature numbering', onNote: note, signal: options.signal, now: options.now },
   );
 

@@ -50,7 +50,6 @@ export interface FinalizeTasksResult {
   readonly notes: readonly string[];
 }
 
-
 /**
  * `spec-kitty agent feature finalize-tasks`: reads tasks.md (work-package sections, subtasks, dependency
  * phrases) and the `tasks/WPxx-*.md` prompt files, rejects unknown, self and circular dependencies (and any
@@ -65,12 +64,21 @@ export interface FinalizeTasksResult {
 export async function finalizeTasks(options: FinalizeTasksOptions): Promise<FinalizeTasksResult> {
   const project = await openProject(options);
   requireGit(project, 'finalize-tasks');
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent feature finalize-tasks' });
+  const feature = await resolveFeature({
+    project,
+    git: options.git,
+    flag: options.feature,
+    env: options.env,
+    argv: options.argv,
+    command: 'agent feature finalize-tasks',
+  });
   const root = project.root;
   const tasksDir = path.join(feature.dir, 'tasks');
   if (!isDir(tasksDir)) {
     throw new WorkflowError('TASKS_DIR_MISSING', `Tasks directory not found: ${tasksDir}`, {
-      suggestions: ['Write tasks.md and the work package prompt files (tasks/WP01-<name>.md) first (/spec-kitty.tasks), then run finalize-tasks again.'],
+      suggestions: [
+        'Write tasks.md and the work package prompt files (tasks/WP01-<name>.md) first (/spec-kitty.tasks), then run finalize-tasks again.',
+      ],
       details: { feature_slug: feature.slug, tasks_dir: tasksDir },
     });
   }
@@ -85,67 +93,79 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
   };
   const done = await withLock(
     featureLockPath(root, feature.slug),
-    () => runTransaction(projectTransaction(options, project, repoTop, 'agent feature finalize-tasks', note), async (tx) => {
-      const plan = await analyzeTaskPlan(root, feature);
-      if (!isFile(plan.tasksMdPath)) notes.push(`Note: ${feature.relDir}/tasks.md does not exist; dependencies come from the work package files alone.`);
-      if (plan.ids.length === 0 && plan.fileProblems.length === 0) {
-        notes.push(`Note: no work packages found: tasks.md has no "## Work Package WPxx" sections and ${feature.relDir}/tasks/ has no WPxx-*.md files.`);
-      }
-      if (plan.fileProblems.length > 0) {
-        const shownTasks = displayPath(root, plan.tasksMdPath);
-        const tasksProblem = plan.fileProblems.some((p) => p.path === shownTasks);
-        throw new PlanningFileError(tasksProblem ? 'INVALID_TASKS_FILE' : 'INVALID_FRONTMATTER', plan.fileProblems, {
-          suggestions: ['Fix each file at the line and column shown, then run finalize-tasks again.'],
-        });
-      }
-      if (plan.graphProblems.length > 0) {
-        throw new PlanningFileError('INVALID_DEPENDENCIES', plan.graphProblems, {
-          suggestions: ['Fix the dependency lines shown (a work package may only depend on other, existing work packages, without loops), then run finalize-tasks again.'],
-        });
-      }
-      const wanted = plan.dependencies;
-      const sections = plan.sections;
-      const files = new Map(plan.workPackages.map((w) => [w.id, w]));
-      const warnings = plan.warnings;
+    () =>
+      runTransaction(projectTransaction(options, project, repoTop, 'agent feature finalize-tasks', note), async (tx) => {
+        const plan = await analyzeTaskPlan(root, feature);
+        if (!isFile(plan.tasksMdPath))
+          notes.push(`Note: ${feature.relDir}/tasks.md does not exist; dependencies come from the work package files alone.`);
+        if (plan.ids.length === 0 && plan.fileProblems.length === 0) {
+          notes.push(
+            `Note: no work packages found: tasks.md has no "## Work Package WPxx" sections and ${feature.relDir}/tasks/ has no WPxx-*.md files.`,
+          );
+        }
+        if (plan.fileProblems.length > 0) {
+          const shownTasks = displayPath(root, plan.tasksMdPath);
+          const tasksProblem = plan.fileProblems.some((p) => p.path === shownTasks);
+          throw new PlanningFileError(tasksProblem ? 'INVALID_TASKS_FILE' : 'INVALID_FRONTMATTER', plan.fileProblems, {
+            suggestions: ['Fix each file at the line and column shown, then run finalize-tasks again.'],
+          });
+        }
+        if (plan.graphProblems.length > 0) {
+          throw new PlanningFileError('INVALID_DEPENDENCIES', plan.graphProblems, {
+            suggestions: [
+              'Fix the dependency lines shown (a work package may only depend on other, existing work packages, without loops), then run finalize-tasks again.',
+            ],
+          });
+        }
+        const wanted = plan.dependencies;
+        const sections = plan.sections;
+        const files = new Map(plan.workPackages.map((w) => [w.id, w]));
+        const warnings = plan.warnings;
 
-      // Compute every new file first; write only when all of them are good.
-      const updates: Array<{ wp: WorkPackageFile; text: string }> = [];
-      for (const w of plan.workPackages) {
-        const deps = wanted.get(w.id) ?? [];
-        const text = updateFrontmatter(w.file.text, [{ path: ['dependencies'], value: deps, after: ['lane', 'title', 'work_package_id'] }], w.shownAs);
-        if (text !== w.file.text) updates.push({ wp: w, text });
-      }
-      // All or nothing: the transaction puts back every rewritten file if anything below fails.
-      tx.track(updates.map((u) => u.wp.path));
-      for (const u of updates) {
-        tx.checkpoint();
-        writeFileAtomic(root, u.wp.path, u.text, { expectedSha256: u.wp.file.sha256, bom: u.wp.file.bom, shownAs: u.wp.shownAs });
-      }
+        // Compute every new file first; write only when all of them are good.
+        const updates: Array<{ wp: WorkPackageFile; text: string }> = [];
+        for (const w of plan.workPackages) {
+          const deps = wanted.get(w.id) ?? [];
+          const text = updateFrontmatter(
+            w.file.text,
+            [{ path: ['dependencies'], value: deps, after: ['lane', 'title', 'work_package_id'] }],
+            w.shownAs,
+          );
+          if (text !== w.file.text) updates.push({ wp: w, text });
+        }
+        // All or nothing: the transaction puts back every rewritten file if anything below fails.
+        tx.track(updates.map((u) => u.wp.path));
+        for (const u of updates) {
+          tx.checkpoint();
+          writeFileAtomic(root, u.wp.path, u.text, { expectedSha256: u.wp.file.sha256, bom: u.wp.file.bom, shownAs: u.wp.shownAs });
+        }
 
-      const entries = readdirSync(tasksDir, { withFileTypes: true }).filter((e) => e.isFile());
-      const names = entries.map((e) => e.name);
-      const toCommit = [
-        ...(isFile(plan.tasksMdPath) ? [plan.tasksMdPath] : []),
-        // Temp files of killed writers are never planning files.
-        ...entries.filter((e) => !/^\..*\.tmp$/.test(e.name) && !isAtomicTempName(e.name, names)).map((e) => path.join(tasksDir, e.name)),
-      ];
-      const message = `Add tasks for feature ${feature.slug}`;
-      const commit = await tx.commit(message, () => commitFiles(options.git, repoTop, root, toCommit, message, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }));
-      const updated = new Set(updates.map((u) => u.wp.id));
-      const workPackages: FinalizedWorkPackage[] = plan.ids.map((id) => {
-        const w = files.get(id);
-        const s = sections.get(id);
-        return {
-          id,
-          title: w?.title ?? (s?.title !== undefined && s.title !== '' ? s.title : id),
-          dependencies: [...(wanted.get(id) ?? [])],
-          subtasks: (s?.subtasks ?? []).map((t) => t.id),
-          file: w?.shownAs ?? null,
-          updated: updated.has(id),
-        };
-      });
-      return { commit, workPackages, updatedCount: updates.length, warnings };
-    }),
+        const entries = readdirSync(tasksDir, { withFileTypes: true }).filter((e) => e.isFile());
+        const names = entries.map((e) => e.name);
+        const toCommit = [
+          ...(isFile(plan.tasksMdPath) ? [plan.tasksMdPath] : []),
+          // Temp files of killed writers are never planning files.
+          ...entries.filter((e) => !/^\..*\.tmp$/.test(e.name) && !isAtomicTempName(e.name, names)).map((e) => path.join(tasksDir, e.name)),
+        ];
+        const message = `Add tasks for feature ${feature.slug}`;
+        const commit = await tx.commit(message, () =>
+          commitFiles(options.git, repoTop, root, toCommit, message, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }),
+        );
+        const updated = new Set(updates.map((u) => u.wp.id));
+        const workPackages: FinalizedWorkPackage[] = plan.ids.map((id) => {
+          const w = files.get(id);
+          const s = sections.get(id);
+          return {
+            id,
+            title: w?.title ?? (s?.title !== undefined && s.title !== '' ? s.title : id),
+            dependencies: [...(wanted.get(id) ?? [])],
+            subtasks: (s?.subtasks ?? []).map((t) => t.id),
+            file: w?.shownAs ?? null,
+            updated: updated.has(id),
+          };
+        });
+        return { commit, workPackages, updatedCount: updates.length, warnings };
+      }),
     { what: `feature ${feature.slug}`, onNote: note, signal: options.signal, now: options.now },
   );
 
@@ -153,7 +173,9 @@ export async function finalizeTasks(options: FinalizeTasksOptions): Promise<Fina
   const fresh = done.workPackages.filter((w) => w.file !== null && committed.has(w.file));
   const emitted = await emitEvents(options.events, root, options.git, 'WPCreated', (f) => {
     const causationId = f.newId();
-    return fresh.map((w) => f.wpCreated({ wpId: w.id, title: w.title, featureSlug: feature.slug, dependencies: w.dependencies }, { causationId }));
+    return fresh.map((w) =>
+      f.wpCreated({ wpId: w.id, title: w.title, featureSlug: feature.slug, dependencies: w.dependencies }, { causationId }),
+    );
   });
   notes.push(...emitted.notes);
   return {

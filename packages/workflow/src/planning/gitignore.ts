@@ -35,7 +35,11 @@ export const EXCLUDE_ENTRIES: readonly string[] = Object.freeze(['.worktrees/'])
  * @example
  * addIgnoreEntries('node_modules/\n', ['.claude/'], GITIGNORE_MARKER).added // => ['.claude/']
  */
-export function addIgnoreEntries(text: string | null, entries: readonly string[], marker: string): { text: string; added: string[]; present: string[] } {
+export function addIgnoreEntries(
+  text: string | null,
+  entries: readonly string[],
+  marker: string,
+): { text: string; added: string[]; present: string[] } {
   const original = text ?? '';
   const eol = original.includes('\r\n') ? '\r\n' : '\n';
   const have = new Set(original.split(/\r?\n/).map((l) => l.trim()));

@@ -1,6 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { AGENTS, agentSpec, inlineTemplateNames, parseAgentList, renderAgentCommand, type AgentCommandFile, type AgentSpec } from './agents.js';
+import {
+  AGENTS,
+  agentSpec,
+  inlineTemplateNames,
+  parseAgentList,
+  renderAgentCommand,
+  type AgentCommandFile,
+  type AgentSpec,
+} from './agents.js';
 import { commitFiles } from '../git/commit.js';
 import { recoverTransactions, runTransaction, type Transaction } from '../git/transaction.js';
 import { CONFIG_REL, METADATA_REL, configuredAgents, readProjectConfig, type ProjectIdentity } from '../project/config.js';
@@ -83,7 +91,15 @@ export interface InitResult {
 }
 
 /** `.claudeignore`: what Claude Code need not read (worktrees are read through their own paths). */
-const CLAUDEIGNORE = ['# Written by spec-kitty init: paths Claude Code does not need to index.', '.worktrees/', '.kittify/.dashboard', '.kittify/runtime/', '.kittify/workspaces/', 'node_modules/', ''].join('\n');
+const CLAUDEIGNORE = [
+  '# Written by spec-kitty init: paths Claude Code does not need to index.',
+  '.worktrees/',
+  '.kittify/.dashboard',
+  '.kittify/runtime/',
+  '.kittify/workspaces/',
+  'node_modules/',
+  '',
+].join('\n');
 
 /** Copilot reads the slash-command prompts from .github/prompts when prompt files are enabled. */
 const COPILOT_SETTINGS = `${JSON.stringify({ 'chat.promptFiles': true, 'chat.promptFilesLocations': { '.github/prompts': true } }, null, 2)}\n`;
@@ -115,9 +131,13 @@ function metadataText(runtime: RuntimeInfo, now: Date): string {
  */
 export async function initProject(options: InitOptions): Promise<InitResult> {
   const here = options.here === true || options.path === '.';
-  if (options.here === true && options.path !== undefined && options.path !== '.') throw usage('Cannot specify both a project path and --here.', 'Use either `spec-kitty init my-project` or `spec-kitty init --here`.');
+  if (options.here === true && options.path !== undefined && options.path !== '.')
+    throw usage('Cannot specify both a project path and --here.', 'Use either `spec-kitty init my-project` or `spec-kitty init --here`.');
   if (!here && (options.path === undefined || options.path.trim() === '')) {
-    throw usage("Must specify either a project path, '.' for the current directory, or --here.", 'Example: spec-kitty init my-project --ai claude, or spec-kitty init --here --ai claude');
+    throw usage(
+      "Must specify either a project path, '.' for the current directory, or --here.",
+      'Example: spec-kitty init my-project --ai claude, or spec-kitty init --here --ai claude',
+    );
   }
   const target = path.resolve(options.cwd, here ? '.' : (options.path as string));
   const notes: string[] = [];
@@ -125,20 +145,34 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   // An init killed half-way (SIGKILL) is rolled back first, so it never leaves a directory init then refuses.
   if (isDir(target)) {
     const around = await options.git.locate(target).catch(() => null);
-    if (around !== null) notes.push(...(await recoverTransactions({ git: options.git, scratch: path.join(around.commonDir, 'spec-kitty') })));
+    if (around !== null)
+      notes.push(...(await recoverTransactions({ git: options.git, scratch: path.join(around.commonDir, 'spec-kitty') })));
   }
 
-  if (existsSync(target) && !statSync(target).isDirectory()) throw usage(`${target} exists and is not a directory.`, 'Choose another project path.');
+  if (existsSync(target) && !statSync(target).isDirectory())
+    throw usage(`${target} exists and is not a directory.`, 'Choose another project path.');
   const alreadyProject = isDir(path.join(target, '.kittify'));
   if (!alreadyProject && existsSync(target)) {
     const items = readdirSync(target).filter((n) => n !== '.git');
     if (items.length > 0 && options.force !== true) {
-      const ok = interactive ? await (options.prompts as InitPrompts).confirm(`${target} is not empty (${items.length} items). Set up spec-kitty here anyway? Your files are left as they are.`) : false;
+      const ok = interactive
+        ? await (options.prompts).confirm(
+            `${target} is not empty (${items.length} items). Set up spec-kitty here anyway? Your files are left as they are.`,
+          )
+        : false;
       if (!ok) {
-        throw new WorkflowError('DIRECTORY_NOT_EMPTY', `${target} is not empty (${items.length} items) and is not a spec-kitty project yet.`, {
-          suggestions: [interactive ? 'Nothing was changed.' : 'Pass --force to set up spec-kitty in it anyway (your files are left untouched and are not committed).'],
-          details: { path: target, items: items.length },
-        });
+        throw new WorkflowError(
+          'DIRECTORY_NOT_EMPTY',
+          `${target} is not empty (${items.length} items) and is not a spec-kitty project yet.`,
+          {
+            suggestions: [
+              interactive
+                ? 'Nothing was changed.'
+                : 'Pass --force to set up spec-kitty in it anyway (your files are left untouched and are not committed).',
+            ],
+            details: { path: target, items: items.length },
+          },
+        );
       }
     }
   }
@@ -149,7 +183,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   if (options.ai !== undefined) agents = parseAgentList(options.ai);
   else if (existingConfig !== null && configuredAgents(existingConfig).some((a) => agentSpec(a) !== undefined)) {
     agents = parseAgentList(configuredAgents(existingConfig).filter((a) => agentSpec(a) !== undefined));
-  } else if (interactive) agents = parseAgentList([...(await (options.prompts as InitPrompts).chooseAgents(AGENTS, ['copilot']))]);
+  } else if (interactive) agents = parseAgentList([...(await (options.prompts).chooseAgents(AGENTS, ['copilot']))]);
   else {
     throw new WorkflowError('MISSING_AGENTS', '--ai is required in non-interactive mode.', {
       suggestions: [`Example: spec-kitty init --here --ai claude,codex --non-interactive. Agents: ${AGENTS.map((a) => a.key).join(', ')}`],
@@ -163,7 +197,17 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
       details: { mission },
     });
   }
-  const inlineNames = new Set(commandTemplates.flatMap((t) => inlineTemplateNames(/^---\r?\n[\s\S]*?^inline_templates:\s*(\[[^\]\n]*\])/m.exec(t.text)?.[1]?.slice(1, -1).split(',').map((n) => n.trim()) ?? [])));
+  const inlineNames = new Set(
+    commandTemplates.flatMap((t) =>
+      inlineTemplateNames(
+        /^---\r?\n[\s\S]*?^inline_templates:\s*(\[[^\]\n]*\])/m
+          .exec(t.text)?.[1]
+          ?.slice(1, -1)
+          .split(',')
+          .map((n) => n.trim()) ?? [],
+      ),
+    ),
+  );
   const inlined = new Map<string, string>();
   for (const name of inlineNames) {
     const found = await options.templates.template(mission, name);
@@ -174,13 +218,20 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const roleOf = (flag: string, value: string | undefined): string | null => {
     if (value === undefined || value.trim() === '') return null;
     const spec = agentSpec(value);
-    if (spec === undefined || !agents.includes(spec.key)) throw usage(`${flag} ${JSON.stringify(value.slice(0, 40))} is not one of the chosen agents (${agents.join(', ')}).`, `spec-kitty init --here --ai ${agents.join(',')} ${flag} ${agents[0] as string}`);
+    if (spec === undefined || !agents.includes(spec.key))
+      throw usage(
+        `${flag} ${JSON.stringify(value.slice(0, 40))} is not one of the chosen agents (${agents.join(', ')}).`,
+        `spec-kitty init --here --ai ${agents.join(',')} ${flag} ${agents[0] as string}`,
+      );
     return spec.key;
   };
   const wantImplementer = roleOf('--preferred-implementer', options.preferredImplementer);
   const wantReviewer = roleOf('--preferred-reviewer', options.preferredReviewer);
   const missingTools = (options.missingAgentTools ?? []).filter((k) => agents.includes(k));
-  if (missingTools.length > 0) notes.push(`Note: optional agent tool(s) not found on PATH: ${missingTools.join(', ')} (pass --ignore-agent-tools to skip this check).`);
+  if (missingTools.length > 0)
+    notes.push(
+      `Note: optional agent tool(s) not found on PATH: ${missingTools.join(', ')} (pass --ignore-agent-tools to skip this check).`,
+    );
 
   // Git: use the repository around the target, or create one.
   const targetCreated = !existsSync(target);
@@ -232,7 +283,8 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     }
     for (const r of rendered) write(path.join(target, r.relPath), r.content);
     // Per-agent extras: Claude's ignore file (only when absent: it is the user's to edit), Copilot's settings.
-    if (agents.includes('claude') && !existsSync(path.join(target, '.claudeignore'))) write(path.join(target, '.claudeignore'), CLAUDEIGNORE);
+    if (agents.includes('claude') && !existsSync(path.join(target, '.claudeignore')))
+      write(path.join(target, '.claudeignore'), CLAUDEIGNORE);
     if (agents.includes('copilot')) write(path.join(target, '.vscode', 'settings.json'), COPILOT_SETTINGS);
     if (options.mcp !== false) {
       const mcp = planMcpConfigs(target, agents);
@@ -256,10 +308,18 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     const configText = editYaml(config.file?.text ?? '', sets, CONFIG_REL);
     tx?.track([config.path]);
     if (configText !== (config.file?.text ?? null)) {
-      writeFileAtomic(target, config.path, configText, { ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }), shownAs: CONFIG_REL });
+      writeFileAtomic(target, config.path, configText, {
+        ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }),
+        shownAs: CONFIG_REL,
+      });
       written.push(config.path);
     }
-    const ensured = await ensureProjectIdentity({ root: target, git: location === null ? null : options.git, machine: options.machine, ...(options.newUuid ? { newUuid: options.newUuid } : {}) });
+    const ensured = await ensureProjectIdentity({
+      root: target,
+      git: location === null ? null : options.git,
+      machine: options.machine,
+      ...(options.newUuid ? { newUuid: options.newUuid } : {}),
+    });
     if (ensured.written && !written.includes(ensured.configPath)) written.push(ensured.configPath);
 
     const metadata = path.join(target, METADATA_REL);
@@ -269,7 +329,11 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     const ignore = addIgnoreEntries(readOrNull(gitignore), GITIGNORE_ENTRIES, GITIGNORE_MARKER);
     if (ignore.added.length > 0) write(gitignore, ignore.text);
 
-    let commit: { commit_created: boolean; commit_hash: string | null; files_committed: readonly string[] } = { commit_created: false, commit_hash: null, files_committed: [] };
+    let commit: { commit_created: boolean; commit_hash: string | null; files_committed: readonly string[] } = {
+      commit_created: false,
+      commit_hash: null,
+      files_committed: [],
+    };
     if (location !== null) {
       const exclude = path.join(location.commonDir, 'info', 'exclude');
       const ex = addIgnoreEntries(readOrNull(exclude), EXCLUDE_ENTRIES, EXCLUDE_MARKER);
@@ -283,7 +347,8 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
       const toCommit = candidates.filter((f) => !ignored.has(rel(f)));
       const agentList = agents.join(', ');
       const message = freshRepo ? 'Initial commit from Specify template' : `chore: Set up spec-kitty (${agentList})`;
-      const run = (): ReturnType<typeof commitFiles> => commitFiles(options.git, location.topLevel, target, toCommit, message, { ...(options.sleep ? { sleep: options.sleep } : {}) });
+      const run = (): ReturnType<typeof commitFiles> =>
+        commitFiles(options.git, location.topLevel, target, toCommit, message, { ...(options.sleep ? { sleep: options.sleep } : {}) });
       commit = tx === null ? await run() : await tx.commit(message, run);
     }
     return { written, removed, ignore, ensured, commit };
@@ -292,14 +357,28 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const done =
     loc === null
       ? await work(null)
-      : await runTransaction({ git: options.git, repoTop: loc.topLevel, scratch: path.join(loc.commonDir, 'spec-kitty'), command: 'init', now: options.now, signal: options.signal, onNote: (n) => notes.push(n) }, async (tx) => {
-          if (targetCreated) tx.createdDir(target);
-          if (gitInitialized) tx.createdGitDir(loc.gitDir);
-          return work(tx);
-        });
+      : await runTransaction(
+          {
+            git: options.git,
+            repoTop: loc.topLevel,
+            scratch: path.join(loc.commonDir, 'spec-kitty'),
+            command: 'init',
+            now: options.now,
+            signal: options.signal,
+            onNote: (n) => notes.push(n),
+          },
+          async (tx) => {
+            if (targetCreated) tx.createdDir(target);
+            if (gitInitialized) tx.createdGitDir(loc.gitDir);
+            return work(tx);
+          },
+        );
   const { written, removed, ignore, ensured, commit } = done;
   const previously = existingConfig === null ? [] : configuredAgents(existingConfig).filter((a) => !agents.includes(a));
-  if (previously.length > 0) notes.push(`Note: ${previously.join(', ')} ${previously.length === 1 ? 'is' : 'are'} no longer configured; their command files were left in place.`);
+  if (previously.length > 0)
+    notes.push(
+      `Note: ${previously.join(', ')} ${previously.length === 1 ? 'is' : 'are'} no longer configured; their command files were left in place.`,
+    );
   notes.push(...(options.templates.takeNotes?.() ?? []));
 
   return {

@@ -19,7 +19,11 @@ export interface ResearchResult {
 
 /** The research artifacts of a feature and the research-mission template each starts from (null: a short scaffold). */
 const ARTIFACTS: ReadonlyArray<readonly [string, string | null, string]> = [
-  ['research.md', null, '# Research: {feature}\n\n## Questions\n\n- [ ] \n\n## Findings\n\n(Cite sources by id from research/source-register.csv and evidence by id from research/evidence-log.csv.)\n'],
+  [
+    'research.md',
+    null,
+    '# Research: {feature}\n\n## Questions\n\n- [ ] \n\n## Findings\n\n(Cite sources by id from research/source-register.csv and evidence by id from research/evidence-log.csv.)\n',
+  ],
   ['data-model.md', null, '# Data Model: {feature}\n\n## Entities\n\n'],
   ['research/evidence-log.csv', 'evidence-log.csv', 'evidence_id,source_id,sub_question,claim,location,kind,notes\n'],
   ['research/source-register.csv', 'source-register.csv', 'source_id,title,author,year,url_or_reference,type,reliability,notes\n'],
@@ -31,7 +35,14 @@ const ARTIFACTS: ReadonlyArray<readonly [string, string | null, string]> = [
  * `research/source-register.csv`, from the research mission templates). Existing files are kept unless
  * `force`; `dryRun` only lists what would be written. Nothing is committed (the agent commits its research).
  */
-export async function scaffoldResearch(options: WorkflowEnv & { readonly templates: TemplateSource; readonly feature?: string | undefined; readonly force?: boolean; readonly dryRun?: boolean }): Promise<ResearchResult> {
+export async function scaffoldResearch(
+  options: WorkflowEnv & {
+    readonly templates: TemplateSource;
+    readonly feature?: string | undefined;
+    readonly force?: boolean;
+    readonly dryRun?: boolean;
+  },
+): Promise<ResearchResult> {
   const project = await openProject({ cwd: options.cwd, git: options.git, env: options.env });
   const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'research' });
   const created: string[] = [];

@@ -36,9 +36,13 @@ export interface SetupPlanResult {
 export async function planningBranch(project: ProjectContext, options: WorkflowEnv): Promise<string> {
   const branch = await options.git.currentBranch(project.root);
   if (branch === null) {
-    throw new WorkflowError('DETACHED_HEAD', `The planning repository (${project.root}) is in detached HEAD state; check out a branch before continuing.`, {
-      suggestions: ['git switch <the feature target branch, e.g. main> and run the command again.'],
-    });
+    throw new WorkflowError(
+      'DETACHED_HEAD',
+      `The planning repository (${project.root}) is in detached HEAD state; check out a branch before continuing.`,
+      {
+        suggestions: ['git switch <the feature target branch, e.g. main> and run the command again.'],
+      },
+    );
   }
   return branch;
 }
@@ -66,7 +70,15 @@ export function requireSpec(feature: ResolvedFeature): string {
 export async function setupPlan(options: SetupPlanOptions): Promise<SetupPlanResult> {
   const project = await openProject(options);
   requireGit(project, 'setup-plan');
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent feature setup-plan', unresolvedCode: 'PLAN_CONTEXT_UNRESOLVED' });
+  const feature = await resolveFeature({
+    project,
+    git: options.git,
+    flag: options.feature,
+    env: options.env,
+    argv: options.argv,
+    command: 'agent feature setup-plan',
+    unresolvedCode: 'PLAN_CONTEXT_UNRESOLVED',
+  });
   const spec = requireSpec(feature);
   const branch = await planningBranch(project, options);
   const repoTop = await repoTopOf(project, options.git);
@@ -79,22 +91,29 @@ export async function setupPlan(options: SetupPlanOptions): Promise<SetupPlanRes
   };
   const outcome = await withLock(
     featureLockPath(project.root, feature.slug),
-    () => runTransaction(projectTransaction(options, project, repoTop, 'agent feature setup-plan', note), async (tx) => {
-      const template = await requireTemplate(options.templates, missionOf(meta), 'plan-template.md');
-      let created = false;
-      if (!isFile(plan)) {
-        tx.track([plan]);
-        writeFileAtomic(project.root, plan, template.text);
-        created = true;
-      } else {
-        notes.push(`plan.md already exists in ${feature.relDir}; it was left unchanged.`);
-        if (readFileSync(plan, 'utf8') !== template.text) return { created, commit: { commit_created: false, commit_hash: null, files_committed: [] } };
-      }
-      // Commit our scaffold (also one left uncommitted by an interrupted earlier run); never an authored plan.
-      const message = `Add plan for feature ${feature.slug}`;
-      const commit = await tx.commit(message, () => commitFiles(options.git, repoTop, project.root, [plan], message, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }));
-      return { created, commit };
-    }),
+    () =>
+      runTransaction(projectTransaction(options, project, repoTop, 'agent feature setup-plan', note), async (tx) => {
+        const template = await requireTemplate(options.templates, missionOf(meta), 'plan-template.md');
+        let created = false;
+        if (!isFile(plan)) {
+          tx.track([plan]);
+          writeFileAtomic(project.root, plan, template.text);
+          created = true;
+        } else {
+          notes.push(`plan.md already exists in ${feature.relDir}; it was left unchanged.`);
+          if (readFileSync(plan, 'utf8') !== template.text)
+            return { created, commit: { commit_created: false, commit_hash: null, files_committed: [] } };
+        }
+        // Commit our scaffold (also one left uncommitted by an interrupted earlier run); never an authored plan.
+        const message = `Add plan for feature ${feature.slug}`;
+        const commit = await tx.commit(message, () =>
+          commitFiles(options.git, repoTop, project.root, [plan], message, {
+            force: true,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+          }),
+        );
+        return { created, commit };
+      }),
     { what: `feature ${feature.slug}`, onNote: note, signal: options.signal, now: options.now },
   );
   notes.push(...(options.templates.takeNotes?.() ?? []));

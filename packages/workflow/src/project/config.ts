@@ -30,13 +30,20 @@ export function readProjectConfig(root: string): ProjectConfig {
   const file = path.join(root, CONFIG_REL);
   if (!existsSync(file)) return { path: file, file: null, data: {} };
   const read = readTextFile(file, CONFIG_REL);
-  if (read.file === null) throw new PlanningFileError('INVALID_CONFIG', read.problems, { suggestions: [`Fix ${CONFIG_REL} (it must be a YAML mapping) and run the command again.`] });
+  if (read.file === null)
+    throw new PlanningFileError('INVALID_CONFIG', read.problems, {
+      suggestions: [`Fix ${CONFIG_REL} (it must be a YAML mapping) and run the command again.`],
+    });
   const parsed = parseYamlMapping(read.file.text, CONFIG_REL);
-  if (!parsed.ok) throw new PlanningFileError('INVALID_CONFIG', parsed.problems, { suggestions: [`Fix ${CONFIG_REL} (it must be a YAML mapping) and run the command again.`] });
+  if (!parsed.ok)
+    throw new PlanningFileError('INVALID_CONFIG', parsed.problems, {
+      suggestions: [`Fix ${CONFIG_REL} (it must be a YAML mapping) and run the command again.`],
+    });
   return { path: file, file: read.file, data: parsed.data };
 }
 
-const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 /** The identity fields present in a config (any of them may be missing in projects the Python CLI set up). */
@@ -84,7 +91,10 @@ export function allowSelfReview(config: ProjectConfig): boolean {
 export function deriveProjectSlug(originUrl: string | null, rootDir: string): string {
   let base = path.basename(rootDir);
   if (originUrl !== null && originUrl.trim() !== '') {
-    let u = originUrl.trim().replace(/\/+$/, '').replace(/\.git$/, '');
+    let u = originUrl
+      .trim()
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '');
     if (u.includes(':') && u.includes('@')) u = u.slice(u.lastIndexOf(':') + 1);
     const seg = u.split('/').pop();
     if (seg !== undefined && seg !== '') base = seg;
@@ -127,8 +137,12 @@ export function validRepoSlugOverride(value: string | undefined): string | null 
 
 /** Throws NOT_A_PROJECT for a root without `.kittify/`. */
 export function notAProject(cwd: string): WorkflowError {
-  return new WorkflowError('NOT_A_PROJECT', `Could not locate project root: no .kittify/ directory in ${cwd} or any parent (or in the main checkout of its git repository).`, {
-    suggestions: ['Run the command inside a spec-kitty project, or set one up with: spec-kitty init --here --ai claude'],
-    details: { cwd },
-  });
+  return new WorkflowError(
+    'NOT_A_PROJECT',
+    `Could not locate project root: no .kittify/ directory in ${cwd} or any parent (or in the main checkout of its git repository).`,
+    {
+      suggestions: ['Run the command inside a spec-kitty project, or set one up with: spec-kitty init --here --ai claude'],
+      details: { cwd },
+    },
+  );
 }

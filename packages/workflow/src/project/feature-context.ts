@@ -31,27 +31,44 @@ export interface FeatureContext {
  * Opens the project and resolves the feature of a feature command (see `resolveFeature`), with git required.
  * `refuseWorktree` refuses to run inside a linked worktree (commands that create worktrees or merge).
  */
-export async function openFeature(env: WorkflowEnv, options: { readonly feature?: string | undefined; readonly command: string; readonly refuseWorktree?: boolean; readonly guess?: boolean }): Promise<FeatureContext> {
+export async function openFeature(
+  env: WorkflowEnv,
+  options: { readonly feature?: string | undefined; readonly command: string; readonly refuseWorktree?: boolean; readonly guess?: boolean },
+): Promise<FeatureContext> {
   const project = await openProject(env);
   if (options.refuseWorktree === true) refuseInsideWorktree(project, options.command);
   requireGit(project, options.command);
-  const feature = await resolveFeature({ project, git: env.git, flag: options.feature, env: env.env, command: options.command, argv: env.argv, ...(options.guess === true ? { guess: true } : {}) });
+  const feature = await resolveFeature({
+    project,
+    git: env.git,
+    flag: options.feature,
+    env: env.env,
+    command: options.command,
+    argv: env.argv,
+    ...(options.guess === true ? { guess: true } : {}),
+  });
   const [repoTop, branch] = await Promise.all([repoTopOf(project, env.git), env.git.currentBranch(project.root)]);
   const meta = readMeta(project.root, feature)?.data ?? null;
-  const target = typeof meta?.['target_branch'] === 'string' && meta['target_branch'] !== '' ? (meta['target_branch'] as string) : branch;
+  const target = typeof meta?.['target_branch'] === 'string' && meta['target_branch'] !== '' ? (meta['target_branch']) : branch;
   const notes = [...(feature.note === undefined ? [] : [feature.note]), ...(branch === null ? [] : branchNote(branch, meta, 'Status'))];
   // The event context needs origin's URL (a git process) after the commit; start it now so it runs alongside.
   const origin = env.events === undefined ? undefined : env.git.remoteUrl(project.root, 'origin').catch(() => null);
   return { project, feature, repoTop, meta, branch, target, notes, ...(origin === undefined ? {} : { origin }) };
 }
 
-const VALIDATION = /^(INVALID_|UNKNOWN_)|^(ILLEGAL_TRANSITION|TRANSITION_GUARD_FAILED|FORCE_NEEDS_ACTOR_AND_REASON|AGENT_MISMATCH|WP_NOT_FOR_REVIEW|REVIEW_ALREADY_CLAIMED|ACTOR_UNKNOWN|REVIEW_REQUIRED|REVIEW_NOT_CLAIMED|REVIEW_HELD_BY_OTHER|SELF_REVIEW_NOT_ALLOWED|DEPENDENCIES_NOT_DONE|WORKSPACE_MISSING|FORCE_NEEDS_REASON)$/;
+const VALIDATION =
+  /^(INVALID_|UNKNOWN_)|^(ILLEGAL_TRANSITION|TRANSITION_GUARD_FAILED|FORCE_NEEDS_ACTOR_AND_REASON|AGENT_MISMATCH|WP_NOT_FOR_REVIEW|REVIEW_ALREADY_CLAIMED|ACTOR_UNKNOWN|REVIEW_REQUIRED|REVIEW_NOT_CLAIMED|REVIEW_HELD_BY_OTHER|SELF_REVIEW_NOT_ALLOWED|DEPENDENCIES_NOT_DONE|WORKSPACE_MISSING|FORCE_NEEDS_REASON)$/;
 
 /**
  * Runs a feature command and, when it fails, queues an `ErrorLogged` event (validation or runtime, with the
  * work package and agent when known) before rethrowing. Sync trouble never hides the original error.
  */
-export async function reportingFailures<T>(env: WorkflowEnv, fc: FeatureContext, what: { readonly command: string; readonly wpId?: string | undefined; readonly agent?: string | undefined }, fn: () => Promise<T>): Promise<T> {
+export async function reportingFailures<T>(
+  env: WorkflowEnv,
+  fc: FeatureContext,
+  what: { readonly command: string; readonly wpId?: string | undefined; readonly agent?: string | undefined },
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -59,15 +76,22 @@ export async function reportingFailures<T>(env: WorkflowEnv, fc: FeatureContext,
     const validation = code !== undefined && VALIDATION.test(code);
     const message = `${what.command}: ${(err as Error)?.message ?? String(err)}`.slice(0, 4000);
     const wpId = what.wpId !== undefined && /^WP\d{2}$/.test(what.wpId) ? what.wpId : undefined;
-    await emitEvents(env.events, fc.project.root, env.git, 'ErrorLogged', (f) => [
-      f.errorLogged({
-        errorType: validation ? 'validation' : 'runtime',
-        message,
-        ...(wpId === undefined ? {} : { wpId }),
-        ...(!validation && err instanceof Error && err.stack !== undefined ? { stackTrace: err.stack.slice(0, 8000) } : {}),
-        ...(what.agent === undefined || what.agent === '' ? {} : { agentId: what.agent }),
-      }),
-    ], hint(fc, null));
+    await emitEvents(
+      env.events,
+      fc.project.root,
+      env.git,
+      'ErrorLogged',
+      (f) => [
+        f.errorLogged({
+          errorType: validation ? 'validation' : 'runtime',
+          message,
+          ...(wpId === undefined ? {} : { wpId }),
+          ...(!validation && err instanceof Error && err.stack !== undefined ? { stackTrace: err.stack.slice(0, 8000) } : {}),
+          ...(what.agent === undefined || what.agent === '' ? {} : { agentId: what.agent }),
+        }),
+      ],
+      hint(fc, null),
+    );
     throw err;
   }
 }
@@ -79,9 +103,14 @@ export async function reportingFailures<T>(env: WorkflowEnv, fc: FeatureContext,
 export function statusDrafts(f: EventFactory, events: readonly StatusEvent[], notes: string[]): EventDraft[] {
   const out: EventDraft[] = [];
   for (const e of events) {
-    const evidence = e.to_lane === 'done' && e.evidence !== null && e.evidence !== undefined && (e.evidence.repos?.length ?? 0) > 0
-      ? { repos: e.evidence.repos ?? [], review: e.evidence.review, ...(e.evidence.verification === undefined ? {} : { verification: e.evidence.verification }) }
-      : null;
+    const evidence =
+      e.to_lane === 'done' && e.evidence !== null && e.evidence !== undefined && (e.evidence.repos?.length ?? 0) > 0
+        ? {
+            repos: e.evidence.repos ?? [],
+            review: e.evidence.review,
+            ...(e.evidence.verification === undefined ? {} : { verification: e.evidence.verification }),
+          }
+        : null;
     if (e.to_lane === 'done' && evidence === null) {
       notes.push(`sync: ${e.wp_id} ${e.from_lane} -> done was recorded locally but not queued: it has no repository evidence.`);
       continue;
@@ -108,7 +137,14 @@ export function statusDrafts(f: EventFactory, events: readonly StatusEvent[], no
  * Queues the sync events of a command after its local write and commit; returns how many were queued. `known`
  * passes the branch and the commit just made, so the event context needs no extra git calls for them.
  */
-export async function emitAfter(env: WorkflowEnv, root: string, what: string, notes: string[], build: (f: EventFactory, notes: string[]) => EventDraft[], known: GitStateHint = {}): Promise<number> {
+export async function emitAfter(
+  env: WorkflowEnv,
+  root: string,
+  what: string,
+  notes: string[],
+  build: (f: EventFactory, notes: string[]) => EventDraft[],
+  known: GitStateHint = {},
+): Promise<number> {
   if (env.events === undefined) return 0;
   const r = await emitEvents(env.events, root, env.git, what, (f) => build(f, notes), known);
   notes.push(...r.notes);

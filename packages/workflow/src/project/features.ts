@@ -180,7 +180,10 @@ export function retryCommand(options: Pick<ResolveFeatureOptions, 'argv' | 'comm
 function unknownFeature(ref: string, source: string, features: readonly FeatureRef[], options: ResolveFeatureOptions): WorkflowError {
   const available = features.map((f) => f.slug);
   return new WorkflowError('UNKNOWN_FEATURE', `Feature directory not found: ${SPECS_DIR}/${ref} (from ${source}).`, {
-    suggestions: available.length > 0 ? [retryCommand(options, available[available.length - 1] as string)] : ['spec-kitty agent feature create-feature <feature-name> --json'],
+    suggestions:
+      available.length > 0
+        ? [retryCommand(options, available[available.length - 1] as string)]
+        : ['spec-kitty agent feature create-feature <feature-name> --json'],
     details: { feature: ref, source, available_features: available, suggested_commands: available.map((a) => retryCommand(options, a)) },
   });
 }
@@ -188,10 +191,19 @@ function unknownFeature(ref: string, source: string, features: readonly FeatureR
 function ambiguousFeature(ref: string, source: string, hits: readonly FeatureRef[], options: ResolveFeatureOptions): WorkflowError {
   const code = options.unresolvedCode ?? 'FEATURE_CONTEXT_UNRESOLVED';
   const suggested = hits.map((f) => retryCommand(options, f.slug));
-  return new WorkflowError(code, `${JSON.stringify(ref)} (from ${source}) matches ${hits.length} features: ${hits.map((f) => f.slug).join(', ')}.`, {
-    suggestions: [suggested[suggested.length - 1] as string],
-    details: { feature_flag: options.flag ?? null, candidate_features: hits.map(candidateOf), suggested_commands: suggested, remediation: ['Pass the full feature slug with --feature.'] },
-  });
+  return new WorkflowError(
+    code,
+    `${JSON.stringify(ref)} (from ${source}) matches ${hits.length} features: ${hits.map((f) => f.slug).join(', ')}.`,
+    {
+      suggestions: [suggested[suggested.length - 1] as string],
+      details: {
+        feature_flag: options.flag ?? null,
+        candidate_features: hits.map(candidateOf),
+        suggested_commands: suggested,
+        remediation: ['Pass the full feature slug with --feature.'],
+      },
+    },
+  );
 }
 
 /**
@@ -231,7 +243,11 @@ export async function resolveFeature(options: ResolveFeatureOptions): Promise<Re
   if (options.guess === true && features.length > 1) {
     const latest = [...features].reverse().find((f) => isIncomplete(f));
     if (latest !== undefined) {
-      return { ...latest, source: 'latest-incomplete', note: `Auto-selected latest incomplete feature: ${latest.slug} (pass --feature to choose another: ${features.map((f) => f.slug).join(', ')})` };
+      return {
+        ...latest,
+        source: 'latest-incomplete',
+        note: `Auto-selected latest incomplete feature: ${latest.slug} (pass --feature to choose another: ${features.map((f) => f.slug).join(', ')})`,
+      };
     }
   }
   throw unresolved(options, features);
@@ -252,9 +268,15 @@ const readText = (file: string): string | null => {
 export function isIncomplete(f: FeatureRef): boolean {
   const meta = readText(path.join(f.dir, 'meta.json'));
   if (meta !== null && /"accepted_at"\s*:\s*"/.test(meta)) return false;
-  let ids: string[] = [];
+  let ids: string[];
   try {
-    ids = [...new Set(readdirSync(path.join(f.dir, 'tasks')).map((n) => /^(WP\d{2})(?:[-_.]|$)/.exec(n)?.[1]).filter((x): x is string => x !== undefined))];
+    ids = [
+      ...new Set(
+        readdirSync(path.join(f.dir, 'tasks'))
+          .map((n) => /^(WP\d{2})(?:[-_.]|$)/.exec(n)?.[1])
+          .filter((x): x is string => x !== undefined),
+      ),
+    ];
   } catch {
     return true;
   }
@@ -295,24 +317,36 @@ function unresolved(options: ResolveFeatureOptions, features: readonly FeatureRe
   const code = options.unresolvedCode ?? 'FEATURE_CONTEXT_UNRESOLVED';
   if (features.length === 0) {
     return new WorkflowError(code, `No features found in ${SPECS_DIR}/ of ${options.project.root}.`, {
-      suggestions: ['Run /spec-kitty.specify first to create a feature.', 'Or run: spec-kitty agent feature create-feature <feature-name> --json'],
+      suggestions: [
+        'Run /spec-kitty.specify first to create a feature.',
+        'Or run: spec-kitty agent feature create-feature <feature-name> --json',
+      ],
       details: {
         feature_flag: options.flag ?? null,
         candidate_features: [],
-        remediation: ['Run /spec-kitty.specify first to create a feature.', 'Or run: spec-kitty agent feature create-feature <feature-name> --json'],
+        remediation: [
+          'Run /spec-kitty.specify first to create a feature.',
+          'Or run: spec-kitty agent feature create-feature <feature-name> --json',
+        ],
       },
     });
   }
   const candidates = features.map(candidateOf);
   const suggested = features.map((f) => retryCommand(options, f.slug));
-  return new WorkflowError(code, `Multiple features found (${features.length}), cannot choose one automatically: ${features.map((f) => f.slug).join(', ')}.`, {
-    suggestions: [suggested[suggested.length - 1] as string],
-    details: {
-      feature_flag: options.flag ?? null,
-      candidate_features: candidates,
-      candidate_summary: candidates.slice(0, 10).map((c) => `${c.feature_slug} -> ${c.spec_file} [${c.spec_exists ? 'present' : 'missing'}]`),
-      suggested_commands: suggested,
-      remediation: ['Pass --feature <feature_slug>, or set SPECIFY_FEATURE.'],
+  return new WorkflowError(
+    code,
+    `Multiple features found (${features.length}), cannot choose one automatically: ${features.map((f) => f.slug).join(', ')}.`,
+    {
+      suggestions: [suggested[suggested.length - 1] as string],
+      details: {
+        feature_flag: options.flag ?? null,
+        candidate_features: candidates,
+        candidate_summary: candidates
+          .slice(0, 10)
+          .map((c) => `${c.feature_slug} -> ${c.spec_file} [${c.spec_exists ? 'present' : 'missing'}]`),
+        suggested_commands: suggested,
+        remediation: ['Pass --feature <feature_slug>, or set SPECIFY_FEATURE.'],
+      },
     },
-  });
+  );
 }

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { deriveNodeId, type EventDraft, type EventFactory } from '@kitty/events';
-import { CONFIG_REL, deriveProjectSlug, identityOf, parseRepoSlug, readProjectConfig, validRepoSlugOverride, type ProjectIdentity } from './config.js';
+import {
+  CONFIG_REL,
+  deriveProjectSlug,
+  identityOf,
+  parseRepoSlug,
+  readProjectConfig,
+  validRepoSlugOverride,
+  type ProjectIdentity,
+} from './config.js';
 import { writeFileAtomic } from '../files/files.js';
 import type { GitPort } from '../git/git-port.js';
 import type { EventsPort, ProjectEventContext } from '../ports.js';
@@ -52,7 +60,10 @@ export async function ensureProjectIdentity(options: EnsureIdentityOptions): Pro
     missing.map((k) => ({ path: ['project', k], value: identity[k] })),
     CONFIG_REL,
   );
-  writeFileAtomic(options.root, config.path, next, { ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }), shownAs: CONFIG_REL });
+  writeFileAtomic(options.root, config.path, next, {
+    ...(config.file === null ? {} : { expectedSha256: config.file.sha256, bom: config.file.bom }),
+    shownAs: CONFIG_REL,
+  });
   return { identity, written: true, configPath: config.path };
 }
 
@@ -113,7 +124,9 @@ export async function emitEvents(
       return {
         drafts: [],
         queued: 0,
-        notes: [`sync: ${what} not recorded for sync: ${path.join('.kittify', 'config.yaml')} has no project identity yet (run spec-kitty init --here to add it).`],
+        notes: [
+          `sync: ${what} not recorded for sync: ${path.join('.kittify', 'config.yaml')} has no project identity yet (run spec-kitty init --here to add it).`,
+        ],
       };
     }
     const drafts = build(events.createFactory(ctx));
@@ -121,6 +134,10 @@ export async function emitEvents(
     const r = await events.enqueue(drafts);
     return { drafts, queued: r.queued, notes: [...r.notes] };
   } catch (err) {
-    return { drafts: [], queued: 0, notes: [`sync: could not queue ${what} (${(err as Error).message}); the local change is complete and nothing needs redoing.`] };
+    return {
+      drafts: [],
+      queued: 0,
+      notes: [`sync: could not queue ${what} (${(err as Error).message}); the local change is complete and nothing needs redoing.`],
+    };
   }
 }

@@ -29,7 +29,9 @@ export function readMeta(root: string, feature: FeatureRef): { file: TextFile; d
   try {
     const data: unknown = JSON.parse(read.file.text);
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new PlanningFileError('INVALID_META', [{ path: shown, line: 1, col: 1, code: 'NOT_AN_OBJECT', message: 'meta.json must hold a JSON object' }]);
+      throw new PlanningFileError('INVALID_META', [
+        { path: shown, line: 1, col: 1, code: 'NOT_AN_OBJECT', message: 'meta.json must hold a JSON object' },
+      ]);
     }
     return { file: read.file, data: data as Record<string, unknown> };
   } catch (err) {
@@ -37,9 +39,13 @@ export function readMeta(root: string, feature: FeatureRef): { file: TextFile; d
     const msg = (err as Error).message;
     const at = /position (\d+)/.exec(msg);
     const pos = at !== null ? positionOf(read.file.text, Number(at[1])) : { line: 1, col: 1 };
-    throw new PlanningFileError('INVALID_META', [{ path: shown, ...pos, code: 'INVALID_JSON', message: msg.replace(/ in JSON at position \d+.*$/, '') }], {
-      suggestions: [`Fix the JSON in ${shown} and run the command again.`],
-    });
+    throw new PlanningFileError(
+      'INVALID_META',
+      [{ path: shown, ...pos, code: 'INVALID_JSON', message: msg.replace(/ in JSON at position \d+.*$/, '') }],
+      {
+        suggestions: [`Fix the JSON in ${shown} and run the command again.`],
+      },
+    );
   }
 }
 
@@ -58,7 +64,10 @@ export function renderMeta(data: Readonly<Record<string, unknown>>): string {
  * Adds the keys of `defaults` that `existing` lacks (setdefault semantics: a key once written is never
  * changed by create-feature).
  */
-export function mergeMeta(existing: Readonly<Record<string, unknown>> | null, defaults: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function mergeMeta(
+  existing: Readonly<Record<string, unknown>> | null,
+  defaults: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(existing ?? {}) };
   for (const [k, v] of Object.entries(defaults)) if (!(k in out)) out[k] = v;
   return out;
@@ -68,7 +77,13 @@ export function mergeMeta(existing: Readonly<Record<string, unknown>> | null, de
  * A note when the current branch is not the feature's `target_branch` (from meta.json): commits of the given kind
  * ("Planning", "Status") go to the current branch, not the target.
  */
-export function branchNote(branch: string, meta: Readonly<Record<string, unknown>> | null, kind: 'Planning' | 'Status' = 'Planning'): string[] {
+export function branchNote(
+  branch: string,
+  meta: Readonly<Record<string, unknown>> | null,
+  kind: 'Planning' | 'Status' = 'Planning',
+): string[] {
   const target = meta?.['target_branch'];
-  return typeof target === 'string' && target !== '' && target !== branch ? [`Note: you are on '${branch}', the feature targets '${target}'. ${kind} commits go to '${branch}'.`] : [];
+  return typeof target === 'string' && target !== '' && target !== branch
+    ? [`Note: you are on '${branch}', the feature targets '${target}'. ${kind} commits go to '${branch}'.`]
+    : [];
 }

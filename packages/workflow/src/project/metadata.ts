@@ -35,18 +35,32 @@ export interface ProjectMetadata {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
-const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : v instanceof Date ? v.toISOString() : typeof v === 'number' ? String(v) : null);
+const obj = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const str = (v: unknown): string | null =>
+  typeof v === 'string' && v !== '' ? v : v instanceof Date ? v.toISOString() : typeof v === 'number' ? String(v) : null;
 
 /** Reads `.kittify/metadata.yaml`; absent reads as format 'unknown'; malformed throws INVALID_CONFIG. */
 export function readProjectMetadata(root: string): ProjectMetadata {
   const file = path.join(root, METADATA_REL);
-  const empty = { path: file, file: null, formatVersion: 'unknown', kittyVersion: null, initializedAt: null, lastUpgradedAt: null, appliedMigrations: [], data: {} };
+  const empty = {
+    path: file,
+    file: null,
+    formatVersion: 'unknown',
+    kittyVersion: null,
+    initializedAt: null,
+    lastUpgradedAt: null,
+    appliedMigrations: [],
+    data: {},
+  };
   if (!existsSync(file)) return empty;
   const read = readTextFile(file, METADATA_REL);
   if (read.file === null) throw new PlanningFileError('INVALID_CONFIG', read.problems);
   const parsed = parseYamlMapping(read.file.text, METADATA_REL);
-  if (!parsed.ok) throw new PlanningFileError('INVALID_CONFIG', parsed.problems, { suggestions: [`Fix ${METADATA_REL} (it must be a YAML mapping) or run spec-kitty upgrade.`] });
+  if (!parsed.ok)
+    throw new PlanningFileError('INVALID_CONFIG', parsed.problems, {
+      suggestions: [`Fix ${METADATA_REL} (it must be a YAML mapping) or run spec-kitty upgrade.`],
+    });
   const sk = obj(parsed.data['spec_kitty']);
   const applied = obj(parsed.data['migrations'])['applied'];
   return {
@@ -56,14 +70,17 @@ export function readProjectMetadata(root: string): ProjectMetadata {
     kittyVersion: str(obj(parsed.data['kitty'])['version']),
     initializedAt: str(sk['initialized_at']),
     lastUpgradedAt: str(sk['last_upgraded_at']),
-    appliedMigrations: Array.isArray(applied) ? applied.map((a) => (typeof a === 'string' ? a : str(obj(a)['id']))).filter((a): a is string => a !== null) : [],
+    appliedMigrations: Array.isArray(applied)
+      ? applied.map((a) => (typeof a === 'string' ? a : str(obj(a)['id']))).filter((a): a is string => a !== null)
+      : [],
     data: parsed.data,
   };
 }
 
 const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 /** A plain scalar when it reads back as the same string in YAML 1.1 and 1.2, else single-quoted. */
-const scalar = (s: string): string => (/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(s) && !/^\d+(\.\d+)?$/.test(s) && !/^(?:y|n|yes|no|on|off|true|false|null)$/i.test(s) ? s : q(s));
+const scalar = (s: string): string =>
+  /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(s) && !/^\d+(\.\d+)?$/.test(s) && !/^(?:y|n|yes|no|on|off|true|false|null)$/i.test(s) ? s : q(s);
 
 /** One applied migration as Python records it. */
 export interface AppliedMigration {

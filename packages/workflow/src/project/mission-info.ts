@@ -21,7 +21,9 @@ export interface MissionInfo {
  * `spec-kitty mission list|current`: the missions this project can use, which features use each, and the
  * mission in effect (the detected feature's, else the project default). Read-only.
  */
-export async function missionInfo(options: WorkflowEnv & { readonly templates: TemplateSource; readonly feature?: string | undefined }): Promise<MissionInfo> {
+export async function missionInfo(
+  options: WorkflowEnv & { readonly templates: TemplateSource; readonly feature?: string | undefined },
+): Promise<MissionInfo> {
   const project = await openProject({ cwd: options.cwd, git: options.git, env: options.env });
   const notes: string[] = [];
   const features = listFeatures(project.root);
@@ -45,7 +47,17 @@ export async function missionInfo(options: WorkflowEnv & { readonly templates: T
     notes.push('No feature detected: showing the project default mission (pass --feature to choose one).');
   }
   const keys = [...new Set([...(await options.templates.missions()), ...usedBy.keys()])].sort();
-  for (const k of usedBy.keys()) if (!(await options.templates.missions()).includes(k)) notes.push(`Mission ${k} (used by ${(usedBy.get(k) ?? []).join(', ')}) does not resolve; spec-kitty falls back to ${DEFAULT_MISSION}.`);
+  for (const k of usedBy.keys())
+    if (!(await options.templates.missions()).includes(k))
+      notes.push(
+        `Mission ${k} (used by ${(usedBy.get(k) ?? []).join(', ')}) does not resolve; spec-kitty falls back to ${DEFAULT_MISSION}.`,
+      );
   notes.push(...(options.templates.takeNotes?.() ?? []));
-  return { missions: keys.map((key) => ({ key, current: key === current, features: usedBy.get(key) ?? [] })), current, feature, source, notes };
+  return {
+    missions: keys.map((key) => ({ key, current: key === current, features: usedBy.get(key) ?? [] })),
+    current,
+    feature,
+    source,
+    notes,
+  };
 }

@@ -20,10 +20,16 @@ export async function checkMission(templates: TemplateSource, mission: string): 
 export async function requireTemplate(templates: TemplateSource, mission: string, name: string): Promise<TemplateAsset> {
   const found = await templates.template(mission, name);
   if (found === null) {
-    throw new WorkflowError('TEMPLATE_NOT_FOUND', `No ${name} template found for mission ${mission} (looked in the project's .kittify/, the global runtime and the package defaults).`, {
-      suggestions: [`Add one at .kittify/missions/${mission}/templates/${name}, or run spec-kitty migrate to install the global runtime.`],
-      details: { mission, name },
-    });
+    throw new WorkflowError(
+      'TEMPLATE_NOT_FOUND',
+      `No ${name} template found for mission ${mission} (looked in the project's .kittify/, the global runtime and the package defaults).`,
+      {
+        suggestions: [
+          `Add one at .kittify/missions/${mission}/templates/${name}, or run spec-kitty migrate to install the global runtime.`,
+        ],
+        details: { mission, name },
+      },
+    );
   }
   return found;
 }

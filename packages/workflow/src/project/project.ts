@@ -70,9 +70,13 @@ export function requireGit(project: ProjectContext, what: string): GitLocation {
 /** Throws INSIDE_WORKTREE for planning commands run from a linked worktree. */
 export function refuseInsideWorktree(project: ProjectContext, command: string): void {
   if (project.inWorktree) {
-    throw new WorkflowError('INSIDE_WORKTREE', `Cannot run ${command} from inside a worktree (${project.cwd}). Run it from the planning repository.`, {
-      suggestions: [`cd "${project.root}" and run the command again.`],
-      details: { cwd: project.cwd, root: project.root },
-    });
+    throw new WorkflowError(
+      'INSIDE_WORKTREE',
+      `Cannot run ${command} from inside a worktree (${project.cwd}). Run it from the planning repository.`,
+      {
+        suggestions: [`cd "${project.root}" and run the command again.`],
+        details: { cwd: project.cwd, root: project.root },
+      },
+    );
   }
 }

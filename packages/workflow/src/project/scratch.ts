@@ -26,10 +26,16 @@ export function readFeedbackFile(cwd: string, file: string): { path: string; tex
     if (st.size > MAX_FEEDBACK_BYTES) throw new Error(`it is ${st.size} bytes; at most ${MAX_FEEDBACK_BYTES} are accepted`);
     text = readFileSync(abs, 'utf8');
   } catch (err) {
-    throw new WorkflowError('INVALID_FEEDBACK', `Review feedback file not usable: ${abs} (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}).`, {
-      suggestions: ['Write the review feedback to a file (what is wrong, where, what to do) and pass its path with --review-feedback-file.'],
-      details: { path: abs },
-    });
+    throw new WorkflowError(
+      'INVALID_FEEDBACK',
+      `Review feedback file not usable: ${abs} (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}).`,
+      {
+        suggestions: [
+          'Write the review feedback to a file (what is wrong, where, what to do) and pass its path with --review-feedback-file.',
+        ],
+        details: { path: abs },
+      },
+    );
   }
   if (text.trim() === '') {
     throw new WorkflowError('INVALID_FEEDBACK', `Review feedback file is empty: ${abs}.`, {
@@ -45,15 +51,28 @@ export function readFeedbackFile(cwd: string, file: string): { path: string; tex
  * <time>-<random>.md`. Returns the file and its pointer `feedback://<feature>/<WP>/<file>` (what the work
  * package's frontmatter records).
  */
-export function storeFeedback(project: ProjectContext, featureSlug: string, wpId: string, text: string, now: Date): { path: string; pointer: string } {
-  const name = `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}-${randomBytes(4).toString('hex')}.md`;
+export function storeFeedback(
+  project: ProjectContext,
+  featureSlug: string,
+  wpId: string,
+  text: string,
+  now: Date,
+): { path: string; pointer: string } {
+  const name = `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z')}-${randomBytes(4).toString('hex')}.md`;
   const dir = path.join(scratchDir(project), 'feedback', featureSlug, wpId);
   const file = path.join(dir, name);
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`, { flag: 'wx' });
   } catch (err) {
-    throw new WorkflowError('FILE_WRITE_FAILED', `Cannot store the review feedback at ${file}: ${(err as Error).message}`, { suggestions: ['Check that the repository is writable, then run the command again.'], details: { path: file }, cause: err });
+    throw new WorkflowError('FILE_WRITE_FAILED', `Cannot store the review feedback at ${file}: ${(err as Error).message}`, {
+      suggestions: ['Check that the repository is writable, then run the command again.'],
+      details: { path: file },
+      cause: err,
+    });
   }
   return { path: file, pointer: `feedback://${featureSlug}/${wpId}/${name}` };
 }
@@ -73,7 +92,11 @@ export function writePrompt(project: ProjectContext, name: string, text: string)
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, text);
   } catch (err) {
-    throw new WorkflowError('FILE_WRITE_FAILED', `Cannot write the prompt ${file}: ${(err as Error).message}`, { suggestions: ['Check that the repository is writable, then run the command again.'], details: { path: file }, cause: err });
+    throw new WorkflowError('FILE_WRITE_FAILED', `Cannot write the prompt ${file}: ${(err as Error).message}`, {
+      suggestions: ['Check that the repository is writable, then run the command again.'],
+      details: { path: file },
+      cause: err,
+    });
   }
   return file;
 }

@@ -108,14 +108,20 @@ const MIGRATIONS: readonly Migration[] = [
       return ['uuid', 'slug', 'node_id'].every((k) => typeof have[k] === 'string' && have[k] !== '') ? [] : [readProjectConfig(root).path];
     },
     async apply({ root, options }) {
-      const r = await ensureProjectIdentity({ root, git: options.git, machine: options.machine, ...(options.newUuid ? { newUuid: options.newUuid } : {}) });
+      const r = await ensureProjectIdentity({
+        root,
+        git: options.git,
+        machine: options.machine,
+        ...(options.newUuid ? { newUuid: options.newUuid } : {}),
+      });
       return r.written ? [r.configPath] : [];
     },
     target_version: PROJECT_FORMAT_VERSION,
   },
   {
     id: '2.0.0_python_leftovers',
-    description: 'commit what the Python spec-kitty 2.0.0 leaves uncommitted: the identity block of config.yaml and the tasks/ scaffolding (.gitkeep, README.md) of create-feature',
+    description:
+      'commit what the Python spec-kitty 2.0.0 leaves uncommitted: the identity block of config.yaml and the tasks/ scaffolding (.gitkeep, README.md) of create-feature',
     target_version: PROJECT_FORMAT_VERSION,
     async plan({ root, options }) {
       return pythonLeftovers(root, options);
@@ -135,7 +141,12 @@ async function pythonLeftovers(root: string, options: UpgradeOptions): Promise<s
   const out: string[] = [];
   for (const e of entries) {
     const p = e.path.replace(/\/$/, '');
-    if (p === '.kittify/config.yaml' && e.workTree === 'M' && typeof (readProjectConfig(root).data['project'] as Record<string, unknown> | undefined)?.['uuid'] === 'string') out.push(path.join(loc.topLevel, p));
+    if (
+      p === '.kittify/config.yaml' &&
+      e.workTree === 'M' &&
+      typeof (readProjectConfig(root).data['project'] as Record<string, unknown> | undefined)?.['uuid'] === 'string'
+    )
+      out.push(path.join(loc.topLevel, p));
     else if (e.workTree === '?' && /^kitty-specs\/[^/]+\/tasks\/(?:\.gitkeep|README\.md)$/.test(p)) out.push(path.join(loc.topLevel, p));
   }
   return out;
@@ -143,7 +154,9 @@ async function pythonLeftovers(root: string, options: UpgradeOptions): Promise<s
 
 /** Template copies in the project (`.kittify/templates`, `.kittify/missions`): reported, never added. */
 function projectTemplateCopies(root: string): string[] {
-  return ['templates', 'missions', 'command-templates'].filter((d) => existsSync(path.join(root, '.kittify', d)) && readdirSync(path.join(root, '.kittify', d)).length > 0);
+  return ['templates', 'missions', 'command-templates'].filter(
+    (d) => existsSync(path.join(root, '.kittify', d)) && readdirSync(path.join(root, '.kittify', d)).length > 0,
+  );
 }
 
 /**
@@ -155,7 +168,9 @@ function projectTemplateCopies(root: string): string[] {
 export async function upgradeProject(options: UpgradeOptions): Promise<UpgradeResult> {
   const root = (await openProject({ cwd: options.cwd, git: options.git, env: options.env })).root;
   if (!existsSync(path.join(root, '.kittify')) && !existsSync(path.join(root, '.specify'))) {
-    throw new WorkflowError('NOT_A_PROJECT', `Not a Spec Kitty project: no .kittify/ in ${root}.`, { suggestions: ['Run the command inside a spec-kitty project, or set one up with: spec-kitty init --here --ai claude'] });
+    throw new WorkflowError('NOT_A_PROJECT', `Not a Spec Kitty project: no .kittify/ in ${root}.`, {
+      suggestions: ['Run the command inside a spec-kitty project, or set one up with: spec-kitty init --here --ai claude'],
+    });
   }
   const before = readProjectMetadata(root);
   const dryRun = options.dryRun === true;
@@ -170,26 +185,48 @@ export async function upgradeProject(options: UpgradeOptions): Promise<UpgradeRe
       continue;
     }
     if (dryRun) {
-      migrations.push({ id: m.id, description: m.description, target_version: m.target_version, status: 'pending', files: files.map((f) => rel(root, f)) });
+      migrations.push({
+        id: m.id,
+        description: m.description,
+        target_version: m.target_version,
+        status: 'pending',
+        files: files.map((f) => rel(root, f)),
+      });
       continue;
     }
     try {
       const done = await m.apply(ctx);
       changed.push(...done);
-      migrations.push({ id: m.id, description: m.description, target_version: m.target_version, status: 'applied', files: done.map((f) => rel(root, f)) });
+      migrations.push({
+        id: m.id,
+        description: m.description,
+        target_version: m.target_version,
+        status: 'applied',
+        files: done.map((f) => rel(root, f)),
+      });
     } catch (err) {
       errors.push(`${m.id}: ${(err as Error).message}`);
       break;
     }
   }
-  const warnings = projectTemplateCopies(root).map((d) => `.kittify/${d}/ holds template copies; kitty reads templates from the global runtime. Run spec-kitty migrate to move customised ones to .kittify/overrides/.`);
+  const warnings = projectTemplateCopies(root).map(
+    (d) =>
+      `.kittify/${d}/ holds template copies; kitty reads templates from the global runtime. Run spec-kitty migrate to move customised ones to .kittify/overrides/.`,
+  );
   const applied = migrations.filter((m) => m.status === 'applied').length;
   const pending = migrations.filter((m) => m.status === 'pending').length;
   let commit = { commit_created: false, commit_hash: null as string | null, files_committed: [] as readonly string[] };
   if (!dryRun && errors.length === 0 && changed.length > 0 && options.noCommit !== true) {
     const top = await options.git.locate(root).catch(() => null);
     if (top !== null) {
-      commit = await commitFiles(options.git, top.topLevel, root, [...new Set(changed)], `chore: apply spec-kitty upgrade changes (${before.formatVersion} -> ${PROJECT_FORMAT_VERSION})`, { ...(options.sleep ? { sleep: options.sleep } : {}) });
+      commit = await commitFiles(
+        options.git,
+        top.topLevel,
+        root,
+        [...new Set(changed)],
+        `chore: apply spec-kitty upgrade changes (${before.formatVersion} -> ${PROJECT_FORMAT_VERSION})`,
+        { ...(options.sleep ? { sleep: options.sleep } : {}) },
+      );
     }
   }
   return {

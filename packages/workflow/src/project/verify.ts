@@ -48,9 +48,20 @@ export async function verifySetup(options: WorkflowEnv & { readonly templates: T
     detail: `.kittify/metadata.yaml spec_kitty.version is ${meta.formatVersion} (the Python spec-kitty 2.0.0 refuses anything but ${PROJECT_FORMAT_VERSION})`,
     fix: meta.formatVersion === PROJECT_FORMAT_VERSION ? null : 'spec-kitty upgrade',
   });
-  checks.push({ name: 'kitty_version', ok: meta.kittyVersion !== null, detail: meta.kittyVersion === null ? 'kitty has not stamped this project yet (made by the Python spec-kitty)' : `kitty ${meta.kittyVersion}`, fix: meta.kittyVersion === null ? 'spec-kitty upgrade' : null });
+  checks.push({
+    name: 'kitty_version',
+    ok: meta.kittyVersion !== null,
+    detail:
+      meta.kittyVersion === null ? 'kitty has not stamped this project yet (made by the Python spec-kitty)' : `kitty ${meta.kittyVersion}`,
+    fix: meta.kittyVersion === null ? 'spec-kitty upgrade' : null,
+  });
   const agents = configuredAgents(readProjectConfig(root));
-  checks.push({ name: 'agents_configured', ok: agents.length > 0, detail: agents.length > 0 ? agents.join(', ') : 'no agents in .kittify/config.yaml agents.available', fix: agents.length > 0 ? null : 'spec-kitty init --here --ai claude' });
+  checks.push({
+    name: 'agents_configured',
+    ok: agents.length > 0,
+    detail: agents.length > 0 ? agents.join(', ') : 'no agents in .kittify/config.yaml agents.available',
+    fix: agents.length > 0 ? null : 'spec-kitty init --here --ai claude',
+  });
   for (const a of agents) {
     const spec = agentSpec(a);
     if (spec === undefined) {
@@ -59,11 +70,26 @@ export async function verifySetup(options: WorkflowEnv & { readonly templates: T
     }
     const dir = path.join(root, spec.dir);
     const n = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('spec-kitty.')).length : 0;
-    checks.push({ name: `agent_${a}`, ok: n > 0, detail: `${spec.dir}: ${n} spec-kitty command file(s)`, fix: n > 0 ? null : `spec-kitty init --here --ai ${agents.join(',')}` });
+    checks.push({
+      name: `agent_${a}`,
+      ok: n > 0,
+      detail: `${spec.dir}: ${n} spec-kitty command file(s)`,
+      fix: n > 0 ? null : `spec-kitty init --here --ai ${agents.join(',')}`,
+    });
   }
-  checks.push({ name: 'git', ok: project.location !== null, detail: project.location === null ? 'not a git repository (feature commands need git)' : `repository at ${project.location.topLevel}`, fix: project.location === null ? 'git init' : null });
+  checks.push({
+    name: 'git',
+    ok: project.location !== null,
+    detail: project.location === null ? 'not a git repository (feature commands need git)' : `repository at ${project.location.topLevel}`,
+    fix: project.location === null ? 'git init' : null,
+  });
   const missions = [...(await options.templates.missions())];
-  checks.push({ name: 'missions', ok: missions.includes('software-dev'), detail: missions.join(', ') || '(none)', fix: missions.includes('software-dev') ? null : 'spec-kitty migrate' });
+  checks.push({
+    name: 'missions',
+    ok: missions.includes('software-dev'),
+    detail: missions.join(', ') || '(none)',
+    fix: missions.includes('software-dev') ? null : 'spec-kitty migrate',
+  });
   return {
     project_root: root,
     format_version: meta.formatVersion,
@@ -90,7 +116,12 @@ export interface TaskValidation {
 
 /** What `spec-kitty validate-tasks --json` prints. */
 export interface ValidateTasksResult {
-  readonly features: ReadonlyArray<{ readonly feature: string; readonly valid: boolean; readonly work_packages: readonly TaskValidation[]; readonly problems: readonly string[] }>;
+  readonly features: ReadonlyArray<{
+    readonly feature: string;
+    readonly valid: boolean;
+    readonly work_packages: readonly TaskValidation[];
+    readonly problems: readonly string[];
+  }>;
   readonly valid: boolean;
   readonly mismatches: number;
   readonly notes: readonly string[];
@@ -101,9 +132,14 @@ export interface ValidateTasksResult {
  * status log (a mismatch is what the Python CLI calls a lane mismatch), a lane value no lane model knows, and
  * the required frontmatter fields. Read-only (`agent status materialize` rewrites the frontmatter views).
  */
-export async function validateTasks(options: WorkflowEnv & { readonly feature?: string | undefined; readonly all?: boolean }): Promise<ValidateTasksResult> {
+export async function validateTasks(
+  options: WorkflowEnv & { readonly feature?: string | undefined; readonly all?: boolean },
+): Promise<ValidateTasksResult> {
   const project = await openProject({ cwd: options.cwd, git: options.git, env: options.env });
-  const features = options.all === true ? listFeatures(project.root) : [await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'validate-tasks' })];
+  const features =
+    options.all === true
+      ? listFeatures(project.root)
+      : [await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command: 'validate-tasks' })];
   let mismatches = 0;
   const out = features.map((feature) => {
     const state = readFeatureState(project.root, feature, options.now(), { tolerant: true });
@@ -124,7 +160,8 @@ export async function validateTasks(options: WorkflowEnv & { readonly feature?: 
           fmLane = String(fmLane);
         }
       }
-      for (const k of ['work_package_id', 'title']) if (typeof w.data[k] !== 'string' || (w.data[k] as string).trim() === '') issues.push(`missing ${k}`);
+      for (const k of ['work_package_id', 'title'])
+        if (typeof w.data[k] !== 'string' || (w.data[k]).trim() === '') issues.push(`missing ${k}`);
       return { id: w.id, file: w.shownAs, frontmatter_lane: fmLane, lane, issues };
     });
     const problems = state.workPackages.problems.map(formatProblem);

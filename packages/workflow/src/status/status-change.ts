@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createIdGenerator, resolveLane, transitionPath, validateTransition, type DependencyState, type Lane, type ReviewDuties, type StatusEvent, type StatusSnapshot } from '@kitty/events';
+import {
+  createIdGenerator,
+  resolveLane,
+  transitionPath,
+  validateTransition,
+  type DependencyState,
+  type Lane,
+  type ReviewDuties,
+  type StatusEvent,
+  type StatusSnapshot,
+} from '@kitty/events';
 import { commitFiles, type CommitResult } from '../git/commit.js';
 import { projectTransaction, runTransaction, type Transaction } from '../git/transaction.js';
 import { PlanningFileError, WorkflowError } from '../errors.js';
@@ -134,9 +144,20 @@ function fmLaneOf(wp: WorkPackageFile): Lane {
   try {
     return resolveLane(wp.lane);
   } catch {
-    const line = wp.frontmatter.firstLine + Math.max(0, wp.frontmatter.yaml.split('\n').findIndex((l) => /^lane\s*:/.test(l)));
+    const line =
+      wp.frontmatter.firstLine +
+      Math.max(
+        0,
+        wp.frontmatter.yaml.split('\n').findIndex((l) => /^lane\s*:/.test(l)),
+      );
     throw new PlanningFileError('INVALID_FRONTMATTER', [
-      { path: wp.shownAs, line, col: 1, code: 'UNKNOWN_LANE', message: `lane ${JSON.stringify(wp.lane)} is not a lane (expected planned, claimed, in_progress, for_review, done, blocked, canceled or doing)` },
+      {
+        path: wp.shownAs,
+        line,
+        col: 1,
+        code: 'UNKNOWN_LANE',
+        message: `lane ${JSON.stringify(wp.lane)} is not a lane (expected planned, claimed, in_progress, for_review, done, blocked, canceled or doing)`,
+      },
     ]);
   }
 }
@@ -156,7 +177,12 @@ function readTasks(root: string, feature: FeatureRef): FeatureState['tasksMd'] {
  * Reads a feature's status as it stands (no lock, nothing written): the log, its snapshot, the prompt files
  * and tasks.md. A bad line in the middle of the log throws INVALID_STATUS_LOG with its line number.
  */
-export function readFeatureState(root: string, feature: FeatureRef, now: Date, options: { readonly tolerant?: boolean } = {}): FeatureState {
+export function readFeatureState(
+  root: string,
+  feature: FeatureRef,
+  now: Date,
+  options: { readonly tolerant?: boolean } = {},
+): FeatureState {
   const log = readStatusLog(root, feature, options);
   const snapshot = materialize(feature, log.events, now);
   const workPackages = readWorkPackages(root, feature);
@@ -201,141 +227,186 @@ export async function changeFeatureStatus<R>(
   };
   return withLock(
     featureLockPath(root, feature.slug),
-    () => runTransaction(projectTransaction(env, project, ctx.repoTop, ctx.command ?? 'status change', note), async (tx) => {
-      const now = env.now();
-      const tolerant = { tolerant: ctx.tolerant === true };
-      let state = readFeatureState(root, feature, now, tolerant);
-      notes.push(...state.log.warnings, ...state.log.problems.map((x) => `Skipped ${x.path}:${x.line}: ${x.message}`));
-      // The log is only appended to (its size is enough to undo that), unless a torn tail is repaired (a copy).
-      if (state.log.problems.length === 0) {
-        if (state.log.tail !== null) tx.track([state.log.path]);
-        else tx.trackAppend(state.log.path);
-      }
-      const repaired = state.log.problems.length > 0 ? null : repairTornTail(root, state.log);
-      if (repaired !== null) {
-        notes.push(repaired);
-        state = readFeatureState(root, feature, now, tolerant);
-      }
-      const p = await plan(state, tx);
-      if (state.log.problems.length > 0 && p.requests.length > 0) {
-        throw new WorkflowError('INVALID_STATUS_LOG', `${state.log.shownAs} has bad lines; no event is appended to it until they are fixed.`, {
-          suggestions: [`spec-kitty agent status validate --feature ${feature.slug} --json`, `spec-kitty agent status materialize --feature ${feature.slug} --force --repair`],
-        });
-      }
-
-      // 1. Events: validate every hop before writing anything.
-      const lastMs = state.log.events.reduce((m, e) => Math.max(m, Date.parse(e.at) || 0), 0);
-      let tMs = now.getTime();
-      const newId = createIdGenerator(() => tMs);
-      const stamp = (): { at: string; id: string } => {
-        // `at` never goes backwards in a feature's log (clock skew between machines): at least 1 ms after the last.
-        tMs = Math.max(now.getTime(), lastMs + 1, tMs);
-        const out = { at: formatEventTime(new Date(tMs)), id: newId() };
-        tMs += 1;
-        return out;
-      };
-      const lanes = new Map<string, Lane>();
-      const current = (id: string): Lane => lanes.get(id) ?? state.laneOf(id);
-      const events: StatusEvent[] = [];
-      for (const req of p.requests) {
-        state.wp(req.wpId); // the work package must exist
-        let from = current(req.wpId);
-        if (!state.hasEvents(req.wpId) && !lanes.has(req.wpId) && from !== 'planned') {
-          const fmLane = from;
-          const reason = `bootstrap from frontmatter lane ${fmLane} (no status events yet)`;
-          events.push(eventOf(feature, req, 'planned', fmLane, { force: true, reason, reviewRef: null, evidence: null }, stamp));
-          notes.push(`${req.wpId}: the status log had no events; recorded its frontmatter lane ${fmLane} first.`);
+    () =>
+      runTransaction(projectTransaction(env, project, ctx.repoTop, ctx.command ?? 'status change', note), async (tx) => {
+        const now = env.now();
+        const tolerant = { tolerant: ctx.tolerant === true };
+        let state = readFeatureState(root, feature, now, tolerant);
+        notes.push(...state.log.warnings, ...state.log.problems.map((x) => `Skipped ${x.path}:${x.line}: ${x.message}`));
+        // The log is only appended to (its size is enough to undo that), unless a torn tail is repaired (a copy).
+        if (state.log.problems.length === 0) {
+          if (state.log.tail !== null) tx.track([state.log.path]);
+          else tx.trackAppend(state.log.path);
         }
-        if (from === req.to && req.force !== true) {
-          lanes.set(req.wpId, from);
-          continue;
+        const repaired = state.log.problems.length > 0 ? null : repairTornTail(root, state.log);
+        if (repaired !== null) {
+          notes.push(repaired);
+          state = readFeatureState(root, feature, now, tolerant);
         }
-        const hops = req.force === true ? [req.to] : req.walk ? transitionPath(from, req.to) : [req.to];
-        hops.forEach((to, i) => {
-          const last = i === hops.length - 1;
-          const evidence = to === 'done' ? doneEvidence(req) : null;
-          validateTransition({
-            from,
-            to,
-            actor: req.actor,
-            force: req.force === true,
-            reason: last || req.force === true ? (req.reason ?? null) : null,
-            reviewRef: last ? (req.reviewRef ?? null) : null,
-            feedback: last ? (req.feedback ?? null) : null,
-            workspaceContext: req.workspaceContext ?? null,
-            ...(req.subtasksComplete === undefined ? {} : { subtasksComplete: req.subtasksComplete }),
-            ...(req.implementationEvidencePresent === undefined ? {} : { implementationEvidencePresent: req.implementationEvidencePresent }),
-            evidence: evidence === null || evidence === undefined ? null : { review: { reviewer: evidence.review.reviewer, verdict: evidence.review.verdict, reference: evidence.review.reference ?? null } },
-            duties: req.duties ?? null,
-            dependencies: req.dependencies ?? null,
-          });
-          events.push(
-            eventOf(feature, req, from, to, { force: req.force === true, reason: last || req.force === true ? (req.reason ?? null) : null, reviewRef: last ? (req.reviewRef ?? null) : null, evidence }, stamp),
+        const p = await plan(state, tx);
+        if (state.log.problems.length > 0 && p.requests.length > 0) {
+          throw new WorkflowError(
+            'INVALID_STATUS_LOG',
+            `${state.log.shownAs} has bad lines; no event is appended to it until they are fixed.`,
+            {
+              suggestions: [
+                `spec-kitty agent status validate --feature ${feature.slug} --json`,
+                `spec-kitty agent status materialize --feature ${feature.slug} --force --repair`,
+              ],
+            },
           );
-          from = to;
-        });
-        lanes.set(req.wpId, from);
-      }
-
-      // 2. Compute every file's new text.
-      const allEvents = [...state.log.events, ...events];
-      const snapshot = materialize(feature, allEvents, now);
-      const writes: Array<{ path: string; text: string; before: Before | null }> = [];
-      for (const wp of state.workPackages.workPackages) {
-        const edit = p.edits?.get(wp.id);
-        const sets: YamlSet[] = [];
-        const lane = snapshot.work_packages[wp.id]?.lane;
-        if (lane !== undefined && wp.lane !== lane) sets.push({ path: ['lane'], value: lane, after: ['title', 'work_package_id'] });
-        sets.push(...(edit?.frontmatter ?? []));
-        if (sets.length === 0 && edit === undefined) continue;
-        let text = updateFrontmatter(wp.file.text, sets, wp.shownAs);
-        if (edit?.body !== undefined) text = edit.body(text);
-        if (edit?.activity !== undefined) text = appendActivity(text, { ...edit.activity, at: now, lane: edit.activity.lane ?? lane ?? current(wp.id) });
-        if (text !== wp.file.text) writes.push({ path: wp.path, text, before: wp.file });
-      }
-      for (const id of p.edits?.keys() ?? []) state.wp(id);
-      const tasks = state.tasksMd;
-      if (tasks.file !== null) {
-        let text = p.tasksMd?.(tasks.file.text) ?? tasks.file.text;
-        if (allEvents.length > 0) text = upsertStatusBlock(text, snapshot);
-        if (text !== tasks.file.text) writes.push({ path: tasks.path, text, before: tasks.file });
-      }
-      for (const f of p.extraFiles ?? []) {
-        const before = isFile(f.path) ? readTextFile(f.path, displayPath(root, f.path)).file : null;
-        if (before === null || before.text !== f.text) writes.push({ path: f.path, text: f.text, before });
-      }
-      const snapPath = statusSnapshotPath(feature);
-      const snapBefore = isFile(snapPath) ? readFileSync(snapPath, 'utf8') : null;
-      let snapStale = snapBefore === null;
-      if (!snapStale && p.materialize === true) {
-        try {
-          snapStale = snapshotsDiffer(snapshot, JSON.parse(snapBefore as string));
-        } catch {
-          snapStale = true;
         }
-      }
-      if (events.length > 0 || (allEvents.length > 0 && snapStale)) writes.push({ path: snapPath, text: renderSnapshot(snapshot), before: snapBefore === null ? null : { text: snapBefore, bom: false } });
 
-      if (events.length === 0 && writes.length === 0 && repaired === null) {
-        return { result: p.result, events, snapshot, commit: { commit_created: false, commit_hash: null, files_committed: [] }, notes };
-      }
+        // 1. Events: validate every hop before writing anything.
+        const lastMs = state.log.events.reduce((m, e) => Math.max(m, Date.parse(e.at) || 0), 0);
+        let tMs = now.getTime();
+        const newId = createIdGenerator(() => tMs);
+        const stamp = (): { at: string; id: string } => {
+          // `at` never goes backwards in a feature's log (clock skew between machines): at least 1 ms after the last.
+          tMs = Math.max(now.getTime(), lastMs + 1, tMs);
+          const out = { at: formatEventTime(new Date(tMs)), id: newId() };
+          tMs += 1;
+          return out;
+        };
+        const lanes = new Map<string, Lane>();
+        const current = (id: string): Lane => lanes.get(id) ?? state.laneOf(id);
+        const events: StatusEvent[] = [];
+        for (const req of p.requests) {
+          state.wp(req.wpId); // the work package must exist
+          let from = current(req.wpId);
+          if (!state.hasEvents(req.wpId) && !lanes.has(req.wpId) && from !== 'planned') {
+            const fmLane = from;
+            const reason = `bootstrap from frontmatter lane ${fmLane} (no status events yet)`;
+            events.push(eventOf(feature, req, 'planned', fmLane, { force: true, reason, reviewRef: null, evidence: null }, stamp));
+            notes.push(`${req.wpId}: the status log had no events; recorded its frontmatter lane ${fmLane} first.`);
+          }
+          if (from === req.to && req.force !== true) {
+            lanes.set(req.wpId, from);
+            continue;
+          }
+          const hops = req.force === true ? [req.to] : req.walk ? transitionPath(from, req.to) : [req.to];
+          hops.forEach((to, i) => {
+            const last = i === hops.length - 1;
+            const evidence = to === 'done' ? doneEvidence(req) : null;
+            validateTransition({
+              from,
+              to,
+              actor: req.actor,
+              force: req.force === true,
+              reason: last || req.force === true ? (req.reason ?? null) : null,
+              reviewRef: last ? (req.reviewRef ?? null) : null,
+              feedback: last ? (req.feedback ?? null) : null,
+              workspaceContext: req.workspaceContext ?? null,
+              ...(req.subtasksComplete === undefined ? {} : { subtasksComplete: req.subtasksComplete }),
+              ...(req.implementationEvidencePresent === undefined
+                ? {}
+                : { implementationEvidencePresent: req.implementationEvidencePresent }),
+              evidence:
+                evidence === null || evidence === undefined
+                  ? null
+                  : {
+                      review: {
+                        reviewer: evidence.review.reviewer,
+                        verdict: evidence.review.verdict,
+                        reference: evidence.review.reference ?? null,
+                      },
+                    },
+              duties: req.duties ?? null,
+              dependencies: req.dependencies ?? null,
+            });
+            events.push(
+              eventOf(
+                feature,
+                req,
+                from,
+                to,
+                {
+                  force: req.force === true,
+                  reason: last || req.force === true ? (req.reason ?? null) : null,
+                  reviewRef: last ? (req.reviewRef ?? null) : null,
+                  evidence,
+                },
+                stamp,
+              ),
+            );
+            from = to;
+          });
+          lanes.set(req.wpId, from);
+        }
 
-      // 3. Write (log first: it is the truth; the views are derived) and commit; the transaction undoes
-      //    everything (files, index, commits) on any failure or interrupt.
-      const toCommit = [...(events.length > 0 || repaired !== null ? [state.log.path] : []), ...writes.map((w) => w.path)];
-      tx.trackAppend(state.log.path);
-      tx.track(writes.map((w) => w.path));
-      appendStatusEvents(root, state.log.path, events);
-      for (const w of writes) {
-        tx.checkpoint();
-        writeFileAtomic(root, w.path, w.text, { ...(w.before === null ? {} : { bom: w.before.bom, ...(w.before.sha256 !== undefined ? { expectedSha256: w.before.sha256 } : {}) }) });
-      }
-      // With new events every listed file changed (the log grew; the others were rewritten because they differ).
-      const commit = await tx.commit(p.commitMessage, () =>
-        commitFiles(env.git, ctx.repoTop, root, toCommit, p.commitMessage, { force: true, knownChanged: events.length > 0, ...(env.sleep ? { sleep: env.sleep } : {}) }),
-      );
-      return { result: p.result, events, snapshot, commit, notes };
-    }),
+        // 2. Compute every file's new text.
+        const allEvents = [...state.log.events, ...events];
+        const snapshot = materialize(feature, allEvents, now);
+        const writes: Array<{ path: string; text: string; before: Before | null }> = [];
+        for (const wp of state.workPackages.workPackages) {
+          const edit = p.edits?.get(wp.id);
+          const sets: YamlSet[] = [];
+          const lane = snapshot.work_packages[wp.id]?.lane;
+          if (lane !== undefined && wp.lane !== lane) sets.push({ path: ['lane'], value: lane, after: ['title', 'work_package_id'] });
+          sets.push(...(edit?.frontmatter ?? []));
+          if (sets.length === 0 && edit === undefined) continue;
+          let text = updateFrontmatter(wp.file.text, sets, wp.shownAs);
+          if (edit?.body !== undefined) text = edit.body(text);
+          if (edit?.activity !== undefined)
+            text = appendActivity(text, { ...edit.activity, at: now, lane: edit.activity.lane ?? lane ?? current(wp.id) });
+          if (text !== wp.file.text) writes.push({ path: wp.path, text, before: wp.file });
+        }
+        for (const id of p.edits?.keys() ?? []) state.wp(id);
+        const tasks = state.tasksMd;
+        if (tasks.file !== null) {
+          let text = p.tasksMd?.(tasks.file.text) ?? tasks.file.text;
+          if (allEvents.length > 0) text = upsertStatusBlock(text, snapshot);
+          if (text !== tasks.file.text) writes.push({ path: tasks.path, text, before: tasks.file });
+        }
+        for (const f of p.extraFiles ?? []) {
+          const before = isFile(f.path) ? readTextFile(f.path, displayPath(root, f.path)).file : null;
+          if (before === null || before.text !== f.text) writes.push({ path: f.path, text: f.text, before });
+        }
+        const snapPath = statusSnapshotPath(feature);
+        const snapBefore = isFile(snapPath) ? readFileSync(snapPath, 'utf8') : null;
+        let snapStale = snapBefore === null;
+        if (!snapStale && p.materialize === true) {
+          try {
+            snapStale = snapshotsDiffer(snapshot, JSON.parse(snapBefore as string));
+          } catch {
+            snapStale = true;
+          }
+        }
+        if (events.length > 0 || (allEvents.length > 0 && snapStale))
+          writes.push({
+            path: snapPath,
+            text: renderSnapshot(snapshot),
+            before: snapBefore === null ? null : { text: snapBefore, bom: false },
+          });
+
+        if (events.length === 0 && writes.length === 0 && repaired === null) {
+          return { result: p.result, events, snapshot, commit: { commit_created: false, commit_hash: null, files_committed: [] }, notes };
+        }
+
+        // 3. Write (log first: it is the truth; the views are derived) and commit; the transaction undoes
+        //    everything (files, index, commits) on any failure or interrupt.
+        const toCommit = [...(events.length > 0 || repaired !== null ? [state.log.path] : []), ...writes.map((w) => w.path)];
+        tx.trackAppend(state.log.path);
+        tx.track(writes.map((w) => w.path));
+        appendStatusEvents(root, state.log.path, events);
+        for (const w of writes) {
+          tx.checkpoint();
+          writeFileAtomic(root, w.path, w.text, {
+            ...(w.before === null
+              ? {}
+              : { bom: w.before.bom, ...(w.before.sha256 !== undefined ? { expectedSha256: w.before.sha256 } : {}) }),
+          });
+        }
+        // With new events every listed file changed (the log grew; the others were rewritten because they differ).
+        const commit = await tx.commit(p.commitMessage, () =>
+          commitFiles(env.git, ctx.repoTop, root, toCommit, p.commitMessage, {
+            force: true,
+            knownChanged: events.length > 0,
+            ...(env.sleep ? { sleep: env.sleep } : {}),
+          }),
+        );
+        return { result: p.result, events, snapshot, commit, notes };
+      }),
     { what: `feature ${feature.slug}`, onNote: note, signal: env.signal, now: env.now },
   );
 }
@@ -355,7 +426,10 @@ function doneEvidence(req: LaneRequest): StatusEvent['evidence'] {
   const verdict = forced ? 'forced' : !blank(review?.verdict) ? (review?.verdict as string) : null;
   const reference = !blank(review?.reference) ? (review?.reference as string) : forced ? `force: ${req.reason ?? ''}`.trim() : null;
   const repos = (req.repos ?? []).map((r) => ({ repo: r.repo, branch: r.branch, commit: r.commit }));
-  return { review: { reviewer: reviewer ?? '', verdict: verdict ?? '', reference }, ...(repos.length > 0 ? { repos } : {}) } as StatusEvent['evidence'];
+  return {
+    review: { reviewer: reviewer ?? '', verdict: verdict ?? '', reference },
+    ...(repos.length > 0 ? { repos } : {}),
+  };
 }
 
 function eventOf(
@@ -380,7 +454,7 @@ function eventOf(
     execution_mode: req.executionMode,
     review_ref: x.reviewRef,
     evidence: x.evidence,
-  } as StatusEvent;
+  };
 }
 
 /** Throws INVALID_LANE for a `--to`/`--lane` value that is not a lane. */
@@ -388,9 +462,13 @@ export function laneArg(value: string, flag = '--to'): Lane {
   try {
     return resolveLane(value);
   } catch {
-    throw new WorkflowError('INVALID_LANE', `Invalid lane ${JSON.stringify(value.slice(0, 40))} for ${flag}: expected one of planned, claimed, in_progress, for_review, done, blocked, canceled (or doing).`, {
-      suggestions: [`Example: ${flag} for_review`],
-      details: { lane: value.slice(0, 40) },
-    });
+    throw new WorkflowError(
+      'INVALID_LANE',
+      `Invalid lane ${JSON.stringify(value.slice(0, 40))} for ${flag}: expected one of planned, claimed, in_progress, for_review, done, blocked, canceled (or doing).`,
+      {
+        suggestions: [`Example: ${flag} for_review`],
+        details: { lane: value.slice(0, 40) },
+      },
+    );
   }
 }

@@ -51,7 +51,9 @@ function parseEvidence(json: string | undefined): Pick<LaneRequest, 'review' | '
   try {
     data = JSON.parse(json);
   } catch (err) {
-    throw new WorkflowError('INVALID_OPTION', `--evidence-json is not valid JSON: ${(err as Error).message}`, { suggestions: ['Example: --evidence-json \'{"review":{"reviewer":"ada","verdict":"approved","reference":"PR#12"}}\''] });
+    throw new WorkflowError('INVALID_OPTION', `--evidence-json is not valid JSON: ${(err as Error).message}`, {
+      suggestions: ['Example: --evidence-json \'{"review":{"reviewer":"ada","verdict":"approved","reference":"PR#12"}}\''],
+    });
   }
   const obj = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
   const review = obj?.['review'] !== null && typeof obj?.['review'] === 'object' ? (obj['review'] as Record<string, unknown>) : null;
@@ -65,8 +67,14 @@ function parseEvidence(json: string | undefined): Pick<LaneRequest, 'review' | '
         return repo !== null && branch !== null && commit !== null ? [{ repo, branch, commit }] : [];
       })
     : [];
-  if (obj === null) throw new WorkflowError('INVALID_OPTION', '--evidence-json must be a JSON object.', { suggestions: ['Example: --evidence-json \'{"review":{"reviewer":"ada","verdict":"approved","reference":"PR#12"}}\''] });
-  return { review: review === null ? null : { reviewer: s(review['reviewer']), verdict: s(review['verdict']), reference: s(review['reference']) }, ...(repos.length > 0 ? { repos } : {}) };
+  if (obj === null)
+    throw new WorkflowError('INVALID_OPTION', '--evidence-json must be a JSON object.', {
+      suggestions: ['Example: --evidence-json \'{"review":{"reviewer":"ada","verdict":"approved","reference":"PR#12"}}\''],
+    });
+  return {
+    review: review === null ? null : { reviewer: s(review['reviewer']), verdict: s(review['verdict']), reference: s(review['reference']) },
+    ...(repos.length > 0 ? { repos } : {}),
+  };
 }
 
 /**
@@ -81,55 +89,86 @@ export async function emitStatus(options: EmitStatusOptions): Promise<EmitStatus
     const to = laneArg(options.to);
     const mode = options.executionMode;
     if (mode !== undefined && mode !== 'worktree' && mode !== 'direct_repo') {
-      throw new WorkflowError('INVALID_OPTION', `--execution-mode must be worktree or direct_repo; got ${JSON.stringify(mode)}.`, { suggestions: ['Leave it out to have it detected.'] });
+      throw new WorkflowError('INVALID_OPTION', `--execution-mode must be worktree or direct_repo; got ${JSON.stringify(mode)}.`, {
+        suggestions: ['Leave it out to have it detected.'],
+      });
     }
     const evidence = parseEvidence(options.evidenceJson);
     const notes = [...fc.notes];
     const root = fc.project.root;
     let from: Lane = 'planned';
-    const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, async (state) => {
-      const wp = state.wp(wpId);
-      from = state.laneOf(wpId);
-      const ws = await workspaceFacts(options.git, root, fc.feature, wp, { registry: false });
-      const req: { -readonly [K in keyof LaneRequest]: LaneRequest[K] } = {
-        wpId,
-        to,
-        walk: false,
-        actor: options.actor,
-        force: options.force === true,
-        reason: options.reason ?? null,
-        reviewRef: options.reviewRef ?? null,
-        feedback: options.reviewRef ?? null,
-        // Only a real workspace (or one named explicitly) satisfies the workspace guard of claimed → in_progress.
-        workspaceContext: filled(options.workspaceContext) ? options.workspaceContext : ws.exists ? `worktree:${ws.relPath}` : null,
-        duties: dutiesOf(state, wp, root),
-        dependencies: { unfinished: (wp.dependencies ?? []).filter((d) => !['done', 'canceled'].includes(state.laneOf(d))), base: ws.exists ? (ws.baseBranch ?? ws.branch) : null },
-        executionMode: (mode as LaneRequest['executionMode'] | undefined) ?? (ws.exists ? 'worktree' : 'direct_repo'),
-        ...evidence,
-      };
-      if (from === 'in_progress' && to === 'for_review' && (options.subtasksComplete === undefined || options.implementationEvidencePresent === undefined)) {
-        const ready = await checkReadiness(options.git, root, ws, wpId, await state.tasksMd.parse(), fc.target);
-        req.subtasksComplete = options.subtasksComplete ?? ready.subtasksComplete;
-        req.implementationEvidencePresent = options.implementationEvidencePresent ?? ready.implementationEvidencePresent;
-      } else {
-        if (options.subtasksComplete !== undefined) req.subtasksComplete = options.subtasksComplete;
-        if (options.implementationEvidencePresent !== undefined) req.implementationEvidencePresent = options.implementationEvidencePresent;
-      }
-      if (to === 'done' && (req.repos === undefined || req.repos.length === 0)) {
-        const commit = ws.branchSha ?? (await options.git.resolveCommit(root, 'HEAD'));
-        if (commit !== null) req.repos = [{ repo: repoName(root), branch: ws.branchSha !== null ? ws.branch : (fc.branch ?? 'HEAD'), commit }];
-      }
-      return {
-        requests: [req],
-        edits: new Map([[wpId, { activity: { agent: options.actor, note: options.reason ?? `Status ${from} -> ${to}` } }]]),
-        commitMessage: `chore: Move ${wpId} to ${to} on spec ${specNumber(fc.feature.slug)} [${options.actor}]`,
-        result: null,
-      };
-    });
+    const outcome = await changeFeatureStatus(
+      { env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop },
+      async (state) => {
+        const wp = state.wp(wpId);
+        from = state.laneOf(wpId);
+        const ws = await workspaceFacts(options.git, root, fc.feature, wp, { registry: false });
+        const req: { -readonly [K in keyof LaneRequest]: LaneRequest[K] } = {
+          wpId,
+          to,
+          walk: false,
+          actor: options.actor,
+          force: options.force === true,
+          reason: options.reason ?? null,
+          reviewRef: options.reviewRef ?? null,
+          feedback: options.reviewRef ?? null,
+          // Only a real workspace (or one named explicitly) satisfies the workspace guard of claimed → in_progress.
+          workspaceContext: filled(options.workspaceContext) ? options.workspaceContext : ws.exists ? `worktree:${ws.relPath}` : null,
+          duties: dutiesOf(state, wp, root),
+          dependencies: {
+            unfinished: (wp.dependencies ?? []).filter((d) => !['done', 'canceled'].includes(state.laneOf(d))),
+            base: ws.exists ? (ws.baseBranch ?? ws.branch) : null,
+          },
+          executionMode: (mode) ?? (ws.exists ? 'worktree' : 'direct_repo'),
+          ...evidence,
+        };
+        if (
+          from === 'in_progress' &&
+          to === 'for_review' &&
+          (options.subtasksComplete === undefined || options.implementationEvidencePresent === undefined)
+        ) {
+          const ready = await checkReadiness(options.git, root, ws, wpId, await state.tasksMd.parse(), fc.target);
+          req.subtasksComplete = options.subtasksComplete ?? ready.subtasksComplete;
+          req.implementationEvidencePresent = options.implementationEvidencePresent ?? ready.implementationEvidencePresent;
+        } else {
+          if (options.subtasksComplete !== undefined) req.subtasksComplete = options.subtasksComplete;
+          if (options.implementationEvidencePresent !== undefined)
+            req.implementationEvidencePresent = options.implementationEvidencePresent;
+        }
+        if (to === 'done' && (req.repos === undefined || req.repos.length === 0)) {
+          const commit = ws.branchSha ?? (await options.git.resolveCommit(root, 'HEAD'));
+          if (commit !== null)
+            req.repos = [{ repo: repoName(root), branch: ws.branchSha !== null ? ws.branch : (fc.branch ?? 'HEAD'), commit }];
+        }
+        return {
+          requests: [req],
+          edits: new Map([[wpId, { activity: { agent: options.actor, note: options.reason ?? `Status ${from} -> ${to}` } }]]),
+          commitMessage: `chore: Move ${wpId} to ${to} on spec ${specNumber(fc.feature.slug)} [${options.actor}]`,
+          result: null,
+        };
+      },
+    );
     notes.push(...outcome.notes);
-    const queued = await emitAfter(options, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n), hint(fc, outcome.commit.commit_hash));
+    const queued = await emitAfter(
+      options,
+      root,
+      'WPStatusChanged',
+      notes,
+      (f, n) => statusDrafts(f, outcome.events, n),
+      hint(fc, outcome.commit.commit_hash),
+    );
     const last = outcome.events.at(-1);
-    return { event_id: last?.event_id ?? null, wp_id: wpId, from_lane: from, to_lane: last?.to_lane ?? from, actor: options.actor, feature_slug: fc.feature.slug, commit_hash: outcome.commit.commit_hash, events_queued: queued, notes };
+    return {
+      event_id: last?.event_id ?? null,
+      wp_id: wpId,
+      from_lane: from,
+      to_lane: last?.to_lane ?? from,
+      actor: options.actor,
+      feature_slug: fc.feature.slug,
+      commit_hash: outcome.commit.commit_hash,
+      events_queued: queued,
+      notes,
+    };
   });
 }
 
@@ -154,48 +193,64 @@ export interface MaterializeResult extends StatusSnapshot {
  * wrote that are understood but do not match today's schema are rewritten in today's form (each fix named), and
  * with `force` too, lines that cannot be understood at all are removed from the log (git history keeps them).
  */
-export async function materializeStatus(options: WorkflowEnv & { readonly feature?: string | undefined; readonly force?: boolean | undefined; readonly repair?: boolean | undefined }): Promise<MaterializeResult> {
+export async function materializeStatus(
+  options: WorkflowEnv & {
+    readonly feature?: string | undefined;
+    readonly force?: boolean | undefined;
+    readonly repair?: boolean | undefined;
+  },
+): Promise<MaterializeResult> {
   const fc = await openFeature(options, { feature: options.feature, command: 'agent status materialize' });
   return reportingFailures(options, fc, { command: 'agent status materialize' }, async () => {
     const repairedLines: number[] = [];
     const removedLines: number[] = [];
     const extraNotes: string[] = [];
-    const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop, tolerant: options.force === true }, (state) => {
-      if (!state.log.exists) {
-        throw new WorkflowError('STATUS_LOG_MISSING', `${state.log.shownAs} does not exist: there is nothing to materialise yet.`, {
-          suggestions: [`spec-kitty implement WP01 --feature ${fc.feature.slug} --agent claude`],
-        });
-      }
-      const extraFiles: Array<{ path: string; text: string }> = [];
-      if (options.repair === true && (state.log.repaired.length > 0 || (options.force === true && state.log.problems.length > 0))) {
-        const fixed = new Map(state.log.repaired.map((r) => [r.line, r]));
-        const drop = new Set(options.force === true ? state.log.problems.map((p) => p.line) : []);
-        const lines = readFileSync(state.log.path, 'utf8').split('\n');
-        const out: string[] = [];
-        lines.forEach((text, i) => {
-          const n = i + 1;
-          const r = fixed.get(n);
-          if (r !== undefined) {
-            out.push(serializeStatusEvent(r.event));
-            repairedLines.push(n);
-            extraNotes.push(`${state.log.shownAs}:${n}: rewrote (${r.fixes.join('; ')}).`);
-          } else if (drop.has(n)) {
-            removedLines.push(n);
-            extraNotes.push(`${state.log.shownAs}:${n}: removed an unreadable line (git history keeps it): ${text.slice(0, 100)}`);
-          } else out.push(text);
-        });
-        extraFiles.push({ path: state.log.path, text: out.join('\n') });
-      }
-      const what = repairedLines.length + removedLines.length > 0 ? `Repair status log and materialize status of spec ${specNumber(fc.feature.slug)}` : `Materialize status of spec ${specNumber(fc.feature.slug)}`;
-      return { requests: [], materialize: true, extraFiles, commitMessage: `chore: ${what}`, result: null };
-    });
+    const outcome = await changeFeatureStatus(
+      { env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop, tolerant: options.force === true },
+      (state) => {
+        if (!state.log.exists) {
+          throw new WorkflowError('STATUS_LOG_MISSING', `${state.log.shownAs} does not exist: there is nothing to materialise yet.`, {
+            suggestions: [`spec-kitty implement WP01 --feature ${fc.feature.slug} --agent claude`],
+          });
+        }
+        const extraFiles: Array<{ path: string; text: string }> = [];
+        if (options.repair === true && (state.log.repaired.length > 0 || (options.force === true && state.log.problems.length > 0))) {
+          const fixed = new Map(state.log.repaired.map((r) => [r.line, r]));
+          const drop = new Set(options.force === true ? state.log.problems.map((p) => p.line) : []);
+          const lines = readFileSync(state.log.path, 'utf8').split('\n');
+          const out: string[] = [];
+          lines.forEach((text, i) => {
+            const n = i + 1;
+            const r = fixed.get(n);
+            if (r !== undefined) {
+              out.push(serializeStatusEvent(r.event));
+              repairedLines.push(n);
+              extraNotes.push(`${state.log.shownAs}:${n}: rewrote (${r.fixes.join('; ')}).`);
+            } else if (drop.has(n)) {
+              removedLines.push(n);
+              extraNotes.push(`${state.log.shownAs}:${n}: removed an unreadable line (git history keeps it): ${text.slice(0, 100)}`);
+            } else out.push(text);
+          });
+          extraFiles.push({ path: state.log.path, text: out.join('\n') });
+        }
+        const what =
+          repairedLines.length + removedLines.length > 0
+            ? `Repair status log and materialize status of spec ${specNumber(fc.feature.slug)}`
+            : `Materialize status of spec ${specNumber(fc.feature.slug)}`;
+        return { requests: [], materialize: true, extraFiles, commitMessage: `chore: ${what}`, result: null };
+      },
+    );
     return {
       ...outcome.snapshot,
       commit_created: outcome.commit.commit_created,
       commit_hash: outcome.commit.commit_hash,
       files_committed: outcome.commit.files_committed,
       ...(options.repair === true ? { repaired_lines: repairedLines, removed_lines: removedLines } : {}),
-      notes: [...fc.notes, ...outcome.notes.filter((n) => !(repairedLines.length > 0 && n.includes('read an older line tolerantly'))), ...extraNotes],
+      notes: [
+        ...fc.notes,
+        ...outcome.notes.filter((n) => !(repairedLines.length > 0 && n.includes('read an older line tolerantly'))),
+        ...extraNotes,
+      ],
     };
   });
 }
@@ -222,7 +277,14 @@ export interface ValidateStatusResult {
  */
 export async function validateStatus(options: WorkflowEnv & { readonly feature?: string | undefined }): Promise<ValidateStatusResult> {
   const project = await openProject(options);
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, argv: options.argv, command: 'agent status validate' });
+  const feature = await resolveFeature({
+    project,
+    git: options.git,
+    flag: options.feature,
+    env: options.env,
+    argv: options.argv,
+    command: 'agent status validate',
+  });
   const state = readFeatureState(project.root, feature, options.now(), { tolerant: true });
   const errors: string[] = state.log.problems.map(formatProblem);
   const warnings: string[] = [...state.log.warnings];
@@ -230,7 +292,8 @@ export async function validateStatus(options: WorkflowEnv & { readonly feature?:
   for (const e of orderStatusEvents(state.log.events)) {
     const prev = lanes.get(e.wp_id) ?? 'planned';
     if (e.from_lane !== prev) errors.push(`${e.wp_id} event ${e.event_id}: from_lane ${e.from_lane} but the work package was in ${prev}`);
-    if (e.force && !filled(e.reason)) warnings.push(`${e.wp_id} event ${e.event_id}: a forced move without a reason (written by an older build)`);
+    if (e.force && !filled(e.reason))
+      warnings.push(`${e.wp_id} event ${e.event_id}: a forced move without a reason (written by an older build)`);
     if (!e.force) {
       try {
         validateTransition({
@@ -243,7 +306,16 @@ export async function validateStatus(options: WorkflowEnv & { readonly feature?:
           workspaceContext: e.execution_mode,
           subtasksComplete: true,
           implementationEvidencePresent: true,
-          evidence: e.evidence === null || e.evidence === undefined ? null : { review: { reviewer: e.evidence.review.reviewer, verdict: e.evidence.review.verdict, reference: e.evidence.review.reference ?? null } },
+          evidence:
+            e.evidence === null || e.evidence === undefined
+              ? null
+              : {
+                  review: {
+                    reviewer: e.evidence.review.reviewer,
+                    verdict: e.evidence.review.verdict,
+                    reference: e.evidence.review.reference ?? null,
+                  },
+                },
         });
       } catch (err) {
         errors.push(`${e.wp_id} event ${e.event_id}: ${(err as Error).message}`);
@@ -256,7 +328,8 @@ export async function validateStatus(options: WorkflowEnv & { readonly feature?:
     if (!existsSync(snapPath)) errors.push(`${feature.relDir}/status.json is missing (run spec-kitty agent status materialize)`);
     else {
       try {
-        if (snapshotsDiffer(state.snapshot, JSON.parse(readFileSync(snapPath, 'utf8')))) errors.push(`${feature.relDir}/status.json does not match the log (run spec-kitty agent status materialize)`);
+        if (snapshotsDiffer(state.snapshot, JSON.parse(readFileSync(snapPath, 'utf8'))))
+          errors.push(`${feature.relDir}/status.json does not match the log (run spec-kitty agent status materialize)`);
       } catch {
         errors.push(`${feature.relDir}/status.json is not valid JSON (run spec-kitty agent status materialize)`);
       }
@@ -278,7 +351,10 @@ export async function validateStatus(options: WorkflowEnv & { readonly feature?:
     const start = tasks.indexOf(STATUS_BLOCK_START);
     const end = tasks.indexOf(STATUS_BLOCK_END);
     const block = start >= 0 && end > start ? tasks.slice(start, end + STATUS_BLOCK_END.length).replace(/\r\n/g, '\n') : null;
-    if (block !== renderStatusBlock(state.snapshot)) warnings.push(`${feature.relDir}/tasks.md: the generated status block is ${block === null ? 'missing' : 'out of date'} (run spec-kitty agent status materialize)`);
+    if (block !== renderStatusBlock(state.snapshot))
+      warnings.push(
+        `${feature.relDir}/tasks.md: the generated status block is ${block === null ? 'missing' : 'out of date'} (run spec-kitty agent status materialize)`,
+      );
   }
   return {
     feature_slug: feature.slug,

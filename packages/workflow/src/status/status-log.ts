@@ -67,16 +67,36 @@ export function statusSnapshotPath(feature: FeatureRef): string {
 
 const cut = (s: string, n = 120): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-function parseLine(text: string, shownAs: string, line: number): { event: StatusEvent; fixes: readonly string[] } | { problem: FileProblem } {
+function parseLine(
+  text: string,
+  shownAs: string,
+  line: number,
+): { event: StatusEvent; fixes: readonly string[] } | { problem: FileProblem } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { problem: { path: shownAs, line, col: 1, code: 'INVALID_JSON', message: `invalid JSON on line ${line}: ${(err as Error).message} (${cut(text, 80)})` } };
+    return {
+      problem: {
+        path: shownAs,
+        line,
+        col: 1,
+        code: 'INVALID_JSON',
+        message: `invalid JSON on line ${line}: ${(err as Error).message} (${cut(text, 80)})`,
+      },
+    };
   }
   const r = repairStatusLine(json);
   if (!r.ok) {
-    return { problem: { path: shownAs, line, col: 1, code: 'INVALID_STATUS_EVENT', message: `invalid status event on line ${line}: ${r.issues.map((i) => i.message).join('; ')}` } };
+    return {
+      problem: {
+        path: shownAs,
+        line,
+        col: 1,
+        code: 'INVALID_STATUS_EVENT',
+        message: `invalid status event on line ${line}: ${r.issues.map((i) => i.message).join('; ')}`,
+      },
+    };
   }
   return r.value;
 }
@@ -91,21 +111,30 @@ function parseLine(text: string, shownAs: string, line: number): { event: Status
 export function readStatusLog(root: string, feature: FeatureRef, options: { readonly tolerant?: boolean } = {}): StatusLog {
   const file = statusLogPath(feature);
   const shownAs = displayPath(root, file);
-  if (!existsSync(file)) return { path: file, shownAs, exists: false, events: [], size: 0, tail: null, problems: [], repaired: [], warnings: [] };
+  if (!existsSync(file))
+    return { path: file, shownAs, exists: false, events: [], size: 0, tail: null, problems: [], repaired: [], warnings: [] };
   assertInside(root, file);
   let bytes: Buffer;
   try {
     const size = statSync(file).size;
     if (size > MAX_STATUS_LOG_BYTES) {
-      throw new WorkflowError('INVALID_STATUS_LOG', `${shownAs} is ${size} bytes; status logs may be at most ${MAX_STATUS_LOG_BYTES} bytes.`, {
-        suggestions: ['Check that the file is a spec-kitty status log; archive old events if the feature really has that many.'],
-        details: { path: file, size },
-      });
+      throw new WorkflowError(
+        'INVALID_STATUS_LOG',
+        `${shownAs} is ${size} bytes; status logs may be at most ${MAX_STATUS_LOG_BYTES} bytes.`,
+        {
+          suggestions: ['Check that the file is a spec-kitty status log; archive old events if the feature really has that many.'],
+          details: { path: file, size },
+        },
+      );
     }
     bytes = readFileSync(file);
   } catch (err) {
     if (err instanceof WorkflowError) throw err;
-    throw new WorkflowError('FILE_READ_FAILED', `Cannot read ${shownAs}: ${(err as Error).message}`, { suggestions: ['Check the file permissions and run the command again.'], details: { path: file }, cause: err });
+    throw new WorkflowError('FILE_READ_FAILED', `Cannot read ${shownAs}: ${(err as Error).message}`, {
+      suggestions: ['Check the file permissions and run the command again.'],
+      details: { path: file },
+      cause: err,
+    });
   }
   const text = bytes.toString('utf8');
   const events: StatusEvent[] = [];
@@ -116,7 +145,9 @@ export function readStatusLog(root: string, feature: FeatureRef, options: { read
     events.push(parsed.event);
     if (parsed.fixes.length === 0) return;
     repaired.push({ line: at, event: parsed.event, fixes: parsed.fixes });
-    warnings.push(`${shownAs}:${at}: read an older line tolerantly (${parsed.fixes.join('; ')}); spec-kitty agent status materialize --repair rewrites it.`);
+    warnings.push(
+      `${shownAs}:${at}: read an older line tolerantly (${parsed.fixes.join('; ')}); spec-kitty agent status materialize --repair rewrites it.`,
+    );
   };
   let tail: TornTail | null = null;
   let offset = 0;
@@ -172,10 +203,14 @@ export function repairTornTail(root: string, log: StatusLog): string | null {
   const fd = openSync(log.path, 'r+');
   try {
     if (statSync(log.path).size !== log.size) {
-      throw new WorkflowError('FILE_CHANGED_ON_DISK', `${log.shownAs} changed on disk while the command was running; nothing was written to it.`, {
-        suggestions: ['Another program wrote to the status log without holding the feature lock. Run the command again.'],
-        details: { path: log.path },
-      });
+      throw new WorkflowError(
+        'FILE_CHANGED_ON_DISK',
+        `${log.shownAs} changed on disk while the command was running; nothing was written to it.`,
+        {
+          suggestions: ['Another program wrote to the status log without holding the feature lock. Run the command again.'],
+          details: { path: log.path },
+        },
+      );
     }
     if (log.tail.complete) writeSync(fd, '\n', log.size);
     else ftruncateSync(fd, log.tail.offset);
@@ -193,7 +228,11 @@ export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, sortKeysDeep(obj[k])]));
+    return Object.fromEntries(
+      Object.keys(obj)
+        .sort()
+        .map((k) => [k, sortKeysDeep(obj[k])]),
+    );
   }
   return value;
 }
@@ -248,14 +287,22 @@ export function appendStatusEvents(root: string, file: string, events: readonly 
   try {
     fd = openSync(file, 'a', 0o644);
   } catch (err) {
-    throw new WorkflowError('FILE_WRITE_FAILED', `Cannot open ${file} for appending: ${(err as Error).message}`, { suggestions: ['Check free disk space and permissions, then run the command again.'], details: { path: file }, cause: err });
+    throw new WorkflowError('FILE_WRITE_FAILED', `Cannot open ${file} for appending: ${(err as Error).message}`, {
+      suggestions: ['Check free disk space and permissions, then run the command again.'],
+      details: { path: file },
+      cause: err,
+    });
   }
   try {
     let written = 0;
     while (written < data.length) written += writeSync(fd, data, written, data.length - written);
     fsyncSync(fd);
   } catch (err) {
-    throw new WorkflowError('FILE_WRITE_FAILED', `Cannot append to ${file}: ${(err as Error).message}`, { suggestions: ['Check free disk space, then run the command again; a torn last line is repaired automatically.'], details: { path: file }, cause: err });
+    throw new WorkflowError('FILE_WRITE_FAILED', `Cannot append to ${file}: ${(err as Error).message}`, {
+      suggestions: ['Check free disk space, then run the command again; a torn last line is repaired automatically.'],
+      details: { path: file },
+      cause: err,
+    });
   } finally {
     closeSync(fd);
   }

@@ -4,7 +4,14 @@
 // knows about SQLite or HTTP: the store is a port (the CLI implements it over `@kitty/queue`).
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { MAX_ENVELOPE_BYTES, normalizeEventId, repairStatusLine, type EventDraft, type EventFactory, type StatusEvent } from '@kitty/events';
+import {
+  MAX_ENVELOPE_BYTES,
+  normalizeEventId,
+  repairStatusLine,
+  type EventDraft,
+  type EventFactory,
+  type StatusEvent,
+} from '@kitty/events';
 import { statusDrafts } from '../project/feature-context.js';
 import { listFeatures } from '../project/features.js';
 import type { GitPort } from '../git/git-port.js';
@@ -44,7 +51,12 @@ export interface StatusSyncStore {
    * `settled` ids, and stores the cursors.
    */
   commit(input: {
-    readonly project: { readonly root: string; readonly projectUuid: string | null; readonly startAt: string | null; readonly backfill: boolean };
+    readonly project: {
+      readonly root: string;
+      readonly projectUuid: string | null;
+      readonly startAt: string | null;
+      readonly backfill: boolean;
+    };
     readonly drafts: readonly EventDraft[];
     readonly settled: readonly string[];
     readonly cursors: readonly StatusLogCursor[];
@@ -188,27 +200,37 @@ export function fitEnvelope(draft: EventDraft): { readonly draft: EventDraft; re
     const ratio = Math.max(1, Buffer.byteLength(text) / Math.max(1, chars.length));
     const keep = Math.max(MIN_KEPT_CHARS, chars.length - Math.ceil((excess + 200) / ratio));
     if (keep >= chars.length) return null;
-    payload[field] = `${chars.slice(0, keep).join('')}… [truncated by spec-kitty: kept ${keep} of ${chars.length} characters; the full text is in status.events.jsonl]`;
+    payload[field] =
+      `${chars.slice(0, keep).join('')}… [truncated by spec-kitty: kept ${keep} of ${chars.length} characters; the full text is in status.events.jsonl]`;
     current = { ...draft, payload };
   }
   return size(current) <= MAX_ENVELOPE_BYTES ? { draft: current, truncated: true } : null;
 }
 
 /** The envelope a status event has in the sync queue: the emitter's builder, with the log's event id and time. */
-export function statusEnvelope(f: EventFactory, e: StatusEvent, notes: string[]): { readonly draft: EventDraft; readonly truncated: boolean } | null {
+export function statusEnvelope(
+  f: EventFactory,
+  e: StatusEvent,
+  notes: string[],
+): { readonly draft: EventDraft; readonly truncated: boolean } | null {
   const built = statusDrafts(f, [e], notes)[0];
   if (built === undefined) return null;
   let eventId: string;
   try {
     eventId = normalizeEventId(e.event_id);
   } catch {
-    notes.push(`sync: status event ${JSON.stringify(e.event_id)} (${e.wp_id} ${e.from_lane} -> ${e.to_lane}) has an id the sync contract cannot carry; it is not sent.`);
+    notes.push(
+      `sync: status event ${JSON.stringify(e.event_id)} (${e.wp_id} ${e.from_lane} -> ${e.to_lane}) has an id the sync contract cannot carry; it is not sent.`,
+    );
     return null;
   }
   const at = Date.parse(e.at);
   const draft: EventDraft = { ...built, event_id: eventId, ...(Number.isFinite(at) ? { timestamp: new Date(at).toISOString() } : {}) };
   const fitted = fitEnvelope(draft);
-  if (fitted === null) notes.push(`sync: status event ${eventId} (${e.wp_id}) is larger than ${MAX_ENVELOPE_BYTES} bytes even after truncation; it is not sent.`);
+  if (fitted === null)
+    notes.push(
+      `sync: status event ${eventId} (${e.wp_id}) is larger than ${MAX_ENVELOPE_BYTES} bytes even after truncation; it is not sent.`,
+    );
   return fitted;
 }
 
@@ -242,7 +264,10 @@ export async function reconcileStatusLogs(options: ReconcileOptions): Promise<Re
     if (delta === null || !delta.read) continue;
     logsRead += 1;
     changed.push(delta.cursor);
-    if (delta.badLines > 0) notes.push(`sync: ${delta.badLines} line(s) of ${file} are not valid status events and were not sent (spec-kitty agent status validate lists them).`);
+    if (delta.badLines > 0)
+      notes.push(
+        `sync: ${delta.badLines} line(s) of ${file} are not valid status events and were not sent (spec-kitty agent status validate lists them).`,
+      );
     for (const e of delta.events) {
       const t = Date.parse(e.at);
       if (Number.isFinite(t) && t < startMs) beforeStart += 1;
@@ -267,7 +292,9 @@ export async function reconcileStatusLogs(options: ReconcileOptions): Promise<Re
   if (fresh.length > 0) {
     const ctx = options.context ?? (await projectEventContext(root, options.git, options.known ?? {}));
     if (ctx === null) {
-      notes.push(`sync: ${fresh.length} lane change(s) are not queued yet: .kittify/config.yaml has no project identity (run spec-kitty init --here to add it).`);
+      notes.push(
+        `sync: ${fresh.length} lane change(s) are not queued yet: .kittify/config.yaml has no project identity (run spec-kitty init --here to add it).`,
+      );
       return { queued: 0, alreadySeen: candidates.length - fresh.length, truncated: 0, notes, ...base };
     }
     const f = options.factory(ctx);
@@ -278,7 +305,9 @@ export async function reconcileStatusLogs(options: ReconcileOptions): Promise<Re
         drafts.push(env.draft);
         if (env.truncated) {
           truncated += 1;
-          notes.push(`sync: the reason/actor text of ${e.wp_id} ${e.from_lane} -> ${e.to_lane} (${e.event_id}) is over the ${MAX_ENVELOPE_BYTES}-byte event limit; the synced copy is truncated, the status log keeps the full text.`);
+          notes.push(
+            `sync: the reason/actor text of ${e.wp_id} ${e.from_lane} -> ${e.to_lane} (${e.event_id}) is over the ${MAX_ENVELOPE_BYTES}-byte event limit; the synced copy is truncated, the status log keeps the full text.`,
+          );
         }
       }
     }

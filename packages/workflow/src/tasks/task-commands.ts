@@ -20,8 +20,21 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v
  */
 async function readContext(options: WorkflowEnv & { readonly feature?: string | undefined }, command: string) {
   const project = await openProject(options);
-  const feature = await resolveFeature({ project, git: options.git, flag: options.feature, env: options.env, command, argv: options.argv, guess: true });
-  return { project, feature, state: readFeatureState(project.root, feature, options.now()), guessed: feature.note === undefined ? [] : [feature.note] };
+  const feature = await resolveFeature({
+    project,
+    git: options.git,
+    flag: options.feature,
+    env: options.env,
+    command,
+    argv: options.argv,
+    guess: true,
+  });
+  return {
+    project,
+    feature,
+    state: readFeatureState(project.root, feature, options.now()),
+    guessed: feature.note === undefined ? [] : [feature.note],
+  };
 }
 
 /** One row of `agent tasks list-tasks`. */
@@ -50,13 +63,28 @@ export interface ListTasksResult {
  * `spec-kitty agent tasks list-tasks [--lane L]`: the work packages of a feature, sorted by id, with the lane
  * the status log says (aliases in `--lane` resolved). Read-only.
  */
-export async function listTasks(options: WorkflowEnv & { readonly feature?: string | undefined; readonly lane?: string | undefined }): Promise<ListTasksResult> {
+export async function listTasks(
+  options: WorkflowEnv & { readonly feature?: string | undefined; readonly lane?: string | undefined },
+): Promise<ListTasksResult> {
   const { project, feature, state, guessed } = await readContext(options, 'agent tasks list-tasks');
   const lane = filled(options.lane) ? laneArg(options.lane, '--lane') : undefined;
   const rows = state.workPackages.workPackages
-    .map((w) => ({ work_package_id: w.id, title: w.title ?? w.id, lane: state.laneOf(w.id), path: path.join(project.root, w.shownAs), relative_path: w.shownAs, dependencies: w.dependencies ?? [], agent: str(w.data['agent']) }))
+    .map((w) => ({
+      work_package_id: w.id,
+      title: w.title ?? w.id,
+      lane: state.laneOf(w.id),
+      path: path.join(project.root, w.shownAs),
+      relative_path: w.shownAs,
+      dependencies: w.dependencies ?? [],
+      agent: str(w.data['agent']),
+    }))
     .filter((r) => lane === undefined || r.lane === lane);
-  return { feature_slug: feature.slug, tasks: rows, count: rows.length, notes: [...guessed, ...state.log.warnings, ...state.workPackages.problems.map(formatProblem)] };
+  return {
+    feature_slug: feature.slug,
+    tasks: rows,
+    count: rows.length,
+    notes: [...guessed, ...state.log.warnings, ...state.workPackages.problems.map(formatProblem)],
+  };
 }
 
 /** What `agent tasks validate-workflow --json` prints; `valid` false exits non-zero. */
@@ -75,7 +103,9 @@ export interface ValidateWorkflowResult {
  * fields, a known lane (the alias `doing` is fine), the lane agreeing with the status log, a real dependency
  * list, and warns about a file name without the id or a missing Activity Log. Read-only.
  */
-export async function validateWorkflow(options: WorkflowEnv & { readonly wpId: string; readonly feature?: string | undefined }): Promise<ValidateWorkflowResult> {
+export async function validateWorkflow(
+  options: WorkflowEnv & { readonly wpId: string; readonly feature?: string | undefined },
+): Promise<ValidateWorkflowResult> {
   const wpId = normalizeWpId(options.wpId);
   const { feature, state, guessed } = await readContext(options, 'agent tasks validate-workflow');
   const errors: string[] = [];
@@ -84,7 +114,15 @@ export async function validateWorkflow(options: WorkflowEnv & { readonly wpId: s
   if (wp === undefined) {
     const bad = state.workPackages.problems.filter((p) => path.basename(p.path).startsWith(wpId));
     if (bad.length === 0) state.wp(wpId); // throws UNKNOWN_WORK_PACKAGE
-    return { valid: false, errors: bad.map(formatProblem), warnings, task_id: wpId, lane: null, feature_slug: feature.slug, notes: guessed };
+    return {
+      valid: false,
+      errors: bad.map(formatProblem),
+      warnings,
+      task_id: wpId,
+      lane: null,
+      feature_slug: feature.slug,
+      notes: guessed,
+    };
   }
   for (const key of ['work_package_id', 'title', 'lane']) if (!filled(str(wp.data[key]))) errors.push(`Missing required field: ${key}`);
   let lane: Lane | null = null;
@@ -96,11 +134,20 @@ export async function validateWorkflow(options: WorkflowEnv & { readonly wpId: s
     }
   }
   const logLane = state.snapshot.work_packages[wpId]?.lane;
-  if (logLane !== undefined && lane !== null && logLane !== lane) errors.push(`Frontmatter lane '${wp.lane}' disagrees with the status log ('${logLane}'); run spec-kitty agent status materialize`);
+  if (logLane !== undefined && lane !== null && logLane !== lane)
+    errors.push(`Frontmatter lane '${wp.lane}' disagrees with the status log ('${logLane}'); run spec-kitty agent status materialize`);
   if (wp.dependenciesProblem !== null) errors.push(formatProblem(wp.dependenciesProblem));
   if (!path.basename(wp.path).startsWith(wpId)) warnings.push(`File name ${path.basename(wp.path)} does not start with ${wpId}`);
   if (!hasActivityLog(wp.file.text)) warnings.push('No "## Activity Log" section');
-  return { valid: errors.length === 0, errors, warnings, task_id: wpId, lane: logLane ?? lane ?? (wp.lane as string | null), feature_slug: feature.slug, notes: guessed };
+  return {
+    valid: errors.length === 0,
+    errors,
+    warnings,
+    task_id: wpId,
+    lane: logLane ?? lane ?? (wp.lane),
+    feature_slug: feature.slug,
+    notes: guessed,
+  };
 }
 
 /** What `agent tasks add-history --json` prints. */
@@ -119,12 +166,22 @@ export interface AddHistoryResult {
  * commits it (`chore: Add history to WPxx on spec NNN [agent]`; the repository stays clean) and queues
  * `HistoryAdded` (note).
  */
-export async function addHistory(options: WorkflowEnv & { readonly wpId: string; readonly note: string; readonly feature?: string | undefined; readonly agent?: string | undefined; readonly shellPid?: string | undefined }): Promise<AddHistoryResult> {
+export async function addHistory(
+  options: WorkflowEnv & {
+    readonly wpId: string;
+    readonly note: string;
+    readonly feature?: string | undefined;
+    readonly agent?: string | undefined;
+    readonly shellPid?: string | undefined;
+  },
+): Promise<AddHistoryResult> {
   const fc = await openFeature(options, { feature: options.feature, command: 'agent tasks add-history' });
   const wpId = normalizeWpId(options.wpId);
   return reportingFailures(options, fc, { command: 'add-history', wpId, agent: options.agent }, async () => {
     if (!filled(options.note)) {
-      throw new WorkflowError('INVALID_OPTION', '--note must not be empty.', { suggestions: ['Example: spec-kitty agent tasks add-history WP01 --note "Chose SQLite for the cache" --agent claude'] });
+      throw new WorkflowError('INVALID_OPTION', '--note must not be empty.', {
+        suggestions: ['Example: spec-kitty agent tasks add-history WP01 --note "Chose SQLite for the cache" --agent claude'],
+      });
     }
     const notes = [...fc.notes];
     let author = 'user';
@@ -141,8 +198,23 @@ export async function addHistory(options: WorkflowEnv & { readonly wpId: string;
       };
     });
     notes.push(...outcome.notes);
-    const queued = await emitAfter(options, fc.project.root, 'HistoryAdded', notes, (f) => [f.historyAdded({ wpId, entryType: 'note', content: options.note.trim().slice(0, 4000), author })], hint(fc, null));
-    return { result: 'success', task_id: wpId, note: options.note, lane, commit_hash: outcome.commit.commit_hash, events_queued: queued, notes };
+    const queued = await emitAfter(
+      options,
+      fc.project.root,
+      'HistoryAdded',
+      notes,
+      (f) => [f.historyAdded({ wpId, entryType: 'note', content: options.note.trim().slice(0, 4000), author })],
+      hint(fc, null),
+    );
+    return {
+      result: 'success',
+      task_id: wpId,
+      note: options.note,
+      lane,
+      commit_hash: outcome.commit.commit_hash,
+      events_queued: queued,
+      notes,
+    };
   });
 }
 
@@ -165,52 +237,76 @@ export interface MarkStatusResult {
  * checkboxes in tasks.md (`[x]`, `[X]` and `[ ]` recognised), commits tasks.md (`chore: Mark T001 as done on spec
  * NNN`) and queues one `HistoryAdded` per work package whose subtasks changed, with the right work package id.
  */
-export async function markStatus(options: WorkflowEnv & { readonly taskIds: readonly string[]; readonly status: string; readonly feature?: string | undefined; readonly agent?: string | undefined }): Promise<MarkStatusResult> {
+export async function markStatus(
+  options: WorkflowEnv & {
+    readonly taskIds: readonly string[];
+    readonly status: string;
+    readonly feature?: string | undefined;
+    readonly agent?: string | undefined;
+  },
+): Promise<MarkStatusResult> {
   const fc = await openFeature(options, { feature: options.feature, command: 'agent tasks mark-status' });
   return reportingFailures(options, fc, { command: 'mark-status', agent: options.agent }, async () => {
     const status = options.status.trim().toLowerCase();
     if (status !== 'done' && status !== 'pending') {
-      throw new WorkflowError('INVALID_OPTION', `--status must be done or pending; got ${JSON.stringify(options.status.slice(0, 20))}.`, { suggestions: ['Example: spec-kitty agent tasks mark-status T001 --status done'] });
+      throw new WorkflowError('INVALID_OPTION', `--status must be done or pending; got ${JSON.stringify(options.status.slice(0, 20))}.`, {
+        suggestions: ['Example: spec-kitty agent tasks mark-status T001 --status done'],
+      });
     }
     const ids = [...new Set(options.taskIds.map((t) => t.trim().toUpperCase()).filter((t) => t !== ''))];
     if (ids.length === 0 || ids.some((t) => !/^T\d{1,4}$/.test(t))) {
-      throw new WorkflowError('INVALID_OPTION', `Subtask ids look like T001; got ${JSON.stringify(options.taskIds.join(' ').slice(0, 80))}.`, { suggestions: ['Example: spec-kitty agent tasks mark-status T001 T002 --status done'] });
+      throw new WorkflowError(
+        'INVALID_OPTION',
+        `Subtask ids look like T001; got ${JSON.stringify(options.taskIds.join(' ').slice(0, 80))}.`,
+        { suggestions: ['Example: spec-kitty agent tasks mark-status T001 T002 --status done'] },
+      );
     }
     const notes = [...fc.notes];
     const byWp: Record<string, string> = {};
     let updated: string[] = [];
     let notFound: string[] = [];
-    const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, async (state: FeatureState) => {
-      const parsed = await state.tasksMd.parse();
-      if (parsed === null || state.tasksMd.file === null) {
-        throw new WorkflowError('UNKNOWN_SUBTASK', `tasks.md not found: ${state.tasksMd.path}`, { suggestions: ['Write tasks.md first (/spec-kitty.tasks).'] });
-      }
-      if (parsed.problems.length > 0) throw new PlanningFileError('INVALID_TASKS_FILE', parsed.problems);
-      const all = [...parsed.sections.flatMap((s) => s.subtasks.map((t) => ({ t, wp: s.id }))), ...parsed.looseSubtasks.map((t) => ({ t, wp: null }))];
-      const targets: Array<{ line: number; col: number }> = [];
-      for (const id of ids) {
-        const hit = all.find((x) => x.t.id === id);
-        if (hit === undefined) continue;
-        updated.push(id);
-        if (hit.wp !== null) byWp[id] = hit.wp;
-        targets.push(hit.t);
-      }
-      notFound = ids.filter((id) => !updated.includes(id));
-      if (updated.length === 0) {
-        throw new WorkflowError('UNKNOWN_SUBTASK', `No task IDs found in tasks.md: ${ids.join(', ')}`, {
-          suggestions: ['Subtasks are checkbox lines in tasks.md like "- [ ] T001 Create the table"; check the ids.'],
-          details: { not_found: ids },
-        });
-      }
-      updated = [...updated];
-      const n = updated.length;
-      return {
-        requests: [],
-        tasksMd: (text) => setCheckboxes(text, targets, status === 'done'),
-        commitMessage: n === 1 ? `chore: Mark ${updated[0]} as ${status} on spec ${specNumber(fc.feature.slug)}` : `chore: Mark ${n} subtasks as ${status} on spec ${specNumber(fc.feature.slug)}`,
-        result: null,
-      };
-    });
+    const outcome = await changeFeatureStatus(
+      { env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop },
+      async (state: FeatureState) => {
+        const parsed = await state.tasksMd.parse();
+        if (parsed === null || state.tasksMd.file === null) {
+          throw new WorkflowError('UNKNOWN_SUBTASK', `tasks.md not found: ${state.tasksMd.path}`, {
+            suggestions: ['Write tasks.md first (/spec-kitty.tasks).'],
+          });
+        }
+        if (parsed.problems.length > 0) throw new PlanningFileError('INVALID_TASKS_FILE', parsed.problems);
+        const all = [
+          ...parsed.sections.flatMap((s) => s.subtasks.map((t) => ({ t, wp: s.id }))),
+          ...parsed.looseSubtasks.map((t) => ({ t, wp: null })),
+        ];
+        const targets: Array<{ line: number; col: number }> = [];
+        for (const id of ids) {
+          const hit = all.find((x) => x.t.id === id);
+          if (hit === undefined) continue;
+          updated.push(id);
+          if (hit.wp !== null) byWp[id] = hit.wp;
+          targets.push(hit.t);
+        }
+        notFound = ids.filter((id) => !updated.includes(id));
+        if (updated.length === 0) {
+          throw new WorkflowError('UNKNOWN_SUBTASK', `No task IDs found in tasks.md: ${ids.join(', ')}`, {
+            suggestions: ['Subtasks are checkbox lines in tasks.md like "- [ ] T001 Create the table"; check the ids.'],
+            details: { not_found: ids },
+          });
+        }
+        updated = [...updated];
+        const n = updated.length;
+        return {
+          requests: [],
+          tasksMd: (text) => setCheckboxes(text, targets, status === 'done'),
+          commitMessage:
+            n === 1
+              ? `chore: Mark ${updated[0]} as ${status} on spec ${specNumber(fc.feature.slug)}`
+              : `chore: Mark ${n} subtasks as ${status} on spec ${specNumber(fc.feature.slug)}`,
+          result: null,
+        };
+      },
+    );
     notes.push(...outcome.notes);
     if (notFound.length > 0) notes.push(`Not found in tasks.md: ${notFound.join(', ')}`);
     const groups = new Map<string, string[]>();
@@ -218,11 +314,33 @@ export async function markStatus(options: WorkflowEnv & { readonly taskIds: read
       const wp = byWp[id];
       if (wp !== undefined) groups.set(wp, [...(groups.get(wp) ?? []), id]);
     }
-    const queued = await emitAfter(options, fc.project.root, 'HistoryAdded', notes, (f) =>
-      [...groups].map(([wpId, list]) => f.historyAdded({ wpId, entryType: 'note', content: `Subtask${list.length === 1 ? '' : 's'} ${list.join(', ')} marked as ${status}`, author: filled(options.agent) ? options.agent.trim() : 'user' })),
+    const queued = await emitAfter(
+      options,
+      fc.project.root,
+      'HistoryAdded',
+      notes,
+      (f) =>
+        [...groups].map(([wpId, list]) =>
+          f.historyAdded({
+            wpId,
+            entryType: 'note',
+            content: `Subtask${list.length === 1 ? '' : 's'} ${list.join(', ')} marked as ${status}`,
+            author: filled(options.agent) ? options.agent.trim() : 'user',
+          }),
+        ),
       hint(fc, null),
     );
-    return { result: 'success', updated, not_found: notFound, status, count: updated.length, work_packages: byWp, commit_hash: outcome.commit.commit_hash, events_queued: queued, notes };
+    return {
+      result: 'success',
+      updated,
+      not_found: notFound,
+      status,
+      count: updated.length,
+      work_packages: byWp,
+      commit_hash: outcome.commit.commit_hash,
+      events_queued: queued,
+      notes,
+    };
   });
 }
 
@@ -268,7 +386,9 @@ export interface TasksStatusResult {
  * progress and, for work packages being implemented, whether their workspace had no commit for the threshold
  * (default 10 minutes). Read-only.
  */
-export async function tasksStatus(options: WorkflowEnv & { readonly feature?: string | undefined; readonly staleThresholdMinutes?: number | undefined }): Promise<TasksStatusResult> {
+export async function tasksStatus(
+  options: WorkflowEnv & { readonly feature?: string | undefined; readonly staleThresholdMinutes?: number | undefined },
+): Promise<TasksStatusResult> {
   const { project, feature, state, guessed } = await readContext(options, 'agent tasks status');
   const threshold = options.staleThresholdMinutes ?? 10;
   const now = options.now().getTime();
@@ -309,7 +429,14 @@ export async function tasksStatus(options: WorkflowEnv & { readonly feature?: st
   };
 }
 
-async function staleness(env: WorkflowEnv, root: string, feature: FeatureState['feature'], w: WorkPackageFile, now: number, threshold: number): Promise<Pick<BoardWorkPackage, 'worktree_exists' | 'minutes_since_commit' | 'is_stale'>> {
+async function staleness(
+  env: WorkflowEnv,
+  root: string,
+  feature: FeatureState['feature'],
+  w: WorkPackageFile,
+  now: number,
+  threshold: number,
+): Promise<Pick<BoardWorkPackage, 'worktree_exists' | 'minutes_since_commit' | 'is_stale'>> {
   try {
     // Only whether the workspace exists matters here: a missing directory needs no `git worktree list`.
     const ws = await workspaceFacts(env.git, root, feature, w, { registry: false });

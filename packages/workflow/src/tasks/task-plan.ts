@@ -69,10 +69,24 @@ export async function analyzeTaskPlan(root: string, feature: FeatureRef): Promis
     const line = w.dependenciesProblem?.line ?? w.frontmatter.firstLine;
     for (const d of kept) edges.push({ from: w.id, to: d, path: w.shownAs, line, col: 1 });
     dependencies.set(w.id, [...new Set(kept)].sort());
-    if (tasksMd !== null) warnings.push({ path: w.shownAs, line: 1, col: 1, code: 'NOT_IN_TASKS_MD', message: `${w.id} has no section in tasks.md; its frontmatter dependencies were kept` });
+    if (tasksMd !== null)
+      warnings.push({
+        path: w.shownAs,
+        line: 1,
+        col: 1,
+        code: 'NOT_IN_TASKS_MD',
+        message: `${w.id} has no section in tasks.md; its frontmatter dependencies were kept`,
+      });
   }
   for (const s of sections.values()) {
-    if (!files.has(s.id)) warnings.push({ path: tasksMd?.path ?? 'tasks.md', line: s.line, col: s.col, code: 'MISSING_WP_FILE', message: `${s.id} has a section in tasks.md but no prompt file tasks/${s.id}-<name>.md` });
+    if (!files.has(s.id))
+      warnings.push({
+        path: tasksMd?.path ?? 'tasks.md',
+        line: s.line,
+        col: s.col,
+        code: 'MISSING_WP_FILE',
+        message: `${s.id} has a section in tasks.md but no prompt file tasks/${s.id}-<name>.md`,
+      });
   }
   const ids = [...new Set([...sections.keys(), ...files.keys()])].sort();
   const graphProblems = fileProblems.length > 0 ? [] : validateDependencyGraph(ids, edges);

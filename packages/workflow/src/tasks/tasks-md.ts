@@ -114,7 +114,15 @@ export async function parseTasksMd(text: string, shownAs: string): Promise<Tasks
   const lines = body.split('\n').map((l) => l.replace(/\r$/, ''));
   const tokens = markdown.parse(body, {});
 
-  const sections: Array<{ id: string; title: string; line: number; col: number; level: number; deps: WpMention[]; subtasks: SubtaskEntry[] }> = [];
+  const sections: Array<{
+    id: string;
+    title: string;
+    line: number;
+    col: number;
+    level: number;
+    deps: WpMention[];
+    subtasks: SubtaskEntry[];
+  }> = [];
   const looseSubtasks: SubtaskEntry[] = [];
   let current: (typeof sections)[number] | null = null;
   /** Heading level of the "Dependencies" sub-heading we are under, if any. */
@@ -125,7 +133,12 @@ export async function parseTasksMd(text: string, shownAs: string): Promise<Tasks
   const addDep = (id: string, at: { line: number; col: number }): void => {
     if (current === null) return;
     if (!WP_ID.test(id)) {
-      problems.push({ path: shownAs, ...at, code: 'INVALID_WP_ID', message: `invalid work package id "${id}" in the dependencies of ${current.id} (must be WP and two digits, like WP01)` });
+      problems.push({
+        path: shownAs,
+        ...at,
+        code: 'INVALID_WP_ID',
+        message: `invalid work package id "${id}" in the dependencies of ${current.id} (must be WP and two digits, like WP01)`,
+      });
       return;
     }
     if (!current.deps.some((d) => d.id === id)) current.deps.push({ id, ...at });
@@ -165,10 +178,20 @@ export async function parseTasksMd(text: string, shownAs: string): Promise<Tasks
         const id = h[1] as string;
         const at = loc.pos(inline.content.indexOf(id));
         if (!/^WP/.test(id) || !WP_ID.test(id)) {
-          problems.push({ path: shownAs, ...at, code: 'INVALID_WP_ID', message: `invalid work package id "${id}" in a heading (must be WP and two digits, like WP01)` });
+          problems.push({
+            path: shownAs,
+            ...at,
+            code: 'INVALID_WP_ID',
+            message: `invalid work package id "${id}" in a heading (must be WP and two digits, like WP01)`,
+          });
           current = null;
         } else if (seen.has(id)) {
-          problems.push({ path: shownAs, ...at, code: 'DUPLICATE_WP', message: `${id} has a second section here; its first section starts on line ${seen.get(id)}` });
+          problems.push({
+            path: shownAs,
+            ...at,
+            code: 'DUPLICATE_WP',
+            message: `${id} has a second section here; its first section starts on line ${seen.get(id)}`,
+          });
           current = null;
         } else {
           seen.set(id, at.line);
@@ -193,9 +216,21 @@ export async function parseTasksMd(text: string, shownAs: string): Promise<Tasks
         const id = st[2] as string;
         const at = loc.pos(tok.content.indexOf(id));
         const entry: SubtaskEntry = { id, done: st[1] !== ' ', parallel: st[3] !== undefined, text: (st[4] ?? '').trim(), ...at };
-        if (!/^T\d{3}$/.test(id)) warnings.push({ path: shownAs, ...at, code: 'ODD_SUBTASK_ID', message: `subtask id "${id}" does not look like T001 (T and three digits)` });
+        if (!/^T\d{3}$/.test(id))
+          warnings.push({
+            path: shownAs,
+            ...at,
+            code: 'ODD_SUBTASK_ID',
+            message: `subtask id "${id}" does not look like T001 (T and three digits)`,
+          });
         const prev = subtaskSeen.get(id);
-        if (prev !== undefined) warnings.push({ path: shownAs, ...at, code: 'DUPLICATE_SUBTASK', message: `subtask ${id} is listed again (first on line ${prev})` });
+        if (prev !== undefined)
+          warnings.push({
+            path: shownAs,
+            ...at,
+            code: 'DUPLICATE_SUBTASK',
+            message: `subtask ${id} is listed again (first on line ${prev})`,
+          });
         else subtaskSeen.set(id, at.line);
         if (current !== null) current.subtasks.push(entry);
         else looseSubtasks.push(entry);
@@ -206,7 +241,15 @@ export async function parseTasksMd(text: string, shownAs: string): Promise<Tasks
 
   return {
     path: shownAs,
-    sections: sections.map((s) => ({ id: s.id, title: s.title, line: s.line, col: s.col, level: s.level, dependencies: s.deps, subtasks: s.subtasks })),
+    sections: sections.map((s) => ({
+      id: s.id,
+      title: s.title,
+      line: s.line,
+      col: s.col,
+      level: s.level,
+      dependencies: s.deps,
+      subtasks: s.subtasks,
+    })),
     looseSubtasks,
     problems,
     warnings,

@@ -124,7 +124,8 @@ export function activityEntries(text: string): ParsedActivity[] {
   const out: ParsedActivity[] = [];
   for (const line of l.lines.slice(range.start + 1, range.end)) {
     const m = ACTIVITY.exec(line);
-    if (m !== null) out.push({ timestamp: m[1] as string, agent: (m[2] as string).trim(), lane: m[3] as string, note: (m[4] ?? '').trim() });
+    if (m !== null)
+      out.push({ timestamp: m[1] as string, agent: (m[2] as string).trim(), lane: m[3] as string, note: (m[4] ?? '').trim() });
   }
   return out;
 }
@@ -138,7 +139,10 @@ export function hasActivityLog(text: string): boolean {
  * Writes the `## Review Feedback` section (replacing an existing one, else placed before `## Activity Log`, else
  * at the end) with the reviewer, the verdict, the date, the stored feedback pointer and the feedback text.
  */
-export function setReviewFeedback(text: string, fb: { readonly reviewer: string; readonly at: Date; readonly pointer: string; readonly feedback: string }): string {
+export function setReviewFeedback(
+  text: string,
+  fb: { readonly reviewer: string; readonly at: Date; readonly pointer: string; readonly feedback: string },
+): string {
   const l = split(text);
   const body = fb.feedback.replace(/\r\n/g, '\n').trim().split('\n');
   const section = [
@@ -169,7 +173,8 @@ export function setReviewFeedback(text: string, fb: { readonly reviewer: string;
 /** The generated status block for a snapshot (one line per work package, sorted). */
 export function renderStatusBlock(snapshot: StatusSnapshot, eol = '\n'): string {
   const lines = [STATUS_BLOCK_START, '## Canonical Status (Generated)'];
-  for (const [wp, state] of Object.entries(snapshot.work_packages).sort(([a], [b]) => a.localeCompare(b))) lines.push(`- ${wp}: ${state.lane}`);
+  for (const [wp, state] of Object.entries(snapshot.work_packages).sort(([a], [b]) => a.localeCompare(b)))
+    lines.push(`- ${wp}: ${state.lane}`);
   lines.push(STATUS_BLOCK_END);
   return lines.join(eol);
 }
@@ -194,7 +199,11 @@ export function upsertStatusBlock(text: string, snapshot: StatusSnapshot): strin
  * Sets the checkbox of subtask lines: `lines` are the 1-based line numbers of the subtask ids (from
  * `parseTasksMd`), `done` the new state. Returns the new text; lines without a checkbox are left alone.
  */
-export function setCheckboxes(text: string, targets: ReadonlyArray<{ readonly line: number; readonly col: number }>, done: boolean): string {
+export function setCheckboxes(
+  text: string,
+  targets: ReadonlyArray<{ readonly line: number; readonly col: number }>,
+  done: boolean,
+): string {
   const l = split(text);
   const lines = [...l.lines];
   for (const t of targets) {

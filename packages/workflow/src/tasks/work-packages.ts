@@ -110,7 +110,13 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
     const shownAs = displayPath(root, abs);
     const m = FILE_NAME.exec(entry.name);
     if (m === null) {
-      problems.push({ path: shownAs, line: 1, col: 1, code: 'INVALID_WP_FILE_NAME', message: `work package files must be named WPxx-slug.md with two digits (like WP01-setup.md); got "${entry.name}"` });
+      problems.push({
+        path: shownAs,
+        line: 1,
+        col: 1,
+        code: 'INVALID_WP_FILE_NAME',
+        message: `work package files must be named WPxx-slug.md with two digits (like WP01-setup.md); got "${entry.name}"`,
+      });
       continue;
     }
     const id = m[1] as string;
@@ -128,9 +134,21 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
     const data = fm.data;
     const declared = data['work_package_id'];
     if (declared === undefined) {
-      warnings.push({ path: shownAs, line: fm.firstLine, col: 1, code: 'MISSING_WP_ID', message: `the frontmatter has no work_package_id (expected ${id})` });
+      warnings.push({
+        path: shownAs,
+        line: fm.firstLine,
+        col: 1,
+        code: 'MISSING_WP_ID',
+        message: `the frontmatter has no work_package_id (expected ${id})`,
+      });
     } else if (declared !== id) {
-      problems.push({ path: shownAs, line: keyLine(fm, 'work_package_id'), col: 1, code: 'WP_ID_MISMATCH', message: `work_package_id is ${JSON.stringify(declared)} but the file name says ${id}` });
+      problems.push({
+        path: shownAs,
+        line: keyLine(fm, 'work_package_id'),
+        col: 1,
+        code: 'WP_ID_MISMATCH',
+        message: `work_package_id is ${JSON.stringify(declared)} but the file name says ${id}`,
+      });
       continue;
     }
     const first = byId.get(id);
@@ -143,7 +161,8 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
     let dependencies: string[] | null = null;
     let dependenciesProblem: FileProblem | null = null;
     if (rawDeps === null || rawDeps === undefined) dependencies = rawDeps === null ? [] : null;
-    else if (Array.isArray(rawDeps) && rawDeps.every((d) => typeof d === 'string' && WP_ID.test(d))) dependencies = [...(rawDeps as string[])];
+    else if (Array.isArray(rawDeps) && rawDeps.every((d) => typeof d === 'string' && WP_ID.test(d)))
+      dependencies = [...(rawDeps as string[])];
     else {
       dependenciesProblem = {
         path: shownAs,

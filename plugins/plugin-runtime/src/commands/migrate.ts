@@ -14,7 +14,10 @@ export default class Migrate extends KittyCommand {
   static override flags = {
     'dry-run': Flags.boolean({ description: 'show what would change without writing anything' }),
     verbose: Flags.boolean({ char: 'v', description: 'list every file' }),
-    force: Flags.boolean({ hidden: true, description: 'accepted for compatibility with older scripts; migrate never asks for confirmation' }),
+    force: Flags.boolean({
+      hidden: true,
+      description: 'accepted for compatibility with older scripts; migrate never asks for confirmation',
+    }),
   };
 
   async run(): Promise<unknown> {

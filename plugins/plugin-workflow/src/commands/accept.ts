@@ -14,10 +14,22 @@ export default class Accept extends WorkflowCommand {
   static override examples = ['<%= config.bin %> accept --json', '<%= config.bin %> accept --feature 001-user-auth --test "npm test"'];
   static override flags = {
     feature: Flags.string({ description: 'feature slug (e.g. 001-user-auth) or number' }),
-    mode: Flags.string({ description: 'auto (pr with a remote, else local), pr, local, or checklist (report only)', default: 'auto', options: ['auto', 'pr', 'local', 'checklist'] }),
+    mode: Flags.string({
+      description: 'auto (pr with a remote, else local), pr, local, or checklist (report only)',
+      default: 'auto',
+      options: ['auto', 'pr', 'local', 'checklist'],
+    }),
     actor: Flags.string({ description: 'who accepts (default: git user.name)' }),
-    test: Flags.string({ description: 'a test command that must pass (repeatable); runs where the merged result is (see --test-in)', multiple: true }),
-    'test-in': Flags.string({ description: 'where --test runs: merge (a temporary worktree off the target with every work package branch merged in, removed afterwards) or checkout (the main checkout as it is, after spec-kitty merge)', default: 'merge', options: ['merge', 'checkout'] }),
+    test: Flags.string({
+      description: 'a test command that must pass (repeatable); runs where the merged result is (see --test-in)',
+      multiple: true,
+    }),
+    'test-in': Flags.string({
+      description:
+        'where --test runs: merge (a temporary worktree off the target with every work package branch merged in, removed afterwards) or checkout (the main checkout as it is, after spec-kitty merge)',
+      default: 'merge',
+      options: ['merge', 'checkout'],
+    }),
     lenient: Flags.boolean({ description: 'skip the frontmatter and Activity Log checks' }),
     'no-commit': Flags.boolean({ description: 'check only; write and commit nothing' }),
     'allow-fail': Flags.boolean({ description: 'failing --test commands do not block acceptance' }),
@@ -27,7 +39,18 @@ export default class Accept extends WorkflowCommand {
     const { flags } = await this.parse(Accept);
     const { acceptFeature } = await import('@kitty/workflow');
     const { workflowEnv, runTestCommand } = await import('../context.js');
-    const result = await acceptFeature({ ...(await workflowEnv()), feature: flags.feature, mode: flags.mode, actor: flags.actor, tests: flags.test, testIn: flags['test-in'], runTest: runTestCommand, lenient: flags.lenient, noCommit: flags['no-commit'], allowFail: flags['allow-fail'] });
+    const result = await acceptFeature({
+      ...(await workflowEnv()),
+      feature: flags.feature,
+      mode: flags.mode,
+      actor: flags.actor,
+      tests: flags.test,
+      testIn: flags['test-in'],
+      runTest: runTestCommand,
+      lenient: flags.lenient,
+      noCommit: flags['no-commit'],
+      allowFail: flags['allow-fail'],
+    });
     const { renderAccept } = await import('../render-exec.js');
     return withExitClass(this.finish(result, renderAccept), result.ok ? null : 'failure');
   }

@@ -12,9 +12,11 @@ export default class Implement extends WorkflowCommand {
   static override examples = ['<%= config.bin %> implement WP01 --json', '<%= config.bin %> implement WP03 --base WP02 --agent claude'];
   static override args = { wp: Args.string({ description: 'work package id, e.g. WP01', required: true }) };
   static override flags = {
-    base: Flags.string({ description: 'start from this work package\'s branch instead of the one the dependencies decide' }),
+    base: Flags.string({ description: "start from this work package's branch instead of the one the dependencies decide" }),
     feature: Flags.string({ description: 'feature slug (e.g. 001-user-auth) or number' }),
-    agent: Flags.string({ description: 'the agent that implements it (recorded as owner and actor; default $SPEC_KITTY_AGENT, else the git user)' }),
+    agent: Flags.string({
+      description: 'the agent that implements it (recorded as owner and actor; default $SPEC_KITTY_AGENT, else the git user)',
+    }),
     force: Flags.boolean({ description: 'take over a work package another agent is implementing (needs --reason)' }),
     reason: Flags.string({ description: 'why the work package is taken over (required with --force; recorded as a forced status event)' }),
   };
@@ -23,7 +25,16 @@ export default class Implement extends WorkflowCommand {
     const { args, flags } = await this.parse(Implement);
     const { implementWorkPackage } = await import('@kitty/workflow');
     const { workflowEnv, shellPid } = await import('../context.js');
-    const result = await implementWorkPackage({ ...(await workflowEnv()), wpId: args.wp, base: flags.base, feature: flags.feature, agent: flags.agent, force: flags.force, reason: flags.reason, shellPid: shellPid(undefined) });
+    const result = await implementWorkPackage({
+      ...(await workflowEnv()),
+      wpId: args.wp,
+      base: flags.base,
+      feature: flags.feature,
+      agent: flags.agent,
+      force: flags.force,
+      reason: flags.reason,
+      shellPid: shellPid(undefined),
+    });
     const { renderImplement } = await import('../render-exec.js');
     return this.finish(result, renderImplement);
   }

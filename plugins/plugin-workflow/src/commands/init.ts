@@ -6,9 +6,20 @@ import { WorkflowCommand } from '../base.js';
 
 /** The agents among `--ai` whose command-line tool is not on PATH (a cheap look through PATH's directories). */
 function missingAgentTools(ai: string | undefined): string[] {
-  const tools: Record<string, string> = { claude: 'claude', gemini: 'gemini', qwen: 'qwen', opencode: 'opencode', codex: 'codex', auggie: 'auggie', q: 'q' };
+  const tools: Record<string, string> = {
+    claude: 'claude',
+    gemini: 'gemini',
+    qwen: 'qwen',
+    opencode: 'opencode',
+    codex: 'codex',
+    auggie: 'auggie',
+    q: 'q',
+  };
   const dirs = (process.env['PATH'] ?? '').split(path.delimiter).filter((d) => d !== '');
-  const keys = (ai ?? '').split(/[,;]/).map((k) => k.trim().toLowerCase()).filter((k) => tools[k] !== undefined);
+  const keys = (ai ?? '')
+    .split(/[,;]/)
+    .map((k) => k.trim().toLowerCase())
+    .filter((k) => tools[k] !== undefined);
   return keys.filter((k) => !dirs.some((d) => existsSync(path.join(d, tools[k] as string))));
 }
 
@@ -29,15 +40,25 @@ export default class Init extends WorkflowCommand {
   };
   static override flags = {
     here: Flags.boolean({ description: 'set up the current directory' }),
-    ai: Flags.string({ description: 'agents to set up, comma-separated: claude, copilot, gemini, cursor, qwen, opencode, windsurf, codex, kilocode, auggie, roo, q' }),
+    ai: Flags.string({
+      description:
+        'agents to set up, comma-separated: claude, copilot, gemini, cursor, qwen, opencode, windsurf, codex, kilocode, auggie, roo, q',
+    }),
     mission: Flags.string({ description: 'mission whose command templates are installed', default: 'software-dev' }),
-    'non-interactive': Flags.boolean({ aliases: ['yes'], description: 'never ask (also when stdin is not a terminal or SPEC_KITTY_NON_INTERACTIVE=1)' }),
+    'non-interactive': Flags.boolean({
+      aliases: ['yes'],
+      description: 'never ask (also when stdin is not a terminal or SPEC_KITTY_NON_INTERACTIVE=1)',
+    }),
     force: Flags.boolean({ description: 'set up a non-empty directory without asking' }),
     'no-git': Flags.boolean({ description: 'do not create a git repository and commit nothing' }),
     'preferred-implementer': Flags.string({ description: 'agent that implements by default (one of --ai)' }),
     'preferred-reviewer': Flags.string({ description: 'agent that reviews by default (one of --ai)' }),
-    'ignore-agent-tools': Flags.boolean({ description: 'do not check that the agents\' command-line tools are on PATH' }),
-    mcp: Flags.boolean({ description: "register the spec-kitty MCP server in each agent's project MCP config (--no-mcp skips it)", default: true, allowNo: true }),
+    'ignore-agent-tools': Flags.boolean({ description: "do not check that the agents' command-line tools are on PATH" }),
+    mcp: Flags.boolean({
+      description: "register the spec-kitty MCP server in each agent's project MCP config (--no-mcp skips it)",
+      default: true,
+      allowNo: true,
+    }),
   };
 
   async run(): Promise<unknown> {

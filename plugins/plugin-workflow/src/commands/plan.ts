@@ -5,7 +5,8 @@ import { WorkflowCommand } from '../base.js';
 export default class Plan extends WorkflowCommand {
   static override showNext = true;
   static override summary = 'Create plan.md from the plan template and commit it (shim for agent feature setup-plan)';
-  static override description = 'Same as agent feature setup-plan. JSON keys: result, feature_slug, plan_file, feature_dir, spec_file, plan_created, commit_created, commit_hash.';
+  static override description =
+    'Same as agent feature setup-plan. JSON keys: result, feature_slug, plan_file, feature_dir, spec_file, plan_created, commit_created, commit_hash.';
   static override examples = ['<%= config.bin %> plan --feature 001-user-auth --json'];
   static override flags = { feature: Flags.string({ description: 'feature slug (e.g. 001-user-auth), number or name' }) };
 

@@ -18,9 +18,19 @@ export default class Research extends WorkflowCommand {
     const { scaffoldResearch } = await import('@kitty/workflow');
     const { workflowEnv } = await import('../context.js');
     const { resolverTemplates } = await import('../templates.js');
-    const result = await scaffoldResearch({ ...(await workflowEnv({ events: false })), templates: await resolverTemplates(), feature: flags.feature, force: flags.force, dryRun: flags['dry-run'] });
+    const result = await scaffoldResearch({
+      ...(await workflowEnv({ events: false })),
+      templates: await resolverTemplates(),
+      feature: flags.feature,
+      force: flags.force,
+      dryRun: flags['dry-run'],
+    });
     return this.finish(result, (r) =>
-      [`${r.feature}: ${r.dry_run ? 'would write' : 'wrote'} ${r.created.length} file(s)`, ...r.created.map((f) => `  + ${f}`), ...r.skipped.map((f) => `  = ${f} (kept)`)].join('\n'),
+      [
+        `${r.feature}: ${r.dry_run ? 'would write' : 'wrote'} ${r.created.length} file(s)`,
+        ...r.created.map((f) => `  + ${f}`),
+        ...r.skipped.map((f) => `  = ${f} (kept)`),
+      ].join('\n'),
     );
   }
 }

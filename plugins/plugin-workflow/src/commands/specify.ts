@@ -5,7 +5,8 @@ import { WorkflowCommand } from '../base.js';
 export default class Specify extends WorkflowCommand {
   static override showNext = true;
   static override summary = 'Create a feature from a short description (shim for agent feature create-feature)';
-  static override description = 'The description becomes a kebab-case name (anything other than letters and digits turns into -), then it works like agent feature create-feature. JSON keys: those of create-feature.';
+  static override description =
+    'The description becomes a kebab-case name (anything other than letters and digits turns into -), then it works like agent feature create-feature. JSON keys: those of create-feature.';
   static override examples = ['<%= config.bin %> specify "User auth" --json'];
   static override strict = false;
   static override args = { name: Args.string({ description: 'feature name or short description', required: true }) };
@@ -13,11 +14,22 @@ export default class Specify extends WorkflowCommand {
 
   async run(): Promise<unknown> {
     const { argv, flags } = await this.parse(Specify);
-    const slug = (argv as string[]).join(' ').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').replace(/^[0-9-]+/, '');
+    const slug = (argv as string[])
+      .join(' ')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .replace(/^[0-9-]+/, '');
     const { createFeature } = await import('@kitty/workflow');
     const { workflowEnv, machine } = await import('../context.js');
     const { resolverTemplates } = await import('../templates.js');
-    const result = await createFeature({ ...(await workflowEnv()), slug: slug === '' ? (argv as string[]).join(' ') : slug, mission: flags.mission, templates: await resolverTemplates(), machine: machine() });
+    const result = await createFeature({
+      ...(await workflowEnv()),
+      slug: slug === '' ? (argv as string[]).join(' ') : slug,
+      mission: flags.mission,
+      templates: await resolverTemplates(),
+      machine: machine(),
+    });
     const { renderCreateFeature } = await import('../render.js');
     return this.finish(result, renderCreateFeature);
   }

@@ -28,8 +28,15 @@ export default class Upgrade extends WorkflowCommand {
     });
     return this.finish(result, (r) =>
       [
-        r.status === 'up_to_date' ? `Project format ${r.target_version} (kitty ${r.kitty_version}): up to date.` : `Upgrade ${r.current_version} → ${r.target_version}${r.dry_run ? ' (dry run)' : ''}: ${r.status}`,
-        ...r.migrations.filter((m) => m.status !== 'skipped').map((m) => `  ${m.status === 'applied' ? '✓' : '•'} ${m.id}: ${m.description}${m.files.length > 0 ? ` (${m.files.join(', ')})` : ''}`),
+        r.status === 'up_to_date'
+          ? `Project format ${r.target_version} (kitty ${r.kitty_version}): up to date.`
+          : `Upgrade ${r.current_version} → ${r.target_version}${r.dry_run ? ' (dry run)' : ''}: ${r.status}`,
+        ...r.migrations
+          .filter((m) => m.status !== 'skipped')
+          .map(
+            (m) =>
+              `  ${m.status === 'applied' ? '✓' : '•'} ${m.id}: ${m.description}${m.files.length > 0 ? ` (${m.files.join(', ')})` : ''}`,
+          ),
         ...r.errors.map((e) => `  ✗ ${e}`),
         ...r.warnings.map((w) => `  ! ${w}`),
         ...(r.auto_committed ? [`  Committed ${r.auto_commit_paths.join(', ')} (${r.commit_hash?.slice(0, 7) ?? ''})`] : []),

@@ -19,7 +19,11 @@ export default class ValidateTasks extends WorkflowCommand {
     const result = await validateTasks({ ...(await workflowEnv({ events: false })), feature: flags.feature, all: flags.all });
     return this.finish(result, (r) =>
       r.features
-        .flatMap((f) => [`${f.feature}: ${f.valid ? 'valid' : 'problems found'}`, ...f.work_packages.flatMap((w) => w.issues.map((i) => `  ✗ ${w.id}: ${i}`)), ...f.problems.map((p) => `  ✗ ${p}`)])
+        .flatMap((f) => [
+          `${f.feature}: ${f.valid ? 'valid' : 'problems found'}`,
+          ...f.work_packages.flatMap((w) => w.issues.map((i) => `  ✗ ${w.id}: ${i}`)),
+          ...f.problems.map((p) => `  ✗ ${p}`),
+        ])
         .join('\n'),
     );
   }

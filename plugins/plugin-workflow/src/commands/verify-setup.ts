@@ -14,7 +14,10 @@ export default class VerifySetup extends WorkflowCommand {
     const { resolverTemplates } = await import('../templates.js');
     const result = await verifySetup({ ...(await workflowEnv({ events: false })), templates: await resolverTemplates() });
     return this.finish(result, (r) =>
-      [`${r.project_root}: ${r.ok ? 'ready' : 'needs attention'}`, ...r.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}${c.fix === null ? '' : `  → ${c.fix}`}`)].join('\n'),
+      [
+        `${r.project_root}: ${r.ok ? 'ready' : 'needs attention'}`,
+        ...r.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}${c.fix === null ? '' : `  → ${c.fix}`}`),
+      ].join('\n'),
     );
   }
 }

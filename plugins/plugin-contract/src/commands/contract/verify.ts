@@ -11,12 +11,22 @@ It writes test events into the server: point it at a staging server, with a real
     '<%= config.bin %> contract verify http://127.0.0.1:8787 -u ada -p secret',
     'printf %s "$PASSWORD" | <%= config.bin %> contract verify https://staging.example.com -u ci-bot --password-stdin --json',
   ];
-  static override args = { 'server-url': Args.string({ description: 'the server to check (https, or http on a loopback host)', required: true }) };
+  static override args = {
+    'server-url': Args.string({ description: 'the server to check (https, or http on a loopback host)', required: true }),
+  };
   static override flags = {
     username: Flags.string({ char: 'u', description: 'an account on that server (prompted when omitted on a terminal)' }),
-    password: Flags.string({ char: 'p', description: 'its password (visible in the process list: prefer --password-stdin)', exclusive: ['password-stdin'] }),
+    password: Flags.string({
+      char: 'p',
+      description: 'its password (visible in the process list: prefer --password-stdin)',
+      exclusive: ['password-stdin'],
+    }),
     'password-stdin': Flags.boolean({ description: 'read the password from standard input' }),
-    'lane-model': Flags.string({ description: 'the lane model the server is configured for', options: ['4-lane', '7-lane'], default: '4-lane' }),
+    'lane-model': Flags.string({
+      description: 'the lane model the server is configured for',
+      options: ['4-lane', '7-lane'],
+      default: '4-lane',
+    }),
     timeout: Flags.integer({ description: 'seconds to wait for each answer', default: 30, min: 1, max: 600 }),
   };
 
@@ -27,7 +37,9 @@ It writes test events into the server: point it at a staging server, with a real
       throw new InputError('USAGE', `A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`);
     };
     const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
-    const password = flags.password ?? (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
+    const password =
+      flags.password ??
+      (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
     const { verifyContract, snakeCaseKeys } = await import('@kitty/contract');
     const { renderCase, renderSummary } = await import('../../render.js');
     const human = !this.jsonEnabled();

@@ -9,7 +9,11 @@ export default class EventsLanes extends KittyCommand {
 4-lane sync model (the default) and the 7-lane model.`;
   static override examples = ['<%= config.bin %> events lanes', '<%= config.bin %> events lanes --json'];
   static override flags = {
-    'lane-model': Flags.string({ description: 'sync lane model to show the mapping for', options: ['4-lane', '7-lane'], default: '4-lane' }),
+    'lane-model': Flags.string({
+      description: 'sync lane model to show the mapping for',
+      options: ['4-lane', '7-lane'],
+      default: '4-lane',
+    }),
   };
 
   async run(): Promise<unknown> {

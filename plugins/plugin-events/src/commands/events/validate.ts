@@ -16,7 +16,11 @@ Contracts: "kitty" (what kitty emits; default), "library" (spec-kitty-events 2.3
   ];
   static override args = { file: Args.string({ description: 'file to read, or - for standard input', required: true }) };
   static override flags = {
-    contract: Flags.string({ description: 'which envelope contract to check', options: ['kitty', 'library', 'legacy-cli'], default: 'kitty' }),
+    contract: Flags.string({
+      description: 'which envelope contract to check',
+      options: ['kitty', 'library', 'legacy-cli'],
+      default: 'kitty',
+    }),
   };
 
   async run(): Promise<unknown> {

@@ -9,7 +9,11 @@ export default class Config extends KittyCommand {
     "Without flags: the global runtime's location and state, the project, and the missions available.",
     'With --show-origin: every asset of every mission with the tier it resolves from, highest first: project_mission (.kittify/missions/<mission>/…), project (.kittify/templates/, .kittify/command-templates/), global_mission (<home>/missions/<mission>/…, only files you edited: unedited copies are the defaults), global (<home>/templates/, <home>/command-templates/), package_default (shipped with spec-kitty). Files a higher tier hides are listed as "over …".',
   ].join('\n\n');
-  static override examples = ['<%= config.bin %> config', '<%= config.bin %> config --show-origin', '<%= config.bin %> config --show-origin --json'];
+  static override examples = [
+    '<%= config.bin %> config',
+    '<%= config.bin %> config --show-origin',
+    '<%= config.bin %> config --show-origin --json',
+  ];
   static override flags = {
     'show-origin': Flags.boolean({ description: 'list every asset with the tier it comes from' }),
   };

@@ -14,7 +14,11 @@ in scripts. Tokens are only ever sent to the server that issued them.`;
   ];
   static override flags = {
     username: Flags.string({ char: 'u', description: 'your username (prompted when omitted on a terminal)' }),
-    password: Flags.string({ char: 'p', description: 'your password (visible in the process list: prefer --password-stdin)', exclusive: ['password-stdin'] }),
+    password: Flags.string({
+      char: 'p',
+      description: 'your password (visible in the process list: prefer --password-stdin)',
+      exclusive: ['password-stdin'],
+    }),
     'password-stdin': Flags.boolean({ description: 'read the password from standard input' }),
     force: Flags.boolean({ char: 'f', description: 'log in again even when already authenticated' }),
   };
@@ -26,14 +30,27 @@ in scripts. Tokens are only ever sent to the server that issued them.`;
       throw new InputError('USAGE', `A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`);
     };
     const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
-    const password = flags.password ?? (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
+    const password =
+      flags.password ??
+      (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
     const { loginFlow, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
-    const r = await loginFlow({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, username: String(username), password: String(password), force: flags.force });
+    const r = await loginFlow({
+      homeDir: ctx.homeDir,
+      env: ctx.env,
+      now: ctx.now,
+      username: String(username),
+      password: String(password),
+      force: flags.force,
+    });
     for (const n of r.notes) this.note(n);
-    if (!this.jsonEnabled() && !r.alreadyAuthenticated) this.log(`Logged in to ${r.serverUrl} as ${r.username}${r.teamSlug ? ` (team ${r.teamSlug})` : ''}.`);
+    if (!this.jsonEnabled() && !r.alreadyAuthenticated)
+      this.log(`Logged in to ${r.serverUrl} as ${r.username}${r.teamSlug ? ` (team ${r.teamSlug})` : ''}.`);
     const { accessExpiresAt, refreshExpiresAt, ...rest } = r;
     // teamSlug and serverUrl stay as camelCase aliases for one release (read by scripts written against 0.1).
-    return snakeCaseKeys({ ...rest, accessExpiresAt: accessExpiresAt || null, refreshExpiresAt: refreshExpiresAt || null }, ['teamSlug', 'serverUrl']);
+    return snakeCaseKeys({ ...rest, accessExpiresAt: accessExpiresAt || null, refreshExpiresAt: refreshExpiresAt || null }, [
+      'teamSlug',
+      'serverUrl',
+    ]);
   }
 }

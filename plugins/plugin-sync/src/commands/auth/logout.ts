@@ -10,7 +10,10 @@ export default class AuthLogout extends KittyCommand {
     await this.parse(AuthLogout);
     const { logout, snakeCaseKeys } = await import('@kitty/sync-client');
     const r = logout(commandContext().homeDir);
-    if (!this.jsonEnabled()) this.log(r.hadSession ? `Logged out${r.username ? ` (${r.username})` : ''}; credentials removed.` : 'No active session: already logged out.');
+    if (!this.jsonEnabled())
+      this.log(
+        r.hadSession ? `Logged out${r.username ? ` (${r.username})` : ''}; credentials removed.` : 'No active session: already logged out.',
+      );
     return snakeCaseKeys(r);
   }
 }

@@ -14,23 +14,31 @@ exists, 3 when you need to log in.`;
     const ctx = commandContext();
     const settings = loadSyncSettings({ homeDir: ctx.homeDir, env: ctx.env });
     if (settings.serverUrl === null) {
-      if (!this.jsonEnabled()) this.log('Not authenticated: sync is disabled (no server URL). Run `spec-kitty sync server URL`, then `spec-kitty auth login`.');
+      if (!this.jsonEnabled())
+        this.log('Not authenticated: sync is disabled (no server URL). Run `spec-kitty sync server URL`, then `spec-kitty auth login`.');
       return withExitClass(snakeCaseKeys({ state: 'logged_out', enabled: false, serverUrl: null }), 'auth');
     }
     const s = authStatus({ homeDir: ctx.homeDir, serverUrl: settings.serverUrl, now: ctx.now });
     for (const w of [...settings.warnings, ...s.warnings]) this.note(w);
     const ok = s.state === 'active' || s.state === 'refreshable';
     if (!this.jsonEnabled()) {
-      const left = (iso: string | null) => (iso === null ? 'unknown expiry' : Date.parse(iso) > ctx.now().getTime() ? `valid (${formatDuration(Date.parse(iso) - ctx.now().getTime())} left)` : 'expired');
+      const left = (iso: string | null) =>
+        iso === null
+          ? 'unknown expiry'
+          : Date.parse(iso) > ctx.now().getTime()
+            ? `valid (${formatDuration(Date.parse(iso) - ctx.now().getTime())} left)`
+            : 'expired';
       this.log(ok ? 'Authenticated' : `Not authenticated${s.problem ? `: ${s.problem}` : ' (run `spec-kitty auth login`)'}`);
       if (s.username) {
-        this.log(keyValues([
-          ['User', `${s.username}${s.teamSlug ? ` (team ${s.teamSlug})` : ''}`],
-          ['Server', s.serverUrl ?? '(unknown)'],
-          ['Access token', s.state === 'refreshable' ? 'expired (refreshed automatically on next use)' : left(s.accessExpiresAt)],
-          ['Refresh token', left(s.refreshExpiresAt)],
-          ['Credentials', s.credentialsPath],
-        ]));
+        this.log(
+          keyValues([
+            ['User', `${s.username}${s.teamSlug ? ` (team ${s.teamSlug})` : ''}`],
+            ['Server', s.serverUrl ?? '(unknown)'],
+            ['Access token', s.state === 'refreshable' ? 'expired (refreshed automatically on next use)' : left(s.accessExpiresAt)],
+            ['Refresh token', left(s.refreshExpiresAt)],
+            ['Credentials', s.credentialsPath],
+          ]),
+        );
       }
     }
     return withExitClass(snakeCaseKeys({ ...s, enabled: settings.enabled, configuredServerUrl: settings.serverUrl }), ok ? null : 'auth');

@@ -8,7 +8,9 @@ export default class SyncDeliver extends KittyCommand {
   static override description = `Runs one bounded delivery of the queue and logs the outcome to ~/.spec-kitty/logs/delivery.log.
 Commands that queue events start it detached when sync is enabled, you are logged in and automatic delivery
 is on ([sync] auto_deliver = true, SPEC_KITTY_AUTO_DELIVER not 0). At most one runs per queue.`;
-  static override flags = { 'deadline-seconds': Flags.integer({ description: 'stop starting new batches after this long', default: 120, min: 1 }) };
+  static override flags = {
+    'deadline-seconds': Flags.integer({ description: 'stop starting new batches after this long', default: 120, min: 1 }),
+  };
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncDeliver);
@@ -27,6 +29,10 @@ is on ([sync] auto_deliver = true, SPEC_KITTY_AUTO_DELIVER not 0). At most one r
       deadlineMs: flags['deadline-seconds'] * 1000,
       ...(Number.isInteger(owner) && owner > 0 ? { spawnedBy: owner } : {}),
     });
-    return snakeCaseKeys(r === null ? { status: 'skipped' } : { status: r.status, synced: r.synced, failed: r.failed, remaining: r.remaining, stopReason: r.stopReason });
+    return snakeCaseKeys(
+      r === null
+        ? { status: 'skipped' }
+        : { status: r.status, synced: r.synced, failed: r.failed, remaining: r.remaining, stopReason: r.stopReason },
+    );
   }
 }

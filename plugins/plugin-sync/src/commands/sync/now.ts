@@ -16,7 +16,11 @@ Exit codes: 0 all sent (or nothing to do, or sync disabled), 5 some events rejec
 server (status "partial" / "incomplete", the missing event ids are listed), 3 log in needed or access refused,
 4 offline / server unavailable / run deadline reached, 1 unexpected server answer, a server that refuses every
 request (circuit breaker), or a local error.`;
-  static override examples = ['<%= config.bin %> sync now', '<%= config.bin %> sync now --report failures.json', '<%= config.bin %> sync now --json'];
+  static override examples = [
+    '<%= config.bin %> sync now',
+    '<%= config.bin %> sync now --report failures.json',
+    '<%= config.bin %> sync now --json',
+  ];
   static override flags = {
     report: Flags.string({ description: 'write per-event failures (event id, type, category, error) as JSON to this file' }),
   };
@@ -32,7 +36,8 @@ request (circuit breaker), or a local error.`;
     const rec = await reconcileStatusForSync({ scheduleDelivery: false });
     if (rec.error !== null) this.note(`sync: the status logs of this project could not be reconciled with the queue: ${rec.error}`);
     for (const n of rec.result?.notes ?? []) this.note(n);
-    if ((rec.result?.queued ?? 0) > 0) this.note(`Queued ${rec.result?.queued} committed lane change(s) from the status log that were not queued yet.`);
+    if ((rec.result?.queued ?? 0) > 0)
+      this.note(`Queued ${rec.result?.queued} committed lane change(s) from the status log that were not queued yet.`);
     const r = await syncNow({
       homeDir: ctx.homeDir,
       env: ctx.env,
@@ -55,6 +60,9 @@ request (circuit breaker), or a local error.`;
       }
       if (report) this.note(`Failure report written to ${report.path} (${report.failures} failure(s)).`);
     }
-    return withExitClass(snakeCaseKeys({ ...r, reconciledFromLog: rec.result?.queued ?? 0, report: report?.path ?? null }), syncRunExitClass(r.status));
+    return withExitClass(
+      snakeCaseKeys({ ...r, reconciledFromLog: rec.result?.queued ?? 0, report: report?.path ?? null }),
+      syncRunExitClass(r.status),
+    );
   }
 }

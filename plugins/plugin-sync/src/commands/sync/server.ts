@@ -21,7 +21,13 @@ run \`spec-kitty auth login --force\`. --unset removes the server URL (sync off;
     const s = loadSyncSettings({ homeDir: ctx.homeDir, env: ctx.env });
     for (const w of s.warnings) this.note(w);
     if (!this.jsonEnabled()) {
-      this.log(flags.unset ? 'Sync server removed.' : args.url !== undefined ? `Sync server set to ${s.serverUrl}.` : `Server URL: ${s.serverUrl ?? '(none)'}`);
+      this.log(
+        flags.unset
+          ? 'Sync server removed.'
+          : args.url !== undefined
+            ? `Sync server set to ${s.serverUrl}.`
+            : `Server URL: ${s.serverUrl ?? '(none)'}`,
+      );
       this.log(`Sync: ${s.enabled ? 'enabled' : 'disabled'} (${s.reason})`);
       this.log(`Config file: ${s.configPath}`);
       if (args.url !== undefined) this.note('If you switched servers, run `spec-kitty auth login --force`.');

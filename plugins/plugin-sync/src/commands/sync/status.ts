@@ -24,18 +24,33 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
       const rows: Array<[string, string]> = [
         ['Sync', `${s.enabled ? 'enabled' : 'disabled'} (${s.reason})`],
         ['Server', s.serverUrl ?? '(none)'],
-        ['Login', s.auth === null ? '-' : s.auth.state === 'active' || s.auth.state === 'refreshable' ? `${s.auth.username}${s.auth.teamSlug ? ` (team ${s.auth.teamSlug})` : ''}` : s.auth.state.replace('_', ' ')],
-        ['Queue', q ? `${q.depth} pending, ${q.dead} dead (${Math.round(q.capacityUsed * 100)}% of ${q.capacity})` : 'empty (no queue yet)'],
+        [
+          'Login',
+          s.auth === null
+            ? '-'
+            : s.auth.state === 'active' || s.auth.state === 'refreshable'
+              ? `${s.auth.username}${s.auth.teamSlug ? ` (team ${s.auth.teamSlug})` : ''}`
+              : s.auth.state.replace('_', ' '),
+        ],
+        [
+          'Queue',
+          q ? `${q.depth} pending, ${q.dead} dead (${Math.round(q.capacityUsed * 100)}% of ${q.capacity})` : 'empty (no queue yet)',
+        ],
       ];
       if (q && q.depth > 0) {
         rows.push(['Oldest event', `${formatDuration(q.oldestAgeMs ?? 0)} ago`]);
         rows.push(['Retries', `0: ${q.retryHistogram['0']}, 1-3: ${q.retryHistogram['1-3']}, 4+: ${q.retryHistogram['4+']}`]);
         rows.push(['Top event types', q.topEventTypes.map((t) => `${t.eventType} ${t.count}`).join(', ')]);
       }
-      if (q && q.topFailureCategories.length > 0) rows.push(['Failure categories', q.topFailureCategories.map((c) => `${c.category} ${c.count}`).join(', ')]);
-      if (q && q.adoptedFromPython > 0) rows.push(['From Python', `${q.adoptedFromPython} event(s) adopted from the Python spec-kitty queue`]);
+      if (q && q.topFailureCategories.length > 0)
+        rows.push(['Failure categories', q.topFailureCategories.map((c) => `${c.category} ${c.count}`).join(', ')]);
+      if (q && q.adoptedFromPython > 0)
+        rows.push(['From Python', `${q.adoptedFromPython} event(s) adopted from the Python spec-kitty queue`]);
       if (q) rows.push(['Database', `${s.queue.path} (${(q.databaseBytes / 1024).toFixed(0)} KiB)`]);
-      rows.push(['Last sync', s.lastSync ? `${s.lastSync.at} (${s.lastSync.trigger}) ${s.lastSync.status}: ${s.lastSync.message}` : 'never']);
+      rows.push([
+        'Last sync',
+        s.lastSync ? `${s.lastSync.at} (${s.lastSync.trigger}) ${s.lastSync.status}: ${s.lastSync.message}` : 'never',
+      ]);
       rows.push(['Lane model', s.laneModel]);
       if (s.connection) rows.push(['Connection', `${s.connection.state}: ${s.connection.message}`]);
       this.log(keyValues(rows, ''));

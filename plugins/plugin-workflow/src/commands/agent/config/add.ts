@@ -5,10 +5,13 @@ import { WorkflowCommand } from '../../../base.js';
 /** `spec-kitty agent config add`. */
 export default class AgentConfigAdd extends WorkflowCommand {
   static override summary = 'Add agents: install their command files and add them to .kittify/config.yaml (one commit)';
-  static override description = 'JSON keys: action, available, preferred_implementer, preferred_reviewer, agents [{key, display_name, directory, configured, command_files, expected_files, missing_files}], changed, commit_hash.';
+  static override description =
+    'JSON keys: action, available, preferred_implementer, preferred_reviewer, agents [{key, display_name, directory, configured, command_files, expected_files, missing_files}], changed, commit_hash.';
   static override examples = ['<%= config.bin %> agent config add codex --json'];
   static override strict = false;
-  static override args = { agents: Args.string({ description: 'agent keys (space- or comma-separated), e.g. codex gemini', required: true }) };
+  static override args = {
+    agents: Args.string({ description: 'agent keys (space- or comma-separated), e.g. codex gemini', required: true }),
+  };
 
   async run(): Promise<unknown> {
     const { argv } = await this.parse(AgentConfigAdd);
@@ -19,14 +22,20 @@ export default class AgentConfigAdd extends WorkflowCommand {
     const result = await agentConfig({
       ...env,
       action: 'add',
-      agents: argv as string[], templates: await resolverTemplates(),
+      agents: argv as string[],
+      templates: await resolverTemplates(),
       machine: machine(),
       runtime: { cliVersion: this.config.version, nodeVersion: process.version, platform: process.platform, platformVersion: os.release() },
     });
-    return this.finish(result, (r) => [
-      `Agents: ${r.available.join(', ') || 'none'} (implementer: ${r.preferred_implementer ?? '-'}, reviewer: ${r.preferred_reviewer ?? '-'})`,
-      ...r.agents.map((a) => `  ${a.key.padEnd(9)} ${a.directory}  ${a.command_files}/${a.expected_files} command files${a.missing_files.length > 0 ? ` (missing: ${a.missing_files.join(', ')})` : ''}`),
-      ...(r.changed.length > 0 ? [`Changed: ${r.changed.join(', ')}`] : []),
-    ].join('\n'));
+    return this.finish(result, (r) =>
+      [
+        `Agents: ${r.available.join(', ') || 'none'} (implementer: ${r.preferred_implementer ?? '-'}, reviewer: ${r.preferred_reviewer ?? '-'})`,
+        ...r.agents.map(
+          (a) =>
+            `  ${a.key.padEnd(9)} ${a.directory}  ${a.command_files}/${a.expected_files} command files${a.missing_files.length > 0 ? ` (missing: ${a.missing_files.join(', ')})` : ''}`,
+        ),
+        ...(r.changed.length > 0 ? [`Changed: ${r.changed.join(', ')}`] : []),
+      ].join('\n'),
+    );
   }
 }

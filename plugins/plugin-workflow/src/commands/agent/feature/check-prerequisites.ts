@@ -8,7 +8,10 @@ export default class CheckPrerequisites extends WorkflowCommand {
     'Errors: a missing spec.md (and tasks.md with --include-tasks; then malformed tasks.md or work-package frontmatter too, as path:line:col: message). Warnings: missing checklists/, research/ or tasks/.',
     'Exits 0 even when "valid" is false (read the "valid" key). JSON keys: valid, errors, warnings, paths {feature_dir, spec_file, plan_file, checklists_dir, research_dir, tasks_dir, tasks_file}, feature_slug, feature_dir. With --paths-only, only the paths object.',
   ].join('\n\n');
-  static override examples = ['<%= config.bin %> agent feature check-prerequisites --json', '<%= config.bin %> agent feature check-prerequisites --include-tasks --feature 001-user-auth --json'];
+  static override examples = [
+    '<%= config.bin %> agent feature check-prerequisites --json',
+    '<%= config.bin %> agent feature check-prerequisites --include-tasks --feature 001-user-auth --json',
+  ];
   static override flags = {
     feature: Flags.string({ description: 'feature slug (e.g. 001-user-auth) or number' }),
     'include-tasks': Flags.boolean({ description: 'also require and check tasks.md and the work-package files' }),
@@ -19,9 +22,19 @@ export default class CheckPrerequisites extends WorkflowCommand {
     const { flags } = await this.parse(CheckPrerequisites);
     const { checkPrerequisites } = await import('@kitty/workflow');
     const { workflowEnv } = await import('../../../context.js');
-    const result = await checkPrerequisites({ ...(await workflowEnv({ events: false })), feature: flags.feature, includeTasks: flags['include-tasks'] });
+    const result = await checkPrerequisites({
+      ...(await workflowEnv({ events: false })),
+      feature: flags.feature,
+      includeTasks: flags['include-tasks'],
+    });
     const { renderCheck } = await import('../../../render.js');
-    if (flags['paths-only']) return this.finish({ ...result.paths, notes: result.notes }, (p) => Object.entries(p).filter(([k]) => k !== 'notes').map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
+    if (flags['paths-only'])
+      return this.finish({ ...result.paths, notes: result.notes }, (p) =>
+        Object.entries(p)
+          .filter(([k]) => k !== 'notes')
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join('\n'),
+      );
     return this.finish(result, renderCheck);
   }
 }

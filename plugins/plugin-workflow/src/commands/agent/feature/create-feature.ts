@@ -9,7 +9,10 @@ export default class CreateFeature extends WorkflowCommand {
     'Validates the kebab-case slug, takes the next feature number (across kitty-specs/ and .worktrees/), writes spec.md from the mission spec template and meta.json, and commits them on the current branch ("Add spec for feature …", "Add meta for feature …").',
     'Run it from the planning repository, not from a worktree. JSON keys: result, feature, feature_dir, feature_slug, feature_number, friendly_name, mission, target_branch, spec_file, meta_file, commits, events_queued.',
   ].join('\n\n');
-  static override examples = ['<%= config.bin %> agent feature create-feature user-auth --json', '<%= config.bin %> agent feature create-feature market-study --mission research'];
+  static override examples = [
+    '<%= config.bin %> agent feature create-feature user-auth --json',
+    '<%= config.bin %> agent feature create-feature market-study --mission research',
+  ];
   static override args = { slug: Args.string({ description: 'kebab-case feature name, e.g. user-auth', required: true }) };
   static override flags = { mission: Flags.string({ description: 'mission of the feature (software-dev, research, documentation, …)' }) };
 
@@ -18,7 +21,13 @@ export default class CreateFeature extends WorkflowCommand {
     const { createFeature } = await import('@kitty/workflow');
     const { workflowEnv, machine } = await import('../../../context.js');
     const { resolverTemplates } = await import('../../../templates.js');
-    const result = await createFeature({ ...(await workflowEnv()), slug: args.slug, mission: flags.mission, templates: await resolverTemplates(), machine: machine() });
+    const result = await createFeature({
+      ...(await workflowEnv()),
+      slug: args.slug,
+      mission: flags.mission,
+      templates: await resolverTemplates(),
+      machine: machine(),
+    });
     const { renderCreateFeature } = await import('../../../render.js');
     return this.finish(result, renderCreateFeature);
   }

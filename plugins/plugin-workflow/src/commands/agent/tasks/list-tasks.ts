@@ -4,7 +4,8 @@ import { WorkflowCommand } from '../../../base.js';
 /** `spec-kitty agent tasks list-tasks`. */
 export default class ListTasks extends WorkflowCommand {
   static override summary = 'List the work packages of a feature with their lanes (read-only)';
-  static override description = 'Lanes come from the status log (canonical names; the frontmatter only for work packages that never moved). JSON keys: feature_slug, tasks [{work_package_id, title, lane, path, dependencies, agent}], count.';
+  static override description =
+    'Lanes come from the status log (canonical names; the frontmatter only for work packages that never moved). JSON keys: feature_slug, tasks [{work_package_id, title, lane, path, dependencies, agent}], count.';
   static override examples = ['<%= config.bin %> agent tasks list-tasks --json', '<%= config.bin %> agent tasks list-tasks --lane planned'];
   static override flags = {
     lane: Flags.string({ description: 'only this lane (aliases such as doing accepted)' }),

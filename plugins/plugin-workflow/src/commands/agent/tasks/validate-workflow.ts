@@ -5,7 +5,8 @@ import { WorkflowCommand } from '../../../base.js';
 /** `spec-kitty agent tasks validate-workflow WPxx`. */
 export default class ValidateWorkflow extends WorkflowCommand {
   static override summary = 'Check one work package file (frontmatter, lane, dependencies); exits 2 when invalid';
-  static override description = 'Errors: missing work_package_id, title or lane; an unknown lane (doing is accepted); a lane that disagrees with the status log; dependencies that are not a list of ids. Warnings: a file name without the id, no Activity Log. Read-only. JSON keys: valid, errors, warnings, task_id, lane, feature_slug.';
+  static override description =
+    'Errors: missing work_package_id, title or lane; an unknown lane (doing is accepted); a lane that disagrees with the status log; dependencies that are not a list of ids. Warnings: a file name without the id, no Activity Log. Read-only. JSON keys: valid, errors, warnings, task_id, lane, feature_slug.';
   static override examples = ['<%= config.bin %> agent tasks validate-workflow WP01 --json'];
   static override args = { wp: Args.string({ description: 'work package id, e.g. WP01', required: true }) };
   static override flags = { feature: Flags.string({ description: 'feature slug (e.g. 001-user-auth) or number' }) };
