@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (build, type-check/lint, every package's tests incl. e2e) and prints "N passed, N failed".
+# Runs the whole test suite (build, type-check, every package's tests incl. e2e, Prettier and ESLint) and prints "N passed, N failed".
 # Installs from the lockfile first when node_modules is missing, so it works on a fresh clone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,9 @@ pnpm_ exec turbo run build lint test --continue --concurrency=3 --output-logs=er
 turbo_status=$?
 node scripts/check-rules.mjs
 rules_status=$?
+# Formatting (Prettier) and type-aware lint (ESLint with typescript-eslint): docs/adr/0020-lint-and-format.md.
+node tooling/lint/check.mjs
+style_status=$?
 node scripts/test-summary.mjs .
 summary_status=$?
-if [ $turbo_status -ne 0 ] || [ $rules_status -ne 0 ] || [ $summary_status -ne 0 ]; then exit 1; fi
+if [ $turbo_status -ne 0 ] || [ $rules_status -ne 0 ] || [ $style_status -ne 0 ] || [ $summary_status -ne 0 ]; then exit 1; fi

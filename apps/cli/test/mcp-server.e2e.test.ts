@@ -264,7 +264,7 @@ describe('spec-kitty mcp: bad input gets a tool error with code and hint, and th
         '--agent',
         'claude',
       ]);
-      const illegal = await fails('tasks_move', { wp: 'WP02', to: 'done', agent: 'claude' }, 'TRANSITION_GUARD_FAILED', [
+      const illegal = await fails('tasks_move', { wp: 'WP02', to: 'done', agent: 'claude' }, 'REVIEW_REQUIRED', [
         'agent',
         'tasks',
         'move-task',

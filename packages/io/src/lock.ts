@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmdirSync, utimesSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, statSync, utimesSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import type lockfileModule from 'proper-lockfile';
@@ -52,6 +52,17 @@ export interface HeldFileLock {
   /** Releases the lock (idempotent); the owner record goes first. */
   release(): Promise<void>;
 }
+
+/** How long an ownerless, untouched lock is waited for before it counts as abandoned (ms of waiting). */
+const OWNERLESS_GRACE_MS = 2_000;
+
+const mtimeOf = (p: string): number | null => {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return null;
+  }
+};
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -150,6 +161,7 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
   let tookOverFrom: LockOwner | null = null;
   let compromised: Error | null = null;
   let waited = 0;
+  let ownerless: { readonly mtime: number | null; readonly since: number } | null = null;
   let delay = 25;
   let release: () => Promise<void>;
   for (;;) {
@@ -197,6 +209,23 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
       }
       continue;
     }
+    // A lock directory without an owner record: its holder was killed between taking the lock and writing the
+    // record (they are a few instructions apart). When it stays ownerless and untouched while we wait the grace
+    // period (the waiting time, not the clock), it is abandoned: take it over.
+    if (owner === null) {
+      const mtime = mtimeOf(lockPath);
+      if (mtime === null || mtime !== ownerless?.mtime) ownerless = { mtime, since: waited };
+      else if (waited - ownerless.since >= OWNERLESS_GRACE_MS) {
+        try {
+          utimesSync(lockPath, 0, 0);
+        } catch {
+          // released meanwhile
+        }
+        notes.push(`Took over the lock of ${what} (${lockPath}): it had no owner record (its process was killed while taking it).`);
+        ownerless = null;
+        continue;
+      }
+    } else ownerless = null;
     if (waited >= waitMs) {
       const holder =
         owner === null

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
@@ -116,6 +116,25 @@ describe('locks', () => {
         code: 'IO_LOCK_BUSY',
         message: expect.stringContaining(`process ${h.pid}`),
       });
+    } finally {
+      await h.kill('SIGTERM');
+    }
+  });
+
+  it('takes over a lock left without an owner record (holder killed while taking it) after a short wait, not a live one', async () => {
+    const lockPath = path.join(tempDir(), 'o.lock');
+    mkdirSync(lockPath); // what a holder killed between taking the lock and writing its record leaves
+    const held = await acquireLock(lockPath, { waitMs: 10_000 });
+    try {
+      expect(held.notes.join('\n')).toMatch(/no owner record/);
+      expect(readLockOwner(lockPath)?.pid).toBe(process.pid);
+    } finally {
+      await held.release();
+    }
+    // A live holder with its record is never taken over this way.
+    const h = await holder(lockPath);
+    try {
+      await expect(acquireLock(lockPath, { waitMs: 3_000 })).rejects.toMatchObject({ code: 'IO_LOCK_BUSY' });
     } finally {
       await h.kill('SIGTERM');
     }

@@ -337,10 +337,10 @@ export const TOOLS: readonly ToolSpec[] = [
     group: 'sync',
     readOnly: true,
     async run(i, host) {
-      const { syncStatus, syncStatusExitClass } = await import('@kitty/sync-client');
+      const { syncStatus, syncStatusExitClass, snakeCaseKeys } = await import('@kitty/sync-client');
       const s = await syncStatus({ homeDir: host.homeDir, env: host.env, now: host.now, check: bool(i, 'check') });
-      // Unhealthy is a failed call, as the command's non-zero exit.
-      return { result: { ...s, notes: s.warnings }, failed: syncStatusExitClass(s) !== null };
+      // The same snake_case document the command prints; unhealthy is a failed call, as the command's exit.
+      return { result: { ...(snakeCaseKeys(s) as object), notes: s.warnings }, failed: syncStatusExitClass(s) !== null };
     },
   },
 ];
