@@ -30,6 +30,11 @@ describe('next --json drives a feature to merged', () => {
     const seen: string[] = [];
     let featureDir = '';
     let races = 0;
+    // `next` tells every agent to accept (and then merge) once all work packages are done; those are feature-wide,
+    // one agent's job: in a parallel round the first agent to get one runs it, the other treats it as a wait.
+    // (Two concurrent `accept`s race: the second one's clean-repository check can see the first one's meta.json
+    // staged but not yet committed, and answers not_ready.)
+    let featureWideBusy = false;
     const ask = async (agent: string): Promise<Record<string, any>> => {
       const r = await sb.sh(`spec-kitty next --agent ${agent} --json`);
       const doc = oneJson(r.stdout);
@@ -70,6 +75,19 @@ describe('next --json drives a feature to merged', () => {
         return;
       }
       if (a['kind'] === 'blocked' || a['action'] === 'wait') return;
+      const featureWide = a['action'] === 'accept' || a['action'] === 'merge';
+      if (featureWide) {
+        if (featureWideBusy) return;
+        featureWideBusy = true;
+      }
+      try {
+        await act(agent, a);
+      } finally {
+        if (featureWide) featureWideBusy = false;
+      }
+    };
+    /** Does what one answer asks for: the writing, then its commands. */
+    const act = async (agent: string, a: Record<string, any>): Promise<void> => {
       if (a['feature_dir']) featureDir = a['feature_dir'];
       switch (a['mission_state']) {
         case 'specify':

@@ -199,7 +199,10 @@ describe('agent simulation: the installed command files work as written', () => 
       inWorkspace: afterClaim,
     });
     expect(impl[0]?.['wp_id']).toBe('WP01');
-    expect(impl[1]?.['workspace_path']).toBe(worktree);
+    // workspace_path is relative to the project (as Python 2.0.0 prints it); the absolute one is workspace_abs_path.
+    expect(impl[1]?.['workspace_path']).toBe(path.relative(sb.project, worktree));
+    expect(path.resolve(sb.project, impl[1]?.['workspace_path'] as string)).toBe(worktree);
+    expect(impl[1]?.['workspace_abs_path']).toBe(worktree);
     workspace = worktree;
     const rejected = await follow('codex', 'review', {
       pick: (l) => !l.includes('--to done'),

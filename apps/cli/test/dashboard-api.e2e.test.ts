@@ -194,7 +194,7 @@ describe('spec-kitty dashboard through the built CLI', () => {
       expect(timeless(e.data.payload.kanban)).toEqual(timeless(await cliStatus('001-shop')));
       expect(e.data.summary.by_lane.claimed).toBe(2);
       expect(e.data.payload.overview.recent_events[0]).toMatchObject({ wp_id: 'WP03', to_lane: 'claimed', actor: 'codex' });
-      // A second change, a different lane.
+      // A second change, a different lane (WP03 has no worktree here, so the move is forced with a reason).
       expect(
         (
           await p.kitty([
@@ -206,6 +206,9 @@ describe('spec-kitty dashboard through the built CLI', () => {
             'in_progress',
             '--agent',
             'codex',
+            '--force',
+            '--reason',
+            'dashboard test: no worktree needed',
             '--feature',
             '001-shop',
             '--json',

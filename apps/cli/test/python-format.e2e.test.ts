@@ -43,6 +43,8 @@ describe('files kitty writes are read by the Python spec-kitty 2.0.0 without ref
       ['agent', 'tasks', 'move-task', 'WP01', '--to', 'for_review', '--agent', 'claude', '--note', 'Ready for review', '--json'],
       ws,
     );
+    // Separation of duties: the reviewer (not the implementer) claims the review before approving.
+    await ok(['agent', 'workflow', 'review', 'WP01', '--agent', 'codex', '--json']);
     await ok(['agent', 'tasks', 'move-task', 'WP01', '--to', 'done', '--agent', 'codex', '--note', 'Approved', '--json']);
 
     // .kittify/metadata.yaml: the version key Python compares with its own version, timestamps as quoted strings.

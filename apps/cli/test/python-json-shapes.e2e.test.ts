@@ -105,6 +105,13 @@ describe('kitty prints every key of the Python spec-kitty 2.0.0 JSON outputs, wi
         ]);
         gitIn(project, ['commit', '-qm', 'chore(001-export-to-csv): commit status files left uncommitted by spec-kitty']);
       }
+      if (key === 'c-approved' || key === 'c-done') {
+        // Separation of duties: the reviewer (codex, not the implementer claude) claims WP01's review before approving.
+        const review = await sb.kitty(['agent', 'workflow', 'review', 'WP01', '--agent', 'codex', '--feature', '001-export-to-csv', '--json'], {
+          cwd: project,
+        });
+        expect({ code: review.code, stderr: review.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+      }
       if (key === 'c-done') {
         const done = await sb.kitty(
           [

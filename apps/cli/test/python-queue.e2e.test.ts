@@ -60,7 +60,7 @@ describe('the Python spec-kitty 2.0.0 queue: adopted by kitty, delivered once', 
     const loggedIn = await sb.kitty(['sync', 'status', '--json']);
     expect(loggedIn.code).toBe(0);
     const s = json(loggedIn.stdout);
-    expect(s['otherQueues']).toEqual([expect.objectContaining({ error: null, pythonWaiting: 17 })]);
+    expect(s['other_queues']).toEqual([expect.objectContaining({ error: null, python_waiting: 17 })]);
     expect(s['warnings'].join('\n')).toMatch(/17 event\(s\) queued by the Python spec-kitty/);
     expect(pythonColumns(sb.home)).not.toContain('kitty_adopted_at'); // status only reads
 
@@ -69,7 +69,7 @@ describe('the Python spec-kitty 2.0.0 queue: adopted by kitty, delivered once', 
     const loggedOut = await out.kitty(['sync', 'status', '--json']);
     expect(loggedOut.code).toBe(0);
     // Logged out, kitty's queue is queue.db itself: reading it is its first use, so Python's events are adopted.
-    expect(json(loggedOut.stdout)['queue']['stats']).toMatchObject({ depth: 17, adoptedFromPython: 17 });
+    expect(json(loggedOut.stdout)['queue']['stats']).toMatchObject({ depth: 17, adopted_from_python: 17 });
   });
 
   it('sync status works on a queue.db shared by both CLIs and reports the adopted count', async () => {
@@ -80,7 +80,7 @@ describe('the Python spec-kitty 2.0.0 queue: adopted by kitty, delivered once', 
     const r = await sb.kitty(['sync', 'status', '--json']);
     expect(r.code).toBe(0);
     const stats = json(r.stdout)['queue']['stats'];
-    expect(stats).toMatchObject({ depth: 17, adoptedFromPython: 17 });
+    expect(stats).toMatchObject({ depth: 17, adopted_from_python: 17 });
     const text = await sb.kitty(['sync', 'status']);
     expect(text.stdout).toMatch(/From Python\s+17 event\(s\) adopted/);
     expect(pythonRows(sb.home)).toHaveLength(17);
@@ -118,7 +118,7 @@ describe('the Python spec-kitty 2.0.0 queue: adopted by kitty, delivered once', 
     expect(rows).toHaveLength(17);
     expect(rows.every((r) => typeof r.kitty_adopted_at === 'number')).toBe(true);
     const status = await sb.kitty(['sync', 'status', '--json']);
-    expect(json(status.stdout)['queue']['stats']).toMatchObject({ depth: 0, adoptedFromPython: 17 });
+    expect(json(status.stdout)['queue']['stats']).toMatchObject({ depth: 0, adopted_from_python: 17 });
   });
 
   it('sync server --unset removes the server URL and turns sync off', async () => {
@@ -126,7 +126,7 @@ describe('the Python spec-kitty 2.0.0 queue: adopted by kitty, delivered once', 
     installPythonHome(sb.home, ['config.toml']);
     const r = await sb.kitty(['sync', 'server', '--unset', '--json']);
     expect(r.code).toBe(0);
-    expect(json(r.stdout)).toMatchObject({ serverUrl: null, enabled: false, changed: true });
+    expect(json(r.stdout)).toMatchObject({ server_url: null, enabled: false, changed: true });
     expect(readFileSync(path.join(sb.home, '.spec-kitty', 'config.toml'), 'utf8')).not.toMatch(/server_url/);
   });
 });

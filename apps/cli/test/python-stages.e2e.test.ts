@@ -133,6 +133,8 @@ describe('kitty reads every Python 2.0.0 project stage and advances it to merged
           if (subtasks.length > 0) await ok(['agent', 'tasks', 'mark-status', ...subtasks, '--status', 'done', ...f], ws);
           await ok(['agent', 'tasks', 'move-task', wp, '--to', 'for_review', '--agent', 'claude', '--note', 'Ready for review', ...f], ws);
         }
+        // Separation of duties: another agent than the implementer claims the review before approving.
+        await ok(['agent', 'workflow', 'review', wp, '--agent', 'codex', ...f]);
         expect(await ok(['agent', 'tasks', 'move-task', wp, '--to', 'done', '--agent', 'codex', '--note', 'Approved', ...f])).toMatchObject(
           { new_lane: 'done' },
         );

@@ -162,10 +162,13 @@ describe('reconciliation from the committed status log: no lane change is lost w
   it('SIGKILL between the commit and the enqueue: the next command queues it, sync now delivers every lane change once', async () => {
     const t = await setup();
     expect(json((await t.move('WP01', 'claimed')).stdout)['events_queued']).toBeGreaterThan(0);
-    const killed = await t.move('WP02', 'claimed', { SPEC_KITTY_FAULT: 'kill-before-enqueue' });
+    const before = t.committedIds();
+    // WP03: no dependencies (WP02 depends on WP01, so claiming it is refused before any commit).
+    const killed = await t.move('WP03', 'claimed', { SPEC_KITTY_FAULT: 'kill-before-enqueue' });
     expect(killed.code).not.toBe(0);
     // The lane change is committed, but not queued.
     const ids = t.committedIds();
+    expect(ids.slice(0, -1)).toEqual(before);
     const killedId = ids[ids.length - 1] as string;
     expect(readFileSync(t.logFile, 'utf8')).toContain(killedId);
     const q = await openQueue({ homeDir: t.sb.home, scope: { serverUrl: t.url, username: 'ada' }, now: () => new Date() });
@@ -173,22 +176,27 @@ describe('reconciliation from the committed status log: no lane change is lost w
     expect((await q.seenEventIds([killedId])).size).toBe(0);
     await q.close();
 
-    const next = json((await t.move('WP03', 'claimed')).stdout);
+    const next = json((await t.move('WP04', 'claimed')).stdout);
     expect(next['events_queued']).toBe(2); // its own lane change and the killed command's
     await t.syncNow();
     await t.expectAllDeliveredOnce();
-    // Reconciling again (another command, another sync) sends nothing twice.
-    await t.move('WP01', 'in_progress');
+    // Reconciling again (another command, another sync) sends nothing twice. in_progress needs the workspace:
+    // implement creates it and commits WP01's move to in_progress.
+    const started = t.committedIds().length;
+    await t.ok(['implement', 'WP01', '--agent', 'claude', '--json']);
+    expect(t.committedIds().length).toBeGreaterThan(started);
     await t.syncNow();
     await t.expectAllDeliveredOnce();
   }, 300_000);
 
   it('SIGKILL between the commit and the enqueue: sync now alone queues it from the log and delivers it once', async () => {
     const t = await setup();
-    await t.move('WP01', 'claimed');
-    const killed = await t.move('WP02', 'claimed', { SPEC_KITTY_FAULT: 'kill-before-enqueue' });
+    expect((await t.move('WP01', 'claimed')).code).toBe(0);
+    const before = t.committedIds();
+    const killed = await t.move('WP03', 'claimed', { SPEC_KITTY_FAULT: 'kill-before-enqueue' });
     expect(killed.code).not.toBe(0);
     const ids = t.committedIds();
+    expect(ids.slice(0, -1)).toEqual(before);
     const killedId = ids[ids.length - 1] as string;
     const first = await t.syncNow();
     expect(json(first.stdout)['reconciled_from_log']).toBe(1);
@@ -203,11 +211,11 @@ describe('reconciliation from the committed status log: no lane change is lost w
 
   it('the queue locked by another process beyond the busy timeout during a move', async () => {
     const t = await setup();
-    await t.move('WP01', 'claimed');
+    expect((await t.move('WP01', 'claimed')).code).toBe(0);
     const lock = await holdLock(t.queueFile());
     let locked;
     try {
-      locked = await t.move('WP02', 'claimed');
+      locked = await t.move('WP03', 'claimed'); // WP02 depends on WP01: its claim would be refused
     } finally {
       await lock.release();
     }
@@ -215,14 +223,14 @@ describe('reconciliation from the committed status log: no lane change is lost w
     expect(json(locked.stdout)['events_queued']).toBe(0);
     expect(locked.stderr).toMatch(/locked by another process/);
     expect(locked.stderr).toMatch(/next command or `spec-kitty sync now` queues them/);
-    await t.move('WP03', 'claimed');
+    expect((await t.move('WP04', 'claimed')).code).toBe(0);
     await t.syncNow();
     await t.expectAllDeliveredOnce();
   }, 300_000);
 
   it('a read-only home (a read-only bind mount as root, else chmod): the move succeeds, nothing is lost', async () => {
     const t = await setup();
-    await t.move('WP01', 'claimed');
+    expect((await t.move('WP01', 'claimed')).code).toBe(0);
     const dir = path.join(t.sb.home, '.spec-kitty');
     const mounted = tryMount(['--bind', t.sb.home, t.sb.home]) && tryMount(['-o', 'remount,bind,ro', t.sb.home]);
     let r;
@@ -231,7 +239,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
         chmodSync(t.queues, 0o500);
         chmodSync(dir, 0o500);
       }
-      r = await t.move('WP02', 'claimed');
+      r = await t.move('WP03', 'claimed'); // WP02 depends on WP01: its claim would be refused
     } finally {
       if (mounted) umount(t.sb.home);
       else {
@@ -242,14 +250,14 @@ describe('reconciliation from the committed status log: no lane change is lost w
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/read-only|cannot be written/);
     expect(r.stderr).not.toMatch(/report it|CREDENTIALS_LOCKED/);
-    await t.move('WP03', 'claimed');
+    expect((await t.move('WP04', 'claimed')).code).toBe(0);
     await t.syncNow();
     await t.expectAllDeliveredOnce();
   }, 300_000);
 
   it('a full disk under the queue (a small tmpfs as root, else an unwritable queue file): delivered once the space is back', async () => {
     const t = await setup({ tmpfsQueues: true });
-    await t.move('WP01', 'claimed');
+    expect((await t.move('WP01', 'claimed')).code).toBe(0);
     const file = t.queueFile();
     const filler = path.join(t.queues, 'filler');
     if (t.tmpfs) {
@@ -265,7 +273,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
     }
     let r;
     try {
-      r = await t.move('WP02', 'claimed');
+      r = await t.move('WP03', 'claimed'); // WP02 depends on WP01: its claim would be refused
     } finally {
       if (t.tmpfs) rmSync(filler, { force: true });
       else {
@@ -277,7 +285,7 @@ describe('reconciliation from the committed status log: no lane change is lost w
     expect(json(r.stdout)['events_queued']).toBe(0);
     expect(r.stderr).toMatch(t.tmpfs ? /No space left on the disk/ : /read-only|cannot be written/);
     expect(r.stderr).not.toMatch(/disk I\/O error/);
-    await t.move('WP03', 'claimed');
+    expect((await t.move('WP04', 'claimed')).code).toBe(0);
     await t.syncNow();
     await t.expectAllDeliveredOnce();
   }, 300_000);

@@ -161,7 +161,7 @@ export async function acquireLock(lockPath: string, options: FileLockOptions = {
   let tookOverFrom: LockOwner | null = null;
   let compromised: Error | null = null;
   let waited = 0;
-  let ownerless: { readonly mtime: number | null; readonly since: number } | null = null;
+  let ownerless = null as { readonly mtime: number | null; readonly since: number } | null;
   let delay = 25;
   let release: () => Promise<void>;
   for (;;) {

@@ -103,6 +103,8 @@ export interface StatusSyncOutcome {
   readonly error: string | null;
   /** The queue the events went to. */
   readonly queuePath: string | null;
+  /** Notes from opening the queue when nothing was reconciled (outside a project). */
+  readonly notes?: readonly string[];
 }
 
 /**
@@ -159,7 +161,8 @@ export async function reconcileStatusForSync(
     } finally {
       await queue.close();
     }
-    if (result === null) return { result: null, error: null, queuePath: null };
+    // Outside a project nothing is reconciled, but opening the queue may have said something (e.g. Python's queue adopted).
+    if (result === null) return { result: null, error: null, queuePath: queue.path, notes: warnings };
     if (result.queued > 0 && options.scheduleDelivery === true) {
       sc.scheduleDelivery({
         homeDir: ctx.homeDir,

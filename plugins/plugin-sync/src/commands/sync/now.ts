@@ -35,7 +35,7 @@ request (circuit breaker), or a local error.`;
     const { reconcileStatusForSync } = await import('@kitty/plugin-workflow');
     const rec = await reconcileStatusForSync({ scheduleDelivery: false });
     if (rec.error !== null) this.note(`sync: the status logs of this project could not be reconciled with the queue: ${rec.error}`);
-    for (const n of rec.result?.notes ?? []) this.note(n);
+    for (const n of [...(rec.notes ?? []), ...(rec.result?.notes ?? [])]) this.note(n);
     if ((rec.result?.queued ?? 0) > 0)
       this.note(`Queued ${rec.result?.queued} committed lane change(s) from the status log that were not queued yet.`);
     const r = await syncNow({
