@@ -75,7 +75,12 @@ describe('leanOutput: what bin/run.js prints without oclif', () => {
     writeFileSync(path.join(dir, 'fast.json'), JSON.stringify(fast));
     return dir;
   };
-  const good = { format: 1, nameVersion: 'spec-kitty/9.9.9', versionFlags: ['--version', '-V'], rootHelp: { help: `H\nVERSION\n  ${PH}\n`, none: `N\n  ${PH}\n`, placeholder: PH } };
+  const good = {
+    format: 1,
+    nameVersion: 'spec-kitty/9.9.9',
+    versionFlags: ['--version', '-V'],
+    rootHelp: { help: `H\nVERSION\n  ${PH}\n`, none: `N\n  ${PH}\n`, placeholder: PH },
+  };
   const ua = () => `spec-kitty/9.9.9 ${oclifPlatform()}-${process.arch === 'ia32' ? 'x86' : process.arch} node-${process.version}`;
 
   it('prints the version for any version flag that comes first alone, and the root help for --help or nothing', () => {
@@ -107,10 +112,17 @@ describe('leanOutput: what bin/run.js prints without oclif', () => {
       const lean = runCli(args);
       const oclif = runCli(args, { env: { SPEC_KITTY_NO_BUNDLE: '1' } });
       const viaBundle = runCli(args, { env: { DEBUG: 'nothing-matches' } });
-      expect({ args, code: lean.code, stdout: lean.stdout, stderr: lean.stderr }).toEqual({ args, code: oclif.code, stdout: oclif.stdout, stderr: oclif.stderr });
+      expect({ args, code: lean.code, stdout: lean.stdout, stderr: lean.stderr }).toEqual({
+        args,
+        code: oclif.code,
+        stdout: oclif.stdout,
+        stderr: oclif.stderr,
+      });
       expect(viaBundle.stdout).toBe(lean.stdout);
     }
-    expect(runCli(['--help'], { env: { OCLIF_COLUMNS: '50' } }).stdout).toBe(runCli(['--help'], { env: { OCLIF_COLUMNS: '50', SPEC_KITTY_NO_BUNDLE: '1' } }).stdout);
+    expect(runCli(['--help'], { env: { OCLIF_COLUMNS: '50' } }).stdout).toBe(
+      runCli(['--help'], { env: { OCLIF_COLUMNS: '50', SPEC_KITTY_NO_BUNDLE: '1' } }).stdout,
+    );
   });
 });
 

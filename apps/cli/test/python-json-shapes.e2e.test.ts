@@ -54,7 +54,9 @@ const DIVERGES: Readonly<Record<string, string>> = {
   'error-move-task-done-dirty-planning-repo.json':
     'kitty commits the status files it writes itself (atomic writing commands), so the tasks.md Python left modified does not block the move',
   'list-tasks--no-feature-two-features.json':
-    'auto-selecting the latest incomplete feature for read-only commands is the feature-detection work (agent helper)',
+    'kitty picks the latest incomplete feature for read-only commands and says so on stderr (issue 13, ADR 0016); Python asks',
+  'error-check-prerequisites-no-feature-two-features.json':
+    'kitty picks the latest incomplete feature for read-only commands and says so on stderr (issue 13, ADR 0016); Python asks',
 };
 
 function stageOf(row: OutputRow): StateKey {
@@ -107,9 +109,12 @@ describe('kitty prints every key of the Python spec-kitty 2.0.0 JSON outputs, wi
       }
       if (key === 'c-approved' || key === 'c-done') {
         // Separation of duties: the reviewer (codex, not the implementer claude) claims WP01's review before approving.
-        const review = await sb.kitty(['agent', 'workflow', 'review', 'WP01', '--agent', 'codex', '--feature', '001-export-to-csv', '--json'], {
-          cwd: project,
-        });
+        const review = await sb.kitty(
+          ['agent', 'workflow', 'review', 'WP01', '--agent', 'codex', '--feature', '001-export-to-csv', '--json'],
+          {
+            cwd: project,
+          },
+        );
         expect({ code: review.code, stderr: review.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
       }
       if (key === 'c-done') {

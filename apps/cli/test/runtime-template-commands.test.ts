@@ -37,14 +37,12 @@ interface Mention {
 /** Every `spec-kitty …` command mentioned in the shipped templates, missions and command templates. */
 function templateMentions(): Mention[] {
   const defaults = new PackageDefaults(defaultPackageRoot());
-  return defaults
-    .allFiles()
-    .flatMap((file) =>
-      extractSpecKittyCommands(readFileSync(file.path, 'utf8')).map((m) => ({
-        command: m.command,
-        where: `assets/${file.rel}:${m.line}: ${m.text}`,
-      })),
-    );
+  return defaults.allFiles().flatMap((file) =>
+    extractSpecKittyCommands(readFileSync(file.path, 'utf8')).map((m) => ({
+      command: m.command,
+      where: `assets/${file.rel}:${m.line}: ${m.text}`,
+    })),
+  );
 }
 
 /** Checks mentions against the CLI's commands and the pending list; returns every problem found. */

@@ -58,9 +58,9 @@ export function repairStatusLine(value: unknown): CheckResult<RepairedStatusLine
       }
     }
   }
-  if (typeof e['force'] === 'string' && ['true', 'false'].includes((e['force']).trim().toLowerCase())) {
+  if (typeof e['force'] === 'string' && ['true', 'false'].includes(e['force'].trim().toLowerCase())) {
     fixes.push(`force ${describeValue(e['force'])} read as a boolean`);
-    e['force'] = (e['force']).trim().toLowerCase() === 'true';
+    e['force'] = e['force'].trim().toLowerCase() === 'true';
   } else if (e['force'] === undefined || e['force'] === null) {
     e['force'] = false;
     fixes.push('force missing: read as false');

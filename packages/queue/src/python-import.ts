@@ -112,7 +112,7 @@ export function completePythonEnvelope(data: Readonly<Record<string, unknown>>, 
   if (typeof out['schema_version'] !== 'string') out['schema_version'] = KITTY_SCHEMA_VERSION;
   if (typeof out['data_tier'] !== 'number') out['data_tier'] = KITTY_DATA_TIER;
   for (const k of ['project_slug', 'git_branch', 'head_commit_sha', 'repo_slug', 'causation_id']) if (out[k] === undefined) out[k] = null;
-  if (typeof out['head_commit_sha'] === 'string') out['head_commit_sha'] = (out['head_commit_sha']).toLowerCase();
+  if (typeof out['head_commit_sha'] === 'string') out['head_commit_sha'] = out['head_commit_sha'].toLowerCase();
   if (typeof out['team_slug'] !== 'string' || out['team_slug'] === '') out['team_slug'] = 'local';
 
   const payload = isObject(data['payload']) ? { ...data['payload'] } : {};

@@ -24,7 +24,16 @@ describe('every guard of the lane model refuses without its input and passes wit
   it('covers every guard and rule of the model (the list below is the model)', () => {
     const m = describeLaneModel();
     const guards = new Set(Object.values(m.transitions).flatMap((t) => Object.values(t)));
-    expect([...guards].sort()).toEqual(['actor', 'none', 'reason', 'review_approval', 'review_feedback', 'review_ref', 'subtasks_and_implementation', 'workspace_context']);
+    expect([...guards].sort()).toEqual([
+      'actor',
+      'none',
+      'reason',
+      'review_approval',
+      'review_feedback',
+      'review_ref',
+      'subtasks_and_implementation',
+      'workspace_context',
+    ]);
     expect(Object.keys(m.rules).sort()).toEqual(['dependencies', 'review_held', 'separation_of_duties']);
   });
 
@@ -41,7 +50,9 @@ describe('every guard of the lane model refuses without its input and passes wit
     await moveTask({ ...t.env(), wpId: 'WP04', to: 'claimed', agent: 'claude' });
     const e = await refused(t, moveTask({ ...t.env(), wpId: 'WP04', to: 'doing', agent: 'claude' }));
     expect(e.code).toBe('WORKSPACE_MISSING');
-    expect(e.message).toMatch(/Checked: a git worktree at \.worktrees\/001-checkout-WP04 \(none registered\); branch 001-checkout-WP04 does not exist either/);
+    expect(e.message).toMatch(
+      /Checked: a git worktree at \.worktrees\/001-checkout-WP04 \(none registered\); branch 001-checkout-WP04 does not exist either/,
+    );
     expect(e.details?.['checked']).toMatchObject({ worktree: '.worktrees/001-checkout-WP04', registered: false, branch_exists: false });
     expect(e.suggestions[0]).toBe('spec-kitty implement WP04 --feature 001-checkout --agent claude');
     // The suggestion, as written (library call of the same command): creates the workspace and moves on.
@@ -54,7 +65,9 @@ describe('every guard of the lane model refuses without its input and passes wit
     expect(logEvents(t.dir, t.feature).at(-1)).toMatchObject({ execution_mode: 'worktree' });
     // emit refuses too unless a workspace context is named.
     await moveTask({ ...t.env(), wpId: 'WP03', to: 'claimed', agent: 'codex', force: true, reason: 'setup' });
-    expect((await refused(t, emitStatus({ ...t.env(), wpId: 'WP03', to: 'in_progress', actor: 'codex' }))).message).toMatch(/requires workspace context/);
+    expect((await refused(t, emitStatus({ ...t.env(), wpId: 'WP03', to: 'in_progress', actor: 'codex' }))).message).toMatch(
+      /requires workspace context/,
+    );
   });
 
   it('dependencies (planned → claimed): unfinished dependencies are refused unless the workspace is built on them, naming the base branch', async () => {
@@ -82,7 +95,9 @@ describe('every guard of the lane model refuses without its input and passes wit
     const impl = await implementWorkPackage({ ...t.env(), wpId: 'WP04', agent: 'claude' });
     const e = await refused(t, moveTask({ ...t.env(), wpId: 'WP04', to: 'for_review', agent: 'claude' }));
     expect((e.details?.['guards'] as Array<{ code: string }>).map((g) => g.code)).toEqual(['UNCHECKED_SUBTASKS', 'NO_COMMITS']);
-    expect(e.suggestions).toContain('spec-kitty agent tasks move-task WP04 --to for_review --feature 001-checkout --agent claude --force --reason "<why>"');
+    expect(e.suggestions).toContain(
+      'spec-kitty agent tasks move-task WP04 --to for_review --feature 001-checkout --agent claude --force --reason "<why>"',
+    );
     await commitIn(impl.workspace_abs_path);
     await markStatus({ ...t.env(), taskIds: ['T005'], status: 'done' });
     expect((await moveTask({ ...t.env(), wpId: 'WP04', to: 'for_review', agent: 'claude' })).new_lane).toBe('for_review');
@@ -91,23 +106,51 @@ describe('every guard of the lane model refuses without its input and passes wit
   it('review_approval (for_review → done): evidence and a claimed review are required; both given, it passes', async () => {
     const t = await withTasks();
     await moveTask({ ...t.env(), wpId: 'WP04', to: 'for_review', agent: 'claude', force: true, reason: 'setup' });
-    expect((await refused(t, emitStatus({ ...t.env(), wpId: 'WP04', to: 'done', actor: 'codex', evidenceJson: '{"review":{"verdict":"approved"}}' }))).message).toMatch(/missing: reviewer, reference/);
-    const noClaim = await refused(t, emitStatus({ ...t.env(), wpId: 'WP04', to: 'done', actor: 'codex', evidenceJson: '{"review":{"reviewer":"codex","verdict":"approved","reference":"PR#1"}}' }));
+    expect(
+      (
+        await refused(
+          t,
+          emitStatus({ ...t.env(), wpId: 'WP04', to: 'done', actor: 'codex', evidenceJson: '{"review":{"verdict":"approved"}}' }),
+        )
+      ).message,
+    ).toMatch(/missing: reviewer, reference/);
+    const noClaim = await refused(
+      t,
+      emitStatus({
+        ...t.env(),
+        wpId: 'WP04',
+        to: 'done',
+        actor: 'codex',
+        evidenceJson: '{"review":{"reviewer":"codex","verdict":"approved","reference":"PR#1"}}',
+      }),
+    );
     expect(noClaim.message).toMatch(/requires a review claimed by a reviewer/);
     await reviewWorkPackage({ ...t.env(), wpId: 'WP04', agent: 'codex' });
-    const ok = await emitStatus({ ...t.env(), wpId: 'WP04', to: 'done', actor: 'codex', evidenceJson: '{"review":{"reviewer":"codex","verdict":"approved","reference":"PR#1"}}' });
+    const ok = await emitStatus({
+      ...t.env(),
+      wpId: 'WP04',
+      to: 'done',
+      actor: 'codex',
+      evidenceJson: '{"review":{"reviewer":"codex","verdict":"approved","reference":"PR#1"}}',
+    });
     expect(ok.to_lane).toBe('done');
   });
 
   it('review_ref (for_review → in_progress) and review_feedback (for_review → planned): refused without, passing with', async () => {
     const t = await withTasks();
     await moveTask({ ...t.env(), wpId: 'WP04', to: 'for_review', agent: 'claude', force: true, reason: 'setup' });
-    expect((await refused(t, moveTask({ ...t.env(), wpId: 'WP04', to: 'in_progress', agent: 'codex' }))).message).toMatch(/requires a review reference/);
-    expect((await moveTask({ ...t.env(), wpId: 'WP04', to: 'in_progress', agent: 'codex', reviewRef: 'PR#2 comment 1' })).new_lane).toBe('in_progress');
+    expect((await refused(t, moveTask({ ...t.env(), wpId: 'WP04', to: 'in_progress', agent: 'codex' }))).message).toMatch(
+      /requires a review reference/,
+    );
+    expect((await moveTask({ ...t.env(), wpId: 'WP04', to: 'in_progress', agent: 'codex', reviewRef: 'PR#2 comment 1' })).new_lane).toBe(
+      'in_progress',
+    );
     await moveTask({ ...t.env(), wpId: 'WP03', to: 'for_review', agent: 'claude', force: true, reason: 'setup' });
     const e = await refused(t, moveTask({ ...t.env(), wpId: 'WP03', to: 'planned', agent: 'codex' }));
     expect(e.code).toBe('INVALID_FEEDBACK');
-    expect(e.suggestions[0]).toBe('spec-kitty agent tasks move-task WP03 --to planned --feature 001-checkout --agent codex --review-feedback-file feedback.md');
+    expect(e.suggestions[0]).toBe(
+      'spec-kitty agent tasks move-task WP03 --to planned --feature 001-checkout --agent codex --review-feedback-file feedback.md',
+    );
     const fb = path.join(t.dir, '..', `fb-${path.basename(t.dir)}.md`);
     writeFileSync(fb, 'Add the missing page.\n');
     expect((await moveTask({ ...t.env(), wpId: 'WP03', to: 'planned', agent: 'codex', reviewFeedbackFile: fb })).new_lane).toBe('planned');
@@ -116,7 +159,11 @@ describe('every guard of the lane model refuses without its input and passes wit
   it('reason (in_progress → planned): refused without, passing with', async () => {
     const t = await withTasks();
     await implementWorkPackage({ ...t.env(), wpId: 'WP04', agent: 'claude' });
-    expect((await refused(t, moveTask({ ...t.env(), wpId: 'WP04', to: 'planned', agent: 'claude' }))).message).toMatch(/in_progress -> planned requires a reason/);
-    expect((await moveTask({ ...t.env(), wpId: 'WP04', to: 'planned', agent: 'claude', reason: 'wrong approach' })).new_lane).toBe('planned');
+    expect((await refused(t, moveTask({ ...t.env(), wpId: 'WP04', to: 'planned', agent: 'claude' }))).message).toMatch(
+      /in_progress -> planned requires a reason/,
+    );
+    expect((await moveTask({ ...t.env(), wpId: 'WP04', to: 'planned', agent: 'claude', reason: 'wrong approach' })).new_lane).toBe(
+      'planned',
+    );
   });
 });

@@ -21,21 +21,38 @@ async function project(files: Record<string, string>): Promise<{ root: string; f
   return { root: r.dir, feature, cache: parseCachePath(r.dir, feature, 'frontmatter') as string };
 }
 
-const entries = (cache: string): Record<string, unknown> => (JSON.parse(readFileSync(cache, 'utf8')) as { entries: Record<string, unknown> }).entries;
-const plain = (set: ReturnType<typeof readWorkPackages>) => ({ ...set, workPackages: set.workPackages.map((w) => ({ id: w.id, data: w.data, lane: w.lane, deps: w.dependencies, fm: { ...w.frontmatter, data: undefined } })) });
+const entries = (cache: string): Record<string, unknown> =>
+  (JSON.parse(readFileSync(cache, 'utf8')) as { entries: Record<string, unknown> }).entries;
+const plain = (set: ReturnType<typeof readWorkPackages>) => ({
+  ...set,
+  workPackages: set.workPackages.map((w) => ({
+    id: w.id,
+    data: w.data,
+    lane: w.lane,
+    deps: w.dependencies,
+    fm: { ...w.frontmatter, data: undefined },
+  })),
+});
 
 describe('frontmatter cache (git dir, keyed by the YAML text)', () => {
   it('names the yaml version the package depends on (entries of another parser version are not reused)', () => {
-    const pkg = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     expect(FRONTMATTER_CACHE_FORMAT).toContain(`yaml@${pkg.dependencies['yaml']?.replace(/^[\^~]/, '')} `);
     expect(TASKS_MD_CACHE_FORMAT).toContain(`markdown-it@${pkg.dependencies['markdown-it']?.replace(/^[\^~]/, '')} `);
   });
 
   it('the first read fills it, the next reads give identical results from it and leave the file alone', async () => {
-    const { root, feature, cache } = await project({ 'WP01-a.md': wpFile('WP01', 'A'), 'WP02-b.md': wpFile('WP02', 'B', 'dependencies: [WP01]\n') });
+    const { root, feature, cache } = await project({
+      'WP01-a.md': wpFile('WP01', 'A'),
+      'WP02-b.md': wpFile('WP02', 'B', 'dependencies: [WP01]\n'),
+    });
     expect(cache).toBe(path.join(root, '.git/spec-kitty/cache/frontmatter-001-cached.json'));
     const first = readWorkPackages(root, feature);
-    expect(Object.keys(entries(cache)).sort()).toEqual([sha(yamlOf(wpFile('WP01', 'A'))), sha(yamlOf(wpFile('WP02', 'B', 'dependencies: [WP01]\n')))].sort());
+    expect(Object.keys(entries(cache)).sort()).toEqual(
+      [sha(yamlOf(wpFile('WP01', 'A'))), sha(yamlOf(wpFile('WP02', 'B', 'dependencies: [WP01]\n')))].sort(),
+    );
     const written = statSync(cache).mtimeMs;
     const again = readWorkPackages(root, feature);
     expect(plain(again)).toEqual(plain(first));
@@ -64,17 +81,33 @@ describe('frontmatter cache (git dir, keyed by the YAML text)', () => {
 
   it('lane changes and listings through the commands stay right with the cache in use', async () => {
     const { dir } = await newProject();
-    write(dir, { [`${FEATURE}/spec.md`]: '# spec\n', [`${FEATURE}/tasks/WP01-a.md`]: wpFile('WP01', 'A'), [`${FEATURE}/tasks/WP02-b.md`]: wpFile('WP02', 'B') });
-    expect((await listTasks(wenv(dir))).tasks.map((t) => [t.work_package_id, t.lane, t.agent])).toEqual([['WP01', 'planned', ''], ['WP02', 'planned', '']]);
+    write(dir, {
+      [`${FEATURE}/spec.md`]: '# spec\n',
+      [`${FEATURE}/tasks/WP01-a.md`]: wpFile('WP01', 'A'),
+      [`${FEATURE}/tasks/WP02-b.md`]: wpFile('WP02', 'B'),
+    });
+    expect((await listTasks(wenv(dir))).tasks.map((t) => [t.work_package_id, t.lane, t.agent])).toEqual([
+      ['WP01', 'planned', ''],
+      ['WP02', 'planned', ''],
+    ]);
     await moveTask({ ...wenv(dir), wpId: 'WP01', to: 'claimed', agent: 'claude' });
-    expect((await listTasks(wenv(dir))).tasks.map((t) => [t.work_package_id, t.lane, t.agent])).toEqual([['WP01', 'claimed', 'claude'], ['WP02', 'planned', '']]);
+    expect((await listTasks(wenv(dir))).tasks.map((t) => [t.work_package_id, t.lane, t.agent])).toEqual([
+      ['WP01', 'claimed', 'claude'],
+      ['WP02', 'planned', ''],
+    ]);
     expect(readFileSync(path.join(dir, FEATURE, 'tasks/WP01-a.md'), 'utf8')).toContain('lane: "claimed"');
   });
 
   it('a corrupt, foreign or oversized cache is ignored and rewritten', async () => {
     const { root, feature, cache } = await project({ 'WP01-a.md': wpFile('WP01', 'A') });
     const expected = plain(readWorkPackages(root, feature));
-    for (const junk of ['{not json', JSON.stringify({ format: 'other', entries: {} }), JSON.stringify({ format: 'x', entries: [] }), JSON.stringify([1, 2]), `{"pad":"${'x'.repeat(5 * 1024 * 1024)}"}`]) {
+    for (const junk of [
+      '{not json',
+      JSON.stringify({ format: 'other', entries: {} }),
+      JSON.stringify({ format: 'x', entries: [] }),
+      JSON.stringify([1, 2]),
+      `{"pad":"${'x'.repeat(5 * 1024 * 1024)}"}`,
+    ]) {
       writeFileSync(cache, junk);
       expect(plain(readWorkPackages(root, feature))).toEqual(expected);
       expect(Object.keys(entries(cache))).toHaveLength(1);
@@ -124,7 +157,11 @@ describe('tasks.md cache (git dir, keyed by the path shown and the text)', () =>
 
   async function withTasksMd(): Promise<{ root: string; feature: FeatureRef; cache: string }> {
     const p = await project({ 'WP01-one.md': wpFile('WP01', 'One'), 'WP02-two.md': wpFile('WP02', 'Two') });
-    write(p.root, { [`${FEATURE}/tasks.md`]: TASKS, [`${FEATURE}/spec.md`]: '# spec\n', '.kittify/config.yaml': 'agents:\n  available: [claude]\n' });
+    write(p.root, {
+      [`${FEATURE}/tasks.md`]: TASKS,
+      [`${FEATURE}/spec.md`]: '# spec\n',
+      '.kittify/config.yaml': 'agents:\n  available: [claude]\n',
+    });
     return { ...p, cache: parseCachePath(p.root, p.feature, 'tasks-md') as string };
   }
 

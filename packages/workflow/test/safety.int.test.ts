@@ -47,7 +47,11 @@ describe('git index.lock (reliability row 41)', () => {
 
   it('commits nothing when the files are unchanged', async () => {
     const { dir } = await newProject();
-    expect(await commitFiles(git, dir, dir, [path.join(dir, '.kittify/config.yaml')], 'noop')).toEqual({ commit_created: false, commit_hash: null, files_committed: [] });
+    expect(await commitFiles(git, dir, dir, [path.join(dir, '.kittify/config.yaml')], 'noop')).toEqual({
+      commit_created: false,
+      commit_hash: null,
+      files_committed: [],
+    });
   });
 });
 
@@ -65,7 +69,9 @@ describe('per-feature lock (DESIGN 3.8)', () => {
       order.push('first:end');
     });
     await new Promise((r) => setTimeout(r, 50));
-    await expect(withLock(lock, async () => order.push('never'), { waitMs: 300, what: 'feature 001-x' })).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
+    await expect(withLock(lock, async () => order.push('never'), { waitMs: 300, what: 'feature 001-x' })).rejects.toMatchObject({
+      code: 'LOCK_TIMEOUT',
+    });
     const second = withLock(lock, async () => order.push('second'), { waitMs: 5000 });
     releaseFirst();
     await Promise.all([first, second]);
@@ -76,7 +82,11 @@ describe('per-feature lock (DESIGN 3.8)', () => {
   it('two finalize-tasks runs on one feature do not interleave', async () => {
     const { dir, sg } = await newProject();
     const f = await createFeature({ ...wenv(dir), slug: 'busy', templates: memoryTemplates() });
-    write(f.feature_dir, { 'tasks.md': '## WP01\n## WP02\nDepends on WP01\n', 'tasks/WP01-a.md': wpFile('WP01', 'A'), 'tasks/WP02-b.md': wpFile('WP02', 'B') });
+    write(f.feature_dir, {
+      'tasks.md': '## WP01\n## WP02\nDepends on WP01\n',
+      'tasks/WP01-a.md': wpFile('WP01', 'A'),
+      'tasks/WP02-b.md': wpFile('WP02', 'B'),
+    });
     const [a, b] = await Promise.all([finalizeTasks({ ...wenv(dir) }), finalizeTasks({ ...wenv(dir) })]);
     expect([a.commit_created, b.commit_created].sort()).toEqual([false, true]);
     expect(await porcelain(sg)).toEqual([]);
@@ -89,7 +99,9 @@ describe('atomic, guarded file writes (rows 24, 35, 38)', () => {
     const file = path.join(root, 'a.md');
     const sha = createHash('sha256').update('one\n').digest('hex');
     writeFileSync(file, 'two\n');
-    expect(() => writeFileAtomic(root, file, 'three\n', { expectedSha256: sha })).toThrow(expect.objectContaining({ code: 'FILE_CHANGED_ON_DISK' }));
+    expect(() => writeFileAtomic(root, file, 'three\n', { expectedSha256: sha })).toThrow(
+      expect.objectContaining({ code: 'FILE_CHANGED_ON_DISK' }),
+    );
     expect(readFileSync(file, 'utf8')).toBe('two\n');
   });
 
@@ -154,7 +166,16 @@ describe('projects inside a larger repository, symlinks, and no git', () => {
     const { machine, runtime, sgit } = await import('./helpers.js');
     const repo = await gitRepo({ 'README.md': '# mono\n', 'services/api/main.ts': 'export {}\n' });
     const sub = path.join(repo.dir, 'services/api');
-    const init = await initProject({ ...wenv(sub), here: true, ai: 'claude', force: true, nonInteractive: true, templates: memoryTemplates(), machine, runtime });
+    const init = await initProject({
+      ...wenv(sub),
+      here: true,
+      ai: 'claude',
+      force: true,
+      nonInteractive: true,
+      templates: memoryTemplates(),
+      machine,
+      runtime,
+    });
     expect(init.files_committed).toEqual(['.claudeignore', '.gitignore', '.kittify/config.yaml', '.kittify/metadata.yaml', '.mcp.json']);
     const f = await createFeature({ ...wenv(sub), slug: 'mono', templates: memoryTemplates() });
     expect(f.feature_dir).toBe(path.join(sub, 'kitty-specs/001-mono'));
@@ -178,6 +199,8 @@ describe('projects inside a larger repository, symlinks, and no git', () => {
     const noGit = createGitPort({ binary: path.join(root, 'no-such-git') });
     const r = await checkPrerequisites({ ...wenv(path.join(root, 'kitty-specs')), git: noGit });
     expect(r).toMatchObject({ valid: true, feature_slug: '001-solo' });
-    await expect(createFeature({ ...wenv(root), git: noGit, slug: 'x', templates: memoryTemplates() })).rejects.toMatchObject({ code: 'NOT_A_GIT_REPO' });
+    await expect(createFeature({ ...wenv(root), git: noGit, slug: 'x', templates: memoryTemplates() })).rejects.toMatchObject({
+      code: 'NOT_A_GIT_REPO',
+    });
   });
 });

@@ -244,9 +244,7 @@ export function editYaml(text: string, sets: readonly YamlSet[], what = 'the YAM
     const current = parseDocument(out, YAML_PARSE_OPTIONS);
     const existing: unknown = current.getIn(set.path);
     const plain =
-      existing !== null && typeof existing === 'object' && 'toJSON' in (existing)
-        ? (existing as { toJSON(): unknown }).toJSON()
-        : existing;
+      existing !== null && typeof existing === 'object' && 'toJSON' in existing ? (existing as { toJSON(): unknown }).toJSON() : existing;
     const has = current.hasIn(set.path);
     expected = setIn(expected, set.path, set.value);
     if (has && isDeepStrictEqual(plain, set.value)) continue;

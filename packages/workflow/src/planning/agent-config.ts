@@ -119,7 +119,7 @@ export async function agentConfig(options: AgentConfigOptions): Promise<AgentCon
   }
   const config = readProjectConfig(root);
   const available = configuredAgents(config);
-  const selection = ((config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {});
+  const selection = (config.data['agents'] as { selection?: Record<string, unknown> } | undefined)?.selection ?? {};
   const templates = await options.templates.commandTemplates(options.mission ?? 'software-dev').catch(() => []);
   const entries = AGENTS.filter((a) => available.includes(a.key)).map((a): AgentConfigEntry => {
     const dir = path.join(root, a.dir);

@@ -156,7 +156,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     const items = readdirSync(target).filter((n) => n !== '.git');
     if (items.length > 0 && options.force !== true) {
       const ok = interactive
-        ? await (options.prompts).confirm(
+        ? await options.prompts.confirm(
             `${target} is not empty (${items.length} items). Set up spec-kitty here anyway? Your files are left as they are.`,
           )
         : false;
@@ -183,7 +183,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   if (options.ai !== undefined) agents = parseAgentList(options.ai);
   else if (existingConfig !== null && configuredAgents(existingConfig).some((a) => agentSpec(a) !== undefined)) {
     agents = parseAgentList(configuredAgents(existingConfig).filter((a) => agentSpec(a) !== undefined));
-  } else if (interactive) agents = parseAgentList([...(await (options.prompts).chooseAgents(AGENTS, ['copilot']))]);
+  } else if (interactive) agents = parseAgentList([...(await options.prompts.chooseAgents(AGENTS, ['copilot']))]);
   else {
     throw new WorkflowError('MISSING_AGENTS', '--ai is required in non-interactive mode.', {
       suggestions: [`Example: spec-kitty init --here --ai claude,codex --non-interactive. Agents: ${AGENTS.map((a) => a.key).join(', ')}`],

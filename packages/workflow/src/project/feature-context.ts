@@ -49,7 +49,7 @@ export async function openFeature(
   });
   const [repoTop, branch] = await Promise.all([repoTopOf(project, env.git), env.git.currentBranch(project.root)]);
   const meta = readMeta(project.root, feature)?.data ?? null;
-  const target = typeof meta?.['target_branch'] === 'string' && meta['target_branch'] !== '' ? (meta['target_branch']) : branch;
+  const target = typeof meta?.['target_branch'] === 'string' && meta['target_branch'] !== '' ? meta['target_branch'] : branch;
   const notes = [...(feature.note === undefined ? [] : [feature.note]), ...(branch === null ? [] : branchNote(branch, meta, 'Status'))];
   // The event context needs origin's URL (a git process) after the commit; start it now so it runs alongside.
   const origin = env.events === undefined ? undefined : env.git.remoteUrl(project.root, 'origin').catch(() => null);

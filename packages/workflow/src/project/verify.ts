@@ -161,7 +161,7 @@ export async function validateTasks(
         }
       }
       for (const k of ['work_package_id', 'title'])
-        if (typeof w.data[k] !== 'string' || (w.data[k]).trim() === '') issues.push(`missing ${k}`);
+        if (typeof w.data[k] !== 'string' || w.data[k].trim() === '') issues.push(`missing ${k}`);
       return { id: w.id, file: w.shownAs, frontmatter_lane: fmLane, lane, issues };
     });
     const problems = state.workPackages.problems.map(formatProblem);

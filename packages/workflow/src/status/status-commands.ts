@@ -119,7 +119,7 @@ export async function emitStatus(options: EmitStatusOptions): Promise<EmitStatus
             unfinished: (wp.dependencies ?? []).filter((d) => !['done', 'canceled'].includes(state.laneOf(d))),
             base: ws.exists ? (ws.baseBranch ?? ws.branch) : null,
           },
-          executionMode: (mode) ?? (ws.exists ? 'worktree' : 'direct_repo'),
+          executionMode: mode ?? (ws.exists ? 'worktree' : 'direct_repo'),
           ...evidence,
         };
         if (

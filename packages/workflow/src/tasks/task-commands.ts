@@ -144,7 +144,7 @@ export async function validateWorkflow(
     errors,
     warnings,
     task_id: wpId,
-    lane: logLane ?? lane ?? (wp.lane),
+    lane: logLane ?? lane ?? wp.lane,
     feature_slug: feature.slug,
     notes: guessed,
   };
