@@ -67,7 +67,10 @@ export async function prepareDatabase(handle: SqliteHandle, ctx: PrepareContext)
         const missing = /previously executed migration (\S+) is missing/.exec(text);
         if (missing?.[1] !== undefined) throw tooNew(handle, [missing[1]]);
         if (error instanceof Error) throw error;
-        throw new Error(text);
+        throw new QueueError('QUEUE_IO', `The queue database ${handle.path} could not be brought to the current schema: ${text}`, {
+          suggestions: ['Run `spec-kitty sync status` to see the queue; if the file is damaged, move it aside and run the command again.'],
+          details: { path: handle.path },
+        });
       }
       const isNew = (results ?? []).some((r) => r.migrationName === FIRST_MIGRATION && r.status === 'Success');
       if (isNew) {

@@ -125,13 +125,16 @@ export function scheduleDelivery(options: {
       env: { ...options.env, SPEC_KITTY_DELIVERY_OWNER: String(options.selfPid) },
     });
     child.unref();
-    if (child.pid === undefined) throw new Error('no pid');
-    handOver(options.queueFile, options.selfPid, child.pid);
-    return { started: true, reason: 'started', pid: child.pid };
+    if (child.pid !== undefined) {
+      handOver(options.queueFile, options.selfPid, child.pid);
+      return { started: true, reason: 'started', pid: child.pid };
+    }
+    // No pid: the process could not be started (the 'error' event follows).
   } catch {
-    releaseDeliveryMarker(options.queueFile, options.selfPid);
-    return { started: false, reason: 'spawn_failed', pid: null };
+    // spawn itself threw: nothing started
   }
+  releaseDeliveryMarker(options.queueFile, options.selfPid);
+  return { started: false, reason: 'spawn_failed', pid: null };
 }
 
 const MAX_LOG_BYTES = 256 * 1024;

@@ -113,7 +113,8 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
   const run = (dir: string, args: readonly string[]): Promise<string> =>
     limit(async () => {
       // spawn reports a missing working directory as ENOENT, like a missing git; say what it is instead.
-      if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) throw new Error(`the directory ${dir} does not exist`);
+      if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true)
+        throw new WorkflowError('GIT_FAILED', `the directory ${dir} does not exist`);
       const { spawn } = await (childProcess ??= import('node:child_process'));
       return await new Promise<string>((resolve, reject) => {
         const child = spawn(binary, [...args], { cwd: dir, env, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -19,23 +19,23 @@ export const MAX_FEEDBACK_BYTES = 1024 * 1024;
 /** Reads a review feedback file named on the command line (relative to `cwd`); INVALID_FEEDBACK when missing or empty. */
 export function readFeedbackFile(cwd: string, file: string): { path: string; text: string } {
   const abs = path.resolve(cwd, file);
-  let text: string;
+  let text = '';
+  let problem: string | null = null;
   try {
     const st = statSync(abs);
-    if (!st.isFile()) throw new Error('not a regular file');
-    if (st.size > MAX_FEEDBACK_BYTES) throw new Error(`it is ${st.size} bytes; at most ${MAX_FEEDBACK_BYTES} are accepted`);
-    text = readFileSync(abs, 'utf8');
+    if (!st.isFile()) problem = 'not a regular file';
+    else if (st.size > MAX_FEEDBACK_BYTES) problem = `it is ${st.size} bytes; at most ${MAX_FEEDBACK_BYTES} are accepted`;
+    else text = readFileSync(abs, 'utf8');
   } catch (err) {
-    throw new WorkflowError(
-      'INVALID_FEEDBACK',
-      `Review feedback file not usable: ${abs} (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}).`,
-      {
-        suggestions: [
-          'Write the review feedback to a file (what is wrong, where, what to do) and pass its path with --review-feedback-file.',
-        ],
-        details: { path: abs },
-      },
-    );
+    problem = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message;
+  }
+  if (problem !== null) {
+    throw new WorkflowError('INVALID_FEEDBACK', `Review feedback file not usable: ${abs} (${problem}).`, {
+      suggestions: [
+        'Write the review feedback to a file (what is wrong, where, what to do) and pass its path with --review-feedback-file.',
+      ],
+      details: { path: abs },
+    });
   }
   if (text.trim() === '') {
     throw new WorkflowError('INVALID_FEEDBACK', `Review feedback file is empty: ${abs}.`, {
