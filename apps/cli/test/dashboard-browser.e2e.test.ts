@@ -49,6 +49,27 @@ async function open(url: string): Promise<Page> {
   await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
   return page;
 }
+/** What the page functions below use of the browser's globals (the tests compile without the DOM library). */
+type PageGlobals = {
+  document: {
+    getElementById(id: string): { hidden: boolean; innerText: string } | null;
+    querySelector(sel: string): { innerText: string } | null;
+  };
+};
+/** Waits for a package's detail in the drawer; when the drawer shows something else, fails with what it shows. */
+async function expectDetail(page: Page, id: string): Promise<void> {
+  const shown = await page
+    .waitForSelector(`[data-detail="${id}"]`, { timeout: 20_000 })
+    .then(() => null)
+    .catch(async (err: Error) => {
+      const drawer = await page.evaluate(() => {
+        const d = (globalThis as unknown as PageGlobals).document.getElementById('drawer');
+        return d === null ? 'no drawer' : `hidden=${d.hidden}: ${d.innerText}`;
+      });
+      return `${err.message.split('\n')[0]}; the drawer: ${drawer}; page errors: ${errorsOf(page).join(' | ') || 'none'}`;
+    });
+  expect(shown).toBeNull();
+}
 const errorsOf = (page: Page): string[] => (page as Page & { errors: string[] }).errors;
 
 describe('the dashboard page in Chromium', () => {
@@ -121,6 +142,29 @@ describe('the dashboard page in Chromium', () => {
     expect(await page.locator('.col').count()).toBe(7);
   });
 
+  it('a click under way while a live update re-renders the board still opens the package', async () => {
+    // Mouse down on WP01, an agent edits WP05's title, the board re-renders from the pushed event, mouse up.
+    const box = await page.locator('.card[data-wp="WP01"]').boundingBox();
+    expect(box).not.toBeNull();
+    await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
+    await page.mouse.down();
+    const wp05 = path.join(p.fdir, 'tasks', 'WP05-part-5.md');
+    const text = (await import('node:fs')).readFileSync(wp05, 'utf8');
+    const title = /^title: .*$/m.exec(text)?.[0];
+    expect(title).toBeDefined();
+    writeFileSync(wp05, text.replace(title!, 'title: Part 5 renamed'));
+    await page.waitForSelector('.card[data-wp="WP05"] >> text=Part 5 renamed', { timeout: 20_000 });
+    await page.mouse.up();
+    await expectDetail(page, 'WP01');
+    await page.click('#drawer-close');
+    writeFileSync(wp05, text);
+    await page.waitForFunction(
+      () => !((globalThis as unknown as PageGlobals).document.querySelector('.card[data-wp="WP05"]')?.innerText ?? '').includes('renamed'),
+      undefined,
+      { timeout: 20_000 },
+    );
+  });
+
   it('opens a package: its prompt rendered (HTML escaped) and its history', async () => {
     writeFileSync(
       path.join(p.fdir, 'tasks', 'WP05-part-5.md'),
@@ -132,7 +176,7 @@ describe('the dashboard page in Chromium', () => {
         ),
     );
     await page.click('.card[data-wp="WP01"]');
-    await page.waitForSelector('[data-detail="WP01"]', { timeout: 20_000 });
+    await expectDetail(page, 'WP01');
     const drawer = await page.locator('.drawer-panel').innerText();
     expect(drawer).toContain('WP01 · Part 1');
     expect(drawer).toContain('planned → claimed');
@@ -140,7 +184,7 @@ describe('the dashboard page in Chromium', () => {
     await page.screenshot({ path: path.join(outDir, 'dashboard-detail.png') });
     await page.click('#drawer-close');
     await page.click('.card[data-wp="WP05"]');
-    await page.waitForSelector('[data-detail="WP05"]', { timeout: 20_000 });
+    await expectDetail(page, 'WP05');
     expect(await page.locator('.prompt').innerText()).toContain('<script>window.__xss=2</script>');
     expect(await page.locator('.prompt script, .prompt img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();

@@ -17,8 +17,32 @@
     firstPaint: false,
   };
   const $ = (id) => document.getElementById(id);
-  /** Replaces an element's children, skipping null/false entries. */
-  const put = (el, ...kids) => el.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
+  /**
+   * Sets an element's children (null/false entries skipped) in place: children that stay are neither removed nor
+   * moved unless their order changes, so an element under the pointer survives a live re-render.
+   */
+  function put(el, ...kids) {
+    const want = kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false).map((k) => (typeof k === 'string' ? document.createTextNode(k) : k));
+    const staying = new Set(want);
+    for (const n of [...el.childNodes]) if (!staying.has(n)) n.remove();
+    want.forEach((k, i) => {
+      const at = el.childNodes[i];
+      if (at !== k) el.insertBefore(k, at ?? null);
+    });
+  }
+
+  // Elements kept across live re-renders while what they show is unchanged (same key, same signature): a click
+  // under way (mouse down, a lane change arrives, mouse up) lands on the same, never detached, element.
+  const kept = new Map();
+  let keptUsed = new Set();
+  function keep(key, sig, make) {
+    keptUsed.add(key);
+    const k = kept.get(key);
+    if (k && k.sig === sig) return k.el;
+    const el = make();
+    kept.set(key, { sig, el });
+    return el;
+  }
 
   /** Creates an element: h('div', {class: 'x', text: 'y'}, child…). */
   function h(tag, props, ...children) {
@@ -53,7 +77,7 @@
     if (!iso) return '';
     const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
     if (!Number.isFinite(s)) return '';
-    if (s < 60) return `${Math.floor(s)}s ago`;
+    if (s < 60) return 'just now';
     if (s < 3600) return `${Math.floor(s / 60)}m ago`;
     if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
     return `${Math.floor(s / 86400)}d ago`;
@@ -94,6 +118,13 @@
   }
 
   function card(row, lanes) {
+    const sig = JSON.stringify([row, state.view, row.facts && row.facts.last_event ? ago(row.facts.last_event.at) : '']);
+    const el = keep(`card\u0000${state.selected}\u0000${row.id}`, sig, () => buildCard(row, lanes));
+    el.classList.remove('flash');
+    return el;
+  }
+
+  function buildCard(row, lanes) {
     const f = row.facts || {};
     const tags = [];
     if (state.view === 4 && row.lane !== lane4(row.lane)) tags.push(h('span', { class: 'lane', style: laneStyle(row.lane), text: LANE_LABEL[row.lane] || row.lane }));
@@ -138,13 +169,17 @@
     const rows = rowsOf(p);
     const lanes = state.view === 4 ? state.lanes.lanes_4 : state.lanes.lanes;
     const colOf = (row) => (state.view === 4 ? lane4(row.lane) : row.lane);
-    const board = h('div', { class: 'board', 'data-view': String(state.view) },
-      lanes.map((l) => {
-        const inLane = rows.filter((r) => colOf(r) === l);
-        return h('section', { class: 'col', 'data-lane': l, style: laneStyle(l), 'aria-label': LANE_LABEL[l] },
-          h('h3', {}, h('span', { text: LANE_LABEL[l] || l }), h('span', { class: 'n', text: String(inLane.length) })),
-          inLane.map((r) => card(r, lanes)));
-      }));
+    keptUsed = new Set();
+    const at = `${state.selected}\u0000${state.view}`;
+    const board = keep(`board\u0000${at}`, '', () => h('div', { class: 'board', 'data-view': String(state.view) }));
+    put(board, lanes.map((l) => {
+      const inLane = rows.filter((r) => colOf(r) === l);
+      const col = keep(`col\u0000${at}\u0000${l}`, '', () => h('section', { class: 'col', 'data-lane': l, style: laneStyle(l), 'aria-label': LANE_LABEL[l] }));
+      put(col, keep(`head\u0000${at}\u0000${l}`, String(inLane.length), () => h('h3', {}, h('span', { text: LANE_LABEL[l] || l }), h('span', { class: 'n', text: String(inLane.length) }))),
+        inLane.map((r) => card(r, lanes)));
+      return col;
+    }));
+    for (const k of kept.keys()) if (!keptUsed.has(k)) kept.delete(k);
     const events = h('section', { class: 'events' }, h('h2', { text: `Last events (${o.event_count} in the log)` }),
       o.recent_events.length === 0 ? h('p', { class: 'empty', text: 'No status events yet.' }) :
         h('ol', {}, o.recent_events.map((e) => h('li', {}, h('time', { datetime: e.at, title: e.at, text: ago(e.at) }), h('strong', { text: e.wp_id }),
