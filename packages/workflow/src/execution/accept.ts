@@ -13,6 +13,7 @@ import { activityEntries } from '../tasks/views.js';
 import { topologicalOrder } from '../tasks/graph.js';
 import { scratchDir } from '../project/scratch.js';
 import { wpBranch } from '../tasks/wp-ref.js';
+import { resolveActor } from './duties.js';
 
 /** How acceptance is recorded: `pr` (push and open a pull request), `local` (merge locally), `checklist` (report only). */
 export type AcceptanceMode = 'auto' | 'pr' | 'local' | 'checklist';
@@ -358,8 +359,7 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
       notes,
     };
   }
-  const actor =
-    options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
+  const actor = (await resolveActor(options, root, options.actor, retryAccept(options, fc))).name;
   const acceptedAt = options.now().toISOString();
   const metaPath = path.join(fc.feature.dir, 'meta.json');
   const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, (locked) => {
