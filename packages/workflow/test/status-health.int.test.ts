@@ -281,3 +281,35 @@ describe('agent status migrate', () => {
     expect(readFileSync(path.join(t.fdir, 'status.events.jsonl'), 'utf8')).toBe('not json\n');
   });
 });
+
+describe("a status commit never takes the user's own uncommitted edits", () => {
+  it("commits only the status change of tasks.md and a prompt file the user had modified; the edits stay on disk, uncommitted", async () => {
+    const t = await withTasks();
+    const tasksPath = path.join(t.fdir, 'tasks.md');
+    const wpPath = path.join(t.fdir, 'tasks', 'WP04-docs.md');
+    writeFileSync(tasksPath, `${readFileSync(tasksPath, 'utf8')}\nMy own note, not ready to commit.\n`);
+    writeFileSync(wpPath, readFileSync(wpPath, 'utf8').replace('## Activity Log', 'Draft idea of mine.\n\n## Activity Log'));
+    const r = await moveTask({ ...t.env(), wpId: 'WP04', to: 'claimed', agent: 'claude' });
+    expect(r.notes.join('\n')).toMatch(/tasks\.md had uncommitted edits of yours: they stay in the file, uncommitted/);
+    const committed = (file: string) => t.sg.show([`HEAD:kitty-specs/${FEATURE}/${file}`]);
+    // The commit: the status change only.
+    expect(await committed('tasks.md')).toContain('- WP04: claimed');
+    expect(await committed('tasks.md')).not.toContain('My own note');
+    expect(await committed('tasks/WP04-docs.md')).toMatch(/^lane: "?claimed"?/m);
+    expect(await committed('tasks/WP04-docs.md')).not.toContain('Draft idea of mine.');
+    // The files on disk: both.
+    expect(read(t.fdir, 'tasks.md')).toContain('- WP04: claimed');
+    expect(read(t.fdir, 'tasks.md')).toContain('My own note, not ready to commit.');
+    expect(read(t.fdir, 'tasks/WP04-docs.md')).toMatch(/^lane: "?claimed"?/m);
+    expect(read(t.fdir, 'tasks/WP04-docs.md')).toContain('Draft idea of mine.');
+    expect(await porcelain(t.sg)).toEqual([` M kitty-specs/${FEATURE}/tasks.md`, ` M kitty-specs/${FEATURE}/tasks/WP04-docs.md`]);
+    // What is left uncommitted is exactly the user's edits.
+    const diff = await t.sg.raw(['diff', '--unified=0']);
+    expect(diff.split('\n').filter((l) => /^[+-][^+-]/.test(l))).toEqual(['+My own note, not ready to commit.', '+Draft idea of mine.']);
+    // The next status change still works on top, and still leaves them out.
+    await moveTask({ ...t.env(), wpId: 'WP04', to: 'in_progress', agent: 'claude', force: true, reason: 'no worktree in this test' });
+    expect(await committed('tasks.md')).toContain('- WP04: in_progress');
+    expect(await committed('tasks.md')).not.toContain('My own note');
+    expect(read(t.fdir, 'tasks.md')).toContain('My own note, not ready to commit.');
+  });
+});
