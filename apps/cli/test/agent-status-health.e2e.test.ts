@@ -71,12 +71,24 @@ describe('agent status doctor | migrate | reconcile through the binary', () => {
       dry_run: true,
       in_sync: false,
       drift_count: 1,
-      drift: [{ kind: 'frontmatter_lane', file: `kitty-specs/${FEATURE}/tasks/WP01-part-1.md`, wp_id: 'WP01', current: 'done', expected: 'in_progress' }],
+      drift: [
+        {
+          kind: 'frontmatter_lane',
+          file: `kitty-specs/${FEATURE}/tasks/WP01-part-1.md`,
+          wp_id: 'WP01',
+          current: 'done',
+          expected: 'in_progress',
+        },
+      ],
       applied: false,
     });
     const fixed = await kitty(['agent', 'status', 'reconcile', '--apply', '--json']);
     expect(fixed.code).toBe(0);
-    expect(json(fixed)).toMatchObject({ applied: true, commit_created: true, files_committed: [`kitty-specs/${FEATURE}/tasks/WP01-part-1.md`] });
+    expect(json(fixed)).toMatchObject({
+      applied: true,
+      commit_created: true,
+      files_committed: [`kitty-specs/${FEATURE}/tasks/WP01-part-1.md`],
+    });
     expect(json(await kitty(['agent', 'status', 'reconcile', '--apply', '--json']))).toMatchObject({ in_sync: true, applied: false });
   }, 300_000);
 

@@ -129,7 +129,11 @@ describe('feature detection', () => {
     // check-prerequisites asks, as the Python CLI does (ADR 0016 amendment), and so does a writing command.
     const refused = await caught(checkPrerequisites({ ...wenv(dir) }));
     expect(refused.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
-    expect((refused.details?.['candidate_features'] as Array<{ spec_exists: boolean }>).map((c) => c.spec_exists)).toEqual([true, true, true]);
+    expect((refused.details?.['candidate_features'] as Array<{ spec_exists: boolean }>).map((c) => c.spec_exists)).toEqual([
+      true,
+      true,
+      true,
+    ]);
     const ambiguous = await caught(finalizeTasks({ ...wenv(dir) }));
     expect(ambiguous.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
     expect((ambiguous.details?.['candidate_features'] as Array<{ feature_slug: string }>).map((c) => c.feature_slug)).toEqual([

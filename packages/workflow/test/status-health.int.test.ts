@@ -39,7 +39,14 @@ describe('agent status doctor', () => {
     await moveTask({ ...t.env(), wpId: 'WP04', to: 'claimed', agent: 'claude' });
     const before = await head(t.dir);
     const r = await statusDoctor({ ...t.env() });
-    expect(r).toMatchObject({ healthy: true, feature_slug: null, features_checked: [FEATURE], findings: [], finding_count: 0, stale_claimed_days: 7 });
+    expect(r).toMatchObject({
+      healthy: true,
+      feature_slug: null,
+      features_checked: [FEATURE],
+      findings: [],
+      finding_count: 0,
+      stale_claimed_days: 7,
+    });
     expect(await head(t.dir)).toBe(before);
     expect(await porcelain(t.sg)).toEqual([]);
   });
@@ -81,7 +88,14 @@ describe('agent status doctor', () => {
     const later = () => new Date('2026-03-20T12:00:00.000Z');
     const r = await statusDoctor({ ...t.env(), now: later, feature: FEATURE });
     const codes = r.findings.map((f) => `${f.code} ${f.wp_id ?? '-'}`).sort();
-    expect(codes).toEqual(['FRONTMATTER_LANE_DRIFT WP01', 'ORPHAN_WORKTREE WP09', 'STALE_CLAIM WP01', 'STALE_CLAIM WP04', 'STALE_LOCK -', 'STALE_TRANSACTION -']);
+    expect(codes).toEqual([
+      'FRONTMATTER_LANE_DRIFT WP01',
+      'ORPHAN_WORKTREE WP09',
+      'STALE_CLAIM WP01',
+      'STALE_CLAIM WP04',
+      'STALE_LOCK -',
+      'STALE_TRANSACTION -',
+    ]);
     expect(r.healthy).toBe(false);
     const byCode = new Map(r.findings.map((f) => [f.code, f]));
     expect(byCode.get('FRONTMATTER_LANE_DRIFT')).toMatchObject({ fix: `spec-kitty agent status reconcile --feature ${FEATURE} --apply` });
@@ -89,7 +103,9 @@ describe('agent status doctor', () => {
     expect(byCode.get('STALE_CLAIM')?.message).toMatch(/claimed by claude with no activity for 19 days \(limit 7 days\)/);
     expect(byCode.get('STALE_LOCK')).toMatchObject({ fix: `spec-kitty agent status materialize --feature ${FEATURE}` });
     // A higher limit: no longer stale.
-    expect((await statusDoctor({ ...t.env(), now: later, staleClaimedDays: 30 })).findings.some((f) => f.code === 'STALE_CLAIM')).toBe(false);
+    expect((await statusDoctor({ ...t.env(), now: later, staleClaimedDays: 30 })).findings.some((f) => f.code === 'STALE_CLAIM')).toBe(
+      false,
+    );
 
     // A garbled line in the middle of the log: reported with its line, and the drift checks are skipped.
     const log = path.join(t.fdir, 'status.events.jsonl');
@@ -127,7 +143,10 @@ describe('agent status doctor', () => {
     ]);
     // No events: the Activity Log of the prompt file is its activity (2026-02-01, 28 days before the clock).
     expect(r.findings[2]?.message).toBe('WP01 is in_progress with no activity for 28 days (limit 7 days)');
-    expect((await statusDoctor({ ...t.env(), staleClaimedDays: 30 })).findings.map((f) => f.code)).toEqual(['STATUS_LOG_MISSING', 'WORKTREE_MISSING']);
+    expect((await statusDoctor({ ...t.env(), staleClaimedDays: 30 })).findings.map((f) => f.code)).toEqual([
+      'STATUS_LOG_MISSING',
+      'WORKTREE_MISSING',
+    ]);
   });
 
   it('refuses an unknown feature and a negative stale limit', async () => {
@@ -161,7 +180,10 @@ describe('agent status reconcile', () => {
 
     const applied = await reconcileStatus({ ...t.env(), apply: true });
     expect(applied).toMatchObject({ dry_run: false, applied: true, commit_created: true, drift_count: 2 });
-    expect([...applied.files_committed].sort()).toEqual([`kitty-specs/${FEATURE}/status.json`, `kitty-specs/${FEATURE}/tasks/WP01-schema.md`]);
+    expect([...applied.files_committed].sort()).toEqual([
+      `kitty-specs/${FEATURE}/status.json`,
+      `kitty-specs/${FEATURE}/tasks/WP01-schema.md`,
+    ]);
     expect(await porcelain(t.sg)).toEqual([]);
     expect(read(t.fdir, 'tasks/WP01-schema.md')).toMatch(/^lane: "?claimed"?/m);
     expect((await validateStatus({ ...t.env() })).passed).toBe(true);
@@ -176,7 +198,10 @@ describe('agent status reconcile', () => {
     await moveTask({ ...t.env(), wpId: 'WP01', to: 'claimed', agent: 'claude' });
     const both = await caught(reconcileStatus({ ...t.env(), dryRun: true, apply: true }));
     expect(both.code).toBe('INVALID_OPTION');
-    expect(both.suggestions).toEqual(['spec-kitty agent status reconcile --dry-run --json', 'spec-kitty agent status reconcile --apply --json']);
+    expect(both.suggestions).toEqual([
+      'spec-kitty agent status reconcile --dry-run --json',
+      'spec-kitty agent status reconcile --apply --json',
+    ]);
     expect((await caught(reconcileStatus({ ...t.env(), feature: '042-nope', apply: true }))).code).toBe('UNKNOWN_FEATURE');
     const log = path.join(t.fdir, 'status.events.jsonl');
     const text = readFileSync(log, 'utf8');
@@ -283,7 +308,7 @@ describe('agent status migrate', () => {
 });
 
 describe("a status commit never takes the user's own uncommitted edits", () => {
-  it("commits only the status change of tasks.md and a prompt file the user had modified; the edits stay on disk, uncommitted", async () => {
+  it('commits only the status change of tasks.md and a prompt file the user had modified; the edits stay on disk, uncommitted', async () => {
     const t = await withTasks();
     const tasksPath = path.join(t.fdir, 'tasks.md');
     const wpPath = path.join(t.fdir, 'tasks', 'WP04-docs.md');

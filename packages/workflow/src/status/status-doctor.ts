@@ -73,7 +73,12 @@ function featureFindings(root: string, state: FeatureState): DoctorFinding[] {
   };
   const log = state.log;
   for (const p of log.problems)
-    add('STATUS_LOG_UNREADABLE', null, `${p.path}:${p.line}: ${p.message}`, `spec-kitty agent status materialize --feature ${slug} --repair --force`);
+    add(
+      'STATUS_LOG_UNREADABLE',
+      null,
+      `${p.path}:${p.line}: ${p.message}`,
+      `spec-kitty agent status materialize --feature ${slug} --repair --force`,
+    );
   for (const r of log.repaired)
     add(
       'STATUS_LOG_OLD_FORM',
@@ -82,7 +87,12 @@ function featureFindings(root: string, state: FeatureState): DoctorFinding[] {
       `spec-kitty agent status materialize --feature ${slug} --repair`,
     );
   if (log.tail !== null && !log.tail.complete)
-    add('STATUS_LOG_TORN_TAIL', null, `${log.shownAs}:${log.tail.line}: a torn last line (a writer was killed mid-append)`, `spec-kitty agent status materialize --feature ${slug}`);
+    add(
+      'STATUS_LOG_TORN_TAIL',
+      null,
+      `${log.shownAs}:${log.tail.line}: a torn last line (a writer was killed mid-append)`,
+      `spec-kitty agent status materialize --feature ${slug}`,
+    );
   if (!log.exists) {
     const recorded = state.workPackages.workPackages.filter((w) => {
       try {
@@ -116,7 +126,12 @@ function featureFindings(root: string, state: FeatureState): DoctorFinding[] {
     for (const d of statusDrift(root, state)) {
       if (d.kind === 'status_json') add('STATUS_JSON_DRIFT', null, `${d.file} is ${d.current} (the log is the source of truth)`, reconcile);
       else if (d.kind === 'frontmatter_lane')
-        add('FRONTMATTER_LANE_DRIFT', d.wp_id, `${d.file}: frontmatter lane ${JSON.stringify(d.current)} but the log says ${d.expected}`, reconcile);
+        add(
+          'FRONTMATTER_LANE_DRIFT',
+          d.wp_id,
+          `${d.file}: frontmatter lane ${JSON.stringify(d.current)} but the log says ${d.expected}`,
+          reconcile,
+        );
       else add('TASKS_BLOCK_DRIFT', null, `${d.file}: the generated status block is ${d.current}`, reconcile);
     }
   }
@@ -201,13 +216,10 @@ export async function statusDoctor(options: StatusDoctorOptions): Promise<Status
           fix: `git worktree prune && spec-kitty implement ${wp.id} --feature ${feature.slug} --agent ${actor ?? '<agent>'}`,
         });
       }
-      const lastEvent = state.log.events
-        .filter((e) => e.wp_id === wp.id)
-        .reduce((m, e) => Math.max(m, Date.parse(e.at) || 0), 0);
+      const lastEvent = state.log.events.filter((e) => e.wp_id === wp.id).reduce((m, e) => Math.max(m, Date.parse(e.at) || 0), 0);
       let last = lastEvent;
       // Without events (a project of an older spec-kitty), the Activity Log of the prompt file tells.
-      if (lastEvent === 0)
-        for (const a of activityEntries(wp.file.text)) last = Math.max(last, Date.parse(a.timestamp) || 0);
+      if (lastEvent === 0) for (const a of activityEntries(wp.file.text)) last = Math.max(last, Date.parse(a.timestamp) || 0);
       if (now.getTime() - last > days * DAY_MS) {
         const head = await options.git.log(root, wpBranch(feature, wp.id), 1).catch(() => []);
         last = Math.max(last, head[0]?.time.getTime() ?? 0);
@@ -292,7 +304,10 @@ export async function statusDoctor(options: StatusDoctorOptions): Promise<Status
       feature_slug: fm?.[1] ?? null,
       wp_id: null,
       message: `.kittify/locks/${name} is held by pid ${owner.pid}, which is no longer running; the next writing command takes it over`,
-      fix: fm !== null && known.has(fm[1] as string) ? `spec-kitty agent status materialize --feature ${fm[1]}` : `rm -r .kittify/locks/${name}`,
+      fix:
+        fm !== null && known.has(fm[1] as string)
+          ? `spec-kitty agent status materialize --feature ${fm[1]}`
+          : `rm -r .kittify/locks/${name}`,
     });
   }
 

@@ -28,7 +28,8 @@ export function statusDrift(root: string, state: FeatureState): StatusDrift[] {
   if (state.log.events.length === 0) return out;
   const snapPath = statusSnapshotPath(state.feature);
   const snapShown = displayPath(root, snapPath);
-  if (!existsSync(snapPath)) out.push({ kind: 'status_json', file: snapShown, wp_id: null, current: 'missing', expected: 'the snapshot of the log' });
+  if (!existsSync(snapPath))
+    out.push({ kind: 'status_json', file: snapShown, wp_id: null, current: 'missing', expected: 'the snapshot of the log' });
   else {
     let current: string | null = null;
     try {

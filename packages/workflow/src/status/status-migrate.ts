@@ -125,17 +125,23 @@ function historyEvents(
     const entry = h !== null && typeof h === 'object' ? (h as Record<string, unknown>) : {};
     const lane = laneOrNull(entry['lane']);
     if (lane === null) {
-      if (entry['lane'] !== undefined) notes.push(`${wp.shownAs}: history entry ${i + 1} has lane ${JSON.stringify(entry['lane'])}, not a lane; skipped.`);
+      if (entry['lane'] !== undefined)
+        notes.push(`${wp.shownAs}: history entry ${i + 1} has lane ${JSON.stringify(entry['lane'])}, not a lane; skipped.`);
       return;
     }
     const ms = timeOf(entry['timestamp']);
     if (ms !== null) lastMs = Math.max(lastMs, ms - 1);
     if (lane === cur) return;
     const who = str(entry['agent']);
-    push(lane, ms, `(history entry ${i + 1}${who === null ? '' : ` by ${who}`}${str(entry['action']) === null ? '' : `: ${str(entry['action'])}`})`);
+    push(
+      lane,
+      ms,
+      `(history entry ${i + 1}${who === null ? '' : ` by ${who}`}${str(entry['action']) === null ? '' : `: ${str(entry['action'])}`})`,
+    );
   });
   const fm = laneOrNull(wp.lane);
-  if (wp.lane !== null && fm === null) notes.push(`${wp.shownAs}: frontmatter lane ${JSON.stringify(wp.lane)} is not a lane; left at ${cur}.`);
+  if (wp.lane !== null && fm === null)
+    notes.push(`${wp.shownAs}: frontmatter lane ${JSON.stringify(wp.lane)} is not a lane; left at ${cur}.`);
   if (fm !== null && fm !== cur) {
     const latest = activityEntries(wp.file.text)
       .map((a) => timeOf(a.timestamp))
@@ -191,14 +197,21 @@ function planFeature(
 export async function migrateStatus(options: MigrateStatusOptions): Promise<MigrateStatusResult> {
   if (options.all === true && options.feature !== undefined) {
     throw new WorkflowError('INVALID_OPTION', `Pass either --feature ${options.feature} or --all, not both.`, {
-      suggestions: [`spec-kitty agent status migrate --feature ${options.feature} --dry-run --json`, 'spec-kitty agent status migrate --all --dry-run --json'],
+      suggestions: [
+        `spec-kitty agent status migrate --feature ${options.feature} --dry-run --json`,
+        'spec-kitty agent status migrate --all --dry-run --json',
+      ],
     });
   }
   const actor = str(options.actor) ?? 'migration';
   if (!/^[A-Za-z0-9._@-]{1,64}$/.test(actor)) {
-    throw new WorkflowError('INVALID_OPTION', `--actor must be 1-64 letters, digits or . _ @ -; got ${JSON.stringify(actor.slice(0, 70))}.`, {
-      suggestions: ['spec-kitty agent status migrate --all --actor migration --dry-run --json'],
-    });
+    throw new WorkflowError(
+      'INVALID_OPTION',
+      `--actor must be 1-64 letters, digits or . _ @ -; got ${JSON.stringify(actor.slice(0, 70))}.`,
+      {
+        suggestions: ['spec-kitty agent status migrate --all --actor migration --dry-run --json'],
+      },
+    );
   }
   const project = await openProject(options);
   requireGit(project, 'agent status migrate');
@@ -223,11 +236,20 @@ export async function migrateStatus(options: MigrateStatusOptions): Promise<Migr
     const now = options.now();
     const seen = planFeature(readFeatureState(project.root, feature, now, { tolerant: true }), actor, now, []);
     if (seen.status !== 'migrated') {
-      out.push({ feature_slug: feature.slug, status: seen.status, event_count: 0, work_packages: [], commit_hash: null, files_committed: [] });
+      out.push({
+        feature_slug: feature.slug,
+        status: seen.status,
+        event_count: 0,
+        work_packages: [],
+        commit_hash: null,
+        files_committed: [],
+      });
       if (seen.status === 'has_live_events')
         notes.push(`${feature.slug}: its status log already has events of real commands; left alone (it is the record).`);
       if (seen.status === 'log_unreadable')
-        notes.push(`${feature.slug}: its status log has unreadable lines; left alone. Repair: spec-kitty agent status materialize --feature ${feature.slug} --repair --force`);
+        notes.push(
+          `${feature.slug}: its status log has unreadable lines; left alone. Repair: spec-kitty agent status materialize --feature ${feature.slug} --repair --force`,
+        );
       continue;
     }
     if (options.dryRun === true) {
@@ -273,7 +295,7 @@ export async function migrateStatus(options: MigrateStatusOptions): Promise<Migr
         };
       },
     );
-    const p = planned as ReturnType<typeof planFeature>;
+    const p = planned;
     notes.push(...outcome.notes);
     out.push({
       feature_slug: feature.slug,

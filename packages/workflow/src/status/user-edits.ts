@@ -47,7 +47,9 @@ export async function splitUserEdits(git: GitPort, repoTop: string, writes: read
       commitText.set(w.path, text);
       notes.push(`${r} had uncommitted edits of yours: they stay in the file, uncommitted; the commit holds only the status change.`);
     } catch {
-      notes.push(`${r} had uncommitted edits of yours, and its committed version could not take the status change: the commit includes your edits.`);
+      notes.push(
+        `${r} had uncommitted edits of yours, and its committed version could not take the status change: the commit includes your edits.`,
+      );
     }
   }
   return { commitText, notes };
