@@ -1,15 +1,31 @@
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { cleanupTempDirs } from '@kitty/test-utils';
-import { HISTORICAL_MIGRATION_MARKER, migrateStatus, moveTask, reconcileStatus, statusDoctor, validateStatus } from '../src/index.js';
-import { porcelain, read, sgit, subjects } from './helpers.js';
+import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
+import {
+  createGitPort,
+  HISTORICAL_MIGRATION_MARKER,
+  migrateStatus,
+  moveTask,
+  reconcileStatus,
+  statusDoctor,
+  validateStatus,
+} from '../src/index.js';
+import { GIT_ENV, porcelain, read, sgit, subjects } from './helpers.js';
 import { caught, logEvents, withTasks } from './exec-helpers.js';
 
 afterAll(cleanupTempDirs);
 jest.setTimeout(180_000);
+
+/** Git whose pre-commit hook refuses every commit: the failure after the files are written. */
+function refusingGit() {
+  const hooks = tempDir({}, 'kitty-status-hooks-');
+  writeFileSync(path.join(hooks, 'pre-commit'), '#!/bin/sh\necho "refused by the test hook" >&2\nexit 1\n');
+  chmodSync(path.join(hooks, 'pre-commit'), 0o755);
+  return createGitPort({ env: { ...GIT_ENV, GIT_CONFIG_VALUE_2: hooks } });
+}
 
 const FEATURE = '001-checkout';
 
@@ -336,5 +352,43 @@ describe("a status commit never takes the user's own uncommitted edits", () => {
     expect(await committed('tasks.md')).toContain('- WP04: in_progress');
     expect(await committed('tasks.md')).not.toContain('My own note');
     expect(read(t.fdir, 'tasks.md')).toContain('My own note, not ready to commit.');
+  });
+});
+
+describe('faults: a refused commit leaves everything as it was', () => {
+  it('migrate, reconcile --apply and a status change on files with user edits roll back completely', async () => {
+    const t = await pythonEraFeature();
+    const refusing = refusingGit();
+    const before = await head(t.dir);
+    const wp1 = read(t.fdir, 'tasks/WP01-schema.md');
+    const tasks = read(t.fdir, 'tasks.md');
+    const m = await caught(migrateStatus({ ...t.env(), git: refusing }));
+    expect(m.code).toBe('GIT_HOOK_REJECTED');
+    expect(existsSync(path.join(t.fdir, 'status.events.jsonl'))).toBe(false);
+    expect(existsSync(path.join(t.fdir, 'status.json'))).toBe(false);
+    expect(read(t.fdir, 'tasks/WP01-schema.md')).toBe(wp1);
+    expect(read(t.fdir, 'tasks.md')).toBe(tasks);
+    expect(await head(t.dir)).toBe(before);
+    expect(await porcelain(t.sg)).toEqual([]);
+    // The re-run with a working git does it once.
+    expect((await migrateStatus({ ...t.env() })).features[0]?.status).toBe('migrated');
+
+    await handEditLane(t.dir, t.fdir, 'WP02-api.md', 'planned');
+    const drifted = await head(t.dir);
+    const r = await caught(reconcileStatus({ ...t.env(), git: refusing, apply: true }));
+    expect(r.code).toBe('GIT_HOOK_REJECTED');
+    expect(read(t.fdir, 'tasks/WP02-api.md')).toMatch(/^lane: "planned"/m);
+    expect(await head(t.dir)).toBe(drifted);
+    expect(await porcelain(t.sg)).toEqual([]);
+
+    // The user's uncommitted edit survives a failed status change unchanged.
+    const tasksPath = path.join(t.fdir, 'tasks.md');
+    const edited = `${readFileSync(tasksPath, 'utf8')}\nMine, uncommitted.\n`;
+    writeFileSync(tasksPath, edited);
+    const e = await caught(moveTask({ ...t.env(), git: refusing, wpId: 'WP03', to: 'blocked', agent: 'claude' }));
+    expect(e.code).toBe('GIT_HOOK_REJECTED');
+    expect(readFileSync(tasksPath, 'utf8')).toBe(edited);
+    expect(await head(t.dir)).toBe(drifted);
+    expect(await porcelain(t.sg)).toEqual([` M kitty-specs/${FEATURE}/tasks.md`]);
   });
 });
