@@ -112,3 +112,34 @@ describe('agent status doctor | migrate | reconcile through the binary', () => {
     expect(help.stdout).toMatch(/EXAMPLES/);
   }, 300_000);
 });
+
+describe('check-prerequisites with several features and no --feature (as the Python CLI)', () => {
+  it('refuses to guess: exit 1, FEATURE_CONTEXT_UNRESOLVED with the candidates and the command as typed plus --feature', async () => {
+    const { kitty, project: root } = await project();
+    expect((await kitty(['agent', 'feature', 'create-feature', 'cart', '--json'])).code).toBe(0);
+    const r = await kitty(['agent', 'feature', 'check-prerequisites', '--json', '--paths-only']);
+    expect(r.code).toBe(1);
+    const err = json(r)['error'];
+    expect(err).toMatchObject({ code: 'FEATURE_CONTEXT_UNRESOLVED', details: { feature_flag: null } });
+    expect(err['details']['candidate_features']).toEqual([
+      {
+        feature_slug: FEATURE,
+        feature_dir: path.join(root, 'kitty-specs', FEATURE),
+        spec_file: path.join(root, 'kitty-specs', FEATURE, 'spec.md'),
+        spec_exists: true,
+      },
+      {
+        feature_slug: '002-cart',
+        feature_dir: path.join(root, 'kitty-specs', '002-cart'),
+        spec_file: path.join(root, 'kitty-specs', '002-cart', 'spec.md'),
+        spec_exists: true,
+      },
+    ]);
+    expect(err['suggestions']).toEqual(['spec-kitty agent feature check-prerequisites --json --paths-only --feature 002-cart']);
+    // list-tasks still picks the latest incomplete feature, as Python does, and says so on stderr.
+    const listed = await kitty(['agent', 'tasks', 'list-tasks', '--json']);
+    expect(listed.code).toBe(0);
+    expect(json(listed)['feature_slug']).toBe('002-cart');
+    expect(listed.stderr).toMatch(/Auto-selected latest incomplete feature: 002-cart/);
+  }, 300_000);
+});
