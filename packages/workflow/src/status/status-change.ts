@@ -32,7 +32,7 @@ import {
   type StatusLog,
 } from './status-log.js';
 import { parseFeatureTasksMd, type TasksMd } from '../tasks/tasks-md.js';
-import { splitUserEdits } from './user-edits.js';
+import { featureStatus, splitUserEdits } from './user-edits.js';
 import { appendActivity, upsertStatusBlock, type ActivityEntry } from '../tasks/views.js';
 import { readWorkPackages, type WorkPackageFile, type WorkPackageSet } from '../tasks/work-packages.js';
 import { findWorkPackage } from '../tasks/wp-ref.js';
@@ -233,6 +233,8 @@ export async function changeFeatureStatus<R>(
         const now = env.now();
         const tolerant = { tolerant: ctx.tolerant === true };
         let state = readFeatureState(root, feature, now, tolerant);
+        // Which files of the feature hold uncommitted edits, asked while the plan runs (user-edits.ts).
+        const dirty = featureStatus(env.git, ctx.repoTop, feature.dir);
         notes.push(...state.log.warnings, ...state.log.problems.map((x) => `Skipped ${x.path}:${x.line}: ${x.message}`));
         // The log is only appended to (its size is enough to undo that), unless a torn tail is repaired (a copy).
         if (state.log.problems.length === 0) {
@@ -397,7 +399,7 @@ export async function changeFeatureStatus<R>(
         tx.trackAppend(state.log.path);
         tx.track(writes.map((w) => w.path));
         // The user's own uncommitted edits of tasks.md or a prompt file stay out of the commit (user-edits.ts).
-        const split = await splitUserEdits(env.git, ctx.repoTop, writes);
+        const split = await splitUserEdits(env.git, ctx.repoTop, writes, await dirty);
         notes.push(...split.notes);
         appendStatusEvents(root, state.log.path, events);
         for (const w of writes) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { GitPort } from '../git/git-port.js';
+import type { GitPort, StatusEntry } from '../git/git-port.js';
 
 /** A view file a status change rewrites: its new text and, for files a person edits, how it was derived. */
 export interface ViewWrite {
@@ -25,16 +25,23 @@ export interface UserEditSplit {
  * git does not know yet (untracked, or new) is committed as it is, as before; so is one whose HEAD version the
  * change cannot be applied to (a note says so). One `git status` call, and one `git show` per modified file.
  */
-export async function splitUserEdits(git: GitPort, repoTop: string, writes: readonly ViewWrite[]): Promise<UserEditSplit> {
+export async function splitUserEdits(
+  git: GitPort,
+  repoTop: string,
+  writes: readonly ViewWrite[],
+  known: readonly StatusEntry[] | null = null,
+): Promise<UserEditSplit> {
   const candidates = writes.filter((w) => w.derive !== undefined);
   const commitText = new Map<string, string>();
   const notes: string[] = [];
   if (candidates.length === 0 || git.showFile === undefined) return { commitText, notes };
   const rel = (abs: string): string => path.relative(repoTop, abs).split(path.sep).join('/');
-  const status = await git.status(
-    repoTop,
-    candidates.map((w) => rel(w.path)),
-  );
+  const status =
+    known ??
+    (await git.status(
+      repoTop,
+      candidates.map((w) => rel(w.path)),
+    ));
   const modified = new Set(status.filter((s) => s.index !== '?' && (s.index === 'M' || s.workTree === 'M')).map((s) => s.path));
   for (const w of candidates) {
     const r = rel(w.path);
@@ -53,4 +60,14 @@ export async function splitUserEdits(git: GitPort, repoTop: string, writes: read
     }
   }
   return { commitText, notes };
+}
+
+/**
+ * `git status` of a feature directory, started early so that it runs while the status change is planned; null
+ * when it fails or the port cannot show committed files (then {@link splitUserEdits} asks itself, or not at all).
+ */
+export function featureStatus(git: GitPort, repoTop: string, featureDir: string): Promise<readonly StatusEntry[] | null> {
+  if (git.showFile === undefined) return Promise.resolve(null);
+  const rel = path.relative(repoTop, featureDir).split(path.sep).join('/');
+  return git.status(repoTop, [rel === '' ? '.' : rel]).catch(() => null);
 }
