@@ -11,3 +11,4 @@ export type { CommandContext } from './context.js';
 export { promptLine, readStdin } from './prompt.js';
 export { formatDuration, keyValues } from './format.js';
 export { commandSignal, installInterruptHandlers, wasInterrupted } from './interrupt.js';
+export { runCli, unknownCommandError } from './run-cli.js';
