@@ -52,11 +52,7 @@ const DIVERGES: Readonly<Record<string, string>> = {
   'error-move-task-agent-mismatch.json':
     'kitty reads --agent as who acts: another agent than the implementer moving a work package to done is the separation of duties it asks for, not a mismatch',
   'error-move-task-done-dirty-planning-repo.json':
-    'kitty commits the status files it writes itself (atomic writing commands), so the tasks.md Python left modified does not block the move',
-  'list-tasks--no-feature-two-features.json':
-    'kitty picks the latest incomplete feature for read-only commands and says so on stderr (issue 13, ADR 0016); Python asks',
-  'error-check-prerequisites-no-feature-two-features.json':
-    'kitty picks the latest incomplete feature for read-only commands and says so on stderr (issue 13, ADR 0016); Python asks',
+    'kitty commits the status change it makes itself (atomic writing commands) and leaves the tasks.md edit Python left uncommitted out of that commit, so it does not block the move (docs/python-migration.md)',
 };
 
 function stageOf(row: OutputRow): StateKey {

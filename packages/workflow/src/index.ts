@@ -82,6 +82,19 @@ export type {
 } from './tasks/task-commands.js';
 export { emitStatus, materializeStatus, validateStatus } from './status/status-commands.js';
 export type { EmitStatusOptions, EmitStatusResult, MaterializeResult, ValidateStatusResult } from './status/status-commands.js';
+export { statusDoctor } from './status/status-doctor.js';
+export type { DoctorCode, DoctorFinding, StatusDoctorOptions, StatusDoctorResult } from './status/status-doctor.js';
+export { HISTORICAL_MIGRATION_MARKER, migrateStatus } from './status/status-migrate.js';
+export type {
+  MigratedFeature,
+  MigratedWorkPackage,
+  MigrateStatusOptions,
+  MigrateStatusResult,
+  MigrationStatus,
+} from './status/status-migrate.js';
+export { reconcileStatus } from './status/status-reconcile.js';
+export type { ReconcileStatusOptions, ReconcileStatusResult } from './status/status-reconcile.js';
+export type { StatusDrift } from './status/status-drift.js';
 export { acceptFeature } from './execution/accept.js';
 export type {
   AcceptOptions,

@@ -54,13 +54,19 @@ describe('feature detection agents can rely on', () => {
     expect(unknown.code).toBe('UNKNOWN_FEATURE');
   });
 
-  it('guesses the latest incomplete feature only for read-only commands, with a note; writing commands ask, naming the exact retry', async () => {
+  it('guesses the latest incomplete feature only for safe read-only commands, with a note; check-prerequisites and writing commands ask, naming the exact retry', async () => {
     const { dir } = await twoFeatures();
     const listed = await listTasks(wenv(dir));
     expect(listed.feature_slug).toBe('002-beta');
     expect(listed.notes.join('\n')).toMatch(/Auto-selected latest incomplete feature: 002-beta/);
-    const check = await checkPrerequisites(wenv(dir));
-    expect(check.feature_slug).toBe('002-beta');
+    // check-prerequisites refuses to guess, as the incumbent (ADR 0016 amendment): the retry as typed plus --feature.
+    const check = await caught(checkPrerequisites({ ...wenv(dir), argv: ['agent', 'feature', 'check-prerequisites', '--json'] }));
+    expect(check.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
+    expect(check.suggestions).toEqual(['spec-kitty agent feature check-prerequisites --feature 002-beta --json']);
+    expect(check.details?.['suggested_commands']).toEqual([
+      'spec-kitty agent feature check-prerequisites --feature 001-alpha --json',
+      'spec-kitty agent feature check-prerequisites --feature 002-beta --json',
+    ]);
     const e = await caught(setupPlan({ ...wenv(dir), templates: memoryTemplates(), argv: ['agent', 'feature', 'setup-plan', '--json'] }));
     expect(e.code).toBe('PLAN_CONTEXT_UNRESOLVED');
     expect(e.suggestions).toEqual(['spec-kitty agent feature setup-plan --feature 002-beta --json']);

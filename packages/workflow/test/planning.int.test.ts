@@ -119,17 +119,21 @@ describe('agent feature setup-plan', () => {
 });
 
 describe('feature detection', () => {
-  it('--feature > SPECIFY_FEATURE > branch > cwd > the only feature; among several only read-only commands guess', async () => {
+  it('--feature > SPECIFY_FEATURE > branch > cwd > the only feature; among several check-prerequisites and writing commands ask', async () => {
     const { dir, sg } = await withFeature('alpha');
     const only = await checkPrerequisites({ ...wenv(dir) });
     expect(only.feature_slug).toBe('001-alpha');
     await createFeature({ ...wenv(dir), slug: 'beta', templates: memoryTemplates() });
     await createFeature({ ...wenv(dir), slug: 'gamma', templates: memoryTemplates() });
 
-    // check-prerequisites is read-only: it takes the latest incomplete feature (and says so); a writing command asks.
-    const guessed = await checkPrerequisites({ ...wenv(dir) });
-    expect(guessed.feature_slug).toBe('003-gamma');
-    expect(guessed.notes.join('')).toMatch(/Auto-selected latest incomplete feature: 003-gamma/);
+    // check-prerequisites asks, as the Python CLI does (ADR 0016 amendment), and so does a writing command.
+    const refused = await caught(checkPrerequisites({ ...wenv(dir) }));
+    expect(refused.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
+    expect((refused.details?.['candidate_features'] as Array<{ spec_exists: boolean }>).map((c) => c.spec_exists)).toEqual([
+      true,
+      true,
+      true,
+    ]);
     const ambiguous = await caught(finalizeTasks({ ...wenv(dir) }));
     expect(ambiguous.code).toBe('FEATURE_CONTEXT_UNRESOLVED');
     expect((ambiguous.details?.['candidate_features'] as Array<{ feature_slug: string }>).map((c) => c.feature_slug)).toEqual([

@@ -185,6 +185,9 @@ export function createGitPort(options: GitPortOptions = {}): GitPort {
       const name = out?.trim() ?? '';
       return name === '' ? null : name;
     },
+    async showFile(dir, rev, file) {
+      return rawOrNull(dir, ['show', `${rev}:./${file.split(path.sep).join('/')}`]);
+    },
     async headCommit(dir) {
       const known = fromFiles((o) => headCommitFromFiles(dir, o));
       if (known !== undefined) return known;

@@ -79,6 +79,11 @@ export interface GitPort {
    * returns the new commit sha.
    */
   commit(dir: string, message: string, paths: readonly string[]): Promise<string>;
+  /**
+   * The text of a file as committed at `rev` (`git show <rev>:./<path>`, `path` relative to `dir`), or null when it
+   * is not there. Optional: without it, a status commit cannot keep the user's own edits out (see user-edits.ts).
+   */
+  showFile?(dir: string, rev: string, path: string): Promise<string | null>;
   /** Commits what is staged (`git commit -m`), e.g. after `merge --squash`; returns the new sha. */
   commitStaged(dir: string, message: string): Promise<string>;
   /** Puts the index entries of `paths` back to HEAD (`git reset -q -- <paths>`), leaving the files alone. */

@@ -51,7 +51,6 @@ export async function checkPrerequisites(options: CheckPrerequisitesOptions): Pr
     flag: options.feature,
     env: options.env,
     argv: options.argv,
-    guess: true,
     command: 'agent feature check-prerequisites',
   });
   const errors: string[] = [];

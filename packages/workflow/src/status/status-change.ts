@@ -32,6 +32,7 @@ import {
   type StatusLog,
 } from './status-log.js';
 import { parseFeatureTasksMd, type TasksMd } from '../tasks/tasks-md.js';
+import { featureStatus, splitUserEdits } from './user-edits.js';
 import { appendActivity, upsertStatusBlock, type ActivityEntry } from '../tasks/views.js';
 import { readWorkPackages, type WorkPackageFile, type WorkPackageSet } from '../tasks/work-packages.js';
 import { findWorkPackage } from '../tasks/wp-ref.js';
@@ -232,6 +233,8 @@ export async function changeFeatureStatus<R>(
         const now = env.now();
         const tolerant = { tolerant: ctx.tolerant === true };
         let state = readFeatureState(root, feature, now, tolerant);
+        // Which files of the feature hold uncommitted edits, asked while the plan runs (user-edits.ts).
+        const dirty = featureStatus(env.git, ctx.repoTop, feature.dir);
         notes.push(...state.log.warnings, ...state.log.problems.map((x) => `Skipped ${x.path}:${x.line}: ${x.message}`));
         // The log is only appended to (its size is enough to undo that), unless a torn tail is repaired (a copy).
         if (state.log.problems.length === 0) {
@@ -337,7 +340,7 @@ export async function changeFeatureStatus<R>(
         // 2. Compute every file's new text.
         const allEvents = [...state.log.events, ...events];
         const snapshot = materialize(feature, allEvents, now);
-        const writes: Array<{ path: string; text: string; before: Before | null }> = [];
+        const writes: Array<{ path: string; text: string; before: Before | null; derive?: (text: string) => string }> = [];
         for (const wp of state.workPackages.workPackages) {
           const edit = p.edits?.get(wp.id);
           const sets: YamlSet[] = [];
@@ -345,18 +348,25 @@ export async function changeFeatureStatus<R>(
           if (lane !== undefined && wp.lane !== lane) sets.push({ path: ['lane'], value: lane, after: ['title', 'work_package_id'] });
           sets.push(...(edit?.frontmatter ?? []));
           if (sets.length === 0 && edit === undefined) continue;
-          let text = updateFrontmatter(wp.file.text, sets, wp.shownAs);
-          if (edit?.body !== undefined) text = edit.body(text);
-          if (edit?.activity !== undefined)
-            text = appendActivity(text, { ...edit.activity, at: now, lane: edit.activity.lane ?? lane ?? current(wp.id) });
-          if (text !== wp.file.text) writes.push({ path: wp.path, text, before: wp.file });
+          const derive = (from: string): string => {
+            let text = updateFrontmatter(from, sets, wp.shownAs);
+            if (edit?.body !== undefined) text = edit.body(text);
+            if (edit?.activity !== undefined)
+              text = appendActivity(text, { ...edit.activity, at: now, lane: edit.activity.lane ?? lane ?? current(wp.id) });
+            return text;
+          };
+          const text = derive(wp.file.text);
+          if (text !== wp.file.text) writes.push({ path: wp.path, text, before: wp.file, derive });
         }
         for (const id of p.edits?.keys() ?? []) state.wp(id);
         const tasks = state.tasksMd;
         if (tasks.file !== null) {
-          let text = p.tasksMd?.(tasks.file.text) ?? tasks.file.text;
-          if (allEvents.length > 0) text = upsertStatusBlock(text, snapshot);
-          if (text !== tasks.file.text) writes.push({ path: tasks.path, text, before: tasks.file });
+          const derive = (from: string): string => {
+            const text = p.tasksMd?.(from) ?? from;
+            return allEvents.length > 0 ? upsertStatusBlock(text, snapshot) : text;
+          };
+          const text = derive(tasks.file.text);
+          if (text !== tasks.file.text) writes.push({ path: tasks.path, text, before: tasks.file, derive });
         }
         for (const f of p.extraFiles ?? []) {
           const before = isFile(f.path) ? readTextFile(f.path, displayPath(root, f.path)).file : null;
@@ -388,10 +398,13 @@ export async function changeFeatureStatus<R>(
         const toCommit = [...(events.length > 0 || repaired !== null ? [state.log.path] : []), ...writes.map((w) => w.path)];
         tx.trackAppend(state.log.path);
         tx.track(writes.map((w) => w.path));
+        // The user's own uncommitted edits of tasks.md or a prompt file stay out of the commit (user-edits.ts).
+        const split = await splitUserEdits(env.git, ctx.repoTop, writes, await dirty);
+        notes.push(...split.notes);
         appendStatusEvents(root, state.log.path, events);
         for (const w of writes) {
           tx.checkpoint();
-          writeFileAtomic(root, w.path, w.text, {
+          writeFileAtomic(root, w.path, split.commitText.get(w.path) ?? w.text, {
             ...(w.before === null
               ? {}
               : { bom: w.before.bom, ...(w.before.sha256 !== undefined ? { expectedSha256: w.before.sha256 } : {}) }),
@@ -405,6 +418,11 @@ export async function changeFeatureStatus<R>(
             ...(env.sleep ? { sleep: env.sleep } : {}),
           }),
         );
+        for (const w of writes) {
+          if (!split.commitText.has(w.path)) continue;
+          tx.checkpoint();
+          writeFileAtomic(root, w.path, w.text, w.before === null ? {} : { bom: w.before.bom });
+        }
         return { result: p.result, events, snapshot, commit, notes };
       }),
     { what: `feature ${feature.slug}`, onNote: note, signal: env.signal, now: env.now },
