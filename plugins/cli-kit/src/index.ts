@@ -8,6 +8,7 @@ export { InputError, readTextInput } from './input.js';
 export type { InputErrorCode } from './input.js';
 export { commandContext, selfCommand } from './context.js';
 export type { CommandContext } from './context.js';
-export { promptLine, readStdin } from './prompt.js';
+export { promptLine, readStdin, readCredentials } from './prompt.js';
+export type { CredentialFlags } from './prompt.js';
 export { formatDuration, keyValues } from './format.js';
 export { commandSignal, installInterruptHandlers, wasInterrupted } from './interrupt.js';
