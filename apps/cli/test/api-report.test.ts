@@ -15,7 +15,7 @@ const report = (...args: string[]) => spawnSync(process.execPath, [script, ...ar
 
 describe('api-report', () => {
   it('accepts the committed report of a package and writes the same text with --update', () => {
-    const dir = tempDir('api-report-');
+    const dir = tempDir();
     const written = report('--update', '--only', 'io', '--reports', dir);
     expect(written.stderr).toContain('wrote 1 reports');
     expect(written.status).toBe(0);
@@ -26,7 +26,7 @@ describe('api-report', () => {
   });
 
   it('fails with a diff and the update command when an export is not in the report', () => {
-    const dir = tempDir('api-report-');
+    const dir = tempDir();
     const file = path.join(dir, 'io.api.md');
     copyFileSync(path.join(repoRoot, 'api/io.api.md'), file);
     const text = readFileSync(file, 'utf8');
@@ -39,7 +39,7 @@ describe('api-report', () => {
   });
 
   it('fails when a report is missing, and when a report has no package', () => {
-    const dir = tempDir('api-report-');
+    const dir = tempDir();
     writeFileSync(path.join(dir, 'gone.api.md'), '# API report: @kitty/gone\n');
     const r = report('--reports', dir);
     expect(r.status).toBe(1);
