@@ -4,7 +4,8 @@ import type { Lane } from '@kitty/events';
 import { WorkflowError } from '../errors.js';
 import { isFile } from '../files/files.js';
 import { openProject } from '../project/project.js';
-import { listFeatures, resolveFeature, WORKTREES_DIR, type ResolvedFeature } from '../project/features.js';
+import { openProjectFeature, resolveCommandFeature } from '../project/feature-context.js';
+import { listFeatures, WORKTREES_DIR, type ResolvedFeature } from '../project/features.js';
 import { missionOf, readMeta } from '../project/meta.js';
 import type { TemplateSource, WorkflowEnv } from '../ports.js';
 import { readFeatureState, type FeatureState } from '../status/status-change.js';
@@ -141,12 +142,8 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
       reason: 'The project has no feature yet.',
     });
   }
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
+  const feature = await resolveCommandFeature(project, options, {
+    feature: options.feature,
     command: `next --agent ${agent}`,
     guess: true,
   });
@@ -525,13 +522,8 @@ export async function listDependents(
 ): Promise<ListDependentsResult> {
   const { normalizeWpId } = await import('../tasks/wp-ref.js');
   const wpId = normalizeWpId(options.wpId);
-  const project = await openProject(options);
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
+  const { project, feature } = await openProjectFeature(options, {
+    feature: options.feature,
     command: `agent tasks list-dependents ${wpId}`,
     guess: true,
   });

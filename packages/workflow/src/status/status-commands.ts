@@ -1,10 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { orderStatusEvents, resolveLane, validateTransition, type Lane, type StatusSnapshot } from '@kitty/events';
 import { WorkflowError, formatProblem } from '../errors.js';
-import { emitAfter, hint, openFeature, reportingFailures, specNumber, statusDrafts } from '../project/feature-context.js';
-import { resolveFeature } from '../project/features.js';
+import {
+  emitAfter,
+  hint,
+  openFeature,
+  openProjectFeature,
+  reportingFailures,
+  specNumber,
+  statusDrafts,
+} from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
-import { openProject } from '../project/project.js';
 import { changeFeatureStatus, laneArg, readFeatureState, type LaneRequest } from './status-change.js';
 import { serializeStatusEvent, snapshotsDiffer, statusSnapshotPath } from './status-log.js';
 import { renderStatusBlock, STATUS_BLOCK_END, STATUS_BLOCK_START } from '../tasks/views.js';
@@ -276,15 +282,7 @@ export interface ValidateStatusResult {
  * (`status.json`, frontmatter lanes, the tasks.md block) against it. Read-only.
  */
 export async function validateStatus(options: WorkflowEnv & { readonly feature?: string | undefined }): Promise<ValidateStatusResult> {
-  const project = await openProject(options);
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
-    command: 'agent status validate',
-  });
+  const { project, feature } = await openProjectFeature(options, { feature: options.feature, command: 'agent status validate' });
   const state = readFeatureState(project.root, feature, options.now(), { tolerant: true });
   const errors: string[] = state.log.problems.map(formatProblem);
   const warnings: string[] = [...state.log.warnings];

@@ -7,6 +7,8 @@ export default class MissionList extends MissionCommand {
   static override examples = ['<%= config.bin %> mission list --json'];
 
   protected render(r: MissionInfo): string {
-    return r.missions.map((m) => `${m.current ? '*' : ' '} ${m.key}${m.features.length > 0 ? `  (${m.features.join(', ')})` : ''}`).join('\n');
+    return r.missions
+      .map((m) => `${m.current ? '*' : ' '} ${m.key}${m.features.length > 0 ? `  (${m.features.join(', ')})` : ''}`)
+      .join('\n');
   }
 }
