@@ -1,15 +1,7 @@
 import path from 'node:path';
 import { sameActor, transitionPath, type Lane, type ReviewDuties } from '@kitty/events';
 import { WorkflowError } from '../errors.js';
-import {
-  emitAfter,
-  hint,
-  openFeature,
-  reportingFailures,
-  specNumber,
-  statusDrafts,
-  type FeatureContext,
-} from '../project/feature-context.js';
+import { emitStatusChanged, type FeatureContext, openFeature, reportingFailures, specNumber } from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
 import { readFeedbackFile, storeFeedback } from '../project/scratch.js';
 import {
@@ -424,15 +416,7 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
       };
     },
   );
-  notes.push(...outcome.notes);
-  const queued = await emitAfter(
-    options,
-    root,
-    'WPStatusChanged',
-    notes,
-    (f, n) => statusDrafts(f, outcome.events, n),
-    hint(fc, outcome.commit.commit_hash),
-  );
+  const queued = await emitStatusChanged(options, root, fc, outcome, notes);
   const last = outcome.events.at(-1);
   const { from, wpPath } = outcome.result;
   return {

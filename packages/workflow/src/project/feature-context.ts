@@ -185,6 +185,25 @@ export async function emitAfter(
   return r.queued;
 }
 
+/**
+ * After a status change: its notes join `notes` and its events go to the sync queue as `WPStatusChanged` events,
+ * with the git state the command knows; returns how many were queued.
+ */
+export async function emitStatusChanged(
+  env: WorkflowEnv,
+  root: string,
+  fc: FeatureContext,
+  outcome: {
+    readonly events: readonly StatusEvent[];
+    readonly commit: { readonly commit_hash: string | null };
+    readonly notes: readonly string[];
+  },
+  notes: string[],
+): Promise<number> {
+  notes.push(...outcome.notes);
+  return emitAfter(env, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n), hint(fc, outcome.commit.commit_hash));
+}
+
 /** The feature number `NNN` of a slug, for commit messages (`on spec NNN`). */
 export function specNumber(slug: string): string {
   return slug.slice(0, 3);

@@ -1,15 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { orderStatusEvents, resolveLane, validateTransition, type Lane, type StatusSnapshot } from '@kitty/events';
 import { WorkflowError, formatProblem } from '../errors.js';
-import {
-  emitAfter,
-  hint,
-  openFeature,
-  openProjectFeature,
-  reportingFailures,
-  specNumber,
-  statusDrafts,
-} from '../project/feature-context.js';
+import { emitStatusChanged, openFeature, openProjectFeature, reportingFailures, specNumber } from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
 import { changeFeatureStatus, laneArg, readFeatureState, type LaneRequest } from './status-change.js';
 import { serializeStatusEvent, snapshotsDiffer, statusSnapshotPath } from './status-log.js';
@@ -154,15 +146,7 @@ export async function emitStatus(options: EmitStatusOptions): Promise<EmitStatus
         };
       },
     );
-    notes.push(...outcome.notes);
-    const queued = await emitAfter(
-      options,
-      root,
-      'WPStatusChanged',
-      notes,
-      (f, n) => statusDrafts(f, outcome.events, n),
-      hint(fc, outcome.commit.commit_hash),
-    );
+    const queued = await emitStatusChanged(options, root, fc, outcome, notes);
     const last = outcome.events.at(-1);
     return {
       event_id: last?.event_id ?? null,
