@@ -82,6 +82,7 @@ export type {
 } from './tasks/task-commands.js';
 export { emitStatus, materializeStatus, validateStatus } from './status/status-commands.js';
 export type { EmitStatusOptions, EmitStatusResult, MaterializeResult, ValidateStatusResult } from './status/status-commands.js';
+export type { LaneMoveOptions } from './status/status-change.js';
 export { acceptFeature } from './execution/accept.js';
 export type {
   AcceptOptions,

@@ -8,6 +8,7 @@ import {
   changeFeatureStatus,
   laneArg,
   type FeatureState,
+  type LaneMoveOptions,
   type LaneRequest,
   type StatusChangePlan,
   type WpEdit,
@@ -20,18 +21,12 @@ import { AGENT_ENV, checkTakeover, commandLine, dutiesOf, otherAgents, resolveAc
 import type { YamlSet } from '../files/yaml-edit.js';
 
 /** Options of {@link moveTask} (`spec-kitty agent tasks move-task`). */
-export interface MoveTaskOptions extends WorkflowEnv {
-  readonly wpId: string;
-  /** Target lane (aliases such as `doing` accepted). */
-  readonly to: string;
-  readonly feature?: string | undefined;
+export interface MoveTaskOptions extends LaneMoveOptions {
   /** The agent making the move (the event's actor). */
   readonly agent?: string | undefined;
   readonly note?: string | undefined;
-  readonly force?: boolean | undefined;
   /** Why a forced move (or an `in_progress → planned` move) is made; `note` is used when absent. */
   readonly reason?: string | undefined;
-  readonly reviewRef?: string | undefined;
   /** A file with review feedback: required to send a work package back from `for_review` to `planned`. */
   readonly reviewFeedbackFile?: string | undefined;
   readonly reviewer?: string | undefined;

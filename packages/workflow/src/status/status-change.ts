@@ -72,6 +72,19 @@ export interface LaneRequest extends Pick<
   readonly executionMode: 'worktree' | 'direct_repo';
 }
 
+/** The options every command that moves one work package to a lane takes (`move-task`, `agent status emit`). */
+export interface LaneMoveOptions extends WorkflowEnv {
+  readonly wpId: string;
+  /** Target lane (aliases such as `doing` accepted). */
+  readonly to: string;
+  readonly feature?: string | undefined;
+  /** Move even when a guard refuses (needs a reason). */
+  readonly force?: boolean | undefined;
+  /** Why a forced move is made. */
+  readonly reason?: string | undefined;
+  readonly reviewRef?: string | undefined;
+}
+
 /** Edits of one work-package prompt file besides its lane. */
 export interface WpEdit {
   readonly frontmatter?: readonly YamlSet[];

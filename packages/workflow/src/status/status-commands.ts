@@ -3,7 +3,7 @@ import { orderStatusEvents, resolveLane, validateTransition, type Lane, type Sta
 import { WorkflowError, formatProblem } from '../errors.js';
 import { emitStatusChanged, openFeature, openProjectFeature, reportingFailures, specNumber } from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
-import { changeFeatureStatus, laneArg, readFeatureState, type LaneRequest } from './status-change.js';
+import { changeFeatureStatus, laneArg, readFeatureState, type LaneMoveOptions, type LaneRequest } from './status-change.js';
 import { serializeStatusEvent, snapshotsDiffer, statusSnapshotPath } from './status-log.js';
 import { renderStatusBlock, STATUS_BLOCK_END, STATUS_BLOCK_START } from '../tasks/views.js';
 import { checkReadiness, repoName, workspaceFacts } from '../execution/workspace-facts.js';
@@ -13,14 +13,8 @@ import { dutiesOf } from '../execution/duties.js';
 const filled = (s: string | null | undefined): s is string => s !== undefined && s !== null && s.trim() !== '';
 
 /** Options of {@link emitStatus} (`spec-kitty agent status emit`). */
-export interface EmitStatusOptions extends WorkflowEnv {
-  readonly wpId: string;
-  readonly to: string;
+export interface EmitStatusOptions extends LaneMoveOptions {
   readonly actor: string;
-  readonly feature?: string | undefined;
-  readonly force?: boolean | undefined;
-  readonly reason?: string | undefined;
-  readonly reviewRef?: string | undefined;
   /** Evidence as JSON: `{"review": {"reviewer", "verdict", "reference"}, "repos": [{"repo", "branch", "commit"}]}`. */
   readonly evidenceJson?: string | undefined;
   readonly workspaceContext?: string | undefined;
