@@ -45,6 +45,23 @@ export function workflowSandbox(prefix = 'kitty-wf-cli-') {
   return { root, home, project, env, kitty, git };
 }
 
+/**
+ * A sandbox project set up through the CLI: `init` (agents `agents`, default claude), feature 001-shop with `n`
+ * finalized work packages (WP02 depends on WP01). `fdir` is the feature's directory.
+ */
+export async function shopProject(n: number, options: { readonly prefix?: string; readonly agents?: string } = {}) {
+  const sb = workflowSandbox(options.prefix);
+  for (const args of [
+    ['init', '--here', '--ai', options.agents ?? 'claude', '--json'],
+    ['agent', 'feature', 'create-feature', 'shop', '--json'],
+  ])
+    expect((await sb.kitty(args)).code).toBe(0);
+  const fdir = path.join(sb.project, 'kitty-specs', '001-shop');
+  writeTasks(fdir, n);
+  expect((await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json'])).code).toBe(0);
+  return { ...sb, fdir };
+}
+
 /** The whole of stdout must be exactly one JSON document. */
 export function json(r: CliResult): Record<string, any> {
   const text = r.stdout.trim();
