@@ -1,8 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { createEventFactory } from '@kitty/events';
-import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs, createHttpTestServer, type HttpTestServer } from '@kitty/test-utils';
 import { startMcp } from './mcp-helpers.js';
+import { queueHistoryEvents } from './queue-helpers.js';
 import { shopProject } from './workflow-sandbox.js';
 
 afterAll(cleanupTempDirs);
@@ -131,21 +130,7 @@ describe('--json documents use snake_case keys', () => {
     await check(['sync', 'status']);
     await check(['sync', 'server', server.url]);
     await check(['auth', 'login', '-u', 'ada', '--password-stdin'], 'hunter2\n');
-    const q = await openQueue({ homeDir: sb.home, scope: { serverUrl: server.url, username: 'ada' }, now: () => new Date() });
-    const f = createEventFactory({
-      nodeId: 'a1b2c3d4e5f6',
-      now: () => new Date(),
-      context: {
-        projectUuid: '550e8400-e29b-41d4-a716-446655440000',
-        projectSlug: 'shop',
-        teamSlug: 'team-a',
-        gitBranch: 'main',
-        headCommitSha: null,
-        repoSlug: null,
-      },
-    });
-    await q.enqueueMany([f.historyAdded({ wpId: 'WP01', content: 'x' }), f.historyAdded({ wpId: 'WP02', content: 'y' })]);
-    await q.close();
+    await queueHistoryEvents(sb.home, server.url, 2);
     await check(['sync', 'status', '--check']);
     await check(['auth', 'status']);
     await check(['sync', 'diagnose']);
