@@ -1,10 +1,24 @@
+import { afterEach } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './helpers.js';
 import { workflowSandbox } from './workflow-sandbox.js';
 
-/** The reference server's launcher, as README.md documents it. */
+/**
+ * One reference server per test: registers an `afterEach` that stops the server the test started, and returns the
+ * function that starts it (the arguments of `startIngestProcess`).
+ */
+export function ingestServerPerTest(): typeof startIngestProcess {
+  let running: IngestProcess | null = null;
+  afterEach(async () => {
+    await running?.stop();
+    running = null;
+  });
+  return async (args, credentials) => (running = await startIngestProcess(args, credentials));
+}
+
+/** The reference server's launcher, as README.md documents it */
 export const ingestBin = path.join(repoRoot, 'apps/ingest-server/bin/run.js');
 
 /** The reference server running as a child process. */
