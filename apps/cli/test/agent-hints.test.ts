@@ -5,7 +5,7 @@ import { agentSandbox, explain, oneJson, promptFor, SPEC, tasksFor } from './age
 
 /** What the CLI's parser says when a command line does not fit the command (the failures a hint must not cause). */
 const PARSE_FAILURES =
-  /Nonexistent flag|Unexpected argument|Missing \d+ required arg|Missing required flag|command .* not found|Unknown flag|Expected --[a-z-]+=.* to be one of|Flag --[a-z-]+ expects a value/i;
+  /Nonexistent flag|Unexpected argument|Missing \d+ required arg|Missing required flag|command .* not found|is not a spec-kitty command|Unknown flag|Expected --[a-z-]+=.* to be one of|Flag --[a-z-]+ expects a value/i;
 
 /** The `spec-kitty …` commands named in a hint or suggestion (up to the end of the sentence or clause). */
 function commandsIn(text: string): string[] {

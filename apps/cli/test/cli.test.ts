@@ -25,7 +25,33 @@ describe('spec-kitty app shell', () => {
   it('exits 2 with a clear message for an unknown command', () => {
     const r = runCli(['no-such-command']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('command no-such-command not found');
+    expect(r.stderr).toContain('`spec-kitty no-such-command` is not a spec-kitty command.');
+    expect(r.stderr).toContain('spec-kitty --help');
+  });
+
+  it('a mistyped command suggests the closest one with the same arguments, which runs as written', () => {
+    const r = runCli(['agent', 'taks', 'list-task', '--feature', '001-x', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {
+        code: 'UNKNOWN_COMMAND',
+        message: '`spec-kitty agent taks list-task` is not a spec-kitty command. Did you mean `spec-kitty agent tasks list-tasks`?',
+        hint: 'spec-kitty agent tasks list-tasks --feature 001-x --json',
+        suggestions: ['spec-kitty agent tasks list-tasks --feature 001-x --json', 'spec-kitty agent --help'],
+      },
+    });
+    // A command word followed by its argument: the argument stays an argument.
+    const typo = runCli(['implment', 'WP01', '--agent', 'claude']);
+    expect(typo.code).toBe(2);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr.replace(/\s*\n ›\s+/g, ' ')).toContain('Did you mean `spec-kitty implement`?');
+    expect(typo.stderr).toContain('spec-kitty implement WP01 --agent claude');
+    // Words under a known topic that are nothing like its commands: the topic's help.
+    const far = runCli(['agent', 'frobnicate', '--json']);
+    expect(JSON.parse(far.stdout).error.suggestions).toEqual(['spec-kitty agent --help']);
+    // The suggested command line is understood by the parser (it fails on the missing project, not on its words).
+    const again = runCli(['agent', 'tasks', 'list-tasks', '--feature', '001-x', '--json'], { cwd: tempDir('kitty-typo-') });
+    expect(JSON.parse(again.stdout).error.code).not.toBe('UNKNOWN_COMMAND');
   });
 });
 

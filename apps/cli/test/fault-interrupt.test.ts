@@ -14,10 +14,11 @@ import { workflowSandbox, writeTasks } from './workflow-sandbox.js';
 afterAll(cleanupTempDirs);
 
 /**
- * Kills per command: SIGINT first (checked at once), then SIGKILL (recovered by the next command): 3 of each by
- * default (60 kill points over the ten writing commands, at random delays); KITTY_FAULT_KILLS=n runs n of each.
+ * Kills per command: SIGINT first (checked at once), then SIGKILL (recovered by the next command): 5 of each by
+ * default (100 kill points over the ten writing commands, at random delays); KITTY_FAULT_KILLS=n runs n of each
+ * (up to 30: 600 kill points, for a long local run).
  */
-const PER_SIGNAL = Math.max(1, Math.min(15, Number(process.env['KITTY_FAULT_KILLS'] ?? '3') || 3));
+const PER_SIGNAL = Math.max(1, Math.min(30, Number(process.env['KITTY_FAULT_KILLS'] ?? '5') || 5));
 const SIGINTS = PER_SIGNAL;
 const SIGKILLS = PER_SIGNAL;
 
@@ -287,7 +288,7 @@ describe('writing commands killed at random points', () => {
     expect(readdirSync(path.join(project, 'kitty-specs'))).toEqual(['001-shop']);
     expect(report.length).toBeGreaterThanOrEqual(steps.length);
     process.stderr.write(`fault-interrupt kills:\n${report.join('\n')}\n`);
-  }, 900_000);
+  }, Math.max(900_000, PER_SIGNAL * 150_000));
 });
 
 function require_(ok: boolean, what: string): void {

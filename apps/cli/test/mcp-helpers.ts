@@ -54,13 +54,16 @@ export function normalizer(root: string): (text: string) => string {
   return (text) => {
     let t = text;
     for (const r of roots) t = t.split(r).join('<ROOT>');
-    return t
-      .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?/g, '<TS>')
-      .replace(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g, '<ULID>')
-      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<UUID>')
-      .replace(/\b[0-9a-f]{40}\b/g, '<SHA>')
-      .replace(/\b[0-9a-f]{7,12}\b/g, (m) => (/[a-f]/.test(m) && /\d/.test(m) ? '<SHORT>' : m))
-      .replace(/(shell_pid\\?"?\s*[:=]\s*\\?"?)\d+/g, '$1<PID>');
+    return (
+      t
+        .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?/g, '<TS>')
+        .replace(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g, '<ULID>')
+        .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<UUID>')
+        .replace(/\b[0-9a-f]{40}\b/g, '<SHA>')
+        // Short hashes: a mix of letters and digits, or the 12 characters kitty prints (which may be all digits).
+        .replace(/\b[0-9a-f]{7,12}\b/g, (m) => (m.length === 12 || (/[a-f]/.test(m) && /\d/.test(m)) ? '<SHORT>' : m))
+        .replace(/(shell_pid\\?"?\s*[:=]\s*\\?"?)\d+/g, '$1<PID>')
+    );
   };
 }
 

@@ -69,6 +69,7 @@ export type WorkflowErrorCode =
   | 'DEPENDENCIES_NOT_DONE'
   | 'WORKSPACE_MISSING'
   | 'FORCE_NEEDS_REASON'
+  | 'STATUS_CHANGED'
   | 'ACCEPTANCE_FAILED';
 
 /** One problem found in a planning file, with its position (1-based line and column). */
@@ -158,6 +159,7 @@ export class WorkflowError extends KittyError<WorkflowErrorCode> {
     DEPENDENCIES_NOT_DONE: 'usage',
     WORKSPACE_MISSING: 'usage',
     FORCE_NEEDS_REASON: 'usage',
+    STATUS_CHANGED: 'conflict',
   };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
 import { acceptFeature, implementWorkPackage, markStatus, moveTask, reviewWorkPackage, type TestRunner } from '../src/index.js';
@@ -94,5 +94,35 @@ describe('accept', () => {
     const e = await caught(acceptFeature({ ...t.env(), mode: 'checklist', tests: ['true'], testIn: 'nowhere', runTest: sh }));
     expect(e.code).toBe('INVALID_OPTION');
     expect(e.suggestions[0]).toBe('spec-kitty accept --feature 001-checkout --test-in merge --test "true"');
+  });
+
+  it('a status change while the tests run is seen under the lock: nothing accepted, STATUS_CHANGED (a conflict) with the retry command', async () => {
+    const t = await feature();
+    const meta = path.join(t.fdir, 'meta.json');
+    const before = readFileSync(meta, 'utf8');
+    const runTest: TestRunner = async () => {
+      // Another agent reopens WP01 while accept's tests run (accept does not hold the feature lock for them).
+      await moveTask({ ...t.env(), wpId: 'WP01', to: 'in_progress', agent: 'claude', force: true, reason: 'found a bug' });
+      return { exitCode: 0, output: 'ok' };
+    };
+    const err = await caught(acceptFeature({ ...t.env(), mode: 'local', tests: ['true'], runTest }));
+    expect(err).toMatchObject({ code: 'STATUS_CHANGED', exitClass: 'conflict' });
+    expect(String(err.message)).toContain('WP01 done → in_progress');
+    expect(err.suggestions).toEqual(['spec-kitty accept --feature 001-checkout --mode local --test "true"']);
+    expect(readFileSync(meta, 'utf8')).toBe(before);
+    expect(await porcelain(t.sg)).toEqual([]);
+  });
+
+  it('two accepts at once: both recorded in acceptance_history (meta.json is read again under the lock)', async () => {
+    const t = await feature();
+    const runTest: TestRunner = async () => {
+      const inner = await acceptFeature({ ...t.env(), mode: 'local', actor: 'codex' });
+      expect(inner.ok).toBe(true);
+      return { exitCode: 0, output: 'ok' };
+    };
+    const outer = await acceptFeature({ ...t.env(), mode: 'local', tests: ['true'], runTest, actor: 'claude' });
+    expect(outer.ok).toBe(true);
+    const m = JSON.parse(readFileSync(path.join(t.fdir, 'meta.json'), 'utf8')) as { acceptance_history: Array<{ accepted_by: string }> };
+    expect(m.acceptance_history.map((h) => h.accepted_by)).toEqual(['codex', 'claude']);
   });
 });

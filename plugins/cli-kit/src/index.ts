@@ -12,3 +12,4 @@ export { promptLine, readStdin, readCredentials } from './prompt.js';
 export type { CredentialFlags } from './prompt.js';
 export { formatDuration, keyValues } from './format.js';
 export { commandSignal, installInterruptHandlers, wasInterrupted } from './interrupt.js';
+export { runCli, unknownCommandError } from './run-cli.js';

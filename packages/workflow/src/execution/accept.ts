@@ -6,13 +6,14 @@ import { WorkflowError, formatProblem } from '../errors.js';
 import { emitAfter, hint, openFeature, reportingFailures, type FeatureContext } from '../project/feature-context.js';
 import { isDir, isFile } from '../files/files.js';
 import { WORKTREES_DIR } from '../project/features.js';
-import { renderMeta } from '../project/meta.js';
+import { readMeta, renderMeta } from '../project/meta.js';
 import type { WorkflowEnv } from '../ports.js';
 import { changeFeatureStatus, readFeatureState, type FeatureState } from '../status/status-change.js';
 import { activityEntries } from '../tasks/views.js';
 import { topologicalOrder } from '../tasks/graph.js';
 import { scratchDir } from '../project/scratch.js';
 import { wpBranch } from '../tasks/wp-ref.js';
+import { resolveActor } from './duties.js';
 
 /** How acceptance is recorded: `pr` (push and open a pull request), `local` (merge locally), `checklist` (report only). */
 export type AcceptanceMode = 'auto' | 'pr' | 'local' | 'checklist';
@@ -358,12 +359,21 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
       notes,
     };
   }
-  const actor =
-    options.actor?.trim() || (await options.git.configGet(root, 'user.name')) || options.env['GIT_AUTHOR_NAME']?.trim() || 'user';
+  const actor = (await resolveActor(options, root, options.actor, retryAccept(options, fc))).name;
   const acceptedAt = options.now().toISOString();
   const metaPath = path.join(fc.feature.dir, 'meta.json');
-  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, () => {
-    const meta: Record<string, unknown> = { ...(fc.meta ?? {}) };
+  const outcome = await changeFeatureStatus({ env: options, project: fc.project, feature: fc.feature, repoTop: fc.repoTop }, (locked) => {
+    // The readiness above was checked without the feature lock (tests may run for minutes): under the lock, the
+    // status must still be what was checked, and meta.json is read again so a concurrent accept is not overwritten.
+    const moved = statusChangedSince(preview, locked);
+    if (moved !== null) {
+      throw new WorkflowError(
+        'STATUS_CHANGED',
+        `The status of ${fc.feature.slug} changed while accept was checking it (${moved}); nothing was accepted.`,
+        { suggestions: [retryAccept(options, fc)], details: { feature: fc.feature.slug } },
+      );
+    }
+    const meta: Record<string, unknown> = { ...(readMeta(root, fc.feature)?.data ?? fc.meta ?? {}) };
     const history = Array.isArray(meta['acceptance_history']) ? [...(meta['acceptance_history'] as unknown[])] : [];
     history.push({ accepted_at: acceptedAt, accepted_by: actor, acceptance_mode: mode, accepted_from_commit: parent });
     Object.assign(meta, {
@@ -426,4 +436,23 @@ async function accept(options: AcceptOptions, fc: FeatureContext): Promise<Accep
 /** Local runtime state that never makes a repository "dirty" for acceptance (the Python CLI's workspace context files). */
 export function isRuntimeState(relPath: string): boolean {
   return /^\.kittify\/workspaces(\/|$)/.test(relPath.replace(/\\/g, '/'));
+}
+
+/** What differs between the status accept checked and the status under the feature lock, or null when nothing. */
+function statusChangedSince(checked: FeatureState, locked: FeatureState): string | null {
+  const a = checked.log.events;
+  const b = locked.log.events;
+  if (a.length !== b.length || a.at(-1)?.event_id !== b.at(-1)?.event_id) {
+    const added = b.slice(a.length).map((e) => `${e.wp_id} ${e.from_lane} → ${e.to_lane}`);
+    return added.length > 0 ? `new events: ${added.slice(0, 5).join(', ')}` : 'the status log was rewritten';
+  }
+  const ids = (s: FeatureState): string => s.workPackages.workPackages.map((w) => w.id).join(',');
+  if (ids(checked) !== ids(locked)) return 'work packages were added or removed';
+  return null;
+}
+
+/** The accept command line to run again. */
+function retryAccept(options: AcceptOptions, fc: FeatureContext): string {
+  const tests = (options.tests ?? []).map((t) => ` --test ${JSON.stringify(t)}`).join('');
+  return `spec-kitty accept --feature ${fc.feature.slug}${options.mode === undefined ? '' : ` --mode ${options.mode}`}${tests}`;
 }

@@ -19,7 +19,10 @@ export default class Accept extends WorkflowCommand {
       default: 'auto',
       options: ['auto', 'pr', 'local', 'checklist'],
     }),
-    actor: Flags.string({ description: 'who accepts (default: git user.name)' }),
+    actor: Flags.string({
+      aliases: ['agent'],
+      description: 'who accepts (--agent works too; default: $SPEC_KITTY_AGENT, then git user.name)',
+    }),
     test: Flags.string({
       description: 'a test command that must pass (repeatable); runs where the merged result is (see --test-in)',
       multiple: true,
