@@ -12,9 +12,12 @@ pnpm_ exec turbo run build lint test --continue --concurrency=3 --output-logs=er
 turbo_status=$?
 node scripts/check-rules.mjs
 rules_status=$?
+# Public surfaces: api/<name>.api.md must match each package's built dist/index.d.ts (update: --update).
+node scripts/api-report.mjs
+api_status=$?
 # Formatting (Prettier) and type-aware lint (ESLint with typescript-eslint): docs/adr/0020-lint-and-format.md.
 node tooling/lint/check.mjs
 style_status=$?
 node scripts/test-summary.mjs .
 summary_status=$?
-if [ $turbo_status -ne 0 ] || [ $rules_status -ne 0 ] || [ $style_status -ne 0 ] || [ $summary_status -ne 0 ]; then exit 1; fi
+if [ $turbo_status -ne 0 ] || [ $rules_status -ne 0 ] || [ $api_status -ne 0 ] || [ $style_status -ne 0 ] || [ $summary_status -ne 0 ]; then exit 1; fi

@@ -50,7 +50,7 @@ describe('spec-kitty app shell', () => {
     const far = runCli(['agent', 'frobnicate', '--json']);
     expect(JSON.parse(far.stdout).error.suggestions).toEqual(['spec-kitty agent --help']);
     // The suggested command line is understood by the parser (it fails on the missing project, not on its words).
-    const again = runCli(['agent', 'tasks', 'list-tasks', '--feature', '001-x', '--json'], { cwd: tempDir('kitty-typo-') });
+    const again = runCli(['agent', 'tasks', 'list-tasks', '--feature', '001-x', '--json'], { cwd: tempDir({}, 'kitty-typo-') });
     expect(JSON.parse(again.stdout).error.code).not.toBe('UNKNOWN_COMMAND');
   });
 });

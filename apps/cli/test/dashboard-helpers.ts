@@ -4,21 +4,13 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { expect } from '@jest/globals';
 import { repoRoot } from './helpers.js';
-import { json, workflowSandbox, writeTasks } from './workflow-sandbox.js';
+import { json, shopProject, workflowSandbox } from './workflow-sandbox.js';
 
 /** A project with feature 001-shop (`n` finalized work packages, WP02 depends on WP01) and an empty 002-empty. */
 export async function dashboardProject(n = 4) {
-  const sb = workflowSandbox('kitty-dash-');
-  for (const args of [
-    ['init', '--here', '--ai', 'claude', '--json'],
-    ['agent', 'feature', 'create-feature', 'shop', '--json'],
-  ])
-    expect((await sb.kitty(args)).code).toBe(0);
-  const fdir = path.join(sb.project, 'kitty-specs', '001-shop');
-  writeTasks(fdir, n);
-  expect((await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json'])).code).toBe(0);
+  const sb = await shopProject(n, { prefix: 'kitty-dash-' });
   expect((await sb.kitty(['agent', 'feature', 'create-feature', 'empty', '--json'])).code).toBe(0);
-  return { ...sb, fdir };
+  return sb;
 }
 
 /** `spec-kitty dashboard --json` in `cwd`: the started (or reused) dashboard. */

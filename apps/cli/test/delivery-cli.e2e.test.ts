@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { openQueue } from '@kitty/queue';
-import { cleanupTempDirs, createHttpTestServer, tempDir, type HttpTestServer, type RecordedRequest } from '@kitty/test-utils';
+import { cleanupTempDirs, createHttpTestServer, type HttpTestServer, type RecordedRequest } from '@kitty/test-utils';
 import { runCliAsync } from './async-cli.js';
+import { workflowSandbox } from './workflow-sandbox.js';
 
 // Issue 10: events reach the server without `sync now`, and never slow a command down.
 afterAll(cleanupTempDirs);
@@ -31,26 +32,9 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms = 45_000): Pr
 }
 
 async function sandbox(extraEnv: Record<string, string> = {}) {
-  const root = tempDir({}, 'kitty-delivery-');
-  const home = path.join(root, 'home');
-  const project = path.join(root, 'project');
-  mkdirSync(home);
-  mkdirSync(project);
-  writeFileSync(path.join(home, 'gitconfig'), '[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n');
-  const env: NodeJS.ProcessEnv = {
-    HOME: home,
-    SPEC_KITTY_HOME: path.join(home, '.kittify'),
-    SPEC_KITTY_ENABLE_SAAS_SYNC: '',
-    SPEC_KITTY_AUTO_DELIVER: '',
-    SPECIFY_FEATURE: '',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: path.join(home, 'gitconfig'),
-    GIT_AUTHOR_NAME: 'E2E',
-    GIT_AUTHOR_EMAIL: 'e2e@example.invalid',
-    GIT_COMMITTER_NAME: 'E2E',
-    GIT_COMMITTER_EMAIL: 'e2e@example.invalid',
-    ...extraEnv,
-  };
+  // The workflow sandbox, with background delivery at its default (on) unless `extraEnv` says otherwise.
+  const { home, project, env: base } = workflowSandbox('kitty-delivery-');
+  const env: NodeJS.ProcessEnv = { ...base, SPEC_KITTY_AUTO_DELIVER: '', ...extraEnv };
   const kitty = (args: string[], input?: string) => runCliAsync(args, { cwd: project, env, ...(input === undefined ? {} : { input }) });
   expect((await kitty(['init', '--here', '--ai', 'claude', '--non-interactive', '--json'])).code).toBe(0);
   expect((await kitty(['sync', 'server', server.url])).code).toBe(0);

@@ -1,14 +1,10 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { cliSandbox, startIngestProcess, type IngestProcess } from './ingest-server-process.js';
+import { cliSandbox, ingestServerPerTest } from './ingest-server-process.js';
 
 afterAll(cleanupTempDirs);
 
-let server: IngestProcess | null = null;
-afterEach(async () => {
-  await server?.stop();
-  server = null;
-});
+const startServer = ingestServerPerTest();
 
 /** Polls `probe` until it returns a value (not undefined), at most `limitMs`; the wait is bounded, never asserted. */
 async function eventually<T>(probe: () => Promise<T | undefined>, limitMs = 30_000): Promise<T | undefined> {
@@ -23,7 +19,7 @@ async function eventually<T>(probe: () => Promise<T | undefined>, limitMs = 30_0
 describe('e2e: background delivery to the reference ingest server (the README flow)', () => {
   it('delivers what a workflow command queued without `sync now`, and leaves the queue empty', async () => {
     const sb = cliSandbox({ autoDeliver: true });
-    server = await startIngestProcess(['--user', 'ada:secret']);
+    const server = await startServer(['--user', 'ada:secret']);
     const srv = server;
     expect((await sb.kitty(['sync', 'server', srv.url])).code).toBe(0);
     expect((await sb.kitty(['auth', 'login', '-u', 'ada', '--password-stdin'], 'secret\n')).code).toBe(0);

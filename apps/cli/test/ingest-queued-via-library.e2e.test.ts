@@ -1,18 +1,14 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createEventFactory, type EventDraft, type SyncLaneModel } from '@kitty/events';
 import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { cliSandbox, snapshotQueues, startIngestProcess, type IngestProcess } from './ingest-server-process.js';
+import { cliSandbox, snapshotQueues, ingestServerPerTest } from './ingest-server-process.js';
 
 afterAll(cleanupTempDirs);
 
-let server: IngestProcess | null = null;
-afterEach(async () => {
-  await server?.stop();
-  server = null;
-});
+const startServer = ingestServerPerTest();
 
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
 
@@ -64,7 +60,7 @@ async function queueFeatureEvents(home: string, serverUrl: string, laneModel: Sy
 describe('integration: events queued through the library → spec-kitty sync now → reference ingest server', () => {
   it('delivers exactly the queued events, empties the queue, answers a re-send with duplicates, and shows them on the page', async () => {
     const sb = cliSandbox();
-    server = await startIngestProcess(['--user', 'ada:secret', '--team', 'acme', '--db', path.join(sb.root, 'ingest.db')]);
+    const server = await startServer(['--user', 'ada:secret', '--team', 'acme', '--db', path.join(sb.root, 'ingest.db')]);
     expect((await sb.kitty(['sync', 'server', server.url])).code).toBe(0);
     expect((await sb.kitty(['auth', 'login', '-u', 'ada', '--password-stdin'], 'secret\n')).code).toBe(0);
     const queued = await queueFeatureEvents(sb.home, server.url);
@@ -102,7 +98,7 @@ describe('integration: events queued through the library → spec-kitty sync now
 
   it('keeps events a 4-lane server rejects (CLI set to 7-lane): exit 5, invalid_lane, nothing lost', async () => {
     const sb = cliSandbox();
-    server = await startIngestProcess(['--user', 'ada:secret']);
+    const server = await startServer(['--user', 'ada:secret']);
     expect((await sb.kitty(['sync', 'server', server.url])).code).toBe(0);
     writeFileSync(path.join(sb.home, '.spec-kitty', 'config.toml'), `[sync]\nserver_url = "${server.url}"\nlane_model = "7-lane"\n`);
     expect((await sb.kitty(['auth', 'login', '-u', 'ada', '--password-stdin'], 'secret\n')).code).toBe(0);

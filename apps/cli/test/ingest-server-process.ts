@@ -1,11 +1,24 @@
+import { afterEach } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tempDir } from '@kitty/test-utils';
 import { repoRoot } from './helpers.js';
-import { runCliAsync } from './async-cli.js';
+import { workflowSandbox } from './workflow-sandbox.js';
 
-/** The reference server's launcher, as README.md documents it. */
+/**
+ * One reference server per test: registers an `afterEach` that stops the server the test started, and returns the
+ * function that starts it (the arguments of `startIngestProcess`).
+ */
+export function ingestServerPerTest(): typeof startIngestProcess {
+  let running: IngestProcess | null = null;
+  afterEach(async () => {
+    await running?.stop();
+    running = null;
+  });
+  return async (args, credentials) => (running = await startIngestProcess(args, credentials));
+}
+
+/** The reference server's launcher, as README.md documents it */
 export const ingestBin = path.join(repoRoot, 'apps/ingest-server/bin/run.js');
 
 /** The reference server running as a child process. */
@@ -69,30 +82,8 @@ export function startIngestProcess(args: readonly string[], credentials = 'ada:s
  * after commands is off unless `autoDeliver` is set, so a test decides when `sync now` sends.
  */
 export function cliSandbox(options: { readonly autoDeliver?: boolean } = {}) {
-  const root = tempDir({}, 'kitty-ingest-e2e-');
-  const home = path.join(root, 'home');
-  const project = path.join(root, 'project');
-  mkdirSync(home);
-  mkdirSync(project);
-  const env: NodeJS.ProcessEnv = {
-    HOME: home,
-    USERPROFILE: home,
-    SPEC_KITTY_HOME: path.join(home, '.kittify'),
-    SPEC_KITTY_NON_INTERACTIVE: '1',
-    SPEC_KITTY_ENABLE_SAAS_SYNC: '',
-    SPEC_KITTY_AUTO_DELIVER: options.autoDeliver ? '1' : '0',
-    SPECIFY_FEATURE: '',
-    SPECIFY_REPO_ROOT: '',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: path.join(home, 'gitconfig'),
-    GIT_AUTHOR_NAME: 'E2E',
-    GIT_AUTHOR_EMAIL: 'e2e@example.invalid',
-    GIT_COMMITTER_NAME: 'E2E',
-    GIT_COMMITTER_EMAIL: 'e2e@example.invalid',
-  };
-  writeFileSync(path.join(home, 'gitconfig'), '[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n');
-  const kitty = (args: string[], input?: string, cwd = project) =>
-    runCliAsync(args, { cwd, env, ...(input === undefined ? {} : { input }), timeoutMs: 60_000 });
+  const { root, home, project, env, kitty: run } = workflowSandbox('kitty-ingest-e2e-', options);
+  const kitty = (args: string[], input?: string, cwd = project) => run(args, { cwd, ...(input === undefined ? {} : { input }) });
   return { root, home, project, env, kitty };
 }
 

@@ -1,17 +1,13 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { cliSandbox, snapshotQueues, startIngestProcess, type IngestProcess } from './ingest-server-process.js';
+import { cliSandbox, snapshotQueues, ingestServerPerTest } from './ingest-server-process.js';
 
 afterAll(cleanupTempDirs);
 
-let server: IngestProcess | null = null;
-afterEach(async () => {
-  await server?.stop();
-  server = null;
-});
+const startServer = ingestServerPerTest();
 
 const TASKS_MD = `# Work Packages: Demo
 
@@ -52,7 +48,7 @@ const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
 describe('e2e: reference ingest server ← spec-kitty workflow commands and sync', () => {
   it('syncs exactly what the workflow commands queued, handles a re-send as duplicates, and passes contract verify', async () => {
     const sb = cliSandbox();
-    server = await startIngestProcess(['--user', 'ada:secret', '--team', 'acme', '--db', path.join(sb.root, 'ingest.db')]);
+    const server = await startServer(['--user', 'ada:secret', '--team', 'acme', '--db', path.join(sb.root, 'ingest.db')]);
     const url = server.url;
 
     expect((await sb.kitty(['sync', 'server', url, '--json'])).code).toBe(0);

@@ -1,19 +1,15 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs, pythonReferenceDir } from '@kitty/test-utils';
-import { cliSandbox, startIngestProcess, type IngestProcess } from './ingest-server-process.js';
+import { cliSandbox, ingestServerPerTest } from './ingest-server-process.js';
 
 afterAll(cleanupTempDirs);
 
-let server: IngestProcess | null = null;
-afterEach(async () => {
-  await server?.stop();
-  server = null;
-});
+const startServer = ingestServerPerTest();
 
 const reference = pythonReferenceDir(path.dirname(fileURLToPath(import.meta.url)));
 const pythonEvents = readFileSync(path.join(reference, 'home/queue-data.jsonl'), 'utf8')
@@ -88,7 +84,7 @@ describe('the Python spec-kitty 2.0.0 queue: adopted by kitty, delivered once', 
 
   it('every pending Python event reaches the loopback ingest server exactly once, accepted, in Lamport order', async () => {
     const sb = cliSandbox();
-    server = await startIngestProcess(
+    const server = await startServer(
       ['--user', 'maya.chen:tidal-Lantern-42', '--team', 'northwind-labs', '--db', path.join(sb.root, 'ingest.db')],
       'maya.chen:tidal-Lantern-42',
     );

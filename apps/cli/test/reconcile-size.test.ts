@@ -1,24 +1,20 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
-import { cliSandbox, startIngestProcess, type IngestProcess } from './ingest-server-process.js';
+import { cliSandbox, ingestServerPerTest } from './ingest-server-process.js';
 import { writeTasks } from './workflow-sandbox.js';
 
 afterAll(cleanupTempDirs);
 
-let server: IngestProcess | null = null;
-afterEach(async () => {
-  await server?.stop();
-  server = null;
-});
+const startServer = ingestServerPerTest();
 
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
 
 describe('a lane change whose reason and agent are over the 64 KiB event limit', () => {
   it('is committed in full, queued with the documented truncation, and delivered (never dropped)', async () => {
     const sb = cliSandbox();
-    server = await startIngestProcess(['--user', 'ada:secret', '--team', 'acme', '--db', path.join(sb.root, 'ingest.db')]);
+    const server = await startServer(['--user', 'ada:secret', '--team', 'acme', '--db', path.join(sb.root, 'ingest.db')]);
     expect((await sb.kitty(['sync', 'server', server.url, '--json'])).code).toBe(0);
     expect((await sb.kitty(['auth', 'login', '-u', 'ada', '--password-stdin', '--json'], 'secret\n')).code).toBe(0);
     expect((await sb.kitty(['init', '--here', '--ai', 'claude', '--non-interactive', '--json'])).code).toBe(0);

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
 import { bin, type CliResult } from './helpers.js';
-import { json, workflowSandbox, writeTasks } from './workflow-sandbox.js';
+import { json, shopProject } from './workflow-sandbox.js';
 
 afterAll(cleanupTempDirs);
 // Many real git commands (or CLI spawns) per test; a loaded machine needs the room.
@@ -12,15 +12,7 @@ jest.setTimeout(400_000);
 
 /** A project with feature 001-shop and `n` finalized work packages (WP02 depends on WP01), agents claude, codex, gemini. */
 async function project(n: number) {
-  const sb = workflowSandbox('kitty-integrity-');
-  for (const args of [
-    ['init', '--here', '--ai', 'claude,codex,gemini', '--json'],
-    ['agent', 'feature', 'create-feature', 'shop', '--json'],
-  ])
-    expect((await sb.kitty(args)).code).toBe(0);
-  const fdir = path.join(sb.project, 'kitty-specs', '001-shop');
-  writeTasks(fdir, n);
-  expect((await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json'])).code).toBe(0);
+  const sb = await shopProject(n, { prefix: 'kitty-integrity-', agents: 'claude,codex,gemini' });
   // `spec-kitty` on PATH for suggestions run literally through bash.
   const shimDir = path.join(sb.root, 'shim');
   mkdirSync(shimDir);
@@ -46,8 +38,8 @@ async function project(n: number) {
     });
   const clean = (): string => sb.git(['status', '--porcelain', '--untracked-files=all']).trim();
   const lastEvent = (): Record<string, any> =>
-    JSON.parse(readFileSync(path.join(fdir, 'status.events.jsonl'), 'utf8').trim().split('\n').at(-1) as string) as Record<string, any>;
-  return { ...sb, fdir, bash, clean, lastEvent };
+    JSON.parse(readFileSync(path.join(sb.fdir, 'status.events.jsonl'), 'utf8').trim().split('\n').at(-1) as string) as Record<string, any>;
+  return { ...sb, bash, clean, lastEvent };
 }
 
 /** The error document of a failed `--json` run. */

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createEventFactory } from '@kitty/events';
 import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs, createHttpTestServer, tempDir, type HttpTestServer, type RecordedRequest } from '@kitty/test-utils';
 import { runCliAsync } from './async-cli.js';
+import { queueHistoryEvents } from './queue-helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -40,22 +40,7 @@ async function cli(args: string[], input?: string) {
 }
 
 async function queueEvents(n: number): Promise<string[]> {
-  const q = await openQueue({ homeDir: home, scope: { serverUrl: server.url, username: 'ada' }, now: () => new Date() });
-  const f = createEventFactory({
-    nodeId: 'a1b2c3d4e5f6',
-    now: () => new Date(),
-    context: {
-      projectUuid: '550e8400-e29b-41d4-a716-446655440000',
-      projectSlug: 'demo',
-      teamSlug: 'team-a',
-      gitBranch: 'main',
-      headCommitSha: null,
-      repoSlug: null,
-    },
-  });
-  const stored = await q.enqueueMany(Array.from({ length: n }, (_, i) => f.historyAdded({ wpId: 'WP01', content: `n${i}` })));
-  await q.close();
-  return stored.map((e) => e.event_id);
+  return queueHistoryEvents(home, server.url, n);
 }
 
 async function setUp(n: number): Promise<string[]> {

@@ -4,10 +4,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { createEventFactory } from '@kitty/events';
 import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { runCliAsync } from './async-cli.js';
+import { queueHistoryEvents } from './queue-helpers.js';
 
 // Issue 15 through the built CLI: a stalled body, an echoed opaque token and a half answer each end the run
 // within its deadline with the right message and exit code, and nothing is lost.
@@ -73,23 +73,7 @@ async function setUp(url: string, count: number) {
   const cfg = path.join(home, '.spec-kitty', 'config.toml');
   writeFileSync(cfg, `${readFileSync(cfg, 'utf8')}request_timeout_seconds = 1\nrun_deadline_seconds = 6\n`);
   expect((await cli(['auth', 'login', '-u', 'ada', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
-  const q = await openQueue({ homeDir: home, scope: { serverUrl: url, username: 'ada' }, now: () => new Date() });
-  const f = createEventFactory({
-    nodeId: 'a1b2c3d4e5f6',
-    now: () => new Date(),
-    context: {
-      projectUuid: '550e8400-e29b-41d4-a716-446655440000',
-      projectSlug: 'demo',
-      teamSlug: 'team-a',
-      gitBranch: 'main',
-      headCommitSha: null,
-      repoSlug: null,
-    },
-  });
-  const ids = (await q.enqueueMany(Array.from({ length: count }, (_, i) => f.historyAdded({ wpId: 'WP01', content: `n${i}` })))).map(
-    (e) => e.event_id,
-  );
-  await q.close();
+  const ids = await queueHistoryEvents(home, url, count);
   const pending = async () => {
     const qq = await openQueue({ homeDir: home, scope: { serverUrl: url, username: 'ada' }, now: () => new Date() });
     try {

@@ -1,44 +1,18 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
+import { cleanupTempDirs } from '@kitty/test-utils';
 import { runCli, type CliResult } from './helpers.js';
+import { json, workflowSandbox } from './workflow-sandbox.js';
 
 afterAll(cleanupTempDirs);
 
-/** An isolated user: temp HOME and global runtime, fixed git identity, no system or global git config. */
+/** An isolated user (the workflow sandbox) whose CLI calls run synchronously. */
 function sandbox() {
-  const root = tempDir({}, 'kitty-e2e-');
-  const home = path.join(root, 'home');
-  const project = path.join(root, 'project');
-  mkdirSync(home);
-  mkdirSync(project);
-  const env: NodeJS.ProcessEnv = {
-    HOME: home,
-    USERPROFILE: home,
-    SPEC_KITTY_HOME: path.join(home, '.kittify'),
-    SPEC_KITTY_NON_INTERACTIVE: '1',
-    SPECIFY_FEATURE: '',
-    SPECIFY_REPO_ROOT: '',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: path.join(home, 'gitconfig'),
-    GIT_AUTHOR_NAME: 'E2E',
-    GIT_AUTHOR_EMAIL: 'e2e@example.invalid',
-    GIT_COMMITTER_NAME: 'E2E',
-    GIT_COMMITTER_EMAIL: 'e2e@example.invalid',
-  };
-  writeFileSync(path.join(home, 'gitconfig'), '[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n');
+  const { root, project, env, git } = workflowSandbox('kitty-e2e-');
   const kitty = (args: string[], cwd = project): CliResult => runCli(args, { cwd, env });
-  const git = (args: string[], cwd = project): string =>
-    execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
   return { root, project, kitty, git };
-}
-
-/** The whole of stdout must be exactly one JSON document. */
-function json(r: CliResult): Record<string, unknown> {
-  expect(r.stdout.trim().startsWith('{')).toBe(true);
-  return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
 const clean = (git: (a: string[]) => string): string => git(['status', '--porcelain', '--untracked-files=all']).trim();

@@ -7,7 +7,7 @@ import { checkEvent } from '@kitty/events';
 import { openQueue } from '@kitty/queue';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { repoRoot } from './helpers.js';
-import { json, workflowSandbox, writeTasks } from './workflow-sandbox.js';
+import { json, shopProject } from './workflow-sandbox.js';
 
 afterAll(cleanupTempDirs);
 
@@ -20,17 +20,9 @@ const incumbent = path.join(repoRoot, 'fixtures/events/spec-kitty@v2.0.0/tests/c
 
 /** A project with feature 001-shop and `n` finalized work packages, set up through the CLI. */
 async function project(n: number) {
-  const sb = workflowSandbox('kitty-wf-rel-');
-  for (const args of [
-    ['init', '--here', '--ai', 'claude', '--json'],
-    ['agent', 'feature', 'create-feature', 'shop', '--json'],
-  ])
-    expect((await sb.kitty(args)).code).toBe(0);
-  const fdir = path.join(sb.project, 'kitty-specs', '001-shop');
-  writeTasks(fdir, n);
-  expect((await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json'])).code).toBe(0);
+  const sb = await shopProject(n, { prefix: 'kitty-wf-rel-' });
   expect(sb.git(['status', '--porcelain', '--untracked-files=all'])).toBe('');
-  return { ...sb, fdir };
+  return sb;
 }
 
 /** Runs a node ES module script in a child process; resolves with its exit code and output (bounded). */

@@ -8,9 +8,10 @@ import type { CliResult } from './helpers.js';
 
 /**
  * An isolated user and project for workflow CLI tests: temp HOME and runtime, a fixed git identity, no system or
- * global git config, sync off unless a test turns it on, and no background delivery. Every CLI call is bounded.
+ * global git config, sync off unless a test turns it on, and no background delivery unless `autoDeliver`. Every CLI
+ * call is bounded.
  */
-export function workflowSandbox(prefix = 'kitty-wf-cli-') {
+export function workflowSandbox(prefix = 'kitty-wf-cli-', options: { readonly autoDeliver?: boolean } = {}) {
   const root = tempDir({}, prefix);
   const home = path.join(root, 'home');
   const project = path.join(root, 'project');
@@ -22,7 +23,7 @@ export function workflowSandbox(prefix = 'kitty-wf-cli-') {
     SPEC_KITTY_HOME: path.join(home, '.kittify'),
     SPEC_KITTY_NON_INTERACTIVE: '1',
     SPEC_KITTY_ENABLE_SAAS_SYNC: '',
-    SPEC_KITTY_AUTO_DELIVER: '0',
+    SPEC_KITTY_AUTO_DELIVER: options.autoDeliver === true ? '1' : '0',
     SPECIFY_FEATURE: '',
     SPECIFY_REPO_ROOT: '',
     GIT_CONFIG_NOSYSTEM: '1',
@@ -43,6 +44,23 @@ export function workflowSandbox(prefix = 'kitty-wf-cli-') {
   const git = (args: string[], cwd = project): string =>
     execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
   return { root, home, project, env, kitty, git };
+}
+
+/**
+ * A sandbox project set up through the CLI: `init` (agents `agents`, default claude), feature 001-shop with `n`
+ * finalized work packages (WP02 depends on WP01). `fdir` is the feature's directory.
+ */
+export async function shopProject(n: number, options: { readonly prefix?: string; readonly agents?: string } = {}) {
+  const sb = workflowSandbox(options.prefix);
+  for (const args of [
+    ['init', '--here', '--ai', options.agents ?? 'claude', '--json'],
+    ['agent', 'feature', 'create-feature', 'shop', '--json'],
+  ])
+    expect((await sb.kitty(args)).code).toBe(0);
+  const fdir = path.join(sb.project, 'kitty-specs', '001-shop');
+  writeTasks(fdir, n);
+  expect((await sb.kitty(['agent', 'feature', 'finalize-tasks', '--json'])).code).toBe(0);
+  return { ...sb, fdir };
 }
 
 /** The whole of stdout must be exactly one JSON document. */

@@ -55,6 +55,19 @@ const check = (what: string, level: CheckLevel, pass: boolean, expected: string,
   actual,
 });
 
+/** Checks a body against a response schema (a MUST) and records it; true when the body has that shape. */
+function shapeCheck(
+  checks: Check[],
+  schema: Parameters<typeof responseProblems>[0],
+  body: unknown,
+  what: string,
+  expected: string,
+): boolean {
+  const shape = responseProblems(schema, body);
+  checks.push(check(what, 'must', shape.length === 0, expected, shape.length === 0 ? 'ok' : shape.slice(0, 3).join('; ')));
+  return shape.length === 0;
+}
+
 /** The expectation a fixture's `expected_response` states: ids, statuses and codes (error texts are free). */
 export function expectationOf(response: FixtureResponse): Expectation {
   const body = (response.body ?? {}) as Record<string, unknown>;
@@ -110,17 +123,16 @@ export function compareAnswer(expected: Expectation, actual: ObservedAnswer): Ch
   const body = actual.json as Record<string, unknown> | undefined;
 
   if (actual.status === 200 && expected.results !== undefined) {
-    const shape = responseProblems(BatchResponseSchema, body);
-    checks.push(
-      check(
+    if (
+      !shapeCheck(
+        checks,
+        BatchResponseSchema,
+        body,
         'body is {"results": [...]}',
-        'must',
-        shape.length === 0,
         'a JSON object with a "results" list of {event_id, status}',
-        shape.length === 0 ? 'ok' : shape.slice(0, 3).join('; '),
-      ),
-    );
-    if (shape.length > 0) return checks;
+      )
+    )
+      return checks;
     const results = (body as { results: Array<Record<string, unknown>> }).results;
     const sent = new Set(expected.results.map((r) => r.event_id));
     const byId = new Map<string, Array<Record<string, unknown>>>();
@@ -175,17 +187,8 @@ export function compareAnswer(expected: Expectation, actual: ObservedAnswer): Ch
   }
 
   if (actual.status === 400) {
-    const shape = responseProblems(BadRequestSchema, body);
-    checks.push(
-      check(
-        'body is {"error", "details"}',
-        'must',
-        shape.length === 0,
-        'a JSON object with a non-empty "error"',
-        shape.length === 0 ? 'ok' : shape.slice(0, 3).join('; '),
-      ),
-    );
-    if (shape.length > 0) return checks;
+    if (!shapeCheck(checks, BadRequestSchema, body, 'body is {"error", "details"}', 'a JSON object with a non-empty "error"'))
+      return checks;
     const b = body as Record<string, unknown>;
     checks.push(
       check(

@@ -89,3 +89,5 @@ export type { StatusSnapshot, WorkPackageState } from './reducer.js';
 export { buildJsonSchemas } from './json-schema.js';
 export { checkEventText } from './text.js';
 export type { RecordVerdict, TextVerdict } from './text.js';
+export { CURSOR_TAIL_BYTES } from './status-cursor.js';
+export type { StatusLogCursor } from './status-cursor.js';

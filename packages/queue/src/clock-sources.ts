@@ -22,6 +22,15 @@ export interface ClockReadings {
   readonly maxEvent: number | null;
 }
 
+/** The highest clock value an outbox event carries (null when there is none or it is unusable). */
+export async function maxEventClock(db: Kysely<QueueDb>): Promise<number | null> {
+  const m = await db
+    .selectFrom('outbox')
+    .select(sql<unknown>`max(lamport_clock)`.as('m'))
+    .executeTakeFirst();
+  return asClock(m?.m);
+}
+
 /** Reads the clock row, the high-water mark and (when `withEvents`) the highest stored event value. */
 export async function readClock(db: Kysely<QueueDb>, withEvents: boolean): Promise<ClockReadings> {
   const row = await db
@@ -30,14 +39,7 @@ export async function readClock(db: Kysely<QueueDb>, withEvents: boolean): Promi
     .where('id', '=', 1)
     .executeTakeFirst();
   const hw = await db.selectFrom('outbox_meta').select('value').where('key', '=', META.lamportHighWater).executeTakeFirst();
-  let maxEvent: number | null = null;
-  if (withEvents) {
-    const m = await db
-      .selectFrom('outbox')
-      .select(sql<unknown>`max(lamport_clock)`.as('m'))
-      .executeTakeFirst();
-    maxEvent = asClock(m?.m);
-  }
+  const maxEvent = withEvents ? await maxEventClock(db) : null;
   return { row: asClock(row?.value), rowPresent: row !== undefined, highWater: asClock(hw?.value), maxEvent };
 }
 

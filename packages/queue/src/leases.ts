@@ -23,6 +23,24 @@ export interface StaleRelease {
   readonly events: number;
 }
 
+/** The unexpired claims made on `host` by a process with a known pid. */
+async function unexpiredClaimsOnHost(db: Kysely<QueueDb>, host: string, nowMs: number) {
+  return db
+    .selectFrom('outbox_claims')
+    .select(['claim_id', 'pid', 'host'])
+    .where('lease_until', '>', nowMs)
+    .where('host', '=', host)
+    .where('pid', 'is not', null)
+    .execute();
+}
+
+/** Inside the caller's write transaction: ends a claim, handing its events back untouched; returns how many. */
+export async function endClaim(db: Kysely<QueueDb>, claimId: string): Promise<number> {
+  const r = await db.updateTable('outbox').set({ claim_id: null, lease_until: null }).where('claim_id', '=', claimId).executeTakeFirst();
+  await db.deleteFrom('outbox_claims').where('claim_id', '=', claimId).execute();
+  return Number(r.numUpdatedRows);
+}
+
 /**
  * Inside the caller's write transaction: ends every unexpired claim made on `host` by a process that is no longer
  * alive, handing its events back untouched (no retry counts change).
@@ -34,25 +52,13 @@ export async function releaseGoneOwners(
   isAlive: (pid: number) => boolean,
   selfPid: number | null,
 ): Promise<StaleRelease> {
-  const claims = await db
-    .selectFrom('outbox_claims')
-    .select(['claim_id', 'pid', 'host'])
-    .where('lease_until', '>', nowMs)
-    .where('host', '=', host)
-    .where('pid', 'is not', null)
-    .execute();
+  const claims = await unexpiredClaimsOnHost(db, host, nowMs);
   let released = 0;
   let events = 0;
   for (const c of claims) {
     if (c.pid === selfPid || ownerAlive(c, host, isAlive)) continue;
-    const r = await db
-      .updateTable('outbox')
-      .set({ claim_id: null, lease_until: null })
-      .where('claim_id', '=', c.claim_id)
-      .executeTakeFirst();
-    await db.deleteFrom('outbox_claims').where('claim_id', '=', c.claim_id).execute();
+    events += await endClaim(db, c.claim_id);
     released += 1;
-    events += Number(r.numUpdatedRows);
   }
   return { claims: released, events };
 }
@@ -64,13 +70,7 @@ export async function countGoneOwnerEvents(
   nowMs: number,
   isAlive: (pid: number) => boolean,
 ): Promise<number> {
-  const claims = await db
-    .selectFrom('outbox_claims')
-    .select(['claim_id', 'pid', 'host'])
-    .where('lease_until', '>', nowMs)
-    .where('host', '=', host)
-    .where('pid', 'is not', null)
-    .execute();
+  const claims = await unexpiredClaimsOnHost(db, host, nowMs);
   const gone = claims.filter((c) => !ownerAlive(c, host, isAlive)).map((c) => c.claim_id);
   if (gone.length === 0) return 0;
   const r = await db

@@ -18,7 +18,7 @@ import {
 } from '@kitty/events';
 import { errorMessage } from './errors.js';
 import { DEFAULT_QUEUE_FILE, kittyDir } from './paths.js';
-import { META, type QueueDb } from './schema.js';
+import { META, newOutboxRow, type QueueDb } from './schema.js';
 import { openSqlite, type SqliteHandle } from './sqlite-adapter.js';
 
 /** The column kitty adds to Python's `queue` table: epoch ms of the adoption, null while not adopted. */
@@ -268,22 +268,16 @@ export async function adoptPythonQueue(
         const createdAt = Number.isFinite(r.row.timestamp) ? Math.round(r.row.timestamp * 1000) : options.nowMs;
         const res = await db
           .insertInto('outbox')
-          .values({
-            event_id: r.eventId,
-            event_type: String(r.envelope['event_type']),
-            data: JSON.stringify(r.envelope),
-            lamport_clock: r.lamport,
-            created_at: createdAt,
-            status: 'pending',
-            retry_count: 0,
-            next_attempt_at: options.nowMs,
-            last_error: null,
-            last_category: null,
-            last_attempt_at: null,
-            claim_id: null,
-            lease_until: null,
-            dead_at: null,
-          })
+          .values(
+            newOutboxRow({
+              event_id: r.eventId,
+              event_type: String(r.envelope['event_type']),
+              data: JSON.stringify(r.envelope),
+              lamport_clock: r.lamport,
+              created_at: createdAt,
+              next_attempt_at: options.nowMs,
+            }),
+          )
           .onConflict((oc) => oc.column('event_id').doNothing())
           .executeTakeFirst();
         adopted += Number(res.numInsertedOrUpdatedRows ?? 0n);

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { describeValue, typeName } from '@kitty/errors';
 import { normalizeEventId, type ClockStore } from '@kitty/events';
 import { QueueError, errorMessage, invalidArgument, isCorruption, positiveInt, toQueueError } from './errors.js';
-import { asClock } from './clock-sources.js';
+import { asClock, maxEventClock, readClock } from './clock-sources.js';
 import type { PrepareResult } from './database.js';
 import { prepareDraft } from './drafts.js';
 import { fileBytes } from './inspect.js';
@@ -13,7 +13,7 @@ import { PYTHON_ADOPTED_META } from './python-import.js';
 import { openVerified, type Config, type Opened } from './open.js';
 import { normalizeScope, queuePath } from './paths.js';
 import { recoverCorruptFile, type RecoveryContext } from './recovery.js';
-import { META, type QueueDb } from './schema.js';
+import { META, newOutboxRow, type QueueDb } from './schema.js';
 import {
   checkStatusSyncCommit,
   normalizeIds,
@@ -26,7 +26,7 @@ import {
   type StatusSyncProject,
   type StatusSyncState,
 } from './status-sync.js';
-import { countGoneOwnerEvents, defaultIsProcessAlive, releaseGoneOwners } from './leases.js';
+import { countGoneOwnerEvents, defaultIsProcessAlive, endClaim, releaseGoneOwners } from './leases.js';
 import { vacuumIfDrained } from './vacuum.js';
 import { sqliteErrorCode, type SqliteHandle } from './sqlite-adapter.js';
 import type {
@@ -319,20 +319,9 @@ class SqliteQueue implements Queue {
 
   /** The clock value inside a transaction; a damaged row is rebuilt from the high-water mark and the events. */
   async #clockInTx(db: Kysely<QueueDb>, writing: boolean): Promise<number> {
-    const row = await db
-      .selectFrom('lamport_clock')
-      .select(sql<unknown>`value`.as('value'))
-      .where('id', '=', 1)
-      .executeTakeFirst();
-    const hw = await db.selectFrom('outbox_meta').select('value').where('key', '=', META.lamportHighWater).executeTakeFirst();
-    const value = asClock(row?.value);
-    const high = asClock(hw?.value);
+    const { row: value, highWater: high } = await readClock(db, false);
     if (value !== null && high !== null && value >= high) return value;
-    const max = await db
-      .selectFrom('outbox')
-      .select(sql<unknown>`max(lamport_clock)`.as('m'))
-      .executeTakeFirst();
-    const recovered = Math.max(value ?? 0, high ?? 0, asClock(max?.m) ?? 0);
+    const recovered = Math.max(value ?? 0, high ?? 0, (await maxEventClock(db)) ?? 0);
     if (writing) {
       this.#clockRepaired({ found: value, recovered });
       await this.#setClock(db, recovered);
@@ -482,22 +471,16 @@ class SqliteQueue implements Queue {
           }
           const base = await this.#clockInTx(db, true);
           const stored = prepared.map((p, i) => `${p.jsonHead}"lamport_clock":${base + i + 1}}`);
-          const rows = prepared.map((p, i) => ({
-            event_id: p.eventId,
-            event_type: p.eventType,
-            data: stored[i] as string,
-            lamport_clock: base + i + 1,
-            created_at: nowMs,
-            status: 'pending' as const,
-            retry_count: 0,
-            next_attempt_at: nowMs,
-            last_error: null,
-            last_category: null,
-            last_attempt_at: null,
-            claim_id: null,
-            lease_until: null,
-            dead_at: null,
-          }));
+          const rows = prepared.map((p, i) =>
+            newOutboxRow({
+              event_id: p.eventId,
+              event_type: p.eventType,
+              data: stored[i] as string,
+              lamport_clock: base + i + 1,
+              created_at: nowMs,
+              next_attempt_at: nowMs,
+            }),
+          );
           for (const chunk of chunks(rows, INSERT_CHUNK)) await db.insertInto('outbox').values(chunk).execute();
           await this.#setClock(db, base + prepared.length);
           await hooks?.after(db, ids, nowMs);
@@ -754,12 +737,7 @@ class SqliteQueue implements Queue {
             else rejected += 1;
           }
         }
-        const released = await db
-          .updateTable('outbox')
-          .set({ claim_id: null, lease_until: null })
-          .where('claim_id', '=', claimId)
-          .executeTakeFirst();
-        await db.deleteFrom('outbox_claims').where('claim_id', '=', claimId).execute();
+        const released = await endClaim(db, claimId);
         if (synced + duplicates > 0) {
           await this.#setMeta(db, META.lastSuccessAt, String(nowMs));
           await this.#setMeta(db, META.transientFailures, null);
@@ -770,7 +748,7 @@ class SqliteQueue implements Queue {
           duplicates,
           rejected,
           deadLettered,
-          released: Number(released.numUpdatedRows),
+          released,
           ignored,
           leaseExpired: claim.lease_until < nowMs,
         };
@@ -788,12 +766,7 @@ class SqliteQueue implements Queue {
     return this.#op(async () =>
       this.#write(async (db) => {
         await this.#claimRow(db, claimId);
-        const released = await db
-          .updateTable('outbox')
-          .set({ claim_id: null, lease_until: null })
-          .where('claim_id', '=', claimId)
-          .executeTakeFirst();
-        await db.deleteFrom('outbox_claims').where('claim_id', '=', claimId).execute();
+        const released = await endClaim(db, claimId);
         if (options.transient !== false) {
           const failures =
             asClock(
@@ -807,7 +780,7 @@ class SqliteQueue implements Queue {
             asClock((await db.selectFrom('outbox_meta').select('value').where('key', '=', META.notBefore).executeTakeFirst())?.value) ?? 0;
           await this.#setMeta(db, META.notBefore, String(Math.max(current, notBefore.getTime())));
         }
-        return { released: Number(released.numUpdatedRows) };
+        return { released };
       }),
     );
   }

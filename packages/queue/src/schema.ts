@@ -25,6 +25,24 @@ export interface OutboxTable {
   dead_at: number | null;
 }
 
+/** What a caller knows of an event it queues; `newOutboxRow` fills in the rest. */
+export type NewOutboxFields = Pick<OutboxTable, 'event_id' | 'event_type' | 'data' | 'lamport_clock' | 'created_at' | 'next_attempt_at'>;
+
+/** A fresh pending outbox row: never tried, unclaimed, not dead. */
+export function newOutboxRow(fields: NewOutboxFields): Omit<OutboxTable, 'id'> {
+  return {
+    ...fields,
+    status: 'pending',
+    retry_count: 0,
+    last_error: null,
+    last_category: null,
+    last_attempt_at: null,
+    claim_id: null,
+    lease_until: null,
+    dead_at: null,
+  };
+}
+
 /** Pending/dead counters kept exact by triggers, so the capacity check is O(1). */
 export interface CountsTable {
   status: RowStatus;

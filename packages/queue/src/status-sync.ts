@@ -3,25 +3,11 @@
 // starts. The workflow library reads the logs and builds the envelopes; the queue only remembers.
 import type { Kysely } from 'kysely';
 import { describeValue } from '@kitty/errors';
-import { normalizeEventId } from '@kitty/events';
+import { normalizeEventId, type StatusLogCursor } from '@kitty/events';
 import { invalidArgument } from './errors.js';
 import type { QueueDb } from './schema.js';
 
-/** How far one status log (`kitty-specs/<feature>/status.events.jsonl`) has been read into the queue. */
-export interface StatusLogCursor {
-  /** Absolute path of the log. */
-  readonly path: string;
-  /** Bytes consumed: the end of the last complete line read. */
-  readonly offset: number;
-  /** SHA-256 (hex) of the bytes just before `offset` (at most {@link CURSOR_TAIL_BYTES}); a mismatch means the log was rewritten. */
-  readonly tailHash: string;
-  /** File size and modification time when it was read (an unchanged log is not opened again). */
-  readonly size: number;
-  readonly mtimeMs: number;
-}
-
-/** How many bytes before a cursor's offset its hash covers. */
-export const CURSOR_TAIL_BYTES = 4096;
+export { CURSOR_TAIL_BYTES, type StatusLogCursor } from '@kitty/events';
 
 /** A project whose status logs are reconciled into this queue. */
 export interface StatusSyncProject {

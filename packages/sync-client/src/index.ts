@@ -64,4 +64,5 @@ export {
 export type { DeliveryCommand, DeliveryDecision } from './delivery.js';
 export { diagnoseQueue } from './diagnose.js';
 export type { DiagnoseIssue, DiagnoseResult, DiagnoseReport } from './diagnose.js';
-export { snakeCase, snakeCaseKeys } from './json-keys.js';
+// The JSON key style of every command's output lives with the error document's shape (@kitty/errors).
+export { snakeCase, snakeCaseKeys } from '@kitty/errors';

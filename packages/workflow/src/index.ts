@@ -95,6 +95,7 @@ export type {
 export { reconcileStatus } from './status/status-reconcile.js';
 export type { ReconcileStatusOptions, ReconcileStatusResult } from './status/status-reconcile.js';
 export type { StatusDrift } from './status/status-drift.js';
+export type { LaneMoveOptions } from './status/status-change.js';
 export { acceptFeature } from './execution/accept.js';
 export type {
   AcceptOptions,

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { createEventFactory, type EventDraft } from '@kitty/events';
+import { createEventFactory, type EventDraft, type StatusEvent } from '@kitty/events';
 import { fixedClock, gitRepo, tempDir } from '@kitty/test-utils';
 import {
   createGitPort,
@@ -192,3 +192,21 @@ history:
 - 2026-02-01T00:00:00Z – system – lane=planned – Prompt created.
 `;
 }
+
+/** Status event number `n` of feature 001-demo (WP01 planned → claimed by claude at 10:nn), with `over` applied. */
+export const statusEvent = (n: number, over: Partial<StatusEvent> = {}): StatusEvent =>
+  ({
+    event_id: `01JFAA00000000000000000${String(n).padStart(3, '0')}`,
+    feature_slug: '001-demo',
+    wp_id: 'WP01',
+    from_lane: 'planned',
+    to_lane: 'claimed',
+    at: `2026-01-15T10:${String(n).padStart(2, '0')}:00+00:00`,
+    actor: 'claude',
+    force: false,
+    reason: null,
+    execution_mode: 'worktree',
+    review_ref: null,
+    evidence: null,
+    ...over,
+  }) as StatusEvent;

@@ -14,6 +14,7 @@ import {
   repairTornTail,
   serializeStatusEvent,
 } from '../src/status/status-log.js';
+import { statusEvent as ev } from './helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -28,23 +29,6 @@ function feature(slug = '001-demo'): { root: string; f: FeatureRef; log: string 
   mkdirSync(dir, { recursive: true });
   return { root, f: { slug, number: slug.slice(0, 3), dir, relDir: `kitty-specs/${slug}` }, log: path.join(dir, 'status.events.jsonl') };
 }
-
-const ev = (n: number, over: Partial<StatusEvent> = {}): StatusEvent =>
-  ({
-    event_id: `01JFAA00000000000000000${String(n).padStart(3, '0')}`,
-    feature_slug: '001-demo',
-    wp_id: 'WP01',
-    from_lane: 'planned',
-    to_lane: 'claimed',
-    at: `2026-01-15T10:${String(n).padStart(2, '0')}:00+00:00`,
-    actor: 'claude',
-    force: false,
-    reason: null,
-    execution_mode: 'worktree',
-    review_ref: null,
-    evidence: null,
-    ...over,
-  }) as StatusEvent;
 
 describe('status.events.jsonl', () => {
   it("reads the incumbent's log and reduces it to the incumbent's snapshot, written byte-for-byte in its format", () => {

@@ -5,25 +5,9 @@ import { MAX_ENVELOPE_BYTES, createEventFactory, type EventDraft, type StatusEve
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { createGitPort, fitEnvelope, reconcileStatusLogs, type StatusLogCursor, type StatusSyncStore } from '../src/index.js';
 import { serializeStatusEvent } from '../src/status/status-log.js';
+import { statusEvent as ev } from './helpers.js';
 
 afterAll(cleanupTempDirs);
-
-const ev = (n: number, over: Partial<StatusEvent> = {}): StatusEvent =>
-  ({
-    event_id: `01JFAA00000000000000000${String(n).padStart(3, '0')}`,
-    feature_slug: '001-demo',
-    wp_id: 'WP01',
-    from_lane: 'planned',
-    to_lane: 'claimed',
-    at: `2026-01-15T10:${String(n).padStart(2, '0')}:00+00:00`,
-    actor: 'claude',
-    force: false,
-    reason: null,
-    execution_mode: 'worktree',
-    review_ref: null,
-    evidence: null,
-    ...over,
-  }) as StatusEvent;
 
 const line = (e: StatusEvent) => `${serializeStatusEvent(e)}\n`;
 

@@ -1,5 +1,5 @@
 import { Command, Errors } from '@oclif/core';
-import { exitClassOf, isKittyError } from '@kitty/errors';
+import { exitClassOf, isKittyError, snakeCase } from '@kitty/errors';
 import { ExitCode, exitCodeForError, exitCodeOfClass } from './exit-codes.js';
 import { commandSignal, installInterruptHandlers, wasInterrupted } from './interrupt.js';
 
@@ -13,6 +13,14 @@ export interface JsonErrorBody {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * An error's details with snake_case names, like every key of a `--json` document. Only the names of the details
+ * change: their values are data (a lock owner, a list of ids) and are passed on as the library gave them.
+ */
+function snakeDetails(details: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  return Object.fromEntries(Object.entries(details).map(([k, v]) => [snakeCase(k), v]));
+}
+
 /** Normalises anything thrown into the `--json` error body and an exit code. */
 export function describeError(err: unknown): { body: JsonErrorBody; exit: number } {
   if (isKittyError(err)) {
@@ -22,7 +30,7 @@ export function describeError(err: unknown): { body: JsonErrorBody; exit: number
         message: err.message,
         hint: err.suggestions[0] ?? null,
         suggestions: err.suggestions,
-        ...(err.details === undefined ? {} : { details: err.details }),
+        ...(err.details === undefined ? {} : { details: snakeDetails(err.details) }),
       },
       exit: exitCodeForError(err),
     };

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { InputError } from './input.js';
 
 /** Asks one question on stderr and reads a line from stdin; with `hidden`, typed characters are not echoed. */
 export async function promptLine(question: string, options: { readonly hidden?: boolean } = {}): Promise<string> {
@@ -25,4 +26,27 @@ export async function readStdin(): Promise<string> {
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
+}
+
+/** The credential flags of a command that logs in: `-u`, `-p` and `--password-stdin`. */
+export interface CredentialFlags {
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly 'password-stdin'?: boolean | undefined;
+}
+
+/**
+ * The username and password of a log-in: from the flags, the password from standard input with `--password-stdin`,
+ * otherwise asked on the terminal (the password hidden) when `interactive`; a USAGE error naming the flag when a value
+ * is missing and nobody can be asked.
+ */
+export async function readCredentials(flags: CredentialFlags, interactive: boolean): Promise<{ username: string; password: string }> {
+  const need = (what: 'username' | 'password'): never => {
+    throw new InputError('USAGE', `A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`);
+  };
+  const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
+  const password =
+    flags.password ??
+    (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
+  return { username, password };
 }

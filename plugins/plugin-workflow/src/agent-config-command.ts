@@ -1,9 +1,13 @@
 import os from 'node:os';
+import { Args } from '@oclif/core';
 import type { AgentConfigResult } from '@kitty/workflow';
 import { WorkflowCommand } from './base.js';
 
 /** The `spec-kitty agent config …` commands: one library call (`agentConfig`) with their action, one rendering. */
 export abstract class AgentConfigCommand extends WorkflowCommand {
+  static override description =
+    'JSON keys: action, available, preferred_implementer, preferred_reviewer, agents [{key, display_name, directory, configured, command_files, expected_files, missing_files}], changed, commit_hash.';
+
   /** What the subcommand asks `agentConfig` to do. */
   protected abstract readonly action: 'list' | 'status' | 'sync' | 'add' | 'remove';
 
@@ -24,6 +28,11 @@ export abstract class AgentConfigCommand extends WorkflowCommand {
     return this.finish(result, renderAgentConfig);
   }
 }
+
+/** The agent keys `agent config add|remove` take (with `strict = false`: several, space- or comma-separated). */
+export const AGENT_KEYS_ARGS = {
+  agents: Args.string({ description: 'agent keys (space- or comma-separated), e.g. codex gemini', required: true }),
+};
 
 /** The human view of an agent-config result: the roles, one line per agent, what changed. */
 function renderAgentConfig(r: AgentConfigResult): string {

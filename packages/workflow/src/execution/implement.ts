@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Lane } from '@kitty/events';
 import { commitFiles } from '../git/commit.js';
 import { WorkflowError } from '../errors.js';
-import { emitAfter, hint, openFeature, reportingFailures, statusDrafts, type FeatureContext } from '../project/feature-context.js';
+import { emitStatusChanged, type FeatureContext, openFeature, reportingFailures } from '../project/feature-context.js';
 import { isDir, writeFileAtomic } from '../files/files.js';
 import type { GitPort } from '../git/git-port.js';
 import { addIgnoreEntries, EXCLUDE_ENTRIES, EXCLUDE_MARKER } from '../planning/gitignore.js';
@@ -470,15 +470,7 @@ async function implement(
       };
     },
   );
-  notes.push(...outcome.notes);
-  const queued = await emitAfter(
-    options,
-    root,
-    'WPStatusChanged',
-    notes,
-    (f, n) => statusDrafts(f, outcome.events, n),
-    hint(fc, outcome.commit.commit_hash),
-  );
+  const queued = await emitStatusChanged(options, root, fc, outcome, notes);
   const { wpText, ...r } = outcome.result;
   const lane = outcome.snapshot.work_packages[r.wp_id]?.lane ?? 'planned';
   const promptFile =

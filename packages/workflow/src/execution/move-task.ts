@@ -1,21 +1,14 @@
 import path from 'node:path';
 import { sameActor, transitionPath, type Lane, type ReviewDuties } from '@kitty/events';
 import { WorkflowError } from '../errors.js';
-import {
-  emitAfter,
-  hint,
-  openFeature,
-  reportingFailures,
-  specNumber,
-  statusDrafts,
-  type FeatureContext,
-} from '../project/feature-context.js';
+import { emitStatusChanged, type FeatureContext, openFeature, reportingFailures, specNumber } from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
 import { readFeedbackFile, storeFeedback } from '../project/scratch.js';
 import {
   changeFeatureStatus,
   laneArg,
   type FeatureState,
+  type LaneMoveOptions,
   type LaneRequest,
   type StatusChangePlan,
   type WpEdit,
@@ -28,18 +21,12 @@ import { AGENT_ENV, checkTakeover, commandLine, dutiesOf, otherAgents, resolveAc
 import type { YamlSet } from '../files/yaml-edit.js';
 
 /** Options of {@link moveTask} (`spec-kitty agent tasks move-task`). */
-export interface MoveTaskOptions extends WorkflowEnv {
-  readonly wpId: string;
-  /** Target lane (aliases such as `doing` accepted). */
-  readonly to: string;
-  readonly feature?: string | undefined;
+export interface MoveTaskOptions extends LaneMoveOptions {
   /** The agent making the move (the event's actor). */
   readonly agent?: string | undefined;
   readonly note?: string | undefined;
-  readonly force?: boolean | undefined;
   /** Why a forced move (or an `in_progress → planned` move) is made; `note` is used when absent. */
   readonly reason?: string | undefined;
-  readonly reviewRef?: string | undefined;
   /** A file with review feedback: required to send a work package back from `for_review` to `planned`. */
   readonly reviewFeedbackFile?: string | undefined;
   readonly reviewer?: string | undefined;
@@ -424,15 +411,7 @@ async function move(options: MoveTaskOptions, fc: FeatureContext, wpId: string):
       };
     },
   );
-  notes.push(...outcome.notes);
-  const queued = await emitAfter(
-    options,
-    root,
-    'WPStatusChanged',
-    notes,
-    (f, n) => statusDrafts(f, outcome.events, n),
-    hint(fc, outcome.commit.commit_hash),
-  );
+  const queued = await emitStatusChanged(options, root, fc, outcome, notes);
   const last = outcome.events.at(-1);
   const { from, wpPath } = outcome.result;
   return {

@@ -4,7 +4,8 @@ import type { Lane } from '@kitty/events';
 import { WorkflowError } from '../errors.js';
 import { isFile } from '../files/files.js';
 import { openProject } from '../project/project.js';
-import { listFeatures, resolveFeature, WORKTREES_DIR, type ResolvedFeature } from '../project/features.js';
+import { openProjectFeature, resolveCommandFeature } from '../project/feature-context.js';
+import { listFeatures, WORKTREES_DIR, type ResolvedFeature } from '../project/features.js';
 import { missionOf, readMeta } from '../project/meta.js';
 import type { TemplateSource, WorkflowEnv } from '../ports.js';
 import { readFeatureState, type FeatureState } from '../status/status-change.js';
@@ -141,12 +142,8 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
       reason: 'The project has no feature yet.',
     });
   }
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
+  const feature = await resolveCommandFeature(project, options, {
+    feature: options.feature,
     command: `next --agent ${agent}`,
     guess: true,
   });
@@ -264,6 +261,9 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   };
   const ws = (id: string): string => path.join(project.root, WORKTREES_DIR, `${slug}-${id}`);
   const wpFile = (id: string): string => wps.find((w) => w.id === id)?.path ?? '';
+  /** The start of an answer that works on one work package: in its workspace, from its prompt file. */
+  const onWp = (kind: 'step' | 'decision_required', action: 'implement' | 'review', id: string) =>
+    ({ kind, state: action, action, wp: id, workspace: ws(id), prompt: wpFile(id) }) as const;
   const mine = (id: string): boolean => ownerOf(id) === agent;
   const failed = lastResult === 'failed' ? ' The last step was reported as failed: fix what went wrong and run the commands again.' : '';
 
@@ -273,12 +273,7 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
     const parsed = await state.tasksMd.parse().catch(() => null);
     const open = uncheckedSubtasks(parsed, id);
     return answer(base, state, {
-      kind: 'step',
-      state: 'implement',
-      action: 'implement',
-      wp: id,
-      workspace: ws(id),
-      prompt: wpFile(id),
+      ...onWp('step', 'implement', id),
       instructions: [
         `Implement ${id} inside ${rel(ws(id))} following ${rel(wpFile(id))} (its Review Feedback first, when present); commit your work there, then run the commands.`,
       ],
@@ -293,12 +288,7 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   if (reviewing.length > 0) {
     const id = (reviewing[0] as (typeof reviewing)[number]).id;
     return answer(base, state, {
-      kind: 'decision_required',
-      state: 'review',
-      action: 'review',
-      wp: id,
-      workspace: ws(id),
-      prompt: wpFile(id),
+      ...onWp('decision_required', 'review', id),
       instructions: [
         `Review ${id} in ${rel(ws(id))} against ${rel(wpFile(id))}, then approve (first command) or write feedback to a file and request changes (the option).`,
       ],
@@ -317,12 +307,7 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
   if (toReview.length > 0) {
     const id = (toReview[0] as (typeof toReview)[number]).id;
     return answer(base, state, {
-      kind: 'step',
-      state: 'review',
-      action: 'review',
-      wp: id,
-      workspace: ws(id),
-      prompt: wpFile(id),
+      ...onWp('step', 'review', id),
       commands: [`spec-kitty agent workflow review ${id} --agent ${agent} ${f} --json`],
       instructions: ['Claim the review, then ask next again for the decision.'],
       reason: `${id} waits for a review by an agent other than its implementer (${ownerOf(id) || 'unknown'}).`,
@@ -339,12 +324,7 @@ export async function nextStep(options: NextOptions): Promise<NextResult> {
       base,
       state,
       {
-        kind: 'step',
-        state: 'implement',
-        action: 'implement',
-        wp: id,
-        workspace: ws(id),
-        prompt: wpFile(id),
+        ...onWp('step', 'implement', id),
         commands: [`spec-kitty implement ${id} --agent ${agent} ${f} --json`],
         instructions: ['Claim the work package and create its workspace, then ask next again.'],
         reason: `${id} is planned and its dependencies are done.`,
@@ -525,13 +505,8 @@ export async function listDependents(
 ): Promise<ListDependentsResult> {
   const { normalizeWpId } = await import('../tasks/wp-ref.js');
   const wpId = normalizeWpId(options.wpId);
-  const project = await openProject(options);
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
+  const { project, feature } = await openProjectFeature(options, {
+    feature: options.feature,
     command: `agent tasks list-dependents ${wpId}`,
     guess: true,
   });

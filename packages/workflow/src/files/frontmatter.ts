@@ -47,14 +47,7 @@ export function locateFrontmatter(text: string, shownAs: string): FrontmatterBlo
       message: `the frontmatter must open with a line holding only "---"; found ${JSON.stringify(firstLine.slice(0, 40))}`,
     };
   }
-  if (firstNl < 0)
-    return {
-      path: shownAs,
-      line: 1,
-      col: 1,
-      code: 'UNCLOSED_FRONTMATTER',
-      message: 'the frontmatter opened on line 1 is never closed with a "---" line',
-    };
+  if (firstNl < 0) return unclosed(shownAs);
   let pos = firstNl + 1;
   while (pos <= text.length) {
     const nl = text.indexOf('\n', pos);
@@ -72,6 +65,11 @@ export function locateFrontmatter(text: string, shownAs: string): FrontmatterBlo
     if (nl < 0) break;
     pos = nl + 1;
   }
+  return unclosed(shownAs);
+}
+
+/** The problem of a frontmatter that opens on line 1 and never closes. */
+function unclosed(shownAs: string): FileProblem {
   return {
     path: shownAs,
     line: 1,

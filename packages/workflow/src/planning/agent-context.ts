@@ -3,8 +3,7 @@ import path from 'node:path';
 import { agentSpec, AGENTS } from './agents.js';
 import { commitFiles, repoTopOf } from '../git/commit.js';
 import { isFile, writeFileAtomic } from '../files/files.js';
-import { resolveFeature } from '../project/features.js';
-import { openProject, requireGit } from '../project/project.js';
+import { openProjectFeature } from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
 import { WorkflowError } from '../errors.js';
 
@@ -65,15 +64,10 @@ export async function updateAgentContext(
       suggestions: [`spec-kitty agent context update-context --agent-type claude (one of ${AGENTS.map((a) => a.key).join(', ')})`],
     });
   }
-  const project = await openProject(options);
-  requireGit(project, 'agent context update-context');
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
+  const { project, feature } = await openProjectFeature(options, {
+    feature: options.feature,
     command: 'agent context update-context',
+    requireGit: 'agent context update-context',
   });
   const plan = path.join(feature.dir, 'plan.md');
   if (!isFile(plan)) {

@@ -5,13 +5,12 @@ import { isAtomicTempName } from '@kitty/io';
 import { commitFiles, repoTopOf } from '../git/commit.js';
 import { projectTransaction, runTransaction } from '../git/transaction.js';
 import { displayPath, isDir, isFile, writeFileAtomic } from '../files/files.js';
-import { resolveFeature } from '../project/features.js';
 import { updateFrontmatter } from '../files/frontmatter.js';
 import { emitEvents } from '../project/identity.js';
 import { featureLockPath, withLock } from '../files/lock.js';
 import { readMeta } from '../project/meta.js';
 import type { WorkflowEnv } from '../ports.js';
-import { openProject, requireGit } from '../project/project.js';
+import { openProjectFeature } from '../project/feature-context.js';
 import { planningBranch } from './setup-plan.js';
 import { branchNote } from '../project/meta.js';
 import { analyzeTaskPlan } from '../tasks/task-plan.js';
@@ -62,15 +61,10 @@ export interface FinalizeTasksResult {
  * the dependencies already in its frontmatter (they are validated too).
  */
 export async function finalizeTasks(options: FinalizeTasksOptions): Promise<FinalizeTasksResult> {
-  const project = await openProject(options);
-  requireGit(project, 'finalize-tasks');
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
+  const { project, feature } = await openProjectFeature(options, {
+    feature: options.feature,
     command: 'agent feature finalize-tasks',
+    requireGit: 'finalize-tasks',
   });
   const root = project.root;
   const tasksDir = path.join(feature.dir, 'tasks');

@@ -4,12 +4,13 @@ import { WorkflowError } from '../errors.js';
 import { commitFiles, repoTopOf } from '../git/commit.js';
 import { projectTransaction, runTransaction } from '../git/transaction.js';
 import { isFile, writeFileAtomic } from '../files/files.js';
-import { resolveFeature, type ResolvedFeature } from '../project/features.js';
+import type { ResolvedFeature } from '../project/features.js';
 import { featureLockPath, withLock } from '../files/lock.js';
 import { missionOf, readMeta, branchNote } from '../project/meta.js';
 import { requireTemplate } from '../project/missions.js';
 import type { TemplateSource, WorkflowEnv } from '../ports.js';
-import { openProject, requireGit, type ProjectContext } from '../project/project.js';
+import type { ProjectContext } from '../project/project.js';
+import { openProjectFeature } from '../project/feature-context.js';
 
 /** Options of {@link setupPlan}. */
 export interface SetupPlanOptions extends WorkflowEnv {
@@ -68,15 +69,10 @@ export function requireSpec(feature: ResolvedFeature): string {
  * Re-running it is safe. Several features and no `--feature`: PLAN_CONTEXT_UNRESOLVED with the candidates.
  */
 export async function setupPlan(options: SetupPlanOptions): Promise<SetupPlanResult> {
-  const project = await openProject(options);
-  requireGit(project, 'setup-plan');
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
+  const { project, feature } = await openProjectFeature(options, {
+    feature: options.feature,
     command: 'agent feature setup-plan',
+    requireGit: 'setup-plan',
     unresolvedCode: 'PLAN_CONTEXT_UNRESOLVED',
   });
   const spec = requireSpec(feature);

@@ -1,7 +1,7 @@
 import { isKittyError } from '@kitty/errors';
 import type { EventDraft, EventFactory, StatusEvent } from '@kitty/events';
 import { repoTopOf } from '../git/commit.js';
-import { resolveFeature, type ResolvedFeature } from './features.js';
+import { resolveFeature, type ResolvedFeature, type ResolveFeatureOptions } from './features.js';
 import { emitEvents, type GitStateHint } from './identity.js';
 import { branchNote, readMeta } from './meta.js';
 import type { WorkflowEnv } from '../ports.js';
@@ -27,6 +27,51 @@ export interface FeatureContext {
   readonly origin?: Promise<string | null>;
 }
 
+/** How a command names itself and its feature to `openProjectFeature`. */
+export interface ProjectFeatureOptions {
+  /** `--feature` as given. */
+  readonly feature?: string | undefined;
+  /** The command, for suggested commands in errors (e.g. `agent feature setup-plan`). */
+  readonly command: string;
+  /** Requires a git repository; the name the NOT_A_GIT_REPO error gives the command (e.g. `setup-plan`). */
+  readonly requireGit?: string;
+  /** Refuses to run inside a linked worktree (commands that create worktrees or merge). */
+  readonly refuseWorktree?: boolean;
+  /** Read-only commands may guess the feature (see `resolveFeature`). */
+  readonly guess?: boolean;
+  readonly unresolvedCode?: ResolveFeatureOptions['unresolvedCode'];
+}
+
+/** The feature a command works on in an open project: `resolveFeature` with the command's environment and flags. */
+export async function resolveCommandFeature(
+  project: ProjectContext,
+  env: Pick<WorkflowEnv, 'git' | 'env' | 'argv'>,
+  options: Pick<ProjectFeatureOptions, 'feature' | 'command' | 'guess' | 'unresolvedCode'>,
+): Promise<ResolvedFeature> {
+  return resolveFeature({
+    project,
+    git: env.git,
+    flag: options.feature,
+    env: env.env,
+    command: options.command,
+    argv: env.argv,
+    ...(options.guess === true ? { guess: true } : {}),
+    ...(options.unresolvedCode === undefined ? {} : { unresolvedCode: options.unresolvedCode }),
+  });
+}
+
+/** Opens the project and resolves the feature a command works on (see `resolveFeature`): the one place that does. */
+export async function openProjectFeature(
+  env: WorkflowEnv,
+  options: ProjectFeatureOptions,
+): Promise<{ readonly project: ProjectContext; readonly feature: ResolvedFeature }> {
+  const project = await openProject(env);
+  if (options.refuseWorktree === true) refuseInsideWorktree(project, options.command);
+  if (options.requireGit !== undefined) requireGit(project, options.requireGit);
+  const feature = await resolveCommandFeature(project, env, options);
+  return { project, feature };
+}
+
 /**
  * Opens the project and resolves the feature of a feature command (see `resolveFeature`), with git required.
  * `refuseWorktree` refuses to run inside a linked worktree (commands that create worktrees or merge).
@@ -35,18 +80,7 @@ export async function openFeature(
   env: WorkflowEnv,
   options: { readonly feature?: string | undefined; readonly command: string; readonly refuseWorktree?: boolean; readonly guess?: boolean },
 ): Promise<FeatureContext> {
-  const project = await openProject(env);
-  if (options.refuseWorktree === true) refuseInsideWorktree(project, options.command);
-  requireGit(project, options.command);
-  const feature = await resolveFeature({
-    project,
-    git: env.git,
-    flag: options.feature,
-    env: env.env,
-    command: options.command,
-    argv: env.argv,
-    ...(options.guess === true ? { guess: true } : {}),
-  });
+  const { project, feature } = await openProjectFeature(env, { ...options, requireGit: options.command });
   const [repoTop, branch] = await Promise.all([repoTopOf(project, env.git), env.git.currentBranch(project.root)]);
   const meta = readMeta(project.root, feature)?.data ?? null;
   const target = typeof meta?.['target_branch'] === 'string' && meta['target_branch'] !== '' ? meta['target_branch'] : branch;
@@ -149,6 +183,25 @@ export async function emitAfter(
   const r = await emitEvents(env.events, root, env.git, what, (f) => build(f, notes), known);
   notes.push(...r.notes);
   return r.queued;
+}
+
+/**
+ * After a status change: its notes join `notes` and its events go to the sync queue as `WPStatusChanged` events,
+ * with the git state the command knows; returns how many were queued.
+ */
+export async function emitStatusChanged(
+  env: WorkflowEnv,
+  root: string,
+  fc: FeatureContext,
+  outcome: {
+    readonly events: readonly StatusEvent[];
+    readonly commit: { readonly commit_hash: string | null };
+    readonly notes: readonly string[];
+  },
+  notes: string[],
+): Promise<number> {
+  notes.push(...outcome.notes);
+  return emitAfter(env, root, 'WPStatusChanged', notes, (f, n) => statusDrafts(f, outcome.events, n), hint(fc, outcome.commit.commit_hash));
 }
 
 /** The feature number `NNN` of a slug, for commit messages (`on spec NNN`). */

@@ -5,11 +5,11 @@ import {
   resolveLane,
   transitionPath,
   validateTransition,
-  type DependencyState,
   type Lane,
-  type ReviewDuties,
+  type ReviewEvidence,
   type StatusEvent,
   type StatusSnapshot,
+  type TransitionRequest,
 } from '@kitty/events';
 import { commitFiles, type CommitResult } from '../git/commit.js';
 import { projectTransaction, runTransaction, type Transaction } from '../git/transaction.js';
@@ -38,12 +38,8 @@ import { readWorkPackages, type WorkPackageFile, type WorkPackageSet } from '../
 import { findWorkPackage } from '../tasks/wp-ref.js';
 import type { YamlSet } from '../files/yaml-edit.js';
 
-/** Review evidence of an approval (`for_review → done`). */
-export interface ReviewEvidenceInput {
-  readonly reviewer: string | null;
-  readonly verdict: string | null;
-  readonly reference: string | null;
-}
+/** Review evidence of an approval (`for_review → done`): every field of the guards' evidence, each given. */
+export type ReviewEvidenceInput = Required<ReviewEvidence>;
 
 /** One repository a finished work package touched (evidence of `done`). */
 export interface RepoEvidenceInput {
@@ -52,30 +48,42 @@ export interface RepoEvidenceInput {
   readonly commit: string;
 }
 
-/** A lane change asked for by a command. */
-export interface LaneRequest {
+/** A lane change asked for by a command: the guards' inputs of the move (events `TransitionRequest`) and how to make it. */
+export interface LaneRequest extends Pick<
+  TransitionRequest,
+  | 'force'
+  | 'reason'
+  | 'reviewRef'
+  | 'feedback'
+  | 'workspaceContext'
+  | 'subtasksComplete'
+  | 'implementationEvidencePresent'
+  | 'duties'
+  | 'dependencies'
+> {
   readonly wpId: string;
   readonly to: Lane;
   /** Walk the forward chain one hop at a time (planned → claimed → in_progress → for_review → done). */
   readonly walk: boolean;
   readonly actor: string;
-  readonly force?: boolean;
-  readonly reason?: string | null;
-  readonly reviewRef?: string | null;
-  /** Review feedback text (the guard of a review rejection). */
-  readonly feedback?: string | null;
-  readonly workspaceContext?: string | null;
-  readonly subtasksComplete?: boolean;
-  readonly implementationEvidencePresent?: boolean;
   /** Review evidence, used on a hop to done. */
   readonly review?: ReviewEvidenceInput | null;
   /** Repositories for the evidence of a hop to done. */
   readonly repos?: readonly RepoEvidenceInput[];
-  /** Review claim and implementers: separation of duties on moves out of for_review (events `RULES`). */
-  readonly duties?: ReviewDuties | null;
-  /** Unfinished dependencies and the base built from them: checked when the work package is claimed. */
-  readonly dependencies?: DependencyState | null;
   readonly executionMode: 'worktree' | 'direct_repo';
+}
+
+/** The options every command that moves one work package to a lane takes (`move-task`, `agent status emit`). */
+export interface LaneMoveOptions extends WorkflowEnv {
+  readonly wpId: string;
+  /** Target lane (aliases such as `doing` accepted). */
+  readonly to: string;
+  readonly feature?: string | undefined;
+  /** Move even when a guard refuses (needs a reason). */
+  readonly force?: boolean | undefined;
+  /** Why a forced move is made. */
+  readonly reason?: string | undefined;
+  readonly reviewRef?: string | undefined;
 }
 
 /** Edits of one work-package prompt file besides its lane. */

@@ -1,11 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { orderStatusEvents, resolveLane, validateTransition, type Lane, type StatusSnapshot } from '@kitty/events';
 import { WorkflowError, formatProblem } from '../errors.js';
-import { emitAfter, hint, openFeature, reportingFailures, specNumber, statusDrafts } from '../project/feature-context.js';
-import { resolveFeature } from '../project/features.js';
+import { emitStatusChanged, openFeature, openProjectFeature, reportingFailures, specNumber } from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
-import { openProject } from '../project/project.js';
-import { changeFeatureStatus, laneArg, readFeatureState, type LaneRequest } from './status-change.js';
+import { changeFeatureStatus, laneArg, readFeatureState, type LaneMoveOptions, type LaneRequest } from './status-change.js';
 import { serializeStatusEvent, snapshotsDiffer, statusSnapshotPath } from './status-log.js';
 import { renderStatusBlock, STATUS_BLOCK_END, STATUS_BLOCK_START } from '../tasks/views.js';
 import { checkReadiness, repoName, workspaceFacts } from '../execution/workspace-facts.js';
@@ -15,14 +13,8 @@ import { dutiesOf } from '../execution/duties.js';
 const filled = (s: string | null | undefined): s is string => s !== undefined && s !== null && s.trim() !== '';
 
 /** Options of {@link emitStatus} (`spec-kitty agent status emit`). */
-export interface EmitStatusOptions extends WorkflowEnv {
-  readonly wpId: string;
-  readonly to: string;
+export interface EmitStatusOptions extends LaneMoveOptions {
   readonly actor: string;
-  readonly feature?: string | undefined;
-  readonly force?: boolean | undefined;
-  readonly reason?: string | undefined;
-  readonly reviewRef?: string | undefined;
   /** Evidence as JSON: `{"review": {"reviewer", "verdict", "reference"}, "repos": [{"repo", "branch", "commit"}]}`. */
   readonly evidenceJson?: string | undefined;
   readonly workspaceContext?: string | undefined;
@@ -148,15 +140,7 @@ export async function emitStatus(options: EmitStatusOptions): Promise<EmitStatus
         };
       },
     );
-    notes.push(...outcome.notes);
-    const queued = await emitAfter(
-      options,
-      root,
-      'WPStatusChanged',
-      notes,
-      (f, n) => statusDrafts(f, outcome.events, n),
-      hint(fc, outcome.commit.commit_hash),
-    );
+    const queued = await emitStatusChanged(options, root, fc, outcome, notes);
     const last = outcome.events.at(-1);
     return {
       event_id: last?.event_id ?? null,
@@ -276,15 +260,7 @@ export interface ValidateStatusResult {
  * (`status.json`, frontmatter lanes, the tasks.md block) against it. Read-only.
  */
 export async function validateStatus(options: WorkflowEnv & { readonly feature?: string | undefined }): Promise<ValidateStatusResult> {
-  const project = await openProject(options);
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    argv: options.argv,
-    command: 'agent status validate',
-  });
+  const { project, feature } = await openProjectFeature(options, { feature: options.feature, command: 'agent status validate' });
   const state = readFeatureState(project.root, feature, options.now(), { tolerant: true });
   const errors: string[] = state.log.problems.map(formatProblem);
   const warnings: string[] = [...state.log.warnings];

@@ -5,12 +5,14 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import {
+  CURSOR_TAIL_BYTES,
   MAX_ENVELOPE_BYTES,
   normalizeEventId,
   repairStatusLine,
   type EventDraft,
   type EventFactory,
   type StatusEvent,
+  type StatusLogCursor,
 } from '@kitty/events';
 import { statusDrafts } from '../project/feature-context.js';
 import { listFeatures } from '../project/features.js';
@@ -19,19 +21,7 @@ import { projectEventContext, type GitStateHint } from '../project/identity.js';
 import type { ProjectEventContext } from '../ports.js';
 import { statusLogPath } from './status-log.js';
 
-/** How far one status log has been read (stored by the sync side between runs). */
-export interface StatusLogCursor {
-  readonly path: string;
-  /** Bytes consumed: the end of the last complete line. */
-  readonly offset: number;
-  /** SHA-256 (hex) of the bytes just before `offset` (at most {@link CURSOR_TAIL_BYTES}). */
-  readonly tailHash: string;
-  readonly size: number;
-  readonly mtimeMs: number;
-}
-
-/** How many bytes before a cursor's offset its hash covers (the same rule as `@kitty/queue`). */
-export const CURSOR_TAIL_BYTES = 4096;
+export { CURSOR_TAIL_BYTES, type StatusLogCursor } from '@kitty/events';
 
 /** Where reconciliation of a project starts and what the store remembers of it. */
 export interface StatusSyncProjectState {

@@ -1,10 +1,8 @@
 import path from 'node:path';
 import { LANES, resolveLane, type Lane } from '@kitty/events';
 import { PlanningFileError, WorkflowError, formatProblem } from '../errors.js';
-import { emitAfter, hint, openFeature, reportingFailures, specNumber } from '../project/feature-context.js';
-import { resolveFeature } from '../project/features.js';
+import { emitAfter, hint, openFeature, openProjectFeature, reportingFailures, specNumber } from '../project/feature-context.js';
 import type { WorkflowEnv } from '../ports.js';
-import { openProject } from '../project/project.js';
 import { changeFeatureStatus, laneArg, readFeatureState, type FeatureState } from '../status/status-change.js';
 import { activityEntries, hasActivityLog, setCheckboxes } from './views.js';
 import { workspaceFacts } from '../execution/workspace-facts.js';
@@ -19,16 +17,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v
  * project changes and nothing is committed; parse results may be cached in the git dir (parse-cache.ts).
  */
 async function readContext(options: WorkflowEnv & { readonly feature?: string | undefined }, command: string) {
-  const project = await openProject(options);
-  const feature = await resolveFeature({
-    project,
-    git: options.git,
-    flag: options.feature,
-    env: options.env,
-    command,
-    argv: options.argv,
-    guess: true,
-  });
+  const { project, feature } = await openProjectFeature(options, { feature: options.feature, command, guess: true });
   return {
     project,
     feature,

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { InputError, KittyCommand, commandContext, promptLine, readStdin, withExitClass } from '@kitty/cli-kit';
+import { KittyCommand, commandContext, readCredentials, withExitClass } from '@kitty/cli-kit';
 
 /** Sends the contract's fixture batches and deliberately invalid requests to a server and checks every answer. */
 export default class ContractVerify extends KittyCommand {
@@ -32,21 +32,14 @@ It writes test events into the server: point it at a staging server, with a real
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(ContractVerify);
-    const interactive = process.stdin.isTTY === true && !this.jsonEnabled();
-    const need = (what: string) => {
-      throw new InputError('USAGE', `A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`);
-    };
-    const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
-    const password =
-      flags.password ??
-      (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
+    const { username, password } = await readCredentials(flags, process.stdin.isTTY === true && !this.jsonEnabled());
     const { verifyContract, snakeCaseKeys } = await import('@kitty/contract');
     const { renderCase, renderSummary } = await import('../../render.js');
     const human = !this.jsonEnabled();
     const report = await verifyContract({
       serverUrl: args['server-url'],
-      username: String(username),
-      password: String(password),
+      username,
+      password,
       now: commandContext().now,
       laneModel: flags['lane-model'] as '4-lane' | '7-lane',
       timeoutMs: flags.timeout * 1000,

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { InputError, KittyCommand, commandContext, promptLine, readStdin } from '@kitty/cli-kit';
+import { KittyCommand, commandContext, readCredentials } from '@kitty/cli-kit';
 
 /** Logs in to the configured sync server and stores tokens in ~/.spec-kitty/credentials (0600). */
 export default class AuthLogin extends KittyCommand {
@@ -25,22 +25,15 @@ in scripts. Tokens are only ever sent to the server that issued them.`;
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(AuthLogin);
-    const interactive = process.stdin.isTTY === true && !this.jsonEnabled();
-    const need = (what: string) => {
-      throw new InputError('USAGE', `A ${what} is required: pass --${what}${what === 'password' ? ' or --password-stdin' : ''}.`);
-    };
-    const username = flags.username ?? (interactive ? await promptLine('Username: ') : need('username'));
-    const password =
-      flags.password ??
-      (flags['password-stdin'] ? await readStdin() : interactive ? await promptLine('Password: ', { hidden: true }) : need('password'));
+    const { username, password } = await readCredentials(flags, process.stdin.isTTY === true && !this.jsonEnabled());
     const { loginFlow, snakeCaseKeys } = await import('@kitty/sync-client');
     const ctx = commandContext();
     const r = await loginFlow({
       homeDir: ctx.homeDir,
       env: ctx.env,
       now: ctx.now,
-      username: String(username),
-      password: String(password),
+      username,
+      password,
       force: flags.force,
     });
     for (const n of r.notes) this.note(n);

@@ -1,16 +1,11 @@
-import { Args } from '@oclif/core';
-import { AgentConfigCommand } from '../../../agent-config-command.js';
+import { AGENT_KEYS_ARGS, AgentConfigCommand } from '../../../agent-config-command.js';
 
 /** `spec-kitty agent config remove`. */
 export default class AgentConfigRemove extends AgentConfigCommand {
   static override summary = 'Remove agents: delete their spec-kitty command files and take them out of the config (one commit)';
-  static override description =
-    'JSON keys: action, available, preferred_implementer, preferred_reviewer, agents [{key, display_name, directory, configured, command_files, expected_files, missing_files}], changed, commit_hash.';
   static override examples = ['<%= config.bin %> agent config remove codex --json'];
   static override strict = false;
-  static override args = {
-    agents: Args.string({ description: 'agent keys (space- or comma-separated), e.g. codex gemini', required: true }),
-  };
+  static override args = AGENT_KEYS_ARGS;
 
   protected readonly action = 'remove' as const;
 }

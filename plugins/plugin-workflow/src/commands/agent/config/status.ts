@@ -3,8 +3,6 @@ import { AgentConfigCommand } from '../../../agent-config-command.js';
 /** `spec-kitty agent config status`. */
 export default class AgentConfigStatus extends AgentConfigCommand {
   static override summary = "Check each configured agent's command files against the templates (read-only)";
-  static override description =
-    'JSON keys: action, available, preferred_implementer, preferred_reviewer, agents [{key, display_name, directory, configured, command_files, expected_files, missing_files}], changed, commit_hash.';
   static override examples = ['<%= config.bin %> agent config status --json'];
 
   protected readonly action = 'status' as const;
