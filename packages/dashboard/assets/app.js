@@ -117,14 +117,14 @@
     return p.overview.work_packages.map((w) => ({ ...w, facts: w }));
   }
 
-  function card(row, lanes) {
+  function card(row) {
     const sig = JSON.stringify([row, state.view, row.facts && row.facts.last_event ? ago(row.facts.last_event.at) : '']);
-    const el = keep(`card\u0000${state.selected}\u0000${row.id}`, sig, () => buildCard(row, lanes));
+    const el = keep(`card\u0000${state.selected}\u0000${row.id}`, sig, () => buildCard(row));
     el.classList.remove('flash');
     return el;
   }
 
-  function buildCard(row, lanes) {
+  function buildCard(row) {
     const f = row.facts || {};
     const tags = [];
     if (state.view === 4 && row.lane !== lane4(row.lane)) tags.push(h('span', { class: 'lane', style: laneStyle(row.lane), text: LANE_LABEL[row.lane] || row.lane }));
@@ -176,7 +176,7 @@
       const inLane = rows.filter((r) => colOf(r) === l);
       const col = keep(`col\u0000${at}\u0000${l}`, '', () => h('section', { class: 'col', 'data-lane': l, style: laneStyle(l), 'aria-label': LANE_LABEL[l] }));
       put(col, keep(`head\u0000${at}\u0000${l}`, String(inLane.length), () => h('h3', {}, h('span', { text: LANE_LABEL[l] || l }), h('span', { class: 'n', text: String(inLane.length) }))),
-        inLane.map((r) => card(r, lanes)));
+        inLane.map((r) => card(r)));
       return col;
     }));
     for (const k of kept.keys()) if (!keptUsed.has(k)) kept.delete(k);

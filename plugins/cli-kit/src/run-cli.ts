@@ -1,5 +1,6 @@
 import { Config, Errors, flush, handle, run } from '@oclif/core';
 import type * as Levenshtein from 'fastest-levenshtein';
+import { describeError } from './base-command.js';
 import { ExitCode } from './exit-codes.js';
 
 /** oclif's own message when no command matches the words given (config.runCommand). */
@@ -26,7 +27,8 @@ export async function runCli(options: { readonly args: readonly string[]; readon
     const lev = (await import('fastest-levenshtein')) as typeof Levenshtein & { default?: typeof Levenshtein };
     const error = unknownCommandError(id, args, config, lev.default?.distance ?? lev.distance);
     if (args.includes('--json')) {
-      const body = { code: error.code, message: error.message, hint: error.suggestions[0] ?? null, suggestions: error.suggestions };
+      // The same error document every command prints (cli-kit's describeError), then the usage exit.
+      const { body } = describeError(error);
       process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
       await handle(new Errors.ExitError(ExitCode.USAGE)); // exits with the code, printing nothing more
       return;
