@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { cleanupTempDirs } from '@kitty/test-utils';
 import { commitFiles } from '../src/git/commit.js';
@@ -126,6 +127,25 @@ describe('recoverTransactions (a command killed with SIGKILL)', () => {
     expect(readdirSync(journalDir(s.scratch)).filter((n) => n.endsWith('.json'))).toHaveLength(1);
     await live.rollback();
     expect(readdirSync(journalDir(s.scratch))).toEqual([]);
+  });
+
+  it('a journal with missing fields (another version, or damaged) is left alone with a note, and the others still recover', async () => {
+    const s = await setup();
+    const dead = await deadPid();
+    const tx = new Transaction(s.ctx({ pid: dead, command: 'agent tasks move-task' }));
+    tx.track([s.cfg]);
+    writeFileSync(s.cfg, 'half written\n');
+    const odd = path.join(journalDir(s.scratch), '1-abc.json');
+    writeFileSync(odd, JSON.stringify({ version: 1, pid: dead, host: hostname() })); // this machine, a dead owner, no id
+    const notes = await recoverTransactions({ git, scratch: s.scratch, pid: dead + 100000 });
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`Left ${odd} alone`),
+        expect.stringContaining('Rolled back an interrupted agent tasks move-task'),
+      ]),
+    );
+    expect(readFileSync(s.cfg, 'utf8')).toBe(s.before);
+    expect(existsSync(odd)).toBe(true);
   });
 
   it('undoes the commits of a dead transaction that had not finished, and keeps one whose final commit completed', async () => {

@@ -462,12 +462,23 @@ export interface RecoverOptions {
   readonly host?: string;
 }
 
-/**
- * Finds journals of transactions whose process is gone (killed with SIGKILL, crashed) and finishes them: rolled
- * back, or kept when their final commit had completed. Returns a note for each. Journals of live processes, and
- * of other machines, are left alone. Two commands recovering at once: the one that renames the journal first
- * does it.
- */
+/** Whether parsed JSON has the fields recovery reads (a file of another version or a damaged one has not). */
+function isJournal(j: unknown): j is Journal {
+  const o = j as Partial<Record<keyof Journal, unknown>> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.id === 'string' &&
+    typeof o.pid === 'number' &&
+    typeof o.host === 'string' &&
+    typeof o.repo_top === 'string' &&
+    Array.isArray(o.files) &&
+    Array.isArray(o.dirs) &&
+    Array.isArray(o.commits) &&
+    Array.isArray(o.worktrees)
+  );
+}
+
 /**
  * A git commit the dead command was running (its journal names a commit without a result) was killed with it and
  * left `index.lock` behind: git's own lock of a process that is gone. Removed, so the index can be repaired.
@@ -480,6 +491,12 @@ function removeDeadCommitLock(j: Journal, notes: string[]): void {
   notes.push(`Removed ${lock}, left by the git commit of the stopped ${j.command}.`);
 }
 
+/**
+ * Finds journals of transactions whose process is gone (killed with SIGKILL, crashed) and finishes them: rolled
+ * back, or kept when their final commit had completed. Returns a note for each. Journals of live processes, and
+ * of other machines, are left alone. Two commands recovering at once: the one that renames the journal first
+ * does it.
+ */
 export async function recoverTransactions(options: RecoverOptions): Promise<string[]> {
   const dir = journalDir(options.scratch);
   let names: string[];
@@ -500,6 +517,12 @@ export async function recoverTransactions(options: RecoverOptions): Promise<stri
       j = JSON.parse(readFileSync(file, 'utf8')) as Journal;
     } catch {
       continue; // torn by a crash while it was first written: it recorded nothing yet that needs undoing
+    }
+    if (!isJournal(j)) {
+      notes.push(
+        `Left ${file} alone: it is not a journal this version of spec-kitty wrote (fields missing); remove it once no command runs.`,
+      );
+      continue;
     }
     const holder = m[3] !== undefined ? Number(m[3]) : j.pid;
     if (j.host !== host || holder === me || isProcessAlive(holder)) continue;
