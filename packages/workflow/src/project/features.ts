@@ -5,6 +5,7 @@ import { isDir, isFile } from '../files/files.js';
 import type { GitPort } from '../git/git-port.js';
 import type { ProjectContext } from './project.js';
 import { FEATURE_DIR_NAME, validateFeatureRef } from './slugs.js';
+import { compareText } from '../files/order.js';
 
 /** The directory of feature specs, relative to the project root. */
 export const SPECS_DIR = 'kitty-specs';
@@ -79,7 +80,7 @@ export function listFeatures(root: string): FeatureRef[] {
     } else if (!e.isDirectory()) continue;
     out.push({ slug: name, number: m[1] as string, dir, relDir: `${SPECS_DIR}/${name}` });
   }
-  return out.sort((a, b) => a.number.localeCompare(b.number) || a.slug.localeCompare(b.slug));
+  return out.sort((a, b) => compareText(a.number, b.number) || compareText(a.slug, b.slug));
 }
 
 /** The next feature number: 1 + the highest `NNN-` prefix among `kitty-specs/` and `.worktrees/` entries. */

@@ -1,4 +1,5 @@
 import type { FileProblem } from '../errors.js';
+import { compareText } from '../files/order.js';
 
 /** "`from` depends on `to`", and where that is written. */
 export interface DependencyEdge {
@@ -44,7 +45,7 @@ export function validateDependencyGraph(nodes: Iterable<string>, edges: readonly
     if (!list.some((x) => x.to === e.to)) list.push(e);
     adj.set(e.from, list);
   }
-  for (const list of adj.values()) list.sort((a, b) => a.to.localeCompare(b.to));
+  for (const list of adj.values()) list.sort((a, b) => compareText(a.to, b.to));
 
   // Tarjan's strongly connected components; every component with more than one node holds a cycle.
   let index = 0;
@@ -78,7 +79,7 @@ export function validateDependencyGraph(nodes: Iterable<string>, edges: readonly
   };
   for (const v of [...adj.keys()].sort()) if (!idx.has(v)) strong(v);
 
-  for (const group of groups.sort((a, b) => (a[0] as string).localeCompare(b[0] as string))) {
+  for (const group of groups.sort((a, b) => compareText(a[0] as string, b[0] as string))) {
     const members = new Set(group);
     // Walk from the smallest id along edges inside the group until a node repeats: that is one loop.
     const start = group[0] as string;

@@ -1,4 +1,5 @@
 import type { Lane, StatusSnapshot } from '@kitty/events';
+import { compareText } from '../files/order.js';
 
 /**
  * Text edits of the derived views: the Activity Log and Review Feedback sections of a work-package prompt, and
@@ -173,7 +174,7 @@ export function setReviewFeedback(
 /** The generated status block for a snapshot (one line per work package, sorted). */
 export function renderStatusBlock(snapshot: StatusSnapshot, eol = '\n'): string {
   const lines = [STATUS_BLOCK_START, '## Canonical Status (Generated)'];
-  for (const [wp, state] of Object.entries(snapshot.work_packages).sort(([a], [b]) => a.localeCompare(b)))
+  for (const [wp, state] of Object.entries(snapshot.work_packages).sort(([a], [b]) => compareText(a, b)))
     lines.push(`- ${wp}: ${state.lane}`);
   lines.push(STATUS_BLOCK_END);
   return lines.join(eol);

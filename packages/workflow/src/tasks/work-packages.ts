@@ -6,6 +6,7 @@ import { displayPath, isDir, readTextFile, type TextFile } from '../files/files.
 import { locateFrontmatter, parseFrontmatter, type FrontmatterResult, type ParsedFrontmatter } from '../files/frontmatter.js';
 import { openParseCache, type ParseCache } from '../files/parse-cache.js';
 import { WP_ID } from '../project/slugs.js';
+import { compareText } from '../files/order.js';
 
 /** The lanes the pre-2.x layout used as sub-directories of `tasks/`. */
 const LEGACY_LANE_DIRS = ['planned', 'doing', 'for_review', 'done', 'claimed', 'in_progress', 'blocked', 'canceled'];
@@ -105,7 +106,7 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
   }
   const byId = new Map<string, string>();
   const cache = openParseCache<Readonly<Record<string, unknown>>>(root, feature, 'frontmatter');
-  for (const entry of entries.filter((e) => e.isFile() && /^WP.*\.md$/i.test(e.name)).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries.filter((e) => e.isFile() && /^WP.*\.md$/i.test(e.name)).sort((a, b) => compareText(a.name, b.name))) {
     const abs = path.join(tasksDir, entry.name);
     const shownAs = displayPath(root, abs);
     const m = FILE_NAME.exec(entry.name);
@@ -186,5 +187,5 @@ export function readWorkPackages(root: string, feature: FeatureRef): WorkPackage
     });
   }
   cache?.save();
-  return { tasksDir, workPackages: out.sort((a, b) => a.id.localeCompare(b.id)), problems, warnings };
+  return { tasksDir, workPackages: out.sort((a, b) => compareText(a.id, b.id)), problems, warnings };
 }
