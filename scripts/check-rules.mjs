@@ -38,7 +38,7 @@ for (const pkg of readdirSync('packages')) {
     if (files.length > 1) problems.push(`packages/${pkg}: ${lib} is imported by ${files.length} files (${files.join(', ')}); keep it in one adapter`);
 }
 
-const allowedTop = /^(@oclif\/core|@kitty\/cli-kit|@kitty\/errors|node:.*|\.{1,2}\/.*)$/;
+const allowedTop = /^(@oclif\/core|@kitty\/cli-kit|@kitty\/cli-kit\/core|@kitty\/errors|node:.*|\.{1,2}\/.*)$/;
 for (const group of ['plugins', 'apps']) {
   if (!existsSync(group)) continue;
   for (const pkg of readdirSync(group)) {

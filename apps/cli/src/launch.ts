@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /**
  * The bundled entry (`dist/bundle/index.js`, built by scripts/bundle.mjs) when it can be used: it exists, the
@@ -93,4 +94,110 @@ export function leanOutput(
   // The version line is wrapped at 80 columns by oclif; the template holds it unwrapped.
   if (userAgent.length > 70) return null;
   return (first === undefined ? fast.rootHelp.none : fast.rootHelp.help).replace(fast.rootHelp.placeholder, userAgent);
+}
+
+/** A flag of a lean command, as the bundler copied it from the oclif manifest into `lean.json`. */
+interface LeanFlag {
+  readonly type: 'boolean' | 'option';
+  readonly required: boolean;
+}
+
+/** What the bundler wrote to `dist/bundle/lean.json`: the commands the lean entry may run, with their flags and words. */
+interface LeanFile {
+  readonly format: 1;
+  readonly commands: Readonly<
+    Record<
+      string,
+      {
+        readonly args: readonly { readonly name: string; readonly required: boolean }[];
+        readonly flags: Readonly<Record<string, LeanFlag>>;
+      }
+    >
+  >;
+}
+
+/** A command the lean entry runs without oclif: its id and what oclif's parse would have given it. */
+export interface LeanCall {
+  readonly id: string;
+  readonly input: {
+    readonly args: Readonly<Record<string, string>>;
+    readonly flags: Readonly<Record<string, string | boolean>>;
+  };
+}
+
+/**
+ * A `--json` invocation of a hot command that oclif would parse without a word of its own to say, as a
+ * {@link LeanCall} for the bundle's `lean.js` (ADR 0024); or null, and oclif runs it as always. Steps aside for
+ * anything oclif could treat in its own way: help, a short or repeated flag, an unknown flag, `--`, a flag value
+ * that looks like a flag or is empty, a missing required flag or word, an extra word, a terminal on stdout,
+ * DEBUG, FORCE_COLOR, SPEC_KITTY_CONTENT_TYPE, or SPEC_KITTY_NO_LEAN=1 (comparisons and debugging).
+ */
+export function leanInvocation(
+  bundleDir: string | URL,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  stdoutIsTTY: boolean,
+): LeanCall | null {
+  if (stdoutIsTTY || !argv.includes('--json')) return null;
+  for (const k of ['DEBUG', 'FORCE_COLOR', 'SPEC_KITTY_CONTENT_TYPE']) if (env[k] !== undefined) return null;
+  const off = env['SPEC_KITTY_NO_LEAN'];
+  if (off !== undefined && off !== '' && off !== '0' && off.toLowerCase() !== 'false') return null;
+  let lean: LeanFile;
+  try {
+    const dir = typeof bundleDir === 'string' ? bundleDir : fileURLToPath(bundleDir);
+    lean = JSON.parse(readFileSync(path.join(dir, 'lean.json'), 'utf8')) as LeanFile;
+  } catch {
+    return null;
+  }
+  if (lean.format !== 1 || typeof lean.commands !== 'object' || lean.commands === null) return null;
+  // The command's words come first (oclif's topic separator is a space); three words at most in this CLI.
+  let id: string | undefined;
+  let rest: readonly string[] = [];
+  for (let n = Math.min(3, argv.length); n >= 1; n -= 1) {
+    const candidate = argv.slice(0, n).join(':');
+    if (Object.hasOwn(lean.commands, candidate)) {
+      id = candidate;
+      rest = argv.slice(n);
+      break;
+    }
+  }
+  if (id === undefined) return null;
+  const spec = lean.commands[id];
+  if (spec === undefined) return null;
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.type === 'boolean' ? 'boolean' : 'string' };
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: true; tokens: true }>>;
+  try {
+    parsed = parseArgs({ args: [...rest], options, strict: true, allowPositionals: true, tokens: true });
+  } catch {
+    return null; // an unknown flag, a value that looks like a flag, a boolean given a value: oclif's message
+  }
+  const seen = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind === 'option-terminator') return null;
+    if (t.kind === 'option') {
+      if (!t.rawName.startsWith('--') || seen.has(t.name)) return null;
+      seen.add(t.name);
+      if (t.value === '') return null;
+    }
+    if (t.kind === 'positional' && t.value === '') return null;
+  }
+  if (parsed.positionals.length > spec.args.length) return null;
+  const args: Record<string, string> = {};
+  for (const [i, a] of spec.args.entries()) {
+    const v = parsed.positionals[i];
+    if (v === undefined) {
+      if (a.required) return null;
+    } else args[a.name] = v;
+  }
+  const flags: Record<string, string | boolean> = {};
+  for (const [name, f] of Object.entries(spec.flags)) {
+    const v = parsed.values[name];
+    if (v === undefined) {
+      if (f.required) return null;
+    } else if (typeof v === 'string' || typeof v === 'boolean') flags[name] = v;
+    else return null;
+  }
+  if (flags['json'] !== true) return null;
+  return { id, input: { args, flags } };
 }

@@ -1,15 +1,8 @@
-export { KittyCommand, describeError } from './base-command.js';
-export type { JsonErrorBody } from './base-command.js';
-export { ExitCode, EXIT_CODE_BY_CLASS, exitCodeOfClass, exitCodeForError } from './exit-codes.js';
-export { withExitClass } from '@kitty/errors';
-export type { ExitClass } from '@kitty/errors';
-export type { ExitCodeValue } from './exit-codes.js';
+export * from './core.js';
+export { KittyCommand } from './base-command.js';
 export { InputError, readTextInput } from './input.js';
 export type { InputErrorCode } from './input.js';
-export { commandContext, selfCommand } from './context.js';
-export type { CommandContext } from './context.js';
 export { promptLine, readStdin, readCredentials } from './prompt.js';
 export type { CredentialFlags } from './prompt.js';
 export { formatDuration, keyValues } from './format.js';
-export { commandSignal, installInterruptHandlers, wasInterrupted } from './interrupt.js';
 export { runCli, unknownCommandError } from './run-cli.js';

@@ -1,6 +1,6 @@
 import { Config, Errors, flush, handle, run } from '@oclif/core';
 import type * as Levenshtein from 'fastest-levenshtein';
-import { describeError } from './base-command.js';
+import { describeError } from './describe-error.js';
 import { ExitCode } from './exit-codes.js';
 
 /** oclif's own message when no command matches the words given (config.runCommand). */

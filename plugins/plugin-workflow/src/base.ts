@@ -1,15 +1,5 @@
 import { KittyCommand } from '@kitty/cli-kit';
-
-/**
- * The `--json` document of a workflow result (everything but its notes) and the notes (printed on stderr). The
- * one place that shapes it: the commands below and the MCP server's tools both use it.
- */
-export function splitResult<T extends { readonly notes: readonly string[] }>(
-  result: T,
-): { json: Omit<T, 'notes'>; notes: readonly string[] } {
-  const { notes, ...json } = result;
-  return { json, notes };
-}
+import { splitResult } from './actions.js';
 
 /** Base of the workflow commands: notes go to stderr, the human text to stdout, the result (without notes) to --json. */
 export abstract class WorkflowCommand extends KittyCommand {

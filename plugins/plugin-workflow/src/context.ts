@@ -8,7 +8,7 @@ import { eventsPort } from './events-port.js';
  */
 export async function workflowEnv(options: { readonly events?: boolean } = {}): Promise<WorkflowEnv> {
   const { createGitPort } = await import('@kitty/workflow');
-  const { commandSignal } = await import('@kitty/cli-kit');
+  const { commandSignal } = await import('@kitty/cli-kit/core');
   const events = options.events === false ? undefined : await eventsPort();
   return {
     signal: commandSignal(),

@@ -1,6 +1,6 @@
 import type { EventDraft, EventFactory } from '@kitty/events';
 import type { EventsPort, ProjectEventContext, ReconcileResult } from '@kitty/workflow';
-import { commandContext, selfCommand } from '@kitty/cli-kit';
+import { commandContext, selfCommand } from '@kitty/cli-kit/core';
 
 /**
  * Test hook (read only here, in the CLI layer): `SPEC_KITTY_FAULT=kill-before-enqueue` kills this process with

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { KittyCommand, commandContext, formatDuration, keyValues, withExitClass } from '@kitty/cli-kit';
+import { KittyCommand, formatDuration, keyValues } from '@kitty/cli-kit';
 
 /** Shows queue health, auth state, the last sync and, with --check, whether the server accepts your token. */
 export default class SyncStatus extends KittyCommand {
@@ -15,9 +15,8 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SyncStatus);
-    const { syncStatus, syncStatusExitClass, snakeCaseKeys } = await import('@kitty/sync-client');
-    const ctx = commandContext();
-    const s = await syncStatus({ homeDir: ctx.homeDir, env: ctx.env, now: ctx.now, check: flags.check });
+    const { syncStatusAction } = await import('../../actions.js');
+    const { status: s, json } = await syncStatusAction(flags);
     for (const w of s.warnings) this.note(w);
     if (!this.jsonEnabled()) {
       const q = s.queue.stats;
@@ -57,6 +56,6 @@ Exits 0 when healthy, 3 for login problems, 4 when the server is unreachable, 1 
       for (const p of s.problems) this.log(`! ${p}`);
       if (!flags.check) this.note("Use 'spec-kitty sync status --check' to test the connection.");
     }
-    return withExitClass(snakeCaseKeys(s), syncStatusExitClass(s));
+    return json;
   }
 }

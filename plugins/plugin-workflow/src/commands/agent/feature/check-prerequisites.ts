@@ -20,21 +20,15 @@ export default class CheckPrerequisites extends WorkflowCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(CheckPrerequisites);
-    const { checkPrerequisites } = await import('@kitty/workflow');
-    const { workflowEnv } = await import('../../../context.js');
-    const result = await checkPrerequisites({
-      ...(await workflowEnv({ events: false })),
-      feature: flags.feature,
-      includeTasks: flags['include-tasks'],
-    });
+    const { checkPrerequisitesAction } = await import('../../../actions.js');
+    const result = await checkPrerequisitesAction(flags);
     const { renderCheck } = await import('../../../render.js');
-    if (flags['paths-only'])
-      return this.finish({ ...result.paths, notes: result.notes }, (p) =>
-        Object.entries(p)
-          .filter(([k]) => k !== 'notes')
-          .map(([k, v]) => `${k}: ${String(v)}`)
-          .join('\n'),
-      );
-    return this.finish(result, renderCheck);
+    if ('valid' in result) return this.finish(result, renderCheck);
+    return this.finish(result, (p) =>
+      Object.entries(p)
+        .filter(([k]) => k !== 'notes')
+        .map(([k, v]) => `${k}: ${String(v)}`)
+        .join('\n'),
+    );
   }
 }

@@ -18,16 +18,8 @@ export default class CreateFeature extends WorkflowCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(CreateFeature);
-    const { createFeature } = await import('@kitty/workflow');
-    const { workflowEnv, machine } = await import('../../../context.js');
-    const { resolverTemplates } = await import('../../../templates.js');
-    const result = await createFeature({
-      ...(await workflowEnv()),
-      slug: args.slug,
-      mission: flags.mission,
-      templates: await resolverTemplates(),
-      machine: machine(),
-    });
+    const { createFeatureAction } = await import('../../../actions.js');
+    const result = await createFeatureAction(args, flags);
     const { renderCreateFeature } = await import('../../../render.js');
     return this.finish(result, renderCreateFeature);
   }

@@ -14,9 +14,8 @@ export default class ListTasks extends WorkflowCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(ListTasks);
-    const { listTasks } = await import('@kitty/workflow');
-    const { workflowEnv } = await import('../../../context.js');
-    const result = await listTasks({ ...(await workflowEnv({ events: false })), lane: flags.lane, feature: flags.feature });
+    const { listTasksAction } = await import('../../../actions.js');
+    const result = await listTasksAction(flags);
     const { renderListTasks } = await import('../../../render-exec.js');
     return this.finish(result, renderListTasks);
   }

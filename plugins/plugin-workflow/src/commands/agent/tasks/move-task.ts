@@ -36,24 +36,8 @@ export default class MoveTask extends WorkflowCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(MoveTask);
-    const { moveTask } = await import('@kitty/workflow');
-    const { workflowEnv, shellPid } = await import('../../../context.js');
-    const result = await moveTask({
-      ...(await workflowEnv()),
-      wpId: args.wp,
-      to: flags.to,
-      feature: flags.feature,
-      agent: flags.agent,
-      note: flags.note,
-      force: flags.force,
-      reason: flags.reason,
-      reviewRef: flags['review-ref'],
-      reviewFeedbackFile: flags['review-feedback-file'],
-      reviewer: flags.reviewer,
-      approvalRef: flags['approval-ref'],
-      assignee: flags.assignee,
-      shellPid: shellPid(flags['shell-pid']),
-    });
+    const { moveTaskAction } = await import('../../../actions.js');
+    const result = await moveTaskAction(args, flags);
     const { renderMoveTask } = await import('../../../render-exec.js');
     return this.finish(result, renderMoveTask);
   }
