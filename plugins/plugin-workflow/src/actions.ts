@@ -17,7 +17,7 @@ type Flag = string | undefined;
 
 /** `agent tasks list-tasks`. */
 export async function listTasksAction(flags: { readonly lane?: Flag; readonly feature?: Flag }): Promise<ListTasksResult> {
-  const { listTasks } = await import('@kitty/workflow');
+  const { listTasks } = await import('@kitty/workflow/read');
   const { workflowEnv } = await import('./context.js');
   return listTasks({ ...(await workflowEnv({ events: false })), lane: flags.lane, feature: flags.feature });
 }
@@ -28,7 +28,7 @@ export async function checkPrerequisitesAction(flags: {
   readonly 'include-tasks'?: boolean;
   readonly 'paths-only'?: boolean;
 }): Promise<CheckPrerequisitesResult | (CheckPrerequisitesResult['paths'] & { readonly notes: readonly string[] })> {
-  const { checkPrerequisites } = await import('@kitty/workflow');
+  const { checkPrerequisites } = await import('@kitty/workflow/read');
   const { workflowEnv } = await import('./context.js');
   const result = await checkPrerequisites({
     ...(await workflowEnv({ events: false })),

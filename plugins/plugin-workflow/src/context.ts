@@ -7,7 +7,7 @@ import { eventsPort } from './events-port.js';
  * Read-only commands pass `{ events: false }` and skip loading the sync client.
  */
 export async function workflowEnv(options: { readonly events?: boolean } = {}): Promise<WorkflowEnv> {
-  const { createGitPort } = await import('@kitty/workflow');
+  const { createGitPort } = await import('@kitty/workflow/read');
   const { commandSignal } = await import('@kitty/cli-kit/core');
   const events = options.events === false ? undefined : await eventsPort();
   return {
