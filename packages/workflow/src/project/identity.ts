@@ -97,6 +97,18 @@ export interface GitStateHint {
   readonly origin?: string | null | Promise<string | null>;
 }
 
+/**
+ * Tells the events port that a commit has started ({@link EventsPort.prepare}), so it can load its queue while
+ * git works. Never throws: sync must not fail the user's command.
+ */
+export function prepareEvents(events: EventsPort | undefined): void {
+  try {
+    events?.prepare?.();
+  } catch {
+    // The port reports its own problems when it enqueues.
+  }
+}
+
 /** What an emission did: the drafts handed to the port, how many were queued, and notes for stderr. */
 export interface EmitOutcome {
   readonly drafts: readonly EventDraft[];
