@@ -59,7 +59,7 @@ describe('agent feature create-feature', () => {
     expect(await porcelain(sg)).toEqual([]);
   });
 
-  it("makes its two commits with one git status, one git add and the two commits, the user's staged file left alone", async () => {
+  it("makes its two commits with one git status, one git add and the two commits (origin asked once), the user's staged file left alone", async () => {
     const { dir, sg } = await newProject();
     write(dir, { 'notes.txt': 'mine\n' });
     await sg.add('notes.txt');
@@ -69,10 +69,12 @@ describe('agent feature create-feature', () => {
       status: async (d, paths) => (calls.push('status'), git.status(d, paths)),
       add: async (d, paths, o) => (calls.push(`add ${paths.length}`), git.add(d, paths, o)),
       commit: async (d, m, paths) => (calls.push(`commit ${paths.length}`), git.commit(d, m, paths)),
+      remoteUrl: async (d, r) => (calls.push('remote'), git.remoteUrl(d, r)),
     };
     const events = memoryEvents();
     await createFeature({ ...wenv(dir, { events }), git: counted, slug: 'counted', templates: memoryTemplates(), machine });
-    expect(calls).toEqual(['status', 'add 4', 'commit 3', 'commit 1']);
+    expect(calls.filter((c) => c !== 'remote')).toEqual(['status', 'add 4', 'commit 3', 'commit 1']);
+    expect(calls.filter((c) => c === 'remote')).toHaveLength(1); // asked once, while the first commit runs
     expect(await subjects(sg, 2)).toEqual(['Add meta for feature 001-counted', 'Add spec for feature 001-counted']);
     expect(await filesOf(sg, 'HEAD~1')).toEqual([
       'kitty-specs/001-counted/spec.md',

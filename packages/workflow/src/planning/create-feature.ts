@@ -96,6 +96,7 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
   const note = (n: string): void => {
     notes.push(n);
   };
+  let origin: Promise<string | null> | undefined;
   const made = await withLock(
     projectLockPath(root),
     () =>
@@ -158,6 +159,8 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
           { final: false },
         );
         prepareEvents(options.events); // the sync side loads its queue while git works
+        // origin (for the events' context, and a new project slug) is asked while git commits.
+        origin = options.events === undefined ? undefined : options.git.remoteUrl(root, 'origin').catch(() => null);
         const c1 = await committing;
         if (c1.commit_hash !== null) commits.push(c1.commit_hash);
 
@@ -171,6 +174,7 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
               root,
               git: options.git,
               machine: options.machine,
+              ...(origin === undefined ? {} : { origin }),
               ...(options.newUuid ? { newUuid: options.newUuid } : {}),
             });
             if (ensured.written) {
@@ -199,9 +203,16 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
     { what: 'feature numbering', onNote: note, signal: options.signal, now: options.now },
   );
 
-  const emitted = await emitEvents(options.events, root, options.git, 'FeatureCreated', (f) => [
-    f.featureCreated({ featureSlug: made.featureSlug, targetBranch: branch, wpCount: 0, createdAt: String(made.meta['created_at']) }),
-  ]);
+  const emitted = await emitEvents(
+    options.events,
+    root,
+    options.git,
+    'FeatureCreated',
+    (f) => [
+      f.featureCreated({ featureSlug: made.featureSlug, targetBranch: branch, wpCount: 0, createdAt: String(made.meta['created_at']) }),
+    ],
+    origin === undefined ? {} : { origin },
+  );
   notes.push(...(options.templates.takeNotes?.() ?? []), ...emitted.notes);
   return {
     result: 'success',

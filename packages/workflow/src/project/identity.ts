@@ -27,6 +27,8 @@ export interface EnsureIdentityOptions {
   readonly git: GitPort | null;
   readonly machine: MachineIdentity;
   readonly newUuid?: () => string;
+  /** The URL of `origin` (null when there is none), or the lookup already under way; asked only when needed. */
+  readonly origin?: string | null | Promise<string | null>;
 }
 
 /** The identity and whether `.kittify/config.yaml` was changed to hold it. */
@@ -45,7 +47,11 @@ export interface EnsuredIdentity {
 export async function ensureProjectIdentity(options: EnsureIdentityOptions): Promise<EnsuredIdentity> {
   const config = readProjectConfig(options.root);
   const have = identityOf(config);
-  const origin = options.git === null ? null : await options.git.remoteUrl(options.root, 'origin').catch(() => null);
+  // origin only names a project that has no slug yet: no git process otherwise.
+  const origin =
+    have.slug !== undefined || options.git === null
+      ? null
+      : await (options.origin !== undefined ? options.origin : options.git.remoteUrl(options.root, 'origin').catch(() => null));
   const identity: ProjectIdentity = {
     uuid: have.uuid ?? (options.newUuid ?? randomUUID)(),
     slug: have.slug ?? deriveProjectSlug(origin, options.root),
