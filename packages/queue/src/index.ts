@@ -1,4 +1,5 @@
 export { openQueue, defaultBackoff, QUEUE_DEFAULTS } from './queue.js';
+export { warmUpDriver } from './sqlite-adapter.js';
 export { MAX_EVENT_BYTES } from './drafts.js';
 export type { Queue } from './queue.js';
 export { listScopes } from './scopes.js';

@@ -37,6 +37,20 @@ export interface SqliteHandle {
   close(): Promise<void>;
 }
 
+/**
+ * Loads the SQLite driver's native addon (better-sqlite3 loads it on its first connection, ~10 ms) by opening and
+ * closing an in-memory database; touches no file. For callers that can do it while they wait on something else
+ * (a git commit), before their first {@link openSqlite}. Never throws: a driver that cannot load fails the real
+ * open instead, with its usual error.
+ */
+export function warmUpDriver(): void {
+  try {
+    new Database(':memory:').close();
+  } catch {
+    // Reported by the real open.
+  }
+}
+
 /** The SQLite result code of an error thrown by better-sqlite3 (`SQLITE_BUSY`, `SQLITE_CORRUPT`…), if it is one. */
 export function sqliteErrorCode(error: unknown): string | undefined {
   // Checked by shape, not with instanceof: the native addon keeps the SqliteError class of the first module

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { cleanupTempDirs } from '@kitty/test-utils';
+import { readdirSync } from 'node:fs';
+import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { LamportClock } from '@kitty/events';
-import { openQueue } from '../src/index.js';
+import { openQueue, warmUpDriver } from '../src/index.js';
 import { draft, eid, openTest, rawDb } from './helpers.js';
 
 afterAll(() => cleanupTempDirs());
@@ -157,5 +158,15 @@ describe('enqueue', () => {
     good = true;
     expect((await flaky.queue.stats()).depth).toBe(0);
     await flaky.queue.close();
+  });
+
+  it('warmUpDriver loads the driver without touching any file, any number of times; a queue opens after it', async () => {
+    const home = tempDir({}, 'kitty-queue-warm-');
+    warmUpDriver();
+    warmUpDriver();
+    expect(readdirSync(home)).toEqual([]);
+    const t = await openTest({ homeDir: home });
+    expect((await t.queue.enqueue(draft(1))).lamport_clock).toBe(1);
+    await t.queue.close();
   });
 });

@@ -15,6 +15,12 @@ export interface SyncEmitter {
   readonly nodeId: string;
   /** One factory per command run (one correlation id), for the project's context. */
   createFactory(ctx: Omit<EventContext, 'teamSlug'>): EventFactory;
+  /**
+   * Starts loading the queue module and its SQLite driver (~40 ms of code loading) without waiting for it, so a
+   * command can have that done while it waits on something else (its git commit) before {@link enqueue}. Does
+   * nothing when sync is disabled; never throws (a load failure shows up in `enqueue`'s notes as before).
+   */
+  prepare(): void;
   /** Queues drafts atomically; never throws: problems come back as notes for stderr. */
   enqueue(drafts: readonly EventDraft[]): Promise<{
     readonly queued: number;
@@ -70,6 +76,13 @@ export async function createSyncEmitter(options: SyncEmitterOptions): Promise<Sy
         laneModel: settings.laneModel,
         context: { ...ctx, teamSlug },
       });
+    },
+    prepare() {
+      if (!settings.enabled) return;
+      import('@kitty/queue').then(
+        (q) => q.warmUpDriver(),
+        () => undefined,
+      );
     },
     async enqueue(drafts) {
       if (!settings.enabled || drafts.length === 0) return { queued: 0, notes: [], queuePath: null, delivery: null };

@@ -39,6 +39,7 @@ describe('sync emitter', () => {
     const home = tempDir();
     const em = await createSyncEmitter({ homeDir: home, env: {}, now, hostname: 'h', username: 'u' });
     expect(em.enabled).toBe(false);
+    em.prepare(); // nothing to load, nothing written
     const f = em.createFactory(ctx);
     expect(await em.enqueue([f.historyAdded({ wpId: 'WP01', content: 'x' })])).toEqual({
       queued: 0,
@@ -54,6 +55,8 @@ describe('sync emitter', () => {
     updateSyncConfig(home, { server_url: server.url });
     const out = await createSyncEmitter({ homeDir: home, env: {}, now, hostname: 'h', username: 'u' });
     expect(out.teamSlug).toBe('local');
+    out.prepare(); // loads the queue module and driver in the background; creates no file
+    expect(existsSync(queuePath(home, null))).toBe(false);
     const f1 = out.createFactory(ctx);
     const r1 = await out.enqueue([f1.historyAdded({ wpId: 'WP01', content: 'offline note' })]);
     expect(r1).toMatchObject({ queued: 1, queuePath: queuePath(home, null) });

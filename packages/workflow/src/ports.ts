@@ -36,6 +36,12 @@ export type ProjectEventContext = Omit<EventContext, 'teamSlug'>;
  */
 export interface EventsPort {
   createFactory(ctx: ProjectEventContext): EventFactory;
+  /**
+   * Optional: called when a command starts its git commit, so the port can load what `enqueue` will need
+   * (the queue, its database driver) while git works instead of after it. Must return at once; errors are
+   * ignored (the sync client's emitter `prepare()` fits).
+   */
+  prepare?(): void;
   enqueue(drafts: readonly EventDraft[]): Promise<{ readonly queued: number; readonly notes: readonly string[] }>;
 }
 

@@ -64,8 +64,10 @@ describe('sync emission: after the local write, never failing the command', () =
   it('a queue that fails leaves the command successful with a note; the local change is complete', async () => {
     const failing = memoryEvents({ fail: 'database is locked' });
     const { sg, fdir, env } = await withTasks({ events: failing });
+    const before = failing.prepared;
     const r = await moveTask({ ...env(), wpId: 'WP01', to: 'claimed', agent: 'claude' });
     expect(r).toMatchObject({ changed: true, events_queued: 0, commit_created: true });
+    expect(failing.prepared - before).toBe(1); // told once, while committing; its throwing changed nothing
     expect(r.notes.join(' ')).toMatch(/could not queue WPStatusChanged \(database is locked\); the local change is complete/);
     expect(read(fdir, 'tasks/WP01-schema.md')).toContain('lane: "claimed"');
     expect(await porcelain(sg)).toEqual([]);

@@ -5,8 +5,10 @@ import { parse } from 'yaml';
 import { checkEvent } from '@kitty/events';
 import { cleanupTempDirs, tempDir } from '@kitty/test-utils';
 import { createFeature, WorkflowError } from '../src/index.js';
+import type { GitPort } from '../src/index.js';
 import {
   filesOf,
+  git,
   machine,
   memoryEvents,
   memoryTemplates,
@@ -55,6 +57,33 @@ describe('agent feature create-feature', () => {
     expect(r.commits).toHaveLength(2);
     for (const sub of ['checklists', 'research', 'tasks']) expect(existsSync(path.join(fdir, sub))).toBe(true);
     expect(await porcelain(sg)).toEqual([]);
+  });
+
+  it("makes its two commits with one git status, one git add and the two commits (origin asked once), the user's staged file left alone", async () => {
+    const { dir, sg } = await newProject();
+    write(dir, { 'notes.txt': 'mine\n' });
+    await sg.add('notes.txt');
+    const calls: string[] = [];
+    const counted: GitPort = {
+      ...git,
+      status: async (d, paths) => (calls.push('status'), git.status(d, paths)),
+      add: async (d, paths, o) => (calls.push(`add ${paths.length}`), git.add(d, paths, o)),
+      commit: async (d, m, paths) => (calls.push(`commit ${paths.length}`), git.commit(d, m, paths)),
+      remoteUrl: async (d, r) => (calls.push('remote'), git.remoteUrl(d, r)),
+    };
+    const events = memoryEvents();
+    await createFeature({ ...wenv(dir, { events }), git: counted, slug: 'counted', templates: memoryTemplates(), machine });
+    expect(calls.filter((c) => c !== 'remote')).toEqual(['status', 'add 4', 'commit 3', 'commit 1']);
+    expect(calls.filter((c) => c === 'remote')).toHaveLength(1); // asked once, while the first commit runs
+    expect(await subjects(sg, 2)).toEqual(['Add meta for feature 001-counted', 'Add spec for feature 001-counted']);
+    expect(await filesOf(sg, 'HEAD~1')).toEqual([
+      'kitty-specs/001-counted/spec.md',
+      'kitty-specs/001-counted/tasks/.gitkeep',
+      'kitty-specs/001-counted/tasks/README.md',
+    ]);
+    expect(await filesOf(sg)).toEqual(['kitty-specs/001-counted/meta.json']);
+    expect(await porcelain(sg)).toEqual(['A  notes.txt']);
+    expect(events.drafts.map((d) => d.event_type)).toEqual(['FeatureCreated']);
   });
 
   it('numbers features after the highest of kitty-specs/ and .worktrees/, and records the current branch as target', async () => {
@@ -159,6 +188,7 @@ describe('agent feature create-feature', () => {
     const events = memoryEvents();
     const r = await createFeature({ ...wenv(dir, { events }), slug: 'synced', templates: memoryTemplates(), machine });
     expect(r.events_queued).toBe(1);
+    expect(events.prepared).toBe(1); // told once, when the first commit started
     const [draft] = events.drafts;
     expect(draft).toMatchObject({
       event_type: 'FeatureCreated',

@@ -88,10 +88,15 @@ export function memoryTemplates(extra: Partial<Record<string, string>> = {}): Te
 }
 
 /** An events port over a real event factory that keeps what it is given in memory. */
-export function memoryEvents(options: { fail?: string } = {}): EventsPort & { drafts: EventDraft[] } {
+export function memoryEvents(options: { fail?: string } = {}): EventsPort & { drafts: EventDraft[]; prepared: number } {
   const drafts: EventDraft[] = [];
   return {
     drafts,
+    prepared: 0,
+    prepare() {
+      this.prepared += 1; // counted before failing: a failing prepare must not fail the command
+      if (options.fail !== undefined) throw new Error(options.fail);
+    },
     createFactory(ctx) {
       return createEventFactory({ nodeId: 'a1b2c3d4e5f6', now: clock.now, context: { ...ctx, teamSlug: 'local' } });
     },

@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { WorkflowError } from '../errors.js';
-import type { GitPort } from './git-port.js';
+import type { GitPort, StatusEntry } from './git-port.js';
 import type { ProjectContext } from '../project/project.js';
 
 /** What a command committed (the JSON keys of the Python CLI). */
@@ -21,6 +21,21 @@ export interface CommitOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** The caller knows every listed file differs from HEAD (saves the `git status` call). */
   readonly knownChanged?: boolean;
+  /**
+   * `git status` entries (paths relative to the repository top) that cover the listed files, taken after they
+   * were last written: used instead of asking git (one status call can serve several commits).
+   */
+  readonly status?: readonly StatusEntry[];
+  /**
+   * Files (absolute) of a following commit to stage with this commit's `git add`, those of them `status` reports
+   * changed; that commit then passes `staged` and needs no `git add` of its own. Other files are left unstaged.
+   */
+  readonly stageAlso?: readonly string[];
+  /**
+   * The changed files were staged by an earlier commit's `stageAlso`: commit them without `git add` (a file git
+   * still does not know makes git refuse; it is then added and committed as usual).
+   */
+  readonly staged?: boolean;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,15 +88,17 @@ export async function commitFiles(
   const rel = (abs: string): string => path.relative(repoTop, abs).split(path.sep).join('/');
   const wanted = [...new Set(files.map(rel))];
   if (wanted.length === 0) return { commit_created: false, commit_hash: null, files_committed: [] };
-  const status = options.knownChanged === true ? null : await git.status(repoTop, wanted);
-  const changed =
+  const also = [...new Set((options.stageAlso ?? []).map(rel))];
+  const status = options.knownChanged === true ? null : (options.status ?? (await git.status(repoTop, [...wanted, ...also])));
+  const changedOf = (list: readonly string[]): string[] =>
     status === null
-      ? [...wanted].sort()
-      : [...new Set(status.map((s) => s.path))].filter((p) => wanted.some((w) => p === w || p.startsWith(`${w}/`))).sort();
+      ? [...list].sort()
+      : [...new Set(status.map((s) => s.path))].filter((p) => list.some((w) => p === w || p.startsWith(`${w}/`))).sort();
+  const changed = changedOf(wanted);
   if (changed.length === 0) return { commit_created: false, commit_hash: null, files_committed: [] };
   const wait = options.lockWaitMs ?? 5000;
   let sha: string | null = null;
-  if (options.knownChanged === true) {
+  if (options.knownChanged === true || options.staged === true) {
     // Files git already tracks need no `git add` before `git commit --only`; a new one makes git refuse, then add.
     try {
       sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
@@ -91,7 +108,8 @@ export async function commitFiles(
     }
   }
   if (sha === null) {
-    await withIndexRetry(() => git.add(repoTop, changed, { force: options.force === true }), wait, options.sleep);
+    const toAdd = [...new Set([...changed, ...(also.length === 0 || status === null ? [] : changedOf(also))])];
+    await withIndexRetry(() => git.add(repoTop, toAdd, { force: options.force === true }), wait, options.sleep);
     try {
       sha = await withIndexRetry(() => git.commit(repoTop, message, changed), wait, options.sleep);
     } catch (err) {

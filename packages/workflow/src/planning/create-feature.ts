@@ -5,7 +5,7 @@ import { commitFiles, repoTopOf } from '../git/commit.js';
 import { assertInside, writeFileAtomic } from '../files/files.js';
 import { projectTransaction, runTransaction } from '../git/transaction.js';
 import { featureSlugFor, listFeatures, nextFeatureNumber, SPECS_DIR } from '../project/features.js';
-import { emitEvents, ensureProjectIdentity, type MachineIdentity } from '../project/identity.js';
+import { emitEvents, ensureProjectIdentity, prepareEvents, type MachineIdentity } from '../project/identity.js';
 import { projectLockPath, withLock } from '../files/lock.js';
 import { DEFAULT_MISSION, mergeMeta, readMeta, renderMeta } from '../project/meta.js';
 import { checkMission, requireTemplate } from '../project/missions.js';
@@ -96,6 +96,7 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
   const note = (n: string): void => {
     notes.push(n);
   };
+  let origin: Promise<string | null> | undefined;
   const made = await withLock(
     projectLockPath(root),
     () =>
@@ -125,19 +126,6 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
         if (!existsSync(spec)) writeFileAtomic(root, spec, specTemplate.text);
         if (!existsSync(keep)) writeFileAtomic(root, keep, '');
         if (!existsSync(readme)) writeFileAtomic(root, readme, TASKS_README);
-        const commits: string[] = [];
-        const m1 = `Add spec for feature ${featureSlug}`;
-        const c1 = await tx.commit(
-          m1,
-          () =>
-            commitFiles(options.git, repoTop, root, [spec, keep, readme], m1, {
-              force: true,
-              ...(options.sleep ? { sleep: options.sleep } : {}),
-            }),
-          { final: false },
-        );
-        if (c1.commit_hash !== null) commits.push(c1.commit_hash);
-
         const feature = { slug: featureSlug, number: featureSlug.slice(0, 3), dir, relDir: `${SPECS_DIR}/${featureSlug}` };
         const meta = mergeMeta(readMeta(root, feature)?.data ?? null, {
           feature_number: feature.number,
@@ -151,24 +139,48 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
         });
         tx.checkpoint();
         writeFileAtomic(root, metaPath, renderMeta(meta));
+        // One `git status` for both commits (and for whether .kittify/config.yaml may take a project identity):
+        // the first commit stages meta.json with its own files, so the second commits without a `git add`.
+        const addIdentity = options.events !== undefined && options.machine !== undefined;
+        const relTop = (abs: string): string => path.relative(repoTop, abs).split(path.sep).join('/');
+        const configFile = path.join(root, '.kittify', 'config.yaml');
+        const status = await options.git.status(repoTop, [spec, keep, readme, metaPath, ...(addIdentity ? [configFile] : [])].map(relTop));
+        const commits: string[] = [];
+        const m1 = `Add spec for feature ${featureSlug}`;
+        const committing = tx.commit(
+          m1,
+          () =>
+            commitFiles(options.git, repoTop, root, [spec, keep, readme], m1, {
+              force: true,
+              status,
+              stageAlso: [metaPath],
+              ...(options.sleep ? { sleep: options.sleep } : {}),
+            }),
+          { final: false },
+        );
+        prepareEvents(options.events); // the sync side loads its queue while git works
+        // origin (for the events' context, and a new project slug) is asked while git commits.
+        origin = options.events === undefined ? undefined : options.git.remoteUrl(root, 'origin').catch(() => null);
+        const c1 = await committing;
+        if (c1.commit_hash !== null) commits.push(c1.commit_hash);
+
         const metaFiles = [metaPath];
-        if (options.events !== undefined && options.machine !== undefined) {
-          const configClean =
-            (
-              await options.git.status(
-                repoTop,
-                ['.kittify/config.yaml'].map((p) => path.relative(repoTop, path.join(root, p)).split(path.sep).join('/')),
-              )
-            ).length === 0;
+        let identityWritten = false;
+        if (addIdentity && options.machine !== undefined) {
+          const configClean = !status.some((e) => e.path === relTop(configFile));
           if (configClean) {
-            tx.track([path.join(root, '.kittify', 'config.yaml')]);
+            tx.track([configFile]);
             const ensured = await ensureProjectIdentity({
               root,
               git: options.git,
               machine: options.machine,
+              ...(origin === undefined ? {} : { origin }),
               ...(options.newUuid ? { newUuid: options.newUuid } : {}),
             });
-            if (ensured.written) metaFiles.push(ensured.configPath);
+            if (ensured.written) {
+              metaFiles.push(ensured.configPath);
+              identityWritten = true;
+            }
           } else {
             notes.push(
               'Note: .kittify/config.yaml has uncommitted changes, so no project identity was added to it; sync events need one (commit your change, then run the command again).',
@@ -177,7 +189,13 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
         }
         const m2 = `Add meta for feature ${featureSlug}`;
         const c2 = await tx.commit(m2, () =>
-          commitFiles(options.git, repoTop, root, metaFiles, m2, { force: true, ...(options.sleep ? { sleep: options.sleep } : {}) }),
+          commitFiles(options.git, repoTop, root, metaFiles, m2, {
+            force: true,
+            staged: true,
+            // config.yaml was just written: git is asked about it (and meta.json) again.
+            ...(identityWritten ? {} : { status }),
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+          }),
         );
         if (c2.commit_hash !== null) commits.push(c2.commit_hash);
         return { featureSlug, dir, spec, metaPath, commits, meta };
@@ -185,9 +203,16 @@ export async function createFeature(options: CreateFeatureOptions): Promise<Crea
     { what: 'feature numbering', onNote: note, signal: options.signal, now: options.now },
   );
 
-  const emitted = await emitEvents(options.events, root, options.git, 'FeatureCreated', (f) => [
-    f.featureCreated({ featureSlug: made.featureSlug, targetBranch: branch, wpCount: 0, createdAt: String(made.meta['created_at']) }),
-  ]);
+  const emitted = await emitEvents(
+    options.events,
+    root,
+    options.git,
+    'FeatureCreated',
+    (f) => [
+      f.featureCreated({ featureSlug: made.featureSlug, targetBranch: branch, wpCount: 0, createdAt: String(made.meta['created_at']) }),
+    ],
+    origin === undefined ? {} : { origin },
+  );
   notes.push(...(options.templates.takeNotes?.() ?? []), ...emitted.notes);
   return {
     result: 'success',

@@ -27,6 +27,8 @@ export interface EnsureIdentityOptions {
   readonly git: GitPort | null;
   readonly machine: MachineIdentity;
   readonly newUuid?: () => string;
+  /** The URL of `origin` (null when there is none), or the lookup already under way; asked only when needed. */
+  readonly origin?: string | null | Promise<string | null>;
 }
 
 /** The identity and whether `.kittify/config.yaml` was changed to hold it. */
@@ -45,7 +47,11 @@ export interface EnsuredIdentity {
 export async function ensureProjectIdentity(options: EnsureIdentityOptions): Promise<EnsuredIdentity> {
   const config = readProjectConfig(options.root);
   const have = identityOf(config);
-  const origin = options.git === null ? null : await options.git.remoteUrl(options.root, 'origin').catch(() => null);
+  // origin only names a project that has no slug yet: no git process otherwise.
+  const origin =
+    have.slug !== undefined || options.git === null
+      ? null
+      : await (options.origin !== undefined ? options.origin : options.git.remoteUrl(options.root, 'origin').catch(() => null));
   const identity: ProjectIdentity = {
     uuid: have.uuid ?? (options.newUuid ?? randomUUID)(),
     slug: have.slug ?? deriveProjectSlug(origin, options.root),
@@ -95,6 +101,18 @@ export interface GitStateHint {
   readonly head?: string | null;
   /** The URL of `origin` (null when there is none), or the lookup already under way. */
   readonly origin?: string | null | Promise<string | null>;
+}
+
+/**
+ * Tells the events port that a commit has started ({@link EventsPort.prepare}), so it can load its queue while
+ * git works. Never throws: sync must not fail the user's command.
+ */
+export function prepareEvents(events: EventsPort | undefined): void {
+  try {
+    events?.prepare?.();
+  } catch {
+    // The port reports its own problems when it enqueues.
+  }
 }
 
 /** What an emission did: the drafts handed to the port, how many were queued, and notes for stderr. */

@@ -15,6 +15,7 @@ import { commitFiles, type CommitResult } from '../git/commit.js';
 import { projectTransaction, runTransaction, type Transaction } from '../git/transaction.js';
 import { PlanningFileError, WorkflowError } from '../errors.js';
 import type { FeatureRef } from '../project/features.js';
+import { prepareEvents } from '../project/identity.js';
 import { displayPath, isFile, readTextFile, writeFileAtomic, type TextFile } from '../files/files.js';
 import { updateFrontmatter } from '../files/frontmatter.js';
 import { featureLockPath, withLock } from '../files/lock.js';
@@ -419,13 +420,15 @@ export async function changeFeatureStatus<R>(
           });
         }
         // With new events every listed file changed (the log grew; the others were rewritten because they differ).
-        const commit = await tx.commit(p.commitMessage, () =>
+        const committing = tx.commit(p.commitMessage, () =>
           commitFiles(env.git, ctx.repoTop, root, toCommit, p.commitMessage, {
             force: true,
             knownChanged: events.length > 0,
             ...(env.sleep ? { sleep: env.sleep } : {}),
           }),
         );
+        prepareEvents(env.events); // the sync side loads its queue while git commits
+        const commit = await committing;
         for (const w of writes) {
           if (!split.commitText.has(w.path)) continue;
           tx.checkpoint();
