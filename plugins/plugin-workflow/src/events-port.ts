@@ -57,6 +57,8 @@ async function syncPort(): Promise<EventsPort | undefined> {
   if (!emitter.enabled) return undefined;
   let projectContext: ProjectEventContext | undefined;
   return {
+    // Loads the queue module and the SQLite driver while the command's git commit runs (before its enqueue).
+    prepare: () => emitter.prepare(),
     createFactory: (pc) => {
       projectContext = pc;
       return emitter.createFactory(pc);
