@@ -4,6 +4,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+/** Whether an on/off environment switch is on: set, and not empty, `0` or `false`. */
+function switchedOn(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+  const v = env[name];
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
+
 /**
  * The bundled entry (`dist/bundle/index.js`, built by scripts/bundle.mjs) when it can be used: it exists, the
  * environment does not turn it off (`SPEC_KITTY_NO_BUNDLE=1`), and no package it was built from (listed in
@@ -11,8 +17,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
  * A stale bundle would hide new or changed commands, so any doubt means null.
  */
 export function freshBundleUrl(bundleDir: string | URL, env: Readonly<Record<string, string | undefined>>): string | null {
-  const off = env['SPEC_KITTY_NO_BUNDLE'];
-  if (off !== undefined && off !== '' && off !== '0' && off.toLowerCase() !== 'false') return null;
+  if (switchedOn(env, 'SPEC_KITTY_NO_BUNDLE')) return null;
   const dir = typeof bundleDir === 'string' ? bundleDir : fileURLToPath(bundleDir);
   const index = path.join(dir, 'index.js');
   try {
@@ -140,8 +145,7 @@ export function leanInvocation(
 ): LeanCall | null {
   if (stdoutIsTTY || !argv.includes('--json')) return null;
   for (const k of ['DEBUG', 'FORCE_COLOR', 'SPEC_KITTY_CONTENT_TYPE']) if (env[k] !== undefined) return null;
-  const off = env['SPEC_KITTY_NO_LEAN'];
-  if (off !== undefined && off !== '' && off !== '0' && off.toLowerCase() !== 'false') return null;
+  if (switchedOn(env, 'SPEC_KITTY_NO_LEAN')) return null;
   let lean: LeanFile;
   try {
     const dir = typeof bundleDir === 'string' ? bundleDir : fileURLToPath(bundleDir);
@@ -151,19 +155,12 @@ export function leanInvocation(
   }
   if (lean.format !== 1 || typeof lean.commands !== 'object' || lean.commands === null) return null;
   // The command's words come first (oclif's topic separator is a space); three words at most in this CLI.
-  let id: string | undefined;
-  let rest: readonly string[] = [];
-  for (let n = Math.min(3, argv.length); n >= 1; n -= 1) {
-    const candidate = argv.slice(0, n).join(':');
-    if (Object.hasOwn(lean.commands, candidate)) {
-      id = candidate;
-      rest = argv.slice(n);
-      break;
-    }
-  }
-  if (id === undefined) return null;
-  const spec = lean.commands[id];
+  let n = Math.min(3, argv.length);
+  while (n >= 1 && !Object.hasOwn(lean.commands, argv.slice(0, n).join(':'))) n -= 1;
+  const id = argv.slice(0, n).join(':');
+  const spec = n >= 1 ? lean.commands[id] : undefined;
   if (spec === undefined) return null;
+  const rest = argv.slice(n);
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.type === 'boolean' ? 'boolean' : 'string' };
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: true; tokens: true }>>;

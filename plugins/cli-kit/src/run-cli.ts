@@ -2,6 +2,7 @@ import { Config, Errors, flush, handle, run } from '@oclif/core';
 import type * as Levenshtein from 'fastest-levenshtein';
 import { describeError } from './describe-error.js';
 import { ExitCode } from './exit-codes.js';
+import { jsonDocument } from './lean.js';
 
 /** oclif's own message when no command matches the words given (config.runCommand). */
 const NOT_FOUND = /^command (\S+) not found$/;
@@ -29,7 +30,7 @@ export async function runCli(options: { readonly args: readonly string[]; readon
     if (args.includes('--json')) {
       // The same error document every command prints (cli-kit's describeError), then the usage exit.
       const { body } = describeError(error);
-      process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+      process.stdout.write(jsonDocument({ error: body }));
       await handle(new Errors.ExitError(ExitCode.USAGE)); // exits with the code, printing nothing more
       return;
     }
